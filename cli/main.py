@@ -1,0 +1,289 @@
+"""The ``policykg`` command line: a thin adapter over ``policykg.graph``.
+
+Every command is a few lines: parse options, call the library, print. User
+mistakes raise :class:`policykg.errors.PolicyKGError` and are printed without a
+traceback, with a non-zero exit status. Progress goes to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from policykg import __version__
+from policykg.errors import PolicyKGError
+from policykg.settings import SETTINGS_BY_NAME, Settings, load_settings
+
+
+class CliContext:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def open_store(self, *, read_only: bool = False):
+        from policykg.graph.store import open_store
+
+        return open_store(self.settings.store, read_only=read_only)
+
+    @property
+    def iris(self):
+        from policykg.graph.iris import IriScheme
+
+        return IriScheme(self.settings.base_iri)
+
+
+def _setting_help(name: str) -> str:
+    s = SETTINGS_BY_NAME[name]
+    return f"{s.help} [env: {s.env}]"
+
+
+def store_options(func: Callable) -> Callable:
+    """The option bundle of every command that touches the store."""
+
+    @click.option("--store", "store", metavar="PATH", default=None, help=_setting_help("store"))
+    @click.option("--base-iri", "base_iri", metavar="IRI", default=None, help=_setting_help("base_iri"))
+    @functools.wraps(func)
+    def wrapper(*args: Any, store: str | None, base_iri: str | None, **kwargs: Any) -> Any:
+        ctx = CliContext(load_settings(store=store, base_iri=base_iri))
+        return func(ctx, *args, **kwargs)
+
+    return wrapper
+
+
+def base_iri_option(func: Callable) -> Callable:
+    @click.option("--base-iri", "base_iri", metavar="IRI", default=None, help=_setting_help("base_iri"))
+    @functools.wraps(func)
+    def wrapper(*args: Any, base_iri: str | None, **kwargs: Any) -> Any:
+        return func(CliContext(load_settings(base_iri=base_iri)), *args, **kwargs)
+
+    return wrapper
+
+
+class FriendlyGroup(click.Group):
+    """Turns user errors into one readable line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PolicyKGError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            sys.exit(0)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="policykg")
+def cli() -> None:
+    """Turn Chinese policy documents into an RDF knowledge graph: ingest, query, serve, browse."""
+
+
+# -- ingest ----------------------------------------------------------------
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@store_options
+def ingest(ctx: CliContext, paths: tuple[Path, ...], quiet: bool) -> None:
+    """Extract documents and store each in its own named graph.
+
+    PATHS are files or folders (searched recursively for .txt, .html, .docx, .pdf).
+    A document already stored with the same bytes is left as it is; a changed one is replaced.
+    """
+    from policykg.graph.ingest import find_files, ingest_files
+
+    files = find_files(paths)
+    if not files:
+        raise PolicyKGError("no documents found in " + ", ".join(map(str, paths)))
+    store = ctx.open_store()
+    show_bar = len(files) > 1 and not quiet
+    with click.progressbar(length=len(files), label="Ingesting", file=sys.stderr, show_eta=True,
+                           show_pos=True) if show_bar else _null_bar() as bar:
+        report = ingest_files(store, files, ctx.iris, progress=lambda _p: bar.update(1))
+    store.flush()
+    for o in report.outcomes:
+        if o.status == "failed":
+            click.secho(f"failed     {o.source}: {o.error}", fg="red", err=True)
+        elif not quiet:
+            click.echo(f"{o.status:<10} {o.source}: {o.sections} sections, {o.tasks} tasks, {o.programs} programs, "
+                       f"{o.divisions} divisions, {o.targets} targets, {o.triples} triples -> <{o.graph}>", err=True)
+    if not quiet:
+        click.echo(f"{report.count('added')} added, {report.count('replaced')} replaced, "
+                   f"{report.count('unchanged')} unchanged, {report.count('failed')} failed "
+                   f"(store: {ctx.settings.store}, {store.count()} quads)", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+class _null_bar:
+    def __enter__(self) -> "_null_bar":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+# -- extract ---------------------------------------------------------------
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "-f", "fmt", type=click.Choice(["turtle", "nquads", "trig", "jsonld", "ntriples"]),
+              default="turtle", show_default=True, help="Serialization written to stdout.")
+@base_iri_option
+def extract(ctx: CliContext, file: Path, fmt: str) -> None:
+    """Print one document's graph to stdout, without touching any store."""
+    from policykg.graph.build import document_quads
+    from policykg.graph.serialize import serialize_quads
+    from policykg.loaders.extract import extract_path
+
+    quads = document_quads(extract_path(file), ctx.iris)
+    sys.stdout.buffer.write(serialize_quads(quads, fmt))
+    sys.stdout.flush()
+
+
+# -- query -----------------------------------------------------------------
+@cli.command()
+@click.argument("sparql", required=False)
+@click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "nquads"]),
+              default="table", show_default=True, help="Output for SELECT/ASK (table, csv, tsv, json) "
+              "or CONSTRUCT/DESCRIBE (turtle, nquads; table means turtle).")
+@store_options
+def query(ctx: CliContext, sparql: str | None, query_file: Any, fmt: str) -> None:
+    """Run a SPARQL query over the union of all documents.
+
+    The prefixes pkg, rdfs, dcterms, skos, prov, org, oa, geo, xsd are predeclared.
+    """
+    from policykg.graph.results import render_result
+
+    if query_file is not None:
+        sparql = query_file.read()
+    if not sparql:
+        raise PolicyKGError("give a SPARQL query or --file Q.rq")
+    store = ctx.open_store(read_only=True)
+    sys.stdout.buffer.write(render_result(store.query(sparql), fmt))
+
+
+# -- export ----------------------------------------------------------------
+@cli.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["nquads", "trig", "turtle", "ntriples", "jsonld", "rdfxml"]),
+              default="nquads", show_default=True,
+              help="nquads, trig and jsonld keep one named graph per document; the others merge them.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@store_options
+def export(ctx: CliContext, fmt: str, output: Path | None) -> None:
+    """Write the whole store in an RDF format."""
+    data = ctx.open_store(read_only=True).dump(fmt)
+    if output:
+        output.write_bytes(data)
+        click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+# -- list ------------------------------------------------------------------
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@store_options
+def list_documents(ctx: CliContext, as_json: bool) -> None:
+    """List the documents in the store."""
+    docs = ctx.open_store(read_only=True).documents()
+    if as_json:
+        click.echo(json.dumps([d.__dict__ for d in docs], ensure_ascii=False, indent=2))
+        return
+    if not docs:
+        click.echo("The store is empty. Add documents with: policykg ingest PATH", err=True)
+        return
+    from policykg.graph.results import text_table
+
+    click.echo(text_table(["document", "title", "issued", "triples"],
+                          [[d.iri, d.title or "", d.issued or "", str(d.triples)] for d in docs]), nl=False)
+
+
+# -- validate --------------------------------------------------------------
+@cli.command()
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_options
+def validate(ctx: CliContext, file: Path | None) -> None:
+    """Check the store (or an RDF FILE) against the SHACL shapes of the ontology.
+
+    Exits with status 1 and lists every violation when the graph does not conform.
+    """
+    from policykg.graph.checks import load_rdf_file, store_as_rdflib
+    from policykg.ontology.validate import validate as shacl_validate
+
+    graph = load_rdf_file(file) if file else store_as_rdflib(ctx.open_store(read_only=True))
+    result = shacl_validate(graph)
+    if result.conforms:
+        click.echo(f"Conforms: {len(graph)} triples checked against the shapes.")
+        return
+    click.echo(result.format())
+    click.secho(f"Does not conform: {len(result.violations)} violations.", fg="red", err=True)
+    sys.exit(1)
+
+
+# -- evaluate --------------------------------------------------------------
+@cli.command()
+@click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--details", is_flag=True, help="List what was missed and what was extra.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@base_iri_option
+def evaluate(ctx: CliContext, document: Path, gold: Path, details: bool, as_json: bool) -> None:
+    """Extract DOCUMENT and score it against an annotation GOLD.json.
+
+    Prints precision, recall and F1 per kind of fact and an overall score,
+    computed exactly as the reference scorer does.
+    """
+    from policykg.graph.checks import quads_as_rdflib
+    from policykg.graph.build import document_quads
+    from policykg.graph.evaluate import score_graph
+    from policykg.loaders.extract import extract_path
+
+    try:
+        gold_data = json.loads(gold.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PolicyKGError(f"{gold}: not a JSON annotation ({exc})") from None
+    graph = quads_as_rdflib(document_quads(extract_path(document), ctx.iris))
+    report = score_graph(graph, gold_data)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(report.format(details=details), nl=False)
+
+
+# -- serve -----------------------------------------------------------------
+@cli.command()
+@click.option("--host", default=None, help=_setting_help("host"))
+@click.option("--port", default=None, type=int, help=_setting_help("port"))
+@click.option("--write-token", default=None, help=_setting_help("write_token"))
+@click.option("--query-timeout", default=None, type=float, help=_setting_help("query_timeout"))
+@store_options
+def serve(ctx: CliContext, host: str | None, port: int | None, write_token: str | None,
+          query_timeout: float | None) -> None:
+    """Serve the SPARQL endpoint, the JSON API, resource pages and the network view."""
+    import uvicorn
+
+    from policykg.api.app import create_app
+
+    settings = ctx.settings.with_overrides(host=host, port=port, write_token=write_token,
+                                           query_timeout=query_timeout)
+    app = create_app(settings)
+    click.echo(f"Serving {settings.store} on http://{settings.host}:{settings.port}/ (Ctrl+C to stop)", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+def main() -> None:
+    cli(prog_name="policykg")
+
+
+if __name__ == "__main__":
+    main()

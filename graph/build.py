@@ -1,0 +1,264 @@
+"""Records to quads: one document's named graph in the public vocabulary.
+
+The output is a list of pyoxigraph ``Quad``s in a deterministic order, so the
+same record always serializes to the same bytes. Shared entities (programs,
+divisions, indicators …) are described in every document graph that uses them;
+the union of graphs merges the identical triples.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from policykg.graph.iris import IriScheme
+from policykg.loaders.records import DocumentRecord, EntityKind, PartRef, Span
+from policykg.ontology import DCTERMS, GEO, OA, ORG, PKG, PROV, RDF, RDFS, SKOS, XSD
+
+_cache: dict[str, NamedNode] = {}
+
+
+def _n(iri: str) -> NamedNode:
+    node = _cache.get(iri)
+    if node is None:
+        if len(_cache) > 4096:  # only vocabulary terms are worth keeping
+            _cache.clear()
+        node = _cache[iri] = NamedNode(iri)
+    return node
+
+
+def _p(ns: str, local: str) -> NamedNode:
+    return _n(ns + local)
+
+
+A = _p(RDF, "type")
+LABEL = _p(RDFS, "label")
+ALT = _p(SKOS, "altLabel")
+DERIVED = _p(PROV, "wasDerivedFrom")
+EVIDENCE = _p(PKG, "evidence")
+IS_PART_OF = _p(DCTERMS, "isPartOf")
+HAS_PART = _p(DCTERMS, "hasPart")
+XSD_INTEGER = _p(XSD, "integer")
+XSD_DECIMAL = _p(XSD, "decimal")
+XSD_DATE = _p(XSD, "date")
+XSD_BOOLEAN = _p(XSD, "boolean")
+XSD_NNI = _p(XSD, "nonNegativeInteger")
+
+_KIND_CLASS = {
+    EntityKind.PROGRAM: _p(PKG, "Program"),
+    EntityKind.DIVISION: _p(PKG, "AdministrativeDivision"),
+    EntityKind.REGULATION: _p(PKG, "Regulation"),
+    EntityKind.ORGANIZATION: _p(ORG, "Organization"),
+}
+
+
+def _int(v: int) -> Literal:
+    return Literal(str(v), datatype=XSD_INTEGER)
+
+
+def _dec(v: Decimal) -> Literal:
+    # Canonical xsd:decimal form: no exponent, no trailing zeros beyond one decimal.
+    text = format(v.normalize(), "f")
+    if "." not in text:
+        text += ".0"
+    return Literal(text, datatype=XSD_DECIMAL)
+
+
+class _Builder:
+    def __init__(self, doc: DocumentRecord, iris: IriScheme) -> None:
+        self.doc = doc
+        self.iris = iris
+        self.g = _n(iris.graph(doc.doc_id))
+        self.doc_node = _n(iris.document(doc.doc_id))
+        self.quads: list[Quad] = []
+        self._spans: set[Span] = set()
+
+    def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
+        self.quads.append(Quad(s, p, o, self.g))
+
+    def span(self, span: Span) -> NamedNode:
+        node = _n(self.iris.span(self.doc.doc_id, span.start, span.end))
+        if span not in self._spans:
+            self._spans.add(span)
+            self.add(node, A, _p(OA, "TextPositionSelector"))
+            self.add(node, A, _p(OA, "TextQuoteSelector"))
+            self.add(node, _p(OA, "start"), Literal(str(span.start), datatype=XSD_NNI))
+            self.add(node, _p(OA, "end"), Literal(str(span.end), datatype=XSD_NNI))
+            self.add(node, _p(OA, "exact"), Literal(self.doc.quote(span)))
+            self.add(node, DERIVED, self.doc_node)
+        return node
+
+    def part(self, part: PartRef) -> NamedNode:
+        if part.kind == "task":
+            return _n(self.iris.task(self.doc.doc_id, part.ordinal))
+        if part.kind == "section":
+            return _n(self.iris.section(self.doc.doc_id, part.ordinal))
+        return self.doc_node
+
+    def entity(self, kind: EntityKind, key: str) -> NamedNode:
+        if kind is EntityKind.PROGRAM:
+            return _n(self.iris.program(key))
+        if kind is EntityKind.DIVISION:
+            return _n(self.iris.division(key))
+        if kind is EntityKind.REGULATION:
+            return _n(self.iris.regulation(key))
+        return _n(self.iris.organization(key))
+
+    def build(self) -> list[Quad]:
+        self.document()
+        self.structure()
+        self.entities()
+        self.mentions()
+        self.targets()
+        return self.quads
+
+    def document(self) -> None:
+        d, doc = self.doc_node, self.doc
+        self.add(d, A, _p(PKG, "PolicyDocument"))
+        if doc.title:
+            self.add(d, _p(DCTERMS, "title"), Literal(doc.title))
+            self.add(d, LABEL, Literal(doc.title))
+        if doc.issued:
+            self.add(d, _p(DCTERMS, "issued"), Literal(doc.issued.isoformat(), datatype=XSD_DATE))
+        if doc.jurisdiction:
+            self.add(d, _p(DCTERMS, "spatial"), _n(self.iris.division(doc.jurisdiction)))
+        if doc.publisher:
+            org = _n(self.iris.organization(doc.publisher.name))
+            self.add(d, _p(DCTERMS, "publisher"), org)
+            self.add(org, A, _p(ORG, "Organization"))
+            self.add(org, LABEL, Literal(doc.publisher.name))
+            self.add(d, _p(PKG, "publisherInferred"),
+                     Literal("true" if doc.publisher.inferred else "false", datatype=XSD_BOOLEAN))
+            if doc.publisher.evidence:
+                self.add(d, _p(PKG, "publisherEvidence"), self.span(doc.publisher.evidence))
+        self.add(d, _p(DCTERMS, "source"), Literal(doc.source))
+        self.add(d, _p(DCTERMS, "format"), Literal(doc.media_type))
+        self.add(d, _p(PKG, "sha256"), Literal(doc.sha256))
+        if doc.encoding:
+            self.add(d, _p(PKG, "encoding"), Literal(doc.encoding))
+        self.add(d, _p(PKG, "text"), Literal(doc.text))
+        if doc.body:
+            self.add(d, EVIDENCE, self.span(doc.body))
+
+    def structure(self) -> None:
+        doc_id = self.doc.doc_id
+        for s in self.doc.sections:
+            node = _n(self.iris.section(doc_id, s.ordinal))
+            self.add(node, A, _p(PKG, "Section"))
+            self.add(node, _p(PKG, "ordinal"), _int(s.ordinal))
+            self.add(node, _p(PKG, "number"), Literal(s.number))
+            self.add(node, LABEL, Literal(s.title))
+            self.add(node, IS_PART_OF, self.doc_node)
+            self.add(self.doc_node, HAS_PART, node)
+            self.add(node, EVIDENCE, self.span(s.title_span))
+            self.add(node, DERIVED, self.doc_node)
+        for t in self.doc.tasks:
+            node = _n(self.iris.task(doc_id, t.ordinal))
+            parent = _n(self.iris.section(doc_id, t.section)) if t.section else self.doc_node
+            self.add(node, A, _p(PKG, "Task"))
+            self.add(node, _p(PKG, "ordinal"), _int(t.ordinal))
+            self.add(node, _p(PKG, "number"), Literal(t.number))
+            self.add(node, LABEL, Literal(t.title))
+            self.add(node, _p(PKG, "text"), Literal(t.text(self.doc.text)))
+            self.add(node, IS_PART_OF, parent)
+            self.add(parent, HAS_PART, node)
+            self.add(node, EVIDENCE, self.span(t.span))
+            self.add(node, DERIVED, self.doc_node)
+
+    def entities(self) -> None:
+        doc = self.doc
+        for name in sorted(doc.programs):
+            p = doc.programs[name]
+            node = _n(self.iris.program(p.name))
+            self.add(node, A, _p(PKG, "Program"))
+            self.add(node, LABEL, Literal(p.name))
+            for alt in sorted(p.alt_labels - {p.name}):
+                self.add(node, ALT, Literal(alt))
+            if p.part_of:
+                self.add(node, _p(PKG, "partOf"), _n(self.iris.program(p.part_of)))
+            for dep in sorted(p.depends_on):
+                self.add(node, _p(PKG, "dependsOn"), _n(self.iris.program(dep)))
+        for code in sorted(doc.divisions):
+            dv = doc.divisions[code]
+            node = _n(self.iris.division(code))
+            self.add(node, A, _p(PKG, "AdministrativeDivision"))
+            self.add(node, _p(PKG, "adminCode"), Literal(code))
+            self.add(node, LABEL, Literal(dv.name))
+            for alt in sorted(dv.short_names - {dv.name}):
+                self.add(node, ALT, Literal(alt))
+            self.add(node, _p(PKG, "level"), _p(PKG, dv.level.value))
+            if dv.parent_code:
+                self.add(node, _p(PKG, "within"), _n(self.iris.division(dv.parent_code)))
+            if dv.lat is not None and dv.long is not None:
+                self.add(node, _p(GEO, "lat"), _dec(dv.lat))
+                self.add(node, _p(GEO, "long"), _dec(dv.long))
+        for name in sorted(doc.regulations):
+            node = _n(self.iris.regulation(name))
+            self.add(node, A, _p(PKG, "Regulation"))
+            self.add(node, LABEL, Literal(name))
+        for name in sorted(doc.organizations):
+            node = _n(self.iris.organization(name))
+            self.add(node, A, _p(ORG, "Organization"))
+            self.add(node, LABEL, Literal(name))
+
+    def mentions(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for m in sorted(self.doc.mentions, key=lambda m: (m.span, m.kind.value, m.key)):
+            entity = self.entity(m.kind, m.key)
+            part = self.part(m.part)
+            node = _n(self.iris.mention(self.doc.doc_id, m.kind.value, m.span.start, m.span.end))
+            self.add(node, A, _p(PKG, "Mention"))
+            self.add(node, _p(PKG, "mentionOf"), entity)
+            self.add(node, _p(PKG, "mentionIn"), part)
+            self.add(node, EVIDENCE, self.span(m.span))
+            self.add(node, DERIVED, self.doc_node)
+            if (part.value, entity.value) not in seen:
+                seen.add((part.value, entity.value))
+                self.add(part, _p(PKG, "mentions"), entity)
+
+    def targets(self) -> None:
+        counters: dict[str, int] = {}
+        for t in self.doc.targets:
+            key = f"{t.part.kind[0]}{t.part.ordinal}"
+            counters[key] = counters.get(key, 0) + 1
+            node = _n(self.iris.target(self.doc.doc_id, key, counters[key]))
+            indicator = _n(self.iris.indicator(t.indicator))
+            self.add(node, A, _p(PKG, "Target"))
+            self.add(self.part(t.part), _p(PKG, "hasTarget"), node)
+            self.add(node, _p(PKG, "indicator"), indicator)
+            self.add(indicator, A, _p(PKG, "Indicator"))
+            self.add(indicator, LABEL, Literal(t.indicator))
+            self.add(node, LABEL, Literal(self.doc.quote(t.span)))
+            if t.value is not None:
+                self.add(node, _p(PKG, "value"), _dec(t.value))
+            if t.min_value is not None:
+                self.add(node, _p(PKG, "minValue"), _dec(t.min_value))
+            if t.max_value is not None:
+                self.add(node, _p(PKG, "maxValue"), _dec(t.max_value))
+            if t.unit:
+                self.add(node, _p(PKG, "unit"), Literal(t.unit))
+            if t.comparator:
+                self.add(node, _p(PKG, "comparator"), _p(PKG, t.comparator.value))
+            if t.deadline:
+                self.add(node, _p(PKG, "deadline"), Literal(t.deadline.isoformat(), datatype=XSD_DATE))
+            if t.value_missing:
+                self.add(node, _p(PKG, "valueMissing"), Literal("true", datatype=XSD_BOOLEAN))
+            if t.period:
+                self.add(node, _p(PKG, "period"), Literal(t.period))
+            for code in t.divisions:
+                self.add(node, _p(PKG, "appliesTo"), _n(self.iris.division(code)))
+            self.add(node, EVIDENCE, self.span(t.span))
+            self.add(node, DERIVED, self.doc_node)
+
+
+def document_quads(doc: DocumentRecord, iris: IriScheme | None = None) -> list[Quad]:
+    """Every quad of one document's named graph, duplicates removed, in a stable order."""
+    quads = _Builder(doc, iris or IriScheme()).build()
+    seen: set[Quad] = set()
+    out = []
+    for q in quads:
+        if q not in seen:
+            seen.add(q)
+            out.append(q)
+    return out

@@ -1,0 +1,87 @@
+"""Deterministic IRIs.
+
+The same input gives the same IRIs on every run and machine. A program,
+indicator, organization, regulation or division has ONE IRI across all
+documents (built from its canonical name or code); everything that belongs to a
+document (its sections, tasks, targets, spans, mentions) lives under the
+document's IRI, which comes from its path-independent id.
+
+IRIs keep Chinese letters as they are (they are IRIs, not URIs) and
+percent-encode only what would break an IRI, a path segment or a Turtle name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import quote
+
+# ASCII characters left as they are in a segment; everything else ASCII is percent-encoded.
+_SAFE_ASCII = "-._~"
+
+
+def segment(value: str) -> str:
+    """One IRI path segment from free text: NFC, letters and digits kept, the rest escaped."""
+    value = unicodedata.normalize("NFC", value.strip())
+    out = []
+    for ch in value:
+        if ch.isascii():
+            out.append(ch if ch.isalnum() or ch in _SAFE_ASCII else quote(ch, safe=""))
+        elif unicodedata.category(ch)[0] in "LN":
+            out.append(ch)
+        else:
+            # Non-ASCII punctuation and spaces (“”、——) are legal in IRIs but
+            # unsafe in Turtle names and confusing in URLs: encode them.
+            out.append(quote(ch, safe=""))
+    return "".join(out) or "_"
+
+
+@dataclass(frozen=True)
+class IriScheme:
+    base: str = "https://w3id.org/policykg/id/"
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith(("/", "#")):
+            object.__setattr__(self, "base", self.base + "/")
+
+    # Shared entities: one IRI across documents.
+    def program(self, name: str) -> str:
+        return f"{self.base}program/{segment(name)}"
+
+    def indicator(self, label: str) -> str:
+        return f"{self.base}indicator/{segment(label)}"
+
+    def organization(self, name: str) -> str:
+        return f"{self.base}org/{segment(name)}"
+
+    def regulation(self, name: str) -> str:
+        return f"{self.base}regulation/{segment(name)}"
+
+    def division(self, code: str) -> str:
+        return f"{self.base}division/{code}"
+
+    # Things of one document.
+    def document(self, doc_id: str) -> str:
+        return f"{self.base}doc/{segment(doc_id)}"
+
+    def graph(self, doc_id: str) -> str:
+        """The named graph holding one document's triples: the document IRI itself."""
+        return self.document(doc_id)
+
+    def section(self, doc_id: str, ordinal: int) -> str:
+        return f"{self.document(doc_id)}/section/{ordinal}"
+
+    def task(self, doc_id: str, ordinal: int) -> str:
+        return f"{self.document(doc_id)}/task/{ordinal}"
+
+    def target(self, doc_id: str, part: str, index: int) -> str:
+        return f"{self.document(doc_id)}/target/{part}-{index}"
+
+    def span(self, doc_id: str, start: int, end: int) -> str:
+        return f"{self.document(doc_id)}/span/{start}-{end}"
+
+    def mention(self, doc_id: str, kind: str, start: int, end: int) -> str:
+        return f"{self.document(doc_id)}/mention/{kind}-{start}-{end}"
+
+    def is_instance(self, iri: str) -> bool:
+        return iri.startswith(self.base)

@@ -1,0 +1,232 @@
+"""The store: one typed interface, an embedded Oxigraph database on disk by default.
+
+Each document lives in its own named graph (its IRI); queries see the union of
+all graphs. Replacing a document's graph is one SPARQL Update (``DROP GRAPH``
+then ``INSERT DATA``), which Oxigraph applies in a single transaction: a crash
+or an error leaves either the old graph or the new one, never half of either.
+Ingesting the same bytes again is a no-op, detected by the stored sha256.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Protocol, Sequence
+
+import pyoxigraph as ox
+
+from policykg.errors import QueryError, StoreError
+from policykg.ontology import PKG, PREFIXES
+
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+# Formats that can hold named graphs; the others flatten the union.
+DATASET_FORMATS = {"nquads", "trig", "jsonld"}
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    iri: str
+    title: str | None
+    issued: str | None
+    source: str | None
+    sha256: str | None
+    triples: int
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    graph: str
+    triples: int
+    replaced: bool  # an older version of the document was replaced
+    unchanged: bool  # the same bytes were already stored: nothing was written
+
+
+class GraphStore(Protocol):
+    """What every store offers; the CLI, the API and the viz use only this."""
+
+    def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None) -> LoadResult: ...
+    def remove_graph(self, graph: str) -> bool: ...
+    def graph_sha256(self, graph: str) -> str | None: ...
+    def query(self, sparql: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()): ...
+    def update(self, sparql: str) -> None: ...
+    def documents(self) -> list[DocumentSummary]: ...
+    def dump(self, fmt: str) -> bytes: ...
+    def count(self) -> int: ...
+    def close(self) -> None: ...
+
+
+_DOCUMENTS_QUERY = f"""
+SELECT ?g ?title ?issued ?source ?sha (COUNT(*) AS ?n) WHERE {{
+  GRAPH ?g {{
+    ?s ?p ?o .
+    OPTIONAL {{ ?g <http://purl.org/dc/terms/title> ?title }}
+    OPTIONAL {{ ?g <http://purl.org/dc/terms/issued> ?issued }}
+    OPTIONAL {{ ?g <http://purl.org/dc/terms/source> ?source }}
+    OPTIONAL {{ ?g <{PKG}sha256> ?sha }}
+  }}
+}} GROUP BY ?g ?title ?issued ?source ?sha ORDER BY ?g
+"""
+
+
+def _iri(value: str) -> str:
+    if any(c in value for c in '<>"{}|^`\\ \n'):
+        raise QueryError(f"not a valid IRI: {value!r}")
+    return value
+
+
+class OxigraphStore:
+    """The embedded store: a RocksDB-backed Oxigraph database in a folder."""
+
+    def __init__(self, path: str | Path | None, *, read_only: bool = False) -> None:
+        self.path = Path(path).expanduser() if path is not None else None
+        self._write_lock = threading.Lock()
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            msg = str(exc)
+            hint = None
+            if "lock" in msg.lower():
+                hint = "another policykg process (serve?) has this store open; stop it or use another --store"
+            raise StoreError(f"cannot open the store at {self.path}: {msg}", hint=hint) from None
+
+    # -- writing -----------------------------------------------------------
+    def graph_sha256(self, graph: str) -> str | None:
+        node = ox.NamedNode(graph)
+        for q in self._store.quads_for_pattern(node, ox.NamedNode(PKG + "sha256"), None, node):
+            return q.object.value
+        return None
+
+    def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None) -> LoadResult:
+        """Make ``graph`` hold exactly ``quads``, atomically."""
+        g = ox.NamedNode(_iri(graph))
+        with self._write_lock:
+            existed = self._store.contains_named_graph(g)
+            if sha256 is not None and existed and self.graph_sha256(graph) == sha256:
+                return LoadResult(graph, len(quads), replaced=False, unchanged=True)
+            for q in quads:
+                if q.graph_name != g:
+                    raise StoreError(f"quad outside graph {graph}: {q}")
+            # Serialize in Rust (one call), then one transactional update: the old
+            # graph and the new content are swapped in a single commit.
+            body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8") if quads else ""
+            triples = _strip_graph(body, graph)
+            update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{triples}}} }}"
+            try:
+                self._store.update(update)
+            except (OSError, SyntaxError) as exc:
+                raise StoreError(f"could not write graph {graph}: {exc}") from None
+        return LoadResult(graph, len(quads), replaced=existed, unchanged=False)
+
+    def remove_graph(self, graph: str) -> bool:
+        g = ox.NamedNode(_iri(graph))
+        with self._write_lock:
+            if not self._store.contains_named_graph(g):
+                return False
+            self._store.update(f"DROP GRAPH <{graph}>")
+        return True
+
+    def update(self, sparql: str) -> None:
+        with self._write_lock:
+            try:
+                self._store.update(sparql, prefixes=PREFIXES)
+            except SyntaxError as exc:
+                raise QueryError(f"SPARQL update syntax error: {exc}") from None
+
+    def load(self, data: bytes, fmt: str) -> None:
+        """Load a serialized dataset in one transaction (e.g. an export)."""
+        with self._write_lock:
+            self._store.load(data, format=RDF_FORMATS[fmt])
+
+    # -- reading -----------------------------------------------------------
+    def query(self, sparql: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()):
+        kwargs: dict = {"prefixes": PREFIXES}
+        if default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(_iri(g)) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(_iri(g)) for g in named_graphs]
+        try:
+            return self._store.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+
+    def documents(self) -> list[DocumentSummary]:
+        rows = self._store.query(_DOCUMENTS_QUERY)
+        out = []
+        for r in rows:
+            out.append(DocumentSummary(
+                iri=r["g"].value, title=_v(r["title"]), issued=_v(r["issued"]), source=_v(r["source"]),
+                sha256=_v(r["sha"]), triples=int(r["n"].value)))
+        return out
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        g = ox.NamedNode(graph) if graph else None
+        return iter(self._store.quads_for_pattern(None, None, None, g))
+
+    def dump(self, fmt: str, graph: str | None = None) -> bytes:
+        rdf_format = RDF_FORMATS[fmt]
+        if graph is not None:
+            return self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph))
+        if fmt in DATASET_FORMATS:
+            return self._store.dump(format=rdf_format)
+        # A triple format: the union of all graphs, each triple once.
+        triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)
+
+    def count(self) -> int:
+        return len(self._store)
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        # pyoxigraph closes the database when the object is collected.
+        self._store = None  # type: ignore[assignment]
+
+
+def _v(term) -> str | None:
+    return None if term is None else term.value
+
+
+def _strip_graph(nquads: str, graph: str) -> str:
+    """N-Quads lines of one graph to N-Triples lines for an INSERT DATA block."""
+    suffix = f" <{graph}> .\n"
+    out = []
+    for line in nquads.splitlines(keepends=True):
+        if not line.endswith(suffix):
+            raise StoreError(f"unexpected quad outside {graph}: {line[:120]}")
+        out.append(line[: -len(suffix)] + " .\n")
+    return "".join(out)
+
+
+def open_store(location: str | Path | None, *, read_only: bool = False) -> OxigraphStore:
+    """The store named by a path (embedded Oxigraph). Remote stores come with the scale work."""
+    if isinstance(location, str) and location.startswith(("http://", "https://")):
+        raise StoreError(f"remote stores are not supported yet: {location}")
+    return OxigraphStore(location, read_only=read_only)
+
+
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,9 @@
+"""divisions (first cut: finds nothing yet)."""
+
+from __future__ import annotations
+
+from policykg.loaders.records import DocumentRecord
+
+
+def find_divisions(doc: DocumentRecord) -> None:
+    return None

@@ -1,0 +1,64 @@
+"""The extraction pipeline: one file in, one :class:`DocumentRecord` out.
+
+    bytes -> text (read) -> body and metadata -> sections and tasks
+          -> entities (programs, regulations, organizations) -> divisions -> targets
+
+Each step is a function of the record built so far, in its own module, so a
+step can be improved or replaced without touching the others.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from policykg.loaders import metadata
+from policykg.loaders.read import RawDocument, read_bytes, read_path
+from policykg.loaders.records import DocumentRecord, PublisherRecord
+from policykg.loaders.structure import find_structure
+
+
+def document_id(source: str) -> str:
+    """A stable, path-independent id from the file name: its stem, lower-cased ASCII kept, spaces dashed."""
+    stem = Path(source).name
+    for suffix in (".txt", ".html", ".htm", ".shtml", ".docx", ".pdf", ".text", ".md"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    stem = unicodedata.normalize("NFC", stem).strip()
+    stem = re.sub(r"\s+", "-", stem)
+    return stem or "document"
+
+
+def extract_raw(raw: RawDocument, doc_id: str | None = None) -> DocumentRecord:
+    doc = DocumentRecord(
+        doc_id=doc_id or document_id(raw.source), source=raw.source, sha256=raw.sha256,
+        media_type=raw.media_type, encoding=raw.encoding, text=raw.text)
+    doc.body = metadata.find_body(doc.text)
+    title = metadata.find_title(doc.text, doc.body, raw.hints.get("title"))
+    if title:
+        doc.title, doc.title_span = title
+    doc.issued = metadata.find_issued(doc.text, doc.body)
+    if raw.hints.get("publisher"):
+        doc.publisher = PublisherRecord(raw.hints["publisher"])
+    doc.sections, doc.tasks = find_structure(doc.text, doc.body)
+    _find_facts(doc)
+    return doc
+
+
+def _find_facts(doc: DocumentRecord) -> None:
+    # Imported here so each step stays an independent module.
+    from policykg.loaders import divisions, entities, targets
+
+    entities.find_entities(doc)
+    divisions.find_divisions(doc)
+    targets.find_targets(doc)
+
+
+def extract_bytes(data: bytes, source: str, doc_id: str | None = None) -> DocumentRecord:
+    return extract_raw(read_bytes(data, source), doc_id)
+
+
+def extract_path(path: str | Path, doc_id: str | None = None) -> DocumentRecord:
+    return extract_raw(read_path(path), doc_id)

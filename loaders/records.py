@@ -1,0 +1,191 @@
+"""The records that loaders produce and ``policykg.graph`` turns into triples.
+
+This module is the contract between the two halves of the system: loaders know
+nothing of RDF, the graph builder knows nothing of Chinese text. Every record
+that states a fact carries the :class:`Span` it was read from; offsets count
+Unicode code points of :attr:`DocumentRecord.text`, so ``text[start:end]`` is
+always the quote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Half-open code-point range ``[start, end)`` in the document's text."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad span {self.start}-{self.end}")
+
+    def quote(self, text: str) -> str:
+        return text[self.start : self.end]
+
+    def shifted(self, offset: int) -> "Span":
+        return Span(self.start + offset, self.end + offset)
+
+
+class EntityKind(str, Enum):
+    PROGRAM = "program"
+    DIVISION = "division"
+    REGULATION = "regulation"
+    ORGANIZATION = "organization"
+
+
+class Comparator(str, Enum):
+    """Local names of the comparator individuals in the ontology."""
+
+    AT_LEAST = "AtLeast"
+    AT_MOST = "AtMost"
+    EXACTLY = "Exactly"
+    APPROXIMATELY = "Approximately"
+    BETWEEN = "Between"
+    INCREASE_BY = "IncreaseBy"
+    DECREASE_BY = "DecreaseBy"
+
+
+class DivisionLevel(str, Enum):
+    PROVINCE = "Province"
+    PREFECTURE = "Prefecture"
+    COUNTY = "County"
+
+
+@dataclass(frozen=True)
+class PartRef:
+    """Which part of a document a fact sits in: a task, a section, or the document itself."""
+
+    kind: str  # "task" | "section" | "document"
+    ordinal: int = 0
+
+    @staticmethod
+    def document() -> "PartRef":
+        return PartRef("document", 0)
+
+    @staticmethod
+    def section(ordinal: int) -> "PartRef":
+        return PartRef("section", ordinal)
+
+    @staticmethod
+    def task(ordinal: int) -> "PartRef":
+        return PartRef("task", ordinal)
+
+
+@dataclass
+class SectionRecord:
+    ordinal: int  # 1-based position in the document
+    number: str  # as printed: "一", "第一部分", "1"
+    title: str  # the heading as written, without its number
+    title_span: Span  # where the title was read
+    span: Span  # the whole section, heading and body
+
+
+@dataclass
+class TaskRecord:
+    ordinal: int  # running position in the whole document, 1-based
+    number: str  # as printed ("10", "（一）")
+    title: str  # the short heading phrase
+    title_span: Span
+    span: Span  # the whole task, number included
+    section: int | None  # ordinal of its section, None when the document has none
+
+    def text(self, document_text: str) -> str:
+        return self.span.quote(document_text)
+
+
+@dataclass
+class ProgramRecord:
+    name: str  # canonical: no quote marks
+    alt_labels: set[str] = field(default_factory=set)
+    part_of: str | None = None  # canonical name of the umbrella program
+    depends_on: set[str] = field(default_factory=set)
+
+
+@dataclass
+class DivisionRecord:
+    code: str  # 6-digit GB/T 2260 code
+    name: str  # official full name
+    level: DivisionLevel
+    parent_code: str | None = None
+    short_names: set[str] = field(default_factory=set)
+    lat: Decimal | None = None
+    long: Decimal | None = None
+
+
+@dataclass
+class Mention:
+    """One occurrence of an entity in the text."""
+
+    kind: EntityKind
+    key: str  # program/regulation/organization canonical name, or division code
+    surface: str  # the characters as written
+    span: Span
+    part: PartRef
+
+
+@dataclass
+class TargetRecord:
+    """One goal stated in one task (or section, for documents without tasks)."""
+
+    part: PartRef
+    indicator: str
+    span: Span
+    value: Decimal | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    unit: str | None = None
+    comparator: Comparator | None = None
+    deadline: date | None = None
+    divisions: list[str] = field(default_factory=list)  # division codes
+    value_missing: bool = False  # the source leaves the number blank ("示范幼儿园 所")
+    period: str | None = None  # "year" for 每年 …
+
+
+@dataclass
+class PublisherRecord:
+    name: str
+    inferred: bool = False
+    evidence: Span | None = None
+
+
+@dataclass
+class DocumentRecord:
+    """Everything a loader read from one document."""
+
+    doc_id: str  # stable, path-independent identifier (from the file name)
+    source: str  # file name or URL as given
+    sha256: str  # of the bytes as read
+    media_type: str
+    encoding: str | None
+    text: str  # normalized text; every span counts into it
+    title: str | None = None
+    title_span: Span | None = None
+    issued: date | None = None
+    publisher: PublisherRecord | None = None
+    jurisdiction: str | None = None  # division code of the body that issued it
+    body: Span | None = None  # where the body starts and ends, furniture excluded
+    sections: list[SectionRecord] = field(default_factory=list)
+    tasks: list[TaskRecord] = field(default_factory=list)
+    programs: dict[str, ProgramRecord] = field(default_factory=dict)
+    divisions: dict[str, DivisionRecord] = field(default_factory=dict)
+    regulations: set[str] = field(default_factory=set)
+    organizations: set[str] = field(default_factory=set)
+    mentions: list[Mention] = field(default_factory=list)
+    targets: list[TargetRecord] = field(default_factory=list)
+
+    def quote(self, span: Span) -> str:
+        return span.quote(self.text)
+
+    def part_text(self, part: PartRef) -> str:
+        if part.kind == "task":
+            return self.tasks[part.ordinal - 1].text(self.text)
+        if part.kind == "section":
+            return self.sections[part.ordinal - 1].span.quote(self.text)
+        return self.text

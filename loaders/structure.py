@@ -1,0 +1,197 @@
+"""Sections and tasks from the numbering of a document's lines.
+
+Chinese policy documents number their parts in a few families, from the top:
+
+    第一部分 / 第一章       (a "part")
+    一、                    (a section)
+    （一）                  (a sub-section, or the tasks of a county plan)
+    1.  1、  1．            (numbered items, usually the tasks)
+    （1）                   (sub-items)
+
+A document uses some of them. The highest family present (and used for at least
+two headings) gives the sections; the next family present inside them gives the
+tasks. Without sections, the highest family gives the tasks, and a document
+with no numbering at all yields its paragraphs as parts. A heading is accepted
+only when its number follows the previous one (or restarts at 1 in a new
+section), so "2017.3" or a list inside a task body does not become a task.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from policykg.loaders.numerals import chinese_to_int
+from policykg.loaders.records import SectionRecord, Span, TaskRecord
+
+_CN = "零〇一二三四五六七八九十百两"
+
+# One entry per numbering family, highest first: (name, regex). The regex matches
+# at a line start (after blanks) and captures the printed number in group "n".
+_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("part", re.compile(rf"[ \t\u3000\xa0]*第(?P<n>[{_CN}\d]+)(?:部分|章|篇)[、.．:：\s\u3000]*")),
+    ("cn", re.compile(rf"[ \t\u3000\xa0]*(?P<n>[{_CN}]+)[、.．](?!\d)[ \t\u3000]*")),
+    ("paren_cn", re.compile(rf"[ \t\u3000\xa0]*[（(](?P<n>[{_CN}]+)[）)][、.．]?[ \t\u3000]*")),
+    ("arabic", re.compile(r"[ \t\u3000\xa0]*(?P<n>\d{1,3})(?:[、．]|\.(?!\d))[ \t\u3000]*")),
+    ("paren_arabic", re.compile(r"[ \t\u3000\xa0]*[（(](?P<n>\d{1,3})[）)][、.．]?[ \t\u3000]*")),
+)
+
+# Where a title stops when it is followed by its body on the same line.
+_TITLE_END = re.compile(r"[。；;！!？?:：]")
+_CLAUSE_END = re.compile(r"[，,]")
+# A title is a short heading phrase; anything longer is a sentence.
+MAX_TITLE = 30
+MAX_SECTION_TITLE = 60
+# A clause this short before a comma is a heading, not the start of a sentence.
+SHORT_TITLE = 12
+
+# Words that open the body sentence of a policy task. When a task has no full
+# stop after its title ("加大开放办教育力度贯彻落实…"), the title ends where
+# the first of these begins. These are generic verbs and adverbs of Chinese
+# administrative prose, not words taken from any one document.
+_BODY_OPENERS = (
+    "贯彻", "落实", "制定", "大力", "实施", "认真", "坚持", "按照", "围绕", "根据", "依据", "依托",
+    "进一步", "继续", "深入", "积极", "切实", "全面", "着力", "努力", "加快", "加强", "加大", "推进",
+    "推动", "完善", "健全", "建立", "强化", "做好", "开展", "启动", "通过", "鼓励", "支持", "力争",
+    "确保", "以", "要", "各地", "各级", "全市", "全省", "全县", "全区", "今年", "到20", "在",
+)
+_MIN_TITLE = 4
+
+
+@dataclass
+class _Heading:
+    family: str
+    number: str  # printed, e.g. "一" or "10"
+    value: int
+    line_start: int
+    content_start: int  # after the number
+    line_end: int
+
+
+def _lines(text: str, body: Span) -> list[tuple[int, int]]:
+    out = []
+    pos = body.start
+    for line in text[body.start : body.end].split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def _headings(text: str, lines: list[tuple[int, int]]) -> dict[str, list[_Heading]]:
+    found: dict[str, list[_Heading]] = {name: [] for name, _ in _FAMILIES}
+    for start, end in lines:
+        line = text[start:end]
+        for name, rx in _FAMILIES:
+            m = rx.match(line)
+            if not m or m.end() >= len(line.rstrip()):
+                continue
+            value = int(m["n"]) if m["n"].isdigit() else chinese_to_int(m["n"])
+            if value is None or value <= 0:
+                continue
+            found[name].append(_Heading(name, m["n"], value, start, start + m.end(), end))
+            break
+    return found
+
+
+def _in_sequence(heads: list[_Heading], boundaries: list[int] = ()) -> list[_Heading]:
+    """Keep headings whose numbers run 1, 2, 3 …; after a boundary (a new section) they may restart at 1."""
+    kept: list[_Heading] = []
+    expected = 1
+    for h in heads:
+        new_section = bool(kept) and any(kept[-1].line_start < b < h.line_start for b in boundaries)
+        if h.value == expected or (new_section and h.value == 1):
+            kept.append(h)
+            expected = h.value + 1
+    return kept
+
+
+def _split_title(text: str, start: int, end: int, limit: int, *, whole_line: bool = False) -> int:
+    """End offset of the title phrase that starts at ``start`` on a line ending at ``end``.
+
+    Section headings are whole lines ("一、以立德树人为根本,深入推进素质教育");
+    a task heading is followed by its body on the same line, closed by a full
+    stop, a short clause closed by a comma, or nothing at all.
+    """
+    line = text[start:end].rstrip()
+    stop = _TITLE_END.search(line)
+    if whole_line and not stop and len(line) <= limit:
+        return start + len(line)
+    if stop and stop.start() <= limit:
+        return start + stop.start()
+    if not stop and len(line) <= limit:
+        return start + len(line)
+    comma = _CLAUSE_END.search(line, 0, limit + 1)
+    if comma and comma.start() <= SHORT_TITLE:
+        return start + comma.start()
+    # No punctuation closes the title soon: cut before the first body opener.
+    scan_end = comma.start() if comma else min(limit, len(line))
+    for i in range(_MIN_TITLE, scan_end):
+        if line.startswith(_BODY_OPENERS, i):
+            return start + i
+    return start + (comma.start() if comma else min(len(line), limit))
+
+
+def find_structure(text: str, body: Span) -> tuple[list[SectionRecord], list[TaskRecord]]:
+    lines = _lines(text, body)
+    found = _headings(text, lines)
+    present = [name for name, _ in _FAMILIES if len(_in_sequence(found[name])) >= 2]
+    if not present:
+        return [], _paragraphs(text, lines)
+
+    section_family = present[0] if len(present) >= 2 else None
+    sections: list[SectionRecord] = []
+    section_heads: list[_Heading] = []
+    if section_family:
+        section_heads = _in_sequence(found[section_family])
+        for i, h in enumerate(section_heads):
+            end = section_heads[i + 1].line_start - 1 if i + 1 < len(section_heads) else body.end
+            title_end = _split_title(text, h.content_start, h.line_end, MAX_SECTION_TITLE, whole_line=True)
+            sections.append(SectionRecord(
+                ordinal=i + 1, number=h.number, title=text[h.content_start:title_end].strip(),
+                title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, end)))
+
+    task_family = present[1] if section_family else present[0]
+    starts = [h.line_start for h in section_heads]
+    task_heads = _in_sequence(found[task_family], starts)
+    if section_family:
+        task_heads = [h for h in task_heads if h.line_start > section_heads[0].line_start]
+    tasks: list[TaskRecord] = []
+    for i, h in enumerate(task_heads):
+        end = task_heads[i + 1].line_start - 1 if i + 1 < len(task_heads) else body.end
+        # A task ends where the next section begins.
+        for s in section_heads:
+            if h.line_start < s.line_start <= end:
+                end = s.line_start - 1
+                break
+        title_end = _split_title(text, h.content_start, h.line_end, MAX_TITLE)
+        section = None
+        for s_rec, s_head in zip(sections, section_heads):
+            if s_head.line_start < h.line_start:
+                section = s_rec.ordinal
+        tasks.append(TaskRecord(
+            ordinal=i + 1, number=h.number, title=text[h.content_start:title_end].strip(),
+            title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, end),
+            section=section))
+    return sections, tasks
+
+
+def _trimmed(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
+
+
+def _paragraphs(text: str, lines: list[tuple[int, int]]) -> list[TaskRecord]:
+    """A document without numbering: each non-empty paragraph is a part."""
+    tasks: list[TaskRecord] = []
+    for start, end in lines:
+        if not text[start:end].strip():
+            continue
+        span = _trimmed(text, start, end)
+        title_end = _split_title(text, span.start, span.end, MAX_TITLE)
+        n = len(tasks) + 1
+        tasks.append(TaskRecord(ordinal=n, number=str(n), title=text[span.start:title_end].strip(),
+                                title_span=_trimmed(text, span.start, title_end), span=span, section=None))
+    return tasks

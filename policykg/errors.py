@@ -1,0 +1,65 @@
+"""Errors a user can cause and act on.
+
+Everything the CLI and the API report to a person derives from ``PolicyKGError``:
+the CLI prints ``message`` without a traceback and exits non-zero, the API turns
+it into the one JSON error envelope with ``http_status``.
+"""
+
+from __future__ import annotations
+
+
+class PolicyKGError(Exception):
+    """A failure caused by input or configuration, with a message for people."""
+
+    http_status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class InputError(PolicyKGError):
+    """A document that cannot be read: empty, binary, undecodable, unsupported."""
+
+    code = "bad_input"
+    http_status = 422
+
+
+class QueryError(PolicyKGError):
+    """A SPARQL query or update that is malformed or not allowed."""
+
+    code = "bad_query"
+
+
+class ForbiddenQueryError(QueryError):
+    """A query that would reach outside the store (SERVICE, LOAD, FROM <url>)."""
+
+    code = "forbidden_query"
+    http_status = 400
+
+
+class QueryTimeoutError(QueryError):
+    code = "query_timeout"
+    http_status = 503
+
+
+class StoreError(PolicyKGError):
+    """The store cannot be opened or written (locked, wrong path, remote down)."""
+
+    code = "store_error"
+    http_status = 503
+
+
+class NotFoundError(PolicyKGError):
+    code = "not_found"
+    http_status = 404
+
+
+class AuthError(PolicyKGError):
+    code = "unauthorized"
+    http_status = 401

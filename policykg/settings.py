@@ -1,0 +1,98 @@
+"""The declarative settings table.
+
+Every knob of policykg is one row here: its name, type, safe default and help.
+The CLI, the API and the docs are generated from this table (a test checks that
+docs/settings.md lists every row). A value comes, in order of precedence, from a
+command-line option, the environment variable ``POLICYKG_<NAME>`` or the default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Callable
+
+
+def _default_store() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "policykg", "store")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: Callable[[str], Any]
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "POLICYKG_" + self.name.upper()
+
+
+def _bool(value: str) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("store", str, None, "Where the graph lives: a folder for the embedded Oxigraph store "
+            "(created on first use) or the http(s) URL of a remote SPARQL endpoint. "
+            "Default: $XDG_DATA_HOME/policykg/store."),
+    Setting("base_iri", str, "https://w3id.org/policykg/id/",
+            "Base of every instance IRI. Change it only before the first ingest: IRIs are identities."),
+    Setting("host", str, "127.0.0.1", "Interface `policykg serve` listens on. Loopback by default."),
+    Setting("port", int, 8000, "Port `policykg serve` listens on."),
+    Setting("write_token", str, None,
+            "Bearer token that unlocks writes (SPARQL Update, Graph Store Protocol, uploads). "
+            "Unset means the server is read-only for everybody."),
+    Setting("query_timeout", float, 30.0, "Seconds a SPARQL query may run before it is stopped."),
+    Setting("max_rows", int, 10000, "Most result rows one query returns; more are cut and flagged as truncated."),
+    Setting("max_request_bytes", int, 1_000_000, "Largest request body (query or form) the API accepts."),
+    Setting("max_upload_bytes", int, 20_000_000, "Largest document upload the API accepts."),
+    Setting("cors", _bool, True, "Allow cross-origin read-only GET/POST without credentials."),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with :func:`load_settings`."""
+
+    store: str = field(default_factory=_default_store)
+    base_iri: str = "https://w3id.org/policykg/id/"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    write_token: str | None = None
+    query_timeout: float = 30.0
+    max_rows: int = 10000
+    max_request_bytes: int = 1_000_000
+    max_upload_bytes: int = 20_000_000
+    cors: bool = True
+
+    def with_overrides(self, **values: Any) -> "Settings":
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    @property
+    def store_is_remote(self) -> bool:
+        return self.store.startswith(("http://", "https://"))
+
+    @property
+    def store_path(self) -> Path:
+        return Path(self.store).expanduser()
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment, then explicit overrides (None means 'not given')."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.env in env and env[setting.env] != "":
+            values[setting.name] = setting.type(env[setting.env])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name for f in fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise KeyError(f"unknown settings: {sorted(unknown)}")
+    return Settings(**values)
