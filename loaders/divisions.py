@@ -1,9 +1,243 @@
-"""divisions (first cut: finds nothing yet)."""
+"""Administrative divisions named in a document: records, mentions and the document's jurisdiction.
+
+Names are looked up in the gazetteer (:mod:`policykg.loaders.gazetteer`). Official full
+names (昆明市, 寻甸回族彝族自治县) and the usual ``X县``/``X州`` form of autonomous units
+(寻甸县) are taken wherever they occur. Short names (呈贡, 宜良) are two characters and
+collide with ordinary words (资源, 富民, 通道 are counties too), so a short name counts
+only with evidence that a place is meant:
+
+- a generic ending right after it (呈贡县 in an older text, 嵩明区);
+- membership in an enumeration of places: ``呈贡、宜良、嵩明、禄劝、寻甸、东川6个县区``
+  (a count of 县/区/市 after it, or members that all sit under one parent, or one
+  member already named in full);
+- it is a province (云南, 广西), whose short names are not ordinary words;
+- it lies under the document's jurisdiction (呈贡 in a Kunming text).
+
+Each accepted occurrence becomes a :class:`Mention` in the task, section or document
+it sits in; ``doc.divisions`` gets the unit and every unit above it so ``pkg:within``
+chains are complete.
+"""
 
 from __future__ import annotations
 
-from policykg.loaders.records import DocumentRecord
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from policykg.loaders import gazetteer as gz
+from policykg.loaders.gazetteer import resolve_name  # re-exported for other modules
+from policykg.loaders.records import DivisionLevel, DocumentRecord, EntityKind, Mention, PartRef, Span
+
+__all__ = ["find_divisions", "resolve_name", "infer_jurisdiction", "part_at"]
+
+# Short names that are also everyday words of policy prose. They still count with a
+# generic ending (资源县) or inside an enumeration of places, never on their own.
+_COMMON_WORDS = frozenset(
+    "资源 富民 通道 和平 长安 大方 平安 共和 红旗 新华 城关 中山 永和 安定 平和 东方 来宾 安康 "
+    "长治 大同 大庆 文明 团结 友谊 民主 光明 新城 城区 郊区 矿区 江城 兴安 先锋 胜利 长寿 公安 "
+    "开发 新兴 永定 宁安 太平 普陀 白云 青山 金山 南山 东区 西区 城中 城东 城西 城北 新市 桥东 "
+    "桥西 河东 河西 向阳 清河 龙华 华容 正安 安远 崇义 和顺 协和 宜章 永新 永和 双桥 泰和 仁和 "
+    "盐田 三江 延长 长宁 大安 安宁 万宁 吉安 平原 高平 洪洞 东港 海港 新区 "
+    "永胜 宁陕 保康 保定 定远 远安 武功 华安 合作 辉南 大名 鼓楼 城阳 沙河 龙山 新乡".split())
+
+# 6个县区, 五个县（市、区）, 3县: the count that closes an enumeration of places.
+_CN_DIGITS = "零〇一二两三四五六七八九十百"
+_ENUM_COUNT_RE = re.compile(
+    rf"\s*(?:\d+|[{_CN_DIGITS}]+)\s*个?\s*"
+    r"(?:县[（(]市、?区[)）]|县[（(]区[)）]|县市区|县区|区县|县市|市县|州市|市州|县|区|市|州|地区|盟|旗)")
+# What may stand between two members of an enumeration.
+_ENUM_SEP_RE = re.compile(r"\s*(?:、|，|,|和|及|与|以及)\s*")
+_GENERIC_ENDINGS = "县区市州旗盟"
+
+
+@dataclass
+class _Hit:
+    start: int
+    end: int
+    name: str
+    codes: list[str]
+    official: bool  # an official full name
+    strong: bool  # accepted on its own (full name, X县 form, province short name)
+    code: str | None = None
+
+
+def _scan(text: str, start: int, end: int) -> list[_Hit]:
+    """Longest gazetteer names in ``text[start:end]``, left to right, not overlapping."""
+    g = gz.gazetteer()
+    hits: list[_Hit] = []
+    i = start
+    while i < end:
+        names = g.by_first_char.get(text[i])
+        found = None
+        if names:
+            for n in names:  # longest first
+                if i + len(n) <= end and text.startswith(n, i):
+                    found = n
+                    break
+        if not found:
+            i += 1
+            continue
+        codes = list(g.by_name[found])
+        official = found in g.official and len(found) >= 3
+        levels = {g.units[c].level for c in codes}
+        # Three characters or more (寻甸县, 楚雄州, 西双版纳, 内蒙古) is rarely an ordinary
+        # word; a province's two-character name (云南, 广西) neither.
+        strong = found not in _COMMON_WORDS and (
+            official or len(found) >= 3 or DivisionLevel.PROVINCE in levels)
+        hit = _Hit(i, i + len(found), found, codes, official, strong)
+        # A short name followed by a generic ending (呈贡县 written before 2011, 嵩明区):
+        # the ending is part of the mention and proves a place is meant.
+        if not strong and hit.end < end and text[hit.end] in _GENERIC_ENDINGS:
+            hit.end += 1
+            hit.strong = True
+        hits.append(hit)
+        i = hit.end
+    return hits
+
+
+def _enumerations(text: str, hits: list[_Hit]) -> list[list[_Hit]]:
+    """Runs of hits separated only by 、/和/及: candidate enumerations of places."""
+    runs: list[list[_Hit]] = []
+    run: list[_Hit] = []
+    for h in hits:
+        if run and _ENUM_SEP_RE.fullmatch(text[run[-1].end : h.start]):
+            run.append(h)
+        else:
+            if len(run) >= 2:
+                runs.append(run)
+            run = [h]
+    if len(run) >= 2:
+        runs.append(run)
+    return runs
+
+
+def _common_parent(g: gz.Gazetteer, run: list[_Hit]) -> str | None:
+    """A parent that every member has a candidate under, if any."""
+    parents: set[str] | None = None
+    for h in run:
+        ps = {g.units[c].parent for c in h.codes if g.units[c].parent}
+        parents = ps if parents is None else parents & ps
+    return min(parents) if parents else None
+
+
+def _accept_enumerations(text: str, hits: list[_Hit]) -> None:
+    g = gz.gazetteer()
+    for run in _enumerations(text, hits):
+        counted = bool(_ENUM_COUNT_RE.match(text, run[-1].end))
+        if len(run) >= 3:  # three places side by side; two could be a coincidence of words
+            shared = _common_parent(g, run)
+        else:
+            shared = None
+        anchored = any(h.strong for h in run)
+        if counted or shared or (anchored and len(run) >= 2):
+            for h in run:
+                h.strong = True
+                if shared:  # members of one list share a parent: pick the sibling reading
+                    inside = [c for c in h.codes if g.units[c].parent == shared]
+                    if inside:
+                        h.codes = inside
+
+
+def infer_jurisdiction(doc: DocumentRecord, hits: list[_Hit] | None = None) -> str | None:
+    """The division a document governs: from its publisher's or title's leading place name,
+    else the most-mentioned prefecture or province (ties go to the prefecture)."""
+    g = gz.gazetteer()
+    for source in ((doc.publisher.name if doc.publisher else None), doc.title):
+        if not source:
+            continue
+        lead = _scan(source, 0, len(source))
+        if lead and lead[0].start == 0 and lead[0].strong:
+            code = gz.rank(lead[0].codes, lead[0].name, None)
+            if code:
+                return code
+    if hits is None:
+        return None
+    counts: Counter[str] = Counter()
+    for h in hits:
+        if not h.strong or not h.code:
+            continue
+        u = g.units[h.code]
+        if u.level is DivisionLevel.COUNTY:
+            if u.parent and g.units[u.parent].level is DivisionLevel.PREFECTURE:
+                counts[u.parent] += 0.5  # a county named speaks a little for its prefecture
+        else:
+            counts[h.code] += 1
+    if not counts:
+        return None
+    best = max(counts.items(), key=lambda kv: (kv[1], g.units[kv[0]].level is DivisionLevel.PREFECTURE))
+    return best[0]
+
+
+class _PartIndex:
+    """Which task, section or the document a character offset sits in."""
+
+    def __init__(self, doc: DocumentRecord) -> None:
+        self.tasks = sorted(doc.tasks, key=lambda t: t.span.start)
+        self.task_starts = [t.span.start for t in self.tasks]
+        self.sections = sorted(doc.sections, key=lambda s: s.span.start)
+        self.section_starts = [s.span.start for s in self.sections]
+
+    def at(self, span: Span) -> PartRef:
+        i = bisect.bisect_right(self.task_starts, span.start) - 1
+        if i >= 0 and self.tasks[i].span.start <= span.start and span.end <= self.tasks[i].span.end:
+            return PartRef.task(self.tasks[i].ordinal)
+        j = bisect.bisect_right(self.section_starts, span.start) - 1
+        if j >= 0 and self.sections[j].span.start <= span.start and span.end <= self.sections[j].span.end:
+            return PartRef.section(self.sections[j].ordinal)
+        return PartRef.document()
+
+
+def part_at(doc: DocumentRecord, span: Span) -> PartRef:
+    """The PartRef of the task (else section, else document) that holds ``span``."""
+    return _PartIndex(doc).at(span)
+
+
+def _regions(doc: DocumentRecord) -> list[tuple[int, int]]:
+    body = doc.body or Span(0, len(doc.text))
+    regions = [(body.start, body.end)]
+    t = doc.title_span
+    if t and not (body.start <= t.start and t.end <= body.end):
+        regions.insert(0, (t.start, t.end))
+    return regions
 
 
 def find_divisions(doc: DocumentRecord) -> None:
-    return None
+    g = gz.gazetteer()
+    text = doc.text
+    hits: list[_Hit] = []
+    for start, end in _regions(doc):
+        region_hits = _scan(text, start, end)
+        _accept_enumerations(text, region_hits)
+        hits.extend(region_hits)
+
+    # First the strong hits alone, to learn the jurisdiction; then the weak ones in its light.
+    for h in hits:
+        if h.strong:
+            h.code = gz.rank(h.codes, h.name, doc.jurisdiction)
+    if doc.jurisdiction is None:
+        doc.jurisdiction = infer_jurisdiction(doc, hits)
+        if doc.jurisdiction:
+            for h in hits:
+                if h.strong:
+                    h.code = gz.rank(h.codes, h.name, doc.jurisdiction)
+    juris = doc.jurisdiction
+    for h in hits:
+        if h.strong or not juris or h.name in _COMMON_WORDS:
+            continue
+        inside = [c for c in h.codes if c in g.units and juris in g.units and g.is_within(c, juris)]
+        if len(inside) == 1:
+            h.code = inside[0]
+
+    parts = _PartIndex(doc)
+    for h in hits:
+        if not h.code:
+            continue
+        for rec in gz.with_ancestors(h.code):
+            doc.divisions.setdefault(rec.code, rec)
+        span = Span(h.start, h.end)
+        doc.mentions.append(Mention(kind=EntityKind.DIVISION, key=h.code, surface=text[h.start : h.end],
+                                    span=span, part=parts.at(span)))
+    if juris and juris in g.units:
+        for rec in gz.with_ancestors(juris):  # dcterms:spatial points at a described division
+            doc.divisions.setdefault(rec.code, rec)

@@ -1,9 +1,393 @@
-"""entities (first cut: finds nothing yet)."""
+"""Programs, regulations and organizations named in a document, and every place they occur.
+
+Everything here is read from the *form* of the text, never from a list of names:
+
+Programs (``pkg:Program``) are proper names of initiatives. Chinese policy prose
+marks them in a few ways, and each way is one rule below:
+
+* a quoted name that itself ends in a class noun: “国培计划”, “阿诗玛班”,
+  “全面改薄——中小学教育信息化建设项目”;
+* a quoted name followed by its class noun: “阳光亮眼”计划, “一村一幼”项目,
+  “校校通”工程, “1+7”制度, “三区”人才支持计划教师专项计划;
+* an unquoted name ending in a class noun that is the object of a verb of
+  launching or carrying out (实施, 启动, 推进, 开展, 谋划 …): 实施名校建设工程;
+* a name coordinated with one already found (X计划、Y计划; X和Y计划);
+* quoted names listed before 等…活动 (“A”“B”等主题教育活动): named campaigns.
+
+A quoted phrase that is none of these — a slogan such as “双驱动” or a list of
+priorities (“…、…”四项重点) — is not a program. Unquoted 制度 and 班 are too
+common as plain nouns (新闻发布制度) to count without quote marks.
+
+Hierarchy: "X——Y" makes the program X——Y part of X; an umbrella written as a
+numeral, a stem and a class noun (三名工程: three programs, each 名…工程) takes as
+parts the programs of its section that share that stem and class noun.
+
+Regulations are the titles in 《》, plus unmarked names ending in 条例 (always a
+proper title) cited by a verb of compliance (贯彻, 落实, 执行 …); other unmarked
+kinds (规定, 办法, 纲要, 指南 …) read too often as descriptions ("督导评估办法") and
+are taken only when an issuing authority opens them (中央八项规定).
+
+Organizations end in an organizational noun (教育厅, 基金会, 附属学校 …); the
+name starts after the verb or conjunction before it.
+"""
 
 from __future__ import annotations
 
-from policykg.loaders.records import DocumentRecord
+import bisect
+import re
+
+from policykg.loaders.records import DocumentRecord, EntityKind, Mention, PartRef, ProgramRecord, Span
+
+_HAN = "\u4e00-\u9fff"
+_CN_NUM = "一二三四五六七八九十两"
+
+# Class nouns of initiatives; the longest first so 行动计划 wins over 计划.
+_CLASS = ("行动计划", "计划", "工程", "项目", "行动", "活动")
+_CLASS_QUOTED = _CLASS + ("制度", "班")
+_CLASS_RX = "|".join(_CLASS)
+_CLASS_Q_RX = "|".join(_CLASS_QUOTED)
+
+# What may follow the end of a name: punctuation, a particle or conjunction,
+# or the end of the text. A class noun followed by more noun ("工程建设进度",
+# "投资计划稽查") is a modifier, not the end of a name.
+_BOUNDARY = r"(?=$|[\s，,。．.；;、：:！!？?）)”\"’」《〈]|[的和与及等为中在]|建设)"
+
+# Quotes: “…” (and 「…」), never across a line.
+_QUOTE = re.compile(r"[“「]([^“”「」\n]{1,60})[”」]")
+
+# Quoted name followed by its class noun, maybe after a short modifier (“三区”人才支持计划教师专项计划).
+_AFTER_QUOTE = re.compile(rf"([{_HAN}]{{0,14}}?)({_CLASS_Q_RX}){_BOUNDARY}")
+
+# Generic modifiers between a quoted name and its class noun: “健康校园”创建活动 is
+# the 健康校园 campaign; these words say what kind of activity, not which.
+_GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "示范", "评选", "宣传", "实践", "竞赛", "评比", "推广"}
+
+# Verbs that launch or carry out an initiative; several may chain (启动实施, 组织开展好).
+_LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署)+(?:好|了)?")
+# An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
+_UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
+# Conjunctions that coordinate a second name with a first.
+_COORD = re.compile(r"[、和及与]")
+# A quoted list "“A”“B”…等…活动": named campaigns.
+_LIST_TAIL = re.compile(rf"等[{_HAN}]{{0,8}}?(?:{_CLASS_RX}){_BOUNDARY}")
+
+# A name containing one of these is a description, not a proper name
+# ("丰富多彩的校园艺术活动", "高雅艺术进校园和戏曲进校园活动").
+_NOT_IN_NAME = re.compile(r"[的和与及等或]")
+# A stem that only says how many or what sort ("两个工程", "六项重点改革项目", "各类活动").
+_GENERIC_STEM = re.compile(rf"(?:^(?:各|相关|有关|系列|专项|主题|一系列|多种|多项|丰富|重点|其他|其它|这些|上述|本)|[{_CN_NUM}\d]+[个项大类批]|^.{{0,2}}$)")
+# Quoted content that is a slogan or a list rather than a name.
+_SLOGAN = re.compile(r"[、，,；;。]")
+
+# An umbrella: numeral + short stem + class noun (三名工程, 两基工程).
+_UMBRELLA = re.compile(rf"^([{_CN_NUM}]+)([{_HAN}]{{1,2}})({_CLASS_RX})$")
+
+# Regulations.
+_BOOK = re.compile(r"《([^《》\n]{1,80})》")
+_CITE = re.compile(r"(?:贯彻|落实|执行|遵守|依据|根据|依照|遵照|按照|对照|学习|宣传)+(?:好)?")
+_REG_KINDS = "条例|规定|办法|细则|纲要|指南|规程|准则|法"
+_REG_NAME = re.compile(rf"([{_HAN}0-9]{{2,30}}?)({_REG_KINDS})(?=$|[\s，,。；;、：:）)”]|[的和与及等]|精神|要求)")
+# Unmarked kinds other than 条例 need an issuing authority at the start.
+_AUTHORITY = re.compile(rf"^(?:中央|中共中央|国务院|全国人大|国家|教育部|[{_HAN}]{{2,6}}?(?:省|市|自治区|县))")
+
+# Organizations.
+_ORG = re.compile(r"(?:教育局|教育厅|教育部|卫生健康委员会|委员会|基金会|附属学校|附属中学|附中|附小|大学|研究院|研究所|人民政府)+(?![\u4e00-\u9fff]{0,1}(?:级|系统|部门))")
+_ORG_BREAK = re.compile(r".*(?:[的和与及在对向由把将从]|引进|筹建|成立|办好|依托|联合|委托|会同|支持|按照|配合|举办|加强|推动|发挥)")
 
 
 def find_entities(doc: DocumentRecord) -> None:
-    return None
+    """Fill ``doc.programs``, ``doc.regulations``, ``doc.organizations`` and their mentions."""
+    body = doc.body or Span(0, len(doc.text))
+    locate = _Locator(doc)
+    _find_programs(doc, body, locate)
+    _find_regulations(doc, body, locate)
+    _find_organizations(doc, body, locate)
+    # The issuing body and the jurisdiction belong to the document's entities; the
+    # page may have named them already, otherwise they are inferred from the body.
+    from policykg.loaders import metadata
+
+    if doc.publisher is None:
+        doc.publisher = metadata.find_publisher_in_page(doc.text, body) or metadata.infer_publisher(doc)
+    if doc.jurisdiction is None:
+        doc.jurisdiction = metadata.find_jurisdiction(doc)
+
+
+class _Locator:
+    """Which task, section or the document an offset falls in (bisect over sorted spans)."""
+
+    def __init__(self, doc: DocumentRecord) -> None:
+        self.tasks = sorted((t.span.start, t.span.end, t.ordinal) for t in doc.tasks)
+        self.sections = sorted((s.span.start, s.span.end, s.ordinal) for s in doc.sections)
+        self.task_starts = [t[0] for t in self.tasks]
+        self.section_starts = [s[0] for s in self.sections]
+
+    def part(self, offset: int) -> PartRef:
+        i = bisect.bisect_right(self.task_starts, offset) - 1
+        if i >= 0 and self.tasks[i][0] <= offset < self.tasks[i][1]:
+            return PartRef.task(self.tasks[i][2])
+        i = bisect.bisect_right(self.section_starts, offset) - 1
+        if i >= 0 and self.sections[i][0] <= offset < self.sections[i][1]:
+            return PartRef.section(self.sections[i][2])
+        return PartRef.document()
+
+    def section_of(self, offset: int) -> int | None:
+        i = bisect.bisect_right(self.section_starts, offset) - 1
+        if i >= 0 and self.sections[i][0] <= offset < self.sections[i][1]:
+            return self.sections[i][2]
+        return None
+
+
+# --------------------------------------------------------------------------- programs
+
+
+def _stem(name: str) -> str:
+    """The name without its class noun: the identity under which spellings merge."""
+    for c in _CLASS_QUOTED:
+        if name.endswith(c) and len(name) > len(c) + 1:
+            return name[: -len(c)]
+    return name
+
+
+class _Programs:
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str, Span]] = []  # (name, surface, span)
+        self.taken: list[tuple[int, int]] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.taken)
+
+    def add(self, name: str, surface: str, span: Span) -> None:
+        if self.overlaps(span.start, span.end):
+            return
+        self.found.append((name, surface, span))
+        self.taken.append((span.start, span.end))
+
+
+def _acceptable(stem: str) -> bool:
+    return not _NOT_IN_NAME.search(stem) and not _GENERIC_STEM.search(stem)
+
+
+def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
+    text = doc.text
+    progs = _Programs()
+    region_start, region_end = _program_region(doc, body)
+
+    # 1. Quoted names (with or without a following class noun) and quoted campaign lists.
+    quotes = [m for m in _QUOTE.finditer(text, region_start, region_end)]
+    for i, q in enumerate(quotes):
+        content = q.group(1).strip()
+        if not content or _SLOGAN.search(content.replace("——", "")):
+            continue
+        after = _AFTER_QUOTE.match(text, q.end(), min(region_end, q.end() + 20))
+        if content.endswith(_CLASS_QUOTED) and len(_stem(content)) >= 2 and _acceptable_quoted(content):
+            progs.add(content, q.group(0), Span(q.start(), q.end()))
+        elif after and _acceptable_quoted(content) and not _NOT_IN_NAME.search(after.group(1)):
+            modifier, cls = after.group(1), after.group(2)
+            name = content + (modifier if modifier not in _GENERIC_MODIFIERS else "") + cls
+            progs.add(name, text[q.start():after.end()], Span(q.start(), after.end()))
+        elif _in_campaign_list(text, quotes, i, region_end) and _acceptable_quoted(content):
+            progs.add(content, q.group(0), Span(q.start(), q.end()))
+
+    # 2. Unquoted names after a launching verb.
+    for v in _LAUNCH.finditer(text, region_start, region_end):
+        m = _UNQUOTED.match(text, v.end(), region_end)
+        if m and _acceptable(m.group(1)):
+            progs.add(m.group(1) + m.group(2), m.group(0), Span(m.start(), m.end()))
+
+    # 3. Names coordinated with one already found (X计划、Y计划 / X和Y计划), repeatedly.
+    queue = list(progs.found)
+    while queue:
+        _, _, span = queue.pop()
+        c = _COORD.match(text, span.end)
+        if not c:
+            continue
+        m = _UNQUOTED.match(text, c.end(), region_end)
+        if m and _acceptable(m.group(1)):
+            before = len(progs.found)
+            progs.add(m.group(1) + m.group(2), m.group(0), Span(m.start(), m.end()))
+            if len(progs.found) > before:
+                queue.append(progs.found[-1])
+
+    # Merge spellings: one program per stem, named by the most explicit spelling
+    # (with its class noun, and then the longest), quote marks never part of it.
+    by_stem: dict[str, list[tuple[str, str, Span]]] = {}
+    for name, surface, span in progs.found:
+        by_stem.setdefault(_stem(name), []).append((name, surface, span))
+    canonical_of: dict[str, str] = {}
+    for stem, items in by_stem.items():
+        names = [n for n, _, _ in items]
+        canonical = max(names, key=lambda n: (n != stem, len(n)))
+        canonical_of[stem] = canonical
+        rec = ProgramRecord(canonical)
+        for n, surface, _ in items:
+            if n != canonical:
+                rec.alt_labels.add(n)
+            if surface != canonical:
+                rec.alt_labels.add(surface)
+        doc.programs[canonical] = rec
+
+    # X——Y: Y is a part of X; X is a program in its own right, named where it is written.
+    for stem, items in list(by_stem.items()):
+        canonical = canonical_of[stem]
+        if "——" not in canonical:
+            continue
+        whole = canonical.split("——", 1)[0].strip("“”「」 ")
+        if len(whole) < 2:
+            continue
+        parent = canonical_of.get(_stem(whole))
+        if parent is None:
+            parent = whole
+            doc.programs[parent] = ProgramRecord(parent)
+            canonical_of[_stem(whole)] = parent
+        doc.programs[canonical].part_of = parent
+        for _, surface, span in items:
+            k = text.find(whole, span.start, span.end)
+            if k >= 0:
+                by_stem.setdefault(_stem(whole), []).append((whole, whole, Span(k, k + len(whole))))
+
+    mentions: list[tuple[str, str, Span]] = []
+    for stem, items in by_stem.items():
+        for _, surface, span in items:
+            mentions.append((canonical_of[stem], surface, span))
+
+    # Later occurrences of a found name without a verb before it (a second
+    # mention in another task). Only full names of four or more characters, so
+    # a short stem never matches inside an unrelated word.
+    seen = {(s.start, s.end) for _, _, s in mentions}
+    for stem, canonical in canonical_of.items():
+        for form in {canonical, *doc.programs[canonical].alt_labels}:
+            if len(form) < 4 or not (form.endswith(_CLASS_QUOTED) or form.startswith(("“", "「"))):
+                continue
+            for k in _find_all(text, form, region_start, region_end):
+                span = Span(k, k + len(form))
+                if (span.start, span.end) in seen or any(s.start < span.end and span.start < s.end for _, _, s in mentions):
+                    continue
+                mentions.append((canonical, form, span))
+                seen.add((span.start, span.end))
+
+    for key, surface, span in sorted(mentions, key=lambda m: m[2]):
+        doc.mentions.append(Mention(EntityKind.PROGRAM, key, text[span.start:span.end], span, locate.part(span.start)))
+
+    _umbrellas(doc, locate)
+
+
+def _program_region(doc: DocumentRecord, body: Span) -> tuple[int, int]:
+    """The body, and the title line too (a title may name a program)."""
+    start = body.start
+    if doc.title_span is not None:
+        start = min(start, doc.title_span.start)
+    return start, body.end
+
+
+def _acceptable_quoted(content: str) -> bool:
+    # A quoted name stays a name even with 的 inside ("我的中国梦"), but not a count phrase.
+    return not re.search(rf"[{_CN_NUM}\d]+[个项](?!目)", content) and len(content) <= 40
+
+
+def _in_campaign_list(text: str, quotes: list[re.Match[str]], i: int, limit: int) -> bool:
+    """Is quote ``i`` one of a run “A”“B”… (joined directly or by 、) that ends in 等…活动?"""
+    j = i
+    while j + 1 < len(quotes) and text[quotes[j].end():quotes[j + 1].start()] in ("", "、", "，"):
+        j += 1
+    run = j - i + 1 + _run_before(text, quotes, i)
+    return run >= 2 and bool(_LIST_TAIL.match(text, quotes[j].end(), limit))
+
+
+def _run_before(text: str, quotes: list[re.Match[str]], i: int) -> int:
+    n = 0
+    while i - 1 >= 0 and text[quotes[i - 1].end():quotes[i].start()] in ("", "、", "，"):
+        n += 1
+        i -= 1
+    return n
+
+
+def _find_all(text: str, needle: str, start: int, end: int):
+    k = text.find(needle, start, end)
+    while k >= 0:
+        yield k
+        k = text.find(needle, k + len(needle), end)
+
+
+def _umbrellas(doc: DocumentRecord, locate: _Locator) -> None:
+    """三名工程 = three 名…工程 programs: parts share the stem's first characters and the class noun."""
+    where: dict[str, set[int | None]] = {}
+    for m in doc.mentions:
+        if m.kind is EntityKind.PROGRAM:
+            where.setdefault(m.key, set()).add(locate.section_of(m.span.start))
+    from policykg.loaders.numerals import chinese_to_int
+
+    for name, rec in doc.programs.items():
+        u = _UMBRELLA.match(name)
+        if not u:
+            continue
+        count = chinese_to_int(u.group(1))
+        if not count or count < 2:
+            continue
+        sections = where.get(name, set()) - {None}
+        for stem_len in (1, 2):
+            stem = u.group(2)[:stem_len]
+            if len(u.group(2)) < stem_len:
+                break
+            parts = [p for p, r in doc.programs.items()
+                     if p != name and r.part_of is None and p.startswith(stem) and p.endswith(u.group(3))
+                     and len(p) > len(stem) + len(u.group(3))
+                     and (not sections or where.get(p, set()) & sections)]
+            if 2 <= len(parts) <= count:
+                for p in parts:
+                    doc.programs[p].part_of = name
+                break
+
+
+# --------------------------------------------------------------------------- regulations
+
+
+def _find_regulations(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
+    text = doc.text
+    found: list[tuple[str, Span]] = []
+    for m in _BOOK.finditer(text, body.start, body.end):
+        name = m.group(1).strip()
+        if name:
+            found.append((name, Span(m.start(), m.end())))
+    for v in _CITE.finditer(text, body.start, body.end):
+        pos = v.end()
+        while True:
+            m = _REG_NAME.match(text, pos, body.end)
+            if not m or _NOT_IN_NAME.search(m.group(1)):
+                break
+            name = m.group(0)
+            if m.group(2) == "条例" or _AUTHORITY.match(name):
+                found.append((name, Span(m.start(), m.end())))
+            c = _COORD.match(text, m.end())
+            if not c:
+                break
+            pos = c.end()
+    for name, span in found:
+        doc.regulations.add(name)
+        doc.mentions.append(Mention(EntityKind.REGULATION, name, text[span.start:span.end], span,
+                                    locate.part(span.start)))
+
+
+# --------------------------------------------------------------------------- organizations
+
+
+def _find_organizations(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
+    text = doc.text
+    last_end = body.start
+    for m in _ORG.finditer(text, body.start, body.end):
+        # The name is the run of Han characters before the suffix, cut after the
+        # last verb or particle in it and never reaching back past the previous name.
+        start = m.start()
+        floor = max(last_end, m.start() - 14)
+        while start > floor and "\u4e00" <= text[start - 1] <= "\u9fff":
+            start -= 1
+        run = text[start:m.start()]
+        cut = _ORG_BREAK.match(run)
+        if cut:
+            start += cut.end()
+        name = text[start:m.end()]
+        last_end = m.end()
+        if len(name) < 3 or len(name) - (m.end() - m.start()) < 1:
+            continue
+        doc.organizations.add(name)
+        doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, name, Span(start, m.end()),
+                                    locate.part(start)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from policykg.loaders.records import Span
+from policykg.loaders.records import PublisherRecord, Span
 
 _URL = re.compile(r"(?:https?://)?(?:www\.)?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.(?:com|cn|net|org|gov|info|cc|top|vip)(?:\.cn)?(?![A-Za-z])(?:/[^\s\u4e00-\u9fff]*)?\.?")
 _LABEL_LINE = re.compile(r"^\s*(发布时间|发布日期|信息来源|来源|作者|浏览次数|点击数|字号|打印|关闭|责任编辑)\s*[:：]")
@@ -95,3 +95,146 @@ def _to_date(m: re.Match[str]) -> date | None:
         return date(int(m["y"]), int(m["m"]), int(m["d"]))
     except ValueError:
         return None
+
+
+# --------------------------------------------------------------------------- issuing body
+
+# A line naming the issuer: 发文机关：X, 发布机构：X, 来源：X (when X is not a domain).
+_ISSUER_LINE = re.compile(r"^\s*(?:发文机关|发文单位|发布机构|发布单位|印发机关|信息来源|来源|文章来源)\s*[:：]\s*(?P<name>[^\s:：|｜]{2,30})")
+_ORG_NOUN = re.compile(r"(?:局|厅|委员会|委|办公室|办公厅|政府|部|署|院|会|中心|处|所)$")
+
+# The domain of a text, from the policy vocabulary it keeps using, to the kind of
+# bureau that issues such texts. Order matters only for ties. County and city
+# governments name their bureaus 局 and their commissions 委员会; a province's
+# departments are 厅.
+_DOMAINS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    # (domain, words that signal it, city/county body, provincial body)
+    ("教育", ("教育", "学校", "教师", "学生"), "教育局", "教育厅"),
+    ("卫生健康", ("卫生", "健康", "医疗", "医院", "疾病"), "卫生健康委员会", "卫生健康委员会"),
+    ("农业农村", ("农业", "农村", "农民", "耕地"), "农业农村局", "农业农村厅"),
+    ("交通运输", ("交通", "公路", "运输"), "交通运输局", "交通运输厅"),
+    ("民政", ("民政", "养老", "社会救助", "殡葬"), "民政局", "民政厅"),
+    ("财政", ("财政", "预算", "税收"), "财政局", "财政厅"),
+    ("人力资源社会保障", ("就业", "社会保障", "社保", "人才"), "人力资源和社会保障局", "人力资源和社会保障厅"),
+    ("生态环境", ("生态环境", "污染", "环保", "排放"), "生态环境局", "生态环境厅"),
+    ("住房城乡建设", ("住房", "城乡建设", "房地产", "建筑"), "住房和城乡建设局", "住房和城乡建设厅"),
+    ("自然资源", ("自然资源", "国土", "矿产"), "自然资源局", "自然资源厅"),
+    ("文化旅游", ("文化", "旅游", "文物"), "文化和旅游局", "文化和旅游厅"),
+    ("科技", ("科技", "科学技术", "创新"), "科学技术局", "科学技术厅"),
+    ("公安", ("公安", "治安", "警务"), "公安局", "公安厅"),
+    ("水务", ("水利", "水务", "水资源", "河道"), "水务局", "水利厅"),
+    ("体育", ("体育", "全民健身", "赛事"), "体育局", "体育局"),
+    ("市场监管", ("市场监管", "食品安全", "市场主体"), "市场监督管理局", "市场监督管理局"),
+    ("应急管理", ("应急", "安全生产", "防灾"), "应急管理局", "应急管理厅"),
+)
+# "全市教育工作" names both the level of the issuer and its domain.
+_SCOPE = re.compile(r"全(?P<lvl>省|市|州|县|区)")
+# Place names before an administrative suffix; the gazetteer decides which are real.
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:自治州|自治县|地区|省|市|州|县|区|盟|旗)")
+
+
+def find_publisher_in_page(text: str, body: Span, hints: dict[str, str] | None = None) -> PublisherRecord | None:
+    """The issuer as the page states it: an HTML hint, or a 发文机关/来源 line before the body."""
+    if hints and hints.get("publisher"):
+        return PublisherRecord(hints["publisher"].strip())
+    for line in text[: body.start].split("\n"):
+        m = _ISSUER_LINE.match(line)
+        if m:
+            name = strip_domains(m["name"])
+            if len(name) >= 2 and _ORG_NOUN.search(name):
+                return PublisherRecord(name)
+    return None
+
+
+def _resolve(name: str):
+    """The division a place name names, through the division helper's gazetteer (None when unknown)."""
+    try:
+        from policykg.loaders import divisions
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return None
+    resolve = getattr(divisions, "resolve_name", None)
+    if resolve is None:
+        # TODO(divisions): resolve_name(name) -> DivisionRecord | None is the agreed hook;
+        # until it exists no place is recognised and the jurisdiction stays unknown.
+        return None
+    try:
+        return resolve(name)
+    except Exception:  # a gazetteer problem must not lose the whole document
+        return None
+
+
+def _places(text: str, body: Span) -> list[tuple[str, int, object]]:
+    """Places named in the body that the gazetteer knows: (surface, offset, DivisionRecord)."""
+    out = []
+    cache: dict[str, object] = {}
+    for m in _PLACE.finditer(text, body.start, body.end):
+        # Try the shortest name ending at this suffix first, then longer ones, so
+        # "举办昆明市" resolves as 昆明市.
+        end = m.end()
+        for start in range(end - 3 if end - 3 >= m.start() else m.start(), m.start() - 1, -1):
+            surface = text[start:end]
+            if surface not in cache:
+                cache[surface] = _resolve(surface)
+            if cache[surface] is not None:
+                out.append((surface, start, cache[surface]))
+                break
+    return out
+
+
+def _level_of(division) -> str:
+    level = getattr(division, "level", None)
+    return getattr(level, "value", str(level))
+
+
+def infer_publisher(doc) -> PublisherRecord | None:
+    """Infer the issuer from the body: its domain (教育 → 教育局) and its place (昆明市).
+
+    Used when the page does not name the issuer (scraped pages often lose it). The
+    place is the division the body names most at the level its scope words use
+    (全市 → a prefecture); the evidence is that place's first mention.
+    """
+    body = doc.body or Span(0, len(doc.text))
+    text = doc.text[body.start : body.end]
+    scores = [(sum(text.count(w) for w in words), i) for i, (_, words, _, _) in enumerate(_DOMAINS)]
+    best, index = max(scores)
+    if best < 3:
+        return None
+    _, _, city_body, province_body = _DOMAINS[index]
+    place = _main_place(doc)
+    if place is None:
+        return None
+    surface, offset, division = place
+    name = getattr(division, "name", surface)
+    bureau = province_body if _level_of(division) == "Province" else city_body
+    return PublisherRecord(name + bureau, inferred=True, evidence=Span(offset, offset + len(surface)))
+
+
+def _main_place(doc):
+    body = doc.body or Span(0, len(doc.text))
+    places = _places(doc.text, body)
+    if not places:
+        return None
+    scope = [m["lvl"] for m in _SCOPE.finditer(doc.text, body.start, body.end)]
+    wanted = None
+    if scope:
+        top = max(set(scope), key=scope.count)
+        wanted = {"省": "Province", "市": "Prefecture", "州": "Prefecture", "县": "County", "区": "County"}[top]
+    counts: dict[str, int] = {}
+    first: dict[str, tuple[str, int, object]] = {}
+    for surface, offset, division in places:
+        code = getattr(division, "code", surface)
+        counts[code] = counts.get(code, 0) + 1
+        first.setdefault(code, (surface, offset, division))
+    ranked = sorted(counts, key=lambda c: (_level_of(first[c][2]) == wanted, counts[c], -first[c][1]), reverse=True)
+    return first[ranked[0]]
+
+
+def find_jurisdiction(doc) -> str | None:
+    """The division code of the issuer: from the publisher's name, else the body's main place."""
+    if doc.publisher is not None:
+        for m in _PLACE.finditer(doc.publisher.name):
+            division = _resolve(m.group(0))
+            if division is not None:
+                return division.code
+    place = _main_place(doc)
+    return getattr(place[2], "code", None) if place else None

@@ -1,0 +1,507 @@
+"""The ontology keeps the vocabulary's promise, and the shapes tell good graphs from broken ones.
+
+The vocabulary is read from docs/vocabulary.md (a verbatim copy of the public
+spec kept in this repo), so a term added there without a definition in
+ontology/policykg.ttl fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.graph import Dataset
+
+from policykg.ontology import ONTOLOGY_FILE, PREFIXES, SHAPES_FILE
+from policykg.ontology.validate import ValidationResult, Violation, validate
+
+REPO = Path(__file__).resolve().parent.parent
+VOCABULARY_MD = REPO / "docs" / "vocabulary.md"
+
+# Open namespaces rather than rdflib's closed ones: pytest probes module globals
+# for mock attributes, which closed namespaces answer with a warning.
+RDF = Namespace(PREFIXES["rdf"])
+RDFS = Namespace(PREFIXES["rdfs"])
+OWL = Namespace(PREFIXES["owl"])
+XSD = Namespace(PREFIXES["xsd"])
+SKOS = Namespace(PREFIXES["skos"])
+PKG = Namespace(PREFIXES["pkg"])
+DCT = Namespace(PREFIXES["dcterms"])
+PROV = Namespace(PREFIXES["prov"])
+ORG = Namespace(PREFIXES["org"])
+OA = Namespace(PREFIXES["oa"])
+GEO = Namespace(PREFIXES["geo"])
+SH = Namespace("http://www.w3.org/ns/shacl#")
+ONTOLOGY_IRI = URIRef("https://w3id.org/policykg/ontology")
+
+# Terms the graph builder emits beyond the spec; they must be defined too.
+EXTRA_TERMS = """
+Mention AdministrativeLevel Comparator mentionOf mentionIn evidence text sha256 encoding
+number ordinal adminCode level within value minValue maxValue unit comparator deadline
+indicator valueMissing period publisherInferred publisherEvidence mentions partOf dependsOn
+hasTarget appliesTo Province Prefecture County AtLeast AtMost Exactly Approximately Between
+IncreaseBy DecreaseBy
+""".split()
+
+DEFINING_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual,
+                  OWL.AnnotationProperty}
+
+
+# ---------------------------------------------------------------------------
+# fixtures
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    return Graph().parse(ONTOLOGY_FILE, format="turtle")
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return Graph().parse(SHAPES_FILE, format="turtle")
+
+
+def vocabulary_terms() -> set[str]:
+    """Every `prefix:Name` the public vocabulary mentions, as prefixed names.
+
+    Taken from inline code (the tables and lists) and from the Turtle examples,
+    for the prefixes the ontology knows; `ex:` example nodes are skipped.
+    """
+    md = VOCABULARY_MD.read_text(encoding="utf-8")
+    known = "|".join(p for p in PREFIXES if p not in {"rdf", "xsd", "owl"})
+    term = re.compile(rf"(?<![\w/#])({known}):([A-Za-z][A-Za-z0-9]*)")
+    chunks = re.findall(r"`([^`\n]+)`", md) + re.findall(r"```turtle\n(.*?)```", md, re.S)
+    return {f"{p}:{n}" for chunk in chunks for p, n in term.findall(chunk)}
+
+
+def expand(curie: str) -> URIRef:
+    prefix, name = curie.split(":", 1)
+    return URIRef(PREFIXES[prefix] + name)
+
+
+def langs(graph: Graph, subject: URIRef, pred: URIRef) -> set[str]:
+    return {o.language for o in graph.objects(subject, pred) if isinstance(o, Literal) and o.language}
+
+
+# ---------------------------------------------------------------------------
+# the ontology
+
+
+def test_vocabulary_copy_is_present_and_parsed():
+    terms = vocabulary_terms()
+    # A sanity floor: the tables name the classes, links and target fields.
+    for must in ("pkg:PolicyDocument", "pkg:Task", "pkg:mentions", "pkg:comparator",
+                 "dcterms:isPartOf", "org:Organization", "oa:exact", "geo:lat"):
+        assert must in terms, must
+    assert len(terms) > 50
+
+
+def test_ontology_header(ontology):
+    assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in ontology
+    assert ontology.value(ONTOLOGY_IRI, OWL.versionInfo) == Literal("0.1.0")
+
+
+@pytest.mark.parametrize("curie", sorted(t for t in vocabulary_terms() if t.startswith("pkg:"))
+                         + [f"pkg:{t}" for t in EXTRA_TERMS])
+def test_pkg_term_defined_in_both_languages(ontology, curie):
+    iri = expand(curie)
+    types = set(ontology.objects(iri, RDF.type))
+    assert types & DEFINING_TYPES, f"{curie} is not declared as an OWL class, property or individual"
+    assert {"en", "zh"} <= langs(ontology, iri, RDFS.label), f"{curie} needs rdfs:label @en and @zh"
+    assert {"en", "zh"} <= langs(ontology, iri, RDFS.comment), f"{curie} needs rdfs:comment @en and @zh"
+
+
+@pytest.mark.parametrize("curie", sorted(t for t in vocabulary_terms()
+                                         if not t.startswith(("pkg:", "rdfs:"))))
+def test_reused_term_declared_with_usage_note(ontology, curie):
+    """Standard terms are not redefined, but declared with a note on how policykg uses them.
+
+    rdfs: terms are OWL built-ins and need no declaration.
+    """
+    iri = expand(curie)
+    assert set(ontology.objects(iri, RDF.type)) & DEFINING_TYPES, f"{curie} is not declared"
+    assert {"en", "zh"} <= langs(ontology, iri, SKOS.scopeNote), f"{curie} needs skos:scopeNote @en and @zh"
+
+
+def test_every_pkg_term_used_anywhere_is_defined(ontology, shapes):
+    """Catches typos: a pkg: IRI in either file that the ontology does not define."""
+    defined = {s for s in ontology.subjects(RDF.type, None) if str(s).startswith(str(PKG))}
+    used = {t for g in (ontology, shapes) for triple in g for t in triple
+            if isinstance(t, URIRef) and str(t).startswith(str(PKG))}
+    assert used - defined == set()
+
+
+def test_individuals_and_alignments(ontology):
+    for level in ("Province", "Prefecture", "County"):
+        assert (PKG[level], RDF.type, PKG.AdministrativeLevel) in ontology
+    for comp in ("AtLeast", "AtMost", "Exactly", "Approximately", "Between", "IncreaseBy", "DecreaseBy"):
+        assert (PKG[comp], RDF.type, PKG.Comparator) in ontology
+    eli = Namespace(PREFIXES["eli"])
+    assert (PKG.PolicyDocument, RDFS.subClassOf, eli.LegalResource) in ontology
+    assert (PKG.PolicyDocument, RDFS.subClassOf, PROV.Entity) in ontology
+    assert (PKG.Section, RDFS.subClassOf, eli.LegalResourceSubdivision) in ontology
+    assert (PKG.Task, RDFS.subClassOf, eli.LegalResourceSubdivision) in ontology
+    assert (PKG.AdministrativeDivision, RDFS.subClassOf, GEO.SpatialThing) in ontology
+    assert (PKG.Indicator, RDFS.subClassOf, SKOS.Concept) in ontology
+    assert (PKG.Program, RDFS.subClassOf, PROV.Plan) in ontology
+
+
+def test_every_class_has_a_shape(ontology, shapes):
+    classes = {c for c in ontology.subjects(RDF.type, OWL.Class) if str(c).startswith(str(PKG))}
+    targeted = set(shapes.objects(None, SH.targetClass))
+    assert classes - targeted == set()
+    assert ORG.Organization in targeted
+
+
+def test_every_shape_constraint_has_a_message(shapes):
+    """A report line is only useful with a message: every property shape and SPARQL constraint has one."""
+    for pred in (SH.property, SH.sparql):
+        for node in shapes.objects(None, pred):
+            assert shapes.value(node, SH.message) is not None, f"{pred} {node} has no sh:message"
+
+
+# ---------------------------------------------------------------------------
+# a small, correct graph that uses every class
+
+
+ID = Namespace("https://w3id.org/policykg/id/")
+
+TEXT = (
+    "2017年工作要点\n"
+    "一、以改革创新为动力,全面实施“三名工程”\n"
+    "1.实施名校建设工程。新增优质学校11所,学前三年毛入园率保持在99%以上。"
+    "加强与清华附中合作,贯彻《幼儿园工作规程》,支持寻甸县发展。\n"
+    "2.推进标准化建设。新增标准化学校3至5所。\n"
+    "全市教育系统要抓好落实。"
+)
+
+
+class GraphBuilder:
+    """Builds the hand-made graph; spans are cut from TEXT so offsets are right by construction."""
+
+    def __init__(self) -> None:
+        self.g = Graph()
+        for prefix, ns in PREFIXES.items():
+            self.g.bind(prefix, ns)
+        self.doc = ID["doc/kunming-2017"]
+        self.mentions = 0
+
+    def span(self, quote: str, occurrence: int = 0) -> URIRef:
+        start = -1
+        for _ in range(occurrence + 1):
+            start = TEXT.index(quote, start + 1)
+        end = start + len(quote)
+        node = ID[f"doc/kunming-2017/span/{start}-{end}"]
+        g = self.g
+        g.add((node, RDF.type, OA.TextPositionSelector))
+        g.add((node, RDF.type, OA.TextQuoteSelector))
+        g.add((node, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
+        g.add((node, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+        g.add((node, OA.exact, Literal(quote)))
+        g.add((node, PROV.wasDerivedFrom, self.doc))
+        return node
+
+    def read(self, node: URIRef, cls: URIRef, quote: str) -> URIRef:
+        self.g.add((node, RDF.type, cls))
+        self.g.add((node, PKG.evidence, self.span(quote)))
+        self.g.add((node, PROV.wasDerivedFrom, self.doc))
+        return node
+
+    def mention(self, where: URIRef, entity: URIRef, quote: str) -> None:
+        self.mentions += 1
+        m = self.read(ID[f"doc/kunming-2017/mention/{self.mentions}"], PKG.Mention, quote)
+        self.g.add((m, PKG.mentionIn, where))
+        self.g.add((m, PKG.mentionOf, entity))
+        self.g.add((where, PKG.mentions, entity))
+
+    def part(self, whole: URIRef, part: URIRef) -> None:
+        self.g.add((part, DCT.isPartOf, whole))
+        self.g.add((whole, DCT.hasPart, part))
+
+
+def division(g: Graph, code: str, name: str, short: str, level: str, within: str | None,
+             lat: str | None = None, long: str | None = None) -> URIRef:
+    node = ID[f"division/{code}"]
+    g.add((node, RDF.type, PKG.AdministrativeDivision))
+    g.add((node, PKG.adminCode, Literal(code)))
+    g.add((node, RDFS.label, Literal(name, lang="zh")))
+    g.add((node, SKOS.altLabel, Literal(short, lang="zh")))
+    g.add((node, PKG.level, PKG[level]))
+    if within:
+        g.add((node, PKG.within, ID[f"division/{within}"]))
+    if lat:
+        g.add((node, GEO.lat, Literal(lat, datatype=XSD.decimal)))
+        g.add((node, GEO.long, Literal(long, datatype=XSD.decimal)))
+    return node
+
+
+def entity(g: Graph, kind: str, cls: URIRef, label: str, *alt: str) -> URIRef:
+    node = ID[f"{kind}/{label}"]
+    g.add((node, RDF.type, cls))
+    g.add((node, RDFS.label, Literal(label, lang="zh")))
+    for a in alt:
+        g.add((node, SKOS.altLabel, Literal(a, lang="zh")))
+    return node
+
+
+def target(b: GraphBuilder, task: URIRef, n: int, indicator: URIRef, quote: str, comparator: str,
+           unit: str, **values: str) -> URIRef:
+    t = b.read(ID[f"doc/kunming-2017/target/{n}"], PKG.Target, quote)
+    g = b.g
+    g.add((task, PKG.hasTarget, t))
+    g.add((t, PKG.indicator, indicator))
+    g.add((t, PKG.comparator, PKG[comparator]))
+    g.add((t, PKG.unit, Literal(unit)))
+    for key, val in values.items():
+        g.add((t, PKG[key], Literal(val, datatype=XSD.decimal)))
+    return t
+
+
+def build_correct_graph() -> Graph:
+    b = GraphBuilder()
+    g, doc = b.g, b.doc
+
+    province = division(g, "530000", "云南省", "云南", "Province", None, "25.0453", "102.7097")
+    city = division(g, "530100", "昆明市", "昆明", "Prefecture", "530000", "25.0406", "102.7129")
+    county = division(g, "530129", "寻甸回族彝族自治县", "寻甸县", "County", "530100")
+    assert province and county
+
+    bureau = entity(g, "org", ORG.Organization, "昆明市教育局")
+    school = entity(g, "org", ORG.Organization, "清华附中")
+    sanming = entity(g, "program", PKG.Program, "三名工程")
+    mingxiao = entity(g, "program", PKG.Program, "名校建设工程", "名校工程")
+    g.add((mingxiao, PKG.partOf, sanming))
+    rule = entity(g, "regulation", PKG.Regulation, "幼儿园工作规程")
+    good_schools = entity(g, "indicator", PKG.Indicator, "新增优质学校")
+    enrolment = entity(g, "indicator", PKG.Indicator, "学前三年毛入园率", "毛入园率")
+    standard = entity(g, "indicator", PKG.Indicator, "新增标准化学校")
+
+    g.add((doc, RDF.type, PKG.PolicyDocument))
+    g.add((doc, DCT["title"], Literal("2017年工作要点")))
+    g.add((doc, DCT.issued, Literal("2017-03-31", datatype=XSD.date)))
+    g.add((doc, DCT.spatial, city))
+    g.add((doc, DCT.publisher, bureau))
+    g.add((doc, PKG.publisherInferred, Literal(True)))
+    g.add((doc, PKG.publisherEvidence, b.span("全市教育系统")))
+    g.add((doc, DCT.source, Literal("kunming-2017-education-workplan.txt")))
+    g.add((doc, DCT["format"], Literal("text/plain")))
+    g.add((doc, PKG.encoding, Literal("utf-8")))
+    g.add((doc, PKG.sha256, Literal("ab" * 32)))
+    g.add((doc, PKG.text, Literal(TEXT)))
+    g.add((doc, PKG.evidence, b.span("2017年工作要点")))
+
+    section = b.read(ID["doc/kunming-2017/section/1"], PKG.Section, "一、以改革创新为动力,全面实施“三名工程”")
+    g.add((section, PKG.ordinal, Literal(1)))
+    g.add((section, RDFS.label, Literal("以改革创新为动力,全面实施“三名工程”")))
+    b.part(doc, section)
+    b.mention(section, sanming, "三名工程")
+    g.add((doc, PKG.mentions, sanming))  # a roll-up, backed by the section's mention
+
+    line1 = TEXT.splitlines()[2]
+    task1 = b.read(ID["doc/kunming-2017/task/1"], PKG.Task, line1)
+    g.add((task1, PKG.ordinal, Literal(1)))
+    g.add((task1, PKG.number, Literal("1")))
+    g.add((task1, RDFS.label, Literal("实施名校建设工程")))
+    g.add((task1, PKG.text, Literal(line1)))
+    g.add((task1, PKG.dependsOn, sanming))
+    b.part(section, task1)
+    b.mention(task1, mingxiao, "名校建设工程")
+    b.mention(task1, school, "清华附中")
+    b.mention(task1, rule, "幼儿园工作规程")
+    b.mention(task1, county, "寻甸县")
+
+    line2 = TEXT.splitlines()[3]
+    task2 = b.read(ID["doc/kunming-2017/task/2"], PKG.Task, line2)
+    g.add((task2, PKG.ordinal, Literal(2)))
+    g.add((task2, PKG.number, Literal("2")))
+    g.add((task2, RDFS.label, Literal("推进标准化建设")))
+    g.add((task2, PKG.text, Literal(line2)))
+    g.add((task2, PKG.dependsOn, task1))
+    b.part(section, task2)
+
+    target(b, task1, 1, good_schools, "新增优质学校11所", "Exactly", "所", value="11")
+    t2 = target(b, task1, 2, enrolment, "学前三年毛入园率保持在99%以上", "AtLeast", "%", value="99.0")
+    g.add((t2, PKG.deadline, Literal("2017-12-31", datatype=XSD.date)))
+    g.add((t2, PKG.appliesTo, county))
+    target(b, task2, 3, standard, "新增标准化学校3至5所", "Between", "所", minValue="3", maxValue="5")
+    return g
+
+
+def copy(g: Graph) -> Graph:
+    out = Graph()
+    for t in g:
+        out.add(t)
+    return out
+
+
+@pytest.fixture(scope="module")
+def correct() -> Graph:
+    return build_correct_graph()
+
+
+@pytest.fixture(scope="module")
+def correct_result(correct) -> ValidationResult:
+    return validate(correct)
+
+
+def test_correct_graph_conforms_without_warnings(correct_result):
+    assert correct_result.conforms, correct_result.format()
+    assert correct_result.violations == [], correct_result.format()
+
+
+def test_correct_graph_uses_every_class(correct, ontology):
+    classes = {c for c in ontology.subjects(RDF.type, OWL.Class) if str(c).startswith(str(PKG))}
+    used = set(correct.objects(None, RDF.type)) | set(
+        ontology.value(level, RDF.type) for level in correct.objects(None, PKG.level))
+    used |= {ontology.value(c, RDF.type) for c in correct.objects(None, PKG.comparator)}
+    assert classes - used == set()
+    assert ORG.Organization in used
+
+
+def test_union_of_named_graphs_is_validated(correct):
+    """A division described in two document graphs dedups in the union and still conforms."""
+    ds = Dataset()
+    first, second = ds.graph(ID["graph/a"]), ds.graph(ID["graph/b"])
+    for t in correct:
+        first.add(t)
+    # A second document's graph repeats the shared division and program triples.
+    for s, p, o in correct:
+        if str(s).startswith(str(ID["division/"])) or str(s).startswith(str(ID["program/"])):
+            second.add((s, p, o))
+    result = validate(ds)
+    assert result.conforms, result.format()
+
+
+# ---------------------------------------------------------------------------
+# broken graphs
+
+
+def _task(n: int) -> URIRef:
+    return ID[f"doc/kunming-2017/task/{n}"]
+
+
+def _target(n: int) -> URIRef:
+    return ID[f"doc/kunming-2017/target/{n}"]
+
+
+def _first_span(g: Graph) -> URIRef:
+    return sorted(g.subjects(RDF.type, OA.TextPositionSelector))[0]
+
+
+def _drop(g: Graph, s, p) -> None:
+    g.remove((s, p, None))
+
+
+def _set(g: Graph, s, p, o) -> None:
+    g.set((s, p, o))
+
+
+BROKEN = {
+    "task without label": (
+        lambda g: _drop(g, _task(1), RDFS.label),
+        _task(1), RDFS.label, "A task needs exactly one rdfs:label"),
+    "target without evidence": (
+        lambda g: _drop(g, _target(1), PKG.evidence),
+        _target(1), PKG.evidence, "needs exactly one pkg:evidence span"),
+    "adminCode 5301": (
+        lambda g: _set(g, ID["division/530129"], PKG.adminCode, Literal("5301")),
+        ID["division/530129"], PKG.adminCode, "6-digit GB/T 2260 code"),
+    "comparator not in the list": (
+        lambda g: _set(g, _target(1), PKG.comparator, PKG.GreaterThan),
+        _target(1), PKG.comparator, "pkg:comparator must be one of"),
+    "span with start > end": (
+        lambda g: _set(g, _first_span(g), OA.start, Literal(10_000, datatype=XSD.nonNegativeInteger)),
+        None, OA.start, "oa:start must not be greater than its oa:end"),
+    "Between without maxValue": (
+        lambda g: _drop(g, _target(3), PKG.maxValue),
+        _target(3), None, "A pkg:Between target needs both pkg:minValue and pkg:maxValue"),
+    "target without indicator": (
+        lambda g: _drop(g, _target(2), PKG.indicator),
+        _target(2), PKG.indicator, "A target needs exactly one pkg:indicator"),
+    "section ordinal 0": (
+        lambda g: _set(g, ID["doc/kunming-2017/section/1"], PKG.ordinal, Literal(0)),
+        ID["doc/kunming-2017/section/1"], PKG.ordinal, "xsd:integer >= 1"),
+    "task without isPartOf": (
+        lambda g: _drop(g, _task(2), DCT.isPartOf),
+        _task(2), DCT.isPartOf, "A task needs exactly one dcterms:isPartOf"),
+    "value as a string": (
+        lambda g: _set(g, _target(1), PKG.value, Literal("11")),
+        _target(1), PKG.value, "pkg:value must be a single xsd:decimal"),
+    "quote that is not in the text": (
+        lambda g: _set(g, _first_span(g), OA.exact, Literal("X" * len(str(g.value(_first_span(g), OA.exact))))),
+        None, None, "oa:exact differs from the document's pkg:text"),
+    "division level not in the list": (
+        lambda g: _set(g, ID["division/530100"], PKG.level, PKG.City),
+        ID["division/530100"], PKG.level, "pkg:Province, pkg:Prefecture or pkg:County"),
+    "mention without the shortcut": (
+        lambda g: g.remove((_task(1), PKG.mentions, ID["org/清华附中"])),
+        None, None, "not reflected by the pkg:mentions shortcut"),
+    "hasPart without isPartOf": (
+        lambda g: g.remove((_task(2), DCT.isPartOf, ID["doc/kunming-2017/section/1"])),
+        ID["doc/kunming-2017/section/1"], None, "without the inverse dcterms:isPartOf"),
+    "document without sha256": (
+        lambda g: _drop(g, ID["doc/kunming-2017"], PKG.sha256),
+        ID["doc/kunming-2017"], PKG.sha256, "exactly one pkg:sha256"),
+    "regulation label with book-title marks": (
+        lambda g: _set(g, ID["regulation/幼儿园工作规程"], RDFS.label, Literal("《幼儿园工作规程》")),
+        ID["regulation/幼儿园工作规程"], RDFS.label, "without 《》"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_graph_is_rejected(correct, case):
+    mutate, focus, path, message = BROKEN[case]
+    g = copy(correct)
+    mutate(g)
+    result = validate(g)
+    assert not result.conforms
+    hits = [v for v in result.errors
+            if message in (v.message or "")
+            and (focus is None or v.focus_node == str(focus))
+            and (path is None or v.path == str(path))]
+    assert hits, f"expected {message!r} on {focus} {path}, got:\n{result.format()}"
+
+
+def test_second_canonical_label_is_only_a_warning(correct):
+    g = copy(correct)
+    g.add((ID["program/名校建设工程"], RDFS.label, Literal("名校建设")))
+    result = validate(g)
+    assert result.conforms, result.format()
+    assert [v.severity for v in result.violations] == ["Warning"]
+    assert "use skos:altLabel" in result.violations[0].message
+
+
+def test_report_is_readable_and_deterministic(correct):
+    g = copy(correct)
+    _drop(g, _task(1), RDFS.label)
+    g.set((ID["division/530129"], PKG.adminCode, Literal("5301")))
+    first, second = validate(g), validate(g)
+    assert first == second
+    report = first.format().splitlines()
+    assert report[0].startswith("Does not conform: 2 violation(s)")
+    assert report[1:] == sorted(report[1:]) or len(report) == 3
+    joined = "\n".join(report)
+    assert "Violation: <https://w3id.org/policykg/id/division/530129> pkg:adminCode:" in joined
+    assert '[value: "5301"]' in joined
+    # With the instance base as a prefix, focus nodes get short too.
+    short = first.format({"id": str(ID)})
+    assert "Violation: id:doc/kunming-2017/task/1 rdfs:label: A task needs exactly one rdfs:label" in short
+    assert all(isinstance(v, Violation) for v in first.violations)
+    assert {v.source_shape for v in first.violations} == {
+        "https://w3id.org/policykg/shapes#TaskShape",
+        "https://w3id.org/policykg/shapes#AdministrativeDivisionShape",
+    }
+
+
+def test_blank_node_spans_are_checked_too(correct):
+    """Spans reached through pkg:evidence are validated even without their oa: types."""
+    g = copy(correct)
+    span = BNode()
+    g.set((_target(1), PKG.evidence, span))
+    g.add((span, OA.start, Literal(0, datatype=XSD.nonNegativeInteger)))
+    result = validate(g)
+    messages = {v.message for v in result.errors if v.focus_node == "_:blank"}
+    assert "A span must be typed oa:TextQuoteSelector." in messages
+    assert "A span needs exactly one oa:exact (the quoted characters, xsd:string)." in messages
