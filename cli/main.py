@@ -88,37 +88,143 @@ def cli() -> None:
 # -- ingest ----------------------------------------------------------------
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Extraction processes. Default: the number of CPUs.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Print a line for every document, however many.")
 @store_options
-def ingest(ctx: CliContext, paths: tuple[Path, ...], quiet: bool) -> None:
+def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet: bool, verbose: bool) -> None:
     """Extract documents and store each in its own named graph.
 
-    PATHS are files or folders (searched recursively for .txt, .html, .docx, .pdf).
-    A document already stored with the same bytes is left as it is; a changed one is replaced.
+    PATHS are files, folders (searched recursively for .txt, .html, .docx, .pdf) and
+    archives (.zip, .tar.gz). A document already stored with the same bytes is skipped
+    without being read again, so an interrupted ingest resumes; a changed one is
+    replaced. A file that fails is reported by name and the others go on; the exit
+    status is 1 if any failed.
     """
-    from policykg.graph.ingest import find_files, ingest_files
+    from policykg.graph.ingest import default_workers, ingest_corpus, list_sources
 
-    files = find_files(paths)
-    if not files:
+    sources = list_sources(paths)
+    if not sources:
         raise PolicyKGError("no documents found in " + ", ".join(map(str, paths)))
+    workers = min(workers or default_workers(), len(sources))
     store = ctx.open_store()
-    show_bar = len(files) > 1 and not quiet
-    with click.progressbar(length=len(files), label="Ingesting", file=sys.stderr, show_eta=True,
-                           show_pos=True) if show_bar else _null_bar() as bar:
-        report = ingest_files(store, files, ctx.iris, progress=lambda _p: bar.update(1))
-    store.flush()
-    for o in report.outcomes:
+    per_doc = verbose or (not quiet and len(sources) <= 100)
+    progress = _Progress(len(sources), enabled=not quiet and len(sources) > 1)
+
+    def on_document(o) -> None:
         if o.status == "failed":
+            progress.clear()
             click.secho(f"failed     {o.source}: {o.error}", fg="red", err=True)
-        elif not quiet:
+        elif per_doc:
+            progress.clear()
             click.echo(f"{o.status:<10} {o.source}: {o.sections} sections, {o.tasks} tasks, {o.programs} programs, "
-                       f"{o.divisions} divisions, {o.targets} targets, {o.triples} triples -> <{o.graph}>", err=True)
+                       f"{o.divisions} divisions, {o.targets} targets, {o.triples} triples -> <{o.graph}>"
+                       if o.status != "unchanged" else f"{o.status:<10} {o.source} -> <{o.graph}>", err=True)
+        progress.update(o)
+
+    report = ingest_corpus(store, None, ctx.iris, sources=sources, workers=workers, progress=on_document)
+    store.flush()
+    progress.done()
     if not quiet:
+        secs = max(report.seconds, 1e-9)
         click.echo(f"{report.count('added')} added, {report.count('replaced')} replaced, "
                    f"{report.count('unchanged')} unchanged, {report.count('failed')} failed "
-                   f"(store: {ctx.settings.store}, {store.count()} quads)", err=True)
+                   f"in {report.seconds:.1f}s ({len(report.outcomes) / secs:.1f} documents/s, "
+                   f"{report.bytes / secs / 1e6:.2f} MB/s, {workers} workers; "
+                   f"store: {ctx.settings.store}, {store.count()} quads)", err=True)
     if report.failed:
+        click.secho(f"{len(report.failed)} document(s) failed:", fg="red", err=True)
+        for o in report.failed:
+            click.secho(f"  {o.source}", fg="red", err=True)
         sys.exit(1)
+
+
+class _Progress:
+    """One stderr line: done/total, documents/s, MB/s, ETA. Redrawn on a terminal, a line every 10 s otherwise."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        import time
+
+        self.total, self.enabled, self.clock = total, enabled, time.monotonic
+        self.tty = sys.stderr.isatty()
+        self.start = self.last = self.clock()
+        self.n = self.bytes = self.failed = 0
+        self.drawn = False
+
+    def update(self, outcome: Any) -> None:
+        self.n += 1
+        self.bytes += outcome.bytes
+        self.failed += outcome.status == "failed"
+        if not self.enabled:
+            return
+        now = self.clock()
+        if now - self.last >= (0.2 if self.tty else 10.0) or (self.tty and self.n == self.total):
+            self.last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.n / elapsed
+        eta = (self.total - self.n) / rate if rate else 0.0
+        line = (f"[{self.n}/{self.total}] {100 * self.n / self.total:5.1f}%  {rate:.1f} docs/s  "
+                f"{self.bytes / elapsed / 1e6:.2f} MB/s  ETA {_duration(eta)}"
+                + (f"  {self.failed} failed" if self.failed else ""))
+        if self.tty:
+            sys.stderr.write("\r\x1b[2K" + line)
+            self.drawn = True
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\x1b[2K")
+            self.drawn = False
+
+    def done(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            self.drawn = False
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
+
+# -- remove ----------------------------------------------------------------
+@cli.command()
+@click.argument("documents", nargs=-1, required=True, metavar="DOC...")
+@store_options
+def remove(ctx: CliContext, documents: tuple[str, ...]) -> None:
+    """Delete documents' graphs from the store.
+
+    DOC is a document id (as `policykg list` shows it), its IRI, or the source file
+    name or path it was ingested from.
+    """
+    from policykg.errors import NotFoundError
+    from policykg.loaders.extract import document_id
+
+    store = ctx.open_store()
+    stored = store.documents()
+    by_iri = {d.iri: d for d in stored}
+    for doc in documents:
+        candidates = [doc, ctx.iris.graph(doc), ctx.iris.graph(document_id(Path(doc).name))]
+        match = next((c for c in candidates if c in by_iri), None)
+        if match is None:
+            named = [d.iri for d in stored if d.source in {doc, Path(doc).name}]
+            match = named[0] if len(named) == 1 else None
+        if match is None:
+            raise NotFoundError(f"no document {doc!r} in the store {ctx.settings.store}",
+                                hint="`policykg list` shows the stored documents")
+        store.remove_graph(match)
+        click.echo(f"removed    <{match}> ({by_iri[match].triples} triples)", err=True)
+    store.flush()
 
 
 class _null_bar:
@@ -279,6 +385,10 @@ def serve(ctx: CliContext, host: str | None, port: int | None, write_token: str 
     app = create_app(settings)
     click.echo(f"Serving {settings.store} on http://{settings.host}:{settings.port}/ (Ctrl+C to stop)", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+from policykg.cli.network import register as _register_network  # noqa: E402  (trace, path, rank, viz)
+_register_network(cli)
 
 
 def main() -> None:

@@ -139,12 +139,29 @@ class OxigraphStore:
             self._store.update(f"DROP GRAPH <{graph}>")
         return True
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         with self._write_lock:
             try:
-                self._store.update(sparql, prefixes=PREFIXES)
+                if base_iri:
+                    self._store.update(sparql, prefixes=PREFIXES, base_iri=base_iri)
+                else:
+                    self._store.update(sparql, prefixes=PREFIXES)
             except SyntaxError as exc:
                 raise QueryError(f"SPARQL update syntax error: {exc}") from None
+
+    def contains_graph(self, graph: str) -> bool:
+        """Whether ``graph`` is a named graph of the store."""
+        return self._store.contains_named_graph(ox.NamedNode(_iri(graph)))
+
+    def checkpoint(self, path: str | Path) -> None:
+        """A consistent read-only copy of the store at ``path`` (RocksDB checkpoint: hard links, fast).
+
+        ``path`` must not exist yet. The API's query workers open such copies read-only.
+        """
+        if self.path is None:
+            raise StoreError("an in-memory store has no on-disk checkpoint")
+        with self._write_lock:
+            self._store.backup(str(path))
 
     def load(self, data: bytes, fmt: str) -> None:
         """Load a serialized dataset in one transaction (e.g. an export)."""
@@ -214,10 +231,21 @@ def _strip_graph(nquads: str, graph: str) -> str:
     return "".join(out)
 
 
-def open_store(location: str | Path | None, *, read_only: bool = False) -> OxigraphStore:
-    """The store named by a path (embedded Oxigraph). Remote stores come with the scale work."""
+def open_store(location: str | Path | None, *, read_only: bool = False, settings=None) -> GraphStore:
+    """The store named by ``location``: a folder (embedded Oxigraph) or an http(s) URL.
+
+    A URL opens a :class:`policykg.graph.remote.RemoteStore`; its update and Graph Store
+    Protocol URLs come from ``settings`` (``remote_update_url``, ``remote_gsp_url``,
+    ``remote_union``, ``remote_timeout``; read from the environment when not given) or
+    are derived from the URL (see :func:`policykg.graph.remote.endpoints`).
+    """
     if isinstance(location, str) and location.startswith(("http://", "https://")):
-        raise StoreError(f"remote stores are not supported yet: {location}")
+        from policykg.graph.remote import RemoteStore
+        from policykg.settings import load_settings
+
+        s = settings if settings is not None else load_settings()
+        return RemoteStore(location, update_url=s.remote_update_url, gsp_url=s.remote_gsp_url,
+                           union=s.remote_union, timeout=s.remote_timeout, read_only=read_only)
     return OxigraphStore(location, read_only=read_only)
 
 

@@ -15,7 +15,7 @@ import unicodedata
 from policykg.errors import InputError
 
 _BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
 )
@@ -25,19 +25,39 @@ _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r\f\v"} | {"\x7f"}
 
 
 def _looks_utf16(data: bytes) -> str | None:
-    """UTF-16 without BOM: one byte of every ASCII-range pair is zero."""
-    if len(data) < 4 or len(data) % 2:
+    """UTF-16 without BOM: ASCII, digits and line breaks leave zero bytes.
+
+    A short Chinese text may have only a couple of them, and a few CJK
+    characters (一 is U+4E00) put a zero on the other side too, so rather than
+    count zeros both byte orders are decoded and the one that reads as text wins.
+    """
+    if len(data) < 4 or len(data) % 2 or b"\x00" not in data:
         return None
-    even_zero = data[0::2].count(0)
-    odd_zero = data[1::2].count(0)
-    half = len(data) // 2
-    # Chinese UTF-16 has few zero bytes, but line breaks and ASCII give some;
-    # require a clear asymmetry so binary noise does not qualify.
-    if odd_zero > half * 0.05 and even_zero == 0:
-        return "utf-16-le"
-    if even_zero > half * 0.05 and odd_zero == 0:
-        return "utf-16-be"
-    return None
+    best, best_score = None, 0.0
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            score = _text_score(data.decode(codec))
+        except UnicodeDecodeError:
+            continue
+        if score > best_score:
+            best, best_score = codec, score
+    return best if best_score >= 0.95 else None
+
+
+def _text_score(text: str) -> float:
+    """Share of characters a Chinese or English document is made of."""
+    sample = text[:4096]
+    if not sample:
+        return 0.0
+    common = sum(1 for ch in sample if ch in "\n\t\r" or " " <= ch <= "~" or "\u4e00" <= ch <= "\u9fff"
+                 or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or "\u2000" <= ch <= "\u206f"
+                 or ch in "\xa0·×÷°")
+    return common / len(sample)
+
+
+def _plausible(text: str) -> bool:
+    """A decode that reads as a document rather than as a wrong guess's soup of rare symbols."""
+    return _text_score(text) >= 0.8
 
 
 def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
@@ -52,15 +72,24 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
             return _strict(data, codec, source), name
     utf16 = _looks_utf16(data)
     if utf16:
-        return _strict(data, utf16, source), "utf-16"
+        try:
+            text = _check_text(data.decode(utf16), source)
+            if _plausible(text):
+                return text, "utf-16"
+        except UnicodeDecodeError:
+            pass  # zeros by chance: not UTF-16 after all
     if b"\x00" in data:
         raise InputError(f"{source}: this looks like a binary file, not text",
                          hint="policykg reads plain text, HTML, .docx and PDF with a text layer")
     for codec in ("utf-8", "gb18030"):
         try:
-            return _check_text(data.decode(codec), source), codec
+            text = data.decode(codec)
         except UnicodeDecodeError:
             continue
+        # GB18030 maps almost any byte sequence to *some* characters; a decode
+        # full of unassigned or private-use code points is a wrong guess.
+        if codec == "utf-8" or _plausible(text):
+            return _check_text(text, source), codec
     return _detect(data, source)
 
 
@@ -70,7 +99,9 @@ def _detect(data: bytes, source: str) -> tuple[str, str]:
     best = from_bytes(data).best()
     if best is not None:
         try:
-            return _check_text(data.decode(best.encoding), source), best.encoding
+            text = data.decode(best.encoding)  # strict: never replacement characters
+            if _plausible(text):
+                return _check_text(text, source), best.encoding
         except (UnicodeDecodeError, LookupError):
             pass
     raise InputError(f"{source}: cannot decode the text (not UTF-8, UTF-16 or GB18030)",

@@ -47,7 +47,8 @@ _ENUM_COUNT_RE = re.compile(
     rf"\s*(?:\d+|[{_CN_DIGITS}]+)\s*个?\s*"
     r"(?:县[（(]市、?区[)）]|县[（(]区[)）]|县市区|县区|区县|县市|市县|州市|市州|县|区|市|州|地区|盟|旗)")
 # What may stand between two members of an enumeration.
-_ENUM_SEP_RE = re.compile(r"\s*(?:、|，|,|和|及|与|以及)\s*")
+# (Not the comma: it separates clauses as often as list members.)
+_ENUM_SEP_RE = re.compile(r"\s*(?:、|和|及|与|以及)\s*")
 _GENERIC_ENDINGS = "县区市州旗盟"
 
 
@@ -125,12 +126,11 @@ def _accept_enumerations(text: str, hits: list[_Hit]) -> None:
     g = gz.gazetteer()
     for run in _enumerations(text, hits):
         counted = bool(_ENUM_COUNT_RE.match(text, run[-1].end))
-        if len(run) >= 3:  # three places side by side; two could be a coincidence of words
-            shared = _common_parent(g, run)
-        else:
-            shared = None
+        # Without a count, the members must be siblings (one parent has them all), and either
+        # three of them or one already certain: two two-character words side by side may be chance.
+        shared = _common_parent(g, run)
         anchored = any(h.strong for h in run)
-        if counted or shared or (anchored and len(run) >= 2):
+        if counted or (shared and (len(run) >= 3 or anchored)):
             for h in run:
                 h.strong = True
                 if shared:  # members of one list share a parent: pick the sibling reading
@@ -143,7 +143,9 @@ def infer_jurisdiction(doc: DocumentRecord, hits: list[_Hit] | None = None) -> s
     """The division a document governs: from its publisher's or title's leading place name,
     else the most-mentioned prefecture or province (ties go to the prefecture)."""
     g = gz.gazetteer()
-    for source in ((doc.publisher.name if doc.publisher else None), doc.title):
+    # An inferred publisher was itself guessed from the text: only a stated one is evidence.
+    stated = doc.publisher.name if doc.publisher and not doc.publisher.inferred else None
+    for source in (stated, doc.title):
         if not source:
             continue
         lead = _scan(source, 0, len(source))
@@ -226,8 +228,8 @@ def find_divisions(doc: DocumentRecord) -> None:
         if h.strong or not juris or h.name in _COMMON_WORDS:
             continue
         inside = [c for c in h.codes if c in g.units and juris in g.units and g.is_within(c, juris)]
-        if len(inside) == 1:
-            h.code = inside[0]
+        if inside:  # 南昌 in a Jiangxi text: the city, not 南昌县 (rank prefers the higher level)
+            h.code = gz.rank(inside, h.name, juris)
 
     parts = _PartIndex(doc)
     for h in hits:

@@ -66,6 +66,10 @@ _GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "示范", "评选"
 _LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署)+(?:好|了)?")
 # An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
+# After a launching verb a name may embed a short quoted part: 提升工程“十三五”行动计划, “健康校园”创建活动.
+_NAMED_OBJECT = re.compile(rf"((?:[{_HAN}0-9A-Za-z+＋]|“[^“”\n]{{1,12}}”){{2,30}}?)({_CLASS_RX}){_BOUNDARY}")
+_PERIOD = re.compile(rf"“[{_CN_NUM}]+五”")  # “十三五”: a five-year-plan period
+_QUOTED_HEAD = re.compile(r"^“([^“”]+)”(.*)$")
 # Conjunctions that coordinate a second name with a first.
 _COORD = re.compile(r"[、和及与]")
 # A quoted list "“A”“B”…等…活动": named campaigns.
@@ -102,14 +106,14 @@ def find_entities(doc: DocumentRecord) -> None:
     _find_programs(doc, body, locate)
     _find_regulations(doc, body, locate)
     _find_organizations(doc, body, locate)
-    # The issuing body and the jurisdiction belong to the document's entities; the
+    # The issuing body belongs to the document's entities; the
     # page may have named them already, otherwise they are inferred from the body.
     from policykg.loaders import metadata
 
     if doc.publisher is None:
         doc.publisher = metadata.find_publisher_in_page(doc.text, body) or metadata.infer_publisher(doc)
-    if doc.jurisdiction is None:
-        doc.jurisdiction = metadata.find_jurisdiction(doc)
+    # The jurisdiction is left to the divisions step, which reads it from the
+    # publisher's place name with the gazetteer (metadata.find_jurisdiction is the fallback).
 
 
 class _Locator:
@@ -151,16 +155,26 @@ def _stem(name: str) -> str:
 class _Programs:
     def __init__(self) -> None:
         self.found: list[tuple[str, str, Span]] = []  # (name, surface, span)
-        self.taken: list[tuple[int, int]] = []
-
-    def overlaps(self, start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in self.taken)
+        self.covered: set[int] = set()  # offsets already inside a name: names are short, sets are fast
 
     def add(self, name: str, surface: str, span: Span) -> None:
-        if self.overlaps(span.start, span.end):
+        if not self.covered.isdisjoint(range(span.start, span.end)):
             return
         self.found.append((name, surface, span))
-        self.taken.append((span.start, span.end))
+        self.covered.update(range(span.start, span.end))
+
+
+def _unquote(s: str) -> str:
+    return s.replace("“", "").replace("”", "").replace("「", "").replace("」", "")
+
+
+def _canonical(head: str, cls: str) -> str:
+    """The name without quote marks; a generic modifier after a quoted name is dropped
+    (“健康校园”创建活动 is the 健康校园 campaign: 健康校园活动)."""
+    q = _QUOTED_HEAD.match(head)
+    if q and q.group(2) in _GENERIC_MODIFIERS:
+        return q.group(1) + cls
+    return _unquote(head) + cls
 
 
 def _acceptable(stem: str) -> bool:
@@ -172,27 +186,37 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
     progs = _Programs()
     region_start, region_end = _program_region(doc, body)
 
-    # 1. Quoted names (with or without a following class noun) and quoted campaign lists.
+    # 1. Names after a launching verb; first, as they give the fullest spelling.
+    for v in _LAUNCH.finditer(text, region_start, region_end):
+        m = _NAMED_OBJECT.match(text, v.end(), region_end)
+        if m and _acceptable(_unquote(m.group(1))):
+            head = m.group(1)
+            q = head.find("“")
+            # With a quoted name inside, the words before it say for whom or where
+            # (中小学“法律知识进课堂”活动): the quote names the program. A quoted
+            # period (“十三五”) is not a name, so then the whole phrase is.
+            if q > 0 and not _PERIOD.match(head[q:]):
+                head = head[q:]
+            progs.add(_canonical(head, m.group(2)), m.group(0), Span(m.start(), m.end()))
+
+    # 2. Quoted names (with or without a following class noun) and quoted campaign lists.
     quotes = [m for m in _QUOTE.finditer(text, region_start, region_end)]
     for i, q in enumerate(quotes):
         content = q.group(1).strip()
-        if not content or _SLOGAN.search(content.replace("——", "")):
-            continue
         after = _AFTER_QUOTE.match(text, q.end(), min(region_end, q.end() + 20))
+        # A quoted list is a slogan ("…、…"四项重点) unless a class noun names it
+        # directly: “千村示范、万村整治”工程.
+        listed = _SLOGAN.search(content.replace("——", ""))
+        if not content or listed and not (after and not after.group(1)):
+            continue
         if content.endswith(_CLASS_QUOTED) and len(_stem(content)) >= 2 and _acceptable_quoted(content):
             progs.add(content, q.group(0), Span(q.start(), q.end()))
         elif after and _acceptable_quoted(content) and not _NOT_IN_NAME.search(after.group(1)):
-            modifier, cls = after.group(1), after.group(2)
-            name = content + (modifier if modifier not in _GENERIC_MODIFIERS else "") + cls
-            progs.add(name, text[q.start():after.end()], Span(q.start(), after.end()))
+            progs.add(_canonical(q.group(0) + after.group(1), after.group(2)), text[q.start():after.end()],
+                      Span(q.start(), after.end()))
         elif _in_campaign_list(text, quotes, i, region_end) and _acceptable_quoted(content):
             progs.add(content, q.group(0), Span(q.start(), q.end()))
 
-    # 2. Unquoted names after a launching verb.
-    for v in _LAUNCH.finditer(text, region_start, region_end):
-        m = _UNQUOTED.match(text, v.end(), region_end)
-        if m and _acceptable(m.group(1)):
-            progs.add(m.group(1) + m.group(2), m.group(0), Span(m.start(), m.end()))
 
     # 3. Names coordinated with one already found (X计划、Y计划 / X和Y计划), repeatedly.
     queue = list(progs.found)
@@ -253,17 +277,16 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
     # Later occurrences of a found name without a verb before it (a second
     # mention in another task). Only full names of four or more characters, so
     # a short stem never matches inside an unrelated word.
-    seen = {(s.start, s.end) for _, _, s in mentions}
+    covered = set(progs.covered)
     for stem, canonical in canonical_of.items():
-        for form in {canonical, *doc.programs[canonical].alt_labels}:
+        for form in sorted({canonical, *doc.programs[canonical].alt_labels}, key=len, reverse=True):
             if len(form) < 4 or not (form.endswith(_CLASS_QUOTED) or form.startswith(("“", "「"))):
                 continue
             for k in _find_all(text, form, region_start, region_end):
-                span = Span(k, k + len(form))
-                if (span.start, span.end) in seen or any(s.start < span.end and span.start < s.end for _, _, s in mentions):
+                if not covered.isdisjoint(range(k, k + len(form))):
                     continue
-                mentions.append((canonical, form, span))
-                seen.add((span.start, span.end))
+                mentions.append((canonical, form, Span(k, k + len(form))))
+                covered.update(range(k, k + len(form)))
 
     for key, surface, span in sorted(mentions, key=lambda m: m[2]):
         doc.mentions.append(Mention(EntityKind.PROGRAM, key, text[span.start:span.end], span, locate.part(span.start)))
@@ -346,7 +369,9 @@ def _find_regulations(doc: DocumentRecord, body: Span, locate: _Locator) -> None
     found: list[tuple[str, Span]] = []
     for m in _BOOK.finditer(text, body.start, body.end):
         name = m.group(1).strip()
-        if name:
+        # "关于印发《X》的通知" wraps the document X itself: not a citation.
+        if name and not (doc.title and f"《{name}》" in doc.title and doc.title.startswith("关于", doc.title.find("关于"))
+                         and "印发" in doc.title):
             found.append((name, Span(m.start(), m.end())))
     for v in _CITE.finditer(text, body.start, body.end):
         pos = v.end()

@@ -16,10 +16,15 @@ from policykg.loaders.records import PublisherRecord, Span
 _URL = re.compile(r"(?:https?://)?(?:www\.)?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.(?:com|cn|net|org|gov|info|cc|top|vip)(?:\.cn)?(?![A-Za-z])(?:/[^\s\u4e00-\u9fff]*)?\.?")
 _LABEL_LINE = re.compile(r"^\s*(发布时间|发布日期|信息来源|来源|作者|浏览次数|点击数|字号|打印|关闭|责任编辑)\s*[:：]")
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})日?")
+_PRINTED = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日印发")
 _PUBLISHED = re.compile(r"(发布时间|发布日期|成文日期|印发日期)\s*[:：]\s*")
 _DOC_KINDS = re.compile(r"(要点|计划|方案|规划|意见|通知|办法|纲要|报告|决定|规定|细则|总结|安排)$")
 _FOOTER = re.compile(r"(版权所有|ICP备|ICP证|技术支持|主办单位|联系电话|网站地图|Copyright|©)", re.I)
 _PROSE_PUNCT = re.compile(r"[，,。；;：:]")
+# Lines after which nothing is body: page tools, related-link lists, the
+# colophon of an official document (抄送 …, … 印发).
+_BODY_ENDS = re.compile(r"(打印本页|关闭窗口|【打印|【关闭|^\s*相关(?:信息|链接|文章|阅读|新闻|文件)\s*$|^\s*上一篇|^\s*下一篇|分享到|扫一扫|"
+                        r"版权所有|ICP备|ICP证|网站地图|^\s*抄送\s*[:：]|^\s*主题词\s*[:：]|\d{4}年\d{1,2}月\d{1,2}日印发\s*$)", re.I)
 
 
 def strip_domains(line: str) -> str:
@@ -56,6 +61,10 @@ def find_body(text: str) -> Span:
     if first is None:
         first = next((i for i, ln in enumerate(lines) if not is_furniture(ln)), 0)
     last = len(lines) - 1
+    for i in range(first + 1, len(lines)):
+        if _BODY_ENDS.search(lines[i]):
+            last = i - 1
+            break
     while last > first and is_furniture(lines[last]):
         last -= 1
     start = offsets[first]
@@ -85,9 +94,17 @@ def find_issued(text: str, body: Span) -> date | None:
         d = _DATE.match(text, m.end())
         if d:
             return _to_date(d)
+    # The date under the issuer's signature, wherever the signature stands.
+    for m in _SIGNATURE.finditer(text):
+        d = _DATE.search(text, m.end("name"), m.end())
+        if d:
+            return _to_date(d)
     tail = text[max(body.start, body.end - 200) : body.end]
     dates = list(_DATE.finditer(tail))
-    return _to_date(dates[-1]) if dates else None
+    if dates:
+        return _to_date(dates[-1])
+    printed = _PRINTED.search(text)
+    return _to_date(printed) if printed else None
 
 
 def _to_date(m: re.Match[str]) -> date | None:
@@ -100,7 +117,10 @@ def _to_date(m: re.Match[str]) -> date | None:
 # --------------------------------------------------------------------------- issuing body
 
 # A line naming the issuer: 发文机关：X, 发布机构：X, 来源：X (when X is not a domain).
-_ISSUER_LINE = re.compile(r"^\s*(?:发文机关|发文单位|发布机构|发布单位|印发机关|信息来源|来源|文章来源)\s*[:：]\s*(?P<name>[^\s:：|｜]{2,30})")
+_ISSUER_LABEL = re.compile(r"(?:^|\s)(?:发文机关|发文单位|发布机构|发布单位|印发机关)\s*[:：]\s*(?P<name>[^\s:：|｜]{2,30})")
+_SOURCE_LABEL = re.compile(r"(?:^|\s)(?:信息来源|来源|文章来源)\s*[:：]\s*(?P<name>[^\s:：|｜]{2,30})")
+# A signature: the issuer alone on a line, its date on the next ("江西省交通运输厅\n2018年2月12日").
+_SIGNATURE = re.compile(r"^[ \t\u3000]*(?P<name>[\u4e00-\u9fff（）()]{3,30}?(?:局|厅|委员会|委|办公室|办公厅|人民政府|政府|部))[ \t\u3000]*\n[ \t\u3000]*(?:19|20)\d{2}年\d{1,2}月\d{1,2}日[ \t\u3000]*$", re.M)
 _ORG_NOUN = re.compile(r"(?:局|厅|委员会|委|办公室|办公厅|政府|部|署|院|会|中心|处|所)$")
 
 # The domain of a text, from the policy vocabulary it keeps using, to the kind of
@@ -137,12 +157,12 @@ def find_publisher_in_page(text: str, body: Span, hints: dict[str, str] | None =
     """The issuer as the page states it: an HTML hint, or a 发文机关/来源 line before the body."""
     if hints and hints.get("publisher"):
         return PublisherRecord(hints["publisher"].strip())
-    for line in text[: body.start].split("\n"):
-        m = _ISSUER_LINE.match(line)
-        if m:
+    head = text[: body.start]
+    for rx, where in ((_ISSUER_LABEL, head), (_SIGNATURE, text), (_SOURCE_LABEL, head)):
+        for m in rx.finditer(where):
             name = strip_domains(m["name"])
             if len(name) >= 2 and _ORG_NOUN.search(name):
-                return PublisherRecord(name)
+                return PublisherRecord(name, evidence=Span(m.start("name"), m.end("name")))
     return None
 
 

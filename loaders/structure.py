@@ -19,6 +19,7 @@ section), so "2017.3" or a list inside a task body does not become a task.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from policykg.loaders.numerals import chinese_to_int
@@ -44,6 +45,8 @@ MAX_TITLE = 30
 MAX_SECTION_TITLE = 60
 # A clause this short before a comma is a heading, not the start of a sentence.
 SHORT_TITLE = 12
+# A title phrase longer than this, with no comma, is checked for a body run into it.
+LONG_TITLE = 16
 
 # Words that open the body sentence of a policy task. When a task has no full
 # stop after its title ("加大开放办教育力度贯彻落实…"), the title ends where
@@ -54,6 +57,7 @@ _BODY_OPENERS = (
     "进一步", "继续", "深入", "积极", "切实", "全面", "着力", "努力", "加快", "加强", "加大", "推进",
     "推动", "完善", "健全", "建立", "强化", "做好", "开展", "启动", "通过", "鼓励", "支持", "力争",
     "确保", "以", "要", "各地", "各级", "全市", "全省", "全县", "全区", "今年", "到20", "在",
+    "全年", "年内", "配合", "结合", "对照", "争取", "抓好", "持续", "巩固",
 )
 _MIN_TITLE = 4
 
@@ -88,9 +92,27 @@ def _headings(text: str, lines: list[tuple[int, int]]) -> dict[str, list[_Headin
             value = int(m["n"]) if m["n"].isdigit() else chinese_to_int(m["n"])
             if value is None or value <= 0:
                 continue
-            found[name].append(_Heading(name, m["n"], value, start, start + m.end(), end))
+            found[name].append(_Heading(name, _printed(m.group(0)), value, start, start + m.end(), end))
             break
     return found
+
+
+def _printed(token: str) -> str:
+    """The number as printed: "第一部分", "（一）", "一" (from "一、"), "10" (from "10.")."""
+    return token.strip(" \t\u3000\xa0").rstrip("、.．:：").strip(" \t\u3000\xa0")
+
+
+def _marked(text: str, lines: list[tuple[int, int]], headings: set[str], found: dict[str, list[_Heading]]) -> list[_Heading]:
+    """Lines the format sets as headings (bold, <h2>, Heading 1) that carry no printed number."""
+    numbered = {h.line_start for hs in found.values() for h in hs}
+    out = []
+    for start, end in lines:
+        line = text[start:end].strip()
+        if start in numbered or line not in headings or len(line) > MAX_SECTION_TITLE:
+            continue
+        lead = len(text[start:end]) - len(text[start:end].lstrip())
+        out.append(_Heading("marked", "", len(out) + 1, start, start + lead, end))
+    return out
 
 
 def _in_sequence(heads: list[_Heading], boundaries: list[int] = ()) -> list[_Heading]:
@@ -116,25 +138,44 @@ def _split_title(text: str, start: int, end: int, limit: int, *, whole_line: boo
     stop = _TITLE_END.search(line)
     if whole_line and not stop and len(line) <= limit:
         return start + len(line)
-    if stop and stop.start() <= limit:
-        return start + stop.start()
-    if not stop and len(line) <= limit:
-        return start + len(line)
-    comma = _CLAUSE_END.search(line, 0, limit + 1)
+    clause = stop.start() if stop else len(line)
+    comma = _CLAUSE_END.search(line, 0, clause)
+    if not comma and clause <= limit:
+        # A short phrase closed by a full stop (or the line's end) is the title; a
+        # long one may be a heading run into its body sentence.
+        if clause <= LONG_TITLE:
+            return start + clause
+        cut = _opener(line, clause)
+        return start + (cut if cut else clause)
     if comma and comma.start() <= SHORT_TITLE:
         return start + comma.start()
     # No punctuation closes the title soon: cut before the first body opener.
     scan_end = comma.start() if comma else min(limit, len(line))
-    for i in range(_MIN_TITLE, scan_end):
-        if line.startswith(_BODY_OPENERS, i):
-            return start + i
+    cut = _opener(line, scan_end)
+    if cut:
+        return start + cut
     return start + (comma.start() if comma else min(len(line), limit))
 
 
-def find_structure(text: str, body: Span) -> tuple[list[SectionRecord], list[TaskRecord]]:
+def _opener(line: str, end: int) -> int | None:
+    for i in range(_MIN_TITLE, end):
+        if line.startswith(_BODY_OPENERS, i):
+            return i
+    return None
+
+
+def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple[list[SectionRecord], list[TaskRecord]]:
+    """Sections and tasks of the body.
+
+    ``headings`` are lines the source format marked as headings (HTML <strong>/<h*>,
+    Word heading styles); unnumbered ones act as the highest numbering family.
+    """
     lines = _lines(text, body)
     found = _headings(text, lines)
-    present = [name for name, _ in _FAMILIES if len(_in_sequence(found[name])) >= 2]
+    marked = _marked(text, lines, {h.strip() for h in headings if h.strip()}, found) if headings else []
+    found["marked"] = marked
+    order = ["marked"] + [name for name, _ in _FAMILIES]
+    present = [name for name in order if len(_in_sequence(found[name])) >= 2]
     if not present:
         return [], _paragraphs(text, lines)
 

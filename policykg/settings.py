@@ -39,6 +39,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", str, None, "Where the graph lives: a folder for the embedded Oxigraph store "
             "(created on first use) or the http(s) URL of a remote SPARQL endpoint. "
             "Default: $XDG_DATA_HOME/policykg/store."),
+    Setting("remote_update_url", str, None,
+            "SPARQL Update URL of a remote store. Default: derived from the store URL "
+            "(`…/query` -> `…/update` for an Oxigraph server; the same URL for Virtuoso `/sparql`; "
+            "`…/statements` for GraphDB `/repositories/ID`)."),
+    Setting("remote_gsp_url", str, None,
+            "Graph Store Protocol URL of a remote store, used to replace a document's graph in one PUT "
+            "and to bulk-upload N-Quads. Default: derived from the store URL (`…/store` for an Oxigraph "
+            "server, `/sparql-graph-crud` for Virtuoso, `…/rdf-graphs/service` for GraphDB)."),
+    Setting("remote_union", str, "auto",
+            "How a remote store's default graph becomes the union of all document graphs: `param` sends "
+            "Oxigraph's `union-default-graph` flag, `server` trusts the server (Virtuoso, GraphDB, Fuseki "
+            "with unionDefaultGraph), `auto` picks `param` for Oxigraph-style URLs."),
+    Setting("remote_timeout", float, 60.0, "Seconds to wait for a remote store's answer to one request."),
     Setting("base_iri", str, "https://w3id.org/policykg/id/",
             "Base of every instance IRI. Change it only before the first ingest: IRIs are identities."),
     Setting("host", str, "127.0.0.1", "Interface `policykg serve` listens on. Loopback by default."),
@@ -62,6 +75,10 @@ class Settings:
 
     store: str = field(default_factory=_default_store)
     base_iri: str = "https://w3id.org/policykg/id/"
+    remote_update_url: str | None = None
+    remote_gsp_url: str | None = None
+    remote_union: str = "auto"
+    remote_timeout: float = 60.0
     host: str = "127.0.0.1"
     port: int = 8000
     write_token: str | None = None

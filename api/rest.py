@@ -1,0 +1,188 @@
+"""The JSON API for people and the network view: typed, paginated, read through graph.queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from policykg.errors import PolicyKGError
+from policykg.graph import queries as q
+from policykg.graph.iris import IriScheme
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
+
+
+def _iris(request: Request) -> IriScheme:
+    return IriScheme(request.app.state.settings.base_iri)
+
+
+def _store(request: Request):
+    return request.app.state.store
+
+
+@router.get("/documents", response_model=q.Page[q.DocumentInfo], summary="List the documents")
+async def documents(request: Request, offset: Offset = 0, limit: Limit = 50):
+    return await run_in_threadpool(q.list_documents, _store(request), offset=offset, limit=limit)
+
+
+@router.get("/documents/{doc_id}", response_model=q.DocumentInfo, summary="One document")
+async def document(request: Request, doc_id: str):
+    return await run_in_threadpool(q.get_document, _store(request), _iris(request).document(doc_id))
+
+
+@router.get("/documents/{doc_id}/outline", response_model=q.Outline, summary="Sections and tasks of a document")
+async def document_outline(request: Request, doc_id: str):
+    return await run_in_threadpool(q.outline, _store(request), _iris(request).document(doc_id))
+
+
+@router.get("/documents/{doc_id}/text", response_model=q.DocumentText,
+            summary="The document's text with the spans read from it")
+async def document_text(request: Request, doc_id: str, offset: Offset = 0, limit: Limit = 500):
+    return await run_in_threadpool(q.document_text, _store(request), _iris(request).document(doc_id),
+                                   offset=offset, limit=limit)
+
+
+@router.get("/tasks", response_model=q.Page[q.Ref], summary="List tasks, by document or by what they mention")
+async def tasks(request: Request, document: str | None = None, mentioning: str | None = None,
+                offset: Offset = 0, limit: Limit = 100):
+    return await run_in_threadpool(q.list_tasks, _store(request), document=document, mentioning=mentioning,
+                                   offset=offset, limit=limit)
+
+
+@router.get("/tasks/{doc_id}/{ordinal}", response_model=q.TaskDetail, summary="One task with its targets")
+async def task(request: Request, doc_id: str, ordinal: int):
+    return await run_in_threadpool(q.get_task, _store(request), _iris(request).task(doc_id, ordinal))
+
+
+@router.get("/programs", response_model=list[q.LabelHit], summary="Find programs by name or short name")
+async def programs(request: Request, q_: Annotated[str, Query(alias="q", min_length=1)], limit: Limit = 20):
+    return await run_in_threadpool(q.search_labels, _store(request), q_, ["Program"], limit)
+
+
+@router.get("/programs/{name}", response_model=q.ProgramDetail,
+            summary="One program: its parts, the tasks that mention it, their targets and divisions")
+async def program(request: Request, name: str):
+    return await run_in_threadpool(q.get_program, _store(request), _iris(request).program(name))
+
+
+@router.get("/divisions/{code}", response_model=q.DivisionDetail,
+            summary="One administrative division by its 6-digit code, with everything scoped to it")
+async def division(request: Request, code: str):
+    if not (len(code) == 6 and code.isdigit()):
+        raise PolicyKGError("a division code has 6 digits (GB/T 2260)")
+    return await run_in_threadpool(q.get_division, _store(request), code)
+
+
+@router.get("/targets", response_model=q.Page[q.TargetInfo], summary="Filter targets")
+async def targets(request: Request, indicator: str | None = Query(None, description="indicator IRI or label text"),
+                  division: str | None = Query(None, description="division IRI or 6-digit code (includes divisions "
+                                                                 "within it)"),
+                  comparator: str | None = Query(None, description="AtLeast, AtMost, Exactly, Approximately, "
+                                                                   "Between, IncreaseBy, DecreaseBy"),
+                  document: str | None = Query(None, description="document IRI"),
+                  min_value: float | None = None, max_value: float | None = None,
+                  offset: Offset = 0, limit: Limit = 100):
+    return await run_in_threadpool(q.find_targets, _store(request), indicator=indicator, division=division,
+                                   comparator=comparator, document=document, min_value=min_value,
+                                   max_value=max_value, offset=offset, limit=limit)
+
+
+@router.get("/search", response_model=list[q.LabelHit], summary="Search Chinese names and short names")
+async def search(request: Request, q_: Annotated[str, Query(alias="q", min_length=1)],
+                 kind: Annotated[list[str] | None, Query(description="class local names, e.g. Program")] = None,
+                 limit: Limit = 20):
+    return await run_in_threadpool(q.search_labels, _store(request), q_, kind, limit)
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    node: q.NodeInfo
+    neighbours: list[q.Neighbour]
+
+
+@router.get("/neighbours", response_model=Neighbourhood, summary="Neighbours of any node (for the network view)")
+async def neighbours(request: Request, iri: str, limit: Limit = 200, provenance: bool = False):
+    store = _store(request)
+
+    def run() -> Neighbourhood:
+        return Neighbourhood(q.node_info(store, iri), q.neighbours(store, iri, limit, provenance=provenance))
+    return await run_in_threadpool(run)
+
+
+@router.get("/resource", response_model=q.Resource, summary="Everything about one node")
+async def resource(request: Request, iri: str):
+    return await run_in_threadpool(q.describe, _store(request), iri)
+
+
+@router.get("/overview", response_model=q.StoreOverview, summary="What is in the store")
+async def overview(request: Request):
+    return await run_in_threadpool(q.overview, _store(request))
+
+
+# -- upload ---------------------------------------------------------------------------------
+
+upload_router = APIRouter(tags=["api"])
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    iri: str
+    status: str  # added | replaced | unchanged
+    source: str
+    triples: int
+    sections: int
+    tasks: int
+    programs: int
+    divisions: int
+    targets: int
+
+
+@upload_router.post("/documents", response_model=UploadResult, status_code=201,
+                    summary="Ingest one document (token): multipart field `file`, or the raw bytes with ?name=")
+async def upload(request: Request, name: str | None = None):
+    """Extracts the document and replaces its named graph in one transaction (atomic: a
+    failure leaves the store as it was). Needs `Authorization: Bearer <token>`."""
+    from policykg.api.sparql import check_token, read_body
+    from policykg.graph.ingest import ingest_bytes
+
+    check_token(request)
+    settings = request.app.state.settings
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + 65536:
+            from policykg.api.sparql import TooLarge
+            raise TooLarge(f"the upload is larger than {settings.max_upload_bytes} bytes")
+        form = await request.form()
+        f = form.get("file")
+        if f is None or isinstance(f, str):
+            raise PolicyKGError("send the document in a multipart field named 'file'")
+        data = await f.read()
+        name = name or f.filename
+    else:
+        data = await read_body(request, settings.max_upload_bytes)
+    if len(data) > settings.max_upload_bytes:
+        from policykg.api.sparql import TooLarge
+        raise TooLarge(f"the upload is larger than {settings.max_upload_bytes} bytes")
+    if not name:
+        raise PolicyKGError("name the document: ?name=file.txt (the name gives its id and format)")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    store = request.app.state.store
+    try:
+        outcome = await run_in_threadpool(ingest_bytes, store, data, name, _iris(request))
+    finally:
+        request.app.state.runner.mark_dirty()
+    from fastapi.responses import JSONResponse
+    from fastapi.encoders import jsonable_encoder
+    result = UploadResult(outcome.graph or "", outcome.status, name, outcome.triples, outcome.sections,
+                          outcome.tasks, outcome.programs, outcome.divisions, outcome.targets)
+    return JSONResponse(jsonable_encoder(result), status_code=200 if outcome.status == "unchanged" else 201,
+                        headers={"Location": quote("/id/" + result.iri[len(settings.base_iri):], safe="/%-._~")
+                                 if result.iri.startswith(settings.base_iri) else quote(result.iri, safe=":/%-._~")})

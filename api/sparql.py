@@ -1,0 +1,356 @@
+"""The SPARQL 1.1 Protocol at ``/sparql`` (read-only), updates at ``/update`` and the
+Graph Store HTTP Protocol at ``/graph-store`` (writes need the bearer token)."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from policykg.api.conneg import MEDIA_OF, RDF_TYPES, RESULT_TYPES, negotiate, prefers_html
+from policykg.errors import AuthError, PolicyKGError, QueryError
+from policykg.graph import sparql_guard
+from policykg.graph.queries import iri_ref
+from policykg.graph.store import RDF_FORMATS
+from policykg.ontology import PREFIXES
+
+router = APIRouter()
+
+
+class NotAcceptable(PolicyKGError):
+    code = "not_acceptable"
+    http_status = 406
+
+
+class UnsupportedMediaType(PolicyKGError):
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class TooLarge(PolicyKGError):
+    code = "request_too_large"
+    http_status = 413
+
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+
+def _media(request: Request) -> tuple[str, dict[str, str]]:
+    raw = request.headers.get("content-type", "")
+    parts = [p.strip() for p in raw.split(";")]
+    params = {}
+    for p in parts[1:]:
+        k, _, v = p.partition("=")
+        params[k.strip().lower()] = v.strip().strip('"').lower()
+    return parts[0].lower(), params
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"the request body is larger than {limit} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TooLarge(f"the request body is larger than {limit} bytes")
+    return body
+
+
+def _utf8(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnsupportedMediaType(f"the {what} is not UTF-8") from None
+
+
+async def protocol_params(request: Request, operation: str) -> dict[str, list[str]]:
+    """All protocol parameters of a request: the URL's, plus a form body's, plus a direct body."""
+    params: dict[str, list[str]] = {}
+    for k, v in request.query_params.multi_items():
+        params.setdefault(k, []).append(v)
+    if request.method == "GET":
+        return params
+    settings = request.app.state.settings
+    media, mparams = _media(request)
+    direct = QUERY_TYPE if operation == "query" else UPDATE_TYPE
+    charset = mparams.get("charset")
+    if media == FORM:
+        body = _utf8(await read_body(request, settings.max_request_bytes), "form body")
+        for k, v in parse_qsl(body, keep_blank_values=True):
+            params.setdefault(k, []).append(v)
+    elif media == direct:
+        if charset and charset not in ("utf-8", "utf8"):
+            raise UnsupportedMediaType(f"{direct} must be sent as UTF-8, not {charset}")
+        text = _utf8(await read_body(request, settings.max_request_bytes), "request body")
+        if operation in params:
+            raise QueryError(f"a direct POST carries the {operation} in its body, not also in the URL")
+        params[operation] = [text]
+    elif not media:
+        raise UnsupportedMediaType(f"a POST needs a Content-Type: {FORM} or {direct}")
+    else:
+        raise UnsupportedMediaType(f"unsupported request media type {media!r}; use {FORM} or {direct}")
+    return params
+
+
+def _one(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name) or []
+    if len(values) > 1:
+        raise QueryError(f"give exactly one {name} parameter, not {len(values)}")
+    return values[0] if values else None
+
+
+def endpoint_url(request: Request, path: str = "sparql") -> str:
+    return str(request.base_url).rstrip("/") + "/" + path
+
+
+# -- queries ---------------------------------------------------------------------------
+
+async def run_query(request: Request, query: str, params: dict[str, list[str]]) -> Response:
+    app = request.app
+    store = app.state.store
+    info = sparql_guard.guard_query(query, graph_exists=store.contains_graph, default_prefixes=PREFIXES)
+    offers = RDF_TYPES if info.form in ("CONSTRUCT", "DESCRIBE") else \
+        [o for o in RESULT_TYPES if info.form != "ASK" or o[1] in ("json", "xml")]
+    chosen = negotiate(request.headers.get("accept"), offers)
+    if chosen is None:
+        raise NotAcceptable("none of the Accept media types fits a " + (info.form or "query") + " result",
+                            hint="offered: " + ", ".join(m for m, _ in offers))
+    media, fmt = chosen
+    default_graphs = [g for g in params.get("default-graph-uri", []) if g]
+    named_graphs = [g for g in params.get("named-graph-uri", []) if g]
+    for g in default_graphs + named_graphs:
+        iri_ref(g)  # a malformed IRI is a 400, not a worker error
+    runner = app.state.runner
+    reply = await run_in_threadpool(runner.run, query, fmt=fmt, default_graphs=default_graphs,
+                                    named_graphs=named_graphs, base_iri=endpoint_url(request))
+    headers = {"Vary": "Accept", "X-PolicyKG-Rows": str(reply["rows"])}
+    if reply["truncated"]:
+        headers["X-PolicyKG-Truncated"] = "true"
+        headers["X-PolicyKG-Max-Rows"] = str(runner.max_rows)
+    ctype = media if not media.startswith("text/") else media + "; charset=utf-8"
+    return Response(reply["body"], media_type=ctype, headers=headers)
+
+
+@router.api_route("/sparql", methods=["GET", "POST"], tags=["sparql"],
+                  summary="SPARQL 1.1 Protocol query endpoint (read-only)")
+async def sparql(request: Request) -> Response:
+    """Query by GET (`?query=`), form POST or direct POST (`application/sparql-query`).
+
+    `default-graph-uri` / `named-graph-uri` select graphs of the store; other
+    parameters are ignored. Without a query, GET returns the Service Description.
+    Results are negotiated by `Accept`; a result cut at the row cap carries
+    `X-PolicyKG-Truncated: true`.
+    """
+    media, _ = _media(request)
+    if request.method == "POST" and media in (UPDATE_TYPE,):
+        return await _update_via_query_endpoint(request)
+    params = await protocol_params(request, "query")
+    if "update" in params:
+        if "query" in params:
+            raise QueryError("a request carries either a query or an update, not both")
+        return await _update_via_query_endpoint(request, params)
+    query = _one(params, "query")
+    if query is None:
+        if request.method == "POST":
+            raise QueryError("no query given: send query=… or a body of type application/sparql-query")
+        return service_description(request)
+    return await run_query(request, query, params)
+
+
+async def _update_via_query_endpoint(request: Request, params: dict[str, list[str]] | None = None) -> Response:
+    check_token(request)  # the public endpoint is read-only; a valid token may still update here
+    if params is None:
+        params = await protocol_params(request, "update")
+    return await run_update(request, params)
+
+
+# -- service description ------------------------------------------------------------------
+
+_FORMATS = {
+    "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+    "xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+    "csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+    "tsv": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+    "turtle": "http://www.w3.org/ns/formats/Turtle",
+    "ntriples": "http://www.w3.org/ns/formats/N-Triples",
+    "jsonld": "http://www.w3.org/ns/formats/JSON-LD",
+    "rdfxml": "http://www.w3.org/ns/formats/RDF_XML",
+}
+
+
+def service_description_turtle(request: Request) -> str:
+    settings = request.app.state.settings
+    url = endpoint_url(request)
+    formats = " , ".join(f"<{v}>" for v in _FORMATS.values())
+    lines = [
+        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
+        "@prefix dcterms: <http://purl.org/dc/terms/> .",
+        "@prefix void: <http://rdfs.org/ns/void#> .",
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+        "",
+        f"<{url}> a sd:Service ;",
+        f"  sd:endpoint <{url}> ;",
+        "  sd:supportedLanguage sd:SPARQL11Query ;",
+        # The default graph is the union of the document graphs: really enabled, so listed.
+        # sd:BasicFederatedQuery (SERVICE) and sd:DereferencesURIs are NOT enabled and not listed.
+        "  sd:feature sd:UnionDefaultGraph ;",
+        f"  sd:resultFormat {formats} ;",
+        '  dcterms:title "policykg SPARQL endpoint (read-only)" ;',
+        f'  dcterms:description "Read-only. Queries stop after {settings.query_timeout:g} s; at most '
+        f'{settings.max_rows} results are returned (then X-PolicyKG-Truncated: true). SERVICE, LOAD and FROM '
+        f'with graphs outside the store are refused." ;',
+        "  sd:defaultDataset [ a sd:Dataset ;",
+        "      sd:defaultGraph [ a sd:Graph ] ] .",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+SD_OFFERS = [("text/turtle", "turtle"), ("application/n-triples", "ntriples"), ("application/ld+json", "jsonld"),
+             ("application/rdf+xml", "rdfxml"), ("application/x-turtle", "turtle"), ("text/plain", "ntriples"),
+             ("application/xml", "rdfxml"), ("application/json", "jsonld")]
+
+
+def service_description(request: Request) -> Response:
+    accept = request.headers.get("accept")
+    if prefers_html(accept, SD_OFFERS):
+        return RedirectResponse("/query", status_code=303)
+    chosen = negotiate(accept, SD_OFFERS)
+    if chosen is None:
+        raise NotAcceptable("the service description is offered as Turtle, N-Triples, JSON-LD or RDF/XML")
+    media, fmt = chosen
+    ttl = service_description_turtle(request)
+    if fmt == "turtle":
+        body = ttl.encode()
+    else:
+        triples = list(ox.parse(ttl.encode(), format=ox.RdfFormat.TURTLE))
+        body = ox.serialize(triples, format=RDF_FORMATS[fmt])
+    ctype = media if not media.startswith("text/") else media + "; charset=utf-8"
+    return Response(body, media_type=ctype, headers={"Vary": "Accept"})
+
+
+# -- updates (token) -----------------------------------------------------------------------
+
+def check_token(request: Request) -> None:
+    token = request.app.state.settings.write_token
+    auth = request.headers.get("authorization", "")
+    given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+    if not token:
+        raise AuthError("writes are disabled on this server (no write token is configured)",
+                        hint="start the server with POLICYKG_WRITE_TOKEN set")
+    if not given or not hmac.compare_digest(given.encode(), token.encode()):
+        raise AuthError("a valid bearer token is required to change the store",
+                        hint="send Authorization: Bearer <token>")
+
+
+async def run_update(request: Request, params: dict[str, list[str]]) -> Response:
+    app = request.app
+    if "query" in params:
+        raise QueryError("a request carries either a query or an update, not both")
+    text = _one(params, "update")
+    if text is None:
+        raise QueryError("no update given: send update=… or a body of type application/sparql-update")
+    info = sparql_guard.guard_update(text, default_prefixes=PREFIXES)
+    using = [g for g in params.get("using-graph-uri", []) if g]
+    using_named = [g for g in params.get("using-named-graph-uri", []) if g]
+    for g in using + using_named:
+        iri_ref(g)
+    text = sparql_guard.add_using(info, using, using_named)
+    store = app.state.store
+    try:
+        await run_in_threadpool(store.update, text, base_iri=endpoint_url(request))
+    finally:
+        app.state.runner.mark_dirty()
+    return Response(status_code=204)
+
+
+@router.post("/update", tags=["sparql"], summary="SPARQL 1.1 Update (needs the bearer token)",
+             status_code=204)
+async def update(request: Request) -> Response:
+    """Form POST (`update=`) or direct POST (`application/sparql-update`), with
+    `using-graph-uri` / `using-named-graph-uri`. `Authorization: Bearer <token>` is required."""
+    check_token(request)
+    params = await protocol_params(request, "update")
+    return await run_update(request, params)
+
+
+# -- Graph Store HTTP Protocol --------------------------------------------------------------
+
+_PARSE_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
+                  "application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
+                  "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD}
+
+
+def _target_graph(request: Request) -> str | None:
+    q = request.query_params
+    graphs = q.getlist("graph")
+    if len(graphs) > 1 or (graphs and "default" in q):
+        raise QueryError("give either ?graph=<iri> or ?default")
+    if graphs:
+        iri_ref(graphs[0])
+        return graphs[0]
+    if "default" in q:
+        return None
+    raise QueryError("the Graph Store Protocol needs ?graph=<iri> or ?default")
+
+
+@router.api_route("/graph-store", methods=["GET", "HEAD"], tags=["sparql"],
+                  summary="Graph Store Protocol: read a graph")
+async def graph_store_get(request: Request) -> Response:
+    graph = _target_graph(request)
+    store = request.app.state.store
+    chosen = negotiate(request.headers.get("accept"), RDF_TYPES)
+    if chosen is None:
+        raise NotAcceptable("graphs are offered as Turtle, N-Triples, JSON-LD or RDF/XML")
+    media, fmt = chosen
+    if graph is not None and not store.contains_graph(graph):
+        from policykg.errors import NotFoundError
+        raise NotFoundError(f"no graph {graph}")
+    body = await run_in_threadpool(store.dump, fmt, graph) if graph else \
+        await run_in_threadpool(store.dump, fmt)
+    ctype = media if not media.startswith("text/") else media + "; charset=utf-8"
+    return Response(body if request.method == "GET" else b"", media_type=ctype)
+
+
+@router.api_route("/graph-store", methods=["PUT", "POST", "DELETE"], tags=["sparql"],
+                  summary="Graph Store Protocol: replace, add to or delete a named graph (token)")
+async def graph_store_write(request: Request) -> Response:
+    check_token(request)
+    graph = _target_graph(request)
+    if graph is None:
+        raise QueryError("writes must name a graph (?graph=<iri>): the default graph is the union of documents")
+    store = request.app.state.store
+    runner = request.app.state.runner
+    if request.method == "DELETE":
+        removed = await run_in_threadpool(store.remove_graph, graph)
+        runner.mark_dirty()
+        if not removed:
+            from policykg.errors import NotFoundError
+            raise NotFoundError(f"no graph {graph}")
+        return Response(status_code=204)
+    media, _ = _media(request)
+    fmt = _PARSE_FORMATS.get(media)
+    if fmt is None:
+        raise UnsupportedMediaType(f"cannot read {media or 'a body without Content-Type'}; "
+                                   f"use one of {', '.join(_PARSE_FORMATS)}")
+    body = await read_body(request, request.app.state.settings.max_upload_bytes)
+    g = ox.NamedNode(graph)
+    try:
+        new = [ox.Quad(t.subject, t.predicate, t.object, g)
+               for t in ox.parse(body, format=fmt, base_iri=graph, without_named_graphs=True)]
+    except (SyntaxError, ValueError) as exc:
+        raise QueryError(f"cannot parse the graph: {exc}") from None
+    existed = store.contains_graph(graph)
+    if request.method == "POST" and existed:
+        new = list(store.quads(graph)) + new
+    try:
+        await run_in_threadpool(store.replace_graph, graph, new)
+    finally:
+        runner.mark_dirty()
+    return Response(status_code=204 if existed else 201)

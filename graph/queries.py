@@ -1,0 +1,730 @@
+"""The typed read API over the store: what the JSON API, the pages and the network view read.
+
+Every function takes a store (``GraphStore``: anything with ``query``) and returns
+dataclasses of plain values (``str``, ``int``, ``float``, lists), never RDF terms,
+so callers need not know SPARQL. All queries here are bounded (LIMIT) and read the
+union of document graphs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Generic, Iterable, Sequence, TypeVar
+
+import pyoxigraph as ox
+
+from policykg.errors import NotFoundError, QueryError
+from policykg.ontology import DCTERMS, GEO, OA, ORG, PKG, PREFIXES, PROV, RDF, RDFS, SKOS
+
+T = TypeVar("T")
+
+#: Classes people browse, by local name (the ``kind`` of a node).
+ENTITY_CLASSES = {
+    "PolicyDocument": PKG + "PolicyDocument",
+    "Section": PKG + "Section",
+    "Task": PKG + "Task",
+    "Program": PKG + "Program",
+    "Indicator": PKG + "Indicator",
+    "Target": PKG + "Target",
+    "AdministrativeDivision": PKG + "AdministrativeDivision",
+    "Organization": ORG + "Organization",
+    "Regulation": PKG + "Regulation",
+}
+_CLASS_KIND = {v: k for k, v in ENTITY_CLASSES.items()}
+_KIND_ORDER = list(ENTITY_CLASSES)
+COMPARATORS = ("AtLeast", "AtMost", "Exactly", "Approximately", "Between", "IncreaseBy", "DecreaseBy")
+#: Edges that carry provenance rather than meaning; hidden from the network view by default.
+PROVENANCE_PREDICATES = {PKG + "evidence", PROV + "wasDerivedFrom", PKG + "mentionIn", PKG + "mentionOf",
+                         PKG + "publisherEvidence"}
+
+
+# -- helpers ------------------------------------------------------------------
+
+def iri_ref(iri: str) -> str:
+    if not iri or any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
+        raise QueryError(f"not a valid IRI: {iri!r}")
+    return f"<{iri}>"
+
+
+def lit(text: str) -> str:
+    """A SPARQL string literal (JSON escaping is valid SPARQL ECHAR escaping)."""
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def local_name(iri: str) -> str:
+    for sep in ("#", "/"):
+        if sep in iri:
+            tail = iri.rsplit(sep, 1)[1]
+            if tail:
+                return tail
+    return iri
+
+
+def prefixed(iri: str) -> str:
+    for p, ns in PREFIXES.items():
+        if iri.startswith(ns) and iri != ns:
+            return f"{p}:{iri[len(ns):]}"
+    return iri
+
+
+def _v(term) -> str | None:
+    return None if term is None else term.value
+
+
+def _int(term) -> int | None:
+    try:
+        return None if term is None else int(term.value)
+    except ValueError:
+        return None
+
+
+def _num(term) -> float | None:
+    try:
+        return None if term is None else float(Decimal(term.value))
+    except Exception:
+        return None
+
+
+def _rows(store, sparql: str) -> list:
+    return list(store.query(sparql))
+
+
+def kind_of(types: Iterable[str]) -> str | None:
+    kinds = [_CLASS_KIND[t] for t in types if t in _CLASS_KIND]
+    if kinds:
+        return sorted(kinds, key=_KIND_ORDER.index)[0]
+    others = [local_name(t) for t in types]
+    return sorted(others)[0] if others else None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A link to a node: enough to show and follow it."""
+
+    iri: str
+    label: str | None
+    kind: str | None = None
+
+
+# -- documents ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    iri: str
+    title: str | None
+    issued: str | None
+    source: str | None
+    sha256: str | None
+    publisher: Ref | None
+    spatial: Ref | None
+    sections: int
+    tasks: int
+    targets: int
+    triples: int
+
+
+def _doc_info(store, where: str, offset: int = 0, limit: int = 1000) -> list[DocumentInfo]:
+    rows = _rows(store, f"""
+SELECT ?d ?title ?issued ?source ?sha ?pub ?publ ?sp ?spl
+  (COUNT(DISTINCT ?sec) AS ?ns) (COUNT(DISTINCT ?task) AS ?nt) (COUNT(DISTINCT ?tg) AS ?ng) WHERE {{
+  ?d a pkg:PolicyDocument . {where}
+  OPTIONAL {{ ?d dcterms:title ?title }}
+  OPTIONAL {{ ?d dcterms:issued ?issued }}
+  OPTIONAL {{ ?d dcterms:source ?source }}
+  OPTIONAL {{ ?d pkg:sha256 ?sha }}
+  OPTIONAL {{ ?d dcterms:publisher ?pub OPTIONAL {{ ?pub rdfs:label ?publ }} }}
+  OPTIONAL {{ ?d dcterms:spatial ?sp OPTIONAL {{ ?sp rdfs:label ?spl }} }}
+  OPTIONAL {{ ?sec a pkg:Section ; dcterms:isPartOf ?d }}
+  OPTIONAL {{ ?task a pkg:Task ; prov:wasDerivedFrom ?d OPTIONAL {{ ?task pkg:hasTarget ?tg }} }}
+}} GROUP BY ?d ?title ?issued ?source ?sha ?pub ?publ ?sp ?spl ORDER BY DESC(?issued) ?d
+OFFSET {int(offset)} LIMIT {int(limit)}""")
+    sizes = {}
+    if rows:
+        values = " ".join(iri_ref(r["d"].value) for r in rows)
+        for r in _rows(store, f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} "
+                              f"GROUP BY ?g"):
+            sizes[r["g"].value] = int(r["n"].value)
+    out = []
+    for r in rows:
+        pub = Ref(r["pub"].value, _v(r["publ"]), "Organization") if r["pub"] is not None else None
+        sp = Ref(r["sp"].value, _v(r["spl"]), "AdministrativeDivision") if r["sp"] is not None else None
+        out.append(DocumentInfo(r["d"].value, _v(r["title"]), _v(r["issued"]), _v(r["source"]), _v(r["sha"]),
+                                pub, sp, int(r["ns"].value), int(r["nt"].value), int(r["ng"].value),
+                                sizes.get(r["d"].value, 0)))
+    return out
+
+
+def list_documents(store, *, offset: int = 0, limit: int = 50) -> Page[DocumentInfo]:
+    total = int(next(iter(store.query("SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a pkg:PolicyDocument }")))["n"].value)
+    return Page(_doc_info(store, "", offset, limit), total, offset, limit)
+
+
+def get_document(store, iri: str) -> DocumentInfo:
+    found = _doc_info(store, f"VALUES ?d {{ {iri_ref(iri)} }}")
+    if not found:
+        raise NotFoundError(f"no document {iri}")
+    return found[0]
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    iri: str
+    ordinal: int | None
+    number: str | None
+    label: str | None
+
+
+@dataclass(frozen=True)
+class SectionNode:
+    iri: str
+    ordinal: int | None
+    number: str | None
+    label: str | None
+    tasks: list[TaskRef]
+
+
+@dataclass(frozen=True)
+class Outline:
+    document: str
+    title: str | None
+    sections: list[SectionNode]
+    tasks: list[TaskRef]  # tasks directly under the document (no sections)
+
+
+def outline(store, iri: str) -> Outline:
+    doc = get_document(store, iri)
+    rows = _rows(store, f"""
+SELECT ?part ?type ?ord ?num ?label ?parent WHERE {{
+  ?part dcterms:isPartOf+ {iri_ref(iri)} ; a ?type ; dcterms:isPartOf ?parent .
+  VALUES ?type {{ pkg:Section pkg:Task }}
+  OPTIONAL {{ ?part pkg:ordinal ?ord }} OPTIONAL {{ ?part pkg:number ?num }} OPTIONAL {{ ?part rdfs:label ?label }}
+}} ORDER BY ?ord""")
+    sections: dict[str, SectionNode] = {}
+    loose: list[TaskRef] = []
+    tasks: list[tuple[str, TaskRef]] = []
+    for r in rows:
+        if r["type"].value == PKG + "Section":
+            sections[r["part"].value] = SectionNode(r["part"].value, _int(r["ord"]), _v(r["num"]), _v(r["label"]), [])
+        else:
+            tasks.append((r["parent"].value, TaskRef(r["part"].value, _int(r["ord"]), _v(r["num"]), _v(r["label"]))))
+    for parent, t in tasks:
+        (sections[parent].tasks if parent in sections else loose).append(t)
+    return Outline(iri, doc.title, sorted(sections.values(), key=lambda s: s.ordinal or 0), loose)
+
+
+@dataclass(frozen=True)
+class SpanInfo:
+    iri: str
+    start: int
+    end: int
+    exact: str | None
+    evidence_for: list[Ref]
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    document: str
+    text: str
+    spans: list[SpanInfo]
+    total_spans: int
+
+
+def document_text(store, iri: str, *, offset: int = 0, limit: int = 500) -> DocumentText:
+    rows = _rows(store, f"SELECT ?t WHERE {{ {iri_ref(iri)} pkg:text ?t }} LIMIT 1")
+    if not rows:
+        raise NotFoundError(f"no document text for {iri}")
+    total = int(_rows(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a oa:TextPositionSelector ; "
+                             f"prov:wasDerivedFrom {iri_ref(iri)} }}")[0]["n"].value)
+    spans = _rows(store, f"""
+SELECT ?s ?start ?end ?exact ?x ?xl ?xt WHERE {{
+  {{ SELECT ?s ?start WHERE {{ ?s a oa:TextPositionSelector ; prov:wasDerivedFrom {iri_ref(iri)} ; oa:start ?start }}
+     ORDER BY ?start ?s OFFSET {int(offset)} LIMIT {int(limit)} }}
+  ?s oa:end ?end . OPTIONAL {{ ?s oa:exact ?exact }}
+  OPTIONAL {{ ?x pkg:evidence ?s ; a ?xt OPTIONAL {{ ?x rdfs:label ?xl }} }}
+}} ORDER BY ?start ?s""")
+    by_span: dict[str, tuple] = {}
+    links: dict[str, dict[str, Ref]] = {}
+    for r in spans:
+        s = r["s"].value
+        by_span.setdefault(s, (int(r["start"].value), int(r["end"].value), _v(r["exact"])))
+        if r["x"] is not None:
+            links.setdefault(s, {})[r["x"].value] = Ref(r["x"].value, _v(r["xl"]), kind_of([r["xt"].value]))
+    out = [SpanInfo(s, a, b, e, list(links.get(s, {}).values())) for s, (a, b, e) in by_span.items()]
+    return DocumentText(iri, rows[0]["t"].value, out, total)
+
+
+# -- tasks and targets ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class TargetInfo:
+    iri: str
+    label: str | None
+    indicator: Ref | None
+    value: float | None
+    min_value: float | None
+    max_value: float | None
+    unit: str | None
+    comparator: str | None
+    deadline: str | None
+    period: str | None
+    divisions: list[Ref]
+    task: Ref | None
+    document: Ref | None
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    iri: str
+    ordinal: int | None
+    number: str | None
+    label: str | None
+    text: str | None
+    document: Ref | None
+    section: Ref | None
+    mentions: list[Ref]
+    targets: list[TargetInfo]
+    depends_on: list[Ref]
+
+
+def _targets(store, where: str, *, offset: int = 0, limit: int = 100, order: str = "?doc ?task ?t") -> list[TargetInfo]:
+    rows = _rows(store, f"""
+SELECT ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task ?taskl ?doc ?docl
+  (GROUP_CONCAT(DISTINCT STR(?div); separator="\\u001f") AS ?divs)
+  (GROUP_CONCAT(DISTINCT CONCAT(STR(?div), "\\u001e", COALESCE(?divl, "")); separator="\\u001f") AS ?divls) WHERE {{
+  ?t a pkg:Target . {where}
+  OPTIONAL {{ ?t rdfs:label ?label }}
+  OPTIONAL {{ ?t pkg:indicator ?ind OPTIONAL {{ ?ind rdfs:label ?indl }} }}
+  OPTIONAL {{ ?t pkg:value ?value }} OPTIONAL {{ ?t pkg:minValue ?min }} OPTIONAL {{ ?t pkg:maxValue ?max }}
+  OPTIONAL {{ ?t pkg:unit ?unit }} OPTIONAL {{ ?t pkg:comparator ?cmp }} OPTIONAL {{ ?t pkg:deadline ?deadline }}
+  OPTIONAL {{ ?t pkg:period ?period }}
+  OPTIONAL {{ ?task pkg:hasTarget ?t OPTIONAL {{ ?task rdfs:label ?taskl }} }}
+  OPTIONAL {{ ?t prov:wasDerivedFrom ?doc OPTIONAL {{ ?doc dcterms:title ?docl }} }}
+  OPTIONAL {{ ?t pkg:appliesTo ?div OPTIONAL {{ ?div rdfs:label ?divl }} }}
+}} GROUP BY ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task ?taskl ?doc ?docl
+ORDER BY {order} OFFSET {int(offset)} LIMIT {int(limit)}""")
+    out = []
+    for r in rows:
+        divs = []
+        if r["divls"] is not None and r["divls"].value:
+            for item in r["divls"].value.split("\u001f"):
+                d, _, l = item.partition("\u001e")
+                divs.append(Ref(d, l or None, "AdministrativeDivision"))
+        out.append(TargetInfo(
+            r["t"].value, _v(r["label"]),
+            Ref(r["ind"].value, _v(r["indl"]), "Indicator") if r["ind"] is not None else None,
+            _num(r["value"]), _num(r["min"]), _num(r["max"]), _v(r["unit"]),
+            local_name(r["cmp"].value) if r["cmp"] is not None else None, _v(r["deadline"]), _v(r["period"]),
+            divs,
+            Ref(r["task"].value, _v(r["taskl"]), "Task") if r["task"] is not None else None,
+            Ref(r["doc"].value, _v(r["docl"]), "PolicyDocument") if r["doc"] is not None else None))
+    return out
+
+
+def find_targets(store, *, indicator: str | None = None, division: str | None = None, comparator: str | None = None,
+                 document: str | None = None, min_value: float | None = None, max_value: float | None = None,
+                 offset: int = 0, limit: int = 100) -> Page[TargetInfo]:
+    """Targets filtered by indicator (IRI or label substring), division (IRI or admin code,
+    including divisions within it), comparator (local name), document IRI and value range."""
+    parts = []
+    if indicator:
+        if indicator.startswith(("http://", "https://")):
+            parts.append(f"?t pkg:indicator {iri_ref(indicator)} .")
+        else:
+            parts.append(f"?t pkg:indicator/rdfs:label ?_il . FILTER(CONTAINS(?_il, {lit(indicator)}))")
+    if division:
+        if division.startswith(("http://", "https://")):
+            parts.append(f"?t pkg:appliesTo/pkg:within* {iri_ref(division)} .")
+        else:
+            parts.append(f"?t pkg:appliesTo/pkg:within* ?_dv . ?_dv pkg:adminCode {lit(division)} .")
+    if comparator:
+        if comparator not in COMPARATORS:
+            raise QueryError(f"unknown comparator {comparator!r}; use one of {', '.join(COMPARATORS)}")
+        parts.append(f"?t pkg:comparator pkg:{comparator} .")
+    if document:
+        parts.append(f"?t prov:wasDerivedFrom {iri_ref(document)} .")
+    if min_value is not None or max_value is not None:
+        parts.append("?t pkg:value ?_v .")
+        if min_value is not None:
+            parts.append(f"FILTER(?_v >= {float(min_value)!r})")
+        if max_value is not None:
+            parts.append(f"FILTER(?_v <= {float(max_value)!r})")
+    where = "\n".join(parts)
+    total = int(_rows(store, f"SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE {{ ?t a pkg:Target . {where} }}")[0]["n"].value)
+    return Page(_targets(store, where, offset=offset, limit=limit), total, offset, limit)
+
+
+def _refs(store, sparql: str, var: str = "x", label: str = "xl", typ: str = "xt") -> list[Ref]:
+    seen: dict[str, Ref] = {}
+    types: dict[str, list[str]] = {}
+    labels: dict[str, str | None] = {}
+    for r in _rows(store, sparql):
+        iri = r[var].value
+        labels.setdefault(iri, _v(r[label]))
+        if labels[iri] is None and r[label] is not None:
+            labels[iri] = r[label].value
+        if r[typ] is not None:
+            types.setdefault(iri, []).append(r[typ].value)
+        seen[iri] = None  # type: ignore[assignment]
+    return [Ref(i, labels.get(i), kind_of(types.get(i, []))) for i in seen]
+
+
+def list_tasks(store, *, document: str | None = None, mentioning: str | None = None, offset: int = 0,
+               limit: int = 100) -> Page[Ref]:
+    where = ""
+    if document:
+        where += f" ?x prov:wasDerivedFrom {iri_ref(document)} ."
+    if mentioning:
+        where += f" ?x pkg:mentions {iri_ref(mentioning)} ."
+    total = int(_rows(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a pkg:Task . {where} }}")[0]["n"].value)
+    items = _refs(store, f"""SELECT ?x ?xl ?xt WHERE {{
+  {{ SELECT ?x ?doc ?ord WHERE {{ ?x a pkg:Task . {where} OPTIONAL {{ ?x pkg:ordinal ?ord }}
+     OPTIONAL {{ ?x prov:wasDerivedFrom ?doc }} }} ORDER BY ?doc ?ord ?x OFFSET {int(offset)} LIMIT {int(limit)} }}
+  OPTIONAL {{ ?x rdfs:label ?xl }} BIND(pkg:Task AS ?xt) }} ORDER BY ?doc ?ord ?x""")
+    return Page(items, total, offset, limit)
+
+
+def get_task(store, iri: str) -> TaskDetail:
+    rows = _rows(store, f"""SELECT ?ord ?num ?label ?text ?doc ?docl ?sec ?secl WHERE {{
+  {iri_ref(iri)} a pkg:Task .
+  OPTIONAL {{ {iri_ref(iri)} pkg:ordinal ?ord }} OPTIONAL {{ {iri_ref(iri)} pkg:number ?num }}
+  OPTIONAL {{ {iri_ref(iri)} rdfs:label ?label }} OPTIONAL {{ {iri_ref(iri)} pkg:text ?text }}
+  OPTIONAL {{ {iri_ref(iri)} prov:wasDerivedFrom ?doc OPTIONAL {{ ?doc dcterms:title ?docl }} }}
+  OPTIONAL {{ {iri_ref(iri)} dcterms:isPartOf ?sec . ?sec a pkg:Section OPTIONAL {{ ?sec rdfs:label ?secl }} }}
+}} LIMIT 1""")
+    if not rows:
+        raise NotFoundError(f"no task {iri}")
+    r = rows[0]
+    mentions = _refs(store, f"SELECT ?x ?xl ?xt WHERE {{ {iri_ref(iri)} pkg:mentions ?x OPTIONAL {{ ?x rdfs:label ?xl }} "
+                            f"OPTIONAL {{ ?x a ?xt }} }} LIMIT 1000")
+    deps = _refs(store, f"SELECT ?x ?xl ?xt WHERE {{ {iri_ref(iri)} pkg:dependsOn ?x OPTIONAL {{ ?x rdfs:label ?xl }} "
+                        f"OPTIONAL {{ ?x a ?xt }} }} LIMIT 1000")
+    return TaskDetail(iri, _int(r["ord"]), _v(r["num"]), _v(r["label"]), _v(r["text"]),
+                      Ref(r["doc"].value, _v(r["docl"]), "PolicyDocument") if r["doc"] is not None else None,
+                      Ref(r["sec"].value, _v(r["secl"]), "Section") if r["sec"] is not None else None,
+                      mentions, _targets(store, f"{iri_ref(iri)} pkg:hasTarget ?t .", limit=1000), deps)
+
+
+# -- programs and divisions ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProgramDetail:
+    iri: str
+    label: str | None
+    alt_labels: list[str]
+    part_of: list[Ref]
+    parts: list[Ref]
+    depends_on: list[Ref]
+    tasks: list[Ref]  # tasks that mention it
+    targets: list[TargetInfo]  # targets of those tasks
+    divisions: list[Ref]  # divisions those targets apply to, or that those tasks mention
+    documents: list[Ref]
+
+
+def _labels(store, iri: str, prop: str) -> list[str]:
+    return sorted({r["l"].value for r in _rows(store, f"SELECT ?l WHERE {{ {iri_ref(iri)} {prop} ?l }} LIMIT 1000")})
+
+
+def get_program(store, iri: str) -> ProgramDetail:
+    ref = iri_ref(iri)
+    if not bool(store.query(f"ASK {{ {ref} a pkg:Program }}")):
+        raise NotFoundError(f"no program {iri}")
+    one = lambda pattern: _refs(store, f"SELECT ?x ?xl ?xt WHERE {{ {pattern} OPTIONAL {{ ?x rdfs:label ?xl }} "  # noqa: E731
+                                       f"OPTIONAL {{ ?x a ?xt }} }} LIMIT 1000")
+    tasks = one(f"?x pkg:mentions {ref} ; a pkg:Task .")
+    return ProgramDetail(
+        iri, (_labels(store, iri, "rdfs:label") or [None])[0], _labels(store, iri, "skos:altLabel"),
+        one(f"{ref} pkg:partOf ?x ."), one(f"?x pkg:partOf {ref} ."), one(f"{ref} pkg:dependsOn ?x ."),
+        tasks,
+        _targets(store, f"?_task pkg:mentions {ref} ; pkg:hasTarget ?t .", limit=1000),
+        one(f"{{ ?_task pkg:mentions {ref} ; pkg:hasTarget/pkg:appliesTo ?x }} UNION "
+            f"{{ ?_task pkg:mentions {ref}, ?x . ?x a pkg:AdministrativeDivision }}"),
+        one(f"?_task pkg:mentions {ref} ; prov:wasDerivedFrom ?x . ?x a pkg:PolicyDocument"),
+    )
+
+
+@dataclass(frozen=True)
+class DivisionDetail:
+    iri: str
+    code: str
+    label: str | None
+    alt_labels: list[str]
+    level: str | None
+    within: Ref | None
+    children: list[Ref]
+    lat: float | None
+    long: float | None
+    documents: list[Ref]  # documents that govern it (dcterms:spatial)
+    targets: list[TargetInfo]  # targets scoped to it or to a division within it
+    tasks: list[Ref]  # tasks that mention it
+
+
+def get_division(store, code: str) -> DivisionDetail:
+    rows = _rows(store, f"""SELECT ?d ?label ?level ?up ?upl ?lat ?long WHERE {{
+  ?d pkg:adminCode {lit(code)} . OPTIONAL {{ ?d rdfs:label ?label }} OPTIONAL {{ ?d pkg:level ?level }}
+  OPTIONAL {{ ?d pkg:within ?up OPTIONAL {{ ?up rdfs:label ?upl }} }}
+  OPTIONAL {{ ?d geo:lat ?lat }} OPTIONAL {{ ?d geo:long ?long }} }} LIMIT 1""")
+    if not rows:
+        raise NotFoundError(f"no division with code {code}")
+    r = rows[0]
+    iri = r["d"].value
+    ref = iri_ref(iri)
+    one = lambda pattern: _refs(store, f"SELECT ?x ?xl ?xt WHERE {{ {pattern} OPTIONAL {{ ?x rdfs:label ?xl }} "  # noqa: E731
+                                       f"OPTIONAL {{ ?x a ?xt }} }} LIMIT 1000")
+    return DivisionDetail(
+        iri, code, _v(r["label"]), _labels(store, iri, "skos:altLabel"),
+        local_name(r["level"].value) if r["level"] is not None else None,
+        Ref(r["up"].value, _v(r["upl"]), "AdministrativeDivision") if r["up"] is not None else None,
+        one(f"?x pkg:within {ref} ."), _num(r["lat"]), _num(r["long"]),
+        one(f"?x dcterms:spatial {ref} ."),
+        _targets(store, f"?t pkg:appliesTo/pkg:within* {ref} .", limit=1000),
+        one(f"?x pkg:mentions {ref} ; a pkg:Task ."),
+    )
+
+
+# -- search, neighbours, describe ------------------------------------------------------
+
+@dataclass(frozen=True)
+class LabelHit:
+    iri: str
+    label: str
+    kind: str | None
+    matched: str  # the label or short name that matched
+    exact: bool
+
+
+def search_labels(store, text: str, kinds: Sequence[str] | None = None, limit: int = 20) -> list[LabelHit]:
+    """Nodes whose Chinese name or short name (rdfs:label, skos:altLabel) contains ``text``.
+
+    ``kinds`` are class local names (``Program``, ``AdministrativeDivision`` …); exact
+    matches come first, then shorter labels.
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    classes = [ENTITY_CLASSES[k] for k in (kinds or []) if k in ENTITY_CLASSES]
+    if kinds and not classes:
+        raise QueryError(f"unknown kinds {list(kinds)}; use {', '.join(ENTITY_CLASSES)}")
+    values = " ".join(iri_ref(c) for c in (classes or ENTITY_CLASSES.values()))
+    rows = _rows(store, f"""SELECT ?x ?m ?t (SAMPLE(?l) AS ?label) WHERE {{
+  VALUES ?t {{ {values} }} ?x a ?t .
+  {{ ?x rdfs:label ?m }} UNION {{ ?x skos:altLabel ?m }}
+  FILTER(CONTAINS(LCASE(STR(?m)), LCASE({lit(text)})))
+  OPTIONAL {{ ?x rdfs:label ?l }}
+}} GROUP BY ?x ?m ?t LIMIT {int(limit) * 8}""")
+    best: dict[str, LabelHit] = {}
+    for r in rows:
+        iri = r["x"].value
+        m = r["m"].value
+        hit = LabelHit(iri, _v(r["label"]) or m, _CLASS_KIND.get(r["t"].value), m, m.lower() == text.lower())
+        old = best.get(iri)
+        if old is None or (hit.exact, -len(hit.matched)) > (old.exact, -len(old.matched)):
+            best[iri] = hit
+    hits = sorted(best.values(), key=lambda h: (not h.exact, len(h.matched), _KIND_ORDER.index(h.kind)
+                                                if h.kind in _KIND_ORDER else 99, h.label, h.iri))
+    return hits[: int(limit)]
+
+
+@dataclass(frozen=True)
+class EdgeInfo:
+    predicate: str  # local name, e.g. "mentions"
+    predicate_iri: str
+    direction: str  # "out": center -> neighbour; "in": neighbour -> center
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    iri: str
+    label: str | None
+    kind: str | None
+    edges: list[EdgeInfo]
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    iri: str
+    label: str | None
+    kind: str | None
+
+
+def node_info(store, iri: str) -> NodeInfo:
+    rows = _rows(store, f"SELECT ?l ?t WHERE {{ {{ {iri_ref(iri)} rdfs:label ?l }} UNION {{ {iri_ref(iri)} a ?t }} }} "
+                        f"LIMIT 200")
+    if not rows:
+        raise NotFoundError(f"nothing is known about {iri}")
+    labels = [r["l"].value for r in rows if r["l"] is not None]
+    return NodeInfo(iri, labels[0] if labels else None, kind_of([r["t"].value for r in rows if r["t"] is not None]))
+
+
+def neighbours(store, iri: str, limit: int = 200, *, provenance: bool = False) -> list[Neighbour]:
+    """The nodes linked to ``iri`` by an IRI-valued property, in either direction.
+
+    Provenance links (evidence spans, mentions, wasDerivedFrom) are left out unless
+    ``provenance`` is true; ``rdf:type`` is the ``kind``, not an edge.
+    """
+    ref = iri_ref(iri)
+    hide = "" if provenance else "FILTER(?p NOT IN (" + ", ".join(iri_ref(p) for p in sorted(PROVENANCE_PREDICATES)) + "))"
+    rows = _rows(store, f"""SELECT ?n ?p ?dir (SAMPLE(?l) AS ?label)
+  (GROUP_CONCAT(DISTINCT STR(?t); separator=" ") AS ?types) WHERE {{
+  {{ {ref} ?p ?n . BIND("out" AS ?dir) }} UNION {{ ?n ?p {ref} . BIND("in" AS ?dir) }}
+  FILTER(isIRI(?n) && ?p != rdf:type) {hide}
+  OPTIONAL {{ ?n rdfs:label ?l }} OPTIONAL {{ ?n a ?t }}
+}} GROUP BY ?n ?p ?dir ORDER BY ?n ?p LIMIT {int(limit) * 4}""")
+    out: dict[str, Neighbour] = {}
+    for r in rows:
+        n = r["n"].value
+        if n not in out:
+            if len(out) >= limit:
+                continue
+            types = r["types"].value.split() if r["types"] is not None and r["types"].value else []
+            out[n] = Neighbour(n, _v(r["label"]), kind_of(types), [])
+        out[n].edges.append(EdgeInfo(local_name(r["p"].value), r["p"].value, r["dir"].value))
+    return list(out.values())
+
+
+@dataclass(frozen=True)
+class Value:
+    """An object of a property: an IRI (with its label) or a literal."""
+
+    iri: str | None = None
+    label: str | None = None
+    literal: str | None = None
+    datatype: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Property:
+    predicate: str
+    name: str  # prefixed name
+    value: Value
+
+
+@dataclass(frozen=True)
+class LinkIn:
+    subject: str
+    label: str | None
+    kind: str | None
+    predicate: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    span: str
+    start: int
+    end: int
+    exact: str | None
+    paragraph: str  # the paragraph of the document text holding the quote
+    quote_start: int  # offsets of the quote inside ``paragraph``
+    quote_end: int
+    document: str | None
+
+
+@dataclass(frozen=True)
+class Resource:
+    iri: str
+    label: str | None
+    kind: str | None
+    types: list[str]
+    properties: list[Property]
+    links_in: list[LinkIn]
+    evidence: list[Evidence]
+    links_in_truncated: bool = False
+
+
+def describe(store, iri: str, *, max_links: int = 500) -> Resource:
+    """Everything about one node: its label, types, properties, incoming links and quoted evidence."""
+    ref = iri_ref(iri)
+    rows = _rows(store, f"""SELECT ?p ?o (SAMPLE(?ol) AS ?olabel) WHERE {{ {ref} ?p ?o
+  OPTIONAL {{ FILTER(isIRI(?o)) ?o rdfs:label ?ol }} }} GROUP BY ?p ?o ORDER BY ?p ?o LIMIT 5000""")
+    ins = _rows(store, f"""SELECT ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?st) AS ?stype) WHERE {{ ?s ?p {ref}
+  OPTIONAL {{ ?s rdfs:label ?sl }} OPTIONAL {{ ?s a ?st }} }} GROUP BY ?s ?p ORDER BY ?p ?s LIMIT {int(max_links) + 1}""")
+    if not rows and not ins:
+        raise NotFoundError(f"nothing is known about {iri}")
+    types = [r["o"].value for r in rows if r["p"].value == RDF + "type"]
+    labels = [r["o"].value for r in rows if r["p"].value == RDFS + "label"]
+    props = []
+    for r in rows:
+        o = r["o"]
+        if isinstance(o, ox.Literal):
+            val = Value(literal=o.value, datatype=o.datatype.value if not o.language else None, language=o.language)
+        elif isinstance(o, ox.NamedNode):
+            val = Value(iri=o.value, label=_v(r["olabel"]))
+        else:
+            val = Value(literal=str(o))
+        props.append(Property(r["p"].value, prefixed(r["p"].value), val))
+    links = [LinkIn(r["s"].value, _v(r["slabel"]), kind_of([r["stype"].value]) if r["stype"] is not None else None,
+                    r["p"].value, prefixed(r["p"].value)) for r in ins[:max_links] if isinstance(r["s"], ox.NamedNode)]
+    evidence = _evidence(store, iri, types)
+    return Resource(iri, labels[0] if labels else None, kind_of(types), types, props, links, evidence,
+                    len(ins) > max_links)
+
+
+def _evidence(store, iri: str, types: list[str]) -> list[Evidence]:
+    ref = iri_ref(iri)
+    if OA + "TextPositionSelector" in types:
+        pattern = f"BIND({ref} AS ?s)"
+    else:
+        pattern = f"{{ {ref} pkg:evidence ?s }} UNION {{ ?_m pkg:mentionOf {ref} ; pkg:evidence ?s }}"
+    rows = _rows(store, f"""SELECT DISTINCT ?s ?start ?end ?exact ?doc WHERE {{ {pattern}
+  ?s oa:start ?start ; oa:end ?end . OPTIONAL {{ ?s oa:exact ?exact }} OPTIONAL {{ ?s prov:wasDerivedFrom ?doc }}
+}} ORDER BY ?doc ?start LIMIT 50""")
+    texts: dict[str, str] = {}
+    out = []
+    for r in rows:
+        doc = _v(r["doc"])
+        start, end = int(r["start"].value), int(r["end"].value)
+        text = ""
+        if doc:
+            if doc not in texts:
+                t = _rows(store, f"SELECT ?t WHERE {{ {iri_ref(doc)} pkg:text ?t }} LIMIT 1")
+                texts[doc] = t[0]["t"].value if t else ""
+            text = texts[doc]
+        para_start = text.rfind("\n", 0, start) + 1
+        para_end = text.find("\n", end)
+        if para_end == -1:
+            para_end = len(text)
+        paragraph = text[para_start:para_end] if text else (_v(r["exact"]) or "")
+        qs, qe = (start - para_start, end - para_start) if text else (0, len(paragraph))
+        out.append(Evidence(r["s"].value, start, end, _v(r["exact"]), paragraph, qs, qe, doc))
+    return out
+
+
+@dataclass(frozen=True)
+class StoreOverview:
+    documents: int
+    quads: int
+    by_kind: dict[str, int]
+
+
+def overview(store) -> StoreOverview:
+    values = " ".join(iri_ref(c) for c in ENTITY_CLASSES.values())
+    rows = _rows(store, f"SELECT ?t (COUNT(DISTINCT ?x) AS ?n) WHERE {{ VALUES ?t {{ {values} }} ?x a ?t }} GROUP BY ?t")
+    by_kind = {k: 0 for k in ENTITY_CLASSES}
+    for r in rows:
+        by_kind[_CLASS_KIND[r["t"].value]] = int(r["n"].value)
+    return StoreOverview(by_kind["PolicyDocument"], store.count(), by_kind)
+
+
+def resource_rdf(store, iri: str, fmt: str) -> bytes:
+    """The triples about ``iri`` (as subject, plus incoming links) serialized as ``fmt``
+    (turtle, ntriples, jsonld, rdfxml). Raises NotFoundError when nothing is known."""
+    from policykg.graph.store import RDF_FORMATS
+
+    ref = iri_ref(iri)
+    triples = list(store.query(f"CONSTRUCT {{ {ref} ?p ?o . ?s ?q {ref} }} WHERE {{ {{ {ref} ?p ?o }} UNION "
+                               f"{{ ?s ?q {ref} }} }} LIMIT 20000"))
+    if not triples:
+        raise NotFoundError(f"nothing is known about {iri}")
+    rdf_format = RDF_FORMATS[fmt]
+    return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)

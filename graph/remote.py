@@ -1,0 +1,322 @@
+"""A remote store: any SPARQL 1.1 Query + Update + Graph Store Protocol endpoint.
+
+``RemoteStore`` offers the same methods as :class:`policykg.graph.store.OxigraphStore`
+and returns the same pyoxigraph result objects, so the CLI, the API and the viz
+work unchanged in front of an Oxigraph server, Virtuoso, Apache Jena Fuseki or
+GraphDB.
+
+Writes, and how atomic they are:
+
+* ``replace_graph`` is ONE Graph Store Protocol ``PUT <gsp>?graph=<iri>`` with
+  the document's triples as N-Triples: the server swaps the graph in a single
+  request (Oxigraph, Fuseki and GraphDB do it in one transaction), so a reader
+  sees the old document or the new one. Same sha256 -> nothing is sent.
+* ``load`` (bulk upload of many new documents) is ONE ``POST <gsp>`` with an
+  N-Quads (or TriG) body holding every graph; servers whose GSP endpoint takes
+  no dataset body (Virtuoso) get one ``POST ?graph=`` per graph instead. Never
+  a request per triple.
+* ``remove_graph`` is ``DROP SILENT GRAPH`` through SPARQL Update.
+
+How the three URLs are derived from the store URL is in :func:`endpoints`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pyoxigraph as ox
+
+from policykg.errors import QueryError, StoreError
+from policykg.ontology import PKG, PREFIXES
+
+_RDF_MEDIA = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+_RESULTS_MEDIA = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_UPLOAD_MEDIA = {"nquads": "application/n-quads", "trig": "application/trig",
+                 "ntriples": "application/n-triples", "turtle": "text/turtle"}
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    query: str
+    update: str
+    gsp: str
+    union_param: str | None  # query-string flag that makes the default graph the union of all graphs
+
+
+def endpoints(url: str, *, update_url: str | None = None, gsp_url: str | None = None,
+              union: str = "auto") -> Endpoints:
+    """The query, update and GSP URLs for a store URL.
+
+    ==================================  ===================  ==========================  =========================
+    store URL path ends with            update               graph store (GSP)           server
+    ==================================  ===================  ==========================  =========================
+    ``/query`` or nothing               ``…/update``         ``…/store``                 Oxigraph server (``oxigraph serve``)
+    ``/sparql``                         the same URL         ``…/sparql-graph-crud``     Virtuoso
+    ``/repositories/ID``                ``…/ID/statements``  ``…/ID/rdf-graphs/service``  GraphDB, RDF4J
+    anything else                       the same URL         the same URL                e.g. a Fuseki dataset root ``/ds``
+    ==================================  ===================  ==========================  =========================
+
+    ``update_url`` and ``gsp_url`` (settings ``remote_update_url``, ``remote_gsp_url``)
+    override the derived ones. ``union``: ``auto`` adds Oxigraph's
+    ``union-default-graph`` flag to queries for Oxigraph-style URLs, ``param`` always,
+    ``server`` never (the server's default graph is already the union: Virtuoso,
+    GraphDB, Fuseki with ``unionDefaultGraph``).
+    """
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+
+    def at(new_path: str) -> str:
+        return urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
+
+    oxigraph_style = False
+    if path == "" or path.endswith("/query"):
+        base = path[: -len("/query")] if path.endswith("/query") else path
+        q, u, g = at(base + "/query"), at(base + "/update"), at(base + "/store")
+        if parts.query:
+            q += "?" + parts.query
+        oxigraph_style = True
+    elif path.endswith("/sparql"):
+        base = path[: -len("/sparql")]
+        q, u, g = url, url, at(base + "/sparql-graph-crud")
+    elif re.search(r"/repositories/[^/]+$", path):
+        q, u, g = url, at(path + "/statements"), at(path + "/rdf-graphs/service")
+    else:
+        q = u = g = url
+    if union not in {"auto", "param", "server"}:
+        raise StoreError(f"remote_union must be auto, param or server, not {union!r}")
+    union_param = "union-default-graph" if union == "param" or (union == "auto" and oxigraph_style) else None
+    return Endpoints(q, update_url or u, gsp_url or g, union_param)
+
+
+# -- recognizing the query form ---------------------------------------------
+_NOISE = re.compile(r'<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(sparql: str) -> str:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first form keyword outside IRIs, strings and comments."""
+    m = _FORM.search(_NOISE.sub(" ", sparql))
+    if not m:
+        raise QueryError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    return m.group(1).upper()
+
+
+def _prologue() -> str:
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def _iri(value: str) -> str:
+    if any(c in value for c in '<>"{}|^`\\ \n'):
+        raise QueryError(f"not a valid IRI: {value!r}")
+    return value
+
+
+class RemoteStore:
+    """A store behind SPARQL 1.1 Query/Update and the Graph Store Protocol, over HTTP."""
+
+    def __init__(self, url: str, *, update_url: str | None = None, gsp_url: str | None = None,
+                 union: str = "auto", timeout: float = 60.0, read_only: bool = False,
+                 client: httpx.Client | None = None) -> None:
+        self.url = url
+        self.endpoints = endpoints(url, update_url=update_url, gsp_url=gsp_url, union=union)
+        self.read_only = read_only
+        self._client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
+        self._dataset_post = True  # becomes False if the GSP endpoint refuses N-Quads/TriG bodies
+        self._prologue = _prologue()
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.url!r})"
+
+    # -- HTTP --------------------------------------------------------------
+    def _send(self, method: str, url: str, **kwargs) -> httpx.Response:
+        try:
+            return self._client.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise StoreError(f"the SPARQL server at {url} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot reach the SPARQL server at {url}: {exc}",
+                             hint="is the server running? check --store / POLICYKG_STORE") from None
+
+    @staticmethod
+    def _fail(resp: httpx.Response, what: str, *, query: bool = False) -> None:
+        if resp.is_success:
+            return
+        detail = resp.text.strip().replace("\n", " ")[:500]
+        msg = f"{what} failed: HTTP {resp.status_code} from {resp.request.url}: {detail}"
+        if query and resp.status_code == 400:
+            raise QueryError(msg)
+        raise StoreError(msg)
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"the remote store {self.url} was opened read-only")
+
+    # -- reading -----------------------------------------------------------
+    def query(self, sparql: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()):
+        """Run a query; SELECT/ASK give pyoxigraph ``QuerySolutions``/``QueryBoolean``,
+        CONSTRUCT/DESCRIBE a list of ``Triple``."""
+        form = query_form(sparql)
+        # The form-encoded POST of the SPARQL protocol: every server takes it.
+        body: dict[str, list[str] | str] = {"query": self._prologue + sparql}
+        params: dict[str, str] = {}
+        if default_graphs:
+            body["default-graph-uri"] = [_iri(g) for g in default_graphs]
+        elif self.endpoints.union_param:
+            params[self.endpoints.union_param] = ""
+        if named_graphs:
+            body["named-graph-uri"] = [_iri(g) for g in named_graphs]
+        accept = ("application/n-triples, text/turtle;q=0.5" if form in {"CONSTRUCT", "DESCRIBE"}
+                  else "application/sparql-results+json, application/sparql-results+xml;q=0.5")
+        resp = self._send("POST", self.endpoints.query, params=params, data=body, headers={"Accept": accept})
+        self._fail(resp, "SPARQL query", query=True)
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            if form in {"CONSTRUCT", "DESCRIBE"}:
+                fmt = _RDF_MEDIA.get(ctype, ox.RdfFormat.N_TRIPLES)
+                return [t if isinstance(t, ox.Triple) else t.triple for t in ox.parse(resp.content, format=fmt)]
+            fmt = _RESULTS_MEDIA.get(ctype, ox.QueryResultsFormat.JSON)
+            return ox.parse_query_results(resp.content, format=fmt)
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"unreadable answer ({ctype}) from {self.endpoints.query}: {exc}") from None
+
+    def _select(self, sparql: str) -> list[ox.QuerySolution]:
+        return list(self.query(sparql))
+
+    def graph_sha256(self, graph: str) -> str | None:
+        g = _iri(graph)
+        rows = self._select(f"SELECT ?sha WHERE {{ GRAPH <{g}> {{ <{g}> <{PKG}sha256> ?sha }} }} LIMIT 1")
+        return rows[0]["sha"].value if rows else None
+
+    def _exists(self, graph: str) -> bool:
+        return bool(self.query(f"ASK {{ GRAPH <{_iri(graph)}> {{ ?s ?p ?o }} }}"))
+
+    def documents(self):
+        from policykg.graph.store import _DOCUMENTS_QUERY, DocumentSummary
+
+        out = []
+        for r in self.query(_DOCUMENTS_QUERY):
+            out.append(DocumentSummary(
+                iri=r["g"].value, title=_v(r["title"]), issued=_v(r["issued"]), source=_v(r["source"]),
+                sha256=_v(r["sha"]), triples=int(r["n"].value)))
+        return out
+
+    def graphs(self) -> list[str]:
+        return [r["g"].value for r in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
+
+    def _get_graph(self, graph: str) -> bytes:
+        resp = self._send("GET", self.endpoints.gsp, params={"graph": _iri(graph)},
+                          headers={"Accept": "application/n-triples"})
+        if resp.status_code == 404:
+            return b""
+        self._fail(resp, f"reading graph {graph}")
+        return resp.content
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        for g in ([graph] if graph else self.graphs()):
+            node = ox.NamedNode(g)
+            for t in ox.parse(self._get_graph(g), format=ox.RdfFormat.N_TRIPLES):
+                yield ox.Quad(t.subject, t.predicate, t.object, node)
+
+    def dump(self, fmt: str, graph: str | None = None) -> bytes:
+        """An export, assembled graph by graph through the GSP (portable across servers)."""
+        from policykg.graph.store import OxigraphStore
+
+        local = OxigraphStore(None)
+        for g in ([graph] if graph else self.graphs()):
+            data = self._get_graph(g)
+            if data:
+                local._store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
+        return local.dump(fmt, graph)
+
+    def count(self) -> int:
+        rows = self._select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(rows[0]["n"].value) if rows else 0
+
+    # -- writing -----------------------------------------------------------
+    def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None):
+        """Make ``graph`` hold exactly ``quads``: one GSP PUT, which the server applies as one swap."""
+        from policykg.graph.store import LoadResult
+
+        self._writable()
+        g = ox.NamedNode(_iri(graph))
+        for q in quads:
+            if q.graph_name != g:
+                raise StoreError(f"quad outside graph {graph}: {q}")
+        stored = self.graph_sha256(graph)
+        if sha256 is not None and stored == sha256:
+            return LoadResult(graph, len(quads), replaced=False, unchanged=True)
+        existed = stored is not None or self._exists(graph)
+        body = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) if quads else b""
+        self.put_graph(graph, body)
+        return LoadResult(graph, len(quads), replaced=existed, unchanged=False)
+
+    def put_graph(self, graph: str, ntriples: bytes) -> None:
+        """Replace one graph by an N-Triples body in one request."""
+        self._writable()
+        resp = self._send("PUT", self.endpoints.gsp, params={"graph": _iri(graph)}, content=ntriples,
+                          headers={"Content-Type": "application/n-triples"})
+        self._fail(resp, f"replacing graph {graph}")
+
+    def load(self, data: bytes, fmt: str = "nquads") -> None:
+        """Bulk upload: add a serialized dataset (many graphs) in one request when the server allows it."""
+        self._writable()
+        if fmt not in {"nquads", "trig"}:
+            raise StoreError(f"bulk load takes nquads or trig, not {fmt}")
+        if self._dataset_post:
+            resp = self._send("POST", self.endpoints.gsp, content=data,
+                              headers={"Content-Type": _UPLOAD_MEDIA[fmt]})
+            if resp.is_success:
+                return
+            if resp.status_code not in {400, 404, 405, 406, 415, 501}:
+                self._fail(resp, "bulk upload")
+            self._dataset_post = False  # this server wants one graph per request
+        by_graph: dict[str, list[ox.Triple]] = {}
+        rdf_format = ox.RdfFormat.N_QUADS if fmt == "nquads" else ox.RdfFormat.TRIG
+        for q in ox.parse(data, format=rdf_format):
+            if not isinstance(q.graph_name, ox.NamedNode):
+                raise StoreError("bulk upload: a quad in the default graph; every document lives in a named graph")
+            by_graph.setdefault(q.graph_name.value, []).append(q.triple)
+        for g, triples in by_graph.items():
+            resp = self._send("POST", self.endpoints.gsp, params={"graph": g},
+                              content=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+                              headers={"Content-Type": "application/n-triples"})
+            self._fail(resp, f"uploading graph {g}")
+
+    def remove_graph(self, graph: str) -> bool:
+        self._writable()
+        if not self._exists(graph):
+            return False
+        self.update(f"DROP SILENT GRAPH <{_iri(graph)}>")
+        return True
+
+    def update(self, sparql: str) -> None:
+        self._writable()
+        resp = self._send("POST", self.endpoints.update, data={"update": self._prologue + sparql})
+        self._fail(resp, "SPARQL update", query=True)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _v(term) -> str | None:
+    return None if term is None else term.value

@@ -1,0 +1,590 @@
+"""Keep public SPARQL safe: refuse outbound requests, stop runaway queries, cap rows.
+
+Two parts:
+
+* :func:`inspect` reads a query or update the way a SPARQL parser does — first the
+  ``\\uXXXX`` code-point escapes are decoded over the whole text (SPARQL 1.1 §19.2,
+  as Oxigraph does), then the text is cut into the grammar's terminals (comments,
+  the four string forms, IRIREFs, prefixed names, variables, keywords). Only a bare
+  keyword token can be ``SERVICE``, ``LOAD`` or ``FROM``: the same word inside a
+  comment, a string, an IRI, a prefixed name (``ex:service``) or a variable is never
+  mistaken for one. :func:`guard_query` / :func:`guard_update` refuse, before any
+  evaluation, ``SERVICE``, ``LOAD`` and ``FROM``/``FROM NAMED`` naming a graph that
+  is not in the store (a URL another engine would fetch). Oxigraph *does* fetch
+  SERVICE and LOAD over HTTP, so this check matters.
+
+* :class:`QueryRunner` evaluates queries in a small pool of worker processes. A
+  pyoxigraph query cannot be interrupted inside a thread, so a query that outlives
+  its time limit is stopped by killing its worker (a fresh one replaces it). The
+  server process owns the read-write store; workers read a RocksDB checkpoint of it
+  (hard links, ~1 ms to make) opened read-only, because opening the live folder
+  read-only while another process writes it is undefined behaviour in Oxigraph. A
+  new checkpoint is taken lazily after each write, so workers see every committed
+  write. Workers also try to drop their network access (a private network
+  namespace) as a second line of defence; :attr:`QueryRunner.network_isolated`
+  tells whether that worked on this machine.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import queue
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+from xml.sax.saxutils import escape as _xml_escape
+
+from policykg.errors import ForbiddenQueryError, PolicyKGError, QueryError, QueryTimeoutError, StoreError
+
+# -- lexing ------------------------------------------------------------------
+
+_UESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+_PN_CHARS_BASE = "A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D" \
+                 "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF"
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + r"\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+
+_TOKEN = re.compile(
+    r"(?P<ws>\s+)"
+    r"|(?P<comment>#[^\r\n]*)"
+    r"|(?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''"
+    r'|"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|"(?:[^"\\\n\r]|\\.)*")'
+    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
+    rf"|(?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)"
+    rf"|(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)"
+    rf"|(?P<pname>(?:[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?:"
+    rf"(?:(?:[{_PN_CHARS_U}:0-9]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])"
+    rf"(?:(?:[{_PN_CHARS}.:]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])*"
+    rf"(?:[{_PN_CHARS}:]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%]))?)?)"
+    r"|(?P<lang>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)"
+    r"|(?P<number>(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<punct>\^\^|<=|>=|!=|&&|\|\|)"
+    r"|(?P<other>.)",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # ws, comment, string, iri, var, bnode, pname, lang, number, word, punct, other
+    text: str
+    start: int
+
+    @property
+    def keyword(self) -> str:
+        return self.text.upper() if self.kind == "word" else ""
+
+
+def unescape_codepoints(text: str) -> str:
+    """Decode ``\\uXXXX`` and ``\\UXXXXXXXX`` everywhere, as SPARQL parsers do before lexing."""
+    def sub(m: re.Match) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        try:
+            return chr(code)
+        except ValueError:
+            return m.group(0)
+    return _UESCAPE.sub(sub, text)
+
+
+def tokenize(text: str) -> list[Token]:
+    out = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _TOKEN.match(text, pos)
+        assert m is not None  # 'other' matches any character
+        kind = m.lastgroup or "other"
+        out.append(Token(kind, m.group(0), pos))
+        pos = m.end()
+    return out
+
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
+@dataclass
+class Inspection:
+    text: str  # after code-point unescaping
+    tokens: list[Token]
+    form: str | None  # SELECT / ASK / CONSTRUCT / DESCRIBE for a query
+    is_update: bool
+    base: str | None
+    prefixes: dict[str, str]
+    service: bool = False
+    load: bool = False
+    from_graphs: list[str] = field(default_factory=list)  # FROM <g>
+    from_named: list[str] = field(default_factory=list)  # FROM NAMED <g>
+    using: bool = False  # USING / USING NAMED / WITH present in an update
+
+
+def inspect(text: str, default_prefixes: dict[str, str] | None = None) -> Inspection:
+    text = unescape_codepoints(text)
+    tokens = [t for t in tokenize(text) if t.kind not in ("ws", "comment")]
+    prefixes = dict(default_prefixes or {})
+    base = None
+    form = None
+    is_update = False
+    info = Inspection(text, tokens, None, False, None, prefixes)
+    i = 0
+    # prologue
+    while i < len(tokens):
+        kw = tokens[i].keyword
+        if kw == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
+            base = tokens[i + 1].text[1:-1]
+            i += 2
+        elif kw == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1].kind == "pname" and tokens[i + 2].kind == "iri":
+            prefixes[tokens[i + 1].text[:-1] if tokens[i + 1].text.endswith(":") else tokens[i + 1].text.split(":")[0]] = \
+                tokens[i + 2].text[1:-1]
+            i += 3
+        else:
+            break
+    for j, tok in enumerate(tokens):
+        kw = tok.keyword
+        if not kw:
+            continue
+        if form is None and not is_update:
+            if kw in QUERY_FORMS:
+                form = kw
+            elif kw in UPDATE_WORDS:
+                is_update = True
+        if kw == "SERVICE":
+            info.service = True
+        elif kw == "LOAD":
+            info.load = True
+        elif kw in ("USING", "WITH"):
+            info.using = True
+        elif kw == "FROM":
+            k = j + 1
+            named = k < len(tokens) and tokens[k].keyword == "NAMED"
+            if named:
+                k += 1
+            target = tokens[k] if k < len(tokens) else None
+            iri = _resolve(target, prefixes, base) if target is not None else None
+            (info.from_named if named else info.from_graphs).append(iri if iri is not None else "")
+    info.form = form
+    info.is_update = is_update
+    info.base = base
+    return info
+
+
+def _resolve(tok: Token, prefixes: dict[str, str], base: str | None) -> str | None:
+    if tok.kind == "iri":
+        iri = tok.text[1:-1]
+        if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", iri):
+            from urllib.parse import urljoin
+            iri = urljoin(base, iri)
+        return iri
+    if tok.kind == "pname":
+        prefix, _, local = tok.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+        return tok.text
+    return None
+
+
+def guard_query(text: str, *, graph_exists: Callable[[str], bool], default_prefixes: dict[str, str] | None = None
+                ) -> Inspection:
+    """Refuse a query that would reach outside the store; return what was read of it."""
+    info = inspect(text, default_prefixes)
+    if info.is_update:
+        raise QueryError("this is a SPARQL Update, not a query: send it to the update endpoint with a token")
+    if info.service:
+        raise ForbiddenQueryError("SERVICE is not allowed: queries cannot call other endpoints",
+                                  hint="copy the data you need into the store instead")
+    if info.load:
+        raise ForbiddenQueryError("LOAD is not allowed: the server does not fetch data from the web")
+    for iri in info.from_graphs + info.from_named:
+        if not iri or not graph_exists(iri):
+            raise ForbiddenQueryError(
+                f"FROM <{iri}> names no graph in this store; the server never fetches graphs from the web",
+                hint="use FROM / FROM NAMED only with the IRIs of documents in the store (see /documents)")
+    return info
+
+
+def guard_update(text: str, default_prefixes: dict[str, str] | None = None) -> Inspection:
+    info = inspect(text, default_prefixes)
+    if info.load:
+        raise ForbiddenQueryError("LOAD is not allowed: the server does not fetch data from the web",
+                                  hint="upload the data with POST /documents or the Graph Store Protocol")
+    if info.service:
+        raise ForbiddenQueryError("SERVICE is not allowed: updates cannot call other endpoints")
+    return info
+
+
+def add_using(info: Inspection, using: Sequence[str], using_named: Sequence[str]) -> str:
+    """Apply the protocol's using-graph-uri / using-named-graph-uri to every DELETE/INSERT … WHERE.
+
+    The clauses go right before each top-level ``WHERE`` keyword that closes a
+    Modify operation (``DELETE WHERE`` shorthand takes no USING and is left alone).
+    """
+    if not using and not using_named:
+        return info.text
+    if info.using:
+        raise QueryError("using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH in the update")
+    clause = "".join(f" USING <{g}>" for g in using) + "".join(f" USING NAMED <{g}>" for g in using_named) + " "
+    text = info.text
+    depth = 0
+    inserts: list[int] = []
+    prev = None
+    for tok in info.tokens:
+        if tok.text == "{":
+            depth += 1
+        elif tok.text == "}":
+            depth -= 1
+        elif depth == 0 and tok.keyword == "WHERE" and (prev is None or prev.keyword != "DELETE"):
+            inserts.append(tok.start)
+        prev = tok
+    for pos in reversed(inserts):
+        text = text[:pos] + clause + text[pos:]
+    return text
+
+
+# -- result serialization (row-capped) -----------------------------------------
+
+def _term_json(term) -> dict:
+    import pyoxigraph as ox
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    # RDF-star triple term
+    return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                         "predicate": _term_json(term.predicate),
+                                         "object": _term_json(term.object)}}
+
+
+def _term_xml(term) -> str:
+    import pyoxigraph as ox
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{_xml_escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{_xml_escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f'<literal xml:lang="{_xml_escape(term.language)}">{_xml_escape(term.value)}</literal>'
+        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f'<literal datatype="{_xml_escape(term.datatype.value)}">{_xml_escape(term.value)}</literal>'
+        return f"<literal>{_xml_escape(term.value)}</literal>"
+    return (f"<triple><subject>{_term_xml(term.subject)}</subject><predicate>{_term_xml(term.predicate)}</predicate>"
+            f"<object>{_term_xml(term.object)}</object></triple>")
+
+
+def _csv_cell(term) -> str:
+    import pyoxigraph as ox
+    if term is None:
+        return ""
+    v = f"_:{term.value}" if isinstance(term, ox.BlankNode) else (term.value if hasattr(term, "value") else str(term))
+    if any(c in v for c in ',"\r\n'):
+        v = '"' + v.replace('"', '""') + '"'
+    return v
+
+
+def _tsv_cell(term) -> str:
+    return "" if term is None else str(term)  # pyoxigraph's str() is the N-Triples / Turtle form
+
+
+def serialize_solutions(variables: list[str], rows: list[list], fmt: str, *, truncated: bool = False) -> bytes:
+    if fmt == "json":
+        doc = {"head": {"vars": variables},
+               "results": {"bindings": [{v: _term_json(t) for v, t in zip(variables, row) if t is not None}
+                                        for row in rows]}}
+        if truncated:
+            doc["truncated"] = True  # extra member; clients ignore it, people and our UI read it
+        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    if fmt == "xml":
+        parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+        parts += [f'<variable name="{_xml_escape(v)}"/>' for v in variables]
+        parts.append("</head><results>")
+        for row in rows:
+            parts.append("<result>")
+            parts += [f'<binding name="{_xml_escape(v)}">{_term_xml(t)}</binding>'
+                      for v, t in zip(variables, row) if t is not None]
+            parts.append("</result>")
+        parts.append("</results></sparql>\n")
+        if truncated:
+            parts.insert(1, "<!-- truncated -->")
+        return "".join(parts).encode("utf-8")
+    if fmt == "csv":
+        lines = [",".join(variables)] + [",".join(_csv_cell(t) for t in row) for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    if fmt == "tsv":
+        lines = ["\t".join("?" + v for v in variables)] + ["\t".join(_tsv_cell(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    raise QueryError(f"unknown results format {fmt}")
+
+
+def serialize_boolean(value: bool, fmt: str) -> bytes:
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt == "xml":
+        return (f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+                f'<boolean>{"true" if value else "false"}</boolean></sparql>\n').encode()
+    if fmt in ("csv", "tsv"):
+        return (("_askResult\r\n" if fmt == "csv" else "?_askResult\n") + ("true" if value else "false") + "\n").encode()
+    raise QueryError(f"unknown results format {fmt}")
+
+
+def evaluate(store, query: str, *, fmt: str, max_rows: int, default_graphs: Sequence[str] = (),
+             named_graphs: Sequence[str] = (), prefixes: dict[str, str] | None = None,
+             base_iri: str | None = None) -> dict:
+    """Run one query on a pyoxigraph store and serialize at most ``max_rows`` results."""
+    import pyoxigraph as ox
+    kwargs: dict = {"prefixes": prefixes or {}}
+    if base_iri:
+        kwargs["base_iri"] = base_iri
+    if default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    elif default_graphs:
+        kwargs["named_graphs"] = []  # a protocol dataset with only default graphs has no named graphs
+    try:
+        result = store.query(query, **kwargs)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
+    if isinstance(result, ox.QueryBoolean):
+        return {"kind": "boolean", "body": serialize_boolean(bool(result), fmt), "rows": 1, "truncated": False}
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = []
+        truncated = False
+        for sol in result:
+            if len(rows) >= max_rows:
+                truncated = True
+                break
+            rows.append([sol[v] for v in variables])
+        return {"kind": "solutions", "body": serialize_solutions(variables, rows, fmt, truncated=truncated),
+                "rows": len(rows), "truncated": truncated}
+    triples = []
+    truncated = False
+    for t in result:
+        if len(triples) >= max_rows:
+            truncated = True
+            break
+        triples.append(t)
+    rdf_format = _RDF_OUT[fmt]
+    body = ox.serialize(triples, format=rdf_format,
+                        prefixes=prefixes if rdf_format == ox.RdfFormat.TURTLE else None)
+    return {"kind": "graph", "body": body or b"", "rows": len(triples), "truncated": truncated}
+
+
+class _RdfOut(dict):
+    def __missing__(self, key):
+        import pyoxigraph as ox
+        table = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                 "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+        if key not in table:
+            raise QueryError(f"unknown RDF format {key}")
+        self[key] = table[key]
+        return table[key]
+
+
+_RDF_OUT = _RdfOut()
+
+
+# -- worker processes ------------------------------------------------------------
+
+def _isolate_network() -> bool:
+    """Move this process into an empty network namespace (only loopback, down). Best effort."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
+        if libc.unshare(CLONE_NEWNET) == 0:
+            return True
+        return libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0
+    except Exception:
+        return False
+
+
+def _worker_main(conn, isolate: bool) -> None:  # runs in a spawned process
+    isolated = _isolate_network() if isolate else False
+    import pyoxigraph as ox
+    conn.send({"ready": True, "isolated": isolated, "pid": os.getpid()})
+    store = None
+    store_path = None
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            if job["snapshot"] != store_path:
+                store = None
+                store = ox.Store.read_only(job["snapshot"])
+                store_path = job["snapshot"]
+            out = evaluate(store, job["query"], fmt=job["fmt"], max_rows=job["max_rows"],
+                           default_graphs=job["default_graphs"], named_graphs=job["named_graphs"],
+                           prefixes=job["prefixes"], base_iri=job.get("base_iri"))
+            conn.send({"ok": True, **out})
+        except PolicyKGError as exc:
+            conn.send({"ok": False, "code": exc.code, "message": exc.message, "status": exc.http_status})
+        except Exception as exc:  # an evaluation error (type error in a function, I/O …)
+            conn.send({"ok": False, "code": "query_failed", "message": f"{type(exc).__name__}: {exc}",
+                       "status": 400 if isinstance(exc, (ValueError, TypeError)) else 500})
+
+
+class _Worker:
+    def __init__(self, ctx, isolate: bool) -> None:
+        parent, child = ctx.Pipe()
+        self.conn = parent
+        self.process = ctx.Process(target=_worker_main, args=(child, isolate), daemon=True,
+                                   name="policykg-query-worker")
+        self.process.start()
+        child.close()
+        hello = self.conn.recv() if self.conn.poll(60) else {}
+        if not hello.get("ready"):
+            self.kill()
+            raise StoreError("a query worker did not start")
+        self.isolated = bool(hello.get("isolated"))
+        self.snapshot: str | None = None
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+            self.process.join(5)
+        except Exception:
+            pass
+        try:
+            self.conn.close()
+        except Exception:
+            pass
+
+
+class QueryRunner:
+    """Time-limited, row-capped query evaluation in killable worker processes."""
+
+    def __init__(self, store, *, workers: int = 2, timeout: float = 30.0, max_rows: int = 10000,
+                 snapshot_dir: str | None = None, isolate_network: bool = True,
+                 prefixes: dict[str, str] | None = None) -> None:
+        import multiprocessing
+        if store.path is None:
+            raise StoreError("the query workers need an on-disk store (got an in-memory one)")
+        self.store = store
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.prefixes = dict(prefixes or {})
+        self._ctx = multiprocessing.get_context("spawn")
+        self._isolate = isolate_network
+        self._snap_root = Path(tempfile.mkdtemp(prefix="policykg-snapshots-", dir=snapshot_dir or None))
+        self._gen = itertools.count(1)
+        self._snap_lock = threading.Lock()
+        self._current: str | None = None
+        self._dirty = True
+        self._all: list[_Worker] = []
+        self._idle: "queue.Queue[_Worker]" = queue.Queue()
+        self.size = max(1, workers)
+        self.timeouts = 0
+        for _ in range(self.size):
+            self._add_worker()
+        self.network_isolated = all(w.isolated for w in self._all)
+
+    # snapshots
+    def mark_dirty(self) -> None:
+        """Call after every write: the next query reads a fresh checkpoint."""
+        self._dirty = True
+
+    def snapshot(self) -> str:
+        with self._snap_lock:
+            if self._dirty or self._current is None:
+                path = self._snap_root / f"gen-{next(self._gen)}"
+                self._dirty = False
+                self.store.checkpoint(path)  # takes the store's write lock: no write half-way through
+                self._current = str(path)
+                self._collect()
+            return self._current
+
+    def _collect(self) -> None:
+        in_use = {w.snapshot for w in self._all} | {self._current}
+        for child in self._snap_root.iterdir():
+            if str(child) not in in_use:
+                shutil.rmtree(child, ignore_errors=True)
+
+    # workers
+    def _add_worker(self) -> None:
+        w = _Worker(self._ctx, self._isolate)
+        self._all.append(w)
+        self._idle.put(w)
+
+    def _replace(self, dead: _Worker) -> None:
+        dead.kill()
+        if dead in self._all:
+            self._all.remove(dead)
+        try:
+            self._add_worker()
+        except Exception:
+            # try again on the next failure; the pool shrinks meanwhile
+            pass
+
+    def run(self, query: str, *, fmt: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+            max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None) -> dict:
+        """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread."""
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        try:
+            worker = self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise QueryTimeoutError(f"the server is busy: no query slot came free within {limit:g} s",
+                                    hint="try again shortly") from None
+        snap = self.snapshot()
+        job = {"snapshot": snap, "query": query, "fmt": fmt, "max_rows": max_rows or self.max_rows,
+               "default_graphs": list(default_graphs), "named_graphs": list(named_graphs),
+               "prefixes": self.prefixes, "base_iri": base_iri}
+        worker.snapshot = snap
+        try:
+            worker.conn.send(job)
+            remaining = max(0.0, deadline - time.monotonic())
+            if not worker.conn.poll(remaining):
+                self.timeouts += 1
+                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+                raise QueryTimeoutError(f"the query ran longer than {limit:g} s and was stopped",
+                                        hint="add LIMIT, narrow the patterns, or ask the operator for a longer "
+                                             "query_timeout")
+            reply = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+            raise QueryError("the query worker died while evaluating this query") from None
+        self._idle.put(worker)
+        if not reply.get("ok"):
+            err = QueryError(reply.get("message", "query failed"))
+            err.code = reply.get("code", "bad_query")
+            err.http_status = int(reply.get("status", 400))
+            raise err
+        return reply
+
+    def close(self) -> None:
+        for w in list(self._all):
+            try:
+                w.conn.send(None)
+            except Exception:
+                pass
+            w.kill()
+        self._all.clear()
+        shutil.rmtree(self._snap_root, ignore_errors=True)
+
+
+def split_values(values: Iterable[str]) -> list[str]:
+    return [v for v in values if v]

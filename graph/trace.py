@@ -1,0 +1,899 @@
+"""Network analytics over the store: trace a program, explain a connection, rank.
+
+Everything here reads through :class:`policykg.graph.store.GraphStore` (SPARQL)
+and the networkx projection of :mod:`policykg.graph.projection`, and returns
+plain dataclasses / JSON-ready dicts that the CLI, the API and the viz render.
+
+* :func:`trace` — everything a program reaches through ``pkg:partOf`` and
+  ``pkg:dependsOn``: sub-programs, the tasks that name any of them, their targets
+  and the divisions in scope, each edge with its evidence quote.
+* :func:`shortest_path` — the shortest explanation of how two entities connect.
+* :func:`rankings` — most connected programs, divisions with most targets,
+  indicators shared across documents.
+* :func:`search`, :func:`node_details`, :func:`neighbourhood` — the reads the
+  interactive view needs (search box, side panel, expanding a node with large
+  neighbour groups summarised).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import networkx as nx
+
+from policykg.errors import NotFoundError, PolicyKGError, QueryError
+from policykg.graph.projection import (
+    CLASS_KIND, EDGE_PHRASES, ENTITY_KINDS, KIND_CLASS, KIND_PREDICATE, PREDICATE_KIND, PROJECTIONS,
+    EdgeKind, NodeKind, _values,
+)
+from policykg.graph.store import GraphStore
+from policykg.ontology import DCTERMS, OA, PKG, PROV, RDF, RDFS, SKOS
+
+_PROGRAM = PKG + "Program"
+_TASK = PKG + "Task"
+_SECTION = PKG + "Section"
+_LABEL = RDFS + "label"
+_ALT = SKOS + "altLabel"
+
+
+# ---------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------
+def sparql_string(text: str) -> str:
+    """A SPARQL string literal holding ``text`` exactly."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{out}"'
+
+
+def _check_iri(iri: str) -> str:
+    if not iri or any(c in iri for c in '<>"{}|^`\\ \n\t'):
+        raise QueryError(f"not a valid IRI: {iri!r}")
+    return iri
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    return re.sub(r"[\s“”\"'‘’「」《》]", "", text)
+
+
+def _v(row, name: str) -> str | None:
+    term = row[name]
+    return None if term is None else term.value
+
+
+def _kind_of_classes(classes: Iterable[str]) -> str | None:
+    for c in classes:
+        k = CLASS_KIND.get(c)
+        if k is not None:
+            return k.value
+    return None
+
+
+_SENTENCE_END = "。；;！!？?\n"
+
+
+def _context(text: str | None, start: int, end: int, width: int = 60) -> str | None:
+    """The sentence around ``text[start:end]``, cut to about ``width`` characters each side."""
+    if not text or end > len(text):
+        return None
+    a = start
+    while a > 0 and text[a - 1] not in _SENTENCE_END and start - a < width:
+        a -= 1
+    b = end
+    while b < len(text) and text[b] not in _SENTENCE_END and b - end < width:
+        b += 1
+    if b < len(text) and text[b] in "。；;！!？?":
+        b += 1
+    return ("…" if a > 0 and text[a - 1] not in _SENTENCE_END else "") + text[a:b] + \
+        ("…" if b < len(text) and text[b - 1] not in _SENTENCE_END and text[b] not in _SENTENCE_END else "")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where an edge was read: the quote (oa:exact) and its place in the document's text."""
+
+    quote: str
+    document: str | None = None
+    start: int | None = None
+    end: int | None = None
+    context: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"quote": self.quote, "document": self.document, "start": self.start, "end": self.end,
+                "context": self.context}
+
+
+class _Texts:
+    """Documents' pkg:text, fetched once each, to cut quote contexts."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self._texts: dict[str, str | None] = {}
+
+    def get(self, doc: str | None) -> str | None:
+        if not doc:
+            return None
+        if doc not in self._texts:
+            rows = list(self.store.query(f"SELECT ?t WHERE {{ <{_check_iri(doc)}> <{PKG}text> ?t }} LIMIT 1"))
+            self._texts[doc] = rows[0]["t"].value if rows else None
+        return self._texts[doc]
+
+    def evidence(self, quote: str | None, doc: str | None, start: str | int | None,
+                 end: str | int | None) -> Evidence | None:
+        if quote is None:
+            return None
+        s = int(start) if start is not None else None
+        e = int(end) if end is not None else None
+        ctx = _context(self.get(doc), s, e) if s is not None and e is not None else None
+        return Evidence(quote, doc, s, e, ctx)
+
+
+def _own_evidence(store: GraphStore, texts: _Texts, iris: Iterable[str]) -> dict[str, Evidence]:
+    """pkg:evidence → oa:exact of each resource (task, section, target)."""
+    iris = list(dict.fromkeys(iris))
+    if not iris:
+        return {}
+    rows = store.query(f"""
+        SELECT ?s ?exact ?start ?end ?doc WHERE {{ {_values("s", iris)}
+          ?s <{PKG}evidence> ?sp . ?sp <{OA}exact> ?exact ; <{OA}start> ?start ; <{OA}end> ?end .
+          OPTIONAL {{ ?sp <{PROV}wasDerivedFrom> ?doc }} }}""")
+    out: dict[str, Evidence] = {}
+    for r in rows:
+        s = r["s"].value
+        if s not in out:
+            ev = texts.evidence(_v(r, "exact"), _v(r, "doc"), _v(r, "start"), _v(r, "end"))
+            if ev:
+                out[s] = ev
+    return out
+
+
+@dataclass
+class _MentionRow:
+    entity: str
+    part: str
+    part_kind: str | None
+    evidence: Evidence | None
+
+
+def _mentions_of(store: GraphStore, texts: _Texts, entities: Iterable[str],
+                 part_classes: Iterable[str] = (_TASK, _SECTION)) -> list[_MentionRow]:
+    """Parts (tasks, sections) that name each entity, with the first Mention's quote."""
+    entities = list(dict.fromkeys(entities))
+    if not entities:
+        return []
+    rows = store.query(f"""
+        SELECT ?e ?part ?cls ?exact ?start ?end ?doc WHERE {{ {_values("e", entities)} {_values("cls", part_classes)}
+          ?part <{PKG}mentions> ?e . ?part a ?cls .
+          OPTIONAL {{ ?m <{PKG}mentionOf> ?e ; <{PKG}mentionIn> ?part ; <{PKG}evidence> ?sp .
+                     ?sp <{OA}exact> ?exact ; <{OA}start> ?start ; <{OA}end> ?end .
+                     OPTIONAL {{ ?sp <{PROV}wasDerivedFrom> ?doc }} }} }}""")
+    best: dict[tuple[str, str], tuple[int, _MentionRow]] = {}
+    for r in rows:
+        key = (r["e"].value, r["part"].value)
+        start = int(_v(r, "start") or 1 << 60)
+        if key in best and best[key][0] <= start:
+            continue
+        ev = texts.evidence(_v(r, "exact"), _v(r, "doc"), _v(r, "start"), _v(r, "end"))
+        best[key] = (start, _MentionRow(key[0], key[1], CLASS_KIND[r["cls"].value].value, ev))
+    return [row for _, row in sorted(best.values(), key=lambda x: (x[1].part, x[0]))]
+
+
+# ---------------------------------------------------------------------------
+# resolving names
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Resolved:
+    iri: str
+    kind: str
+    label: str | None
+
+
+_RESOLVE_ORDER = [k.value for k in (NodeKind.PROGRAM, NodeKind.DIVISION, NodeKind.INDICATOR,
+                                    NodeKind.ORGANIZATION, NodeKind.REGULATION, NodeKind.DOCUMENT,
+                                    NodeKind.SECTION, NodeKind.TASK, NodeKind.TARGET)]
+
+
+def _describe(store: GraphStore, iri: str) -> Resolved | None:
+    rows = list(store.query(f"""
+        SELECT ?c ?l WHERE {{ <{_check_iri(iri)}> a ?c . OPTIONAL {{ <{iri}> <{_LABEL}> ?l }} }}"""))
+    kind = _kind_of_classes(r["c"].value for r in rows)
+    if kind is None:
+        return None
+    label = next((r["l"].value for r in rows if r["l"] is not None), None)
+    return Resolved(iri, kind, label)
+
+
+def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None = None) -> Resolved:
+    """A node named by IRI, rdfs:label or skos:altLabel (exact, then normalised, then unique substring)."""
+    name = name.strip()
+    if not name:
+        raise PolicyKGError("give a name or an IRI")
+    wanted = [NodeKind(k).value for k in kinds] if kinds else list(_RESOLVE_ORDER)
+    if re.match(r"^[a-z][a-z0-9+.-]*:", name, re.I) and not any(c in name for c in ' <>"'):
+        found = _describe(store, name)
+        if found is None or found.kind not in wanted:
+            raise NotFoundError(f"no {' or '.join(wanted)} with IRI {name}")
+        return found
+    classes = [KIND_CLASS[NodeKind(k)] for k in wanted]
+    rows = store.query(f"""
+        SELECT DISTINCT ?s ?c ?l ?which WHERE {{ {_values("c", classes)}
+          {{ ?s <{_LABEL}> {sparql_string(name)} BIND(0 AS ?which) }} UNION {{ ?s <{_ALT}> {sparql_string(name)} BIND(1 AS ?which) }}
+          ?s a ?c . OPTIONAL {{ ?s <{_LABEL}> ?l }} }}""")
+    hits = _rank_hits([(r["s"].value, CLASS_KIND[r["c"].value].value, _v(r, "l")) for r in rows], wanted)
+    if not hits:
+        # Normalised and substring matches (quote marks, spaces, width, case ignored).
+        needle = _norm(name)
+        rows = store.query(f"""
+            SELECT DISTINCT ?s ?c ?l ?x WHERE {{ {_values("c", classes)} ?s a ?c ; <{_LABEL}> ?l .
+              {{ BIND(?l AS ?x) }} UNION {{ ?s <{_ALT}> ?x }}
+              FILTER(CONTAINS(LCASE(STR(?x)), {sparql_string(name.lower()[:2] or name)})) }} LIMIT 2000""")
+        exact, partial = [], []
+        for r in rows:
+            x = _norm(r["x"].value)
+            item = (r["s"].value, CLASS_KIND[r["c"].value].value, _v(r, "l"))
+            if x == needle:
+                exact.append(item)
+            elif needle in x:
+                partial.append(item)
+        hits = _rank_hits(exact, wanted)
+        if not hits:
+            partial = _rank_hits(partial, wanted)
+            if len(partial) == 1:
+                hits = partial
+            elif partial:
+                names = ", ".join(f"{lbl or iri}" for iri, _k, lbl in partial[:8])
+                raise NotFoundError(f"{name!r} is ambiguous: {names}" + (" …" if len(partial) > 8 else ""),
+                                    hint="give the full name or the IRI")
+    if not hits:
+        raise NotFoundError(f"nothing named {name!r} in the store",
+                            hint="check the spelling, or list names with: policykg rank")
+    iri, kind, label = hits[0]
+    return Resolved(iri, kind, label)
+
+
+def _rank_hits(hits: list[tuple[str, str, str | None]], wanted: list[str]) -> list[tuple[str, str, str | None]]:
+    seen: dict[str, tuple[str, str, str | None]] = {}
+    for h in hits:
+        seen.setdefault(h[0], h)
+    return sorted(seen.values(), key=lambda h: (wanted.index(h[1]) if h[1] in wanted else 99, h[0]))
+
+
+# ---------------------------------------------------------------------------
+# trace
+# ---------------------------------------------------------------------------
+@dataclass
+class TraceNode:
+    iri: str
+    kind: str
+    label: str | None
+    edge: str | None = None  # edge kind from the parent in the tree
+    relation: str | None = None  # the edge as read from the parent ("has part", "is named in" …)
+    evidence: Evidence | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    children: list["TraceNode"] = field(default_factory=list)
+    ref: bool = False  # already shown elsewhere in the tree
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"iri": self.iri, "kind": self.kind, "label": self.label}
+        if self.edge:
+            out["edge"] = self.edge
+            out["relation"] = self.relation
+            out["evidence"] = self.evidence.to_json() if self.evidence else None
+        if self.details:
+            out["details"] = self.details
+        if self.ref:
+            out["ref"] = True
+        out["children"] = [c.to_json() for c in self.children]
+        return out
+
+    def walk(self) -> Iterable["TraceNode"]:
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+@dataclass
+class TraceEdge:
+    source: str
+    target: str
+    kind: str
+    evidence: Evidence | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "target": self.target, "kind": self.kind,
+                "evidence": self.evidence.to_json() if self.evidence else None}
+
+
+@dataclass
+class Trace:
+    root: TraceNode
+    nodes: dict[str, dict[str, Any]]
+    edges: list[TraceEdge]
+    part_of: list[TraceNode] = field(default_factory=list)  # umbrella programs of the root, for context
+
+    def by_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [n for n in self.nodes.values() if n["kind"] == kind]
+
+    def to_json(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for n in self.nodes.values():
+            counts[n["kind"]] = counts.get(n["kind"], 0) + 1
+        return {
+            "program": {"iri": self.root.iri, "label": self.root.label},
+            "partOf": [p.to_json() for p in self.part_of],
+            "counts": counts,
+            "tree": self.root.to_json(),
+            "nodes": list(self.nodes.values()),
+            "edges": [e.to_json() for e in self.edges],
+        }
+
+
+def _fmt_value(d: dict[str, Any]) -> str:
+    cmp = {"AtLeast": "≥", "AtMost": "≤", "Exactly": "=", "Approximately": "≈", "IncreaseBy": "+",
+           "DecreaseBy": "−", "Between": "between"}.get(d.get("comparator") or "", "")
+    value = d.get("value")
+    if value is None:
+        return ""
+    v = value.rstrip("0").rstrip(".") if "." in value else value
+    return f" {cmp} {v}{d.get('unit') or ''}".replace("  ", " ")
+
+
+def render_tree(tr: Trace, *, width: int = 100) -> str:
+    """The trace as an indented tree for the terminal, one line per node plus its quote."""
+    lines: list[str] = []
+
+    def label(n: TraceNode) -> str:
+        if n.kind == "task":
+            num = n.details.get("number")
+            text = f"task {num} {n.label or ''}".strip()
+            if n.details.get("document_title"):
+                text += f"  ({n.details['document_title']})"
+            return text
+        if n.kind == "target":
+            ind = n.details.get("indicator_label") or n.label or ""
+            return f"target {ind}{_fmt_value(n.details)}"
+        if n.kind == "section":
+            return f"section {n.details.get('number') or ''} {n.label or ''}".strip()
+        return f"{n.kind} {n.label or n.iri}"
+
+    def quote(n: TraceNode) -> str:
+        if not n.evidence:
+            return ""
+        q = n.evidence.context or n.evidence.quote
+        q = q.replace("\n", " ")
+        if len(q) > width:
+            q = q[: width - 1] + "…"
+        return f"“{q}”"
+
+    def emit(n: TraceNode, prefix: str, last: bool, top: bool) -> None:
+        branch = "" if top else ("└── " if last else "├── ")
+        rel = f"[{n.relation}] " if n.relation and not top else ""
+        ref = "  (see above)" if n.ref else ""
+        lines.append(f"{prefix}{branch}{rel}{label(n)}{ref}")
+        child_prefix = prefix + ("" if top else ("    " if last else "│   "))
+        q = quote(n)
+        if q:
+            lines.append(f"{child_prefix}{'│   ' if n.children else '    '}{q}")
+        for i, c in enumerate(n.children):
+            emit(c, child_prefix, i == len(n.children) - 1, False)
+
+    emit(tr.root, "", True, True)
+    for p in tr.part_of:
+        lines.append(f"(part of {p.label or p.iri})")
+    counts = tr.to_json()["counts"]
+    lines.append("reach: " + ", ".join(f"{v} {k}{'s' if v != 1 else ''}" for k, v in sorted(counts.items())))
+    return "\n".join(lines) + "\n"
+
+
+def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
+    """Everything a program reaches through pkg:partOf and pkg:dependsOn, with evidence for each edge."""
+    root_r = resolve(store, program, [NodeKind.PROGRAM])
+    texts = _Texts(store)
+    root = TraceNode(root_r.iri, "program", root_r.label)
+    nodes: dict[str, dict[str, Any]] = {root.iri: {"iri": root.iri, "kind": "program", "label": root.label}}
+    edges: list[TraceEdge] = []
+    program_nodes: dict[str, TraceNode] = {root.iri: root}
+    order = [root.iri]
+
+    # 1. programs reached through partOf (sub-programs) and dependsOn (both ways)
+    queue = [root.iri]
+    pending_program_edges: list[tuple[str, str, str, str]] = []  # (tree parent, child, edge kind, relation)
+    while queue and len(order) < max_programs:
+        p = queue.pop(0)
+        rows = store.query(f"""
+            SELECT DISTINCT ?n ?rel ?l WHERE {{
+              {{ ?n <{PKG}partOf> <{p}> BIND("part" AS ?rel) }}
+              UNION {{ <{p}> <{PKG}dependsOn> ?n BIND("dependsOn" AS ?rel) }}
+              UNION {{ ?n <{PKG}dependsOn> <{p}> BIND("neededBy" AS ?rel) }}
+              ?n a <{_PROGRAM}> . OPTIONAL {{ ?n <{_LABEL}> ?l }} }}""")
+        found = sorted(((r["n"].value, r["rel"].value, _v(r, "l")) for r in rows),
+                       key=lambda x: ({"part": 0, "dependsOn": 1, "neededBy": 2}[x[1]], x[2] or x[0]))
+        for n, rel, lbl in found:
+            if n in program_nodes:
+                continue
+            kind, relation = {"part": ("partOf", "has part"), "dependsOn": ("dependsOn", "depends on"),
+                              "neededBy": ("dependsOn", "is needed by")}[rel]
+            node = TraceNode(n, "program", lbl, kind, relation)
+            program_nodes[p].children.append(node)
+            program_nodes[n] = node
+            nodes[n] = {"iri": n, "kind": "program", "label": lbl}
+            order.append(n)
+            queue.append(n)
+            src, dst = (n, p) if rel in ("part", "neededBy") else (p, n)
+            pending_program_edges.append((src, dst, kind, relation))
+
+    # umbrella programs of the root (context only)
+    part_of = [TraceNode(r["u"].value, "program", _v(r, "l"), "partOf", "is part of") for r in store.query(f"""
+        SELECT DISTINCT ?u ?l WHERE {{ <{root.iri}> <{PKG}partOf> ?u . OPTIONAL {{ ?u <{_LABEL}> ?l }} }}""")]
+
+    # 2. parts that name them (tasks expanded, sections as context); tasks depending on them
+    mentions = _mentions_of(store, texts, order)
+    dep_rows = store.query(f"""
+        SELECT DISTINCT ?p ?t ?dir WHERE {{ {_values("p", order)} ?t a <{_TASK}> .
+          {{ ?t <{PKG}dependsOn> ?p BIND("in" AS ?dir) }} UNION {{ ?p <{PKG}dependsOn> ?t BIND("out" AS ?dir) }} }}""")
+    links: list[tuple[str, str, str, str, Evidence | None]] = []  # (program, part, kind, relation, ev)
+    for m in mentions:
+        links.append((m.entity, m.part, "mentions", "is named in", m.evidence))
+    for r in dep_rows:
+        rel = "is needed by" if r["dir"].value == "in" else "depends on"
+        links.append((r["p"].value, r["t"].value, "dependsOn", rel, None))
+
+    part_iris = list(dict.fromkeys(l[1] for l in links))
+    part_info = _part_info(store, part_iris)
+    own = _own_evidence(store, texts, part_iris)
+    # dependsOn without a mention: the task's own text is the evidence
+    links = [(p, t, k, rel, ev or (own.get(t) if k == "dependsOn" else None)) for p, t, k, rel, ev in links]
+
+    # evidence of program -> program edges: a mention of the child (preferably one quoting the parent)
+    by_entity: dict[str, list[_MentionRow]] = {}
+    for m in mentions:
+        by_entity.setdefault(m.entity, []).append(m)
+
+    # sub-programs in the order the text first names them
+    def first_seen(iri: str) -> tuple:
+        evs = [m.evidence for m in by_entity.get(iri, []) if m.evidence]
+        return min(((e.document or "", e.start or 0) for e in evs), default=("~", 0))
+
+    for pn in program_nodes.values():
+        pn.children.sort(key=lambda c: first_seen(c.iri))
+    order = [order[0]] + sorted(order[1:], key=lambda i: (first_seen(i), i))
+    for src, dst, kind, relation in pending_program_edges:
+        child = src if relation in ("has part", "is needed by") else dst
+        other = dst if child == src else src
+        other_label = nodes[other]["label"] or ""
+        cands = by_entity.get(child, [])
+        pick = next((m for m in cands if m.evidence and other_label and other_label in (m.evidence.context or "")), None)
+        pick = pick or next((m for m in cands if m.evidence and m.part_kind == "task"), None) or \
+            next((m for m in cands if m.evidence), None)
+        ev = pick.evidence if pick else None
+        program_nodes[child].evidence = ev
+        edges.append(TraceEdge(src, dst, kind, ev))
+
+    # sort links by document order so the tree reads like the text
+    def part_key(iri: str) -> tuple:
+        info = part_info.get(iri, {})
+        return (info.get("document") or "", 0 if info.get("kind") == "section" else 1, info.get("ordinal") or 0, iri)
+
+    links.sort(key=lambda l: (order.index(l[0]), part_key(l[1])))
+    task_nodes: dict[str, TraceNode] = {}
+    for prog, part, kind, relation, ev in links:
+        info = part_info.get(part, {"kind": "task"})
+        pkind = info.get("kind", "task")
+        details = {k: info[k] for k in ("number", "ordinal", "document", "document_title", "section") if info.get(k)}
+        node = TraceNode(part, pkind, info.get("label"), kind, relation, ev, details)
+        edges.append(TraceEdge(part, prog, kind, ev) if relation != "depends on" else TraceEdge(prog, part, kind, ev))
+        if part in task_nodes or (pkind == "section" and part in nodes):
+            node.ref = True
+        elif pkind == "task":
+            task_nodes[part] = node
+        nodes.setdefault(part, {"iri": part, "kind": pkind, "label": info.get("label"), **details})
+        program_nodes[prog].children.append(node)
+
+    # 3. targets of the tasks, and divisions in scope
+    task_list = list(task_nodes)
+    for t_iri, target in _targets_of(store, texts, task_list):
+        tn = TraceNode(target["iri"], "target", target.get("label"), "hasTarget", "states target",
+                       target.pop("evidence"), {k: v for k, v in target.items() if k not in ("iri", "label", "divisions")})
+        task_nodes[t_iri].children.append(tn)
+        nodes[tn.iri] = {"iri": tn.iri, "kind": "target", "label": tn.label, **tn.details}
+        edges.append(TraceEdge(t_iri, tn.iri, "hasTarget", tn.evidence))
+        for d_iri, d_label in target["divisions"]:
+            tn.children.append(TraceNode(d_iri, "division", d_label, "appliesTo", "applies to", tn.evidence))
+            nodes.setdefault(d_iri, {"iri": d_iri, "kind": "division", "label": d_label})
+            edges.append(TraceEdge(tn.iri, d_iri, "appliesTo", tn.evidence))
+    div_mentions = store.query(f"""
+        SELECT DISTINCT ?t ?d ?l WHERE {{ {_values("t", task_list)} ?t <{PKG}mentions> ?d .
+          ?d a <{PKG}AdministrativeDivision> . OPTIONAL {{ ?d <{_LABEL}> ?l }} }}""") if task_list else []
+    dm = [(r["t"].value, r["d"].value, _v(r, "l")) for r in div_mentions]
+    if dm:
+        ev_rows = {(m.part, m.entity): m.evidence for m in _mentions_of(store, texts, {d for _, d, _ in dm}, [_TASK])}
+        for t_iri, d_iri, lbl in sorted(dm):
+            ev = ev_rows.get((t_iri, d_iri))
+            task_nodes[t_iri].children.append(TraceNode(d_iri, "division", lbl, "mentions", "names", ev))
+            nodes.setdefault(d_iri, {"iri": d_iri, "kind": "division", "label": lbl})
+            edges.append(TraceEdge(t_iri, d_iri, "mentions", ev))
+    return Trace(root, nodes, edges, part_of)
+
+
+def _part_info(store: GraphStore, parts: list[str]) -> dict[str, dict[str, Any]]:
+    if not parts:
+        return {}
+    rows = store.query(f"""
+        SELECT ?p ?c ?l ?num ?ord ?doc ?title ?sec WHERE {{ {_values("p", parts)} ?p a ?c .
+          VALUES ?c {{ <{_TASK}> <{_SECTION}> <{PKG}PolicyDocument> }}
+          OPTIONAL {{ ?p <{_LABEL}> ?l }} OPTIONAL {{ ?p <{PKG}number> ?num }} OPTIONAL {{ ?p <{PKG}ordinal> ?ord }}
+          OPTIONAL {{ ?p <{PROV}wasDerivedFrom> ?doc OPTIONAL {{ ?doc <{DCTERMS}title> ?title }} }}
+          OPTIONAL {{ ?p <{DCTERMS}isPartOf> ?sec . ?sec a <{_SECTION}> }} }}""")
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        p = r["p"].value
+        kind = CLASS_KIND[r["c"].value].value
+        out[p] = {"kind": kind, "label": _v(r, "l"), "number": _v(r, "num"),
+                  "ordinal": int(r["ord"].value) if r["ord"] is not None else None,
+                  "document": _v(r, "doc") or (p if kind == "document" else None), "document_title": _v(r, "title"),
+                  "section": _v(r, "sec")}
+    return out
+
+
+def _targets_of(store: GraphStore, texts: _Texts, tasks: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    if not tasks:
+        return []
+    rows = store.query(f"""
+        SELECT ?task ?t ?l ?ind ?il ?value ?unit ?cmp ?deadline ?d ?dl WHERE {{ {_values("task", tasks)}
+          ?task <{PKG}hasTarget> ?t .
+          OPTIONAL {{ ?t <{_LABEL}> ?l }}
+          OPTIONAL {{ ?t <{PKG}indicator> ?ind OPTIONAL {{ ?ind <{_LABEL}> ?il }} }}
+          OPTIONAL {{ ?t <{PKG}value> ?value }} OPTIONAL {{ ?t <{PKG}unit> ?unit }}
+          OPTIONAL {{ ?t <{PKG}comparator> ?cmp }} OPTIONAL {{ ?t <{PKG}deadline> ?deadline }}
+          OPTIONAL {{ ?t <{PKG}appliesTo> ?d OPTIONAL {{ ?d <{_LABEL}> ?dl }} }} }}""")
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for r in rows:
+        t = r["t"].value
+        if t not in found:
+            cmp = _v(r, "cmp")
+            found[t] = (r["task"].value, {
+                "iri": t, "label": _v(r, "l"), "indicator": _v(r, "ind"), "indicator_label": _v(r, "il"),
+                "value": _v(r, "value"), "unit": _v(r, "unit"),
+                "comparator": cmp.rsplit("#", 1)[-1] if cmp else None, "deadline": _v(r, "deadline"),
+                "divisions": []})
+        d = _v(r, "d")
+        if d and all(d != x for x, _ in found[t][1]["divisions"]):
+            found[t][1]["divisions"].append((d, _v(r, "dl")))
+    ev = _own_evidence(store, texts, found)
+    out = []
+    for t, (task, data) in found.items():
+        data["evidence"] = ev.get(t)
+        data = {k: v for k, v in data.items() if v is not None or k == "evidence"}
+        out.append((task, data))
+    out.sort(key=lambda x: (x[0], x[1]["evidence"].start if x[1]["evidence"] and x[1]["evidence"].start is not None
+                             else 0, x[1]["iri"]))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# shortest path
+# ---------------------------------------------------------------------------
+#: Cost of crossing an edge of each kind: semantic links are cheap, structure dearer,
+#: and passing through a whole document (everything in it is "connected") dearest.
+EDGE_WEIGHT = {
+    EdgeKind.PART_OF.value: 1.0, EdgeKind.DEPENDS_ON.value: 1.0, EdgeKind.MENTIONS.value: 1.0,
+    EdgeKind.HAS_TARGET.value: 1.0, EdgeKind.APPLIES_TO.value: 1.0, EdgeKind.INDICATOR.value: 1.0,
+    EdgeKind.WITHIN.value: 1.0, EdgeKind.IS_PART_OF.value: 1.5, EdgeKind.SPATIAL.value: 2.0,
+    EdgeKind.PUBLISHER.value: 2.0,
+}
+DOCUMENT_PENALTY = 3.0
+
+
+def weighted_view(g: nx.MultiDiGraph) -> nx.Graph:
+    """An undirected simple graph for path finding: the cheapest edge between each pair."""
+    cached = g.graph.get("_weighted")
+    if cached is not None:
+        return cached
+    u = nx.Graph()
+    u.add_nodes_from(g.nodes)
+    for s, o, kind in g.edges(keys=True):
+        w = EDGE_WEIGHT.get(kind, 1.0)
+        if g.nodes[s]["kind"] == "document" or g.nodes[o]["kind"] == "document":
+            w += DOCUMENT_PENALTY
+        old = u.get_edge_data(s, o)
+        if old is None or old["weight"] > w:
+            u.add_edge(s, o, weight=w, kind=kind, source=s, target=o)
+    g.graph["_weighted"] = u
+    return u
+
+
+@dataclass
+class PathStep:
+    source: dict[str, Any]
+    target: dict[str, Any]
+    kind: str
+    forward: bool  # the RDF edge points from source to target
+    relation: str
+    evidence: Evidence | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.source, "to": self.target, "kind": self.kind, "forward": self.forward,
+                "relation": self.relation, "evidence": self.evidence.to_json() if self.evidence else None}
+
+
+@dataclass
+class PathResult:
+    start: Resolved
+    end: Resolved
+    steps: list[PathStep]
+    cost: float
+
+    def to_json(self) -> dict[str, Any]:
+        nodes = [self.steps[0].source] + [s.target for s in self.steps] if self.steps else \
+            [{"iri": self.start.iri, "kind": self.start.kind, "label": self.start.label}]
+        return {"from": self.start.__dict__, "to": self.end.__dict__, "length": len(self.steps), "cost": self.cost,
+                "nodes": nodes, "steps": [s.to_json() for s in self.steps]}
+
+    def render(self) -> str:
+        if not self.steps:
+            return f"{self.start.label or self.start.iri} is {self.end.label or self.end.iri}\n"
+        lines = [f"{self.steps[0].source['kind']} {self.steps[0].source['label'] or self.steps[0].source['iri']}"]
+        for s in self.steps:
+            lines.append(f"  └─[{s.relation}]→ {s.target['kind']} {s.target['label'] or s.target['iri']}")
+            if s.evidence:
+                q = (s.evidence.context or s.evidence.quote).replace("\n", " ")
+                lines.append(f"       “{q[:100]}{'…' if len(q) > 100 else ''}”")
+        lines.append(f"{len(self.steps)} step{'s' if len(self.steps) != 1 else ''}")
+        return "\n".join(lines) + "\n"
+
+
+def edge_evidence(store: GraphStore, source: str, kind: str, target: str, texts: _Texts | None = None) -> Evidence | None:
+    """The quote behind one RDF edge ``source --kind--> target``."""
+    texts = texts or _Texts(store)
+    if kind == EdgeKind.MENTIONS.value:
+        for m in _mentions_of(store, texts, [target], [KIND_CLASS[NodeKind(k)] for k in ("task", "section", "document")]):
+            if m.part == source:
+                return m.evidence
+        return None
+    if kind in (EdgeKind.HAS_TARGET.value,):
+        return _own_evidence(store, texts, [target]).get(target)
+    if kind in (EdgeKind.APPLIES_TO.value, EdgeKind.INDICATOR.value, EdgeKind.IS_PART_OF.value):
+        return _own_evidence(store, texts, [source]).get(source)
+    if kind in (EdgeKind.PART_OF.value, EdgeKind.DEPENDS_ON.value):
+        cands = [m for m in _mentions_of(store, texts, [source]) if m.evidence]
+        own = _own_evidence(store, texts, [source]).get(source)
+        return own or (cands[0].evidence if cands else None)
+    return None
+
+
+def shortest_path(store: GraphStore, a: str, b: str) -> PathResult:
+    """The cheapest chain of public links between two named nodes, each step with its quote."""
+    ra, rb = resolve(store, a), resolve(store, b)
+    g = PROJECTIONS.get(store)
+    u = weighted_view(g)
+    for r in (ra, rb):
+        if r.iri not in u:
+            raise NotFoundError(f"{r.label or r.iri} is not in the network")
+    try:
+        cost, nodes = nx.single_source_dijkstra(u, ra.iri, rb.iri, weight="weight")
+    except nx.NetworkXNoPath:
+        raise NotFoundError(f"no connection between {ra.label or ra.iri} and {rb.label or rb.iri}") from None
+    texts = _Texts(store)
+
+    def info(n: str) -> dict[str, Any]:
+        d = g.nodes[n]
+        return {"iri": n, "kind": d["kind"], "label": d["label"]}
+
+    steps = []
+    for x, y in zip(nodes, nodes[1:]):
+        e = u.edges[x, y]
+        forward = e["source"] == x
+        phrase = EDGE_PHRASES[EdgeKind(e["kind"])][0 if forward else 1]
+        steps.append(PathStep(info(x), info(y), e["kind"], forward, phrase,
+                              edge_evidence(store, e["source"], e["kind"], e["target"], texts)))
+    return PathResult(ra, rb, steps, round(cost, 3))
+
+
+# ---------------------------------------------------------------------------
+# rankings
+# ---------------------------------------------------------------------------
+def rankings(store: GraphStore, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
+    """The rankings planners ask for."""
+    limit = max(1, min(int(limit), 1000))
+    g = PROJECTIONS.get(store)
+    progs = []
+    for n, d in g.nodes(data=True):
+        if d["kind"] != "program":
+            continue
+        neigh: set[str] = set()
+        tasks: set[str] = set()
+        for _, o, k in g.out_edges(n, keys=True):
+            neigh.add(o)
+        for s, _, k in g.in_edges(n, keys=True):
+            neigh.add(s)
+            if k == "mentions" and g.nodes[s]["kind"] == "task":
+                tasks.add(s)
+        progs.append({"iri": n, "label": d["label"], "degree": len(neigh), "tasks": len(tasks),
+                      "documents": len(d["graphs"])})
+    progs.sort(key=lambda x: (-x["degree"], -x["tasks"], x["label"] or x["iri"]))
+
+    div_rows = store.query(f"""
+        SELECT ?d ?l (COUNT(DISTINCT ?t) AS ?total) (COUNT(DISTINCT ?direct) AS ?own) WHERE {{
+          ?d a <{PKG}AdministrativeDivision> .
+          ?t <{PKG}appliesTo> ?d2 . ?d2 <{PKG}within>* ?d .
+          OPTIONAL {{ ?t <{PKG}appliesTo> ?d . BIND(?t AS ?direct) }}
+          OPTIONAL {{ ?d <{_LABEL}> ?l }}
+        }} GROUP BY ?d ?l ORDER BY DESC(?total) DESC(?own) ?l LIMIT {limit}""")
+    divisions = [{"iri": r["d"].value, "label": _v(r, "l"), "targets": int(r["total"].value),
+                  "direct": int(r["own"].value)} for r in div_rows]
+
+    ind_rows = store.query(f"""
+        SELECT ?i ?l (COUNT(DISTINCT ?g) AS ?docs) (COUNT(DISTINCT ?t) AS ?targets) WHERE {{
+          GRAPH ?g {{ ?t <{PKG}indicator> ?i }} OPTIONAL {{ ?i <{_LABEL}> ?l }}
+        }} GROUP BY ?i ?l HAVING (COUNT(DISTINCT ?g) > 1) ORDER BY DESC(?docs) DESC(?targets) ?l LIMIT {limit}""")
+    indicators = [{"iri": r["i"].value, "label": _v(r, "l"), "documents": int(r["docs"].value),
+                   "targets": int(r["targets"].value)} for r in ind_rows]
+    return {"programs": progs[:limit], "divisions": divisions, "indicators": indicators}
+
+
+# ---------------------------------------------------------------------------
+# reads for the interactive view
+# ---------------------------------------------------------------------------
+def search(store: GraphStore, text: str, kinds: Iterable[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    """Nodes whose label or altLabel contains ``text`` (exact matches first, then shorter labels)."""
+    text = text.strip()
+    if not text:
+        return []
+    wanted = [NodeKind(k) for k in kinds] if kinds else list(NodeKind)
+    classes = [KIND_CLASS[k] for k in wanted]
+    rows = store.query(f"""
+        SELECT DISTINCT ?s ?c ?l ?x WHERE {{ {_values("c", classes)}
+          {{ ?s <{_LABEL}> ?x }} UNION {{ ?s <{_ALT}> ?x }}
+          FILTER(CONTAINS(LCASE(STR(?x)), {sparql_string(text.lower())}))
+          ?s a ?c . OPTIONAL {{ ?s <{_LABEL}> ?l }} }} LIMIT 2000""")
+    best: dict[str, tuple] = {}
+    low = text.lower()
+    for r in rows:
+        x = r["x"].value
+        kind = CLASS_KIND[r["c"].value]
+        score = (0 if x.lower() == low else 1 if x.lower().startswith(low) else 2,
+                 0 if kind in ENTITY_KINDS else 1, len(x))
+        s = r["s"].value
+        if s not in best or best[s][0] > score:
+            best[s] = (score, {"iri": s, "kind": kind.value, "label": _v(r, "l") or x, "match": x})
+    return [v for _, v in sorted(best.values(), key=lambda v: (v[0], v[1]["iri"]))][: max(1, limit)]
+
+
+def nodes_info(store: GraphStore, iris: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Kind, label, documents and section of each node (what the view filters on)."""
+    iris = list(dict.fromkeys(iris))
+    if not iris:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for batch in (iris[i:i + 400] for i in range(0, len(iris), 400)):
+        rows = store.query(f"""
+            SELECT ?n ?c ?l ?g ?sec WHERE {{ {_values("n", batch)} ?n a ?c .
+              VALUES ?c {{ {" ".join(f"<{c}>" for c in CLASS_KIND)} }}
+              OPTIONAL {{ ?n <{_LABEL}> ?l }}
+              OPTIONAL {{ GRAPH ?g {{ ?n a ?c }} }}
+              OPTIONAL {{ {{ ?n <{DCTERMS}isPartOf> ?sec }} UNION {{ ?task <{PKG}hasTarget> ?n ; <{DCTERMS}isPartOf> ?sec }}
+                         ?sec a <{_SECTION}> }} }}""")
+        for r in rows:
+            n = r["n"].value
+            d = out.get(n)
+            if d is None:
+                kind = CLASS_KIND[r["c"].value].value
+                d = out[n] = {"iri": n, "kind": kind, "label": _v(r, "l"), "documents": [], "section": None}
+                if kind == "section":
+                    d["section"] = n
+                if kind == "document":
+                    d["documents"].append(n)
+            g = _v(r, "g")
+            if g and g not in d["documents"] and len(d["documents"]) < 50:
+                d["documents"].append(g)
+            if _v(r, "sec"):
+                d["section"] = r["sec"].value
+    return out
+
+
+_HIDDEN = {PKG + "text"}
+
+
+def node_details(store: GraphStore, iri: str, *, max_quotes: int = 3) -> dict[str, Any]:
+    """Everything the side panel shows: kind, labels, properties, links and source quotes."""
+    _check_iri(iri)
+    info = nodes_info(store, [iri]).get(iri)
+    if info is None:
+        raise NotFoundError(f"no node {iri}")
+    props: dict[str, list[str]] = {}
+    for r in store.query(f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 500"):
+        p, o = r["p"].value, r["o"]
+        if p == RDF + "type":
+            continue
+        local = p.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        value = o.value
+        if p in _HIDDEN and len(value) > 300:
+            value = value[:300] + "…"
+        props.setdefault(local, [])
+        if len(props[local]) < 20:
+            props[local].append(value)
+    texts = _Texts(store)
+    quotes = []
+    own = _own_evidence(store, texts, [iri]).get(iri)
+    if own:
+        quotes.append({"via": "evidence", **own.to_json()})
+    if info["kind"] in [k.value for k in ENTITY_KINDS]:
+        rows = store.query(f"""
+            SELECT ?part ?pl ?exact ?start ?end ?doc WHERE {{ ?m <{PKG}mentionOf> <{iri}> ; <{PKG}mentionIn> ?part ;
+              <{PKG}evidence> ?sp . ?sp <{OA}exact> ?exact ; <{OA}start> ?start ; <{OA}end> ?end .
+              OPTIONAL {{ ?sp <{PROV}wasDerivedFrom> ?doc }} OPTIONAL {{ ?part <{_LABEL}> ?pl }} }} LIMIT {max_quotes * 4}""")
+        seen = set()
+        for r in rows:
+            key = (_v(r, "doc"), _v(r, "start"))
+            if key in seen or len(quotes) >= max_quotes:
+                continue
+            seen.add(key)
+            ev = texts.evidence(_v(r, "exact"), _v(r, "doc"), _v(r, "start"), _v(r, "end"))
+            quotes.append({"via": "mention", "part": r["part"].value, "part_label": _v(r, "pl"), **ev.to_json()})
+    return {**info, "properties": props, "quotes": quotes}
+
+
+@dataclass
+class NeighbourGroup:
+    edge: str
+    direction: str  # "out": node --edge--> neighbour; "in": neighbour --edge--> node
+    kind: str
+    count: int
+    nodes: list[dict[str, Any]]
+
+    @property
+    def key(self) -> str:
+        return f"{self.edge}|{self.direction}|{self.kind}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "edge": self.edge, "direction": self.direction, "kind": self.kind,
+                "count": self.count, "shown": len(self.nodes), "nodes": self.nodes}
+
+
+def neighbourhood(store: GraphStore, iri: str, *, group_limit: int = 25, group: str | None = None,
+                  offset: int = 0) -> dict[str, Any]:
+    """A node and its neighbours grouped by (edge, direction, kind), at most ``group_limit`` per group.
+
+    Counting is done in the store, so a program named by 100 000 tasks costs one
+    aggregate and one page of ``group_limit`` rows. ``group`` (a group key) with
+    ``offset`` pages through one group.
+    """
+    _check_iri(iri)
+    preds = list(PREDICATE_KIND)
+    classes = list(CLASS_KIND)
+    counts = store.query(f"""
+        SELECT ?p ?dir ?c (COUNT(DISTINCT ?n) AS ?k) WHERE {{ {_values("p", preds)}
+          {{ <{iri}> ?p ?n BIND("out" AS ?dir) }} UNION {{ ?n ?p <{iri}> BIND("in" AS ?dir) }}
+          ?n a ?c . {_values("c", classes)} }} GROUP BY ?p ?dir ?c""")
+    groups: list[NeighbourGroup] = []
+    for r in counts:
+        edge = PREDICATE_KIND[r["p"].value].value
+        kind = CLASS_KIND[r["c"].value].value
+        groups.append(NeighbourGroup(edge, r["dir"].value, kind, int(r["k"].value), []))
+    groups.sort(key=lambda g: (g.count, g.key))
+    if group is not None:
+        groups = [g for g in groups if g.key == group]
+    limit = max(1, min(group_limit, 500))
+    for g in groups:
+        pred = KIND_PREDICATE[EdgeKind(g.edge)]
+        cls = KIND_CLASS[NodeKind(g.kind)]
+        pattern = f"<{iri}> <{pred}> ?n" if g.direction == "out" else f"?n <{pred}> <{iri}>"
+        if g.count <= limit and offset == 0:
+            q = f"SELECT DISTINCT ?n WHERE {{ {pattern} . ?n a <{cls}> }}"
+        else:
+            q = f"SELECT DISTINCT ?n WHERE {{ {pattern} . ?n a <{cls}> }} LIMIT {limit} OFFSET {max(0, offset)}"
+        found = [r["n"].value for r in store.query(q)]
+        g.nodes = [{"iri": n} for n in found]
+    info = nodes_info(store, [iri] + [n["iri"] for g in groups for n in g.nodes])
+    for g in groups:
+        g.nodes = sorted((info.get(n["iri"], {"iri": n["iri"], "kind": g.kind, "label": None}) for n in g.nodes),
+                         key=lambda d: (d.get("section") or "", _natural(d["iri"]), d.get("label") or ""))
+    return {"node": info.get(iri) or {"iri": iri, "kind": None, "label": None},
+            "groups": [g.to_json() for g in groups]}
+
+
+def _natural(s: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s))

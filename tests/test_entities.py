@@ -1,0 +1,130 @@
+"""Programs, regulations and organizations: what is a name, what is a slogan, and where each occurs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from policykg.loaders.extract import extract_bytes, extract_path
+from policykg.loaders.records import EntityKind
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "kunming-2017-education-workplan.txt"
+GOLD = ROOT / "tests" / "data" / "gold" / "kunming-2017-education-workplan.gold.json"
+SUFFIX = re.compile(r"(行动计划|计划|工程|项目|行动|活动|制度)$")
+
+
+def _norm(name: str) -> str:
+    return SUFFIX.sub("", re.sub(r"[“”\"《》\s]", "", name))
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return extract_path(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def gold():
+    return json.loads(GOLD.read_text(encoding="utf-8"))
+
+
+def _doc(body: str):
+    return extract_bytes(body.encode("utf-8"), "t.txt")
+
+
+def test_every_required_program_of_the_sample_is_found(sample, gold):
+    found = {_norm(n) for n in sample.programs}
+    for p in gold["programs"]:
+        if not p.get("optional"):
+            assert _norm(p["name"]) in found or any(_norm(a) in found for a in p.get("aliases", [])), p["name"]
+
+
+def test_no_program_outside_the_annotation(sample, gold):
+    allowed = {_norm(n) for p in gold["programs"] for n in [p["name"], *p.get("aliases", [])]}
+    assert {n for n in sample.programs if _norm(n) not in allowed} == set()
+
+
+def test_slogans_in_quotes_are_not_programs(sample):
+    for slogan in ("双驱动", "提高质量", "双推进", "小学化", "两为主", "三个增长", "四风"):
+        assert not any(_norm(n) == slogan for n in sample.programs), slogan
+
+
+def test_program_names_carry_no_quote_marks_and_keep_spellings(sample):
+    assert all("“" not in n and "”" not in n for n in sample.programs)
+    assert "“阳光亮眼”计划" in sample.programs["阳光亮眼计划"].alt_labels
+
+
+def test_program_mentions_sit_in_the_task_that_names_them(sample, gold):
+    found = {(m.part.ordinal, _norm(m.key)) for m in sample.mentions
+             if m.kind is EntityKind.PROGRAM and m.part.kind == "task"}
+    for p in gold["programs"]:
+        if not p.get("optional"):
+            for t in p["tasks"]:
+                assert (t, _norm(p["name"])) in found, (t, p["name"])
+    for m in sample.mentions:
+        assert sample.quote(m.span) == m.surface
+
+
+def test_umbrella_and_dash_hierarchies(sample):
+    parts = {n: p.part_of for n, p in sample.programs.items() if p.part_of}
+    assert parts == {
+        "名校建设工程": "三名工程", "名师培养工程": "三名工程", "名长建设工程": "三名工程",
+        "全面改薄——中小学教育信息化建设项目": "全面改薄计划",
+    }
+    # 三名工程 is named in section 2's title, not inside any task.
+    where = {(m.part.kind, m.part.ordinal) for m in sample.mentions if m.key == "三名工程"}
+    assert ("section", 2) in where and not any(k == "task" for k, _ in where)
+
+
+def test_umbrella_needs_matching_parts():
+    doc = _doc("一、实施“两基工程”\n1.实施名校建设工程。建设学校。\n2.实施名师培养工程。培养教师。\n"
+               "二、其他\n3.推进教育信息化。建设网络。\n4.加强安全。排查隐患。\n")
+    assert all(p.part_of is None for p in doc.programs.values())
+
+
+def test_unquoted_names_need_a_launching_verb_and_a_clean_end():
+    doc = _doc("1.学校建设。继续实施校舍安全工程，加快校舍改造工程建设进度，增设贫困地区定向招生计划。"
+               "深入开展校风、教风、学风建设治理行动。进一步健全新闻发布制度。\n"
+               "2.教师培养。深入实施“国培计划”和教师素质提升计划等培训。\n")
+    assert set(doc.programs) == {"校舍安全工程", "国培计划", "教师素质提升计划"}
+
+
+def test_quoted_list_before_a_class_noun_is_one_program_but_a_list_of_priorities_is_not():
+    doc = _doc("1.乡村建设。持续深化“千村示范、万村整治”工程。突出“老城提品质、新区扩优质”两项重点。\n"
+               "2.另一项。开展工作。\n")
+    assert set(doc.programs) == {"千村示范、万村整治工程"}
+
+
+def test_regulations_in_book_marks_and_unmarked_statutes(sample):
+    assert {"中小学德育工作指南", "幼儿园工作规程", "3-6岁儿童学习与发展指南", "宪法"} <= sample.regulations
+    assert "民办教育促进条例" in sample.regulations  # unmarked, but 条例 is always a title
+    assert "教育发展规划纲要" not in sample.regulations  # unmarked and generic: a description
+    assert "校园安全管理若干规定" not in sample.regulations
+
+
+def test_a_notice_does_not_cite_the_document_it_issues():
+    doc = _doc("江西省交通运输厅关于印发《2018年全省交通运输工作要点》的通知\n"
+               "现将《2018年全省交通运输工作要点》印发给你们，请认真贯彻落实，并遵照《江西省公路路政管理条例》执行。\n")
+    assert doc.regulations == {"江西省公路路政管理条例"}
+
+
+def test_organizations(sample):
+    assert {"清华附中", "西南联大研究院附属学校", "昆明市教育发展基金会", "省教育厅"} <= sample.organizations
+
+
+def test_publisher_is_inferred_from_the_body_with_evidence(sample):
+    assert sample.publisher.name == "昆明市教育局"
+    assert sample.publisher.inferred
+    assert sample.quote(sample.publisher.evidence) == "昆明市"
+    assert sample.jurisdiction == "530100"
+
+
+def test_publisher_from_a_signature_is_stated_not_inferred():
+    doc = _doc("江西省交通运输厅关于印发工作要点的通知\n各设区市交通运输局：\n"
+               "现将工作要点印发给你们，请结合实际，认真抓好贯彻落实，全省交通运输工作要加快推进。\n"
+               "江西省交通运输厅\n2018年2月12日\n")
+    assert doc.publisher.name == "江西省交通运输厅" and not doc.publisher.inferred
+    assert str(doc.issued) == "2018-02-12"

@@ -1,0 +1,135 @@
+"""The remote store against a real Oxigraph server that these tests start on 127.0.0.1.
+
+The same contract tests run on the embedded store, so both stores are held to
+one behaviour: replace on re-ingest, unchanged on the same bytes, remove, union
+queries, bulk loads, resumable corpus ingest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from policykg.graph.remote import RemoteStore, endpoints, query_form
+from policykg.graph.store import OxigraphStore, open_store
+from policykg.settings import load_settings
+
+from conftest import run_cli
+from store_contract import SAMPLE, StoreContract
+
+OXIGRAPH = shutil.which("oxigraph", path=os.pathsep.join([str(Path(sys.executable).parent),
+                                                          os.environ.get("PATH", "")]))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_oxigraph(location: Path) -> tuple[subprocess.Popen, str]:
+    """`oxigraph serve` on a free loopback port; returns the process and its base URL."""
+    port = free_port()
+    proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"oxigraph serve exited: {proc.stderr.read().decode(errors='replace')}")
+        try:
+            httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=1.0)
+            return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("oxigraph serve did not start within 30 s")
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    if OXIGRAPH is None:
+        pytest.skip("the `oxigraph` server binary is missing: pip install 'oxigraph>=0.5.1,<0.6' "
+                    "(it is in policykg's [test] extra)")
+    proc, base = start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"))
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.mark.remote
+class TestOxigraphServer(StoreContract):
+    @pytest.fixture()
+    def store(self, oxigraph_server):
+        store = open_store(oxigraph_server + "/query", settings=load_settings(environ={}))
+        assert isinstance(store, RemoteStore)
+        store.update("DROP ALL")
+        yield store
+        store.close()
+
+
+class TestEmbedded(StoreContract):
+    @pytest.fixture()
+    def store(self, tmp_path):
+        return OxigraphStore(tmp_path / "store")
+
+
+@pytest.mark.remote
+def test_cli_ingest_query_remove_through_a_remote_store(oxigraph_server, tmp_path):
+    url = oxigraph_server + "/query"
+    RemoteStore(url).update("DROP ALL")
+    proc = run_cli("ingest", "--store", url, "--workers", "1", str(SAMPLE))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"1 added" in proc.stderr
+    again = run_cli("ingest", "--store", url, str(SAMPLE))
+    assert b"1 unchanged" in again.stderr
+    out = run_cli("query", "--store", url, "-f", "csv", "SELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:Task }", check=True)
+    assert int(out.stdout.decode().split()[-1]) > 0
+    listed = run_cli("list", "--store", url, "--json", check=True)
+    assert b"kunming-2017-education-workplan" in listed.stdout
+    removed = run_cli("remove", "--store", url, SAMPLE.name, check=True)
+    assert b"removed" in removed.stderr
+    assert RemoteStore(url).count() == 0
+    missing = run_cli("remove", "--store", url, "no-such-doc")
+    assert missing.returncode == 1 and b"no document" in missing.stderr
+
+
+def test_an_unreachable_server_is_a_store_error_not_a_traceback():
+    proc = run_cli("query", "--store", f"http://127.0.0.1:{free_port()}/query", "ASK {}")
+    assert proc.returncode == 1
+    assert b"cannot reach the SPARQL server" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_endpoint_derivation():
+    ox = endpoints("http://127.0.0.1:7878/query")
+    assert (ox.update, ox.gsp, ox.union_param) == ("http://127.0.0.1:7878/update", "http://127.0.0.1:7878/store",
+                                                   "union-default-graph")
+    assert endpoints("http://h:7878").query == "http://h:7878/query"
+    v = endpoints("http://h:8890/sparql")
+    assert (v.update, v.gsp, v.union_param) == ("http://h:8890/sparql", "http://h:8890/sparql-graph-crud", None)
+    g = endpoints("http://h:7200/repositories/kg")
+    assert (g.update, g.gsp) == ("http://h:7200/repositories/kg/statements",
+                                 "http://h:7200/repositories/kg/rdf-graphs/service")
+    f = endpoints("http://h:3030/ds", gsp_url="http://h:3030/ds/data", union="param")
+    assert (f.query, f.update, f.gsp, f.union_param) == ("http://h:3030/ds", "http://h:3030/ds",
+                                                          "http://h:3030/ds/data", "union-default-graph")
+    s = load_settings(environ={"POLICYKG_REMOTE_GSP_URL": "http://x/gsp", "POLICYKG_REMOTE_UNION": "server"})
+    store = open_store("http://h:7878/query", settings=s)
+    assert (store.endpoints.gsp, store.endpoints.union_param) == ("http://x/gsp", None)
+
+
+def test_query_form_ignores_iris_strings_and_comments():
+    assert query_form("# SELECT in a comment\nPREFIX a: <http://x/ASK#>\nCONSTRUCT { ?s ?p 'SELECT' } WHERE {}") \
+        == "CONSTRUCT"
+    assert query_form("ask { }") == "ASK"

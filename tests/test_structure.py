@@ -1,0 +1,84 @@
+"""Sections and tasks in the numberings Chinese policy documents use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from policykg.loaders.extract import extract_bytes, extract_path
+from policykg.loaders.records import Span
+from policykg.loaders.structure import find_structure
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "kunming-2017-education-workplan.txt"
+GOLD = ROOT / "tests" / "data" / "gold" / "kunming-2017-education-workplan.gold.json"
+
+
+def _structure(text: str, headings=()):
+    return find_structure(text, Span(0, len(text)), headings)
+
+
+def test_sample_sections_and_task_titles_match_the_annotation():
+    doc = extract_path(SAMPLE)
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    assert [(s.ordinal, s.title) for s in doc.sections] == [(s["ordinal"], s["title"]) for s in gold["sections"]]
+    assert [(t.ordinal, t.title) for t in doc.tasks] == [(t["ordinal"], t["title"]) for t in gold["tasks"]]
+    in_section = {t: s["ordinal"] for s in gold["sections"] for t in s["tasks"]}
+    assert {t.ordinal: t.section for t in doc.tasks} == in_section
+
+
+def test_every_span_quotes_its_own_heading():
+    doc = extract_path(SAMPLE)
+    for t in doc.tasks:
+        assert doc.quote(t.title_span) == t.title
+        assert doc.quote(t.span).startswith(t.number)
+    assert doc.quote(doc.tasks[-1].span).endswith("应急防范能力。")
+
+
+def test_title_without_full_stop_ends_before_the_body():
+    text = ("一、总体安排\n1.加大开放办教育力度贯彻落实教育国际化发展的指导意见，加快推进。\n"
+            "2.加快普通国省道改造升级全年完成普通国省道改造1000公里。\n")
+    _, tasks = _structure(text)
+    assert [t.title for t in tasks] == ["加大开放办教育力度", "加快普通国省道改造升级"]
+
+
+def test_numbers_restarting_in_each_part_run_on_in_ordinal():
+    text = ("第一部分　基础设施\n1.推进高速公路建设。完成投资。\n2.推进国省道建设。完成改造。\n"
+            "第二部分　运输服务\n1.加快铁路建设。配合推进。\n2.提升水运水平。推进航道建设。\n")
+    sections, tasks = _structure(text)
+    assert [(s.number, s.title) for s in sections] == [("第一部分", "基础设施"), ("第二部分", "运输服务")]
+    assert [(t.ordinal, t.number, t.section) for t in tasks] == [(1, "1", 1), (2, "2", 1), (3, "1", 2), (4, "2", 2)]
+
+
+def test_parenthesised_tasks_keep_their_printed_number():
+    text = "一、稳粮增效\n（一）稳定粮食生产。严守红线。\n（二）做优茶产业。拓展渠道。\n二、美丽乡村\n（三）治理污染。推进治理。\n（四）发展旅游。培育业态。\n"
+    sections, tasks = _structure(text)
+    assert len(sections) == 2
+    assert [(t.number, t.title, t.section) for t in tasks] == [
+        ("（一）", "稳定粮食生产", 1), ("（二）", "做优茶产业", 1), ("（三）", "治理污染", 2), ("（四）", "发展旅游", 2)]
+
+
+def test_arabic_with_comma_and_paren_arabic_numberings():
+    sections, tasks = _structure("1、建设学校。新建两所。\n2、培训教师。培训千人。\n")
+    assert not sections and [t.title for t in tasks] == ["建设学校", "培训教师"]
+    _, tasks = _structure("（1）建设学校。新建两所。\n（2）培训教师。培训千人。\n")
+    assert [t.number for t in tasks] == ["（1）", "（2）"]
+
+
+def test_a_year_or_a_decimal_is_not_a_task_number():
+    _, tasks = _structure("1.建设学校。新建两所。\n2017.3 起施行。\n2.培训教师。培训千人。\n3.5 万人参加。\n")
+    assert [t.number for t in tasks] == ["1", "2"]
+
+
+def test_bold_lines_from_the_page_become_sections():
+    text = "深化医药卫生体制改革\n1.推进分级诊疗。签约率不低于65%。\n提升公共卫生服务水平\n2.做好疾病防控。治疗率达到90%。\n"
+    sections, tasks = _structure(text, headings=["深化医药卫生体制改革", "提升公共卫生服务水平"])
+    assert [s.title for s in sections] == ["深化医药卫生体制改革", "提升公共卫生服务水平"]
+    assert [(t.title, t.section) for t in tasks] == [("推进分级诊疗", 1), ("做好疾病防控", 2)]
+
+
+def test_a_document_without_numbering_yields_its_paragraphs():
+    doc = extract_bytes("关于做好防汛工作的通知\n各地要切实做好防汛准备工作，落实责任。\n加强值班值守，及时报送信息。\n".encode(), "n.txt")
+    assert not doc.sections
+    assert len(doc.tasks) >= 2
+    assert all(doc.quote(t.span) for t in doc.tasks)

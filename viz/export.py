@@ -1,0 +1,207 @@
+"""``policykg viz``: a standalone HTML network view that opens offline.
+
+The nodes and edges are assembled with pyvis (``pyvis.network.Network``), but
+the page is rendered by our own template, not pyvis's: pyvis's template loads
+Bootstrap and the vis-network CSS from CDNs even in "local" and "in_line" modes,
+and sets its popups with ``innerHTML`` from node titles. Here the vis-network
+library (9.1.2, vendored in ``viz/static/vendor``, Apache-2.0/MIT) and its CSS
+are inlined, a Content-Security-Policy forbids any network request, no node has
+a ``title``, and the data is JSON escaped for a ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pyvis.network import Network
+
+from policykg.graph.projection import PROJECTIONS, NodeKind
+from policykg.graph.store import GraphStore
+from policykg.graph.trace import resolve, trace
+from policykg.viz.visdata import (
+    PHYSICS_MAX_NODES, bfs_positions, legend, script_json, tree_positions, vis_edge, vis_node,
+)
+
+STATIC = Path(__file__).resolve().parent / "static"
+VENDOR_JS = STATIC / "vendor" / "vis-network.min.js"
+VENDOR_CSS = STATIC / "vendor" / "vis-network.css"
+
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+       "img-src data:; font-src data:; connect-src 'none'")
+
+
+def _subgraph(store: GraphStore, focus: str | None, depth: int, max_nodes: int) -> tuple[list, list, int]:
+    g = PROJECTIONS.get(store)
+    if focus:
+        root = resolve(store, focus).iri
+        keep = [root]
+        seen = {root}
+        frontier = [root]
+        for _ in range(max(0, depth)):
+            nxt = []
+            for n in frontier:
+                for m in sorted(set(g.successors(n)) | set(g.predecessors(n))):
+                    if m not in seen:
+                        seen.add(m)
+                        nxt.append(m)
+            keep.extend(nxt)
+            frontier = nxt
+        roots = [root]
+    else:
+        # the whole graph: the best-connected nodes first when it is too big
+        keep = sorted(g.nodes, key=lambda n: (-g.degree(n), n))
+        roots = keep
+    omitted = max(0, len(keep) - max_nodes)
+    keep = keep[:max_nodes]
+    kept = set(keep)
+    adjacency: dict[str, list[str]] = {n: [] for n in keep}
+    edges = []
+    for s, o, kind in g.edges(keys=True):
+        if s in kept and o in kept:
+            adjacency[s].append(o)
+            adjacency[o].append(s)
+            edges.append((s, o, kind))
+    pos = bfs_positions(adjacency, [r for r in roots if r in kept])
+    nodes = []
+    for n in keep:
+        d = g.nodes[n]
+        info = {"iri": n, "kind": d["kind"], "label": d["label"], "documents": sorted(d["graphs"])[:20]}
+        x, y = pos.get(n, (0.0, 0.0))
+        nodes.append(vis_node(info, x, y))
+    return nodes, [vis_edge(s, o, k) for s, o, k in edges], omitted
+
+
+def _trace_graph(store: GraphStore, program: str) -> tuple[list, list, int]:
+    tr = trace(store, program)
+    data = tr.to_json()
+    pos = tree_positions(data["tree"])
+    quotes: dict[str, str] = {}
+    for n in tr.root.walk():
+        if n.evidence and n.iri not in quotes:
+            quotes[n.iri] = n.evidence.context or n.evidence.quote
+    nodes = []
+    for info in data["nodes"]:
+        x, y = pos.get(info["iri"], (0.0, 0.0))
+        nodes.append(vis_node(info, x, y, quote=quotes.get(info["iri"], "")))
+    edges = []
+    seen = set()
+    for e in data["edges"]:
+        key = (e["source"], e["kind"], e["target"])
+        if key in seen:
+            continue
+        seen.add(key)
+        ev = e["evidence"] or {}
+        edges.append(vis_edge(e["source"], e["target"], e["kind"], quote=ev.get("context") or ev.get("quote") or ""))
+    return nodes, edges, 0
+
+
+def network_data(store: GraphStore, *, focus: str | None = None, depth: int = 2, trace_program: str | None = None,
+                 max_nodes: int = 2000) -> dict[str, Any]:
+    """Nodes, edges and options of the view, assembled with pyvis."""
+    if trace_program:
+        nodes, edges, omitted = _trace_graph(store, trace_program)
+        title = f"trace {trace_program}"
+    else:
+        nodes, edges, omitted = _subgraph(store, focus, depth, max_nodes)
+        title = f"{focus} (depth {depth})" if focus else "policykg network"
+    net = Network(directed=True, cdn_resources="in_line")
+    for n in nodes:
+        attrs = {k: v for k, v in n.items() if k not in ("id", "label", "shape", "color")}
+        net.add_node(n["id"], label=n["label"], shape=n["shape"], color=n["color"], **attrs)
+    for e in edges:
+        attrs = {k: v for k, v in e.items() if k not in ("from", "to")}
+        net.add_edge(e["from"], e["to"], **attrs)
+    physics = len(nodes) <= PHYSICS_MAX_NODES
+    net.toggle_physics(physics)
+    vnodes, vedges, _heading, _h, _w, _options = net.get_network_data()
+    for n in vnodes:
+        n.pop("title", None)  # never an HTML popup
+    for e in vedges:
+        e.pop("title", None)
+    options = {
+        "physics": {"enabled": physics, "solver": "barnesHut", "stabilization": {"iterations": 120},
+                    "barnesHut": {"springLength": 140, "avoidOverlap": 0.3}},
+        "interaction": {"hover": True, "tooltipDelay": 10_000_000},
+        "edges": {"smooth": False}, "nodes": {"size": 14, "font": {"size": 13}},
+        "layout": {"improvedLayout": False},
+    }
+    return {"title": title, "nodes": vnodes, "edges": vedges, "options": options, "legend": legend(),
+            "omitted": omitted}
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="zh">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>policykg network</title>
+<style>{vis_css}</style>
+<style>
+html, body {{ margin: 0; height: 100%; font-family: system-ui, "Noto Sans CJK SC", sans-serif; }}
+#top {{ padding: 6px 10px; border-bottom: 1px solid #dee2e6; font-size: 14px; }}
+#legend span {{ display: inline-block; margin-right: 10px; font-size: 12px; }}
+#legend i {{ display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }}
+#main {{ display: flex; height: calc(100% - 60px); }}
+#net {{ flex: 1; min-width: 0; }}
+#panel {{ width: 320px; overflow: auto; border-left: 1px solid #dee2e6; padding: 8px 12px; font-size: 13px; }}
+#panel .quote {{ background: #fff9db; padding: 4px 6px; border-left: 3px solid #fab005; }}
+#panel .iri {{ word-break: break-all; color: #868e96; font-size: 11px; }}
+</style>
+</head>
+<body>
+<div id="top"><strong id="title"></strong> <span id="stats"></span><div id="legend"></div></div>
+<div id="main"><div id="net"></div><aside id="panel"><p>Click a node or an edge.</p></aside></div>
+<script>{vis_js}</script>
+<script id="pkg-data" type="application/json">{data}</script>
+<script>
+(function () {{
+  "use strict";
+  var data = JSON.parse(document.getElementById("pkg-data").textContent);
+  function el(tag, text, cls) {{ var e = document.createElement(tag); if (text != null) e.textContent = String(text); if (cls) e.className = cls; return e; }}
+  document.getElementById("title").textContent = data.title;
+  document.getElementById("stats").textContent = data.nodes.length + " nodes, " + data.edges.length + " edges" +
+    (data.omitted ? " (" + data.omitted + " more not drawn)" : "");
+  var lg = document.getElementById("legend");
+  data.legend.forEach(function (k) {{ var s = el("span"); var i = el("i"); i.style.background = k.color; s.appendChild(i); s.appendChild(document.createTextNode(k.name)); lg.appendChild(s); }});
+  var nodes = new vis.DataSet(data.nodes), edges = new vis.DataSet(data.edges);
+  var network = new vis.Network(document.getElementById("net"), {{ nodes: nodes, edges: edges }}, data.options);
+  var panel = document.getElementById("panel");
+  function show(title, rows, quote, iri) {{
+    panel.textContent = "";
+    panel.appendChild(el("h3", title));
+    if (iri) panel.appendChild(el("div", iri, "iri"));
+    rows.forEach(function (r) {{ if (r[1]) {{ var p = el("p"); p.appendChild(el("b", r[0] + ": ")); p.appendChild(document.createTextNode(r[1])); panel.appendChild(p); }} }});
+    if (quote) panel.appendChild(el("p", "“" + quote + "”", "quote"));
+  }}
+  network.on("click", function (params) {{
+    if (params.nodes.length) {{
+      var n = nodes.get(params.nodes[0]);
+      show(n.fullLabel || n.label, [["kind", n.kind], ["documents", (n.documents || []).join(" ")]], n.quote, n.id);
+    }} else if (params.edges.length) {{
+      var e = edges.get(params.edges[0]);
+      var a = nodes.get(e.from), b = nodes.get(e.to);
+      show(e.kind, [["from", a && (a.fullLabel || a.label)], ["to", b && (b.fullLabel || b.label)]], e.quote, null);
+    }}
+  }});
+  network.once("afterDrawing", function () {{ window.__pkgDrawn = true; }});
+  window.pkgNetwork = network;
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def render_standalone(data: dict[str, Any]) -> str:
+    js = VENDOR_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    css = VENDOR_CSS.read_text(encoding="utf-8").replace("</style", "<\\/style")
+    return _PAGE.format(csp=CSP, vis_css=css, vis_js=js, data=script_json(data))
+
+
+def write_standalone(store: GraphStore, output: str | Path, **kwargs: Any) -> dict[str, int]:
+    data = network_data(store, **kwargs)
+    Path(output).write_text(render_standalone(data), encoding="utf-8")
+    return {"nodes": len(data["nodes"]), "edges": len(data["edges"]), "omitted": data["omitted"]}

@@ -1,0 +1,148 @@
+"""Turn graph results into vis-network data: styles by kind, server-side positions.
+
+The browser never lays out a large graph: every node arrives with ``x``/``y``
+computed here (rings around an expanded node, layers for a trace, BFS rings for
+a focus), and physics is switched off above :data:`PHYSICS_MAX_NODES`.
+
+Labels are plain text. vis-network draws them on a canvas (never as HTML); the
+pages put them in the DOM only through ``textContent``; JSON placed inside a
+``<script>`` is escaped by :func:`script_json`. No node gets a ``title`` (the
+field vis-network and pyvis turn into an HTML popup).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Iterable
+
+from policykg.graph.projection import NodeKind
+
+PHYSICS_MAX_NODES = 300
+
+#: colour, shape and legend name of each node kind
+KIND_STYLE: dict[str, dict[str, str]] = {
+    NodeKind.PROGRAM.value: {"color": "#d9480f", "shape": "diamond", "name": "program 工程/计划"},
+    NodeKind.TASK.value: {"color": "#1c7ed6", "shape": "dot", "name": "task 任务"},
+    NodeKind.TARGET.value: {"color": "#2b8a3e", "shape": "triangle", "name": "target 目标"},
+    NodeKind.INDICATOR.value: {"color": "#5c940d", "shape": "triangleDown", "name": "indicator 指标"},
+    NodeKind.DIVISION.value: {"color": "#862e9c", "shape": "hexagon", "name": "division 行政区划"},
+    NodeKind.SECTION.value: {"color": "#495057", "shape": "square", "name": "section 部分"},
+    NodeKind.DOCUMENT.value: {"color": "#212529", "shape": "box", "name": "document 文件"},
+    NodeKind.ORGANIZATION.value: {"color": "#e67700", "shape": "ellipse", "name": "organization 机构"},
+    NodeKind.REGULATION.value: {"color": "#0b7285", "shape": "star", "name": "regulation 法规"},
+    "summary": {"color": "#adb5bd", "shape": "box", "name": "more (summarised)"},
+}
+
+LABEL_MAX = 24
+
+
+def short_label(text: str | None, iri: str = "", limit: int = LABEL_MAX) -> str:
+    text = (text or iri.rsplit("/", 1)[-1] or iri).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def vis_node(info: dict[str, Any], x: float | None = None, y: float | None = None, **extra: Any) -> dict[str, Any]:
+    """A vis-network node for a node of the graph (no ``title``: see the module doc)."""
+    kind = info.get("kind") or "summary"
+    style = KIND_STYLE.get(kind, KIND_STYLE["summary"])
+    node = {
+        "id": info["iri"], "label": short_label(info.get("label"), info["iri"]), "kind": kind,
+        "fullLabel": info.get("label") or "", "shape": style["shape"],
+        "color": {"background": style["color"], "border": style["color"]},
+        "font": {"color": "#212529" if style["shape"] not in ("box",) else "#ffffff"},
+        "documents": info.get("documents") or [], "section": info.get("section"),
+    }
+    if x is not None and y is not None:
+        node["x"], node["y"] = round(x, 1), round(y, 1)
+    node.update(extra)
+    return node
+
+
+def vis_edge(source: str, target: str, kind: str, **extra: Any) -> dict[str, Any]:
+    edge = {"id": f"{source}|{kind}|{target}", "from": source, "to": target, "kind": kind, "label": kind,
+            "arrows": "to", "font": {"size": 9, "color": "#868e96", "strokeWidth": 0}}
+    edge.update(extra)
+    return edge
+
+
+def ring_positions(n: int, cx: float = 0.0, cy: float = 0.0, *, r0: float = 170.0, gap: float = 70.0,
+                   ring_step: float = 95.0, phase: float = 0.0) -> list[tuple[float, float]]:
+    """``n`` positions on concentric rings around (cx, cy), ``gap`` apart along each ring."""
+    out: list[tuple[float, float]] = []
+    ring, r = 0, r0
+    while len(out) < n:
+        cap = max(6, int(2 * math.pi * r / gap))
+        k = min(cap, n - len(out))
+        for i in range(k):
+            a = phase + 2 * math.pi * i / k + (ring * 0.3)
+            out.append((cx + r * math.cos(a), cy + r * math.sin(a)))
+        ring += 1
+        r += ring_step
+    return out
+
+
+def tree_positions(root: dict[str, Any], *, dx: float = 260.0, dy: float = 46.0) -> dict[str, tuple[float, float]]:
+    """Layered positions for a JSON tree ({"iri", "children"}): depth left to right, leaves top to bottom."""
+    pos: dict[str, tuple[float, float]] = {}
+    row = [0]
+
+    def place(node: dict[str, Any], depth: int) -> float:
+        kids = [c for c in node.get("children", [])]
+        ys = [place(c, depth + 1) for c in kids]
+        if ys:
+            y = sum(ys) / len(ys)
+        else:
+            y = row[0] * dy
+            row[0] += 1
+        if node["iri"] not in pos:
+            pos[node["iri"]] = (depth * dx, y)
+        return y
+
+    place(root, 0)
+    return pos
+
+
+def bfs_positions(adjacency: dict[str, list[str]], roots: Iterable[str], *, ring: float = 200.0,
+                  gap: float = 60.0) -> dict[str, tuple[float, float]]:
+    """Radial BFS layout: each root's component in its own disc, distance from the root as the ring."""
+    pos: dict[str, tuple[float, float]] = {}
+    offset_x = 0.0
+    for root in roots:
+        if root in pos:
+            continue
+        levels = [[root]]
+        seen = {root}
+        while True:
+            nxt = []
+            for n in levels[-1]:
+                for m in adjacency.get(n, ()):
+                    if m not in seen:
+                        seen.add(m)
+                        nxt.append(m)
+            if not nxt:
+                break
+            levels.append(nxt)
+        radius = 0.0
+        local: dict[str, tuple[float, float]] = {root: (0.0, 0.0)}
+        for depth, nodes in enumerate(levels[1:], start=1):
+            radius = max(radius + ring * (0.8 if depth > 1 else 1.0), len(nodes) * gap / (2 * math.pi))
+            for i, n in enumerate(nodes):
+                a = 2 * math.pi * i / len(nodes) + depth * 0.4
+                local[n] = (radius * math.cos(a), radius * math.sin(a))
+        cx = offset_x + radius
+        for n, (x, y) in local.items():
+            pos[n] = (x + cx, y)
+        offset_x = cx + radius + 250
+    return pos
+
+
+def script_json(data: Any) -> str:
+    """JSON that is safe inside an HTML ``<script>`` element (no ``</script>``, no ``<!--``)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def legend() -> list[dict[str, str]]:
+    return [{"kind": k, **v} for k, v in KIND_STYLE.items()]
