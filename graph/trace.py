@@ -241,6 +241,8 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
         hits = _rank_hits(exact, wanted)
         if not hits:
             partial = _rank_hits(partial, wanted)
+            if len(partial) > 1:
+                partial = _umbrella(store, partial, needle) or partial
             if len(partial) == 1:
                 hits = partial
             elif partial:
@@ -252,6 +254,27 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
                             hint="check the spelling, or list names with: policykg rank")
     iri, kind, label = hits[0]
     return Resolved(iri, kind, label)
+
+
+_PROGRAM_SUFFIXES = ("计划", "工程", "项目", "行动", "活动")
+
+
+def _umbrella(store: GraphStore, hits: list[tuple[str, str, str | None]], needle: str) -> list:
+    """Of several partial matches, the one that is clearly meant: the name plus a program
+    word (全面改薄 -> 全面改薄计划), or the umbrella every other match is part of."""
+    suffixed = [h for h in hits if h[2] and _norm(h[2]) in {needle + s for s in _PROGRAM_SUFFIXES}]
+    if len(suffixed) == 1:
+        return suffixed
+    iris = [h[0] for h in hits]
+    rows = store.query(f"""
+        SELECT DISTINCT ?a ?b WHERE {{ {_values("a", iris)} {_values("b", iris)} ?a <{PKG}partOf>+ ?b }}""")
+    below: dict[str, set[str]] = {}
+    for r in rows:
+        below.setdefault(r["b"].value, set()).add(r["a"].value)
+    for h in hits:
+        if below.get(h[0], set()) >= set(iris) - {h[0]}:
+            return [h]
+    return []
 
 
 def _rank_hits(hits: list[tuple[str, str, str | None]], wanted: list[str]) -> list[tuple[str, str, str | None]]:
@@ -478,6 +501,10 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
         return (info.get("document") or "", 0 if info.get("kind") == "section" else 1, info.get("ordinal") or 0, iri)
 
     links.sort(key=lambda l: (order.index(l[0]), part_key(l[1])))
+    # a part named with several programs is drawn in full under the most specific one
+    owner: dict[str, int] = {}
+    for prog, part, *_ in links:
+        owner[part] = max(owner.get(part, -1), order.index(prog))
     task_nodes: dict[str, TraceNode] = {}
     for prog, part, kind, relation, ev in links:
         info = part_info.get(part, {"kind": "task"})
@@ -485,7 +512,7 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
         details = {k: info[k] for k in ("number", "ordinal", "document", "document_title", "section") if info.get(k)}
         node = TraceNode(part, pkind, info.get("label"), kind, relation, ev, details)
         edges.append(TraceEdge(part, prog, kind, ev) if relation != "depends on" else TraceEdge(prog, part, kind, ev))
-        if part in task_nodes or (pkind == "section" and part in nodes):
+        if part in task_nodes or owner[part] != order.index(prog) or (pkind == "section" and part in nodes):
             node.ref = True
         elif pkind == "task":
             task_nodes[part] = node

@@ -23,6 +23,7 @@ from policykg.graph.store import OxigraphStore, open_store
 from policykg.settings import load_settings
 
 from conftest import run_cli
+pytest.register_assert_rewrite("store_contract")
 from store_contract import SAMPLE, StoreContract
 
 OXIGRAPH = shutil.which("oxigraph", path=os.pathsep.join([str(Path(sys.executable).parent),
