@@ -27,11 +27,11 @@ def h(value) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def layout(title: str, body: str, *, head: str = "", status_code: int = 200) -> HTMLResponse:
+def layout(title: str, body: str, *, head: str = "", status_code: int = 200, base: str = "") -> HTMLResponse:
     page = f"""<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{h(title)} · policykg</title><link rel="stylesheet" href="/static/style.css">{head}</head>
-<body><header><a class="brand" href="/">policykg</a> <nav><a href="/">Home</a> <a href="/query">Query</a>
+<body data-base="{h(base)}"><header><a class="brand" href="/">policykg</a> <nav><a href="/">Home</a> <a href="/query">Query</a>
 <a href="/api/docs">API</a> <a href="/sparql">Service description</a>{_explore_link()}</nav></header>
 <main>{body}</main><footer>policykg · read-only public view · no asset from the internet</footer></body></html>"""
     return HTMLResponse(page, status_code=status_code, headers={"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -174,7 +174,8 @@ async def query_page(request: Request):
 <aside><h2>Examples</h2><ul class="gallery">{gallery}</ul>
 <h2>Prefixes</h2><ul class="prefixes">{prefixes}</ul></aside></div>
 <div id="results"></div>"""
-    return layout("Query", body, head='<script src="/static/query.js" defer></script>')
+    return layout("Query", body, head='<script src="/static/query.js" defer></script>',
+                  base=request.app.state.settings.base_iri)
 
 
 # -- API reference (local, no CDN) --------------------------------------------------------------

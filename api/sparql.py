@@ -138,8 +138,10 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
     return Response(reply["body"], media_type=ctype, headers=headers)
 
 
-@router.api_route("/sparql", methods=["GET", "POST"], tags=["sparql"],
-                  summary="SPARQL 1.1 Protocol query endpoint (read-only)")
+@router.get("/sparql", tags=["sparql"], operation_id="sparql_get",
+            summary="SPARQL 1.1 Protocol query by GET, or the Service Description without a query")
+@router.post("/sparql", tags=["sparql"], operation_id="sparql_post",
+             summary="SPARQL 1.1 Protocol query by form POST or direct POST (read-only)")
 async def sparql(request: Request) -> Response:
     """Query by GET (`?query=`), form POST or direct POST (`application/sparql-query`).
 
@@ -300,8 +302,8 @@ def _target_graph(request: Request) -> str | None:
     raise QueryError("the Graph Store Protocol needs ?graph=<iri> or ?default")
 
 
-@router.api_route("/graph-store", methods=["GET", "HEAD"], tags=["sparql"],
-                  summary="Graph Store Protocol: read a graph")
+@router.get("/graph-store", tags=["sparql"], summary="Graph Store Protocol: read a graph (?graph=<iri> or ?default)")
+@router.head("/graph-store", tags=["sparql"], operation_id="graph_store_head", include_in_schema=False)
 async def graph_store_get(request: Request) -> Response:
     graph = _target_graph(request)
     store = request.app.state.store
@@ -318,8 +320,12 @@ async def graph_store_get(request: Request) -> Response:
     return Response(body if request.method == "GET" else b"", media_type=ctype)
 
 
-@router.api_route("/graph-store", methods=["PUT", "POST", "DELETE"], tags=["sparql"],
-                  summary="Graph Store Protocol: replace, add to or delete a named graph (token)")
+@router.put("/graph-store", tags=["sparql"], operation_id="graph_store_put",
+            summary="Graph Store Protocol: replace a named graph (token)")
+@router.post("/graph-store", tags=["sparql"], operation_id="graph_store_post",
+             summary="Graph Store Protocol: add to a named graph (token)")
+@router.delete("/graph-store", tags=["sparql"], operation_id="graph_store_delete",
+               summary="Graph Store Protocol: delete a named graph (token)")
 async def graph_store_write(request: Request) -> Response:
     check_token(request)
     graph = _target_graph(request)

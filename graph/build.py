@@ -43,7 +43,6 @@ XSD_INTEGER = _p(XSD, "integer")
 XSD_DECIMAL = _p(XSD, "decimal")
 XSD_DATE = _p(XSD, "date")
 XSD_BOOLEAN = _p(XSD, "boolean")
-XSD_NNI = _p(XSD, "nonNegativeInteger")
 
 _KIND_CLASS = {
     EntityKind.PROGRAM: _p(PKG, "Program"),
@@ -83,8 +82,10 @@ class _Builder:
             self._spans.add(span)
             self.add(node, A, _p(OA, "TextPositionSelector"))
             self.add(node, A, _p(OA, "TextQuoteSelector"))
-            self.add(node, _p(OA, "start"), Literal(str(span.start), datatype=XSD_NNI))
-            self.add(node, _p(OA, "end"), Literal(str(span.end), datatype=XSD_NNI))
+            # xsd:integer, not xsd:nonNegativeInteger: Oxigraph stores derived integer
+            # types as xsd:integer, and extract must give the same triples as the store.
+            self.add(node, _p(OA, "start"), _int(span.start))
+            self.add(node, _p(OA, "end"), _int(span.end))
             self.add(node, _p(OA, "exact"), Literal(self.doc.quote(span)))
             self.add(node, DERIVED, self.doc_node)
         return node

@@ -11,10 +11,11 @@ Writes, and how atomic they are:
   the document's triples as N-Triples: the server swaps the graph in a single
   request (Oxigraph, Fuseki and GraphDB do it in one transaction), so a reader
   sees the old document or the new one. Same sha256 -> nothing is sent.
-* ``load`` (bulk upload of many new documents) is ONE ``POST <gsp>`` with an
-  N-Quads (or TriG) body holding every graph; servers whose GSP endpoint takes
-  no dataset body (Virtuoso) get one ``POST ?graph=`` per graph instead. Never
-  a request per triple.
+* ``load`` (bulk upload of many new documents) is ONE ``POST`` of an N-Quads
+  (or TriG) body holding every graph, to the GSP endpoint (Oxigraph, Fuseki) or
+  to ``/statements`` (GraphDB, RDF4J); servers that take no dataset body
+  (Virtuoso) get one ``POST <gsp>?graph=`` of N-Triples per graph instead.
+  Never a request per triple.
 * ``remove_graph`` is ``DROP SILENT GRAPH`` through SPARQL Update.
 
 How the three URLs are derived from the store URL is in :func:`endpoints`.
@@ -56,21 +57,22 @@ class Endpoints:
     query: str
     update: str
     gsp: str
+    bulk: str | None  # where a whole dataset (N-Quads/TriG, many graphs) can be POSTed; None: per graph
     union_param: str | None  # query-string flag that makes the default graph the union of all graphs
 
 
 def endpoints(url: str, *, update_url: str | None = None, gsp_url: str | None = None,
               union: str = "auto") -> Endpoints:
-    """The query, update and GSP URLs for a store URL.
+    """The query, update, GSP and bulk-upload URLs for a store URL, by the URL's path:
 
-    ==================================  ===================  ==========================  =========================
-    store URL path ends with            update               graph store (GSP)           server
-    ==================================  ===================  ==========================  =========================
-    ``/query`` or nothing               ``…/update``         ``…/store``                 Oxigraph server (``oxigraph serve``)
-    ``/sparql``                         the same URL         ``…/sparql-graph-crud``     Virtuoso
-    ``/repositories/ID``                ``…/ID/statements``  ``…/ID/rdf-graphs/service``  GraphDB, RDF4J
-    anything else                       the same URL         the same URL                e.g. a Fuseki dataset root ``/ds``
-    ==================================  ===================  ==========================  =========================
+    * ``/query`` or nothing (Oxigraph server, ``oxigraph serve``): update ``/update``,
+      GSP and bulk upload ``/store``;
+    * ``/sparql`` (Virtuoso): update the same URL, GSP ``/sparql-graph-crud``, bulk
+      upload one graph per request (Virtuoso takes no dataset body);
+    * ``/repositories/ID`` (GraphDB, RDF4J): update and bulk upload ``…/ID/statements``,
+      GSP ``…/ID/rdf-graphs/service``;
+    * anything else (e.g. a Fuseki dataset root ``http://host:3030/ds``, which answers
+      all three): the same URL for everything.
 
     ``update_url`` and ``gsp_url`` (settings ``remote_update_url``, ``remote_gsp_url``)
     override the derived ones. ``union``: ``auto`` adds Oxigraph's
@@ -85,6 +87,7 @@ def endpoints(url: str, *, update_url: str | None = None, gsp_url: str | None = 
         return urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
 
     oxigraph_style = False
+    bulk: str | None = ""  # "": the GSP URL
     if path == "" or path.endswith("/query"):
         base = path[: -len("/query")] if path.endswith("/query") else path
         q, u, g = at(base + "/query"), at(base + "/update"), at(base + "/store")
@@ -94,14 +97,17 @@ def endpoints(url: str, *, update_url: str | None = None, gsp_url: str | None = 
     elif path.endswith("/sparql"):
         base = path[: -len("/sparql")]
         q, u, g = url, url, at(base + "/sparql-graph-crud")
+        bulk = None  # Virtuoso answers a dataset POST with 200 and a help page, loading nothing
     elif re.search(r"/repositories/[^/]+$", path):
         q, u, g = url, at(path + "/statements"), at(path + "/rdf-graphs/service")
+        bulk = u  # RDF4J/GraphDB: POST N-Quads/TriG to /statements adds quads with their graphs
     else:
         q = u = g = url
     if union not in {"auto", "param", "server"}:
         raise StoreError(f"remote_union must be auto, param or server, not {union!r}")
     union_param = "union-default-graph" if union == "param" or (union == "auto" and oxigraph_style) else None
-    return Endpoints(q, update_url or u, gsp_url or g, union_param)
+    gsp = gsp_url or g
+    return Endpoints(q, update_url or u, gsp, gsp if bulk == "" else bulk, union_param)
 
 
 # -- recognizing the query form ---------------------------------------------
@@ -138,7 +144,7 @@ class RemoteStore:
         self.endpoints = endpoints(url, update_url=update_url, gsp_url=gsp_url, union=union)
         self.read_only = read_only
         self._client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
-        self._dataset_post = True  # becomes False if the GSP endpoint refuses N-Quads/TriG bodies
+        self._dataset_post = self.endpoints.bulk is not None  # False once the server refuses a dataset body
         self._prologue = _prologue()
 
     def __repr__(self) -> str:
@@ -280,7 +286,7 @@ class RemoteStore:
         if fmt not in {"nquads", "trig"}:
             raise StoreError(f"bulk load takes nquads or trig, not {fmt}")
         if self._dataset_post:
-            resp = self._send("POST", self.endpoints.gsp, content=data,
+            resp = self._send("POST", self.endpoints.bulk, content=data,
                               headers={"Content-Type": _UPLOAD_MEDIA[fmt]})
             if resp.is_success:
                 return

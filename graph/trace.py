@@ -228,7 +228,7 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
         needle = _norm(name)
         rows = store.query(f"""
             SELECT DISTINCT ?s ?c ?l ?x WHERE {{ {_values("c", classes)} ?s a ?c ; <{_LABEL}> ?l .
-              {{ BIND(?l AS ?x) }} UNION {{ ?s <{_ALT}> ?x }}
+              {{ ?s <{_LABEL}> ?x }} UNION {{ ?s <{_ALT}> ?x }}
               FILTER(CONTAINS(LCASE(STR(?x)), {sparql_string(name.lower()[:2] or name)})) }} LIMIT 2000""")
         exact, partial = [], []
         for r in rows:
@@ -272,7 +272,7 @@ def _umbrella(store: GraphStore, hits: list[tuple[str, str, str | None]], needle
     for r in rows:
         below.setdefault(r["b"].value, set()).add(r["a"].value)
     for h in hits:
-        if below.get(h[0], set()) >= set(iris) - {h[0]}:
+        if _norm(h[2] or "").startswith(needle) and below.get(h[0], set()) >= set(iris) - {h[0]}:
             return [h]
     return []
 

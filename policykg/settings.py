@@ -64,6 +64,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_request_bytes", int, 1_000_000, "Largest request body (query or form) the API accepts."),
     Setting("max_upload_bytes", int, 20_000_000, "Largest document upload the API accepts."),
     Setting("cors", _bool, True, "Allow cross-origin read-only GET/POST without credentials."),
+    Setting("query_workers", int, 2,
+            "Worker processes that evaluate public SPARQL queries; a query over the time limit is stopped by "
+            "killing its worker."),
+    Setting("snapshot_dir", str, None,
+            "Folder for the read-only checkpoints the query workers read (default: the system temp folder; "
+            "on the store's file system checkpoints are hard links and cost almost nothing)."),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
@@ -87,6 +93,8 @@ class Settings:
     max_request_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
     cors: bool = True
+    query_workers: int = 2
+    snapshot_dir: str | None = None
 
     def with_overrides(self, **values: Any) -> "Settings":
         return replace(self, **{k: v for k, v in values.items() if v is not None})
