@@ -329,10 +329,12 @@ def validate(ctx: CliContext, file: Path | None) -> None:
     graph = load_rdf_file(file) if file else store_as_rdflib(ctx.open_store(read_only=True))
     result = shacl_validate(graph)
     if result.conforms:
-        click.echo(f"Conforms: {len(graph)} triples checked against the shapes.")
+        click.echo(f"Conforms: {len(graph)} triples checked against the shapes"
+                   + (f", {len(result.warnings)} warnings:" if result.warnings else "."))
+        if result.warnings:
+            click.echo(result.format())
         return
     click.echo(result.format())
-    click.secho(f"Does not conform: {len(result.violations)} violations.", fg="red", err=True)
     sys.exit(1)
 
 

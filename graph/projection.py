@@ -126,8 +126,8 @@ def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
 
     classes = [KIND_CLASS[k] for k in kinds]
     gvalues = _values("g", graph_filter) if graph_filter else ""
-    rows = store.query(f"""
-        SELECT ?s ?c ?g WHERE {{ {_values("c", classes)} {gvalues} GRAPH ?g {{ ?s a ?c }} }}""")
+    rows = list(store.query(f"""
+        SELECT ?s ?c ?g WHERE {{ {_values("c", classes)} {gvalues} GRAPH ?g {{ ?s a ?c }} }}"""))
     for r in rows:
         s, c, gr = r["s"].value, r["c"].value, r["g"].value
         attrs = g.nodes.get(s)
@@ -136,8 +136,8 @@ def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
         else:
             attrs["graphs"].add(gr)
     if with_labels and g.number_of_nodes():
-        rows = store.query(f"""
-            SELECT ?s ?l WHERE {{ {_values("c", classes)} {gvalues} GRAPH ?g {{ ?s a ?c ; <{RDFS}label> ?l }} }}""")
+        rows = list(store.query(f"""
+            SELECT ?s ?l WHERE {{ {_values("c", classes)} {gvalues} GRAPH ?g {{ ?s a ?c ; <{RDFS}label> ?l }} }}"""))
         for r in rows:
             node = g.nodes.get(r["s"].value)
             if node is not None and node["label"] is None:
@@ -145,8 +145,8 @@ def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
 
     preds = [KIND_PREDICATE[k] for k in ekinds]
     if preds:
-        rows = store.query(f"""
-            SELECT ?s ?p ?o ?g WHERE {{ {_values("p", preds)} {gvalues} GRAPH ?g {{ ?s ?p ?o }} }}""")
+        rows = list(store.query(f"""
+            SELECT ?s ?p ?o ?g WHERE {{ {_values("p", preds)} {gvalues} GRAPH ?g {{ ?s ?p ?o }} }}"""))
         seen: dict[tuple[str, str, str], dict] = {}
         for r in rows:
             s, o = r["s"].value, r["o"].value
@@ -191,9 +191,9 @@ PROJECTIONS = ProjectionCache()
 
 def entity_label_index(store: GraphStore) -> dict[str, list[str]]:
     """Every rdfs:label and skos:altLabel of a node of a public class -> its IRIs."""
-    rows = store.query(f"""
+    rows = list(store.query(f"""
         SELECT DISTINCT ?s ?l WHERE {{ {_values("c", list(CLASS_KIND))} ?s a ?c .
-          {{ ?s <{RDFS}label> ?l }} UNION {{ ?s <{SKOS}altLabel> ?l }} }}""")
+          {{ ?s <{RDFS}label> ?l }} UNION {{ ?s <{SKOS}altLabel> ?l }} }}"""))
     index: dict[str, list[str]] = {}
     for r in rows:
         index.setdefault(r["l"].value, []).append(r["s"].value)

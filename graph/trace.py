@@ -59,6 +59,11 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s“”\"'‘’「」《》]", "", text)
 
 
+def _q(store: GraphStore, sparql: str) -> list:
+    """Run a query and take all its rows at once (pyoxigraph results must not outlive their thread)."""
+    return list(store.query(sparql))
+
+
 def _v(row, name: str) -> str | None:
     term = row[name]
     return None if term is None else term.value
@@ -117,7 +122,7 @@ class _Texts:
         if not doc:
             return None
         if doc not in self._texts:
-            rows = list(self.store.query(f"SELECT ?t WHERE {{ <{_check_iri(doc)}> <{PKG}text> ?t }} LIMIT 1"))
+            rows = list(_q(self.store, f"SELECT ?t WHERE {{ <{_check_iri(doc)}> <{PKG}text> ?t }} LIMIT 1"))
             self._texts[doc] = rows[0]["t"].value if rows else None
         return self._texts[doc]
 
@@ -136,7 +141,7 @@ def _own_evidence(store: GraphStore, texts: _Texts, iris: Iterable[str]) -> dict
     iris = list(dict.fromkeys(iris))
     if not iris:
         return {}
-    rows = store.query(f"""
+    rows = _q(store, f"""
         SELECT ?s ?exact ?start ?end ?doc WHERE {{ {_values("s", iris)}
           ?s <{PKG}evidence> ?sp . ?sp <{OA}exact> ?exact ; <{OA}start> ?start ; <{OA}end> ?end .
           OPTIONAL {{ ?sp <{PROV}wasDerivedFrom> ?doc }} }}""")
@@ -164,7 +169,7 @@ def _mentions_of(store: GraphStore, texts: _Texts, entities: Iterable[str],
     entities = list(dict.fromkeys(entities))
     if not entities:
         return []
-    rows = store.query(f"""
+    rows = _q(store, f"""
         SELECT ?e ?part ?cls ?exact ?start ?end ?doc WHERE {{ {_values("e", entities)} {_values("cls", part_classes)}
           ?part <{PKG}mentions> ?e . ?part a ?cls .
           OPTIONAL {{ ?m <{PKG}mentionOf> ?e ; <{PKG}mentionIn> ?part ; <{PKG}evidence> ?sp .
@@ -197,7 +202,7 @@ _RESOLVE_ORDER = [k.value for k in (NodeKind.PROGRAM, NodeKind.DIVISION, NodeKin
 
 
 def _describe(store: GraphStore, iri: str) -> Resolved | None:
-    rows = list(store.query(f"""
+    rows = list(_q(store, f"""
         SELECT ?c ?l WHERE {{ <{_check_iri(iri)}> a ?c . OPTIONAL {{ <{iri}> <{_LABEL}> ?l }} }}"""))
     kind = _kind_of_classes(r["c"].value for r in rows)
     if kind is None:
@@ -218,7 +223,7 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
             raise NotFoundError(f"no {' or '.join(wanted)} with IRI {name}")
         return found
     classes = [KIND_CLASS[NodeKind(k)] for k in wanted]
-    rows = store.query(f"""
+    rows = _q(store, f"""
         SELECT DISTINCT ?s ?c ?l ?which WHERE {{ {_values("c", classes)}
           {{ ?s <{_LABEL}> {sparql_string(name)} BIND(0 AS ?which) }} UNION {{ ?s <{_ALT}> {sparql_string(name)} BIND(1 AS ?which) }}
           ?s a ?c . OPTIONAL {{ ?s <{_LABEL}> ?l }} }}""")
@@ -226,7 +231,7 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
     if not hits:
         # Normalised and substring matches (quote marks, spaces, width, case ignored).
         needle = _norm(name)
-        rows = store.query(f"""
+        rows = _q(store, f"""
             SELECT DISTINCT ?s ?c ?l ?x WHERE {{ {_values("c", classes)} ?s a ?c ; <{_LABEL}> ?l .
               {{ ?s <{_LABEL}> ?x }} UNION {{ ?s <{_ALT}> ?x }}
               FILTER(CONTAINS(LCASE(STR(?x)), {sparql_string(name.lower()[:2] or name)})) }} LIMIT 2000""")
@@ -266,7 +271,7 @@ def _umbrella(store: GraphStore, hits: list[tuple[str, str, str | None]], needle
     if len(suffixed) == 1:
         return suffixed
     iris = [h[0] for h in hits]
-    rows = store.query(f"""
+    rows = _q(store, f"""
         SELECT DISTINCT ?a ?b WHERE {{ {_values("a", iris)} {_values("b", iris)} ?a <{PKG}partOf>+ ?b }}""")
     below: dict[str, set[str]] = {}
     for r in rows:
@@ -426,7 +431,7 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
     pending_program_edges: list[tuple[str, str, str, str]] = []  # (tree parent, child, edge kind, relation)
     while queue and len(order) < max_programs:
         p = queue.pop(0)
-        rows = store.query(f"""
+        rows = _q(store, f"""
             SELECT DISTINCT ?n ?rel ?l WHERE {{
               {{ ?n <{PKG}partOf> <{p}> BIND("part" AS ?rel) }}
               UNION {{ <{p}> <{PKG}dependsOn> ?n BIND("dependsOn" AS ?rel) }}
@@ -449,12 +454,12 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
             pending_program_edges.append((src, dst, kind, relation))
 
     # umbrella programs of the root (context only)
-    part_of = [TraceNode(r["u"].value, "program", _v(r, "l"), "partOf", "is part of") for r in store.query(f"""
+    part_of = [TraceNode(r["u"].value, "program", _v(r, "l"), "partOf", "is part of") for r in _q(store, f"""
         SELECT DISTINCT ?u ?l WHERE {{ <{root.iri}> <{PKG}partOf> ?u . OPTIONAL {{ ?u <{_LABEL}> ?l }} }}""")]
 
     # 2. parts that name them (tasks expanded, sections as context); tasks depending on them
     mentions = _mentions_of(store, texts, order)
-    dep_rows = store.query(f"""
+    dep_rows = _q(store, f"""
         SELECT DISTINCT ?p ?t ?dir WHERE {{ {_values("p", order)} ?t a <{_TASK}> .
           {{ ?t <{PKG}dependsOn> ?p BIND("in" AS ?dir) }} UNION {{ ?p <{PKG}dependsOn> ?t BIND("out" AS ?dir) }} }}""")
     links: list[tuple[str, str, str, str, Evidence | None]] = []  # (program, part, kind, relation, ev)
@@ -531,7 +536,7 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
             tn.children.append(TraceNode(d_iri, "division", d_label, "appliesTo", "applies to", tn.evidence))
             nodes.setdefault(d_iri, {"iri": d_iri, "kind": "division", "label": d_label})
             edges.append(TraceEdge(tn.iri, d_iri, "appliesTo", tn.evidence))
-    div_mentions = store.query(f"""
+    div_mentions = _q(store, f"""
         SELECT DISTINCT ?t ?d ?l WHERE {{ {_values("t", task_list)} ?t <{PKG}mentions> ?d .
           ?d a <{PKG}AdministrativeDivision> . OPTIONAL {{ ?d <{_LABEL}> ?l }} }}""") if task_list else []
     dm = [(r["t"].value, r["d"].value, _v(r, "l")) for r in div_mentions]
@@ -548,7 +553,7 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
 def _part_info(store: GraphStore, parts: list[str]) -> dict[str, dict[str, Any]]:
     if not parts:
         return {}
-    rows = store.query(f"""
+    rows = _q(store, f"""
         SELECT ?p ?c ?l ?num ?ord ?doc ?title ?sec WHERE {{ {_values("p", parts)} ?p a ?c .
           VALUES ?c {{ <{_TASK}> <{_SECTION}> <{PKG}PolicyDocument> }}
           OPTIONAL {{ ?p <{_LABEL}> ?l }} OPTIONAL {{ ?p <{PKG}number> ?num }} OPTIONAL {{ ?p <{PKG}ordinal> ?ord }}
@@ -568,7 +573,7 @@ def _part_info(store: GraphStore, parts: list[str]) -> dict[str, dict[str, Any]]
 def _targets_of(store: GraphStore, texts: _Texts, tasks: list[str]) -> list[tuple[str, dict[str, Any]]]:
     if not tasks:
         return []
-    rows = store.query(f"""
+    rows = _q(store, f"""
         SELECT ?task ?t ?l ?ind ?il ?value ?unit ?cmp ?deadline ?d ?dl WHERE {{ {_values("task", tasks)}
           ?task <{PKG}hasTarget> ?t .
           OPTIONAL {{ ?t <{_LABEL}> ?l }}
@@ -742,7 +747,7 @@ def rankings(store: GraphStore, limit: int = 10) -> dict[str, list[dict[str, Any
                       "documents": len(d["graphs"])})
     progs.sort(key=lambda x: (-x["degree"], -x["tasks"], x["label"] or x["iri"]))
 
-    div_rows = store.query(f"""
+    div_rows = _q(store, f"""
         SELECT ?d ?l (COUNT(DISTINCT ?t) AS ?total) (COUNT(DISTINCT ?direct) AS ?own) WHERE {{
           ?d a <{PKG}AdministrativeDivision> .
           ?t <{PKG}appliesTo> ?d2 . ?d2 <{PKG}within>* ?d .
@@ -752,7 +757,7 @@ def rankings(store: GraphStore, limit: int = 10) -> dict[str, list[dict[str, Any
     divisions = [{"iri": r["d"].value, "label": _v(r, "l"), "targets": int(r["total"].value),
                   "direct": int(r["own"].value)} for r in div_rows]
 
-    ind_rows = store.query(f"""
+    ind_rows = _q(store, f"""
         SELECT ?i ?l (COUNT(DISTINCT ?g) AS ?docs) (COUNT(DISTINCT ?t) AS ?targets) WHERE {{
           GRAPH ?g {{ ?t <{PKG}indicator> ?i }} OPTIONAL {{ ?i <{_LABEL}> ?l }}
         }} GROUP BY ?i ?l HAVING (COUNT(DISTINCT ?g) > 1) ORDER BY DESC(?docs) DESC(?targets) ?l LIMIT {limit}""")
@@ -771,7 +776,7 @@ def search(store: GraphStore, text: str, kinds: Iterable[str] | None = None, lim
         return []
     wanted = [NodeKind(k) for k in kinds] if kinds else list(NodeKind)
     classes = [KIND_CLASS[k] for k in wanted]
-    rows = store.query(f"""
+    rows = _q(store, f"""
         SELECT DISTINCT ?s ?c ?l ?x WHERE {{ {_values("c", classes)}
           {{ ?s <{_LABEL}> ?x }} UNION {{ ?s <{_ALT}> ?x }}
           FILTER(CONTAINS(LCASE(STR(?x)), {sparql_string(text.lower())}))
@@ -796,7 +801,7 @@ def nodes_info(store: GraphStore, iris: Iterable[str]) -> dict[str, dict[str, An
         return {}
     out: dict[str, dict[str, Any]] = {}
     for batch in (iris[i:i + 400] for i in range(0, len(iris), 400)):
-        rows = store.query(f"""
+        rows = _q(store, f"""
             SELECT ?n ?c ?l ?g ?sec WHERE {{ {_values("n", batch)} ?n a ?c .
               VALUES ?c {{ {" ".join(f"<{c}>" for c in CLASS_KIND)} }}
               OPTIONAL {{ ?n <{_LABEL}> ?l }}
@@ -831,7 +836,7 @@ def node_details(store: GraphStore, iri: str, *, max_quotes: int = 3) -> dict[st
     if info is None:
         raise NotFoundError(f"no node {iri}")
     props: dict[str, list[str]] = {}
-    for r in store.query(f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 500"):
+    for r in _q(store, f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 500"):
         p, o = r["p"].value, r["o"]
         if p == RDF + "type":
             continue
@@ -848,7 +853,7 @@ def node_details(store: GraphStore, iri: str, *, max_quotes: int = 3) -> dict[st
     if own:
         quotes.append({"via": "evidence", **own.to_json()})
     if info["kind"] in [k.value for k in ENTITY_KINDS]:
-        rows = store.query(f"""
+        rows = _q(store, f"""
             SELECT ?part ?pl ?exact ?start ?end ?doc WHERE {{ ?m <{PKG}mentionOf> <{iri}> ; <{PKG}mentionIn> ?part ;
               <{PKG}evidence> ?sp . ?sp <{OA}exact> ?exact ; <{OA}start> ?start ; <{OA}end> ?end .
               OPTIONAL {{ ?sp <{PROV}wasDerivedFrom> ?doc }} OPTIONAL {{ ?part <{_LABEL}> ?pl }} }} LIMIT {max_quotes * 4}""")
@@ -891,7 +896,7 @@ def neighbourhood(store: GraphStore, iri: str, *, group_limit: int = 25, group: 
     _check_iri(iri)
     preds = list(PREDICATE_KIND)
     classes = list(CLASS_KIND)
-    counts = store.query(f"""
+    counts = _q(store, f"""
         SELECT ?p ?dir ?c (COUNT(DISTINCT ?n) AS ?k) WHERE {{ {_values("p", preds)}
           {{ <{iri}> ?p ?n BIND("out" AS ?dir) }} UNION {{ ?n ?p <{iri}> BIND("in" AS ?dir) }}
           ?n a ?c . {_values("c", classes)} }} GROUP BY ?p ?dir ?c""")
@@ -912,7 +917,7 @@ def neighbourhood(store: GraphStore, iri: str, *, group_limit: int = 25, group: 
             q = f"SELECT DISTINCT ?n WHERE {{ {pattern} . ?n a <{cls}> }}"
         else:
             q = f"SELECT DISTINCT ?n WHERE {{ {pattern} . ?n a <{cls}> }} LIMIT {limit} OFFSET {max(0, offset)}"
-        found = [r["n"].value for r in store.query(q)]
+        found = [r["n"].value for r in _q(store, q)]
         g.nodes = [{"iri": n} for n in found]
     info = nodes_info(store, [iri] + [n["iri"] for g in groups for n in g.nodes])
     for g in groups:

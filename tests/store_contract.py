@@ -118,7 +118,8 @@ class StoreContract:
     def test_dump_round_trips(self, store):
         g, q, sha = _doc(_v1(), "a.txt")
         store.replace_graph(g, q, sha256=sha)
-        dumped = _canonical(ox.parse(store.dump("nquads"), format=ox.RdfFormat.N_QUADS))
+        dumped = _canonical(x for x in ox.parse(store.dump("nquads"), format=ox.RdfFormat.N_QUADS)
+                            if x.graph_name.value.startswith(IRIS.base))  # not a server's own graphs
         assert dumped == _canonical(q)
 
     def test_corpus_ingest_and_resume(self, store, tmp_path):

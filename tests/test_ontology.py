@@ -103,8 +103,8 @@ def test_ontology_header(ontology):
     assert ontology.value(ONTOLOGY_IRI, OWL.versionInfo) == Literal("0.1.0")
 
 
-@pytest.mark.parametrize("curie", sorted(t for t in vocabulary_terms() if t.startswith("pkg:"))
-                         + [f"pkg:{t}" for t in EXTRA_TERMS])
+@pytest.mark.parametrize("curie", sorted({t for t in vocabulary_terms() if t.startswith("pkg:")}
+                                        | {f"pkg:{t}" for t in EXTRA_TERMS}))
 def test_pkg_term_defined_in_both_languages(ontology, curie):
     iri = expand(curie)
     types = set(ontology.objects(iri, RDF.type))

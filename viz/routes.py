@@ -138,11 +138,11 @@ def explore_details(request: Request, iri: str = Query(..., max_length=2000)) ->
 @router.get("/api/explore/sections")
 def explore_sections(request: Request, document: str = Query(..., max_length=2000)) -> dict[str, Any]:
     tr._check_iri(document)
-    rows = _store(request).query(f"""
+    rows = list(_store(request).query(f"""
         SELECT DISTINCT ?s ?l ?o WHERE {{ ?s <http://purl.org/dc/terms/isPartOf> <{document}> ;
           a <https://w3id.org/policykg/ontology#Section> .
           OPTIONAL {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }}
-          OPTIONAL {{ ?s <https://w3id.org/policykg/ontology#ordinal> ?o }} }} LIMIT 2000""")
+          OPTIONAL {{ ?s <https://w3id.org/policykg/ontology#ordinal> ?o }} }} LIMIT 2000"""))
     secs = sorted(({"iri": r["s"].value, "label": r["l"].value if r["l"] else None,
                     "ordinal": int(r["o"].value) if r["o"] else 0} for r in rows), key=lambda s: s["ordinal"])
     return {"document": document, "sections": secs}
