@@ -129,7 +129,8 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         iri_ref(g)  # a malformed IRI is a 400, not a worker error
     runner = app.state.runner
     reply = await run_in_threadpool(runner.run, query, fmt=fmt, default_graphs=default_graphs,
-                                    named_graphs=named_graphs, base_iri=endpoint_url(request))
+                                    named_graphs=named_graphs, base_iri=endpoint_url(request),
+                                    query_dataset=bool(info.from_graphs or info.from_named))
     headers = {"Vary": "Accept", "X-PolicyKG-Rows": str(reply["rows"])}
     if reply["truncated"]:
         headers["X-PolicyKG-Truncated"] = "true"

@@ -345,7 +345,7 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
 
 def evaluate(store, query: str, *, fmt: str, max_rows: int, default_graphs: Sequence[str] = (),
              named_graphs: Sequence[str] = (), prefixes: dict[str, str] | None = None,
-             base_iri: str | None = None) -> dict:
+             base_iri: str | None = None, query_dataset: bool = False) -> dict:
     """Run one query on a pyoxigraph store and serialize at most ``max_rows`` results."""
     import pyoxigraph as ox
     kwargs: dict = {"prefixes": prefixes or {}}
@@ -353,7 +353,9 @@ def evaluate(store, query: str, *, fmt: str, max_rows: int, default_graphs: Sequ
         kwargs["base_iri"] = base_iri
     if default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-    else:
+    elif not query_dataset or named_graphs:
+        # The store's default graph is the union of the document graphs, unless the query
+        # states its own dataset (FROM / FROM NAMED) and the protocol does not override it.
         kwargs["use_default_graph_as_union"] = True
     if named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
@@ -438,7 +440,8 @@ def _worker_main(conn, isolate: bool) -> None:  # runs in a spawned process
                 store_path = job["snapshot"]
             out = evaluate(store, job["query"], fmt=job["fmt"], max_rows=job["max_rows"],
                            default_graphs=job["default_graphs"], named_graphs=job["named_graphs"],
-                           prefixes=job["prefixes"], base_iri=job.get("base_iri"))
+                           prefixes=job["prefixes"], base_iri=job.get("base_iri"),
+                           query_dataset=job.get("query_dataset", False))
             conn.send({"ok": True, **out})
         except PolicyKGError as exc:
             conn.send({"ok": False, "code": exc.code, "message": exc.message, "status": exc.http_status})
@@ -540,7 +543,8 @@ class QueryRunner:
             pass
 
     def run(self, query: str, *, fmt: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-            max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None) -> dict:
+            max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None,
+            query_dataset: bool = False) -> dict:
         """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
@@ -552,7 +556,7 @@ class QueryRunner:
         snap = self.snapshot()
         job = {"snapshot": snap, "query": query, "fmt": fmt, "max_rows": max_rows or self.max_rows,
                "default_graphs": list(default_graphs), "named_graphs": list(named_graphs),
-               "prefixes": self.prefixes, "base_iri": base_iri}
+               "prefixes": self.prefixes, "base_iri": base_iri, "query_dataset": query_dataset}
         worker.snapshot = snap
         try:
             worker.conn.send(job)

@@ -34,7 +34,7 @@
       });
     }).finally(function () { busy--; });
   }
-  function fail(err) { status("⚠ " + err.message); }
+  function fail(err) { status("⚠ " + err.message); window.__pkgLastError = String(err && err.stack); }
 
   // -- network ------------------------------------------------------------
   function visible(n) {
@@ -46,6 +46,7 @@
     return true;
   }
   var nodesView = new vis.DataView(nodes, { filter: visible });
+  function refreshView() { nodesView.refresh(); applyTrace(); }
   var options = {
     physics: { enabled: true, solver: "barnesHut", stabilization: { iterations: 80, fit: false },
                barnesHut: { springLength: 150, avoidOverlap: 0.4, damping: 0.4 } },
@@ -204,6 +205,7 @@
   function applyTrace() {
     var upd = [];
     nodes.forEach(function (n) {
+      if (!visible(n)) return;  // hidden nodes are restyled when shown again
       var on = !traceIds || traceIds[n.id];
       upd.push({ id: n.id, opacity: on ? 1 : 0.15, borderWidth: traceIds && on ? 4 : 1,
                  color: { background: (styles[n.kind] || {}).color, border: traceIds && on ? "#f08c00" : (styles[n.kind] || {}).color } });
@@ -211,6 +213,8 @@
     nodes.update(upd);
     var eupd = [];
     edges.forEach(function (e) {
+      var a = nodes.get(e.from), b = nodes.get(e.to);
+      if (!a || !b || !visible(a) || !visible(b)) return;
       var on = traceEdges && traceEdges[e.id];
       eupd.push({ id: e.id, width: on ? 3 : 1, color: { color: on ? "#f08c00" : (traceIds ? "rgba(173,181,189,0.25)" : "#adb5bd") } });
     });
@@ -229,7 +233,7 @@
       data.vis.edges.forEach(function (e) { traceEdges[e.id] = true; });
       addData(data.vis.nodes, data.vis.edges);
       applyTrace();
-      nodesView.refresh();
+      refreshView();
       network.fit({ nodes: Object.keys(traceIds).filter(function (id) { return nodes.get(id); }), animation: false });
       var c = data.counts || {};
       status("trace " + (data.program.label || root) + ": " + Object.keys(c).map(function (k) { return c[k] + " " + k; }).join(", "));
@@ -238,7 +242,7 @@
     }).catch(fail);
   }
   $("trace-form").addEventListener("submit", function (ev) { ev.preventDefault(); var v = $("trace-input").value.trim(); if (v) runTrace(v); });
-  $("trace-clear").addEventListener("click", function () { traceIds = null; traceEdges = null; applyTrace(); nodesView.refresh(); status(""); });
+  $("trace-clear").addEventListener("click", function () { traceIds = null; traceEdges = null; applyTrace(); refreshView(); status(""); });
 
   // -- filters ---------------------------------------------------------------------
   function buildLegend() {
@@ -249,7 +253,7 @@
       var lab = el("label");
       var cb = el("input");
       cb.type = "checkbox"; cb.checked = true; cb.setAttribute("data-kind", k.kind);
-      cb.addEventListener("change", function () { if (cb.checked) delete hiddenKinds[k.kind]; else hiddenKinds[k.kind] = true; nodesView.refresh(); });
+      cb.addEventListener("change", function () { if (cb.checked) delete hiddenKinds[k.kind]; else hiddenKinds[k.kind] = true; refreshView(); });
       var sw = el("i"); sw.style.background = k.color;
       lab.appendChild(cb); lab.appendChild(sw); lab.appendChild(document.createTextNode(k.name));
       lg.appendChild(lab);
@@ -262,13 +266,13 @@
       docFilter = sel.value; secFilter = "";
       var ss = $("filter-section");
       ss.textContent = ""; var all = el("option", "all"); all.value = ""; ss.appendChild(all);
-      nodesView.refresh();
+      refreshView();
       if (!docFilter) return;
       api("/api/explore/sections", { document: docFilter }).then(function (data) {
         data.sections.forEach(function (s) { var o = el("option", (s.ordinal ? s.ordinal + ". " : "") + (s.label || s.iri)); o.value = s.iri; ss.appendChild(o); });
       }).catch(fail);
     });
-    $("filter-section").addEventListener("change", function () { secFilter = $("filter-section").value; nodesView.refresh(); });
+    $("filter-section").addEventListener("change", function () { secFilter = $("filter-section").value; refreshView(); });
   }
   $("reset").addEventListener("click", function () {
     nodes.clear(); edges.clear(); expanded = Object.create(null); traceIds = null; traceEdges = null;
