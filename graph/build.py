@@ -262,4 +262,7 @@ def document_quads(doc: DocumentRecord, iris: IriScheme | None = None) -> list[Q
         if q not in seen:
             seen.add(q)
             out.append(q)
+    # Group by subject (a stable sort keeps each subject's triples in build order)
+    # so Turtle output describes each node in one block.
+    out.sort(key=lambda q: q.subject.value)
     return out

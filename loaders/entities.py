@@ -106,14 +106,6 @@ def find_entities(doc: DocumentRecord) -> None:
     _find_programs(doc, body, locate)
     _find_regulations(doc, body, locate)
     _find_organizations(doc, body, locate)
-    # The issuing body belongs to the document's entities; the
-    # page may have named them already, otherwise they are inferred from the body.
-    from policykg.loaders import metadata
-
-    if doc.publisher is None:
-        doc.publisher = metadata.find_publisher_in_page(doc.text, body) or metadata.infer_publisher(doc)
-    # The jurisdiction is left to the divisions step, which reads it from the
-    # publisher's place name with the gazetteer (metadata.find_jurisdiction is the fallback).
 
 
 class _Locator:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from policykg.loaders import metadata
 from policykg.loaders.read import RawDocument, read_bytes, read_path
-from policykg.loaders.records import DocumentRecord, PublisherRecord
+from policykg.loaders.records import DocumentRecord
 from policykg.loaders.structure import find_structure
 
 
@@ -39,10 +39,9 @@ def extract_raw(raw: RawDocument, doc_id: str | None = None) -> DocumentRecord:
     title = metadata.find_title(doc.text, doc.body, raw.hints.get("title"))
     if title:
         doc.title, doc.title_span = title
-    doc.issued = metadata.find_issued(doc.text, doc.body)
-    if raw.hints.get("publisher"):
-        doc.publisher = PublisherRecord(raw.hints["publisher"])
-    doc.sections, doc.tasks = find_structure(doc.text, doc.body)
+    doc.issued = metadata.find_issued(doc.text, doc.body) or metadata.parse_date(raw.hints.get("issued"))
+    doc.publisher = metadata.find_publisher_in_page(doc.text, doc.body, raw.hints)
+    doc.sections, doc.tasks = find_structure(doc.text, doc.body, raw.headings)
     _find_facts(doc)
     return doc
 
@@ -52,7 +51,10 @@ def _find_facts(doc: DocumentRecord) -> None:
     from policykg.loaders import divisions, entities, targets
 
     entities.find_entities(doc)
-    divisions.find_divisions(doc)
+    if doc.publisher is None:
+        # Scraped pages often lose the issuer: infer it from the body, marked as inferred.
+        doc.publisher = metadata.infer_publisher(doc)
+    divisions.find_divisions(doc)  # also sets the jurisdiction from the publisher or the body
     targets.find_targets(doc)
 
 

@@ -107,6 +107,12 @@ def find_issued(text: str, body: Span) -> date | None:
     return _to_date(printed) if printed else None
 
 
+def parse_date(value: str | None) -> date | None:
+    """A date written in a page's metadata ("2019-02-26", "2019年2月26日 10:00")."""
+    m = _DATE.search(value or "")
+    return _to_date(m) if m else None
+
+
 def _to_date(m: re.Match[str]) -> date | None:
     try:
         return date(int(m["y"]), int(m["m"]), int(m["d"]))

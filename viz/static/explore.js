@@ -110,7 +110,8 @@
     showDetails(iri);
     return p.then(function () {
       if (!had) network.fit({ animation: false });
-      network.selectNodes([iri]);
+      var n = nodes.get(iri);
+      if (n && visible(n)) network.selectNodes([iri]);
     });
   }
 
@@ -234,7 +235,8 @@
       addData(data.vis.nodes, data.vis.edges);
       applyTrace();
       refreshView();
-      network.fit({ nodes: Object.keys(traceIds).filter(function (id) { return nodes.get(id); }), animation: false });
+      var shown = Object.keys(traceIds).filter(function (id) { var n = nodes.get(id); return n && visible(n); });
+      if (shown.length) network.fit({ nodes: shown, animation: false });
       var c = data.counts || {};
       status("trace " + (data.program.label || root) + ": " + Object.keys(c).map(function (k) { return c[k] + " " + k; }).join(", "));
       showDetails(root);
