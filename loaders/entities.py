@@ -10,7 +10,10 @@ marks them in a few ways, and each way is one rule below:
 * a quoted name followed by its class noun: “阳光亮眼”计划, “一村一幼”项目,
   “校校通”工程, “1+7”制度, “三区”人才支持计划教师专项计划;
 * an unquoted name ending in a class noun that is the object of a verb of
-  launching or carrying out (实施, 启动, 推进, 开展, 谋划 …): 实施名校建设工程;
+  launching or carrying out (实施, 启动, 推进, 开展, 谋划 …): 实施名校建设工程,
+  实施公路安全生命防护工程5000公里, 推进乡村旅游提质工程——“洋家乐”集聚区建设项目;
+* a quoted name built as such an object: 推进“四好农村路”建设;
+* a national programme, 国家 + name + class noun: 国家基本公共卫生服务项目;
 * a name coordinated with one already found (X计划、Y计划; X和Y计划);
 * quoted names listed before 等…活动 (“A”“B”等主题教育活动): named campaigns.
 
@@ -50,7 +53,9 @@ _CLASS_Q_RX = "|".join(_CLASS_QUOTED)
 # What may follow the end of a name: punctuation, a particle or conjunction,
 # or the end of the text. A class noun followed by more noun ("工程建设进度",
 # "投资计划稽查") is a modifier, not the end of a name.
-_BOUNDARY = r"(?=$|[\s，,。．.；;、：:！!？?）)”\"’」《〈]|[的和与及等为中在]|建设)"
+# A quantity or a comparator right after the class noun ends the name too: the
+# name is followed by its target ("实施公路安全生命防护工程5000公里", "…活动不少于200场").
+_BOUNDARY = r"(?=$|[\s，,。．.；;、：:！!？?）)”\"’」《〈]|[的和与及等为中在]|建设|\d|不(?:少|低|超|高)于|达到|超过)"
 
 # Quotes: “…” (and 「…」), never across a line.
 _QUOTE = re.compile(r"[“「]([^“”「」\n]{1,60})[”」]")
@@ -67,7 +72,24 @@ _LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执�
 # An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
 # After a launching verb a name may embed a short quoted part: 提升工程“十三五”行动计划, “健康校园”创建活动.
-_NAMED_OBJECT = re.compile(rf"((?:[{_HAN}0-9A-Za-z+＋]|“[^“”\n]{{1,12}}”){{2,30}}?)({_CLASS_RX}){_BOUNDARY}")
+# It may also be "X——Y", a part Y of the program X (乡村旅游提质工程——“洋家乐”集聚区建设项目).
+_OBJECT_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋]|“[^“”\n]{{1,12}}”)"
+# The part Y may list places or objects (——安昌河、芙蓉溪综合整治项目).
+_PART_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋、]|“[^“”\n]{{1,12}}”)"
+_NAMED_OBJECT = re.compile(
+    rf"({_OBJECT_PIECE}{{2,30}}?(?:——{_OBJECT_PIECE}{_PART_PIECE}{{1,23}}?)?)({_CLASS_RX}){_BOUNDARY}")
+# A quoted name, maybe a generic modifier, its class noun, and then more words
+# ending in another class noun: the first is the program, the rest an activity
+# about it (“三减三健”专项行动宣传活动 → 三减三健行动).
+_NESTED = re.compile(rf"(“[^“”\n]{{1,40}}”)([{_HAN}]{{0,4}}?)({_CLASS_RX})(?=[{_HAN}])")
+# A quoted name built (建设) as the object of a launching verb is a campaign:
+# 推进“四好农村路”建设, 推进“智慧交通”建设.
+_QUOTED_BUILD = re.compile(r"“([^“”\n]{2,12})”建设(?=$|[\s，,。．.；;、：:！!？?）)]|[的和与及等])")
+# A name opened by 国家 (the state) and ending in a class noun is a national
+# programme: 国家基本公共卫生服务项目, 国家重点研发计划. Not 国家级 (a rank).
+_NATIONAL = re.compile(rf"国家(?!级)([{_HAN}]{{3,20}}?)({_CLASS_RX}){_BOUNDARY}")
+# A name about money is a funding line, not a programme (国家专项资金项目).
+_FUNDING = re.compile(r"资金|补助|补贴|投资|经费|贷款|基金")
 _PERIOD = re.compile(rf"“[{_CN_NUM}]+五”")  # “十三五”: a five-year-plan period
 _QUOTED_HEAD = re.compile(r"^“([^“”]+)”(.*)$")
 # Conjunctions that coordinate a second name with a first.
@@ -80,6 +102,11 @@ _LIST_TAIL = re.compile(rf"等[{_HAN}]{{0,8}}?(?:{_CLASS_RX}){_BOUNDARY}")
 _NOT_IN_NAME = re.compile(r"[的和与及等或]")
 # A stem that only says how many or what sort ("两个工程", "六项重点改革项目", "各类活动").
 _GENERIC_STEM = re.compile(rf"(?:^(?:各|相关|有关|系列|专项|主题|一系列|多种|多项|丰富|重点|其他|其它|这些|上述|本)|[{_CN_NUM}\d]+[个项大类批]|^.{{0,2}}$)")
+# Words that say what kind of activity, never which: a stem made only of these
+# (集中宣传, 专题培训, 宣传教育) is a kind of work, not a proper name.
+_ACTIVITY_WORDS = re.compile(
+    r"(?:宣传|宣讲|培训|教育|集中|专题|主题|专项|系列|检查|督查|督导|整治|治理|示范|评比|评选|竞赛|"
+    r"志愿服务|义诊|调研|学习|走访|慰问|排查|执法|监督|抽查|演练|交流|观摩|推广|创建|实践|服务|综合)+")
 # Quoted content that is a slogan or a list rather than a name.
 _SLOGAN = re.compile(r"[、，,；;。]")
 
@@ -170,7 +197,7 @@ def _canonical(head: str, cls: str) -> str:
 
 
 def _acceptable(stem: str) -> bool:
-    return not _NOT_IN_NAME.search(stem) and not _GENERIC_STEM.search(stem)
+    return not (_NOT_IN_NAME.search(stem) or _GENERIC_STEM.search(stem) or _ACTIVITY_WORDS.fullmatch(stem))
 
 
 def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
@@ -182,14 +209,28 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
     for v in _LAUNCH.finditer(text, region_start, region_end):
         m = _NAMED_OBJECT.match(text, v.end(), region_end)
         if m and _acceptable(_unquote(m.group(1))):
-            head = m.group(1)
+            head, cls, start, end = m.group(1), m.group(2), m.start(), m.end()
             q = head.find("“")
             # With a quoted name inside, the words before it say for whom or where
             # (中小学“法律知识进课堂”活动): the quote names the program. A quoted
-            # period (“十三五”) is not a name, so then the whole phrase is.
-            if q > 0 and not _PERIOD.match(head[q:]):
+            # period (“十三五”) is not a name, so then the whole phrase is; so is
+            # X——“Y”…, where the quote names a part of X.
+            if q > 0 and not _PERIOD.match(head[q:]) and "——" not in head[:q]:
                 head = head[q:]
-            progs.add(_canonical(head, m.group(2)), m.group(0), Span(m.start(), m.end()))
+            n = _NESTED.match(text, m.start() + m.group(0).find(head), end)
+            if n and (not n.group(2) or n.group(2) in _GENERIC_MODIFIERS):
+                head, cls, end = n.group(1) + n.group(2), n.group(3), n.end()
+            progs.add(_canonical(head, cls), text[start:end], Span(start, end))
+            continue
+        # 推进“四好农村路”建设: a quoted campaign built as the verb's object.
+        b = _QUOTED_BUILD.match(text, v.end(), region_end)
+        if b and not _SLOGAN.search(b.group(1)) and not _PERIOD.match(b.group(0)) and _acceptable_quoted(b.group(1)):
+            progs.add(b.group(1), text[b.start():b.end(1) + 1], Span(b.start(), b.end(1) + 1))
+
+    # 国家…项目: a national programme, whatever verb stands before it.
+    for m in _NATIONAL.finditer(text, region_start, region_end):
+        if _national_ok(m.group(1)):
+            progs.add(m.group(0), m.group(0), Span(m.start(), m.end()))
 
     # 2. Quoted names (with or without a following class noun) and quoted campaign lists.
     quotes = [m for m in _QUOTE.finditer(text, region_start, region_end)]
@@ -257,9 +298,16 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
             canonical_of[_stem(whole)] = parent
         doc.programs[canonical].part_of = parent
         for _, surface, span in items:
-            k = text.find(whole, span.start, span.end)
-            if k >= 0:
-                by_stem.setdefault(_stem(whole), []).append((whole, whole, Span(k, k + len(whole))))
+            # X as written before the dash: 乡村旅游提质工程, “美丽涪江”建设工程, or
+            # 全面改薄 inside “全面改薄——…”.
+            dash = text.find("——", span.start, span.end)
+            if dash < 0:
+                continue
+            k = span.start
+            if text[k] in "“「" and not any(c in "”」" for c in text[k:dash]):
+                k += 1
+            if dash - k >= 2:
+                by_stem.setdefault(_stem(whole), []).append((whole, text[k:dash], Span(k, dash)))
 
     mentions: list[tuple[str, str, Span]] = []
     for stem, items in by_stem.items():
@@ -292,6 +340,14 @@ def _program_region(doc: DocumentRecord, body: Span) -> tuple[int, int]:
     if doc.title_span is not None:
         start = min(start, doc.title_span.start)
     return start, body.end
+
+
+def _national_ok(stem: str) -> bool:
+    """国家 + stem + class noun names a programme unless the stem describes (的, 和),
+    counts, or is about money (国家专项资金项目)."""
+    return not (_NOT_IN_NAME.search(stem) or _FUNDING.search(stem)
+                or re.search(rf"[{_CN_NUM}\d]+[个项大类批]", stem)
+                or stem.startswith(("各", "相关", "有关", "其他", "其它", "支持")))
 
 
 def _acceptable_quoted(content: str) -> bool:

@@ -14,6 +14,8 @@ tasks. Without sections, the highest family gives the tasks, and a document
 with no numbering at all yields its paragraphs as parts. A heading is accepted
 only when its number follows the previous one (or restarts at 1 in a new
 section), so "2017.3" or a list inside a task body does not become a task.
+The signature that closes a document (issuer and date lines) is cut from the
+last task and section.
 """
 
 from __future__ import annotations
@@ -60,6 +62,16 @@ _BODY_OPENERS = (
     "全年", "年内", "配合", "结合", "对照", "争取", "抓好", "持续", "巩固",
 )
 _MIN_TITLE = 4
+
+# A signature block: lines that hold only an issuing body (…局, …委员会, …人民政府,
+# several separated by blanks), only a date (2019年2月25日, 二〇一九年二月二十五日),
+# or both, or a release note (（此件公开发布）). At the end of a task they close the
+# document, not the task.
+_ISSUER = r"[\u4e00-\u9fff（）()]{2,30}?(?:局|厅|委员会|委|办公室|办公厅|人民政府|政府|部|署|办|中心|院|会)"
+_SIGN_DATE = rf"(?:(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|[〇零一二三四五六七八九]{{4}}年[{_CN}]{{1,3}}月[{_CN}]{{1,3}}日)"
+_BLANK = r"[ \t\u3000\xa0]"
+_SIGNATURE_LINE = re.compile(
+    rf"{_BLANK}*(?:(?:{_ISSUER}(?:{_BLANK}+{_ISSUER})*)(?:{_BLANK}*{_SIGN_DATE})?|{_SIGN_DATE}|[（(]此件[^）)\n]{{1,12}}[）)]){_BLANK}*")
 
 
 @dataclass
@@ -186,6 +198,7 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
         section_heads = _in_sequence(found[section_family])
         for i, h in enumerate(section_heads):
             end = section_heads[i + 1].line_start - 1 if i + 1 < len(section_heads) else body.end
+            end = _before_signature(text, h.line_end, end)
             title_end = _split_title(text, h.content_start, h.line_end, MAX_SECTION_TITLE, whole_line=True)
             sections.append(SectionRecord(
                 ordinal=i + 1, number=h.number, title=text[h.content_start:title_end].strip(),
@@ -204,6 +217,7 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
             if h.line_start < s.line_start <= end:
                 end = s.line_start - 1
                 break
+        end = _before_signature(text, h.line_end, end)
         title_end = _split_title(text, h.content_start, h.line_end, MAX_TITLE)
         section = None
         for s_rec, s_head in zip(sections, section_heads):
@@ -214,6 +228,21 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
             title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, end),
             section=section))
     return sections, tasks
+
+
+def _before_signature(text: str, floor: int, end: int) -> int:
+    """``end`` moved back over the signature lines (issuer, date) that close a part.
+
+    ``floor`` is the end of the part's heading line, which is never cut."""
+    while end > floor:
+        line_start = text.rfind("\n", floor, end) + 1
+        if line_start <= floor:
+            break
+        line = text[line_start:end]
+        if line.strip() and not _SIGNATURE_LINE.fullmatch(line):
+            break
+        end = line_start - 1
+    return end
 
 
 def _trimmed(text: str, start: int, end: int) -> Span:
@@ -227,6 +256,10 @@ def _trimmed(text: str, start: int, end: int) -> Span:
 def _paragraphs(text: str, lines: list[tuple[int, int]]) -> list[TaskRecord]:
     """A document without numbering: each non-empty paragraph is a part."""
     tasks: list[TaskRecord] = []
+    # The signature block that closes the document is not a part.
+    while lines and (not text[lines[-1][0]:lines[-1][1]].strip()
+                     or _SIGNATURE_LINE.fullmatch(text, lines[-1][0], lines[-1][1])):
+        lines = lines[:-1]
     for start, end in lines:
         if not text[start:end].strip():
             continue

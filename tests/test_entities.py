@@ -128,3 +128,66 @@ def test_publisher_from_a_signature_is_stated_not_inferred():
                "江西省交通运输厅\n2018年2月12日\n")
     assert doc.publisher.name == "江西省交通运输厅" and not doc.publisher.inferred
     assert str(doc.issued) == "2018-02-12"
+
+
+def _programs_in(body: str):
+    return set(_doc("1.第一项。" + body + "\n2.第二项。做好工作。\n").programs)
+
+
+def test_dash_part_after_a_launching_verb_makes_both_programs():
+    doc = _doc("1.发展乡村旅游。深入推进乡村旅游提质工程——“洋家乐”集聚区建设项目，打造民宿集聚区。\n"
+               "2.其他。做好工作。\n")
+    whole = "乡村旅游提质工程——洋家乐集聚区建设项目"
+    assert set(doc.programs) == {"乡村旅游提质工程", whole}
+    assert doc.programs[whole].part_of == "乡村旅游提质工程"
+    assert {(m.key, m.part.ordinal) for m in doc.mentions if m.kind is EntityKind.PROGRAM} == {
+        ("乡村旅游提质工程", 1), (whole, 1)}
+    # A dash that does not lead to a named part adds nothing.
+    assert _programs_in("推进乡村旅游——民宿经济加快发展。") == set()
+
+
+def test_dash_part_may_list_its_objects_and_the_whole_may_be_quoted():
+    doc = _doc("1.治水。深入实施“美丽涪江”建设工程——安昌河、芙蓉溪综合整治项目，新建管网300公里。\n"
+               "2.其他。做好工作。\n")
+    whole = "美丽涪江建设工程——安昌河、芙蓉溪综合整治项目"
+    assert doc.programs[whole].part_of == "美丽涪江建设工程"
+    assert {m.surface for m in doc.mentions if m.key == "美丽涪江建设工程"} == {"“美丽涪江”建设工程"}
+    # A list before the dash is still not a name.
+    assert _programs_in("实施安昌河、芙蓉溪整治——水环境治理项目。") == set()
+
+
+def test_a_stem_of_generic_activity_words_is_a_kind_not_a_name():
+    assert _programs_in("全年开展集中宣传活动不少于十场，组织专题培训活动。") == set()
+    assert _programs_in("深入开展宣传教育活动。") == set()
+    # One word of its own makes it a name.
+    assert _programs_in("深入开展健康素养促进行动。") == {"健康素养促进行动"}
+
+
+def test_a_quantity_or_comparator_after_the_class_noun_ends_the_name():
+    assert _programs_in("实施公路安全生命防护工程5000公里。") == {"公路安全生命防护工程"}
+    # Still needs a launching verb: a measure of work done is not a named programme.
+    assert _programs_in("完成农村公路提升工程6000公里，新开工高速公路项目5个。") == set()
+
+
+def test_a_quoted_name_with_its_class_noun_inside_a_longer_activity():
+    assert _programs_in("全年开展“三减三健”专项行动宣传活动不少于200场。") == {"三减三健行动"}
+    # A modifier that is not generic belongs to the name: no cut at the first class noun.
+    assert _programs_in("做好“三区”人才支持计划教师专项计划。") == {"三区人才支持计划教师专项计划"}
+
+
+def test_a_quoted_campaign_built_after_a_launching_verb():
+    doc = _doc("1.推进“四好农村路”建设。支持3个市创建全国“四好农村路”示范市。\n2.其他。做好工作。\n")
+    assert set(doc.programs) == {"四好农村路"}
+    assert sum(m.key == "四好农村路" for m in doc.mentions) == 2
+    # Not: a reform, a count, a list of slogans, a period, or 建设 without a launching verb.
+    for text in ("推进“放管服”改革。", "推进“两个中心”建设。", "推进“城乡一体、共建共享”建设。",
+                 "推进“十三五”建设。", "为建设“强富美高”新扬州提供保障。", "加快“名校长培养基地”建设进度。"):
+        assert _programs_in(text) == set(), text
+
+
+def test_a_national_programme_is_named_by_its_state_prefix():
+    assert _programs_in("做实国家基本公共卫生服务项目。") == {"国家基本公共卫生服务项目"}
+    # A rank, a funding line, a description or a plain count is not a programme.
+    for text in ("申报国家级示范项目。", "争取国家专项资金项目，做好储备。", "落实国家和省扶持项目。",
+                 "承担国家两个重点项目。", "按照国家要求做好工作。"):
+        assert _programs_in(text) == set(), text

@@ -82,3 +82,24 @@ def test_a_document_without_numbering_yields_its_paragraphs():
     assert not doc.sections
     assert len(doc.tasks) >= 2
     assert all(doc.quote(t.span) for t in doc.tasks)
+
+
+def test_a_signature_after_the_last_task_closes_the_document_not_the_task():
+    body = "一、总体\n1.加强建设。患者满意度保持在90%以上。\n二、保障\n2.强化保障。做好工作。\n"
+    for signature in ("扬州市卫生健康委员会\n2019年2月25日\n", "扬州市卫生健康委员会　2019年2月25日\n",
+                      "中共安吉县委　安吉县人民政府\n二〇一九年三月十五日\n", "2019年2月25日\n（此件公开发布）\n"):
+        text = body + signature
+        sections, tasks = _structure(text)
+        assert text[tasks[-1].span.start:tasks[-1].span.end] == "2.强化保障。做好工作。", signature
+        assert text[sections[-1].span.start:sections[-1].span.end].endswith("做好工作。")
+    # A last line that is a sentence naming a body, or a short phrase, stays in the task.
+    for last in ("由市卫生健康委员会负责。", "市卫生健康委员会牵头负责", "全年完成"):
+        text = body + last + "\n"
+        _, tasks = _structure(text)
+        assert text[tasks[-1].span.start:tasks[-1].span.end].endswith(last), last
+
+
+def test_a_signature_is_not_a_paragraph_of_an_unnumbered_document():
+    doc = extract_bytes("关于做好防汛工作的通知\n各地要切实做好防汛准备工作，落实责任，确保安全度汛，及时报送各类信息。\n"
+                        "加强值班值守，及时报送信息。\n某某市应急管理局\n2020年6月1日\n".encode(), "n.txt")
+    assert [doc.quote(t.span) for t in doc.tasks][-1] == "加强值班值守，及时报送信息。"
