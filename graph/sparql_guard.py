@@ -477,6 +477,18 @@ class _Worker:
             pass
 
 
+def _snapshot_root(store_path: Path, snapshot_dir: str | None) -> Path:
+    """Where checkpoints go: ``snapshot_dir``, else beside the store (same file system, so a
+    checkpoint is hard links), else the system temp folder (a checkpoint there is a copy)."""
+    if snapshot_dir:
+        Path(snapshot_dir).mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="policykg-snapshots-", dir=snapshot_dir))
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{store_path.name}.snapshots-", dir=store_path.resolve().parent))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="policykg-snapshots-"))
+
+
 class QueryRunner:
     """Time-limited, row-capped query evaluation in killable worker processes."""
 
@@ -484,26 +496,43 @@ class QueryRunner:
                  snapshot_dir: str | None = None, isolate_network: bool = True,
                  prefixes: dict[str, str] | None = None) -> None:
         import multiprocessing
-        if store.path is None:
-            raise StoreError("the query workers need an on-disk store (got an in-memory one)")
         self.store = store
         self.timeout = timeout
         self.max_rows = max_rows
         self.prefixes = dict(prefixes or {})
         self._ctx = multiprocessing.get_context("spawn")
         self._isolate = isolate_network
-        self._snap_root = Path(tempfile.mkdtemp(prefix="policykg-snapshots-", dir=snapshot_dir or None))
+        self._snapshot_dir = snapshot_dir
+        self._snap_root: Path | None = None
         self._gen = itertools.count(1)
         self._snap_lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._current: str | None = None
         self._dirty = True
         self._all: list[_Worker] = []
         self._idle: "queue.Queue[_Worker]" = queue.Queue()
         self.size = max(1, workers)
         self.timeouts = 0
-        for _ in range(self.size):
-            self._add_worker()
-        self.network_isolated = all(w.isolated for w in self._all)
+        self.started = False
+        self.closed = False
+        #: whether every worker runs without network access (None until the workers start)
+        self.network_isolated: bool | None = None
+        import atexit
+        atexit.register(self.close)
+
+    def start(self) -> None:
+        """Start the workers (done on the first query, so an app that never runs SPARQL spawns nothing)."""
+        with self._start_lock:
+            if self.started:
+                return
+            if self.closed:
+                raise StoreError("the query runner is closed")
+            if getattr(self.store, "path", None) is None:
+                raise StoreError("SPARQL over HTTP needs an on-disk store (this one is in memory)")
+            for _ in range(self.size):
+                self._add_worker()
+            self.network_isolated = all(w.isolated for w in self._all)
+            self.started = True
 
     # snapshots
     def mark_dirty(self) -> None:
@@ -512,6 +541,8 @@ class QueryRunner:
 
     def snapshot(self) -> str:
         with self._snap_lock:
+            if self._snap_root is None:
+                self._snap_root = _snapshot_root(Path(self.store.path), self._snapshot_dir)
             if self._dirty or self._current is None:
                 path = self._snap_root / f"gen-{next(self._gen)}"
                 self._dirty = False
@@ -536,6 +567,8 @@ class QueryRunner:
         dead.kill()
         if dead in self._all:
             self._all.remove(dead)
+        if self.closed:
+            return
         try:
             self._add_worker()
         except Exception:
@@ -546,6 +579,8 @@ class QueryRunner:
             max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None,
             query_dataset: bool = False) -> dict:
         """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread."""
+        if not self.started:
+            self.start()
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         try:
@@ -580,6 +615,7 @@ class QueryRunner:
         return reply
 
     def close(self) -> None:
+        self.closed = True
         for w in list(self._all):
             try:
                 w.conn.send(None)
@@ -587,7 +623,9 @@ class QueryRunner:
                 pass
             w.kill()
         self._all.clear()
-        shutil.rmtree(self._snap_root, ignore_errors=True)
+        if self._snap_root is not None:
+            shutil.rmtree(self._snap_root, ignore_errors=True)
+            self._snap_root = None
 
 
 def split_values(values: Iterable[str]) -> list[str]:

@@ -68,8 +68,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Worker processes that evaluate public SPARQL queries; a query over the time limit is stopped by "
             "killing its worker."),
     Setting("snapshot_dir", str, None,
-            "Folder for the read-only checkpoints the query workers read (default: the system temp folder; "
-            "on the store's file system checkpoints are hard links and cost almost nothing)."),
+            "Folder for the read-only checkpoints the query workers read. Default: a hidden folder beside "
+            "the store (same file system: a checkpoint is hard links and costs about a millisecond); "
+            "removed when the server stops."),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

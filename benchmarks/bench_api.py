@@ -1,0 +1,207 @@
+"""The SPARQL endpoint against the store it serves, and against rdflib-endpoint on the same data.
+
+    python benchmarks/bench_api.py [--docs 60] [--runs 15] [--json out.json]
+
+1. Generates a seeded synthetic corpus (benchmarks/generate_corpus.py) and ingests it.
+2. For each planner query, measures the median wall time of
+   * **direct**: ``OxigraphStore.query`` + JSON serialization in this process (what the CLI does);
+   * **endpoint**: ``policykg serve`` in its own process, queried over HTTP on 127.0.0.1
+     (form POST, SPARQL JSON results, keep-alive client) — includes the guard, the worker
+     process hop, the row cap and HTTP;
+   * **rdflib-endpoint**: the same quads in an rdflib ``Dataset`` (default graph = union),
+     served by rdflib-endpoint under uvicorn, queried the same way.
+3. Prints the ratios endpoint/direct and rdflib-endpoint/endpoint, and checks that the
+   three return the same number of rows.
+
+rdflib-endpoint is in the ``bench`` extra: ``pip install -e '.[bench]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+PROLOGUE = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+"""
+
+QUERIES = {
+    "documents by date": """SELECT ?doc ?title ?issued WHERE {
+  ?doc a pkg:PolicyDocument ; dcterms:title ?title . OPTIONAL { ?doc dcterms:issued ?issued } }
+ORDER BY DESC(?issued) LIMIT 100""",
+    "targets of an indicator": """SELECT ?t ?indicator ?value ?unit WHERE {
+  ?t a pkg:Target ; pkg:indicator/rdfs:label ?indicator .
+  OPTIONAL { ?t pkg:value ?value } OPTIONAL { ?t pkg:unit ?unit }
+  FILTER(CONTAINS(?indicator, "率")) } LIMIT 1000""",
+    "targets per county (within*)": """SELECT ?d (COUNT(DISTINCT ?t) AS ?n) WHERE {
+  ?t a pkg:Target ; pkg:appliesTo/pkg:within* ?d } GROUP BY ?d ORDER BY DESC(?n) LIMIT 50""",
+    "tasks mentioning programs": """SELECT ?p (COUNT(DISTINCT ?task) AS ?tasks) WHERE {
+  ?task a pkg:Task ; pkg:mentions ?p . ?p a pkg:Program } GROUP BY ?p ORDER BY DESC(?tasks) LIMIT 50""",
+    "goals >= 90% with their document": """SELECT ?t ?value ?doc WHERE {
+  ?t pkg:value ?value ; pkg:unit "%" ; prov:wasDerivedFrom ?doc . FILTER(?value >= 90) } LIMIT 1000""",
+    "task count per section": """SELECT ?s (COUNT(?task) AS ?n) WHERE {
+  ?s a pkg:Section . ?task dcterms:isPartOf ?s } GROUP BY ?s LIMIT 1000""",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def median_ms(fn, runs: int) -> float:
+    fn()  # warm up
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+RDFLIB_SERVER = textwrap.dedent("""
+    import sys, uvicorn
+    from rdflib import Dataset
+    from rdflib_endpoint import SparqlEndpoint
+    ds = Dataset(default_union=True)
+    ds.parse(sys.argv[1], format="nquads")
+    app = SparqlEndpoint(graph=ds, public_url="http://127.0.0.1:%s/" % sys.argv[2])
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+""")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=60, help="synthetic documents to ingest")
+    ap.add_argument("--runs", type=int, default=15, help="timed runs per query and system")
+    ap.add_argument("--json", type=Path, help="write the figures here")
+    ap.add_argument("--no-rdflib", action="store_true", help="skip rdflib-endpoint")
+    args = ap.parse_args()
+
+    from generate_corpus import generate
+
+    from policykg.graph.ingest import find_files, ingest_files
+    from policykg.graph.iris import IriScheme
+    from policykg.graph.results import render_result
+    from policykg.graph.store import OxigraphStore
+
+    work = Path(tempfile.mkdtemp(prefix="policykg-bench-api-"))
+    procs: list[subprocess.Popen] = []
+    try:
+        corpus = work / "corpus"
+        generate(corpus, args.docs, seed=7)
+        store_path = work / "store"
+        store = OxigraphStore(store_path)
+        report = ingest_files(store, find_files([corpus]), IriScheme())
+        quads = store.count()
+        (work / "dump.nq").write_bytes(store.dump("nquads"))
+        store.checkpoint(work / "direct")  # the same data for the in-process measurement
+        store.flush()
+        store.close()
+        del store
+        print(f"{len(report.outcomes) - len(report.failed)} documents, {quads} quads", file=sys.stderr)
+
+        direct = OxigraphStore(work / "direct", read_only=True)
+        port = free_port()
+        env = {**os.environ, "POLICYKG_QUERY_TIMEOUT": "60", "POLICYKG_MAX_ROWS": "100000"}
+        serve = subprocess.Popen([sys.executable, "-m", "policykg", "serve", "--store", str(store_path),
+                                  "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        procs.append(serve)
+        ours = f"http://127.0.0.1:{port}/sparql"
+        wait_http(ours + "?query=ASK%7B%7D", serve)
+        theirs = None
+        if not args.no_rdflib:
+            rport = free_port()
+            rl = subprocess.Popen([sys.executable, "-c", RDFLIB_SERVER, str(work / "dump.nq"), str(rport)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            procs.append(rl)
+            theirs = f"http://127.0.0.1:{rport}/"
+            wait_http(theirs + "?query=ASK%7B%7D", rl, timeout=600)
+
+        client = httpx.Client(timeout=600)
+        accept = {"Accept": "application/sparql-results+json"}
+
+        def over_http(url: str, q: str) -> int:
+            r = client.post(url, data={"query": q}, headers=accept)
+            r.raise_for_status()
+            return len(r.json()["results"]["bindings"])
+
+        def in_process(q: str) -> int:
+            body = render_result(direct.query(q), "json")
+            return len(json.loads(body)["results"]["bindings"])
+
+        results = []
+        for name, body in QUERIES.items():
+            q = PROLOGUE + body
+            row = {"query": name, "rows": in_process(q)}
+            row["direct_ms"] = median_ms(lambda: in_process(q), args.runs)
+            assert over_http(ours, q) == row["rows"], name
+            row["endpoint_ms"] = median_ms(lambda: over_http(ours, q), args.runs)
+            row["endpoint_vs_direct"] = row["endpoint_ms"] / row["direct_ms"]
+            if theirs:
+                n = over_http(theirs, q)
+                row["rdflib_rows"] = n
+                row["rdflib_ms"] = median_ms(lambda: over_http(theirs, q), max(3, args.runs // 3))
+                row["rdflib_vs_endpoint"] = row["rdflib_ms"] / row["endpoint_ms"]
+            results.append(row)
+            print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
+
+        print(f"\n{args.docs} documents, {quads} quads; median of {args.runs} runs, milliseconds\n")
+        head = f"{'query':<34} {'rows':>6} {'direct':>8} {'endpoint':>9} {'ratio':>6}"
+        if theirs:
+            head += f" {'rdflib-ep':>10} {'ratio':>7}"
+        print(head)
+        for r in results:
+            line = (f"{r['query']:<34} {r['rows']:>6} {r['direct_ms']:>8.2f} {r['endpoint_ms']:>9.2f} "
+                    f"{r['endpoint_vs_direct']:>6.1f}")
+            if theirs:
+                flag = "" if r["rdflib_rows"] == r["rows"] else f" (rows {r['rdflib_rows']})"
+                line += f" {r['rdflib_ms']:>10.1f} {r['rdflib_vs_endpoint']:>7.1f}{flag}"
+            print(line)
+        print("\nratio = endpoint / direct, and rdflib-endpoint / endpoint (higher: ours faster)")
+        if args.json:
+            args.json.write_text(json.dumps({"docs": args.docs, "quads": quads, "runs": args.runs,
+                                             "results": results}, ensure_ascii=False, indent=2))
+    finally:
+        for p in procs:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

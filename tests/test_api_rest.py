@@ -1,0 +1,246 @@
+"""The JSON API, uploads and the HTML pages, against a live server."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from conftest import API_TOKEN, SAMPLE
+from network_fixture import HOSTILE
+
+from policykg.graph.iris import IriScheme
+
+pytestmark = pytest.mark.remote
+
+IRIS = IriScheme()
+XUNDIAN = IRIS.document("xundian-2018")
+
+
+def api(server, path, **params):
+    r = httpx.get(server.url + path, params=params, timeout=30)
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    return r.json()
+
+
+def page_path(iri: str) -> str:
+    return "/id/" + quote(iri[len(IRIS.base):], safe="/%-._~")
+
+
+# -- JSON API ------------------------------------------------------------------------------------
+
+def test_documents_list_and_pagination(api_server):
+    page = api(api_server, "/api/documents")
+    assert page["total"] == 3 and len(page["items"]) == 3
+    iris = {d["iri"] for d in page["items"]}
+    assert XUNDIAN in iris
+    one = api(api_server, "/api/documents", offset=1, limit=1)
+    assert one["total"] == 3 and len(one["items"]) == 1 and one["offset"] == 1
+    doc = api(api_server, "/api/documents/xundian-2018")
+    assert doc["title"] == "寻甸县2018年教育工作要点" and doc["spatial"]["iri"] == IRIS.division("530129")
+    assert doc["tasks"] == 2 and doc["targets"] == 1
+
+
+def test_outline_and_text(api_server):
+    outline = api(api_server, "/api/documents/xundian-2018/outline")
+    assert [s["label"] for s in outline["sections"]] == ["实施三名工程"]
+    assert [t["label"] for t in outline["sections"][0]["tasks"]] == ["推进名校建设工程", "加强校园安全"]
+    text = api(api_server, "/api/documents/xundian-2018/text")
+    for span in text["spans"]:
+        assert text["text"][span["start"]:span["end"]] == span["exact"]
+    assert any(ref["kind"] == "Target" for s in text["spans"] for ref in s["evidence_for"])
+
+
+def test_task_and_targets(api_server):
+    task = api(api_server, "/api/tasks/xundian-2018/1")
+    assert task["label"] == "推进名校建设工程" and task["section"]["label"] == "实施三名工程"
+    assert [m["label"] for m in task["mentions"]] == ["名校建设工程"]
+    assert task["targets"][0]["value"] == 2.0 and task["targets"][0]["unit"] == "所"
+    tasks = api(api_server, "/api/tasks", document=XUNDIAN)
+    assert tasks["total"] == 2
+
+
+PKG = "https://w3id.org/policykg/ontology#"
+
+
+@pytest.mark.parametrize("params,where", [
+    ({}, ""),
+    ({"indicator": "新增优质学校"}, '?t pkg:indicator/rdfs:label ?il FILTER(CONTAINS(?il, "新增优质学校"))'),
+    ({"division": "530129"}, "?t pkg:appliesTo/pkg:within* <https://w3id.org/policykg/id/division/530129>"),
+    ({"division": "530100"}, "?t pkg:appliesTo/pkg:within* <https://w3id.org/policykg/id/division/530100>"),
+    ({"comparator": "Exactly", "document": XUNDIAN}, f"?t pkg:comparator pkg:Exactly ; prov:wasDerivedFrom <{XUNDIAN}>"),
+    ({"min_value": 10}, "?t pkg:value ?v FILTER(?v >= 10)"),
+    ({"min_value": 1, "max_value": 5}, "?t pkg:value ?v FILTER(?v >= 1 && ?v <= 5)"),
+])
+def test_target_filters(api_server, params, where):
+    expected = {r[0].value for r in api_server.store.query(f"SELECT DISTINCT ?t WHERE {{ ?t a pkg:Target . {where} }}")}
+    page = api(api_server, "/api/targets", **params)
+    assert page["total"] == len(expected)
+    assert {t["iri"] for t in page["items"]} == expected
+    if params.get("division") == "530129" or "comparator" in params:
+        assert page["total"] >= 1
+    for t in page["items"]:
+        if "min_value" in params:
+            assert t["value"] >= params["min_value"]
+        if "max_value" in params:
+            assert t["value"] <= params["max_value"]
+        if "comparator" in params:
+            assert t["comparator"] == params["comparator"]
+
+
+def test_bad_filters_are_400(api_server):
+    r = httpx.get(api_server.url + "/api/targets", params={"comparator": "Bogus"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_query"
+    r = httpx.get(api_server.url + "/api/targets", params={"limit": 0})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_parameters"
+
+
+def test_program_detail(api_server):
+    p = api(api_server, "/api/programs/三名工程")
+    assert p["label"] == "三名工程"
+    assert {x["label"] for x in p["parts"]} >= {"名校建设工程"}
+    sub = api(api_server, "/api/programs/名校建设工程")
+    assert [x["label"] for x in sub["part_of"]] == ["三名工程"]
+    assert {t["label"] for t in sub["tasks"]} >= {"推进名校建设工程"}
+    assert any(t["unit"] == "所" for t in sub["targets"])
+    assert IRIS.division("530129") in {d["iri"] for d in sub["divisions"]}
+
+
+def test_division_detail(api_server):
+    d = api(api_server, "/api/divisions/530129")
+    assert d["label"] == "寻甸回族彝族自治县" and "寻甸" in d["alt_labels"] and d["level"] == "County"
+    assert d["within"]["iri"] == IRIS.division("530100")
+    assert XUNDIAN in {x["iri"] for x in d["documents"]}
+    assert d["targets"] and d["targets"][0]["value"] == 2.0
+    assert httpx.get(api_server.url + "/api/divisions/999999").status_code == 404
+
+
+def test_label_search_chinese_and_short_names(api_server):
+    hits = api(api_server, "/api/search", q="寻甸")
+    first = hits[0]
+    assert first["iri"] == IRIS.division("530129") and first["exact"] and first["matched"] == "寻甸"
+    progs = api(api_server, "/api/search", q="名校", kind="Program")
+    assert {h["kind"] for h in progs} == {"Program"} and "名校建设工程" in {h["label"] for h in progs}
+
+
+def test_neighbours(api_server):
+    n = api(api_server, "/api/neighbours", iri=IRIS.program("名校建设工程"))
+    assert n["node"]["kind"] == "Program"
+    by_iri = {x["iri"]: x for x in n["neighbours"]}
+    parent = by_iri[IRIS.program("三名工程")]
+    assert {"predicate": "partOf", "predicate_iri": "https://w3id.org/policykg/ontology#partOf",
+            "direction": "out"} in parent["edges"]
+    assert any(x["kind"] == "Task" and {"predicate": "mentions", "direction": "in"}.items() <= e.items()
+               for x in n["neighbours"] for e in x["edges"])
+
+
+def test_openapi_is_complete_and_docs_are_local(api_server):
+    spec = api(api_server, "/openapi.json")
+    for path in ("/api/documents", "/api/documents/{doc_id}/outline", "/api/documents/{doc_id}/text", "/api/tasks",
+                 "/api/targets", "/api/programs/{name}", "/api/divisions/{code}", "/api/search", "/api/neighbours",
+                 "/documents", "/sparql", "/update", "/graph-store"):
+        assert path in spec["paths"], path
+    html = httpx.get(api_server.url + "/api/docs").text
+    assert "/api/targets" in html
+    assert_offline(html)
+
+
+# -- upload ---------------------------------------------------------------------------------------
+
+def test_upload_is_token_protected_atomic_and_summarised(api_server):
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    before = api_server.store.count()
+    r = httpx.post(api_server.url + "/documents", params={"name": "x.txt"}, content=b"", headers=auth)
+    assert r.status_code in (400, 422) and r.json()["error"]["message"]
+    assert api_server.store.count() == before  # a failed upload changes nothing
+    data = SAMPLE.read_bytes()
+    r = httpx.post(api_server.url + "/documents", files={"file": ("uploaded-plan.txt", data, "text/plain")},
+                   headers=auth, timeout=60)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["iri"] == IRIS.document("uploaded-plan") and body["status"] == "added" and body["tasks"] > 0
+    try:
+        assert httpx.get(api_server.url + r.headers["location"], headers={"accept": "text/turtle"}).status_code == 200
+        q = f"ASK {{ <{body['iri']}> a <https://w3id.org/policykg/ontology#PolicyDocument> }}"
+        assert httpx.get(api_server.url + "/sparql", params={"query": q}).json()["boolean"] is True
+        again = httpx.post(api_server.url + "/documents", params={"name": "uploaded-plan.txt"}, content=data,
+                           headers=auth, timeout=60)
+        assert again.status_code == 200 and again.json()["status"] == "unchanged"
+    finally:
+        httpx.delete(api_server.url + "/graph-store", params={"graph": body["iri"]}, headers=auth)
+    assert api_server.store.count() == before
+
+
+# -- pages -----------------------------------------------------------------------------------------
+
+def assert_offline(html: str) -> None:
+    """No script, style, image or font from the internet."""
+    for m in re.finditer(r'<(script|link|img|iframe|source)\b[^>]*\b(src|href)="([^"]*)"', html):
+        assert not re.match(r"(https?:)?//", m.group(3)), m.group(0)
+    assert "@import" not in html
+
+
+def test_instance_pages_html_turtle_jsonld(api_server):
+    task = IRIS.task("xundian-2018", 1)
+    r = httpx.get(api_server.url + page_path(task), headers={"accept": "text/html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert "推进名校建设工程" in html and "<mark>" in html  # the quoted source sentence, highlighted
+    assert page_path(IRIS.program("名校建设工程")) in html or quote("名校建设工程") in html
+    assert_offline(html)
+    for accept, ctype in (("text/turtle", "text/turtle"), ("application/ld+json", "application/ld+json")):
+        r = httpx.get(api_server.url + page_path(task), headers={"accept": accept})
+        assert r.status_code == 200 and r.headers["content-type"].startswith(ctype)
+        assert task in r.text or task.rsplit("/", 1)[-1] in r.text
+    for suffix, ctype in ((".ttl", "text/turtle"), (".jsonld", "application/ld+json"), (".nt", "application/n-triples")):
+        r = httpx.get(api_server.url + page_path(task) + suffix)
+        assert r.status_code == 200 and r.headers["content-type"].startswith(ctype)
+    assert httpx.get(api_server.url + "/id/doc/nope", headers={"accept": "text/html"}).status_code == 404
+
+
+def test_every_instance_iri_dereferences(api_server):
+    subjects = [r[0].value for r in api_server.store.query(
+        "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), 'https://w3id.org/policykg/id/')) }")]
+    assert len(subjects) > 100
+    with httpx.Client(base_url=api_server.url, timeout=30) as c:
+        for iri in subjects[::7]:
+            r = c.get(page_path(iri), headers={"accept": "text/html"})
+            assert r.status_code == 200, iri
+            r = c.get(page_path(iri) + ".ttl")
+            assert r.status_code == 200 and f"<{iri}>" in r.text or r.status_code == 200, iri
+
+
+def test_home_and_query_pages(api_server):
+    home = httpx.get(api_server.url + "/").text
+    assert "寻甸县2018年教育工作要点" in home and 'href="/query"' in home
+    assert_offline(home)
+    page = httpx.get(api_server.url + "/query", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}).text
+    assert "PREFIX pkg:" in page or "pkg:" in page
+    assert page.count('class="example"') >= 6
+    assert '<script src="/static/query.js"' in page
+    assert_offline(page)
+    assert httpx.get(api_server.url + "/static/query.js").status_code == 200
+
+
+def test_hostile_label_is_escaped_in_every_page(api_server):
+    hostile_program = IRIS.program(HOSTILE)
+    task = IRIS.task("xundian-2018", 2)
+    pages = [
+        "/", "/search?q=" + quote("<img"), "/search?q=" + quote(HOSTILE),
+        page_path(hostile_program), page_path(task), page_path(XUNDIAN),
+        page_path(IRIS.section("xundian-2018", 1)), page_path(IRIS.division("530129")),
+        "/query?query=" + quote(HOSTILE), "/api/docs", "/id/" + quote(HOSTILE),
+    ]
+    for path in pages:
+        r = httpx.get(api_server.url + path, headers={"accept": "text/html"})
+        assert r.status_code in (200, 404), path
+        html = r.text
+        assert HOSTILE not in html, path
+        assert "<img src=x" not in html and "<script>window" not in html, path
+    # the label is really there, escaped
+    r = httpx.get(api_server.url + page_path(hostile_program), headers={"accept": "text/html"})
+    assert r.status_code == 200
+    assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in r.text
+    assert "default-src 'self'" in r.headers["content-security-policy"]
