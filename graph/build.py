@@ -1,9 +1,12 @@
-"""Records to quads: one document's named graph in the public vocabulary.
+"""Records to quads: one document's graph in the public vocabulary.
 
 The output is a list of pyoxigraph ``Quad``s in a deterministic order, so the
-same record always serializes to the same bytes. Shared entities (programs,
-divisions, indicators …) are described in every document graph that uses them;
-the union of graphs merges the identical triples.
+same record always serializes to the same bytes. Everything the document says
+lives in the document's named graph; what a shared entity (program, division,
+indicator, organization, regulation) says about itself lives in that entity's
+own named graph, which every document using it adds to. Oxigraph's union
+default graph is a bag, not a set: this layout keeps each entity triple once in
+the union, so queries over many documents return each label once.
 """
 
 from __future__ import annotations
@@ -74,7 +77,11 @@ class _Builder:
         self._spans: set[Span] = set()
 
     def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
-        self.quads.append(Quad(s, p, o, self.g))
+        # What a shared entity (program, division, indicator …) says about itself
+        # goes to the entity's own named graph, so the union of all documents
+        # holds each such triple once instead of once per document.
+        g = s if self.iris.is_shared(s.value) else self.g
+        self.quads.append(Quad(s, p, o, g))
 
     def span(self, span: Span) -> NamedNode:
         node = _n(self.iris.span(self.doc.doc_id, span.start, span.end))

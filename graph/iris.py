@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
+# Path heads of the entities that are shared across documents.
+_SHARED_KINDS = ("program/", "indicator/", "org/", "regulation/", "division/")
 # ASCII characters left as they are in a segment; everything else ASCII is percent-encoded.
 _SAFE_ASCII = "-._~"
 
@@ -82,6 +84,10 @@ class IriScheme:
 
     def mention(self, doc_id: str, kind: str, start: int, end: int) -> str:
         return f"{self.document(doc_id)}/mention/{kind}-{start}-{end}"
+
+    def is_shared(self, iri: str) -> bool:
+        """An entity with one IRI across documents (it gets a named graph of its own)."""
+        return iri.startswith(self.base) and iri[len(self.base):].startswith(_SHARED_KINDS)
 
     def is_instance(self, iri: str) -> bool:
         return iri.startswith(self.base)

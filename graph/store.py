@@ -63,9 +63,12 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
+_DOCUMENT_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{PKG}PolicyDocument> }} }}"
+
 _DOCUMENTS_QUERY = f"""
 SELECT ?g ?title ?issued ?source ?sha (COUNT(*) AS ?n) WHERE {{
   GRAPH ?g {{
+    ?g a <{PKG}PolicyDocument> .
     ?s ?p ?o .
     OPTIONAL {{ ?g <http://purl.org/dc/terms/title> ?title }}
     OPTIONAL {{ ?g <http://purl.org/dc/terms/issued> ?issued }}
@@ -111,20 +114,25 @@ class OxigraphStore:
         return None
 
     def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None) -> LoadResult:
-        """Make ``graph`` hold exactly ``quads``, atomically."""
+        """Make ``graph`` hold exactly its quads, and add the others to their graphs, atomically.
+
+        ``quads`` in ``graph`` replace its content. Quads in other named graphs
+        (the shared entities' own graphs, see :mod:`policykg.graph.build`) are
+        added to them: entity descriptions are the same in every document, so
+        adding is idempotent. Both happen in one SPARQL Update, one transaction.
+        """
         g = ox.NamedNode(_iri(graph))
         with self._write_lock:
             existed = self._store.contains_named_graph(g)
             if sha256 is not None and existed and self.graph_sha256(graph) == sha256:
                 return LoadResult(graph, len(quads), replaced=False, unchanged=True)
-            for q in quads:
-                if q.graph_name != g:
-                    raise StoreError(f"quad outside graph {graph}: {q}")
-            # Serialize in Rust (one call), then one transactional update: the old
-            # graph and the new content are swapped in a single commit.
-            body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8") if quads else ""
-            triples = _strip_graph(body, graph)
-            update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{triples}}} }}"
+            if not all(isinstance(q.graph_name, ox.NamedNode) for q in quads):
+                raise StoreError(f"a quad for {graph} is outside any named graph")
+            blocks = _graph_blocks(quads)
+            # Serialize in Rust (one call per graph), then one transactional update:
+            # the old graph and the new content are swapped in a single commit.
+            inserts = "\n".join(f"GRAPH <{_iri(name)}> {{\n{body}}}" for name, body in blocks.items())
+            update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{\n{inserts}\n}}"
             try:
                 self._store.update(update)
             except (OSError, SyntaxError) as exc:
@@ -132,12 +140,32 @@ class OxigraphStore:
         return LoadResult(graph, len(quads), replaced=existed, unchanged=False)
 
     def remove_graph(self, graph: str) -> bool:
+        """Drop one document's graph, and the shared entity graphs no document uses any more."""
         g = ox.NamedNode(_iri(graph))
         with self._write_lock:
             if not self._store.contains_named_graph(g):
                 return False
             self._store.update(f"DROP GRAPH <{graph}>")
+            orphans = self.orphan_entity_graphs()
+            if orphans:
+                self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{o}>" for o in orphans))
         return True
+
+    def orphan_entity_graphs(self) -> list[str]:
+        """Entity graphs that no document graph reaches (directly or through other entities)."""
+        docs = {r["g"].value for r in self._store.query(_DOCUMENT_GRAPHS)}
+        refs: dict[str, set[str]] = {}
+        for r in self._store.query("SELECT DISTINCT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o)) } }"):
+            refs.setdefault(r["g"].value, set()).add(r["o"].value)
+        entity_graphs = set(refs) - docs
+        reached: set[str] = set()
+        frontier = [o for d in docs for o in refs.get(d, ()) if o in entity_graphs]
+        while frontier:
+            e = frontier.pop()
+            if e not in reached:
+                reached.add(e)
+                frontier.extend(o for o in refs.get(e, ()) if o in entity_graphs)
+        return sorted(entity_graphs - reached)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         with self._write_lock:
@@ -220,15 +248,13 @@ def _v(term) -> str | None:
     return None if term is None else term.value
 
 
-def _strip_graph(nquads: str, graph: str) -> str:
-    """N-Quads lines of one graph to N-Triples lines for an INSERT DATA block."""
-    suffix = f" <{graph}> .\n"
-    out = []
-    for line in nquads.splitlines(keepends=True):
-        if not line.endswith(suffix):
-            raise StoreError(f"unexpected quad outside {graph}: {line[:120]}")
-        out.append(line[: -len(suffix)] + " .\n")
-    return "".join(out)
+def _graph_blocks(quads: Sequence[ox.Quad]) -> dict[str, str]:
+    """N-Triples text per named graph, for the GRAPH blocks of an INSERT DATA."""
+    by_graph: dict[str, list[ox.Triple]] = {}
+    for q in quads:
+        by_graph.setdefault(q.graph_name.value, []).append(q.triple)
+    return {g: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+            for g, triples in by_graph.items()}
 
 
 def open_store(location: str | Path | None, *, read_only: bool = False, settings=None) -> GraphStore:

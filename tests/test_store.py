@@ -37,8 +37,26 @@ def test_ingest_puts_a_document_in_its_own_named_graph(empty_store, sample_recor
     outcome = ingest_record(empty_store, sample_record, IriScheme())
     assert outcome.status == "added"
     assert [d.iri for d in empty_store.documents()] == [IriScheme().graph(sample_record.doc_id)]
-    # Nothing in the default graph: every triple belongs to the document's graph.
-    assert _graph_size(empty_store, outcome.graph) == empty_store.count()
+    # Nothing in the default graph: every triple is in the document's graph or a shared entity's.
+    assert len(list(empty_store._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))) == 0
+    assert _graph_size(empty_store, outcome.graph) > 1000
+
+
+def test_shared_entities_appear_once_in_the_union_across_documents(empty_store, sample_record):
+    """Two documents naming the same program: its label comes back once, not once per document."""
+    import dataclasses
+
+    ingest_record(empty_store, sample_record, IriScheme())
+    twin = dataclasses.replace(sample_record, doc_id="twin", sha256="0" * 64)
+    ingest_record(empty_store, twin, IriScheme())
+    rows = list(empty_store.query('SELECT ?l WHERE { ?p a pkg:Program ; rdfs:label ?l FILTER(?l = "三名工程") }'))
+    assert len(rows) == 1
+    assert len(empty_store.documents()) == 2
+    # Removing one document keeps what the other still uses; removing both leaves nothing.
+    empty_store.remove_graph(IriScheme().graph("twin"))
+    assert len(list(empty_store.query('SELECT ?p WHERE { ?p rdfs:label "三名工程" }'))) == 1
+    empty_store.remove_graph(IriScheme().graph(sample_record.doc_id))
+    assert empty_store.count() == 0
 
 
 def test_same_bytes_twice_changes_nothing(empty_store, sample_record):
@@ -59,7 +77,8 @@ def test_reingest_replaces_the_graph_instead_of_adding_to_it(empty_store):
 
 def test_a_failing_load_leaves_the_old_graph_untouched(empty_store):
     empty_store.replace_graph(G + "a", _quads(G + "a", 10, "old"))
-    bad = _quads(G + "a", 10, "new") + _quads(G + "elsewhere", 1)  # the last quad is outside the graph
+    # The last quad is in the default graph, where nothing of a document may go.
+    bad = _quads(G + "a", 10, "new") + [ox.Quad(ox.NamedNode(G + "s"), ox.NamedNode(G + "p"), ox.Literal("x"))]
     with pytest.raises(StoreError):
         empty_store.replace_graph(G + "a", bad)
     assert {q.object.value for q in empty_store.quads(G + "a")} == {f"old{i}" for i in range(10)}
