@@ -6,7 +6,8 @@ names (昆明市, 寻甸回族彝族自治县) and the usual ``X县``/``X州`` f
 collide with ordinary words (资源, 富民, 通道 are counties too), so a short name counts
 only with evidence that a place is meant:
 
-- a generic ending right after it (呈贡县 in an older text, 嵩明区);
+- a generic ending right after it that agrees with the kind of unit (呈贡县 in an older
+  text for today's 呈贡区; not 会同市 for 会同县, nor the 市 of 会同市发展改革委);
 - membership in an enumeration of places: ``呈贡、宜良、嵩明、禄劝、寻甸、东川6个县区``
   (a count of 县/区/市 after it, or members that all sit under one parent, or one
   member already named in full);
@@ -29,7 +30,7 @@ from policykg.loaders import gazetteer as gz
 from policykg.loaders.gazetteer import resolve_name  # re-exported for other modules
 from policykg.loaders.records import DivisionLevel, DocumentRecord, EntityKind, Mention, PartRef, Span
 
-__all__ = ["find_divisions", "resolve_name", "infer_jurisdiction", "part_at"]
+__all__ = ["find_divisions", "resolve_name", "infer_jurisdiction", "leading_place", "part_at"]
 
 # Short names that are also everyday words of policy prose. They still count with a
 # generic ending (资源县) or inside an enumeration of places, never on their own.
@@ -50,6 +51,11 @@ _ENUM_COUNT_RE = re.compile(
 # (Not the comma: it separates clauses as often as list members.)
 _ENUM_SEP_RE = re.compile(r"\s*(?:、|和|及|与|以及)\s*")
 _GENERIC_ENDINGS = "县区市州旗盟"
+# 市 opening a word of its own: 市场, 市民, 市级, 市委, or the city's own body abbreviated
+# (市发展改革委, 市生态环境局, 市教育局, 市政府办). After a short name it is not that name's ending.
+_CITY_WORD_RE = re.compile(
+    r"市(?:场|民|级|直|属|容|貌|政|值|区|域|县|委|长|内|外|面|井|情|"
+    r"[\u4e00-\u9fff]{1,8}?(?:局|委员会|委|厅|办公室|办|中心|院))")
 
 
 @dataclass
@@ -86,12 +92,26 @@ def _scan(text: str, start: int, end: int) -> list[_Hit]:
         # word; a province's two-character name (云南, 广西) neither.
         strong = found not in _COMMON_WORDS and (
             official or len(found) >= 3 or DivisionLevel.PROVINCE in levels)
-        hit = _Hit(i, i + len(found), found, codes, official, strong)
-        # A short name followed by a generic ending (呈贡县 written before 2011, 嵩明区):
-        # the ending is part of the mention and proves a place is meant.
+        e = i + len(found)
+        if found[-1] == "市" and found[:-1] in _COMMON_WORDS and _CITY_WORD_RE.match(text, e - 1, end):
+            # 合作市场, 东方市民: a common word, then a word of its own that starts with 市.
+            found, e = found[:-1], e - 1
+            codes, official, strong = list(g.by_name.get(found, ())), False, False
+            if not codes:
+                i = e
+                continue
+        hit = _Hit(i, e, found, codes, official, strong)
+        # A short name followed by a generic ending (呈贡县 written before 2011, 江油县 before 1988):
+        # the ending is part of the mention and proves a place is meant, when it agrees with
+        # the kind of unit (会同市 is no spelling of 会同县) and does not open a word of its own
+        # (会同市发展改革委: 市发展改革委 is the city's commission, 会同 the verb "jointly with").
         if not strong and hit.end < end and text[hit.end] in _GENERIC_ENDINGS:
-            hit.end += 1
-            hit.strong = True
+            ending = text[hit.end]
+            fitting = [c for c in codes if gz.ending_fits(c, ending)]
+            if fitting and not (ending == "市" and _CITY_WORD_RE.match(text, hit.end, end)):
+                hit.codes = fitting
+                hit.end += 1
+                hit.strong = True
         hits.append(hit)
         i = hit.end
     return hits
@@ -146,13 +166,9 @@ def infer_jurisdiction(doc: DocumentRecord, hits: list[_Hit] | None = None) -> s
     # An inferred publisher was itself guessed from the text: only a stated one is evidence.
     stated = doc.publisher.name if doc.publisher and not doc.publisher.inferred else None
     for source in (stated, doc.title):
-        if not source:
-            continue
-        lead = _scan(source, 0, len(source))
-        if lead and lead[0].start == 0 and lead[0].strong:
-            code = gz.rank(lead[0].codes, lead[0].name, None)
-            if code:
-                return code
+        code = leading_place(source) if source else None
+        if code:
+            return code
     if hits is None:
         return None
     counts: Counter[str] = Counter()
@@ -169,6 +185,34 @@ def infer_jurisdiction(doc: DocumentRecord, hits: list[_Hit] | None = None) -> s
         return None
     best = max(counts.items(), key=lambda kv: (kv[1], g.units[kv[0]].level is DivisionLevel.PREFECTURE))
     return best[0]
+
+
+# After a place name at the head of an issuer's name or a title: the rest of a body's name
+# (眉县|卫生健康局, 昆明市|人民政府), then the end, 关于 (…关于印发…的通知) or 文件 (a red head).
+# A year may follow instead, as in a plan's own title (眉县2021年基层卫生健康重点工作实施方案).
+_ISSUER_REST_RE = re.compile(
+    r"[\u4e00-\u9fff（）()]{0,16}?(?:人民政府|政府|委员会|委|局|厅|办公室|办公厅|办)(?:$|关于|文件)"
+    r"|(?:19|20)[0-9]{2}年")
+
+
+def leading_place(source: str) -> str | None:
+    """The division whose name opens ``source`` (an issuer's name or a title), or None.
+
+    A certain name (昆明市, 寻甸县, 云南) counts as it stands. An official name of two
+    characters (眉县, 沛县, 和县), which on its own may be chance, counts when the rest names
+    an issuing body (眉县卫生健康局, 眉县卫生健康局关于印发…的通知) or a year (眉县2021年…方案).
+    """
+    lead = _scan(source, 0, len(source))
+    if not lead or lead[0].start != 0:
+        return None
+    h = lead[0]
+    g = gz.gazetteer()
+    if not h.strong:
+        if not (h.name in g.official and h.name not in _COMMON_WORDS
+                and _ISSUER_REST_RE.match(source, h.end)):
+            return None
+        h.codes = [c for c in h.codes if g.units[c].name == h.name]
+    return gz.rank(h.codes, h.name, None)
 
 
 class _PartIndex:

@@ -206,16 +206,40 @@ def rank(codes: list[str], name: str, context_code: str | None) -> str | None:
     return ordered[0]
 
 
+# Which generic ending a text may write after a unit's short name, by the kind of unit (its
+# level and the ending of its official name). A county keeps 县; a county-level city may be
+# written with the 县 it was before (江油县 for 江油市); a district with the 县 or 市 it was
+# (呈贡县 for 呈贡区, 萧山市 for 萧山区); the rest only as they are. So 会同市 is not 会同县:
+# no county was ever written X市 unless it became a city.
+_ENDINGS_FOR_KIND = {
+    (DivisionLevel.COUNTY, "县"): "县", (DivisionLevel.COUNTY, "市"): "市县",
+    (DivisionLevel.COUNTY, "区"): "区县市", (DivisionLevel.COUNTY, "旗"): "旗",
+    (DivisionLevel.PREFECTURE, "市"): "市", (DivisionLevel.PREFECTURE, "州"): "州",
+    (DivisionLevel.PREFECTURE, "盟"): "盟", (DivisionLevel.PROVINCE, "省"): "省",
+    (DivisionLevel.PROVINCE, "市"): "市", (DivisionLevel.PROVINCE, "区"): "区",
+}
+
+
+def ending_fits(code: str, ending: str) -> bool:
+    """Whether a short name followed by the generic ``ending`` (县, 市, 区, 州, 旗, 盟, 省) can
+    mean unit ``code``: the ending must agree with the unit's kind, now or before a re-grading."""
+    u = gazetteer().units.get(code)
+    if u is None:
+        return False
+    return ending in _ENDINGS_FOR_KIND.get((u.level, u.name[-1]), "")
+
+
 def candidates(name: str) -> list[str]:
-    """Codes of units called ``name``; an old generic suffix (呈贡县 for today's 呈贡区) falls back to its stem."""
+    """Codes of units called ``name``; an old generic suffix (呈贡县 for today's 呈贡区) falls back to its
+    stem, when the suffix agrees with the unit's kind (see :func:`ending_fits`)."""
     g = gazetteer()
     name = re.sub(r"\s+", "", name)
     codes = g.by_name.get(name)
     if codes:
         return list(codes)
-    m = re.match(r"^(.{2,}?)(?:省|市|县|区|州)$", name)
+    m = re.match(r"^(.{2,}?)(省|市|县|区|州)$", name)
     if m and m[1] in g.by_name:
-        return list(g.by_name[m[1]])
+        return [c for c in g.by_name[m[1]] if ending_fits(c, m[2])]
     return []
 
 
@@ -240,5 +264,5 @@ def with_ancestors(code: str) -> list[DivisionRecord]:
     return [g.record(c) for c in (code, *g.ancestors(code))]
 
 
-__all__ = ["Gazetteer", "gazetteer", "resolve_name", "record", "with_ancestors", "candidates",
+__all__ = ["Gazetteer", "gazetteer", "resolve_name", "record", "with_ancestors", "candidates", "ending_fits",
            "rank", "closeness", "short_names"]

@@ -73,19 +73,51 @@ def find_body(text: str) -> Span:
 
 
 def find_title(text: str, body: Span, hint: str | None = None) -> tuple[str, Span] | None:
+    """The title: the last short line before the body that names a kind of document.
+
+    A title set on two lines is joined again (see :func:`_title_head`); its span then runs
+    from the first line to the last, line break included, and the title has no break.
+    """
     head = text[: body.start]
     pos = 0
     best = None
+    lines: list[tuple[str, int]] = []  # (stripped line, its offset), for the lines before the title
     for ln in head.split("\n"):
         s = ln.strip()
         cleaned = strip_domains(s)
         if cleaned and not _LABEL_LINE.match(s) and _DOC_KINDS.search(cleaned) and len(cleaned) <= 80:
             start = pos + ln.index(cleaned) if cleaned in ln else pos
-            best = (cleaned, Span(start, start + len(cleaned)))
+            best = (cleaned, Span(start, start + len(cleaned)), len(lines))
+        lines.append((s, pos + (ln.index(s) if s else 0)))
         pos += len(ln) + 1
-    if best is None and hint:
-        return hint.strip(), None  # type: ignore[return-value]
-    return best
+    if best is None:
+        return (hint.strip(), None) if hint else None  # type: ignore[return-value]
+    title, span, index = best
+    while index > 0 and len(title) <= 80:
+        above, offset = lines[index - 1]
+        if not _title_head(above, title):
+            break
+        title, span, index = above + title, Span(offset, span.end), index - 1
+    return title, span
+
+
+# An issuer alone on a line: a body's name, nothing else (眉县卫生健康局, 江西省交通运输厅).
+_ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}?(?:局|厅|委员会|委|办公室|办公厅|人民政府|政府|部|署)$")
+
+
+def _title_head(above: str, title: str) -> bool:
+    """Whether the line ``above`` a title is its first printed line.
+
+    Official titles are set on two or three centred lines: the issuer, then 关于…的通知
+    (眉县卫生健康局 / 关于印发《…》的通知), or a 《…》 broken inside (关于印发《眉县… /
+    …方案》的通知). The line above belongs to the title when the title opens with 关于 and that
+    line is an issuer's name alone, or when a 《 opened above closes in the title.
+    """
+    if not above or is_furniture(above) or _DOC_KINDS.search(above):
+        return False
+    if above.count("《") > above.count("》") and title.count("》") > title.count("《"):
+        return True
+    return title.startswith("关于") and bool(_ISSUER_LINE.match(above))
 
 
 def find_issued(text: str, body: Span) -> date | None:
@@ -258,6 +290,14 @@ def _main_place(doc):
 def find_jurisdiction(doc) -> str | None:
     """The division code of the issuer: from the publisher's name, else the body's main place."""
     if doc.publisher is not None:
+        try:
+            from policykg.loaders.divisions import leading_place
+
+            code = leading_place(doc.publisher.name)  # 眉县卫生健康局: a two-character county
+        except Exception:  # a gazetteer problem must not lose the whole document
+            code = None
+        if code:
+            return code
         for m in _PLACE.finditer(doc.publisher.name):
             division = _resolve(m.group(0))
             if division is not None:

@@ -37,22 +37,7 @@ def pdf_to_text(data: bytes, source: str) -> tuple[str, dict[str, str]]:
         raise
     except Exception as exc:
         raise InputError(f"{source}: cannot read this PDF ({exc.__class__.__name__})") from None
-    lines: list[str] = []
-    for page in pages:
-        printed = [ln for ln in (_SPACES.sub(" ", raw).strip() for raw in page.split("\n"))
-                   if ln and not _PAGE_NUMBER.match(ln)]
-        # A wrapped line runs (nearly) to the margin; a short line such as a
-        # title ends where its text ends.
-        full = max((len(ln) for ln in printed), default=0)
-        previous_full = False
-        for line in printed:
-            if lines and previous_full and not _ENDS_PARAGRAPH.search(lines[-1]) \
-                    and not _OPENS_PART.match(line) and _is_cjk(lines[-1][-1]) and _is_cjk(line[0]):
-                lines[-1] += line  # Chinese needs no space at the join
-            else:
-                lines.append(line)
-            previous_full = len(line) >= 0.8 * full
-    text = "\n".join(lines)
+    text = join_printed_lines(pages)
     if not text.strip():
         raise InputError(f"{source}: the PDF has no text layer (a scan?)",
                          hint="run it through OCR first, or give the text as .txt")
@@ -63,5 +48,37 @@ def pdf_to_text(data: bytes, source: str) -> tuple[str, dict[str, str]]:
     return text, hints
 
 
+def join_printed_lines(pages: list[str]) -> str:
+    """The text of a PDF's pages, one line per paragraph: page numbers dropped, wrapped lines joined.
+
+    A line that runs (nearly) to the right margin and ends without closing punctuation goes on
+    in the next line, unless that one opens a numbered part. This holds across a page break,
+    even inside a word (宫颈 / - 1 - / 癌筛查 -> 宫颈癌筛查), so that the spans of every later
+    step count into the joined text.
+    """
+    lines: list[str] = []
+    # Whether the last printed line ran to the right margin. It carries over a page break:
+    # a sentence, even a word (宫颈 / - 1 - / 癌筛查), goes on at the top of the next page.
+    previous_full = False
+    for page in pages:
+        printed = [ln for ln in (_SPACES.sub(" ", raw).strip() for raw in page.split("\n"))
+                   if ln and not _PAGE_NUMBER.match(ln)]
+        # A wrapped line runs (nearly) to the margin; a short line such as a
+        # title ends where its text ends.
+        full = max((len(ln) for ln in printed), default=0)
+        for line in printed:
+            if lines and previous_full and not _ENDS_PARAGRAPH.search(lines[-1]) \
+                    and not _OPENS_PART.match(line) and (_is_cjk(lines[-1][-1]) or _is_cjk(line[0])):
+                # Chinese needs no space at the join, on either side of it: 宫颈 / 癌筛查,
+                # 围绕 / “世界…日”, 约180 / 亿元. (Latin text wrapped in Latin stays as printed.)
+                lines[-1] += line
+            else:
+                lines.append(line)
+            previous_full = len(line) >= 0.8 * full
+    return "\n".join(lines)
+
+
 def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+    """A Chinese character or punctuation mark, or a curly quote (Chinese text sets “” and ‘’)."""
+    return ("\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+            or ch in "“”‘’")

@@ -26,6 +26,7 @@ becomes a target without a value.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -47,9 +48,15 @@ _NUM = rf"(?:{_AR}|{_CN_NUM})"
 _MULT = r"(?:万|亿|千万)"
 # Measure words, longest first. 年/月/日 are absent on purpose (dates, durations), and so are
 # 届/期/级/类/种 (ordinals and kinds, not amounts).
-_UNITS = ("个百分点|百分点|个千分点|千分点|人次|平方公里|平方米|公里|千米|公顷|小时|学时|课时|"
-          "元|岁|人|名|位|所|个|项|家|座|间|套|台|张|户|辆|条|部|门|篇|场|次|件|册|亩|吨|%|％|‰")
+# A count of times something is done to or by a counted thing (人次, 剂次 doses given, 车次,
+# 场次) is a measure word of its own: a measure word + 次.
+_UNITS = ("个百分点|百分点|个千分点|千分点|[人剂车架班户台艘场件辆家项批]次|平方公里|平方米|立方米|公里|千米|公顷|"
+          "小时|学时|课时|微克|毫克|千克|公斤|千瓦时|千瓦|兆瓦|"
+          "元|岁|人|名|位|所|个|项|家|座|间|套|台|张|户|辆|条|部|门|篇|场|次|件|册|亩|吨|克|%|％|‰")
 _UNIT = rf"(?:{_UNITS})"
+# A rate written with a slash keeps its unit as written (30微克/立方米, 25万吨/年): the
+# denominator is a measure of amount, space, time or population.
+_PER = r"(?:[/／](?P<{}>万人|千人|百人|立方米|平方米|平方公里|公顷|公里|千米|米|升|小时|年|月|日|天|周|人|户|亩|吨|千克|公斤))"
 _APPROX_TAIL = r"(?:多|余)"  # 100多所, 20余所: more than
 _RANGE_SEP = r"(?:至|到|-|－|—|–|~|～)"
 
@@ -59,14 +66,15 @@ _QUANTITY_RE = re.compile(
     # 3至5所, 3%-5%, 3万至5万人
     rf"|(?P<lo>{_NUM})\s*(?P<lomult>{_MULT})?\s*(?P<lounit>%|％|‰)?\s*{_RANGE_SEP}\s*"
     rf"(?P<hi>{_NUM})\s*(?P<himult>{_MULT})?\s*(?P<runit>{_UNIT})"
-    # 10/10万: a rate per population
-    rf"|(?P<rnum>{_AR})\s*/\s*(?P<rper>[0-9]+\s*万?)(?:人)?"
+    # 10/10万: a rate per population, per a power of ten (not 1/3, not 2020/2021)
+    rf"|(?P<rnum>{_AR})\s*/\s*(?P<rper>(?:[1-9]0*\s*万|10*)(?![0-9]))(?:人)?"
     # 99%, 3.7万人, 100多所, 五所
-    rf"|(?P<num>{_NUM})\s*(?P<mult>{_MULT})?\s*(?P<more>{_APPROX_TAIL})?\s*(?P<unit>{_UNIT})"
+    rf"|(?P<num>{_NUM})\s*(?P<mult>{_MULT})?\s*(?P<more>{_APPROX_TAIL})?\s*(?P<unit>{_UNIT}){_PER.format('per')}?"
     # The text's own measure word (突破50万标箱): one or two characters closing the phrase.
-    # Only kept when a comparator stands before the number (see find_targets).
-    rf"|(?P<lnum>{_AR})\s*(?P<lmult>{_MULT})?\s*(?P<lunit>(?![年月日号届期时级类])[\u4e00-\u9fff]{{1,2}})"
-    rf"(?=[，,；;。、）)\s]|$|以上|以下|以内|左右)")
+    # Only kept when a comparator stands before the number or after it (see find_targets).
+    # Not a numeral nor a comparator (100万以上 is a bare number), nor what dates, ranks and kinds use.
+    rf"|(?P<lnum>{_AR})\s*(?P<lmult>{_MULT})?\s*(?P<lunit>(?!以上|以下|以内|左右|[年月日号届期时级类万亿千百])[\u4e00-\u9fff]{{1,2}})"
+    rf"{_PER.format('lper')}?(?=[，,；;。、）)\s]|$|以上|以下|以内|左右)")
 
 # The source left a blank for the number: "省一级示范幼儿园 所," (a space, then the measure word).
 _BLANK_RE = re.compile(r"(?<=[\u4e00-\u9fff）)])[ \u3000\xa0]+(?P<unit>所|个|名|位|项|家|座)(?![\u4e00-\u9fff]{0,1}[人体性])")
@@ -108,6 +116,7 @@ _TRAILING_RE = re.compile(
     r"|(?:提高|提升|增加|增长|上升|扩大|降低|下降|减少|压缩|缩减|压减|增|降|减)(?:到|至)?"
     r"|保持在|稳定在|维持在|控制在|达到|不少于|不低于|不小于|不超过|不高于|不多于|至少|大约|约|近|"
     r"突破|超过|高于|低于|多于|少于|大于|小于|接近|将近|"
+    r"分别|依次|(?<![人平])均|"  # 化学需氧量、氨氮减排量分别达到…, 两项管理率均达到…
     r"达|为|在|有|保持|稳定|的|、|\s)+$")
 # A place-kind noun after a count (6个县区完成…): the count is of places doing something.
 _PLACE_NOUN_RE = re.compile(r"^(?:县[（(]市、?区[)）]|县市区|县区|区县|县市|乡镇|乡|镇|村|县|区|市|州)")
@@ -115,6 +124,9 @@ _RATE_WORD_RE = re.compile(r"(?:率|比例|比重|占比|覆盖面|开展面|普
 
 # Past facts (现有, 已建成, 截至目前) are statistics, not goals.
 _PAST_RE = re.compile(r"已经|已|现有|共有|截至目前|截止目前|目前|去年|上年末")
+# A sentence led by a year, then a comma (2020年，全市…为32微克/立方米): a record of that year.
+# It is past, not a goal, when the year is before the year the document was issued.
+_RECORD_YEAR_RE = re.compile(r"[ \t\u3000]*(?:截至|截止)?\s*(?P<y>(?:19|20)[0-9]{2})\s*年(?:底|末)?\s*[，,]")
 
 _PERIODS = [(re.compile(r"每年|年均|每学年|逐年"), "year"), (re.compile(r"每天|每日"), "day"),
             (re.compile(r"每周"), "week"), (re.compile(r"每月"), "month"), (re.compile(r"每学期"), "term")]
@@ -128,6 +140,11 @@ _QUALITATIVE_RE = re.compile(
     r"(?:(?:到|至|在)\s*(?:19|20)[0-9]{2}\s*年(?:[0-9]{1,2}月)?(?:底|末)?前?"
     r"|(?:19|20)[0-9]{2}\s*年(?:[0-9]{1,2}月)?(?:底|末|前|底前|末前))\s*[,，]?\s*"
     r"(?P<goal>(?:基本|全面|率先|如期|按期)?(?:实现|完成|建成|达到|消除|普及)[^，,；;。！？\n]+)")
+
+# 分别/依次 before the number: the values that follow, listed with 、, go one to one onto the
+# things listed before (化学需氧量、氨氮重点工程减排量分别达到1.2万吨、0.08万吨).
+_RESPECTIVELY_RE = re.compile(r"分别|依次")
+_VALUE_SEP_RE = re.compile(r"\s*(?:、|和|及|与)\s*")
 
 _CLAUSE_BREAK = "，,；;。：:！？!?\n"
 _SENTENCE_BREAK = "。！？!?\n"
@@ -241,7 +258,8 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
             v = parse_number(m["lnum"])
             if v is None:
                 continue
-            q = Quantity(Span(s, e), v * _mult(m["lmult"]), None, None, m["lunit"], None, False, loose=True)
+            unit = m["lunit"] + ("/" + m["lper"] if m["lper"] else "")
+            q = Quantity(Span(s, e), v * _mult(m["lmult"]), None, None, unit, None, False, loose=True)
         else:
             raw = m["num"]
             chinese = not (raw[0].isdigit() or raw[0] in "０１２３４５６７８９")
@@ -252,7 +270,8 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
             unit = m["unit"]
             if unit in ("个百分点", "百分点", "个千分点", "千分点"):
                 unit = _norm_unit(unit)
-            q = Quantity(Span(s, e), Decimal(int(v)) if v == int(v) else v, None, None, _norm_unit(unit),
+            unit = _norm_unit(unit) + ("/" + m["per"] if m["per"] else "")  # 吨/年 as written
+            q = Quantity(Span(s, e), Decimal(int(v)) if v == int(v) else v, None, None, unit,
                          None, chinese, approx_more=bool(m["more"]))
         a = _AFTER_RE.match(text, e)
         if a and a.end() <= end:
@@ -431,6 +450,37 @@ def _is_goal_chinese(before: str, q: Quantity) -> bool:
     return bool(_GOAL_VERB_NEAR_RE.search(before) or re.match(rf"\s*(?:{_GOAL_VERBS})", _clean(before)))
 
 
+def _list_items(phrase: str) -> list[str]:
+    """The members of a 、-list (化学需氧量、氨氮重点工程减排量), brackets kept whole."""
+    items, depth, cur = [], 0, ""
+    for ch in phrase:
+        depth += ch in "（(《“" and 1 or 0
+        depth -= ch in "）)》”" and 1 or 0
+        if ch == "、" and depth <= 0:
+            items.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    items.append(cur)
+    return [x for x in items if x]
+
+
+def _antecedent(text: str, verb: str, start: int, end: int) -> str:
+    """``verb`` and its object, from the last clause in ``text[start:end]`` that has them.
+
+    Used when the words before a number are only a verb (全市淘汰1500辆以上) that repeats one
+    said with its object earlier in the sentence (加快淘汰国三及以下排放标准营运柴油货车).
+    """
+    if not 2 <= len(verb) <= 4 or not re.fullmatch(r"[\u4e00-\u9fff]+", verb):
+        return ""
+    k = text.rfind(verb, start, end)
+    if k == -1:
+        return ""
+    obj = re.split(r"[，,；;：:。\n]", text[k + len(verb) : end], maxsplit=1)[0]
+    obj = _TRAILING_RE.sub("", re.sub(r"\s+", "", obj))
+    return verb + obj if len(obj) >= 2 else ""
+
+
 def find_targets(doc: DocumentRecord) -> None:
     text = doc.text
     body = doc.body or Span(0, len(text))
@@ -439,14 +489,17 @@ def find_targets(doc: DocumentRecord) -> None:
     targets: list[TargetRecord] = []
     prev_end = -1
     numbered_clauses: set[int] = set()
+    skip: set[int] = set()  # later values of a 分别 list, read with the first
     for i, q in enumerate(quantities):
+        if i in skip:
+            continue
         s, e = q.span.start, q.span.end
         cstart = ctx.clause_start(s)
         left = max(cstart, prev_end if prev_end <= s else cstart)
         before = text[left:s]
         if q.chinese and not _is_goal_chinese(before, q):
             continue
-        if q.loose and not any(rx.search(before) for rx, _ in _BEFORE_RE):
+        if q.loose and q.after is None and not any(rx.search(before) for rx, _ in _BEFORE_RE):
             continue
         # A quantity that qualifies a noun (50万元以上的行政村, 25户以上自然村…比例达到100%) is
         # part of another goal's indicator, not a goal.
@@ -457,6 +510,10 @@ def find_targets(doc: DocumentRecord) -> None:
             continue
         if _PAST_RE.search(text[cstart:s]):
             continue
+        if doc.issued:
+            r = _RECORD_YEAR_RE.match(text, ctx.sentence_start(s), s)
+            if r and int(r["y"]) < doc.issued.year:
+                continue
         # An age that describes a population (3-6岁儿童, 60岁以上老人) is not a goal.
         if q.unit == "岁" and re.match(r"[\u4e00-\u9fff]", text[e : e + 1]):
             continue
@@ -472,23 +529,43 @@ def find_targets(doc: DocumentRecord) -> None:
         # Words after the quantity are part of the goal only up to a new predicate.
         post_text = re.split(r"[、]", post_text, maxsplit=1)[0]
         indicator, used_post = _indicator(pre_text, post_text, q)
+        if not indicator and not post_text.strip():
+            # 加快淘汰国三…货车，全市淘汰1500辆以上: the bare verb before the number takes up
+            # its object from an earlier clause of the same sentence.
+            indicator = _antecedent(text, _clean(pre_text), ctx.sentence_start(s), cstart)
         if not indicator:
             continue
-        comparator = _comparator(before, q)
+        # The values listed after 分别 (1.2万吨、0.08万吨) go onto the things listed before it.
+        group = [q]
+        if _RESPECTIVELY_RE.search(before):
+            while (i + len(group) < len(quantities)
+                   and not quantities[i + len(group)].blank
+                   and _VALUE_SEP_RE.fullmatch(text, group[-1].span.end, quantities[i + len(group)].span.start)):
+                group.append(quantities[i + len(group)])
+        names = [indicator]
+        if len(group) > 1:
+            items = _list_items(indicator)
+            names = items if len(items) == len(group) else [indicator] * len(group)
+            skip.update(range(i + 1, i + len(group)))
         # The span: from the clause's first word to the end of the goal phrase.
         lead = left
         while lead < s and text[lead] in "、，,；; \u3000和及":
             lead += 1
         span_end = e + len(post.split("、", 1)[0].rstrip()) if used_post else e
-        span = Span(lead, span_end)
         period = next((p for rx, p in _PERIODS if rx.search(text[cstart:s])), None)
-        targets.append(TargetRecord(
-            part=ctx.part(span), indicator=indicator, span=span,
-            value=None if q.blank else q.value, min_value=q.min_value, max_value=q.max_value,
-            unit=q.unit, comparator=comparator,
-            deadline=_deadline(text, ctx.sentence_start(s), s),
-            divisions=sorted({code for _, _, code in places}, key=[p[2] for p in places].index),
-            value_missing=q.blank, period=period))
+        deadline = _deadline(text, ctx.sentence_start(s), s)
+        scope = sorted({code for _, _, code in places}, key=[p[2] for p in places].index)
+        for k, member in enumerate(group):
+            if k:  # a later value of a 分别 list: its own span end, the list's 以上 when it has none
+                span_end = member.span.end
+                if member.after is None and group[-1].after is not None:
+                    member = dataclasses.replace(member, after=group[-1].after)
+            span = Span(lead, span_end)
+            targets.append(TargetRecord(
+                part=ctx.part(span), indicator=names[k], span=span,
+                value=None if member.blank else member.value, min_value=member.min_value,
+                max_value=member.max_value, unit=member.unit, comparator=_comparator(before, member),
+                deadline=deadline, divisions=list(scope), value_missing=member.blank, period=period))
         numbered_clauses.add(cstart)
         prev_end = span_end if span_end > e else e
     targets.extend(_qualitative(doc, ctx, numbered_clauses))

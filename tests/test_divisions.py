@@ -84,3 +84,79 @@ def test_part_of_mentions():
     doc = extract_bytes(DOC.encode(), "t.txt")
     parts = {m.surface: m.part for m in doc.mentions if m.kind is EntityKind.DIVISION}
     assert parts["祥云"] == PartRef.task(2)
+
+
+# --- a generic ending must agree with the kind of unit ---------------------------------------
+
+ENDINGS = """某某市人民政府关于印发工作要点的通知
+一、总体要求
+1.强化考核。市生态环境局会同市发展改革委开展中期评估，会同市教育局做好督导，加快合作市场建设。
+2.推进建设。江油县、呈贡县按期完成验收，东方市率先建成示范区，萧山市做好衔接。
+"""
+
+
+def test_generic_ending_must_fit_the_kind_of_unit():
+    doc = extract_bytes(ENDINGS.encode(), "t.txt")
+    got = {(m.surface, m.key) for m in doc.mentions if m.kind is EntityKind.DIVISION}
+    keys = {k for _, k in got}
+    # 会同 is a county (会同县 431225): written 会同市 it is the verb "jointly with" + 市…委/局
+    assert "431225" not in keys
+    # 合作市 (623001) is a city, but in 合作市场 the 市 opens 市场
+    assert "623001" not in keys
+    # a county written with the 县 it was before becoming a city or a district is still found
+    assert ("江油县", "510781") in got and ("呈贡县", "530114") in got
+    assert ("萧山市", "330109") in got  # a district that was a county-level city
+    assert ("东方市", "469007") in got  # an official name stands, with an ordinary word after it
+
+
+@pytest.mark.parametrize("name,ending,fits", [
+    ("431225", "县", True), ("431225", "市", False), ("431225", "区", False),  # 会同县
+    ("510781", "市", True), ("510781", "县", True), ("510781", "区", False),  # 江油市, county-level
+    ("530114", "区", True), ("530114", "县", True), ("530114", "市", True),  # 呈贡区
+    ("510700", "市", True), ("510700", "县", False),  # 绵阳市, a prefecture
+])
+def test_ending_fits(name, ending, fits):
+    assert gz.ending_fits(name, ending) is fits
+
+
+def test_candidates_check_the_ending():
+    assert gz.candidates("呈贡县") == ["530114"]
+    assert gz.candidates("会同市") == []
+    assert resolve_name("会同市") is None and resolve_name("会同县").code == "431225"
+
+
+# --- the jurisdiction from the issuer at the head -----------------------------------------------
+
+NOTICE = """眉县卫生健康局
+关于印发《眉县2021年基层卫生健康重点工作实施方案》的通知
+各镇卫生院，县直各医疗卫生单位：
+现将《眉县2021年基层卫生健康重点工作实施方案》印发给你们，请根据《宝鸡市2021年卫生健康工作要点》认真抓好落实。
+一、筑牢防线
+1.做好防控。宝鸡市统一部署，宝鸡市卫生健康委员会加强指导，眉县人民医院做好救治。
+眉县卫生健康局
+2021年3月12日
+"""
+
+
+def test_two_character_county_at_the_head_of_the_issuer_is_the_jurisdiction():
+    doc = extract_bytes(NOTICE.encode(), "t.txt")
+    # 宝鸡市 is named most, but the issuer 眉县卫生健康局 says whose document this is
+    assert doc.jurisdiction == "610326"
+
+
+@pytest.mark.parametrize("source,code", [
+    ("眉县卫生健康局", "610326"),
+    ("眉县卫生健康局关于印发《眉县2021年工作方案》的通知", "610326"),
+    ("眉县2021年基层卫生健康重点工作实施方案", "610326"),
+    ("和县人民政府", "340523"),
+    ("昆明市教育局", "530100"),
+    # a two-character official name that is not followed by a body's name may be chance
+    ("新县城建设三年行动方案", None),
+    ("关于印发《眉县2021年工作方案》的通知", None),
+    ("城区教育局", None),  # 城区 is an official name of several districts and an ordinary word
+    ("共青团中央", None),
+])
+def test_leading_place(source, code):
+    from policykg.loaders.divisions import leading_place
+
+    assert leading_place(source) == code

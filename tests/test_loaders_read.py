@@ -167,3 +167,63 @@ def test_pdf_text_layer_is_read_and_page_numbers_dropped():
 def test_a_pdf_without_text_layer_says_so():
     with pytest.raises(InputError, match="no text layer"):
         read_bytes(_pdf([]), "scan.pdf")
+
+
+# --- PDF lines and titles set on several lines ---------------------------------------------------
+
+from policykg.loaders.metadata import find_body, find_title  # noqa: E402
+from policykg.loaders.pdf import join_printed_lines  # noqa: E402
+
+FULL = "一二三四五六七八九十一二三四五六七八九十"  # a line that runs to the right margin
+
+
+def test_pdf_lines_wrapped_at_the_margin_are_joined_across_a_page_break():
+    pages = [f"1.做好筛查。{FULL}全年完成宫颈\n- 1 -", f"癌筛查3000人。\n短行\n- 2 -"]
+    assert join_printed_lines(pages) == f"1.做好筛查。{FULL}全年完成宫颈癌筛查3000人。\n短行"
+
+
+def test_pdf_line_before_an_opening_quote_is_joined():
+    text = join_printed_lines([f"{FULL}围绕\n“世界防治结核病日”等主题日，开展宣传。"])
+    assert text == f"{FULL}围绕“世界防治结核病日”等主题日，开展宣传。"
+
+
+@pytest.mark.parametrize("pages,lines", [
+    ([f"{FULL}。\n癌筛查3000人。"], 2),                  # the line above ends a sentence
+    ([f"{FULL}\n2.推进建设。"], 2),                       # the line below opens a numbered part
+    (["眉县卫生健康局\n关于印发《实施方案》的通知"], 2),  # a short line ends where its text ends
+    ([f"{FULL}。\n- 1 -", "短行"], 2),                    # a page break after a finished sentence
+    (["Work plan 2018 for the county\nschools and teachers"], 2),  # Latin wrapped in Latin stays
+])
+def test_pdf_lines_that_do_not_continue_stay_apart(pages, lines):
+    assert len(join_printed_lines(pages).split("\n")) == lines
+
+
+def test_the_county_health_notice_pdf():
+    doc = extract_bytes((ROOT / "tests" / "data" / "docs" / "county-health-notice.pdf").read_bytes(), "n.pdf")
+    assert "全年完成宫颈癌筛查3000人" in doc.text and "- 1 -" not in doc.text
+    assert doc.title == "眉县卫生健康局关于印发《眉县2021年基层卫生健康重点工作实施方案》的通知"
+    assert doc.jurisdiction == "610326"  # the issuer's county, not 宝鸡市 named in a cited title
+
+
+TITLED = """{head}
+各镇卫生院，县直各医疗卫生单位：
+现将《眉县2021年基层卫生健康重点工作实施方案》印发给你们，请结合实际，认真抓好落实，确保取得实效。
+"""
+
+
+@pytest.mark.parametrize("head,title", [
+    # the issuer on its own line above 关于…的通知
+    ("眉县卫生健康局文件\n眉卫健发〔2021〕8号\n眉县卫生健康局\n关于印发《眉县2021年实施方案》的通知",
+     "眉县卫生健康局关于印发《眉县2021年实施方案》的通知"),
+    # a 《》 broken across the lines
+    ("关于印发《眉县2021年基层卫生健康\n重点工作实施方案》的通知", "关于印发《眉县2021年基层卫生健康重点工作实施方案》的通知"),
+    # not joined: a document number, a red head, or a title that does not open with 关于
+    ("眉卫健发〔2021〕8号\n关于印发《实施方案》的通知", "关于印发《实施方案》的通知"),
+    ("眉县卫生健康局文件\n关于印发《实施方案》的通知", "关于印发《实施方案》的通知"),
+    ("眉县卫生健康局\n眉县2021年基层卫生健康重点工作实施方案", "眉县2021年基层卫生健康重点工作实施方案"),
+])
+def test_a_title_set_on_several_lines_is_joined(head, title):
+    text = TITLED.format(head=head)
+    got, span = find_title(text, find_body(text))
+    assert got == title
+    assert text[span.start:span.end].replace("\n", "") == title

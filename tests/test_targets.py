@@ -101,3 +101,90 @@ def test_find_quantities_skips_document_numbers():
     text = "昆政发〔2018〕5号，第20届，新增学校3所。"
     qs = find_quantities(text)
     assert [(q.value, q.unit) for q in qs] == [(Decimal(3), "所")]
+
+
+# --- units as written, measure words with 以上, 分别 lists, a verb that repeats its object ------
+
+@pytest.mark.parametrize("text,value,unit", [
+    ("细颗粒物年均浓度控制在30微克/立方米以内。", 30, "微克/立方米"),   # a rate keeps its unit
+    ("处置能力达到25万吨/年。", 250000, "吨/年"),                    # 万 multiplied, 吨/年 kept
+    ("日处理能力达到3.5吨／日。", Decimal("3.5"), "吨/日"),          # full-width slash read as /
+    ("全年完成接种12万剂次以上。", 120000, "剂次"),                  # a measure word + 次 counts
+    ("开行旅游专列300车次。", 300, "车次"),
+    ("每人每日食盐摄入量不超过5克。", 5, "克"),
+])
+def test_units_as_written(text, value, unit):
+    qs = find_quantities(text)
+    assert [(q.value, q.unit) for q in qs] == [(Decimal(value), unit)]
+
+
+@pytest.mark.parametrize("text", [
+    "人口100万以上。",        # 以上 is no measure word: 100万 is a bare number
+    "达到100万以下。",
+    "比例为1/3。",            # a ratio, not a rate with a unit
+    "2020/2021学年。",
+])
+# (10/10万 and 5/1000 stay rates: tested with the forms above)
+def test_no_unit_is_made_up(text):
+    assert not [q for q in find_quantities(text) if q.unit in ("以上", "以下", "/3", "/2021")]
+
+
+LISTS = """某某市人民政府关于印发生态环境保护规划的通知
+一、主要目标
+1.总量减排。到2025年，化学需氧量、氨氮重点工程减排量分别达到1.2万吨、0.08万吨；小学、初中巩固率分别达到99%和98%以上。
+2.柴油货车。加快淘汰国三及以下排放标准营运柴油货车，全市淘汰1500辆以上。
+3.宣传。开展宣传活动，全年开展30场次以上。
+4.对照。新建学校3所、幼儿园5所，新建公园、广场、绿道分别达到3个、5个。
+5.记录。2020年，全市细颗粒物年均浓度为32微克/立方米。到2025年，细颗粒物年均浓度控制在30微克/立方米以内。
+6.统计。2022年，全市新增就业岗位达到5000个。
+"""
+
+
+@pytest.fixture(scope="module")
+def lists():
+    return extract_bytes(LISTS.encode(), "plan.txt")
+
+
+def _in_task(doc, n):
+    return [(t.indicator, t.value, t.unit, t.comparator) for t in doc.targets if t.part.ordinal == n]
+
+
+def test_respectively_maps_values_onto_the_listed_indicators(lists):
+    got = _in_task(lists, 1)
+    assert got == [
+        ("化学需氧量", Decimal(12000), "吨", C.AT_LEAST),
+        ("氨氮重点工程减排量", Decimal(800), "吨", C.AT_LEAST),
+        ("小学", Decimal(99), "%", C.AT_LEAST),
+        ("初中巩固率", Decimal(98), "%", C.AT_LEAST),  # 以上 closing the list covers every value
+    ]
+    second = [t for t in lists.targets if t.value == 800][0]
+    assert lists.quote(second.span) == "化学需氧量、氨氮重点工程减排量分别达到1.2万吨、0.08万吨"
+    assert str(second.deadline) == "2025-12-31"
+
+
+def test_values_listed_without_respectively_stay_apart(lists):
+    got = _in_task(lists, 4)
+    # 幼儿园5所 has its own noun; three things and two values do not pair off: the phrase stays whole
+    assert ("新建学校", Decimal(3), "所", C.EXACTLY) in got and ("幼儿园", Decimal(5), "所", C.EXACTLY) in got
+    assert [x[0] for x in got if x[2] == "个"] == ["新建公园、广场、绿道"] * 2
+
+
+def test_a_bare_verb_takes_its_object_from_the_clause_before(lists):
+    assert _in_task(lists, 2) == [("淘汰国三及以下排放标准营运柴油货车", Decimal(1500), "辆", C.AT_LEAST)]
+
+
+def test_a_measure_word_of_the_text_counts_with_a_comparator_after_it(lists):
+    assert _in_task(lists, 3) == [("全年开展", Decimal(30), "场次", C.AT_LEAST)]
+
+
+def test_a_record_of_a_year_before_the_document_is_no_goal():
+    signed = LISTS + "某某市人民政府\n2022年1月18日\n"
+    doc = extract_bytes(signed.encode(), "plan.txt")
+    assert str(doc.issued) == "2022-01-18"
+    # 2020年，…为32微克/立方米 is the record of a past year; the 2025 goal stays
+    assert _in_task(doc, 5) == [("细颗粒物年均浓度", Decimal(30), "微克/立方米", C.AT_MOST)]
+    # a sentence led by the year of issue itself is a goal for that year
+    assert [x[1:] for x in _in_task(doc, 6)] == [(Decimal(5000), "个", C.AT_LEAST)]
+    # without a known issue date nothing is taken for the past
+    assert [t.value for t in extract_bytes(LISTS.encode(), "plan.txt").targets if t.part.ordinal == 5] == [
+        Decimal(32), Decimal(30)]
