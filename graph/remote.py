@@ -257,20 +257,23 @@ class RemoteStore:
 
     # -- writing -----------------------------------------------------------
     def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None):
-        """Make ``graph`` hold exactly ``quads``: one GSP PUT, which the server applies as one swap."""
+        """Make ``graph`` hold exactly its quads (one GSP PUT, which the server applies as one swap);
+        quads in other named graphs (shared entities' own graphs) are added to them first."""
         from policykg.graph.store import LoadResult
 
         self._writable()
         g = ox.NamedNode(_iri(graph))
-        for q in quads:
-            if q.graph_name != g:
-                raise StoreError(f"quad outside graph {graph}: {q}")
+        if not all(isinstance(q.graph_name, ox.NamedNode) for q in quads):
+            raise StoreError(f"a quad for {graph} is outside any named graph")
         stored = self.graph_sha256(graph)
         if sha256 is not None and stored == sha256:
             return LoadResult(graph, len(quads), replaced=False, unchanged=True)
         existed = stored is not None or self._exists(graph)
-        body = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) if quads else b""
-        self.put_graph(graph, body)
+        own = [q.triple for q in quads if q.graph_name == g]
+        shared = [q for q in quads if q.graph_name != g]
+        if shared:  # idempotent additions, before the document that refers to them appears
+            self.load(ox.serialize(shared, format=ox.RdfFormat.N_QUADS), "nquads")
+        self.put_graph(graph, ox.serialize(own, format=ox.RdfFormat.N_TRIPLES) if own else b"")
         return LoadResult(graph, len(quads), replaced=existed, unchanged=False)
 
     def put_graph(self, graph: str, ntriples: bytes) -> None:
@@ -306,11 +309,35 @@ class RemoteStore:
             self._fail(resp, f"uploading graph {g}")
 
     def remove_graph(self, graph: str) -> bool:
+        """Drop one document's graph, and the shared entity graphs no document uses any more."""
         self._writable()
         if not self._exists(graph):
             return False
         self.update(f"DROP SILENT GRAPH <{_iri(graph)}>")
+        orphans = self.orphan_entity_graphs()
+        if orphans:
+            self.update(" ;\n".join(f"DROP SILENT GRAPH <{_iri(o)}>" for o in orphans))
         return True
+
+    def orphan_entity_graphs(self) -> list[str]:
+        """Entity graphs that no document graph reaches (directly or through other entities)."""
+        from policykg.graph.store import _DOCUMENT_GRAPHS
+
+        docs = {r["g"].value for r in self.query(_DOCUMENT_GRAPHS)}
+        refs: dict[str, set[str]] = {}
+        for r in self.query("SELECT DISTINCT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o)) } }"):
+            refs.setdefault(r["g"].value, set()).add(r["o"].value)
+        # Only graphs named like a policykg entity are candidates (a server's own graphs are not).
+        entity_graphs = {g for g in set(refs) - docs if "/id/" in g and g.split("/id/", 1)[1].startswith(
+            ("program/", "indicator/", "org/", "regulation/", "division/"))}
+        reached: set[str] = set()
+        frontier = [o for d in docs for o in refs.get(d, ()) if o in entity_graphs]
+        while frontier:
+            e = frontier.pop()
+            if e not in reached:
+                reached.add(e)
+                frontier.extend(o for o in refs.get(e, ()) if o in entity_graphs)
+        return sorted(entity_graphs - reached)
 
     def update(self, sparql: str) -> None:
         self._writable()
