@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policykg import __version__
 from policykg.errors import PolicyKGError
-from policykg.graph.sparql_guard import QueryRunner
+from policykg.graph.sparql_guard import make_runner
 from policykg.graph.store import open_store
 from policykg.ontology import PREFIXES
 from policykg.settings import Settings
@@ -59,7 +59,7 @@ def _viz_router():
 def create_app(settings: Settings, *, store=None, workers: int | None = None) -> FastAPI:
     """The application over ``settings.store`` (or an already open ``store``)."""
     store = store if store is not None else open_store(settings.store)
-    runner = QueryRunner(store, workers=workers or settings.query_workers, timeout=settings.query_timeout,
+    runner = make_runner(store, workers=workers or settings.query_workers, timeout=settings.query_timeout,
                          max_rows=settings.max_rows, snapshot_dir=settings.snapshot_dir or None,
                          prefixes=PREFIXES)
 

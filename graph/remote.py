@@ -223,6 +223,10 @@ class RemoteStore:
                 sha256=_v(r["sha"]), triples=int(r["n"].value)))
         return out
 
+    def contains_graph(self, graph: str) -> bool:
+        result = self.query(f"ASK {{ GRAPH <{_iri(graph)}> {{ ?s ?p ?o }} }}")
+        return bool(result)
+
     def graphs(self) -> list[str]:
         return [r["g"].value for r in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
 
@@ -339,8 +343,10 @@ class RemoteStore:
                 frontier.extend(o for o in refs.get(e, ()) if o in entity_graphs)
         return sorted(entity_graphs - reached)
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._writable()
+        if base_iri:
+            sparql = f"BASE <{_iri(base_iri)}>\n" + sparql
         resp = self._send("POST", self.endpoints.update, data={"update": self._prologue + sparql})
         self._fail(resp, "SPARQL update", query=True)
 

@@ -365,6 +365,12 @@ def evaluate(store, query: str, *, fmt: str, max_rows: int, default_graphs: Sequ
         result = store.query(query, **kwargs)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
+    return serialize_result(result, fmt=fmt, max_rows=max_rows, prefixes=prefixes)
+
+
+def serialize_result(result, *, fmt: str, max_rows: int, prefixes: dict[str, str] | None = None) -> dict:
+    """A pyoxigraph query result as the protocol's body, cut at ``max_rows``."""
+    import pyoxigraph as ox
     if isinstance(result, ox.QueryBoolean):
         return {"kind": "boolean", "body": serialize_boolean(bool(result), fmt), "rows": 1, "truncated": False}
     if isinstance(result, ox.QuerySolutions):
@@ -626,6 +632,63 @@ class QueryRunner:
         if self._snap_root is not None:
             shutil.rmtree(self._snap_root, ignore_errors=True)
             self._snap_root = None
+
+
+class RemoteQueryRunner:
+    """Query evaluation for a store behind a SPARQL server (``RemoteStore``).
+
+    The server evaluates, so there is no worker to kill: the time limit is the
+    HTTP client's timeout (the request is abandoned and the API answers 503),
+    and operators should also set the server's own query timeout (docs/scale.md).
+    Outbound requests are still refused by :func:`guard_query` before a query
+    leaves this process.
+    """
+
+    size = 0
+    network_isolated = None
+    started = True
+    timeouts = 0
+
+    def __init__(self, store, *, timeout: float = 30.0, max_rows: int = 10000,
+                 prefixes: dict[str, str] | None = None) -> None:
+        self.store = store
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.prefixes = dict(prefixes or {})
+
+    def start(self) -> None:
+        return None
+
+    def mark_dirty(self) -> None:
+        return None
+
+    def run(self, query: str, *, fmt: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+            max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None,
+            query_dataset: bool = False) -> dict:
+        if base_iri:
+            query = f"BASE <{base_iri}>\n" + query
+        try:
+            result = self.store.query(query, default_graphs=default_graphs, named_graphs=named_graphs)
+        except StoreError as exc:
+            if "did not answer in time" in str(exc):
+                self.timeouts += 1
+                raise QueryTimeoutError(f"the SPARQL server did not answer within {self.timeout:g} s") from None
+            raise
+        return serialize_result(result, fmt=fmt, max_rows=max_rows or self.max_rows, prefixes=self.prefixes)
+
+    def close(self) -> None:
+        return None
+
+
+def make_runner(store, *, workers: int, timeout: float, max_rows: int, snapshot_dir: str | None,
+                prefixes: dict[str, str]):
+    """Worker processes over a checkpoint for the embedded store; direct calls for a remote one."""
+    from policykg.graph.remote import RemoteStore
+
+    if isinstance(store, RemoteStore):
+        return RemoteQueryRunner(store, timeout=timeout, max_rows=max_rows, prefixes=prefixes)
+    return QueryRunner(store, workers=workers, timeout=timeout, max_rows=max_rows, snapshot_dir=snapshot_dir,
+                       prefixes=prefixes)
 
 
 def split_values(values: Iterable[str]) -> list[str]:

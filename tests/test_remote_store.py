@@ -134,3 +134,31 @@ def test_query_form_ignores_iris_strings_and_comments():
     assert query_form("# SELECT in a comment\nPREFIX a: <http://x/ASK#>\nCONSTRUCT { ?s ?p 'SELECT' } WHERE {}") \
         == "CONSTRUCT"
     assert query_form("ask { }") == "ASK"
+
+
+@pytest.mark.remote
+def test_two_api_processes_serve_one_remote_graph(oxigraph_server):
+    """`policykg serve` can front a remote store: two servers answer from the same graph."""
+    import httpx
+
+    from conftest import LiveServer
+
+    url = oxigraph_server + "/query"
+    RemoteStore(url).update("DROP ALL")
+    run_cli("ingest", "--store", url, "--workers", "1", str(SAMPLE), check=True)
+    servers = [LiveServer(url), LiveServer(url)]
+    try:
+        for server in servers:
+            resp = httpx.post(server.url + "/sparql", data={"query": "SELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:Task }"},
+                              headers={"Accept": "text/csv"}, timeout=30)
+            assert resp.status_code == 200 and resp.text.split()[-1] == "28"
+            page = httpx.get(server.url + "/api/search", params={"q": "三名工程"}, timeout=30)
+            assert page.status_code == 200 and "三名工程" in page.text
+            # The guard still refuses outbound requests before they reach the remote server.
+            bad = httpx.post(server.url + "/sparql", timeout=30,
+                             data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+            assert bad.status_code == 400
+    finally:
+        for server in servers:
+            server.stop()
+    RemoteStore(url).update("DROP ALL")
