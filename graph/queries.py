@@ -204,11 +204,13 @@ class Outline:
 def outline(store, iri: str) -> Outline:
     doc = get_document(store, iri)
     rows = _rows(store, f"""
-SELECT ?part ?type ?ord ?num ?label ?parent WHERE {{
-  ?part dcterms:isPartOf+ {iri_ref(iri)} ; a ?type ; dcterms:isPartOf ?parent .
+SELECT ?part ?type ?ord ?num ?label ?parent WHERE {{ GRAPH {iri_ref(iri)} {{
+  # The document's named graph holds exactly its parts: no property path over the
+  # union (dcterms:isPartOf+ took seconds at 10^4 documents, this takes milliseconds).
   VALUES ?type {{ pkg:Section pkg:Task }}
+  ?part a ?type ; dcterms:isPartOf ?parent .
   OPTIONAL {{ ?part pkg:ordinal ?ord }} OPTIONAL {{ ?part pkg:number ?num }} OPTIONAL {{ ?part rdfs:label ?label }}
-}} ORDER BY ?ord""")
+}} }} ORDER BY ?ord""")
     sections: dict[str, SectionNode] = {}
     loose: list[TaskRef] = []
     tasks: list[tuple[str, TaskRef]] = []
