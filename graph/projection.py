@@ -6,7 +6,8 @@ interface and returns a ``networkx.MultiDiGraph`` whose nodes are resources of
 the public classes and whose edges are the public links between them:
 
 * node attributes: ``kind`` (a :class:`NodeKind` value), ``label``, ``graphs``
-  (the named graphs, i.e. documents, that describe it);
+  (the named graphs that describe it) and ``documents`` (the documents it belongs
+  to or that link to it: shared entities live in named graphs of their own);
 * edge attributes: ``kind`` (an :class:`EdgeKind` value), ``graphs``.
 
 Mentions, selectors and literals are not nodes: they are evidence, looked up
@@ -160,6 +161,16 @@ def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
                 seen[key] = g.edges[s, o, kind]
             else:
                 data["graphs"].add(r["g"].value)
+    # the documents a node belongs to: its own graph when that is a document's, and the
+    # documents whose links reach it (shared entities live in graphs of their own)
+    docs = {n for n, d in g.nodes(data=True) if d["kind"] == NodeKind.DOCUMENT.value}
+    for n, d in g.nodes(data=True):
+        d["documents"] = {x for x in d["graphs"] if x in docs}
+    for s_, o_, d in g.edges(data=True):
+        for gr in d["graphs"]:
+            if gr in docs:
+                g.nodes[s_]["documents"].add(gr)
+                g.nodes[o_]["documents"].add(gr)
     return g
 
 

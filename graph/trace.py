@@ -744,7 +744,7 @@ def rankings(store: GraphStore, limit: int = 10) -> dict[str, list[dict[str, Any
             if k == "mentions" and g.nodes[s]["kind"] == "task":
                 tasks.add(s)
         progs.append({"iri": n, "label": d["label"], "degree": len(neigh), "tasks": len(tasks),
-                      "documents": len(d["graphs"])})
+                      "documents": len(d["documents"])})
     progs.sort(key=lambda x: (-x["degree"], -x["tasks"], x["label"] or x["iri"]))
 
     div_rows = _q(store, f"""
@@ -800,29 +800,29 @@ def nodes_info(store: GraphStore, iris: Iterable[str]) -> dict[str, dict[str, An
     if not iris:
         return {}
     out: dict[str, dict[str, Any]] = {}
+    classes = " ".join(f"<{c}>" for c in CLASS_KIND)
     for batch in (iris[i:i + 400] for i in range(0, len(iris), 400)):
-        rows = _q(store, f"""
-            SELECT ?n ?c ?l ?g ?sec WHERE {{ {_values("n", batch)} ?n a ?c .
-              VALUES ?c {{ {" ".join(f"<{c}>" for c in CLASS_KIND)} }}
-              OPTIONAL {{ ?n <{_LABEL}> ?l }}
-              OPTIONAL {{ GRAPH ?g {{ ?n a ?c }} }}
-              OPTIONAL {{ {{ ?n <{DCTERMS}isPartOf> ?sec }} UNION {{ ?task <{PKG}hasTarget> ?n ; <{DCTERMS}isPartOf> ?sec }}
-                         ?sec a <{_SECTION}> }} }}""")
-        for r in rows:
+        values = _values("n", batch)
+        for r in _q(store, f"""SELECT ?n ?c ?l WHERE {{ {values} ?n a ?c . VALUES ?c {{ {classes} }}
+                                 OPTIONAL {{ ?n <{_LABEL}> ?l }} }}"""):
             n = r["n"].value
-            d = out.get(n)
-            if d is None:
+            if n not in out:
                 kind = CLASS_KIND[r["c"].value].value
-                d = out[n] = {"iri": n, "kind": kind, "label": _v(r, "l"), "documents": [], "section": None}
-                if kind == "section":
-                    d["section"] = n
-                if kind == "document":
-                    d["documents"].append(n)
-            g = _v(r, "g")
-            if g and g not in d["documents"] and len(d["documents"]) < 50:
-                d["documents"].append(g)
-            if _v(r, "sec"):
-                d["section"] = r["sec"].value
+                out[n] = {"iri": n, "kind": kind, "label": _v(r, "l"), "documents": [],
+                          "section": n if kind == "section" else None}
+        # the documents (named graphs) describing each node: simple patterns only, they scale
+        for r in _q(store, f"""SELECT DISTINCT ?n ?g WHERE {{ {values} ?g a <{PKG}PolicyDocument> .
+                                 {{ GRAPH ?g {{ ?n a ?c }} }} UNION {{ GRAPH ?g {{ ?x <{PKG}mentions> ?n }} }} }}"""):
+            d = out.get(r["n"].value)
+            if d is not None and len(d["documents"]) < 50:
+                d["documents"].append(r["g"].value)
+        for r in _q(store, f"""SELECT ?n ?sec WHERE {{ {values} ?n <{DCTERMS}isPartOf> ?sec . ?sec a <{_SECTION}> }}"""):
+            if r["n"].value in out:
+                out[r["n"].value]["section"] = r["sec"].value
+        for r in _q(store, f"""SELECT ?n ?sec WHERE {{ {values} ?task <{PKG}hasTarget> ?n .
+                                 ?task <{DCTERMS}isPartOf> ?sec . ?sec a <{_SECTION}> }}"""):
+            if r["n"].value in out:
+                out[r["n"].value]["section"] = r["sec"].value
     return out
 
 

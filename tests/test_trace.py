@@ -25,7 +25,7 @@ def test_projection_is_typed(store):
     kinds = {d["kind"] for _, d in g.nodes(data=True)}
     assert kinds == {k.value for k in NodeKind} - {"organization", "regulation"}
     assert g.nodes[BASE + "program/三名工程"]["label"] == "三名工程"
-    assert len(g.nodes[BASE + "program/三名工程"]["graphs"]) == 2  # one IRI across documents
+    assert len(g.nodes[BASE + "program/三名工程"]["documents"]) == 2  # one IRI across documents
     assert g.has_edge(BASE + "program/名校建设工程", BASE + "program/三名工程", key="partOf")
     assert g.has_edge(BASE + "doc/kunming-2017/task/7", BASE + "program/名校建设工程", key="mentions")
     assert {k for *_, k in g.edges(keys=True)} <= {k.value for k in EdgeKind}

@@ -66,7 +66,7 @@ def _subgraph(store: GraphStore, focus: str | None, depth: int, max_nodes: int) 
     nodes = []
     for n in keep:
         d = g.nodes[n]
-        info = {"iri": n, "kind": d["kind"], "label": d["label"], "documents": sorted(d["graphs"])[:20]}
+        info = {"iri": n, "kind": d["kind"], "label": d["label"], "documents": sorted(d["documents"])[:20]}
         x, y = pos.get(n, (0.0, 0.0))
         nodes.append(vis_node(info, x, y))
     return nodes, [vis_edge(s, o, k) for s, o, k in edges], omitted

@@ -1,0 +1,202 @@
+"""Benchmark the network view on a large synthetic store.
+
+    python benchmarks/bench_viz.py [--docs 1200] [--tasks 40] [--browser] [--store DIR]
+
+Builds (once, in --store) a store of synthetic documents through the real graph
+builder: every document has sections, tasks, one target per task, mentions of
+shared programs (one "hot" program named by every task) and divisions. Reports
+server-side times of the reads /explore makes (config, search, expand the hot
+node, expand a task, side panel), trace, rankings, and, with --browser, the time
+to first draw and to expand a node in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from policykg.graph.build import document_quads
+from policykg.graph.iris import IriScheme
+from policykg.graph.store import OxigraphStore
+from policykg.loaders.records import (
+    Comparator, DivisionLevel, DivisionRecord, DocumentRecord, EntityKind, Mention, PartRef, ProgramRecord,
+    SectionRecord, Span, TargetRecord, TaskRecord,
+)
+
+HOT = "热点工程"
+N_PROGRAMS = 300
+
+
+def synthetic_record(i: int, tasks: int) -> DocumentRecord:
+    parts: list[str] = [f"第{i}号文件工作要点\n"]
+    doc = DocumentRecord(f"synthetic-{i:05d}", f"synthetic-{i:05d}.txt", f"{i:064x}", "text/plain", "utf-8", "",
+                         title=f"第{i}号文件工作要点", jurisdiction=f"53{i % 16:02d}00")
+    pos = len(parts[0])
+    per_section = max(1, tasks // 5)
+    for t in range(1, tasks + 1):
+        sec = (t - 1) // per_section + 1
+        if (t - 1) % per_section == 0:
+            head = f"{sec}、第{sec}部分\n"
+            doc.sections.append(SectionRecord(sec, str(sec), f"第{sec}部分", Span(pos + 2, pos + len(head) - 1),
+                                              Span(pos, pos + len(head))))
+            parts.append(head)
+            pos += len(head)
+        prog = f"项目{(i * 7 + t) % N_PROGRAMS}工程"
+        line = f"{t}.任务{t}。实施{HOT}和{prog},指标{t % 50}达到{t}%以上。\n"
+        title = f"任务{t}"
+        doc.tasks.append(TaskRecord(t, str(t), title, Span(pos + len(str(t)) + 1, pos + len(str(t)) + 1 + len(title)),
+                                    Span(pos, pos + len(line) - 1), sec))
+        for name in (HOT, prog):
+            j = pos + line.index(name)
+            doc.mentions.append(Mention(EntityKind.PROGRAM, name, name, Span(j, j + len(name)), PartRef.task(t)))
+            doc.programs[name] = ProgramRecord(name, part_of=None if name == HOT else HOT if t % 3 == 0 else None)
+        k = pos + line.index("指标")
+        target = f"指标{t % 50}达到{t}%以上"
+        code = f"53{(i + t) % 16:02d}{t % 30:02d}"
+        doc.divisions[code] = DivisionRecord(code, f"区县{code}", DivisionLevel.COUNTY, f"53{(i + t) % 16:02d}00")
+        doc.targets.append(TargetRecord(PartRef.task(t), f"指标{t % 50}", Span(k, k + len(target)), value=Decimal(t),
+                                        unit="%", comparator=Comparator.AT_LEAST, divisions=[code]))
+        parts.append(line)
+        pos += len(line)
+    doc.text = "".join(parts)
+    return doc
+
+
+def build_store(path: Path, docs: int, tasks: int) -> OxigraphStore:
+    marker = path / ".bench.json"
+    if marker.exists() and json.loads(marker.read_text()) == {"docs": docs, "tasks": tasks}:
+        return OxigraphStore(path)
+    shutil.rmtree(path, ignore_errors=True)
+    store = OxigraphStore(path)
+    iris = IriScheme()
+    t0 = time.perf_counter()
+    for i in range(docs):
+        rec = synthetic_record(i, tasks)
+        store.replace_graph(iris.graph(rec.doc_id), document_quads(rec, iris), rec.sha256)
+    store.flush()
+    marker.write_text(json.dumps({"docs": docs, "tasks": tasks}))
+    print(f"built {docs} documents in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    return store
+
+
+def timed(fn, repeat: int = 3):
+    print(f"timing {getattr(fn, '__name__', fn)} …", file=sys.stderr, flush=True)
+    times = []
+    result = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=1200)
+    ap.add_argument("--tasks", type=int, default=40)
+    ap.add_argument("--store", type=Path, default=Path(tempfile.gettempdir()) / "policykg-bench-viz")
+    ap.add_argument("--browser", action="store_true", help="also measure in headless Chromium")
+    args = ap.parse_args()
+
+    from fastapi.testclient import TestClient
+
+    from policykg.api.app import create_app
+    from policykg.graph.projection import PROJECTIONS
+    from policykg.settings import load_settings
+
+    store = build_store(args.store, args.docs, args.tasks)
+    from policykg.graph.trace import _q, nodes_info  # noqa: F401
+
+    report: dict[str, object] = {"documents": args.docs, "quads": store.count()}
+    report["projection_build_s"], g = timed(lambda: (PROJECTIONS.clear(), PROJECTIONS.get(store))[1], 1)
+    report["nodes"], report["edges"] = g.number_of_nodes(), g.number_of_edges()
+    app = create_app(load_settings(store=str(args.store)), store=store)
+    base = "https://w3id.org/policykg/id/"
+    hot = base + "program/" + HOT
+    with TestClient(app) as c:
+        def get(path, **params):
+            r = c.get(path, params=params)
+            assert r.status_code == 200, (path, r.text[:300])
+            return r.json()
+
+        report["config_s"], _ = timed(lambda: get("/api/explore/config"), 1)
+        report["search_s"], hits = timed(lambda: get("/api/explore/search", q=HOT))
+        assert hits["results"][0]["iri"] == hot
+        report["expand_hot_program_s"], data = timed(lambda: get("/api/explore/node", iri=hot))
+        report["expand_hot_program_drawn_nodes"] = len(data["nodes"])
+        report["expand_hot_program_summaries"] = [n["label"] for n in data["nodes"] if n["kind"] == "summary"]
+        task = f"{base}doc/synthetic-00007/task/3"
+        report["expand_task_s"], _ = timed(lambda: get("/api/explore/node", iri=task))
+        report["details_s"], _ = timed(lambda: get("/api/explore/details", iri=hot))
+        report["trace_small_program_s"], tr = timed(lambda: get("/api/trace", program="项目5工程"), 1)
+        report["trace_small_program_nodes"] = len(tr["nodes"])
+        report["rankings_s"], _ = timed(lambda: get("/api/rankings", limit=10), 1)
+        report["path_s"], _ = timed(lambda: get("/api/path", a="项目5工程", b="项目77工程"), 1)
+    if args.browser:
+        report.update(browser_times(app, hot))
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+def browser_times(app, hot: str) -> dict[str, float]:
+    import uvicorn
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=srv.run, daemon=True).start()
+    while not srv.started:
+        time.sleep(0.05)
+    profile = tempfile.mkdtemp(prefix="bench-chromium-")
+    opts = Options()
+    opts.binary_location = "/usr/bin/chromium"
+    for f in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,900",
+              f"--user-data-dir={profile}"):
+        opts.add_argument(f)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    try:
+        def wait(script, *a):
+            while not d.execute_script(script, *a):
+                time.sleep(0.01)
+
+        t0 = time.perf_counter()
+        d.get(f"http://127.0.0.1:{port}/explore?focus={hot}")
+        wait("return window.pkgExplore && window.pkgExplore.ready && window.pkgExplore.isIdle()")
+        d.execute_script("window.__drawn = false; window.pkgExplore.network.once('afterDrawing', function () "
+                         "{ window.__drawn = true; }); window.pkgExplore.network.redraw();")
+        wait("return window.__drawn")
+        first = time.perf_counter() - t0
+        task = d.execute_script("return window.pkgExplore.nodes.getIds().filter(function (i) "
+                                "{ return i.indexOf('/task/') > 0; })[0]")
+        t1 = time.perf_counter()
+        d.execute_script("window.__done = false; window.pkgExplore.expand(arguments[0]).then(function () "
+                         "{ window.pkgExplore.network.once('afterDrawing', function () { window.__done = true; }); "
+                         "window.pkgExplore.network.redraw(); });", task)
+        wait("return window.__done")
+        expand = time.perf_counter() - t1
+        n = d.execute_script("return window.pkgExplore.nodes.length")
+        return {"browser_first_draw_s": round(first, 3), "browser_expand_s": round(expand, 3),
+                "browser_nodes_drawn": n}
+    finally:
+        d.quit()
+        srv.should_exit = True
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
