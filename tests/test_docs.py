@@ -19,11 +19,17 @@ def test_every_cli_command_is_documented():
 def test_every_cli_option_is_documented():
     doc = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
     sections = dict(re.findall(r"^## `policykg ([a-z-]+)[^\n]*\n(.*?)(?=^## |\Z)", doc, re.M | re.S))
+    store_bundle = {"--store", "--base-iri"}
+    assert all(f"`{opt}" in doc.split("## `policykg")[0] for opt in store_bundle)
     for name, command in cli.commands.items():
         for param in command.params:
             for opt in getattr(param, "opts", []):
-                if opt.startswith("--") and opt != "--help":
-                    assert opt in sections.get(name, ""), f"policykg {name} {opt} is not in docs/cli.md"
+                if not opt.startswith("--") or opt == "--help":
+                    continue
+                section = sections.get(name, "")
+                # The store option bundle is documented once at the top; a section says it takes it.
+                documented = opt in section or (opt in store_bundle and "store options" in section)
+                assert documented, f"policykg {name} {opt} is not in docs/cli.md"
 
 
 def test_every_setting_is_documented():
