@@ -72,9 +72,14 @@ def synthetic_record(i: int, tasks: int) -> DocumentRecord:
     return doc
 
 
+#: Bump when graph.build changes the layout of the store, so an old bench store is rebuilt.
+LAYOUT = "entity-graphs-1"
+
+
 def build_store(path: Path, docs: int, tasks: int) -> OxigraphStore:
     marker = path / ".bench.json"
-    if marker.exists() and json.loads(marker.read_text()) == {"docs": docs, "tasks": tasks}:
+    spec = {"docs": docs, "tasks": tasks, "layout": LAYOUT}
+    if marker.exists() and json.loads(marker.read_text()) == spec:
         return OxigraphStore(path)
     shutil.rmtree(path, ignore_errors=True)
     store = OxigraphStore(path)
@@ -84,7 +89,7 @@ def build_store(path: Path, docs: int, tasks: int) -> OxigraphStore:
         rec = synthetic_record(i, tasks)
         store.replace_graph(iris.graph(rec.doc_id), document_quads(rec, iris), rec.sha256)
     store.flush()
-    marker.write_text(json.dumps({"docs": docs, "tasks": tasks}))
+    marker.write_text(json.dumps(spec))
     print(f"built {docs} documents in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     return store
 
@@ -115,9 +120,12 @@ def main() -> None:
     from policykg.settings import load_settings
 
     store = build_store(args.store, args.docs, args.tasks)
-    from policykg.graph.trace import _q, nodes_info  # noqa: F401
+    try:
+        from policykg.graph.queries import LABEL_INDEXES
+    except ImportError:  # an older checkout (to measure the "before" on the same store)
+        LABEL_INDEXES = None
 
-    report: dict[str, object] = {"documents": args.docs, "quads": store.count()}
+    report: dict[str, object] = {"machine": machine(), "documents": args.docs, "quads": store.count()}
     report["projection_build_s"], g = timed(lambda: (PROJECTIONS.clear(), PROJECTIONS.get(store))[1], 1)
     report["nodes"], report["edges"] = g.number_of_nodes(), g.number_of_edges()
     app = create_app(load_settings(store=str(args.store)), store=store)
@@ -127,24 +135,61 @@ def main() -> None:
         def get(path, **params):
             r = c.get(path, params=params)
             assert r.status_code == 200, (path, r.text[:300])
-            return r.json()
+            return r.json() if r.headers.get("content-type", "").startswith("application/json") else r.content
 
+        # baselines in the same run: the cheapest request through the app, and a trivial query
+        report["baseline_ask_s"], _ = timed(lambda: c.get("/sparql", params={"query": "ASK {}"},
+                                                           headers={"Accept": "application/sparql-results+json"}), 5)
+        # cold: the first search after start (or after a write) reads the label index
+        if LABEL_INDEXES is not None:
+            LABEL_INDEXES.clear()
+        report["search_cold_s"], _ = timed(lambda: get("/api/explore/search", q=HOT), 1)
         report["config_s"], _ = timed(lambda: get("/api/explore/config"), 1)
-        report["search_s"], hits = timed(lambda: get("/api/explore/search", q=HOT))
+        report["search_s"], hits = timed(lambda: get("/api/explore/search", q=HOT), 5)
         assert hits["results"][0]["iri"] == hot
+        report["search_common_s"], common = timed(lambda: get("/api/explore/search", q="任务"), 5)
+        report["search_common_matches"] = len(common["results"])
         report["expand_hot_program_s"], data = timed(lambda: get("/api/explore/node", iri=hot))
         report["expand_hot_program_drawn_nodes"] = len(data["nodes"])
         report["expand_hot_program_summaries"] = [n["label"] for n in data["nodes"] if n["kind"] == "summary"]
+        summary = next(n for n in data["nodes"] if n["kind"] == "summary" and n["summary"]["count"] > 1000)["summary"]
+        report["page_hot_group_s"], _ = timed(lambda: get("/api/explore/node", iri=hot, group=summary["group"],
+                                                          offset=summary["offset"]))
         task = f"{base}doc/synthetic-00007/task/3"
-        report["expand_task_s"], _ = timed(lambda: get("/api/explore/node", iri=task))
-        report["details_s"], _ = timed(lambda: get("/api/explore/details", iri=hot))
-        report["trace_small_program_s"], tr = timed(lambda: get("/api/trace", program="项目5工程"), 1)
+        report["expand_task_s"], _ = timed(lambda: get("/api/explore/node", iri=task), 5)
+        report["details_s"], _ = timed(lambda: get("/api/explore/details", iri=hot), 5)
+        report["details_task_s"], _ = timed(lambda: get("/api/explore/details", iri=task), 5)
+        report["trace_small_program_s"], tr = timed(lambda: get("/api/trace", program="项目5工程"))
         report["trace_small_program_nodes"] = len(tr["nodes"])
+        report["neighbours_hot_s"], _ = timed(lambda: get("/api/neighbours", iri=hot))
         report["rankings_s"], _ = timed(lambda: get("/api/rankings", limit=10), 1)
         report["path_s"], _ = timed(lambda: get("/api/path", a="项目5工程", b="项目77工程"), 1)
     if args.browser:
         report.update(browser_times(app, hot))
+    for key in ("search_s", "expand_hot_program_s", "details_s", "trace_small_program_s"):
+        report[key.removesuffix("_s") + "_x_expand_task"] = round(report[key] / report["expand_task_s"], 1)
     print(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+def machine() -> dict[str, object]:
+    import platform
+
+    import pyoxigraph
+
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        ram = 0.0
+    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "ram_gb": round(ram, 1),
+            "python": platform.python_version(), "pyoxigraph": pyoxigraph.__version__}
 
 
 def browser_times(app, hot: str) -> dict[str, float]:
@@ -173,24 +218,40 @@ def browser_times(app, hot: str) -> dict[str, float]:
             while not d.execute_script(script, *a):
                 time.sleep(0.01)
 
+        def run(script, *a):
+            """Time an async action of the page until the canvas has drawn its result."""
+            t = time.perf_counter()
+            d.execute_script("window.__done = false; Promise.resolve(" + script + ").then(function () "
+                             "{ window.pkgExplore.network.once('afterDrawing', function () { window.__done = true; }); "
+                             "window.pkgExplore.network.redraw(); });", *a)
+            wait("return window.__done")
+            return round(time.perf_counter() - t, 3)
+
+        # baseline: the empty page (script, vis-network, config) until it is ready
+        t0 = time.perf_counter()
+        d.get(f"http://127.0.0.1:{port}/explore")
+        wait("return window.pkgExplore && window.pkgExplore.ready && window.pkgExplore.isIdle()")
+        blank = round(time.perf_counter() - t0, 3)
+
         t0 = time.perf_counter()
         d.get(f"http://127.0.0.1:{port}/explore?focus={hot}")
         wait("return window.pkgExplore && window.pkgExplore.ready && window.pkgExplore.isIdle()")
         d.execute_script("window.__drawn = false; window.pkgExplore.network.once('afterDrawing', function () "
                          "{ window.__drawn = true; }); window.pkgExplore.network.redraw();")
         wait("return window.__drawn")
-        first = time.perf_counter() - t0
+        first = round(time.perf_counter() - t0, 3)
         task = d.execute_script("return window.pkgExplore.nodes.getIds().filter(function (i) "
                                 "{ return i.indexOf('/task/') > 0; })[0]")
-        t1 = time.perf_counter()
-        d.execute_script("window.__done = false; window.pkgExplore.expand(arguments[0]).then(function () "
-                         "{ window.pkgExplore.network.once('afterDrawing', function () { window.__done = true; }); "
-                         "window.pkgExplore.network.redraw(); });", task)
-        wait("return window.__done")
-        expand = time.perf_counter() - t1
+        expand = run("window.pkgExplore.expand(arguments[0])", task)
+        summary = d.execute_script("return window.pkgExplore.nodes.get().filter(function (n) "
+                                   "{ return n.kind === 'summary' && n.summary.count > 1000; })[0].id")
+        more = run("window.pkgExplore.loadMore(arguments[0])", summary)
+        search = run("window.pkgExplore.search(arguments[0])", HOT)
         n = d.execute_script("return window.pkgExplore.nodes.length")
-        return {"browser_first_draw_s": round(first, 3), "browser_expand_s": round(expand, 3),
-                "browser_nodes_drawn": n}
+        physics = d.execute_script("return window.pkgExplore.network.physics.physicsEnabled")
+        return {"browser_blank_page_s": blank, "browser_first_draw_s": first, "browser_expand_s": expand,
+                "browser_load_more_s": more, "browser_search_s": search, "browser_nodes_drawn": n,
+                "browser_physics_on": physics}
     finally:
         d.quit()
         srv.should_exit = True

@@ -91,6 +91,10 @@ class OxigraphStore:
     def __init__(self, path: str | Path | None, *, read_only: bool = False) -> None:
         self.path = Path(path).expanduser() if path is not None else None
         self._write_lock = threading.Lock()
+        #: Bumped by every write through this object (replace, remove, update, load): readers
+        #: that cache something derived from the store (the label index of ``graph.queries``,
+        #: the networkx projection) key it by this instead of counting the quads.
+        self.generation = 0
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -133,10 +137,13 @@ class OxigraphStore:
             # the old graph and the new content are swapped in a single commit.
             inserts = "\n".join(f"GRAPH <{_iri(name)}> {{\n{body}}}" for name, body in blocks.items())
             update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{\n{inserts}\n}}"
+            self.generation += 1
             try:
                 self._store.update(update)
             except (OSError, SyntaxError) as exc:
                 raise StoreError(f"could not write graph {graph}: {exc}") from None
+            finally:
+                self.generation += 1
         return LoadResult(graph, len(quads), replaced=existed, unchanged=False)
 
     def remove_graph(self, graph: str) -> bool:
@@ -145,10 +152,14 @@ class OxigraphStore:
         with self._write_lock:
             if not self._store.contains_named_graph(g):
                 return False
-            self._store.update(f"DROP GRAPH <{graph}>")
-            orphans = self.orphan_entity_graphs()
-            if orphans:
-                self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{o}>" for o in orphans))
+            self.generation += 1
+            try:
+                self._store.update(f"DROP GRAPH <{graph}>")
+                orphans = self.orphan_entity_graphs()
+                if orphans:
+                    self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{o}>" for o in orphans))
+            finally:
+                self.generation += 1
         return True
 
     def orphan_entity_graphs(self) -> list[str]:
@@ -169,6 +180,7 @@ class OxigraphStore:
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         with self._write_lock:
+            self.generation += 1
             try:
                 if base_iri:
                     self._store.update(sparql, prefixes=PREFIXES, base_iri=base_iri)
@@ -176,6 +188,8 @@ class OxigraphStore:
                     self._store.update(sparql, prefixes=PREFIXES)
             except SyntaxError as exc:
                 raise QueryError(f"SPARQL update syntax error: {exc}") from None
+            finally:
+                self.generation += 1
 
     def contains_graph(self, graph: str) -> bool:
         """Whether ``graph`` is a named graph of the store."""
@@ -194,7 +208,11 @@ class OxigraphStore:
     def load(self, data: bytes, fmt: str) -> None:
         """Load a serialized dataset in one transaction (e.g. an export)."""
         with self._write_lock:
-            self._store.load(data, format=RDF_FORMATS[fmt])
+            self.generation += 1
+            try:
+                self._store.load(data, format=RDF_FORMATS[fmt])
+            finally:
+                self.generation += 1
 
     # -- reading -----------------------------------------------------------
     def query(self, sparql: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()):

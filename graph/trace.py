@@ -17,6 +17,7 @@ plain dataclasses / JSON-ready dicts that the CLI, the API and the viz render.
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from policykg.graph.projection import (
     CLASS_KIND, EDGE_PHRASES, ENTITY_KINDS, KIND_CLASS, KIND_PREDICATE, PREDICATE_KIND, PROJECTIONS,
     EdgeKind, NodeKind, _values,
 )
+from policykg.graph.queries import ENTITY_CLASSES, label_index
 from policykg.graph.store import GraphStore
 from policykg.ontology import DCTERMS, OA, PKG, PROV, RDF, RDFS, SKOS
 
@@ -67,6 +69,13 @@ def _q(store: GraphStore, sparql: str) -> list:
 def _v(row, name: str) -> str | None:
     term = row[name]
     return None if term is None else term.value
+
+
+def _among(var: str, iris: Iterable[str]) -> str:
+    """``FILTER(?var IN (…))``: for a variable the query does not start from. Oxigraph starts
+    from a ``VALUES`` block, so ``VALUES ?c {classes}`` read every typed node of the store
+    (100 ms+ at 10^5 nodes) where the filter costs nothing."""
+    return f"FILTER(?{var} IN (" + ", ".join(f"<{i}>" for i in iris) + "))"
 
 
 def _kind_of_classes(classes: Iterable[str]) -> str | None:
@@ -164,26 +173,44 @@ class _MentionRow:
 
 
 def _mentions_of(store: GraphStore, texts: _Texts, entities: Iterable[str],
-                 part_classes: Iterable[str] = (_TASK, _SECTION)) -> list[_MentionRow]:
-    """Parts (tasks, sections) that name each entity, with the first Mention's quote."""
+                 part_classes: Iterable[str] = (_TASK, _SECTION), parts: Iterable[str] | None = None) -> list[_MentionRow]:
+    """Parts (tasks, sections) that name each entity, with the first Mention's quote.
+
+    Two inner joins that start from the entities (an OPTIONAL for the quote made Oxigraph
+    read every Mention of the store: 4 s at 10^5 nodes); ``parts`` restricts to some parts.
+    """
     entities = list(dict.fromkeys(entities))
     if not entities:
         return []
-    rows = _q(store, f"""
-        SELECT ?e ?part ?cls ?exact ?start ?end ?doc WHERE {{ {_values("e", entities)} {_values("cls", part_classes)}
-          ?part <{PKG}mentions> ?e . ?part a ?cls .
-          OPTIONAL {{ ?m <{PKG}mentionOf> ?e ; <{PKG}mentionIn> ?part ; <{PKG}evidence> ?sp .
-                     ?sp <{OA}exact> ?exact ; <{OA}start> ?start ; <{OA}end> ?end .
-                     OPTIONAL {{ ?sp <{PROV}wasDerivedFrom> ?doc }} }} }}""")
-    best: dict[tuple[str, str], tuple[int, _MentionRow]] = {}
-    for r in rows:
+    part_list = list(dict.fromkeys(parts)) if parts is not None else None
+    if part_list is not None and not part_list:
+        return []
+    part_values = _values("part", part_list) if part_list is not None else ""
+    found: dict[tuple[str, str], str] = {}
+    for r in _q(store, f"""
+        SELECT DISTINCT ?e ?part ?cls WHERE {{ {_values("e", entities)} {part_values}
+          ?part <{PKG}mentions> ?e . ?part a ?cls . {_among("cls", part_classes)} }}"""):
+        found.setdefault((r["e"].value, r["part"].value), r["cls"].value)
+    if not found:
+        return []
+    quotes: dict[tuple[str, str], tuple[int, Any]] = {}
+    for r in _q(store, f"""
+        SELECT ?e ?part ?exact ?start ?end ?doc WHERE {{ {_values("e", entities)} {part_values}
+          ?m <{PKG}mentionOf> ?e ; <{PKG}mentionIn> ?part ; <{PKG}evidence> ?sp .
+          ?sp <{OA}exact> ?exact ; <{OA}start> ?start ; <{OA}end> ?end .
+          OPTIONAL {{ ?sp <{PROV}wasDerivedFrom> ?doc }} }}"""):
         key = (r["e"].value, r["part"].value)
-        start = int(_v(r, "start") or 1 << 60)
-        if key in best and best[key][0] <= start:
+        if key not in found:
             continue
-        ev = texts.evidence(_v(r, "exact"), _v(r, "doc"), _v(r, "start"), _v(r, "end"))
-        best[key] = (start, _MentionRow(key[0], key[1], CLASS_KIND[r["cls"].value].value, ev))
-    return [row for _, row in sorted(best.values(), key=lambda x: (x[1].part, x[0]))]
+        start = int(_v(r, "start") or 1 << 60)
+        if key not in quotes or quotes[key][0] > start:
+            quotes[key] = (start, r)
+    out = []
+    for key, cls in found.items():
+        q = quotes.get(key)
+        ev = texts.evidence(_v(q[1], "exact"), _v(q[1], "doc"), _v(q[1], "start"), _v(q[1], "end")) if q else None
+        out.append((q[0] if q else 1 << 60, _MentionRow(key[0], key[1], CLASS_KIND[cls].value, ev)))
+    return [row for _, row in sorted(out, key=lambda x: (x[1].part, x[0]))]
 
 
 # ---------------------------------------------------------------------------
@@ -222,27 +249,27 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
         if found is None or found.kind not in wanted:
             raise NotFoundError(f"no {' or '.join(wanted)} with IRI {name}")
         return found
+    # An exact name is one lookup in the store's object index (no label index to build) …
     classes = [KIND_CLASS[NodeKind(k)] for k in wanted]
     rows = _q(store, f"""
-        SELECT DISTINCT ?s ?c ?l ?which WHERE {{ {_values("c", classes)}
-          {{ ?s <{_LABEL}> {sparql_string(name)} BIND(0 AS ?which) }} UNION {{ ?s <{_ALT}> {sparql_string(name)} BIND(1 AS ?which) }}
-          ?s a ?c . OPTIONAL {{ ?s <{_LABEL}> ?l }} }}""")
+        SELECT DISTINCT ?s ?c ?l WHERE {{
+          {{ ?s <{_LABEL}> {sparql_string(name)} }} UNION {{ ?s <{_ALT}> {sparql_string(name)} }}
+          ?s a ?c . {_among("c", classes)} OPTIONAL {{ ?s <{_LABEL}> ?l }} }}""")
     hits = _rank_hits([(r["s"].value, CLASS_KIND[r["c"].value].value, _v(r, "l")) for r in rows], wanted)
     if not hits:
-        # Normalised and substring matches (quote marks, spaces, width, case ignored).
+        # … normalised and substring matches (quote marks, spaces, width, case ignored) read the
+        # cached label index of graph.queries (a CONTAINS filter over every label of the union
+        # took seconds at 10^5 nodes).
+        index = label_index(store)
         needle = _norm(name)
-        rows = _q(store, f"""
-            SELECT DISTINCT ?s ?c ?l ?x WHERE {{ {_values("c", classes)} ?s a ?c ; <{_LABEL}> ?l .
-              {{ ?s <{_LABEL}> ?x }} UNION {{ ?s <{_ALT}> ?x }}
-              FILTER(CONTAINS(LCASE(STR(?x)), {sparql_string(name.lower()[:2] or name)})) }} LIMIT 2000""")
         exact, partial = [], []
-        for r in rows:
-            x = _norm(r["x"].value)
-            item = (r["s"].value, CLASS_KIND[r["c"].value].value, _v(r, "l"))
+        for k in index.matching(name.lower()[:2] or name):
+            x = _norm(index.texts[k])
+            items = _index_hits(index, k, wanted)
             if x == needle:
-                exact.append(item)
+                exact.extend(items)
             elif needle in x:
-                partial.append(item)
+                partial.extend(items)
         hits = _rank_hits(exact, wanted)
         if not hits:
             partial = _rank_hits(partial, wanted)
@@ -261,6 +288,17 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
     return Resolved(iri, kind, label)
 
 
+def _index_hits(index, k: int, wanted: list[str]) -> list[tuple[str, str, str | None]]:
+    """(iri, kind, label) of label-index entry ``k``, once per wanted kind the node has."""
+    iri = index.iris[k]
+    out = []
+    for cls_name in index.node_kinds.get(iri, ()):
+        kind = CLASS_KIND[ENTITY_CLASSES[cls_name]].value
+        if kind in wanted:
+            out.append((iri, kind, index.labels.get(iri)))
+    return out
+
+
 _PROGRAM_SUFFIXES = ("计划", "工程", "项目", "行动", "活动")
 
 
@@ -271,11 +309,27 @@ def _umbrella(store: GraphStore, hits: list[tuple[str, str, str | None]], needle
     if len(suffixed) == 1:
         return suffixed
     iris = [h[0] for h in hits]
-    rows = _q(store, f"""
-        SELECT DISTINCT ?a ?b WHERE {{ {_values("a", iris)} {_values("b", iris)} ?a <{PKG}partOf>+ ?b }}""")
+    # pkg:partOf+ among the hits, as a closure in Python over one-step queries (a property
+    # path with both ends open reads the whole union)
+    parents: dict[str, set[str]] = {}
+    asked: set[str] = set()
+    frontier = set(iris)
+    while frontier and len(asked) < 5000:
+        asked |= frontier
+        for r in _q(store, f"SELECT DISTINCT ?a ?b WHERE {{ {_values('a', sorted(frontier))} ?a <{PKG}partOf> ?b }}"):
+            parents.setdefault(r["a"].value, set()).add(r["b"].value)
+        frontier = {b for a in frontier for b in parents.get(a, ())} - asked
     below: dict[str, set[str]] = {}
-    for r in rows:
-        below.setdefault(r["b"].value, set()).add(r["a"].value)
+    for a in iris:
+        seen: set[str] = set()
+        todo = list(parents.get(a, ()))
+        while todo:
+            b = todo.pop()
+            if b not in seen:
+                seen.add(b)
+                todo.extend(parents.get(b, ()))
+        for b in seen:
+            below.setdefault(b, set()).add(a)
     for h in hits:
         if _norm(h[2] or "").startswith(needle) and below.get(h[0], set()) >= set(iris) - {h[0]}:
             return [h]
@@ -555,7 +609,7 @@ def _part_info(store: GraphStore, parts: list[str]) -> dict[str, dict[str, Any]]
         return {}
     rows = _q(store, f"""
         SELECT ?p ?c ?l ?num ?ord ?doc ?title ?sec WHERE {{ {_values("p", parts)} ?p a ?c .
-          VALUES ?c {{ <{_TASK}> <{_SECTION}> <{PKG}PolicyDocument> }}
+          {_among("c", [_TASK, _SECTION, PKG + "PolicyDocument"])}
           OPTIONAL {{ ?p <{_LABEL}> ?l }} OPTIONAL {{ ?p <{PKG}number> ?num }} OPTIONAL {{ ?p <{PKG}ordinal> ?ord }}
           OPTIONAL {{ ?p <{PROV}wasDerivedFrom> ?doc OPTIONAL {{ ?doc <{DCTERMS}title> ?title }} }}
           OPTIONAL {{ ?p <{DCTERMS}isPartOf> ?sec . ?sec a <{_SECTION}> }} }}""")
@@ -681,7 +735,8 @@ def edge_evidence(store: GraphStore, source: str, kind: str, target: str, texts:
     """The quote behind one RDF edge ``source --kind--> target``."""
     texts = texts or _Texts(store)
     if kind == EdgeKind.MENTIONS.value:
-        for m in _mentions_of(store, texts, [target], [KIND_CLASS[NodeKind(k)] for k in ("task", "section", "document")]):
+        for m in _mentions_of(store, texts, [target], [KIND_CLASS[NodeKind(k)] for k in ("task", "section", "document")],
+                              parts=[source]):
             if m.part == source:
                 return m.evidence
         return None
@@ -690,9 +745,11 @@ def edge_evidence(store: GraphStore, source: str, kind: str, target: str, texts:
     if kind in (EdgeKind.APPLIES_TO.value, EdgeKind.INDICATOR.value, EdgeKind.IS_PART_OF.value):
         return _own_evidence(store, texts, [source]).get(source)
     if kind in (EdgeKind.PART_OF.value, EdgeKind.DEPENDS_ON.value):
-        cands = [m for m in _mentions_of(store, texts, [source]) if m.evidence]
         own = _own_evidence(store, texts, [source]).get(source)
-        return own or (cands[0].evidence if cands else None)
+        if own:
+            return own
+        cands = [m for m in _mentions_of(store, texts, [source]) if m.evidence]
+        return cands[0].evidence if cands else None
     return None
 
 
@@ -770,52 +827,71 @@ def rankings(store: GraphStore, limit: int = 10) -> dict[str, list[dict[str, Any
 # reads for the interactive view
 # ---------------------------------------------------------------------------
 def search(store: GraphStore, text: str, kinds: Iterable[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
-    """Nodes whose label or altLabel contains ``text`` (exact matches first, then shorter labels)."""
+    """Nodes whose label or altLabel contains ``text``: exact matches, then names starting with
+    it, then the others; named things (programs, divisions …) before parts; shorter names first.
+    Reads the cached label index of :mod:`policykg.graph.queries`."""
     text = text.strip()
     if not text:
         return []
-    wanted = [NodeKind(k) for k in kinds] if kinds else list(NodeKind)
-    classes = [KIND_CLASS[k] for k in wanted]
-    rows = _q(store, f"""
-        SELECT DISTINCT ?s ?c ?l ?x WHERE {{ {_values("c", classes)}
-          {{ ?s <{_LABEL}> ?x }} UNION {{ ?s <{_ALT}> ?x }}
-          FILTER(CONTAINS(LCASE(STR(?x)), {sparql_string(text.lower())}))
-          ?s a ?c . OPTIONAL {{ ?s <{_LABEL}> ?l }} }} LIMIT 2000""")
+    wanted = {NodeKind(k).value for k in kinds} if kinds else {k.value for k in NodeKind}
+    entity = {k.value for k in ENTITY_KINDS}
+    index = label_index(store)
     best: dict[str, tuple] = {}
     low = text.lower()
-    for r in rows:
-        x = r["x"].value
-        kind = CLASS_KIND[r["c"].value]
-        score = (0 if x.lower() == low else 1 if x.lower().startswith(low) else 2,
-                 0 if kind in ENTITY_KINDS else 1, len(x))
-        s = r["s"].value
-        if s not in best or best[s][0] > score:
-            best[s] = (score, {"iri": s, "kind": kind.value, "label": _v(r, "l") or x, "match": x})
-    return [v for _, v in sorted(best.values(), key=lambda v: (v[0], v[1]["iri"]))][: max(1, limit)]
+    for k in index.matching(text):
+        x = index.texts[k]
+        xl = x.lower()
+        for iri, kind, label in _index_hits(index, k, list(wanted)):
+            score = (0 if xl == low else 1 if xl.startswith(low) else 2, 0 if kind in entity else 1, len(x))
+            if iri not in best or best[iri][0] > score:
+                best[iri] = (score, {"iri": iri, "kind": kind, "label": label or x, "match": x})
+    top = heapq.nsmallest(max(1, limit), best.values(), key=lambda v: (v[0], v[1]["iri"]))
+    return [v for _, v in top]
 
 
-def nodes_info(store: GraphStore, iris: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Kind, label, documents and section of each node (what the view filters on)."""
+def nodes_info(store: GraphStore, iris: Iterable[str], *, max_documents: int = 50) -> dict[str, dict[str, Any]]:
+    """Kind, label, documents and section of each node (what the view filters on).
+
+    ``documents`` are the document graphs that type the node or that name it (pkg:mentions),
+    at most ``max_documents``: a program named in every document costs one LIMITed query, not
+    a scan of its 10^5 mentions.
+    """
     iris = list(dict.fromkeys(iris))
     if not iris:
         return {}
     out: dict[str, dict[str, Any]] = {}
-    classes = " ".join(f"<{c}>" for c in CLASS_KIND)
+    entity = {k.value for k in ENTITY_KINDS}
+    doc_class = f"<{PKG}PolicyDocument>"
+
+    def add_doc(n: str, g: str) -> None:
+        d = out.get(n)
+        if d is not None and g not in d["documents"] and len(d["documents"]) < max_documents:
+            d["documents"].append(g)
+
     for batch in (iris[i:i + 400] for i in range(0, len(iris), 400)):
         values = _values("n", batch)
-        for r in _q(store, f"""SELECT ?n ?c ?l WHERE {{ {values} ?n a ?c . VALUES ?c {{ {classes} }}
+        for r in _q(store, f"""SELECT ?n ?c ?l WHERE {{ {values} ?n a ?c . {_among("c", CLASS_KIND)}
                                  OPTIONAL {{ ?n <{_LABEL}> ?l }} }}"""):
             n = r["n"].value
             if n not in out:
                 kind = CLASS_KIND[r["c"].value].value
                 out[n] = {"iri": n, "kind": kind, "label": _v(r, "l"), "documents": [],
                           "section": n if kind == "section" else None}
-        # the documents (named graphs) describing each node: simple patterns only, they scale
-        for r in _q(store, f"""SELECT DISTINCT ?n ?g WHERE {{ {values} ?g a <{PKG}PolicyDocument> .
-                                 {{ GRAPH ?g {{ ?n a ?c }} }} UNION {{ GRAPH ?g {{ ?x <{PKG}mentions> ?n }} }} }}"""):
-            d = out.get(r["n"].value)
-            if d is not None and len(d["documents"]) < 50:
-                d["documents"].append(r["g"].value)
+        # the documents describing each node: the document graph that types it ...
+        for r in _q(store, f"""SELECT DISTINCT ?n ?g WHERE {{ {values} GRAPH ?g {{ ?n a ?c }}
+                                 GRAPH ?g {{ ?g a {doc_class} }} }}"""):
+            add_doc(r["n"].value, r["g"].value)
+        # ... and those naming it: few for parts, one LIMITed query per shared entity
+        parts = [n for n in batch if n in out and out[n]["kind"] not in entity]
+        if parts:
+            for r in _q(store, f"""SELECT DISTINCT ?n ?g WHERE {{ {_values("n", parts)}
+                                     GRAPH ?g {{ ?x <{PKG}mentions> ?n . ?g a {doc_class} }} }}"""):
+                add_doc(r["n"].value, r["g"].value)
+        for n in batch:
+            if n in out and out[n]["kind"] in entity and len(out[n]["documents"]) < max_documents:
+                for r in _q(store, f"""SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?x <{PKG}mentions> <{n}> .
+                                         ?g a {doc_class} }} }} LIMIT {max_documents}"""):
+                    add_doc(n, r["g"].value)
         for r in _q(store, f"""SELECT ?n ?sec WHERE {{ {values} ?n <{DCTERMS}isPartOf> ?sec . ?sec a <{_SECTION}> }}"""):
             if r["n"].value in out:
                 out[r["n"].value]["section"] = r["sec"].value
@@ -894,20 +970,32 @@ def neighbourhood(store: GraphStore, iri: str, *, group_limit: int = 25, group: 
     ``offset`` pages through one group.
     """
     _check_iri(iri)
-    preds = list(PREDICATE_KIND)
-    classes = list(CLASS_KIND)
-    counts = _q(store, f"""
-        SELECT ?p ?dir ?c (COUNT(DISTINCT ?n) AS ?k) WHERE {{ {_values("p", preds)}
-          {{ <{iri}> ?p ?n BIND("out" AS ?dir) }} UNION {{ ?n ?p <{iri}> BIND("in" AS ?dir) }}
-          ?n a ?c . {_values("c", classes)} }} GROUP BY ?p ?dir ?c""")
+    pvalues = _among("p", PREDICATE_KIND)
+    cvalues = _among("c", CLASS_KIND)
     groups: list[NeighbourGroup] = []
-    for r in counts:
-        edge = PREDICATE_KIND[r["p"].value].value
-        kind = CLASS_KIND[r["c"].value].value
-        groups.append(NeighbourGroup(edge, r["dir"].value, kind, int(r["k"].value), []))
+    if group is None:
+        # One aggregate per direction, each starting from the bound node (a UNION of both
+        # directions made Oxigraph join the whole union: 1.2 s for a program named 48 000 times).
+        for direction, pattern in (("out", f"<{iri}> ?p ?n"), ("in", f"?n ?p <{iri}>")):
+            for r in _q(store, f"""SELECT ?p ?c (COUNT(DISTINCT ?n) AS ?k) WHERE {{ {pvalues} {pattern} .
+                                     ?n a ?c . {cvalues} }} GROUP BY ?p ?c"""):
+                groups.append(NeighbourGroup(PREDICATE_KIND[r["p"].value].value, direction,
+                                             CLASS_KIND[r["c"].value].value, int(r["k"].value), []))
+    else:
+        # paging through one group: count that group only
+        try:
+            edge, direction, kind = group.split("|")
+            pred, cls = KIND_PREDICATE[EdgeKind(edge)], KIND_CLASS[NodeKind(kind)]
+        except ValueError:
+            raise QueryError(f"not a neighbour group: {group!r}") from None
+        if direction not in ("out", "in"):
+            raise QueryError(f"not a neighbour group: {group!r}")
+        pattern = f"<{iri}> <{pred}> ?n" if direction == "out" else f"?n <{pred}> <{iri}>"
+        rows = _q(store, f"SELECT (COUNT(DISTINCT ?n) AS ?k) WHERE {{ {pattern} . ?n a <{cls}> }}")
+        k = int(rows[0]["k"].value) if rows else 0
+        if k:
+            groups.append(NeighbourGroup(edge, direction, kind, k, []))
     groups.sort(key=lambda g: (g.count, g.key))
-    if group is not None:
-        groups = [g for g in groups if g.key == group]
     limit = max(1, min(group_limit, 500))
     for g in groups:
         pred = KIND_PREDICATE[EdgeKind(g.edge)]
