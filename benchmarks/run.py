@@ -368,8 +368,22 @@ def main() -> None:
         (HERE / "results.json").write_text(json.dumps({"machine": m, "results": results}, indent=1,
                                                       ensure_ascii=False))
     reading = args.reading.read_text() if args.reading else auto_reading(results)
-    args.output.write_text(report(m, results, reading), encoding="utf-8")
+    args.output.write_text(report(m, results, reading) + kept_sections(args.output), encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
+
+
+# The sections this script writes; the others in RESULTS.md come from the single-purpose
+# benchmarks (bench_extract.py, bench_api.py, bench_viz.py) and are kept as they are.
+OWN_SECTIONS = {"Machine", "Ingest, end to end", "Loading the same N-Quads", "Query latency (ms, p50 / p95)",
+                "Reading"}
+
+
+def kept_sections(path: Path) -> str:
+    if not path.exists():
+        return ""
+    parts = path.read_text(encoding="utf-8").split("\n## ")[1:]
+    kept = [p for p in parts if p.split("\n", 1)[0].strip() not in OWN_SECTIONS]
+    return "".join("\n## " + p.rstrip("\n") + "\n" for p in kept)
 
 
 if __name__ == "__main__":
