@@ -1,7 +1,7 @@
 """The FastAPI application: SPARQL protocol, JSON API, pages — one JSON error envelope.
 
 ``create_app(settings)`` opens the store read-write (the server owns it), starts the
-query workers (see :mod:`policykg.graph.sparql_guard`) and mounts:
+query workers (see :mod:`policykg.graph.query_runner`) and mounts:
 
 * ``/sparql`` (SPARQL 1.1 Protocol, read-only), ``/update`` and ``/graph-store`` (token);
 * ``/api/...`` (typed JSON, OpenAPI at ``/openapi.json``, reference at ``/api/docs``)
@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policykg import __version__
 from policykg.errors import PolicyKGError
-from policykg.graph.sparql_guard import make_runner
+from policykg.graph.query_runner import make_runner
 from policykg.graph.store import open_store
 from policykg.ontology import PREFIXES
 from policykg.settings import Settings
