@@ -6,12 +6,11 @@ Every value that comes from the store or the request is escaped with
 
 from __future__ import annotations
 
-import json
 from html import escape
 from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from policykg.api.conneg import RDF_TYPES, negotiate, prefers_html

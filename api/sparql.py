@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from policykg.api.conneg import MEDIA_OF, RDF_TYPES, RESULT_TYPES, negotiate, prefers_html
+from policykg.api.conneg import RDF_TYPES, RESULT_TYPES, negotiate, prefers_html
 from policykg.errors import AuthError, PolicyKGError, QueryError
 from policykg.graph import sparql_guard
 from policykg.graph.queries import iri_ref

@@ -14,14 +14,14 @@ import json
 import threading
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Iterable, Sequence, TypeVar
 
 import pyoxigraph as ox
 
 from policykg.errors import NotFoundError, QueryError
-from policykg.ontology import DCTERMS, GEO, OA, ORG, PKG, PREFIXES, PROV, RDF, RDFS, SKOS
+from policykg.ontology import OA, ORG, PKG, PREFIXES, PROV, RDF, RDFS
 
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pyvis.network import Network
 
-from policykg.graph.projection import PROJECTIONS, NodeKind
+from policykg.graph.projection import PROJECTIONS
 from policykg.graph.store import GraphStore
 from policykg.graph.trace import resolve, trace
 from policykg.viz.visdata import (
