@@ -92,6 +92,9 @@ class StoreContract:
         assert _canonical(qb) <= _canonical(x for x in ox.parse(store.dump("nquads"), format=ox.RdfFormat.N_QUADS))
         assert not store.orphan_entity_graphs()
         assert store.graph_sha256(ga) is None
+        # Removing the last document leaves the store as it was, entity graphs included.
+        assert store.remove_graph(gb) is True
+        assert store.count() == base
 
     def test_union_queries_see_every_document(self, store):
         for data, name in ((_v1(), "a.txt"), (_v2(), "b.txt")):

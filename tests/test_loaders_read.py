@@ -178,7 +178,7 @@ FULL = "一二三四五六七八九十一二三四五六七八九十"  # a line 
 
 
 def test_pdf_lines_wrapped_at_the_margin_are_joined_across_a_page_break():
-    pages = [f"1.做好筛查。{FULL}全年完成宫颈\n- 1 -", f"癌筛查3000人。\n短行\n- 2 -"]
+    pages = [f"1.做好筛查。{FULL}全年完成宫颈\n- 1 -", "癌筛查3000人。\n短行\n- 2 -"]
     assert join_printed_lines(pages) == f"1.做好筛查。{FULL}全年完成宫颈癌筛查3000人。\n短行"
 
 
