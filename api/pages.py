@@ -109,6 +109,33 @@ async def search_page(request: Request, q_: str = "", kind: str | None = None):
 # -- query page -------------------------------------------------------------------------------
 
 EXAMPLES: list[tuple[str, str, str]] = [
+    # The README's three planner questions (docs/queries/*.rq; a test keeps them in step).
+    ("All targets of a task", "Planners: what one task commits to, with the words it used",
+     """SELECT ?indicator ?comparator ?value ?unit ?quote WHERE {
+  ?task a pkg:Task ; pkg:ordinal 12 ; pkg:hasTarget ?target .
+  ?target pkg:indicator/rdfs:label ?indicator ; pkg:evidence/oa:exact ?quote .
+  OPTIONAL { ?target pkg:value ?value }
+  OPTIONAL { ?target pkg:unit ?unit }
+  OPTIONAL { ?target pkg:comparator ?comparator }
+}
+ORDER BY ?quote"""),
+    ("Reach of a program", "Planners: every task that names a program or any of its parts",
+     """SELECT ?n ?task ?program WHERE {
+  ?root a pkg:Program ; rdfs:label "三名工程" .
+  ?part pkg:partOf* ?root ; rdfs:label ?program .
+  ?t a pkg:Task ; pkg:mentions ?part ; pkg:ordinal ?n ; rdfs:label ?task .
+}
+ORDER BY ?n ?program"""),
+    ("Targets scoped to a county", "Planners: every target that applies to a county-level division",
+     """SELECT ?county ?code ?n ?indicator ?value ?unit WHERE {
+  ?target pkg:appliesTo ?division .
+  ?division pkg:level pkg:County ; rdfs:label ?county ; pkg:adminCode ?code .
+  ?task pkg:hasTarget ?target ; pkg:ordinal ?n .
+  ?target pkg:indicator/rdfs:label ?indicator .
+  OPTIONAL { ?target pkg:value ?value }
+  OPTIONAL { ?target pkg:unit ?unit }
+}
+ORDER BY ?code ?n"""),
     ("Documents", "Every document with its date and publisher",
      """SELECT ?doc ?title ?issued ?publisher WHERE {
   ?doc a pkg:PolicyDocument ; dcterms:title ?title .

@@ -45,3 +45,13 @@ def test_readme_starts_with_the_two_commands():
     assert "scripts/test.sh" in blocks[1]
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/test.sh" in ci
+
+
+def test_the_readme_queries_are_in_the_query_gallery():
+    from policykg.api.pages import EXAMPLES
+
+    gallery = [text for _, _, text in EXAMPLES]
+    for rq in sorted((REPO / "docs" / "queries").glob("*.rq")):
+        body = "\n".join(ln for ln in rq.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")).strip()
+        assert body in gallery, rq.name
+        assert body in (REPO / "README.md").read_text(encoding="utf-8"), rq.name
