@@ -188,3 +188,14 @@ def test_a_record_of_a_year_before_the_document_is_no_goal():
     # without a known issue date nothing is taken for the past
     assert [t.value for t in extract_bytes(LISTS.encode(), "plan.txt").targets if t.part.ordinal == 5] == [
         Decimal(32), Decimal(30)]
+
+
+def test_a_share_keeps_its_zhanbi():
+    """占比 names a share: its 比 is not the 比 of 比上年 and stays in the indicator."""
+    from policykg.loaders.extract import extract_bytes
+
+    doc = extract_bytes("一、总体要求\n1.发展学前教育。公办幼儿园在园幼儿占比保持在85%以上。\n2.其他。增长率比上年提高2个百分点。\n"
+                        .encode("utf-8"), "plan.txt")
+    indicators = {t.indicator for t in doc.targets}
+    assert "公办幼儿园在园幼儿占比" in indicators
+    assert "增长率" in indicators  # while 比上年 still frames the change and is dropped
