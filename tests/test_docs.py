@@ -55,3 +55,16 @@ def test_the_readme_queries_are_in_the_query_gallery():
         body = "\n".join(ln for ln in rq.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")).strip()
         assert body in gallery, rq.name
         assert body in (REPO / "README.md").read_text(encoding="utf-8"), rq.name
+
+
+def test_the_readme_shows_the_real_output_of_its_queries(sample_store_path):
+    from conftest import run_cli
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for rq in sorted((REPO / "docs" / "queries").glob("*.rq")):
+        out = run_cli("query", "--store", str(sample_store_path), "--file", str(rq), check=True).stdout.decode()
+        body = "\n".join(ln for ln in rq.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")).strip()
+        after = readme[readme.index(body):]
+        shown = after[after.index("```text\n") + len("```text\n"):]
+        shown = shown[: shown.index("\n```")]
+        assert shown == out.rstrip(), f"README output of {rq.name} is stale"
