@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 # Path heads of the entities that are shared across documents.
-_SHARED_KINDS = ("program/", "indicator/", "org/", "regulation/", "division/")
+SHARED_KINDS = ("program/", "indicator/", "org/", "regulation/", "division/")
 # ASCII characters left as they are in a segment; everything else ASCII is percent-encoded.
 _SAFE_ASCII = "-._~"
 
@@ -87,7 +87,7 @@ class IriScheme:
 
     def is_shared(self, iri: str) -> bool:
         """An entity with one IRI across documents (it gets a named graph of its own)."""
-        return iri.startswith(self.base) and iri[len(self.base):].startswith(_SHARED_KINDS)
+        return iri.startswith(self.base) and iri[len(self.base):].startswith(SHARED_KINDS)
 
     def is_instance(self, iri: str) -> bool:
         return iri.startswith(self.base)

@@ -324,24 +324,9 @@ class RemoteStore:
         return True
 
     def orphan_entity_graphs(self) -> list[str]:
-        """Entity graphs that no document graph reaches (directly or through other entities)."""
-        from policykg.graph.store import _DOCUMENT_GRAPHS
+        from policykg.graph.store import orphan_entity_graphs
 
-        docs = {r["g"].value for r in self.query(_DOCUMENT_GRAPHS)}
-        refs: dict[str, set[str]] = {}
-        for r in self.query("SELECT DISTINCT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o)) } }"):
-            refs.setdefault(r["g"].value, set()).add(r["o"].value)
-        # Only graphs named like a policykg entity are candidates (a server's own graphs are not).
-        entity_graphs = {g for g in set(refs) - docs if "/id/" in g and g.split("/id/", 1)[1].startswith(
-            ("program/", "indicator/", "org/", "regulation/", "division/"))}
-        reached: set[str] = set()
-        frontier = [o for d in docs for o in refs.get(d, ()) if o in entity_graphs]
-        while frontier:
-            e = frontier.pop()
-            if e not in reached:
-                reached.add(e)
-                frontier.extend(o for o in refs.get(e, ()) if o in entity_graphs)
-        return sorted(entity_graphs - reached)
+        return orphan_entity_graphs(self)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._writable()

@@ -163,20 +163,7 @@ class OxigraphStore:
         return True
 
     def orphan_entity_graphs(self) -> list[str]:
-        """Entity graphs that no document graph reaches (directly or through other entities)."""
-        docs = {r["g"].value for r in self._store.query(_DOCUMENT_GRAPHS)}
-        refs: dict[str, set[str]] = {}
-        for r in self._store.query("SELECT DISTINCT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o)) } }"):
-            refs.setdefault(r["g"].value, set()).add(r["o"].value)
-        entity_graphs = set(refs) - docs
-        reached: set[str] = set()
-        frontier = [o for d in docs for o in refs.get(d, ()) if o in entity_graphs]
-        while frontier:
-            e = frontier.pop()
-            if e not in reached:
-                reached.add(e)
-                frontier.extend(o for o in refs.get(e, ()) if o in entity_graphs)
-        return sorted(entity_graphs - reached)
+        return orphan_entity_graphs(self)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         with self._write_lock:
@@ -264,6 +251,32 @@ class OxigraphStore:
 
 def _v(term) -> str | None:
     return None if term is None else term.value
+
+
+_GRAPH_LINKS = "SELECT DISTINCT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o)) } }"
+
+
+def orphan_entity_graphs(store: "GraphStore") -> list[str]:
+    """Shared-entity graphs that no document graph reaches, directly or through other entities.
+
+    Works on any store with ``query``; only graphs named like a policykg entity
+    (``…/program/…``, ``…/division/…`` …) are candidates, so a server's own graphs are safe.
+    """
+    from policykg.graph.iris import SHARED_KINDS
+
+    docs = {r["g"].value for r in store.query(_DOCUMENT_GRAPHS)}
+    refs: dict[str, set[str]] = {}
+    for r in store.query(_GRAPH_LINKS):
+        refs.setdefault(r["g"].value, set()).add(r["o"].value)
+    entity_graphs = {g for g in set(refs) - docs if any("/" + kind in g for kind in SHARED_KINDS)}
+    reached: set[str] = set()
+    frontier = [o for d in docs for o in refs.get(d, ()) if o in entity_graphs]
+    while frontier:
+        e = frontier.pop()
+        if e not in reached:
+            reached.add(e)
+            frontier.extend(o for o in refs.get(e, ()) if o in entity_graphs)
+    return sorted(entity_graphs - reached)
 
 
 def _graph_blocks(quads: Sequence[ox.Quad]) -> dict[str, str]:
