@@ -11,16 +11,14 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-import threading
-import time
-import weakref
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, Iterable, Sequence, TypeVar
+from typing import Generic, Iterable, Sequence, TypeVar
 
 import pyoxigraph as ox
 
 from policykg.errors import NotFoundError, QueryError
+from policykg.graph.store_cache import StoreStateCache
 from policykg.ontology import OA, ORG, PKG, PREFIXES, PROV, RDF, RDFS
 
 T = TypeVar("T")
@@ -529,27 +527,6 @@ class LabelHit:
 _KIND_RANK = {k: i for i, k in enumerate(_KIND_ORDER)}
 #: Stores without a write counter (a remote SPARQL server other processes may write to) are
 #: checked with a cheap fingerprint query, and the index is read again after this many seconds.
-INDEX_TTL_S = 60.0
-
-
-def store_state(store) -> tuple:
-    """A key that changes whenever the store's content may have changed.
-
-    An :class:`~policykg.graph.store.OxigraphStore` counts its own writes (``generation``); it
-    is the only writer of its folder (RocksDB's lock), so that counter is exact. Other stores
-    get the number of label, altLabel and document triples (one small aggregate) plus a time
-    bucket of :data:`INDEX_TTL_S` seconds, so edits made elsewhere show within a minute.
-    """
-    gen = getattr(store, "generation", None)
-    if isinstance(gen, int):
-        return ("gen", gen)
-    rows = _rows(store, """SELECT (COUNT(?l) AS ?a) (COUNT(?m) AS ?b) (COUNT(?d) AS ?c) WHERE {
-  { ?x rdfs:label ?l } UNION { ?x skos:altLabel ?m } UNION { ?d a pkg:PolicyDocument } }""")
-    r = rows[0] if rows else None
-    counts = tuple(_int(r[k]) if r is not None else None for k in ("a", "b", "c"))
-    return ("fingerprint", counts, int(time.monotonic() // INDEX_TTL_S))
-
-
 class LabelIndex:
     """Names of the browsed nodes, for substring search (parallel lists: small in memory).
 
@@ -607,45 +584,7 @@ class LabelIndex:
         return [k for k in self.matching(text) if self.texts[k].lower() == text.lower()]
 
 
-class _IndexCache:
-    """One :class:`LabelIndex` per store and store state; at most one build at a time per store."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[int, tuple[Any, tuple, LabelIndex]] = {}
-        self._building: dict[int, threading.Lock] = {}
-
-    def get(self, store) -> LabelIndex:
-        key = id(store)
-        state = store_state(store)
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and hit[0]() is store and hit[1] == state:
-                return hit[2]
-            build_lock = self._building.setdefault(key, threading.Lock())
-        with build_lock:  # concurrent searches wait for one build instead of each building
-            with self._lock:
-                hit = self._entries.get(key)
-                if hit is not None and hit[0]() is store and hit[1] == state:
-                    return hit[2]
-            index = build_label_index(store)
-            try:
-                ref = weakref.ref(store)
-            except TypeError:
-                return index
-            with self._lock:
-                self._entries[key] = (ref, state, index)
-                for k in [k for k, v in self._entries.items() if v[0]() is None]:
-                    self._entries.pop(k, None)
-                    self._building.pop(k, None)
-        return index
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-LABEL_INDEXES = _IndexCache()
+LABEL_INDEXES: "StoreStateCache[LabelIndex]" = StoreStateCache(lambda store: build_label_index(store))
 
 
 def build_label_index(store) -> LabelIndex:
