@@ -522,11 +522,11 @@ class LabelHit:
 # The label index: every rdfs:label and skos:altLabel of a node of a browsed class, read
 # from the store once and searched in Python. A CONTAINS filter over every label of the
 # union took minutes at 10^5 nodes; the index answers in milliseconds. It is keyed by the
-# store's state (``store_state``) and rebuilt after a write.
+# store's state (:func:`policykg.graph.store_cache.store_state`) and rebuilt after a write.
 
 _KIND_RANK = {k: i for i, k in enumerate(_KIND_ORDER)}
-#: Stores without a write counter (a remote SPARQL server other processes may write to) are
-#: checked with a cheap fingerprint query, and the index is read again after this many seconds.
+
+
 class LabelIndex:
     """Names of the browsed nodes, for substring search (parallel lists: small in memory).
 
