@@ -259,7 +259,7 @@ async def instance(request: Request, rest: str):
     if fmt is None and not prefers_html(accept, RDF_TYPES):
         fmt = negotiate(accept, RDF_TYPES)
         if fmt is None:
-            from policykg.api.sparql import NotAcceptable
+            from policykg.errors import NotAcceptable
             raise NotAcceptable("this page is offered as text/html, Turtle, N-Triples, JSON-LD or RDF/XML")
     if fmt is not None:
         media, name = fmt

@@ -12,28 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from policykg.api.conneg import RDF_TYPES, RESULT_TYPES, negotiate, prefers_html
-from policykg.errors import AuthError, PolicyKGError, QueryError
+from policykg.errors import AuthError, NotAcceptable, QueryError, TooLarge, UnsupportedMediaType
 from policykg.graph import sparql_guard
 from policykg.graph.queries import iri_ref
 from policykg.graph.store import RDF_FORMATS
 from policykg.ontology import PREFIXES
 
 router = APIRouter()
-
-
-class NotAcceptable(PolicyKGError):
-    code = "not_acceptable"
-    http_status = 406
-
-
-class UnsupportedMediaType(PolicyKGError):
-    code = "unsupported_media_type"
-    http_status = 415
-
-
-class TooLarge(PolicyKGError):
-    code = "request_too_large"
-    http_status = 413
 
 
 FORM = "application/x-www-form-urlencoded"

@@ -63,3 +63,24 @@ class NotFoundError(PolicyKGError):
 class AuthError(PolicyKGError):
     code = "unauthorized"
     http_status = 401
+
+
+class NotAcceptable(PolicyKGError):
+    """No representation fits the request's Accept header."""
+
+    code = "not_acceptable"
+    http_status = 406
+
+
+class UnsupportedMediaType(PolicyKGError):
+    """The request body's media type or charset is not one the endpoint reads."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class TooLarge(PolicyKGError):
+    """The request body is over the size cap."""
+
+    code = "request_too_large"
+    http_status = 413

@@ -32,6 +32,19 @@ def run_cli(*args: str, input: bytes | None = None, env: dict | None = None,
     return proc
 
 
+def _with_sample(store) -> Path:
+    """Ingest the sample into ``store``, close it and return its folder (for read-only reopening)."""
+    from policykg.graph.ingest import ingest_files
+    from policykg.graph.iris import IriScheme
+
+    report = ingest_files(store, [SAMPLE], IriScheme())
+    assert not report.failed, report.failed
+    store.flush()
+    path = store.path
+    store.close()
+    return path
+
+
 @pytest.fixture(scope="session")
 def sample_record():
     from policykg.loaders.extract import extract_path
@@ -42,18 +55,9 @@ def sample_record():
 @pytest.fixture(scope="session")
 def sample_store_path(tmp_path_factory) -> Path:
     """A store on disk holding the sample document, built once per session. Treat as read-only."""
-    from policykg.graph.ingest import ingest_files
-    from policykg.graph.iris import IriScheme
     from policykg.graph.store import OxigraphStore
 
-    path = tmp_path_factory.mktemp("sample-store") / "store"
-    store = OxigraphStore(path)
-    report = ingest_files(store, [SAMPLE], IriScheme())
-    assert not report.failed, report.failed
-    store.flush()
-    store.close()
-    del store
-    return path
+    return _with_sample(OxigraphStore(tmp_path_factory.mktemp("sample-store") / "store"))
 
 
 @pytest.fixture(scope="session")
@@ -81,16 +85,8 @@ def build_api_store(path: Path) -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from network_fixture import fixture_store
 
-    from policykg.graph.ingest import ingest_files
-    from policykg.graph.iris import IriScheme
 
-    store = fixture_store(path)
-    report = ingest_files(store, [SAMPLE], IriScheme())
-    assert not report.failed, report.failed
-    store.flush()
-    store.close()
-    del store
-    return path
+    return _with_sample(fixture_store(path))
 
 
 @pytest.fixture(scope="session")
