@@ -1,7 +1,9 @@
 """HTML pages: home, the query page, the API reference and a page for every instance IRI.
 
 Every value that comes from the store or the request is escaped with
-:func:`html.escape` (``h``); nothing is loaded from the internet.
+:func:`html.escape` (``h``); nothing is loaded from the internet. Every response
+carries :data:`SECURITY_HEADERS`: a Content-Security-Policy that allows no inline
+script, so even a value that escaped escaping could not run.
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ from policykg.ontology import PREFIXES, sparql_prologue
 
 router = APIRouter(include_in_schema=False)
 
+#: Scripts, styles and requests from this server only; no inline script or style, no plugin,
+#: no <base> to re-point relative links, forms post here, and no other site may frame a page.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+#: The headers of every page (and of the RDF the pages offer): the CSP, and no MIME sniffing,
+#: so a browser never reads a served text or JSON body as HTML.
+SECURITY_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff",
+                    "Referrer-Policy": "same-origin"}
+
 
 def h(value) -> str:
     return escape("" if value is None else str(value), quote=True)
@@ -33,8 +44,7 @@ def layout(title: str, body: str, *, head: str = "", status_code: int = 200, bas
 <body data-base="{h(base)}"><header><a class="brand" href="/">policykg</a> <nav><a href="/">Home</a> <a href="/query">Query</a>
 <a href="/api/docs">API</a> <a href="/sparql">Service description</a>{_explore_link()}</nav></header>
 <main>{body}</main><footer>policykg · read-only public view · no asset from the internet</footer></body></html>"""
-    return HTMLResponse(page, status_code=status_code, headers={"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-                                                                   "style-src 'self'; script-src 'self'"})
+    return HTMLResponse(page, status_code=status_code, headers=SECURITY_HEADERS)
 
 
 def _explore_link() -> str:
@@ -265,7 +275,7 @@ async def instance(request: Request, rest: str):
         media, name = fmt
         body = await run_in_threadpool(q.resource_rdf, store, iri, name)
         ctype = media + "; charset=utf-8" if media.startswith("text/") else media
-        return Response(body, media_type=ctype, headers={"Vary": "Accept"})
+        return Response(body, media_type=ctype, headers={"Vary": "Accept", **SECURITY_HEADERS})
     try:
         res = await run_in_threadpool(q.describe, store, iri)
     except NotFoundError:

@@ -21,9 +21,9 @@ from typing import Iterable
 
 import networkx as nx
 
-from policykg.graph.store_cache import StoreStateCache
-
+from policykg.graph.queries import iri_ref
 from policykg.graph.store import GraphStore
+from policykg.graph.store_cache import StoreStateCache
 from policykg.ontology import DCTERMS, ORG, PKG, RDFS, SKOS
 
 
@@ -101,7 +101,8 @@ ENTITY_KINDS = (NodeKind.PROGRAM, NodeKind.DIVISION, NodeKind.INDICATOR,
 
 
 def _values(var: str, iris: Iterable[str]) -> str:
-    return f"VALUES ?{var} {{ " + " ".join(f"<{i}>" for i in iris) + " }"
+    """``VALUES ?var { … }`` of IRIs, each a term built by pyoxigraph (never pasted text)."""
+    return f"VALUES ?{var} {{ " + " ".join(iri_ref(i) for i in iris) + " }"
 
 
 def kind_of(classes: Iterable[str]) -> NodeKind | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, Iterable, Sequence, TypeVar
@@ -19,9 +19,10 @@ import pyoxigraph as ox
 
 from policykg.errors import NotFoundError, QueryError
 from policykg.graph.store_cache import StoreStateCache
-from policykg.ontology import OA, ORG, PKG, PREFIXES, PROV, RDF, RDFS
+from policykg.ontology import OA, ORG, PKG, PREFIXES, PROV, RDF, RDFS, XSD
 
 T = TypeVar("T")
+_XSD_DOUBLE = ox.NamedNode(XSD + "double")
 
 #: Classes people browse, by local name (the ``kind`` of a node).
 ENTITY_CLASSES = {
@@ -45,15 +46,45 @@ PROVENANCE_PREDICATES = {PKG + "evidence", PROV + "wasDerivedFrom", PKG + "menti
 
 # -- helpers ------------------------------------------------------------------
 
+# Every value a caller gives (an IRI, a name, a number) reaches SPARQL text only as a term
+# that pyoxigraph built and serialized: an IRI it accepts cannot hold ``>``, a space or a
+# quote, and a literal comes out with every quote, backslash and control character escaped.
+# So no parameter can close its term and write query text ("} UNION { ?s ?p ?o }").
+
+#: Offsets and limits beyond this are clamped: Oxigraph reads them as 64-bit integers and
+#: rejects a larger number as a syntax error; no page that far exists anyway.
+MAX_COUNT = 2**53
+
+
+def _shown(value: str, width: int = 120) -> str:
+    """``value`` for an error message: quoted, and cut so a huge parameter is not echoed whole."""
+    return repr(value if len(value) <= width else value[:width] + "…")
+
+
 def iri_ref(iri: str) -> str:
-    if not iri or any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
-        raise QueryError(f"not a valid IRI: {iri!r}")
-    return f"<{iri}>"
+    """An absolute IRI as a SPARQL term (``<…>``); QueryError (400) for anything else."""
+    try:
+        return str(ox.NamedNode(iri))
+    except (TypeError, ValueError):
+        raise QueryError(f"not a valid IRI: {_shown(str(iri))}") from None
 
 
 def lit(text: str) -> str:
-    """A SPARQL string literal (JSON escaping is valid SPARQL ECHAR escaping)."""
-    return json.dumps(str(text), ensure_ascii=False)
+    """A SPARQL string literal holding ``text`` exactly (N-Triples escaping, valid in SPARQL)."""
+    return str(ox.Literal(str(text)))
+
+
+def number(value: float, name: str = "value") -> str:
+    """A finite number as an ``xsd:double`` literal; QueryError for NaN and infinities."""
+    value = float(value)
+    if not math.isfinite(value):
+        raise QueryError(f"{name} must be a finite number, not {value}")
+    return str(ox.Literal(repr(value), datatype=_XSD_DOUBLE))
+
+
+def bounded_int(value: int) -> int:
+    """An OFFSET or LIMIT: a non-negative integer Oxigraph can read."""
+    return max(0, min(int(value), MAX_COUNT))
 
 
 def local_name(iri: str) -> str:
@@ -150,7 +181,7 @@ SELECT ?d ?title ?issued ?source ?sha ?pub ?publ ?sp ?spl
   OPTIONAL {{ ?sec a pkg:Section ; dcterms:isPartOf ?d }}
   OPTIONAL {{ ?task a pkg:Task ; prov:wasDerivedFrom ?d OPTIONAL {{ ?task pkg:hasTarget ?tg }} }}
 }} GROUP BY ?d ?title ?issued ?source ?sha ?pub ?publ ?sp ?spl ORDER BY DESC(?issued) ?d
-OFFSET {int(offset)} LIMIT {int(limit)}""")
+OFFSET {bounded_int(offset)} LIMIT {bounded_int(limit)}""")
     sizes = {}
     if rows:
         values = " ".join(iri_ref(r["d"].value) for r in rows)
@@ -253,7 +284,7 @@ def document_text(store, iri: str, *, offset: int = 0, limit: int = 500) -> Docu
     spans = _rows(store, f"""
 SELECT ?s ?start ?end ?exact ?x ?xl ?xt WHERE {{
   {{ SELECT ?s ?start WHERE {{ ?s a oa:TextPositionSelector ; prov:wasDerivedFrom {iri_ref(iri)} ; oa:start ?start }}
-     ORDER BY ?start ?s OFFSET {int(offset)} LIMIT {int(limit)} }}
+     ORDER BY ?start ?s OFFSET {bounded_int(offset)} LIMIT {bounded_int(limit)} }}
   ?s oa:end ?end . OPTIONAL {{ ?s oa:exact ?exact }}
   OPTIONAL {{ ?x pkg:evidence ?s ; a ?xt OPTIONAL {{ ?x rdfs:label ?xl }} }}
 }} ORDER BY ?start ?s""")
@@ -328,7 +359,7 @@ SELECT ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task 
   OPTIONAL {{ ?t prov:wasDerivedFrom ?doc OPTIONAL {{ ?doc dcterms:title ?docl }} }}
   OPTIONAL {{ ?t pkg:appliesTo ?div OPTIONAL {{ ?div rdfs:label ?divl }} }}
 }} GROUP BY ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task ?taskl ?doc ?docl
-ORDER BY {order} OFFSET {int(offset)} LIMIT {int(limit)}""")
+ORDER BY {order} OFFSET {bounded_int(offset)} LIMIT {bounded_int(limit)}""")
     out = []
     for r in rows:
         divs = []
@@ -372,9 +403,9 @@ def find_targets(store, *, indicator: str | None = None, division: str | None = 
     if min_value is not None or max_value is not None:
         parts.append("?t pkg:value ?_v .")
         if min_value is not None:
-            parts.append(f"FILTER(?_v >= {float(min_value)!r})")
+            parts.append(f"FILTER(?_v >= {number(min_value, 'min_value')})")
         if max_value is not None:
-            parts.append(f"FILTER(?_v <= {float(max_value)!r})")
+            parts.append(f"FILTER(?_v <= {number(max_value, 'max_value')})")
     where = "\n".join(parts)
     total = int(_rows(store, f"SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE {{ ?t a pkg:Target . {where} }}")[0]["n"].value)
     return Page(_targets(store, where, offset=offset, limit=limit), total, offset, limit)
@@ -405,7 +436,8 @@ def list_tasks(store, *, document: str | None = None, mentioning: str | None = N
     total = int(_rows(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a pkg:Task . {where} }}")[0]["n"].value)
     items = _refs(store, f"""SELECT ?x ?xl ?xt WHERE {{
   {{ SELECT ?x ?doc ?ord WHERE {{ ?x a pkg:Task . {where} OPTIONAL {{ ?x pkg:ordinal ?ord }}
-     OPTIONAL {{ ?x prov:wasDerivedFrom ?doc }} }} ORDER BY ?doc ?ord ?x OFFSET {int(offset)} LIMIT {int(limit)} }}
+     OPTIONAL {{ ?x prov:wasDerivedFrom ?doc }} }} ORDER BY ?doc ?ord ?x
+     OFFSET {bounded_int(offset)} LIMIT {bounded_int(limit)} }}
   OPTIONAL {{ ?x rdfs:label ?xl }} BIND(pkg:Task AS ?xt) }} ORDER BY ?doc ?ord ?x""")
     return Page(items, total, offset, limit)
 

@@ -30,7 +30,9 @@ from policykg.graph.projection import (
     CLASS_KIND, EDGE_PHRASES, ENTITY_KINDS, KIND_CLASS, KIND_PREDICATE, PREDICATE_KIND, PROJECTIONS,
     EdgeKind, NodeKind, _values,
 )
-from policykg.graph.queries import ENTITY_CLASSES, label_index
+# Every IRI and name given by a caller enters SPARQL through iri_ref / lit (terms built by
+# pyoxigraph), never pasted into the text.
+from policykg.graph.queries import ENTITY_CLASSES, bounded_int, iri_ref, label_index, lit
 from policykg.graph.store import GraphStore
 from policykg.ontology import DCTERMS, OA, PKG, PROV, RDF, RDFS, SKOS
 
@@ -44,18 +46,6 @@ _ALT = SKOS + "altLabel"
 # ---------------------------------------------------------------------------
 # small helpers
 # ---------------------------------------------------------------------------
-def sparql_string(text: str) -> str:
-    """A SPARQL string literal holding ``text`` exactly."""
-    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{out}"'
-
-
-def _check_iri(iri: str) -> str:
-    if not iri or any(c in iri for c in '<>"{}|^`\\ \n\t'):
-        raise QueryError(f"not a valid IRI: {iri!r}")
-    return iri
-
-
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).strip().lower()
     return re.sub(r"[\s“”\"'‘’「」《》]", "", text)
@@ -75,7 +65,7 @@ def _among(var: str, iris: Iterable[str]) -> str:
     """``FILTER(?var IN (…))``: for a variable the query does not start from. Oxigraph starts
     from a ``VALUES`` block, so ``VALUES ?c {classes}`` read every typed node of the store
     (100 ms+ at 10^5 nodes) where the filter costs nothing."""
-    return f"FILTER(?{var} IN (" + ", ".join(f"<{i}>" for i in iris) + "))"
+    return f"FILTER(?{var} IN (" + ", ".join(iri_ref(i) for i in iris) + "))"
 
 
 def _kind_of_classes(classes: Iterable[str]) -> str | None:
@@ -131,7 +121,7 @@ class _Texts:
         if not doc:
             return None
         if doc not in self._texts:
-            rows = list(_q(self.store, f"SELECT ?t WHERE {{ <{_check_iri(doc)}> <{PKG}text> ?t }} LIMIT 1"))
+            rows = list(_q(self.store, f"SELECT ?t WHERE {{ {iri_ref(doc)} <{PKG}text> ?t }} LIMIT 1"))
             self._texts[doc] = rows[0]["t"].value if rows else None
         return self._texts[doc]
 
@@ -229,8 +219,8 @@ _RESOLVE_ORDER = [k.value for k in (NodeKind.PROGRAM, NodeKind.DIVISION, NodeKin
 
 
 def _describe(store: GraphStore, iri: str) -> Resolved | None:
-    rows = list(_q(store, f"""
-        SELECT ?c ?l WHERE {{ <{_check_iri(iri)}> a ?c . OPTIONAL {{ <{iri}> <{_LABEL}> ?l }} }}"""))
+    ref = iri_ref(iri)
+    rows = list(_q(store, f"SELECT ?c ?l WHERE {{ {ref} a ?c . OPTIONAL {{ {ref} <{_LABEL}> ?l }} }}"))
     kind = _kind_of_classes(r["c"].value for r in rows)
     if kind is None:
         return None
@@ -244,18 +234,26 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
     if not name:
         raise PolicyKGError("give a name or an IRI")
     wanted = [NodeKind(k).value for k in kinds] if kinds else list(_RESOLVE_ORDER)
-    if re.match(r"^[a-z][a-z0-9+.-]*:", name, re.I) and not any(c in name for c in ' <>"'):
-        found = _describe(store, name)
-        if found is None or found.kind not in wanted:
-            raise NotFoundError(f"no {' or '.join(wanted)} with IRI {name}")
-        return found
+    # Something that looks like an IRI is looked up as one first; but a name may look like an
+    # IRI too ("javascript:alert(1)行动" is a program's label in the hostile-input tests), so
+    # an IRI that names nothing is then tried as an exact name.
+    looks_like_iri = bool(re.match(r"^[a-z][a-z0-9+.-]*:", name, re.I)) and not any(c in name for c in ' <>"')
+    if looks_like_iri:
+        try:
+            found = _describe(store, name)
+        except QueryError:  # not a valid IRI after all
+            found = None
+        if found is not None and found.kind in wanted:
+            return found
     # An exact name is one lookup in the store's object index (no label index to build) …
     classes = [KIND_CLASS[NodeKind(k)] for k in wanted]
     rows = _q(store, f"""
         SELECT DISTINCT ?s ?c ?l WHERE {{
-          {{ ?s <{_LABEL}> {sparql_string(name)} }} UNION {{ ?s <{_ALT}> {sparql_string(name)} }}
+          {{ ?s <{_LABEL}> {lit(name)} }} UNION {{ ?s <{_ALT}> {lit(name)} }}
           ?s a ?c . {_among("c", classes)} OPTIONAL {{ ?s <{_LABEL}> ?l }} }}""")
     hits = _rank_hits([(r["s"].value, CLASS_KIND[r["c"].value].value, _v(r, "l")) for r in rows], wanted)
+    if not hits and looks_like_iri:
+        raise NotFoundError(f"no {' or '.join(wanted)} with IRI {name}")
     if not hits:
         # … normalised and substring matches (quote marks, spaces, width, case ignored) read the
         # cached label index of graph.queries (a CONTAINS filter over every label of the union
@@ -485,11 +483,12 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
     pending_program_edges: list[tuple[str, str, str, str]] = []  # (tree parent, child, edge kind, relation)
     while queue and len(order) < max_programs:
         p = queue.pop(0)
+        ref = iri_ref(p)
         rows = _q(store, f"""
             SELECT DISTINCT ?n ?rel ?l WHERE {{
-              {{ ?n <{PKG}partOf> <{p}> BIND("part" AS ?rel) }}
-              UNION {{ <{p}> <{PKG}dependsOn> ?n BIND("dependsOn" AS ?rel) }}
-              UNION {{ ?n <{PKG}dependsOn> <{p}> BIND("neededBy" AS ?rel) }}
+              {{ ?n <{PKG}partOf> {ref} BIND("part" AS ?rel) }}
+              UNION {{ {ref} <{PKG}dependsOn> ?n BIND("dependsOn" AS ?rel) }}
+              UNION {{ ?n <{PKG}dependsOn> {ref} BIND("neededBy" AS ?rel) }}
               ?n a <{_PROGRAM}> . OPTIONAL {{ ?n <{_LABEL}> ?l }} }}""")
         found = sorted(((r["n"].value, r["rel"].value, _v(r, "l")) for r in rows),
                        key=lambda x: ({"part": 0, "dependsOn": 1, "neededBy": 2}[x[1]], x[2] or x[0]))
@@ -509,7 +508,7 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
 
     # umbrella programs of the root (context only)
     part_of = [TraceNode(r["u"].value, "program", _v(r, "l"), "partOf", "is part of") for r in _q(store, f"""
-        SELECT DISTINCT ?u ?l WHERE {{ <{root.iri}> <{PKG}partOf> ?u . OPTIONAL {{ ?u <{_LABEL}> ?l }} }}""")]
+        SELECT DISTINCT ?u ?l WHERE {{ {iri_ref(root.iri)} <{PKG}partOf> ?u . OPTIONAL {{ ?u <{_LABEL}> ?l }} }}""")]
 
     # 2. parts that name them (tasks expanded, sections as context); tasks depending on them
     mentions = _mentions_of(store, texts, order)
@@ -889,7 +888,7 @@ def nodes_info(store: GraphStore, iris: Iterable[str], *, max_documents: int = 5
                 add_doc(r["n"].value, r["g"].value)
         for n in batch:
             if n in out and out[n]["kind"] in entity and len(out[n]["documents"]) < max_documents:
-                for r in _q(store, f"""SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?x <{PKG}mentions> <{n}> .
+                for r in _q(store, f"""SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?x <{PKG}mentions> {iri_ref(n)} .
                                          ?g a {doc_class} }} }} LIMIT {max_documents}"""):
                     add_doc(n, r["g"].value)
         for r in _q(store, f"""SELECT ?n ?sec WHERE {{ {values} ?n <{DCTERMS}isPartOf> ?sec . ?sec a <{_SECTION}> }}"""):
@@ -907,12 +906,12 @@ _HIDDEN = {PKG + "text"}
 
 def node_details(store: GraphStore, iri: str, *, max_quotes: int = 3) -> dict[str, Any]:
     """Everything the side panel shows: kind, labels, properties, links and source quotes."""
-    _check_iri(iri)
+    ref = iri_ref(iri)
     info = nodes_info(store, [iri]).get(iri)
     if info is None:
         raise NotFoundError(f"no node {iri}")
     props: dict[str, list[str]] = {}
-    for r in _q(store, f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 500"):
+    for r in _q(store, f"SELECT DISTINCT ?p ?o WHERE {{ {ref} ?p ?o }} LIMIT 500"):
         p, o = r["p"].value, r["o"]
         if p == RDF + "type":
             continue
@@ -930,7 +929,7 @@ def node_details(store: GraphStore, iri: str, *, max_quotes: int = 3) -> dict[st
         quotes.append({"via": "evidence", **own.to_json()})
     if info["kind"] in [k.value for k in ENTITY_KINDS]:
         rows = _q(store, f"""
-            SELECT ?part ?pl ?exact ?start ?end ?doc WHERE {{ ?m <{PKG}mentionOf> <{iri}> ; <{PKG}mentionIn> ?part ;
+            SELECT ?part ?pl ?exact ?start ?end ?doc WHERE {{ ?m <{PKG}mentionOf> {ref} ; <{PKG}mentionIn> ?part ;
               <{PKG}evidence> ?sp . ?sp <{OA}exact> ?exact ; <{OA}start> ?start ; <{OA}end> ?end .
               OPTIONAL {{ ?sp <{PROV}wasDerivedFrom> ?doc }} OPTIONAL {{ ?part <{_LABEL}> ?pl }} }} LIMIT {max_quotes * 4}""")
         seen = set()
@@ -969,14 +968,14 @@ def neighbourhood(store: GraphStore, iri: str, *, group_limit: int = 25, group: 
     aggregate and one page of ``group_limit`` rows. ``group`` (a group key) with
     ``offset`` pages through one group.
     """
-    _check_iri(iri)
+    ref = iri_ref(iri)
     pvalues = _among("p", PREDICATE_KIND)
     cvalues = _among("c", CLASS_KIND)
     groups: list[NeighbourGroup] = []
     if group is None:
         # One aggregate per direction, each starting from the bound node (a UNION of both
         # directions made Oxigraph join the whole union: 1.2 s for a program named 48 000 times).
-        for direction, pattern in (("out", f"<{iri}> ?p ?n"), ("in", f"?n ?p <{iri}>")):
+        for direction, pattern in (("out", f"{ref} ?p ?n"), ("in", f"?n ?p {ref}")):
             for r in _q(store, f"""SELECT ?p ?c (COUNT(DISTINCT ?n) AS ?k) WHERE {{ {pvalues} {pattern} .
                                      ?n a ?c . {cvalues} }} GROUP BY ?p ?c"""):
                 groups.append(NeighbourGroup(PREDICATE_KIND[r["p"].value].value, direction,
@@ -990,7 +989,7 @@ def neighbourhood(store: GraphStore, iri: str, *, group_limit: int = 25, group: 
             raise QueryError(f"not a neighbour group: {group!r}") from None
         if direction not in ("out", "in"):
             raise QueryError(f"not a neighbour group: {group!r}")
-        pattern = f"<{iri}> <{pred}> ?n" if direction == "out" else f"?n <{pred}> <{iri}>"
+        pattern = f"{ref} <{pred}> ?n" if direction == "out" else f"?n <{pred}> {ref}"
         rows = _q(store, f"SELECT (COUNT(DISTINCT ?n) AS ?k) WHERE {{ {pattern} . ?n a <{cls}> }}")
         k = int(rows[0]["k"].value) if rows else 0
         if k:
@@ -1000,11 +999,11 @@ def neighbourhood(store: GraphStore, iri: str, *, group_limit: int = 25, group: 
     for g in groups:
         pred = KIND_PREDICATE[EdgeKind(g.edge)]
         cls = KIND_CLASS[NodeKind(g.kind)]
-        pattern = f"<{iri}> <{pred}> ?n" if g.direction == "out" else f"?n <{pred}> <{iri}>"
+        pattern = f"{ref} <{pred}> ?n" if g.direction == "out" else f"?n <{pred}> {ref}"
         if g.count <= limit and offset == 0:
             q = f"SELECT DISTINCT ?n WHERE {{ {pattern} . ?n a <{cls}> }}"
         else:
-            q = f"SELECT DISTINCT ?n WHERE {{ {pattern} . ?n a <{cls}> }} LIMIT {limit} OFFSET {max(0, offset)}"
+            q = f"SELECT DISTINCT ?n WHERE {{ {pattern} . ?n a <{cls}> }} LIMIT {limit} OFFSET {bounded_int(offset)}"
         found = [r["n"].value for r in _q(store, q)]
         g.nodes = [{"iri": n} for n in found]
     info = nodes_info(store, [iri] + [n["iri"] for g in groups for n in g.nodes])

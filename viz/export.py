@@ -5,12 +5,15 @@ the page is rendered by our own template, not pyvis's: pyvis's template loads
 Bootstrap and the vis-network CSS from CDNs even in "local" and "in_line" modes,
 and sets its popups with ``innerHTML`` from node titles. Here the vis-network
 library (9.1.2, vendored in ``viz/static/vendor``, Apache-2.0/MIT) and its CSS
-are inlined, a Content-Security-Policy forbids any network request, no node has
-a ``title``, and the data is JSON escaped for a ``<script>`` element.
+are inlined, a Content-Security-Policy forbids any network request and runs only
+the page's own scripts (by hash), no node has a ``title``, and the data is JSON
+escaped for a ``<script>`` element.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +30,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 VENDOR_JS = STATIC / "vendor" / "vis-network.min.js"
 VENDOR_CSS = STATIC / "vendor" / "vis-network.css"
 
-CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-       "img-src data:; font-src data:; connect-src 'none'")
 
 
 def _subgraph(store: GraphStore, focus: str | None, depth: int, max_nodes: int) -> tuple[list, list, int]:
@@ -130,6 +131,54 @@ def network_data(store: GraphStore, *, focus: str | None = None, depth: int = 2,
             "omitted": omitted}
 
 
+_STYLE = """
+html, body { margin: 0; height: 100%; font-family: system-ui, "Noto Sans CJK SC", sans-serif; }
+#top { padding: 6px 10px; border-bottom: 1px solid #dee2e6; font-size: 14px; }
+#legend span { display: inline-block; margin-right: 10px; font-size: 12px; }
+#legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
+#main { display: flex; height: calc(100% - 60px); }
+#net { flex: 1; min-width: 0; }
+#panel { width: 320px; overflow: auto; border-left: 1px solid #dee2e6; padding: 8px 12px; font-size: 13px; }
+#panel .quote { background: #fff9db; padding: 4px 6px; border-left: 3px solid #fab005; }
+#panel .iri { word-break: break-all; color: #868e96; font-size: 11px; }
+"""
+
+# Every text from the graph reaches the page through textContent (never innerHTML).
+_APP_JS = """
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("pkg-data").textContent);
+  function el(tag, text, cls) { var e = document.createElement(tag); if (text != null) e.textContent = String(text); if (cls) e.className = cls; return e; }
+  document.getElementById("title").textContent = data.title;
+  document.getElementById("stats").textContent = data.nodes.length + " nodes, " + data.edges.length + " edges" +
+    (data.omitted ? " (" + data.omitted + " more not drawn)" : "");
+  var lg = document.getElementById("legend");
+  data.legend.forEach(function (k) { var s = el("span"); var i = el("i"); i.style.background = k.color; s.appendChild(i); s.appendChild(document.createTextNode(k.name)); lg.appendChild(s); });
+  var nodes = new vis.DataSet(data.nodes), edges = new vis.DataSet(data.edges);
+  var network = new vis.Network(document.getElementById("net"), { nodes: nodes, edges: edges }, data.options);
+  var panel = document.getElementById("panel");
+  function show(title, rows, quote, iri) {
+    panel.textContent = "";
+    panel.appendChild(el("h3", title));
+    if (iri) panel.appendChild(el("div", iri, "iri"));
+    rows.forEach(function (r) { if (r[1]) { var p = el("p"); p.appendChild(el("b", r[0] + ": ")); p.appendChild(document.createTextNode(r[1])); panel.appendChild(p); } });
+    if (quote) panel.appendChild(el("p", "“" + quote + "”", "quote"));
+  }
+  network.on("click", function (params) {
+    if (params.nodes.length) {
+      var n = nodes.get(params.nodes[0]);
+      show(n.fullLabel || n.label, [["kind", n.kind], ["documents", (n.documents || []).join(" ")]], n.quote, n.id);
+    } else if (params.edges.length) {
+      var e = edges.get(params.edges[0]);
+      var a = nodes.get(e.from), b = nodes.get(e.to);
+      show(e.kind, [["from", a && (a.fullLabel || a.label)], ["to", b && (b.fullLabel || b.label)]], e.quote, null);
+    }
+  });
+  network.once("afterDrawing", function () { window.__pkgDrawn = true; });
+  window.pkgNetwork = network;
+})();
+"""
+
 _PAGE = """<!DOCTYPE html>
 <html lang="zh">
 <head>
@@ -139,66 +188,36 @@ _PAGE = """<!DOCTYPE html>
 <link rel="icon" href="data:,">
 <title>policykg network</title>
 <style>{vis_css}</style>
-<style>
-html, body {{ margin: 0; height: 100%; font-family: system-ui, "Noto Sans CJK SC", sans-serif; }}
-#top {{ padding: 6px 10px; border-bottom: 1px solid #dee2e6; font-size: 14px; }}
-#legend span {{ display: inline-block; margin-right: 10px; font-size: 12px; }}
-#legend i {{ display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }}
-#main {{ display: flex; height: calc(100% - 60px); }}
-#net {{ flex: 1; min-width: 0; }}
-#panel {{ width: 320px; overflow: auto; border-left: 1px solid #dee2e6; padding: 8px 12px; font-size: 13px; }}
-#panel .quote {{ background: #fff9db; padding: 4px 6px; border-left: 3px solid #fab005; }}
-#panel .iri {{ word-break: break-all; color: #868e96; font-size: 11px; }}
-</style>
+<style>{style}</style>
 </head>
 <body>
 <div id="top"><strong id="title"></strong> <span id="stats"></span><div id="legend"></div></div>
 <div id="main"><div id="net"></div><aside id="panel"><p>Click a node or an edge.</p></aside></div>
 <script>{vis_js}</script>
 <script id="pkg-data" type="application/json">{data}</script>
-<script>
-(function () {{
-  "use strict";
-  var data = JSON.parse(document.getElementById("pkg-data").textContent);
-  function el(tag, text, cls) {{ var e = document.createElement(tag); if (text != null) e.textContent = String(text); if (cls) e.className = cls; return e; }}
-  document.getElementById("title").textContent = data.title;
-  document.getElementById("stats").textContent = data.nodes.length + " nodes, " + data.edges.length + " edges" +
-    (data.omitted ? " (" + data.omitted + " more not drawn)" : "");
-  var lg = document.getElementById("legend");
-  data.legend.forEach(function (k) {{ var s = el("span"); var i = el("i"); i.style.background = k.color; s.appendChild(i); s.appendChild(document.createTextNode(k.name)); lg.appendChild(s); }});
-  var nodes = new vis.DataSet(data.nodes), edges = new vis.DataSet(data.edges);
-  var network = new vis.Network(document.getElementById("net"), {{ nodes: nodes, edges: edges }}, data.options);
-  var panel = document.getElementById("panel");
-  function show(title, rows, quote, iri) {{
-    panel.textContent = "";
-    panel.appendChild(el("h3", title));
-    if (iri) panel.appendChild(el("div", iri, "iri"));
-    rows.forEach(function (r) {{ if (r[1]) {{ var p = el("p"); p.appendChild(el("b", r[0] + ": ")); p.appendChild(document.createTextNode(r[1])); panel.appendChild(p); }} }});
-    if (quote) panel.appendChild(el("p", "“" + quote + "”", "quote"));
-  }}
-  network.on("click", function (params) {{
-    if (params.nodes.length) {{
-      var n = nodes.get(params.nodes[0]);
-      show(n.fullLabel || n.label, [["kind", n.kind], ["documents", (n.documents || []).join(" ")]], n.quote, n.id);
-    }} else if (params.edges.length) {{
-      var e = edges.get(params.edges[0]);
-      var a = nodes.get(e.from), b = nodes.get(e.to);
-      show(e.kind, [["from", a && (a.fullLabel || a.label)], ["to", b && (b.fullLabel || b.label)]], e.quote, null);
-    }}
-  }});
-  network.once("afterDrawing", function () {{ window.__pkgDrawn = true; }});
-  window.pkgNetwork = network;
-}})();
-</script>
+<script>{app_js}</script>
 </body>
 </html>
 """
 
 
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def standalone_csp(scripts: list[str], styles: list[str]) -> str:
+    """No request at all, and only the page's own scripts and styles, named by their hashes:
+    with no 'unsafe-inline', a label that slipped past escaping still could not run."""
+    return (f"default-src 'none'; script-src {' '.join(_sha256(s) for s in scripts)}; "
+            f"style-src {' '.join(_sha256(s) for s in styles)}; img-src data:; font-src data:; "
+            "connect-src 'none'; base-uri 'none'; form-action 'none'")
+
+
 def render_standalone(data: dict[str, Any]) -> str:
     js = VENDOR_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
     css = VENDOR_CSS.read_text(encoding="utf-8").replace("</style", "<\\/style")
-    return _PAGE.format(csp=CSP, vis_css=css, vis_js=js, data=script_json(data))
+    csp = standalone_csp([js, _APP_JS], [css, _STYLE])
+    return _PAGE.format(csp=csp, vis_css=css, style=_STYLE, vis_js=js, app_js=_APP_JS, data=script_json(data))
 
 
 def write_standalone(store: GraphStore, output: str | Path, **kwargs: Any) -> dict[str, int]:

@@ -18,19 +18,24 @@
     status.className = isError ? "error" : "";
   }
   function localHref(value) {
-    // instance IRIs open their local page when the server knows the base
+    // instance IRIs open their local page when the server knows the base; other IRIs are
+    // links only when they are http(s): a result may hold any IRI (IRI("javascript:…")
+    // in a shared query link), and a javascript: or data: one must stay text
     const base = document.body.dataset.base;
     if (base && value.startsWith(base)) return "/id/" + value.slice(base.length);
-    return value;
+    return /^https?:\/\//i.test(value) ? value : null;
   }
   function cell(term) {
     const td = document.createElement("td");
     if (!term) return td;
-    if (term.type === "uri") {
+    const href = term.type === "uri" ? localHref(term.value) : null;
+    if (href !== null) {
       const a = document.createElement("a");
-      a.href = localHref(term.value);
+      a.href = href;
       a.textContent = term.value;
       td.appendChild(a);
+    } else if (term.type === "uri") {
+      td.textContent = term.value;
     } else {
       td.textContent = term.type === "bnode" ? "_:" + term.value : term.value;
     }
