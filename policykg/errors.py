@@ -84,3 +84,13 @@ class TooLarge(PolicyKGError):
 
     code = "request_too_large"
     http_status = 413
+
+
+class StoreUnavailableError(StoreError):
+    """The store refuses every write or stopped answering: server gone, disk full, read-only.
+
+    No document is to blame, so an ingest stops at once with this one message instead of
+    reporting every remaining document as failed.
+    """
+
+    code = "store_unavailable"
