@@ -71,6 +71,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder for the read-only checkpoints the query workers read. Default: a hidden folder beside "
             "the store (same file system: a checkpoint is hard links and costs about a millisecond); "
             "removed when the server stops."),
+    Setting("ingest_batch_bytes", int, 16_000_000,
+            "N-Quads bytes `ingest` writes in one transaction (embedded store) or one request (remote store). "
+            "Bigger is faster; a crash, a full disk or a server that goes away costs at most one batch, which "
+            "the next run of the same command redoes."),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
@@ -96,6 +100,7 @@ class Settings:
     cors: bool = True
     query_workers: int = 2
     snapshot_dir: str | None = None
+    ingest_batch_bytes: int = 16_000_000
 
     def with_overrides(self, **values: Any) -> "Settings":
         return replace(self, **{k: v for k, v in values.items() if v is not None})
