@@ -1,0 +1,580 @@
+"""Readers while a writer ingests: latency, throughput, and whole documents only.
+
+    .venv/bin/python benchmarks/bench_load.py                       # 100 documents, 3000 reads
+    .venv/bin/python benchmarks/bench_load.py --docs 40 --reads 800 --json out.json
+
+``policykg serve`` (uvicorn on 127.0.0.1, a store on disk) is measured in three phases:
+
+1. **readers alone**: ``--readers`` threads share ``--reads`` requests — SPARQL SELECT and ASK on
+   ``/sparql``, ``/api/documents`` (list, one, outline), ``/api/search`` and ``/id/`` pages;
+2. **writer alone**: a changed version of each of the ``--docs`` stored documents is uploaded
+   (``POST /documents``, bearer token), one after the other, as a client would;
+3. **both at once**: a third version of each document is uploaded while the readers run
+   (until the writer is done, at most ``--reads`` × 3 requests).
+
+The headline is the ratio against the baseline of the same run: reader p50/p95/p99 and
+requests/s with a writer vs. without, and the writer's documents/s with readers vs. without.
+
+Every reply is also checked, not only timed: the same :class:`History` oracle as
+``tests/test_load.py`` (which runs a small version of this scenario in CI) says which states of
+each document a request may see — the last one acknowledged before the request was sent, or
+one written while it ran. A document is absent or exactly one whole version (its sha256,
+title, task, target and triple counts as the extractor computes them from the file), never a
+part, never a mix of two versions, never older than an acknowledged write. A problem is
+counted and printed; there should be none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import quote
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate_corpus  # noqa: E402
+
+SPARQL_JSON = {"Accept": "application/sparql-results+json"}
+
+# One query, so one snapshot: every document graph with its version and its sizes.
+DOCUMENTS_SPARQL = """
+SELECT ?g ?sha ?title ?n ?nt ?ng WHERE {
+  { SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?g a pkg:PolicyDocument } GRAPH ?g { ?s ?p ?o } } GROUP BY ?g }
+  OPTIONAL { GRAPH ?g { ?g pkg:sha256 ?sha } }
+  OPTIONAL { GRAPH ?g { ?g dcterms:title ?title } }
+  OPTIONAL { SELECT ?g (COUNT(DISTINCT ?t) AS ?nt) WHERE { GRAPH ?g { ?t a pkg:Task } } GROUP BY ?g }
+  OPTIONAL { SELECT ?g (COUNT(DISTINCT ?x) AS ?ng) WHERE { GRAPH ?g { ?x a pkg:Target } } GROUP BY ?g }
+}"""
+
+
+# -- what each version of a document must look like ------------------------------------------
+@dataclass(frozen=True)
+class Version:
+    """One version of one document, with the sizes a reader must see when it is stored."""
+
+    doc_id: str
+    name: str  # the file name uploaded (gives the id and the format)
+    data: bytes
+    sha256: str
+    title: str | None
+    tasks: int
+    targets: int
+    triples: int  # quads in the document's own named graph
+
+    def sizes(self) -> tuple:
+        return (self.title, self.tasks, self.targets, self.triples)
+
+
+def version_of(name: str, data: bytes, base_iri: str | None = None) -> Version:
+    """Expected sizes from the file itself, by the same extractor and graph builder the server runs."""
+    from policykg.graph.build import document_quads
+    from policykg.graph.iris import IriScheme
+    from policykg.loaders.extract import extract_bytes
+
+    iris = IriScheme(base_iri) if base_iri else IriScheme()
+    doc = extract_bytes(data, name)
+    graph = iris.graph(doc.doc_id)
+    own = sum(1 for q in document_quads(doc, iris) if q.graph_name.value == graph)
+    return Version(doc.doc_id, name, data, doc.sha256, doc.title, len(doc.tasks), len(doc.targets), own)
+
+
+def corpus_versions(count: int, seeds: Iterable[int]) -> list[dict[str, Version]]:
+    """For each seed, ``count`` generated documents by id: same ids (file stems), other content."""
+    out = []
+    for seed in seeds:
+        gen = generate_corpus.Generator(seed)
+        versions = [version_of(*gen.document(i)) for i in range(count)]
+        out.append({v.doc_id: v for v in versions})
+    ids = [list(v) for v in out]
+    assert all(i == ids[0] for i in ids), "every seed must give the same document ids"
+    return out
+
+
+# -- the oracle -----------------------------------------------------------------------------
+@dataclass
+class _Op:
+    state: Version | None  # None: the document is removed
+    sent: float
+    acked: float = float("inf")
+
+
+class History:
+    """What the writer did to each document and when; says what a reader may see.
+
+    The writer is one client doing one request at a time. A read sent at ``t0`` and answered
+    at ``t1`` must see, for each document, the state the last write acknowledged before ``t0``
+    left, or the state of a write that was under way between ``t0`` and ``t1`` — nothing else.
+    """
+
+    def __init__(self, initial: dict[str, Version | None]) -> None:
+        self._lock = threading.Lock()
+        self._ops: dict[str, list[_Op]] = {d: [_Op(v, float("-inf"), float("-inf"))] for d, v in initial.items()}
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return sorted(self._ops)
+
+    def begin(self, doc_id: str, state: Version | None) -> _Op:
+        op = _Op(state, time.monotonic())
+        with self._lock:
+            self._ops.setdefault(doc_id, [_Op(None, float("-inf"), float("-inf"))]).append(op)
+        return op
+
+    @staticmethod
+    def done(op: _Op) -> None:
+        op.acked = time.monotonic()
+
+    def allowed(self, doc_id: str, t0: float, t1: float) -> list[Version | None]:
+        with self._lock:
+            ops = list(self._ops.get(doc_id, [_Op(None, float("-inf"), float("-inf"))]))
+        settled = [op for op in ops if op.acked < t0]
+        out = [settled[-1].state]
+        out += [op.state for op in ops if op.acked >= t0 and op.sent <= t1]
+        return out
+
+
+def _show(v: Version | None) -> str:
+    return "absent" if v is None else f"{v.sha256[:8]} ({v.tasks} tasks, {v.targets} targets, {v.triples} triples)"
+
+
+def check_seen(history: History, doc_id: str, t0: float, t1: float, seen: Version | None,
+               what: str) -> str | None:
+    """A problem if ``seen`` (a whole version, or None for absent) is not allowed at [t0, t1]."""
+    allowed = history.allowed(doc_id, t0, t1)
+    if any(seen is a or (seen is not None and a is not None and seen.sha256 == a.sha256) for a in allowed):
+        return None
+    return f"{what}: {doc_id} was {_show(seen)}, expected one of: {', '.join(_show(a) for a in allowed)}"
+
+
+def match_version(history: History, doc_id: str, t0: float, t1: float, sizes: tuple,
+                  sha256: str | None, what: str) -> str | None:
+    """A stored document as a reader saw it: the sizes must be those of one allowed version."""
+    allowed = [a for a in history.allowed(doc_id, t0, t1) if a is not None]
+    for a in allowed:
+        if (sha256 is None or sha256 == a.sha256) and all(s is None or s == e for s, e in zip(sizes, a.sizes())):
+            return None
+    shown = "/".join("?" if s is None else str(s) for s in sizes)
+    return (f"{what}: {doc_id} seen as {sha256 and sha256[:8]} title/tasks/targets/triples {shown} — not one whole "
+            f"version of: {', '.join(_show(a) for a in history.allowed(doc_id, t0, t1))}")
+
+
+# -- readers ---------------------------------------------------------------------------------
+@dataclass
+class Sample:
+    kind: str
+    status: int
+    seconds: float
+    problem: str | None = None
+
+
+@dataclass
+class ReadContext:
+    base: str
+    history: History
+    base_iri: str = "https://w3id.org/policykg/id/"
+
+    def doc_iri(self, doc_id: str) -> str:
+        return f"{self.base_iri}doc/{doc_id}"
+
+
+def _by_id(ctx: ReadContext, iri: str) -> str:
+    return iri[len(ctx.base_iri) + len("doc/"):]
+
+
+def read_sparql_documents(c: httpx.Client, ctx: ReadContext, _doc: str) -> tuple[httpx.Response, Callable]:
+    r = c.post(ctx.base + "/sparql", data={"query": DOCUMENTS_SPARQL}, headers=SPARQL_JSON)
+
+    def check(t0: float, t1: float) -> list[str]:
+        rows = r.json()["results"]["bindings"]
+        seen = {_by_id(ctx, row["g"]["value"]): row for row in rows}
+        problems = []
+        for doc in ctx.history.doc_ids:
+            row = seen.pop(doc, None)
+            if row is None:
+                problems.append(check_seen(ctx.history, doc, t0, t1, None, "SPARQL documents"))
+                continue
+            val = {k: v["value"] for k, v in row.items()}
+            sizes = (val.get("title"), int(val.get("nt", 0)), int(val.get("ng", 0)), int(val["n"]))
+            problems.append(match_version(ctx.history, doc, t0, t1, sizes, val.get("sha", "(none)"),
+                                          "SPARQL documents"))
+        problems += [f"SPARQL documents: unexpected document graph {d}" for d in seen]
+        return [p for p in problems if p]
+    return r, check
+
+
+def read_sparql_tasks(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
+    """The planner's "one document's tasks": the count must be a whole version's (0 if absent)."""
+    q = f"SELECT DISTINCT ?task WHERE {{ GRAPH <{ctx.doc_iri(doc)}> {{ ?task a pkg:Task }} }}"
+    r = c.get(ctx.base + "/sparql", params={"query": q}, headers=SPARQL_JSON)
+
+    def check(t0: float, t1: float) -> list[str]:
+        n = len(r.json()["results"]["bindings"])
+        counts = {0 if a is None else a.tasks for a in ctx.history.allowed(doc, t0, t1)}
+        return [] if n in counts else [f"SPARQL tasks: {doc} has {n} tasks, expected one of {sorted(counts)}"]
+    return r, check
+
+
+def read_sparql_ask(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
+    q = f"ASK {{ GRAPH <{ctx.doc_iri(doc)}> {{ <{ctx.doc_iri(doc)}> pkg:sha256 ?sha }} }}"
+    r = c.post(ctx.base + "/sparql", content=q.encode(), headers={**SPARQL_JSON,
+                                                                   "Content-Type": "application/sparql-query"})
+
+    def check(t0: float, t1: float) -> list[str]:
+        present = r.json()["boolean"]
+        states = {a is not None for a in ctx.history.allowed(doc, t0, t1)}
+        return [] if present in states else [f"SPARQL ASK: {doc} {'present' if present else 'absent'}, "
+                                             f"expected {'present' if True in states else 'absent'}"]
+    return r, check
+
+
+def _api_item(ctx: ReadContext, item: dict, t0: float, t1: float, what: str) -> str | None:
+    doc = _by_id(ctx, item["iri"])
+    sizes = (item["title"], item["tasks"], item["targets"], item["triples"])
+    return match_version(ctx.history, doc, t0, t1, sizes, item["sha256"], what)
+
+
+def read_api_list(c: httpx.Client, ctx: ReadContext, _doc: str) -> tuple[httpx.Response, Callable]:
+    r = c.get(ctx.base + "/api/documents", params={"limit": 1000})
+
+    def check(t0: float, t1: float) -> list[str]:
+        page = r.json()
+        items = {_by_id(ctx, i["iri"]): i for i in page["items"]}
+        problems = [_api_item(ctx, i, t0, t1, "/api/documents") for i in items.values()]
+        problems += [check_seen(ctx.history, d, t0, t1, None, "/api/documents")
+                     for d in ctx.history.doc_ids if d not in items]
+        if page["total"] != len(page["items"]):
+            problems.append(f"/api/documents: total {page['total']} but {len(page['items'])} items on the only page")
+        return [p for p in problems if p]
+    return r, check
+
+
+def read_api_document(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
+    r = c.get(ctx.base + f"/api/documents/{doc}")
+
+    def check(t0: float, t1: float) -> list[str]:
+        if r.status_code == 404:
+            return [p for p in [check_seen(ctx.history, doc, t0, t1, None, "/api/documents/{id}")] if p]
+        return [p for p in [_api_item(ctx, r.json(), t0, t1, "/api/documents/{id}")] if p]
+    return r, check
+
+
+def read_api_outline(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
+    r = c.get(ctx.base + f"/api/documents/{doc}/outline")
+
+    def check(t0: float, t1: float) -> list[str]:
+        if r.status_code == 404:
+            return [p for p in [check_seen(ctx.history, doc, t0, t1, None, "outline")] if p]
+        o = r.json()
+        tasks = len(o["tasks"]) + sum(len(s["tasks"]) for s in o["sections"])
+        return [p for p in [match_version(ctx.history, doc, t0, t1, (o["title"], tasks, None, None), None,
+                                          "/api/documents/{id}/outline")] if p]
+    return r, check
+
+
+def read_page(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
+    r = c.get(ctx.base + f"/id/doc/{quote(doc)}", headers={"Accept": "text/html"})
+
+    def check(t0: float, t1: float) -> list[str]:
+        allowed = ctx.history.allowed(doc, t0, t1)
+        if r.status_code == 404:
+            return [p for p in [check_seen(ctx.history, doc, t0, t1, None, "/id/ page")] if p]
+        for a in allowed:
+            if a is not None and f"<h1>{html.escape(a.title or '')}</h1>" in r.text and a.sha256 in r.text:
+                return []
+        return [f"/id/ page: {doc} shows no whole version of: {', '.join(_show(a) for a in allowed)}"]
+    return r, check
+
+
+def read_search(c: httpx.Client, ctx: ReadContext, _doc: str) -> tuple[httpx.Response, Callable]:
+    r = c.get(ctx.base + "/api/search", params={"q": "工程", "kind": "Program", "limit": 50})
+    return r, lambda t0, t1: [] if isinstance(r.json(), list) else ["/api/search: not a list"]
+
+
+READS: dict[str, Callable] = {
+    "SPARQL SELECT, all documents": read_sparql_documents,
+    "SPARQL SELECT, one document's tasks": read_sparql_tasks,
+    "SPARQL ASK": read_sparql_ask,
+    "/api/documents": read_api_list,
+    "/api/documents/{id}": read_api_document,
+    "/api/documents/{id}/outline": read_api_outline,
+    "/api/search": read_search,
+    "/id/doc/{id} page": read_page,
+}
+#: Reads of one document by its id: 404 is their answer while it is absent (the oracle says when).
+MAY_BE_ABSENT = {"/api/documents/{id}", "/api/documents/{id}/outline", "/id/doc/{id} page"}
+
+
+def one_read(c: httpx.Client, ctx: ReadContext, kind: str, doc: str) -> Sample:
+    t0 = time.monotonic()
+    try:
+        r, check = READS[kind](c, ctx, doc)
+    except httpx.HTTPError as exc:
+        return Sample(kind, 0, time.monotonic() - t0, f"{kind}: {type(exc).__name__}: {exc}")
+    t1 = time.monotonic()
+    if r.status_code != 200 and not (r.status_code == 404 and kind in MAY_BE_ABSENT):
+        return Sample(kind, r.status_code, t1 - t0, f"{kind} {doc}: HTTP {r.status_code}: {r.text[:300]}")
+    try:
+        problems = check(t0, t1)
+    except (ValueError, KeyError, TypeError) as exc:
+        problems = [f"{kind} {doc}: unreadable reply ({type(exc).__name__}: {exc}): {r.text[:300]}"]
+    return Sample(kind, r.status_code, t1 - t0, "; ".join(problems) if problems else None)
+
+
+@dataclass
+class ReadLoad:
+    """Reader threads sharing a budget of requests; they stop at the budget, at ``until()`` or at the deadline."""
+
+    ctx: ReadContext
+    readers: int = 8
+    max_requests: int = 1000
+    deadline_s: float = 60.0
+    seed: int = 0
+    until: Callable[[], bool] | None = None  # stop early once this is true (the writer is done)
+    samples: list[Sample] = field(default_factory=list)
+    wall: float = 0.0
+
+    def run(self) -> list[Sample]:
+        lock = threading.Lock()
+        budget = iter(range(self.max_requests))
+        kinds = list(READS)
+        ids = self.ctx.history.doc_ids
+        stop_at = time.monotonic() + self.deadline_s
+
+        def reader(n: int) -> None:
+            rnd = random.Random(f"{self.seed}:{n}")
+            with httpx.Client(timeout=60) as c:
+                k = n
+                while time.monotonic() < stop_at and not (self.until and self.until()):
+                    with lock:
+                        if next(budget, None) is None:
+                            return
+                    s = one_read(c, self.ctx, kinds[k % len(kinds)], rnd.choice(ids))
+                    k += 1
+                    with lock:
+                        self.samples.append(s)
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=reader, args=(n,), name=f"reader-{n}") for n in range(self.readers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.wall = time.monotonic() - started
+        return self.samples
+
+
+# -- the writer ------------------------------------------------------------------------------
+@dataclass
+class Write:
+    doc_id: str
+    state: Version | None  # the version uploaded, or None to remove the document
+
+
+@dataclass
+class Writer:
+    """One client ingesting through the server, one request at a time, recorded in the history."""
+
+    base: str
+    token: str
+    history: History
+    base_iri: str = "https://w3id.org/policykg/id/"
+    samples: list[Sample] = field(default_factory=list)
+    finished: threading.Event = field(default_factory=threading.Event)
+    wall: float = 0.0
+
+    def run(self, script: list[Write], deadline_s: float = 120.0) -> list[Sample]:
+        auth = {"Authorization": f"Bearer {self.token}"}
+        started = time.monotonic()
+        try:
+            with httpx.Client(timeout=60, headers=auth) as c:
+                for w in script:
+                    if time.monotonic() - started > deadline_s:
+                        self.samples.append(Sample("write", 0, 0.0, f"writer: out of time after {len(self.samples)} "
+                                                                       f"of {len(script)} writes"))
+                        break
+                    op = self.history.begin(w.doc_id, w.state)
+                    t0 = time.monotonic()
+                    kind = "upload" if w.state else "remove"
+                    try:
+                        if w.state is not None:
+                            r = c.post(self.base + "/documents", params={"name": w.state.name}, content=w.state.data,
+                                       headers={"Content-Type": "application/octet-stream"})
+                            ok = r.status_code in (200, 201)
+                        else:
+                            r = c.delete(self.base + "/graph-store",
+                                         params={"graph": f"{self.base_iri}doc/{w.doc_id}"})
+                            ok = r.status_code == 204
+                        status, problem = r.status_code, None if ok else f"{kind} {w.doc_id}: HTTP {r.status_code}: " \
+                                                                          f"{r.text[:300]}"
+                    except httpx.HTTPError as exc:
+                        status, problem = 0, f"{kind} {w.doc_id}: {type(exc).__name__}: {exc}"
+                    if problem is None:
+                        History.done(op)  # a failed write stays "under way": readers may see either state
+                    self.samples.append(Sample(kind, status, time.monotonic() - t0, problem))
+        finally:
+            self.wall = time.monotonic() - started
+            self.finished.set()
+        return self.samples
+
+
+def mixed_script(first: dict[str, Version], second: dict[str, Version], *, changed: int, removed: int) -> list[Write]:
+    """Add every document; replace ``changed`` of them by their second version; remove ``removed``
+    others and add them back; turn half of the changed ones back to their first version."""
+    ids = list(first)
+    script = [Write(d, first[d]) for d in ids]
+    script += [Write(d, second[d]) for d in ids[:changed]]
+    gone = ids[changed:changed + removed]
+    script += [Write(d, None) for d in gone] + [Write(d, first[d]) for d in gone]
+    script += [Write(d, first[d]) for d in ids[: changed // 2]]
+    return script
+
+
+# -- figures ---------------------------------------------------------------------------------
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
+
+
+def summary(samples: list[Sample], wall: float) -> dict:
+    times = sorted(s.seconds for s in samples if s.status)
+    return {"requests": len(samples), "failed": sum(1 for s in samples if s.problem), "seconds": wall,
+            "per_s": len(samples) / wall if wall else 0.0, "p50_ms": percentile(times, 50) * 1000,
+            "p95_ms": percentile(times, 95) * 1000, "p99_ms": percentile(times, 99) * 1000,
+            "max_ms": (times[-1] if times else float("nan")) * 1000}
+
+
+def by_kind(samples: list[Sample]) -> dict[str, dict]:
+    kinds: dict[str, list[Sample]] = {}
+    for s in samples:
+        kinds.setdefault(s.kind, []).append(s)
+    return {k: summary(v, 0.0) for k, v in kinds.items()}
+
+
+def problems(samples: list[Sample]) -> list[str]:
+    return [s.problem for s in samples if s.problem]
+
+
+def concurrent(ctx: ReadContext, writer: Writer, script: list[Write], *, readers: int, max_reads: int,
+               deadline_s: float, seed: int = 0) -> tuple[ReadLoad, Writer]:
+    """Readers for as long as the writer works (bounded by ``max_reads`` and the deadline)."""
+    load = ReadLoad(ctx, readers=readers, max_requests=max_reads, deadline_s=deadline_s, seed=seed,
+                    until=writer.finished.is_set)
+    t = threading.Thread(target=writer.run, args=(script, deadline_s), name="writer")
+    t.start()
+    load.run()
+    t.join()
+    return load, writer
+
+
+# -- the benchmark ----------------------------------------------------------------------------
+def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
+    from run import free_port, machine
+
+    t = time.perf_counter()
+    v1, v2, v3 = corpus_versions(docs, seeds=(0, 1, 2))
+    print(f"  {docs} documents × 3 versions generated and extracted in {time.perf_counter() - t:.1f}s",
+          file=sys.stderr)
+    corpus = work / "corpus"
+    corpus.mkdir(parents=True)
+    for v in v1.values():
+        (corpus / v.name).write_bytes(v.data)
+    store = work / "store"
+    bin_ = Path(sys.executable).parent
+    subprocess.run([str(bin_ / "policykg"), "ingest", "--store", str(store), "-q", str(corpus)], check=True)
+
+    token = "bench-load-token"
+    port = free_port()
+    env = {**os.environ, "POLICYKG_WRITE_TOKEN": token}
+    server = subprocess.Popen([str(bin_ / "policykg"), "serve", "--store", str(store), "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(base + "/health", server)
+        history = History(dict(v1))
+        ctx = ReadContext(base, history)
+        with httpx.Client(timeout=60) as c:  # start the query workers before any clock runs
+            one_read(c, ctx, "SPARQL ASK", history.doc_ids[0])
+
+        alone = ReadLoad(ctx, readers=readers, max_requests=reads, deadline_s=600)
+        alone.run()
+        print(f"  readers alone: {len(alone.samples)} requests in {alone.wall:.1f}s", file=sys.stderr)
+
+        solo = Writer(base, token, history)
+        solo.run([Write(d, v2[d]) for d in v2], deadline_s=600)
+        print(f"  writer alone: {docs} uploads in {solo.wall:.1f}s", file=sys.stderr)
+
+        load, writer = concurrent(ctx, Writer(base, token, history), [Write(d, v3[d]) for d in v3],
+                                  readers=readers, max_reads=reads * 3, deadline_s=600, seed=1)
+        print(f"  both: {len(load.samples)} requests, {docs} uploads in {writer.wall:.1f}s", file=sys.stderr)
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    found = problems(alone.samples) + problems(load.samples) + problems(solo.samples) + problems(writer.samples)
+    for p in found[:20]:
+        print("  PROBLEM", p, file=sys.stderr)
+    return {
+        "machine": machine(), "documents": docs, "readers": readers, "quads_per_document": round(
+            statistics.mean(v.triples for v in v1.values())),
+        "readers_alone": summary(alone.samples, alone.wall), "readers_with_writer": summary(load.samples, load.wall),
+        "kinds_alone": by_kind(alone.samples), "kinds_with_writer": by_kind(load.samples),
+        "writer_alone": {**summary(solo.samples, solo.wall), "docs_per_s": docs / solo.wall},
+        "writer_with_readers": {**summary(writer.samples, writer.wall), "docs_per_s": docs / writer.wall},
+        "problems": len(found), "problem_examples": found[:5],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=100, help="documents stored, then changed twice")
+    ap.add_argument("--reads", type=int, default=3000, help="requests of the readers-alone baseline")
+    ap.add_argument("--readers", type=int, default=8, help="concurrent reader threads")
+    ap.add_argument("--json", type=Path, help="write the figures here")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="policykg-bench-load-"))
+    try:
+        res = bench(args.docs, args.reads, args.readers, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(res, ensure_ascii=False, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(res, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

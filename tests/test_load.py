@@ -1,0 +1,95 @@
+"""Load: readers on a live server while a writer ingests, and every reply is checked.
+
+A real server (uvicorn on 127.0.0.1 over an Oxigraph store on disk, the conftest ``LiveServer``)
+gets, at the same time:
+
+* one writer uploading generated documents through ``POST /documents`` with the token — new
+  ones, changed versions of stored ones, removals (``DELETE /graph-store``) and re-additions;
+* eight readers mixing SPARQL SELECT and ASK, ``/api/documents`` (list, one, outline),
+  ``/api/search`` and ``/id/`` pages.
+
+Each reply is held against what the writer had done by then (``benchmarks/bench_load.py``'s
+``History``): every document is absent or one whole version — the sha256, title, task, target
+and triple counts that the extractor computes from that version's file — never a part of one,
+never a mix of two, never older than a write the server had acknowledged before the request
+was sent. The scenario is bounded in requests and in wall time; latencies are printed
+(``-s``), not asserted. ``benchmarks/bench_load.py`` runs the same scenario bigger.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import httpx
+import pytest
+
+from conftest import API_TOKEN, REPO, LiveServer
+
+_spec = importlib.util.spec_from_file_location("bench_load", REPO / "benchmarks" / "bench_load.py")
+bench_load = importlib.util.module_from_spec(_spec)
+sys.modules["bench_load"] = bench_load
+_spec.loader.exec_module(bench_load)
+
+DOCS, CHANGED, REMOVED = 24, 8, 4  # 24 + 8 + 4 + 4 + 4 = 44 writes
+READERS, MAX_READS, DEADLINE_S = 8, 1500, 40.0
+
+
+@pytest.fixture(scope="module")
+def versions():
+    """Two versions of each generated document (same file names, other content), with their expected sizes."""
+    first, second = bench_load.corpus_versions(DOCS, seeds=(0, 1))
+    changed = list(first)[:CHANGED]
+    assert all(first[d].sizes() != second[d].sizes() for d in changed), "versions must differ to tell a mix"
+    return first, second
+
+
+@pytest.fixture()
+def live(tmp_path):
+    server = LiveServer(tmp_path / "store", write_token=API_TOKEN, query_timeout=20.0, max_rows=10_000)
+    yield server
+    server.stop()
+
+
+def _report(name: str, samples: list, wall: float) -> None:
+    s = bench_load.summary(samples, wall)
+    print(f"\n{name}: {s['requests']} requests in {s['seconds']:.1f}s ({s['per_s']:.0f}/s), "
+          f"p50 {s['p50_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, max {s['max_ms']:.0f} ms")
+    for kind, k in bench_load.by_kind(samples).items():
+        print(f"  {kind:<38} {k['requests']:>5}  p50 {k['p50_ms']:7.1f}  p95 {k['p95_ms']:7.1f}  "
+              f"p99 {k['p99_ms']:7.1f} ms")
+
+
+@pytest.mark.slow
+def test_readers_see_only_whole_documents_while_a_writer_ingests(live, versions):
+    """8 readers × SPARQL/API/pages during 44 uploads, removals and re-uploads: no failed request,
+    every document absent or one whole version, none older than an acknowledged write."""
+    first, second = versions
+    history = bench_load.History({d: None for d in first})
+    ctx = bench_load.ReadContext(live.url, history, base_iri=live.settings.base_iri)
+    script = bench_load.mixed_script(first, second, changed=CHANGED, removed=REMOVED)
+    with httpx.Client(timeout=60) as c:
+        warm = bench_load.one_read(c, ctx, "SPARQL ASK", history.doc_ids[0])
+    assert warm.problem is None, warm.problem  # the query workers are up before the clock runs
+
+    writer = bench_load.Writer(live.url, API_TOKEN, history, base_iri=live.settings.base_iri)
+    load, writer = bench_load.concurrent(ctx, writer, script, readers=READERS, max_reads=MAX_READS,
+                                         deadline_s=DEADLINE_S)
+    _report("readers while the writer ingests", load.samples, load.wall)
+    _report("writer", writer.samples, writer.wall)
+
+    assert bench_load.problems(writer.samples) == []
+    assert len(writer.samples) == len(script), "the writer finished within the deadline"
+    found = bench_load.problems(load.samples)
+    assert found == [], f"{len(found)} of {len(load.samples)} reads went wrong, e.g.:\n" + "\n".join(found[:10])
+    kinds = {s.kind for s in load.samples}
+    assert kinds == set(bench_load.READS), f"every kind of read ran: missing {set(bench_load.READS) - kinds}"
+    assert len(load.samples) >= 4 * READERS, "the readers really ran alongside the writer"
+
+    # After the last acknowledged write every reader sees the final state, and the store holds it.
+    final = {w.doc_id: w.state for w in script}
+    after = bench_load.ReadLoad(ctx, readers=2, max_requests=2 * len(bench_load.READS), deadline_s=20)
+    assert bench_load.problems(after.run()) == []
+    stored = {r["g"].value.rsplit("/", 1)[-1]: r["sha"].value for r in live.store.query(
+        "SELECT ?g ?sha WHERE { GRAPH ?g { ?g pkg:sha256 ?sha } }")}
+    assert stored == {d: v.sha256 for d, v in final.items() if v is not None}
