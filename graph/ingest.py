@@ -11,12 +11,23 @@ Small inputs and large corpora go through the same steps:
 3. **Extract** in worker processes (``workers``): bytes in, serialized N-Quads
    plus a few counts out. A file that fails is reported by name; the rest go on.
 4. **Load** in the parent, in input order: new documents are bulk-loaded, many
-   per transaction (embedded store) or per request (remote store: one N-Quads
-   POST through the Graph Store Protocol); a changed document replaces its graph
-   in one atomic swap (:meth:`GraphStore.replace_graph`).
+   (``ingest_batch_bytes``) per transaction (embedded store) or per request
+   (remote store: one N-Quads POST through the Graph Store Protocol); a changed
+   document replaces its graph in one atomic swap (:meth:`GraphStore.replace_graph`).
 
-Within each document the ``pkg:sha256`` quad comes last, so a bulk load cut
-short by a crash never leaves a graph that looks complete to step 2.
+What survives a crash (SIGKILL, the OOM killer, a server that goes away):
+
+* A batch is one transaction, so the store holds whole documents only, each with
+  what it says about its shared entities. Within each document the ``pkg:sha256``
+  quad comes last, for stores that load one graph per request (see
+  :mod:`policykg.graph.remote`): cut short, such a graph never looks complete to step 2.
+* ``progress`` hears of a document only once its batch is stored: a document
+  reported ``added`` is in the store even if the process dies the next instant.
+* Extraction workers end themselves when the ingest process is gone, instead of
+  waiting for work forever.
+* A store that refuses every write (disk full, read-only, server gone) stops the
+  ingest with one :class:`~policykg.errors.StoreUnavailableError`; running the same
+  command again resumes after the last stored document.
 """
 
 from __future__ import annotations
@@ -24,7 +35,9 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import select
 import tarfile
+import threading
 import time
 import zipfile
 from collections import deque
@@ -36,7 +49,7 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from policykg.errors import PolicyKGError
+from policykg.errors import PolicyKGError, StoreUnavailableError
 from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import GraphStore
@@ -224,9 +237,32 @@ class Extracted:
 _WORKER_IRIS: IriScheme | None = None
 
 
-def _worker_init(base_iri: str) -> None:
+def _worker_init(base_iri: str, parent: int) -> None:
     global _WORKER_IRIS
     _WORKER_IRIS = IriScheme(base_iri)
+    threading.Thread(target=_exit_when_gone, args=(parent,), daemon=True, name="ingest-watch").start()
+
+
+def _exit_when_gone(pid: int) -> None:
+    """End this worker once the ingest process ``pid`` is gone.
+
+    A killed ingest (SIGKILL, OOM killer) shuts no pool down: its workers would wait for
+    work forever, and keep the forkserver and the resource tracker alive with them.
+    """
+    try:
+        fd = os.pidfd_open(pid)  # readable once the process has ended; immune to pid reuse
+    except (AttributeError, OSError):  # not Linux >= 5.3, or already gone: poll
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass  # it exists, under another user
+            time.sleep(1.0)
+    else:
+        select.select([fd], [], [])
+    os._exit(1)
 
 
 def extract_document(data: bytes, name: str, iris: IriScheme | None = None) -> Extracted:
@@ -297,6 +333,8 @@ class _Loader:
         try:
             quads = list(ox.parse(ex.nquads, format=ox.RdfFormat.N_QUADS)) if ex.nquads else []
             result = self.store.replace_graph(ex.graph, quads, sha256=ex.sha256)
+        except StoreUnavailableError:
+            raise  # the store's fault, not the document's: the ingest stops
         except (PolicyKGError, OSError, SyntaxError, ValueError) as exc:
             outcome.status, outcome.error = "failed", f"{outcome.source}: could not store the document: {exc}"
             return
@@ -310,6 +348,8 @@ class _Loader:
         try:
             self.bulk(b"".join(ex.nquads for _, ex in batch), "nquads")
             return
+        except StoreUnavailableError:
+            raise
         except (PolicyKGError, OSError, SyntaxError, ValueError):
             pass
         # The batch failed as a whole: store its documents one by one to name the culprit.
@@ -329,19 +369,33 @@ def default_workers() -> int:
 def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: IriScheme, *,
                   sources: list[Source] | None = None, workers: int = 1,
                   progress: Callable[[DocumentOutcome], None] | None = None,
-                  batch_bytes: int = 16_000_000) -> IngestReport:
+                  batch_bytes: int | None = None) -> IngestReport:
     """Ingest every document in ``paths`` (files, folders, archives); see the module docstring.
 
     ``progress`` is called once per document, in input order, after it is stored or skipped.
+    ``batch_bytes`` defaults to the ``ingest_batch_bytes`` setting. Raises
+    :class:`~policykg.errors.StoreUnavailableError` if the store stops taking writes.
     """
     started = time.perf_counter()
     if sources is None:
         sources = list_sources(paths or [])
+    if batch_bytes is None:
+        from policykg.settings import load_settings
+
+        batch_bytes = load_settings().ingest_batch_bytes
     report = IngestReport()
     known = stored_hashes(store)
     loader = _Loader(store, known, batch_bytes)
     window: deque[tuple[DocumentOutcome, Future | Extracted | str | None, bytes | None, str]] = deque()
     pool = _Pool(workers, iris.base)
+    held: list[DocumentOutcome] = []  # outcomes behind a batch that is not stored yet
+
+    def release() -> None:
+        for outcome in held:
+            report.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+        held.clear()
 
     def finish(outcome: DocumentOutcome, result: Extracted | str | None) -> None:
         if isinstance(result, str):
@@ -350,9 +404,10 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
             for name in ("triples", "sections", "tasks", "programs", "divisions", "targets"):
                 setattr(outcome, name, getattr(result, name))
             loader.add(outcome, result)
-        report.outcomes.append(outcome)
-        if progress:
-            progress(outcome)
+        # "added" must mean stored: hold every outcome (order kept) until the batch before it is written.
+        held.append(outcome)
+        if not loader.pending:
+            release()
 
     def drain(limit: int) -> None:
         while len(window) > limit:
@@ -376,6 +431,13 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
             drain(pool.window)
         drain(0)
         loader.flush()
+        release()
+    except StoreUnavailableError as exc:
+        stored = report.count("added") + report.count("replaced")
+        raise StoreUnavailableError(
+            f"ingest stopped: {exc.message}\n  {stored} document(s) were stored in this run before it",
+            hint=(exc.hint + "; " if exc.hint else "") + "then run the same command again: stored documents "
+            "are skipped, the rest are stored") from None
     finally:
         pool.close()
     report.seconds = time.perf_counter() - started
@@ -398,7 +460,7 @@ class _Pool:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["policykg.graph.ingest"])
             self.executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
-                                                initargs=(self.base_iri,))
+                                                initargs=(self.base_iri, os.getpid()))
         return self.executor
 
     def submit(self, data: bytes, name: str) -> Future | Extracted | str:
@@ -466,6 +528,8 @@ def ingest_files(store: GraphStore, files: list[Path], iris: IriScheme,
     for path in files:
         try:
             outcome = ingest_record(store, extract_path(path), iris)
+        except StoreUnavailableError:
+            raise  # every next document would fail the same way
         except PolicyKGError as exc:
             outcome = DocumentOutcome(source=str(path), status="failed", error=str(exc))
         report.outcomes.append(outcome)

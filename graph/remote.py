@@ -7,16 +7,24 @@ GraphDB.
 
 Writes, and how atomic they are:
 
-* ``replace_graph`` is ONE Graph Store Protocol ``PUT <gsp>?graph=<iri>`` with
-  the document's triples as N-Triples: the server swaps the graph in a single
-  request (Oxigraph, Fuseki and GraphDB do it in one transaction), so a reader
-  sees the old document or the new one. Same sha256 -> nothing is sent.
+* ``replace_graph`` is ONE SPARQL Update: ``DROP SILENT GRAPH <doc>`` and one
+  ``INSERT DATA`` holding the document's graph and what its shared entities say
+  about themselves (the same text the embedded store runs). A server that runs
+  an update request as one transaction (Oxigraph, Fuseki, GraphDB) leaves the
+  old document or the new one, whatever happens mid-request. Not a GSP ``PUT``:
+  the Oxigraph server runs a ``PUT`` as a clear and then a load, two commits, so
+  a crash between them lost the document. Same sha256 -> nothing is sent.
 * ``load`` (bulk upload of many new documents) is ONE ``POST`` of an N-Quads
   (or TriG) body holding every graph, to the GSP endpoint (Oxigraph, Fuseki) or
-  to ``/statements`` (GraphDB, RDF4J); servers that take no dataset body
-  (Virtuoso) get one ``POST <gsp>?graph=`` of N-Triples per graph instead.
-  Never a request per triple.
+  to ``/statements`` (GraphDB, RDF4J): one transaction on those servers. Servers
+  that take no dataset body (Virtuoso) get one ``POST <gsp>?graph=`` of N-Triples
+  per graph instead, the shared entities' graphs first and each document's graph
+  last with its ``pkg:sha256`` last, so an interrupted upload never leaves a
+  document that looks complete to the next ingest. Never a request per triple.
 * ``remove_graph`` is ``DROP SILENT GRAPH`` through SPARQL Update.
+
+A server that cannot be reached, times out, answers 5xx or refuses access raises
+:class:`~policykg.errors.StoreUnavailableError` naming the URL: an ingest stops there.
 
 How the three URLs are derived from the store URL is in :func:`endpoints`.
 """
@@ -31,7 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
-from policykg.errors import QueryError, StoreError
+from policykg.errors import QueryError, StoreError, StoreUnavailableError
 from policykg.ontology import PKG, PREFIXES
 
 _RDF_MEDIA = {
@@ -48,6 +56,7 @@ _RESULTS_MEDIA = {
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
     "text/tab-separated-values": ox.QueryResultsFormat.TSV,
 }
+_SHA256 = ox.NamedNode(PKG + "sha256")
 _UPLOAD_MEDIA = {"nquads": "application/n-quads", "trig": "application/trig",
                  "ntriples": "application/n-triples", "turtle": "text/turtle"}
 
@@ -155,10 +164,11 @@ class RemoteStore:
         try:
             return self._client.request(method, url, **kwargs)
         except httpx.TimeoutException:
-            raise StoreError(f"the SPARQL server at {url} did not answer in time") from None
+            raise StoreUnavailableError(f"the SPARQL server at {url} did not answer in time",
+                                        hint="raise remote_timeout, or check the server's load") from None
         except httpx.HTTPError as exc:
-            raise StoreError(f"cannot reach the SPARQL server at {url}: {exc}",
-                             hint="is the server running? check --store / POLICYKG_STORE") from None
+            raise StoreUnavailableError(f"cannot reach the SPARQL server at {url}: {exc}",
+                                        hint="is the server running? check --store / POLICYKG_STORE") from None
 
     @staticmethod
     def _fail(resp: httpx.Response, what: str, *, query: bool = False) -> None:
@@ -168,6 +178,9 @@ class RemoteStore:
         msg = f"{what} failed: HTTP {resp.status_code} from {resp.request.url}: {detail}"
         if query and resp.status_code == 400:
             raise QueryError(msg)
+        # The server's trouble or a refusal of every write, not this request's content.
+        if resp.status_code >= 500 or resp.status_code in {401, 403}:
+            raise StoreUnavailableError(msg)
         raise StoreError(msg)
 
     def _writable(self) -> None:
@@ -261,31 +274,19 @@ class RemoteStore:
 
     # -- writing -----------------------------------------------------------
     def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None):
-        """Make ``graph`` hold exactly its quads (one GSP PUT, which the server applies as one swap);
-        quads in other named graphs (shared entities' own graphs) are added to them first."""
-        from policykg.graph.store import LoadResult
+        """Make ``graph`` hold exactly its quads and add the others (shared entities' own graphs)
+        to their graphs, in one SPARQL Update request: all of it or nothing (see the module doc)."""
+        from policykg.graph.store import LoadResult, replace_update
 
         self._writable()
-        g = ox.NamedNode(_iri(graph))
         if not all(isinstance(q.graph_name, ox.NamedNode) for q in quads):
             raise StoreError(f"a quad for {graph} is outside any named graph")
         stored = self.graph_sha256(graph)
         if sha256 is not None and stored == sha256:
             return LoadResult(graph, len(quads), replaced=False, unchanged=True)
         existed = stored is not None or self._exists(graph)
-        own = [q.triple for q in quads if q.graph_name == g]
-        shared = [q for q in quads if q.graph_name != g]
-        if shared:  # idempotent additions, before the document that refers to them appears
-            self.load(ox.serialize(shared, format=ox.RdfFormat.N_QUADS), "nquads")
-        self.put_graph(graph, ox.serialize(own, format=ox.RdfFormat.N_TRIPLES) if own else b"")
+        self.update(replace_update(graph, quads))
         return LoadResult(graph, len(quads), replaced=existed, unchanged=False)
-
-    def put_graph(self, graph: str, ntriples: bytes) -> None:
-        """Replace one graph by an N-Triples body in one request."""
-        self._writable()
-        resp = self._send("PUT", self.endpoints.gsp, params={"graph": _iri(graph)}, content=ntriples,
-                          headers={"Content-Type": "application/n-triples"})
-        self._fail(resp, f"replacing graph {graph}")
 
     def load(self, data: bytes, fmt: str = "nquads") -> None:
         """Bulk upload: add a serialized dataset (many graphs) in one request when the server allows it."""
@@ -301,12 +302,17 @@ class RemoteStore:
                 self._fail(resp, "bulk upload")
             self._dataset_post = False  # this server wants one graph per request
         by_graph: dict[str, list[ox.Triple]] = {}
+        documents: set[str] = set()
         rdf_format = ox.RdfFormat.N_QUADS if fmt == "nquads" else ox.RdfFormat.TRIG
         for q in ox.parse(data, format=rdf_format):
             if not isinstance(q.graph_name, ox.NamedNode):
                 raise StoreError("bulk upload: a quad in the default graph; every document lives in a named graph")
             by_graph.setdefault(q.graph_name.value, []).append(q.triple)
-        for g, triples in by_graph.items():
+            if q.predicate == _SHA256:
+                documents.add(q.graph_name.value)
+        # Entity graphs first, documents (sha256 last in each) after: cut short, the upload leaves
+        # no document that looks complete while what it says about its entities is missing.
+        for g, triples in sorted(by_graph.items(), key=lambda item: item[0] in documents):
             resp = self._send("POST", self.endpoints.gsp, params={"graph": g},
                               content=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
                               headers={"Content-Type": "application/n-triples"})

@@ -5,18 +5,23 @@ all graphs. Replacing a document's graph is one SPARQL Update (``DROP GRAPH``
 then ``INSERT DATA``), which Oxigraph applies in a single transaction: a crash
 or an error leaves either the old graph or the new one, never half of either.
 Ingesting the same bytes again is a no-op, detected by the stored sha256.
+
+A store that cannot be written at all (disk full, read-only, file size limit, locked)
+raises :class:`~policykg.errors.StoreUnavailableError` naming the folder and the
+reason in words; the failed transaction leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol, Sequence
 
 import pyoxigraph as ox
 
-from policykg.errors import QueryError, StoreError
+from policykg.errors import QueryError, StoreError, StoreUnavailableError
 from policykg.ontology import PKG, PREFIXES
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
@@ -85,6 +90,32 @@ def _iri(value: str) -> str:
     return value
 
 
+# RocksDB's OSErrors carry no errno, only text: the reason in words, and what to do.
+_IO_REASONS = (
+    ("No space left on device", "the disk is full", "free some space, then run the same command again"),
+    ("File too large", "a file reached the file size limit (ulimit -f)",
+     "raise the limit, then run the same command again"),
+    ("Read-only file system", "the file system is read-only",
+     "use a --store on a writable file system; reading commands (query, list, export) still work"),
+    ("Permission denied", "no permission to write in the store folder",
+     "check the folder's owner and permissions; reading commands (query, list, export) still work"),
+    ("Resource temporarily unavailable", "another process has the store open",
+     "another policykg process (serve?) has this store open; stop it or use another --store"),
+    ("lock", "another process has the store open",
+     "another policykg process (serve?) has this store open; stop it or use another --store"),
+)
+
+
+def io_error(path: Path | None, doing: str, exc: OSError) -> StoreUnavailableError:
+    """A readable error for an OSError from the store's files: the folder, the reason, the cure."""
+    detail = str(exc)
+    where = f"the store at {path}" if path is not None else "the in-memory store"
+    for needle, reason, hint in _IO_REASONS:
+        if needle.lower() in detail.lower():
+            return StoreUnavailableError(f"cannot {doing} {where}: {reason} ({detail})", hint=hint)
+    return StoreUnavailableError(f"cannot {doing} {where}: {detail}")
+
+
 class OxigraphStore:
     """The embedded store: a RocksDB-backed Oxigraph database in a folder."""
 
@@ -104,11 +135,18 @@ class OxigraphStore:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
         except OSError as exc:
-            msg = str(exc)
-            hint = None
-            if "lock" in msg.lower():
-                hint = "another policykg process (serve?) has this store open; stop it or use another --store"
-            raise StoreError(f"cannot open the store at {self.path}: {msg}", hint=hint) from None
+            raise io_error(self.path, "open", exc) from None
+
+    @contextmanager
+    def _writing(self, doing: str) -> Iterator[None]:
+        """One write: readers' caches see the generation move; a failing disk becomes a clear error."""
+        self.generation += 1
+        try:
+            yield
+        except OSError as exc:
+            raise io_error(self.path, doing, exc) from None
+        finally:
+            self.generation += 1
 
     # -- writing -----------------------------------------------------------
     def graph_sha256(self, graph: str) -> str | None:
@@ -132,18 +170,12 @@ class OxigraphStore:
                 return LoadResult(graph, len(quads), replaced=False, unchanged=True)
             if not all(isinstance(q.graph_name, ox.NamedNode) for q in quads):
                 raise StoreError(f"a quad for {graph} is outside any named graph")
-            blocks = _graph_blocks(quads)
-            # Serialize in Rust (one call per graph), then one transactional update:
-            # the old graph and the new content are swapped in a single commit.
-            inserts = "\n".join(f"GRAPH <{_iri(name)}> {{\n{body}}}" for name, body in blocks.items())
-            update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{\n{inserts}\n}}"
-            self.generation += 1
-            try:
-                self._store.update(update)
-            except (OSError, SyntaxError) as exc:
-                raise StoreError(f"could not write graph {graph}: {exc}") from None
-            finally:
-                self.generation += 1
+            update = replace_update(graph, quads)
+            with self._writing(f"write graph {graph} to"):
+                try:
+                    self._store.update(update)
+                except SyntaxError as exc:
+                    raise StoreError(f"could not write graph {graph}: {exc}") from None
         return LoadResult(graph, len(quads), replaced=existed, unchanged=False)
 
     def remove_graph(self, graph: str) -> bool:
@@ -152,22 +184,18 @@ class OxigraphStore:
         with self._write_lock:
             if not self._store.contains_named_graph(g):
                 return False
-            self.generation += 1
-            try:
+            with self._writing(f"remove graph {graph} from"):
                 self._store.update(f"DROP GRAPH <{graph}>")
                 orphans = self.orphan_entity_graphs()
                 if orphans:
                     self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{o}>" for o in orphans))
-            finally:
-                self.generation += 1
         return True
 
     def orphan_entity_graphs(self) -> list[str]:
         return orphan_entity_graphs(self)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        with self._write_lock:
-            self.generation += 1
+        with self._write_lock, self._writing("update"):
             try:
                 if base_iri:
                     self._store.update(sparql, prefixes=PREFIXES, base_iri=base_iri)
@@ -175,8 +203,6 @@ class OxigraphStore:
                     self._store.update(sparql, prefixes=PREFIXES)
             except SyntaxError as exc:
                 raise QueryError(f"SPARQL update syntax error: {exc}") from None
-            finally:
-                self.generation += 1
 
     def contains_graph(self, graph: str) -> bool:
         """Whether ``graph`` is a named graph of the store."""
@@ -190,16 +216,15 @@ class OxigraphStore:
         if self.path is None:
             raise StoreError("an in-memory store has no on-disk checkpoint")
         with self._write_lock:
-            self._store.backup(str(path))
+            try:
+                self._store.backup(str(path))
+            except OSError as exc:
+                raise io_error(self.path, f"checkpoint (to {path})", exc) from None
 
     def load(self, data: bytes, fmt: str) -> None:
-        """Load a serialized dataset in one transaction (e.g. an export)."""
-        with self._write_lock:
-            self.generation += 1
-            try:
-                self._store.load(data, format=RDF_FORMATS[fmt])
-            finally:
-                self.generation += 1
+        """Load a serialized dataset in one transaction (e.g. an export): all of it or nothing."""
+        with self._write_lock, self._writing("load data into"):
+            self._store.load(data, format=RDF_FORMATS[fmt])
 
     # -- reading -----------------------------------------------------------
     def query(self, sparql: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()):
@@ -242,7 +267,10 @@ class OxigraphStore:
         return len(self._store)
 
     def flush(self) -> None:
-        self._store.flush()
+        try:
+            self._store.flush()
+        except OSError as exc:
+            raise io_error(self.path, "flush", exc) from None
 
     def close(self) -> None:
         # pyoxigraph closes the database when the object is collected.
@@ -279,13 +307,19 @@ def orphan_entity_graphs(store: "GraphStore") -> list[str]:
     return sorted(entity_graphs - reached)
 
 
-def _graph_blocks(quads: Sequence[ox.Quad]) -> dict[str, str]:
-    """N-Triples text per named graph, for the GRAPH blocks of an INSERT DATA."""
+def replace_update(graph: str, quads: Sequence[ox.Quad]) -> str:
+    """One SPARQL Update that makes ``graph`` hold its quads and adds the others to their graphs.
+
+    ``DROP`` and ``INSERT DATA`` in one request are one transaction in Oxigraph (embedded or
+    server), Fuseki and GraphDB: a crash or an error leaves the old document or the new one.
+    """
     by_graph: dict[str, list[ox.Triple]] = {}
     for q in quads:
         by_graph.setdefault(q.graph_name.value, []).append(q.triple)
-    return {g: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-            for g, triples in by_graph.items()}
+    # N-Triples is valid SPARQL triple syntax; serialized in Rust, one call per graph.
+    bodies = {name: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode() for name, triples in by_graph.items()}
+    inserts = "\n".join(f"GRAPH <{_iri(name)}> {{\n{body}}}" for name, body in bodies.items())
+    return f"DROP SILENT GRAPH <{_iri(graph)}> ;\nINSERT DATA {{\n{inserts}\n}}"
 
 
 def open_store(location: str | Path | None, *, read_only: bool = False, settings=None) -> GraphStore:
