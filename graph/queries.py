@@ -56,9 +56,10 @@ PROVENANCE_PREDICATES = {PKG + "evidence", PROV + "wasDerivedFrom", PKG + "menti
 MAX_COUNT = 2**53
 
 
-def _shown(value: str, width: int = 120) -> str:
-    """``value`` for an error message: quoted, and cut so a huge parameter is not echoed whole."""
-    return repr(value if len(value) <= width else value[:width] + "…")
+def shown(value: object, width: int = 200) -> str:
+    """``value`` for an error message, cut so a huge parameter is not echoed whole."""
+    text = str(value)
+    return text if len(text) <= width else text[:width] + "…"
 
 
 def iri_ref(iri: str) -> str:
@@ -66,7 +67,7 @@ def iri_ref(iri: str) -> str:
     try:
         return str(ox.NamedNode(iri))
     except (TypeError, ValueError):
-        raise QueryError(f"not a valid IRI: {_shown(str(iri))}") from None
+        raise QueryError(f"not a valid IRI: {shown(iri)!r}") from None
 
 
 def lit(text: str) -> str:
@@ -206,7 +207,7 @@ def list_documents(store, *, offset: int = 0, limit: int = 50) -> Page[DocumentI
 def get_document(store, iri: str) -> DocumentInfo:
     found = _doc_info(store, f"VALUES ?d {{ {iri_ref(iri)} }}")
     if not found:
-        raise NotFoundError(f"no document {iri}")
+        raise NotFoundError(f"no document {shown(iri)}")
     return found[0]
 
 
@@ -278,7 +279,7 @@ class DocumentText:
 def document_text(store, iri: str, *, offset: int = 0, limit: int = 500) -> DocumentText:
     rows = _rows(store, f"SELECT ?t WHERE {{ {iri_ref(iri)} pkg:text ?t }} LIMIT 1")
     if not rows:
-        raise NotFoundError(f"no document text for {iri}")
+        raise NotFoundError(f"no document text for {shown(iri)}")
     total = int(_rows(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a oa:TextPositionSelector ; "
                              f"prov:wasDerivedFrom {iri_ref(iri)} }}")[0]["n"].value)
     spans = _rows(store, f"""
@@ -396,7 +397,7 @@ def find_targets(store, *, indicator: str | None = None, division: str | None = 
             parts.append(f"?t pkg:appliesTo/pkg:within* ?_dv . ?_dv pkg:adminCode {lit(division)} .")
     if comparator:
         if comparator not in COMPARATORS:
-            raise QueryError(f"unknown comparator {comparator!r}; use one of {', '.join(COMPARATORS)}")
+            raise QueryError(f"unknown comparator {shown(comparator)!r}; use one of {', '.join(COMPARATORS)}")
         parts.append(f"?t pkg:comparator pkg:{comparator} .")
     if document:
         parts.append(f"?t prov:wasDerivedFrom {iri_ref(document)} .")
@@ -451,7 +452,7 @@ def get_task(store, iri: str) -> TaskDetail:
   OPTIONAL {{ {iri_ref(iri)} dcterms:isPartOf ?sec . ?sec a pkg:Section OPTIONAL {{ ?sec rdfs:label ?secl }} }}
 }} LIMIT 1""")
     if not rows:
-        raise NotFoundError(f"no task {iri}")
+        raise NotFoundError(f"no task {shown(iri)}")
     r = rows[0]
     mentions = _refs(store, f"SELECT ?x ?xl ?xt WHERE {{ {iri_ref(iri)} pkg:mentions ?x OPTIONAL {{ ?x rdfs:label ?xl }} "
                             f"OPTIONAL {{ ?x a ?xt }} }} LIMIT 1000")
@@ -486,7 +487,7 @@ def _labels(store, iri: str, prop: str) -> list[str]:
 def get_program(store, iri: str) -> ProgramDetail:
     ref = iri_ref(iri)
     if not bool(store.query(f"ASK {{ {ref} a pkg:Program }}")):
-        raise NotFoundError(f"no program {iri}")
+        raise NotFoundError(f"no program {shown(iri)}")
     one = lambda pattern: _refs(store, f"SELECT ?x ?xl ?xt WHERE {{ {pattern} OPTIONAL {{ ?x rdfs:label ?xl }} "  # noqa: E731
                                        f"OPTIONAL {{ ?x a ?xt }} }} LIMIT 1000")
     tasks = one(f"?x pkg:mentions {ref} ; a pkg:Task .")
@@ -523,7 +524,7 @@ def get_division(store, code: str) -> DivisionDetail:
   OPTIONAL {{ ?d pkg:within ?up OPTIONAL {{ ?up rdfs:label ?upl }} }}
   OPTIONAL {{ ?d geo:lat ?lat }} OPTIONAL {{ ?d geo:long ?long }} }} LIMIT 1""")
     if not rows:
-        raise NotFoundError(f"no division with code {code}")
+        raise NotFoundError(f"no division with code {shown(code)}")
     r = rows[0]
     iri = r["d"].value
     ref = iri_ref(iri)
@@ -657,7 +658,7 @@ def search_labels(store, text: str, kinds: Sequence[str] | None = None, limit: i
         return []
     classes = [k for k in (kinds or []) if k in ENTITY_CLASSES]
     if kinds and not classes:
-        raise QueryError(f"unknown kinds {list(kinds)}; use {', '.join(ENTITY_CLASSES)}")
+        raise QueryError(f"unknown kinds {[shown(k) for k in kinds]}; use {', '.join(ENTITY_CLASSES)}")
     wanted = set(classes) if classes else None
     index = label_index(store)
     low = text.lower()
@@ -711,7 +712,7 @@ def node_info(store, iri: str) -> NodeInfo:
     rows = _rows(store, f"SELECT ?l ?t WHERE {{ {{ {iri_ref(iri)} rdfs:label ?l }} UNION {{ {iri_ref(iri)} a ?t }} }} "
                         f"LIMIT 200")
     if not rows:
-        raise NotFoundError(f"nothing is known about {iri}")
+        raise NotFoundError(f"nothing is known about {shown(iri)}")
     labels = [r["l"].value for r in rows if r["l"] is not None]
     return NodeInfo(iri, labels[0] if labels else None, kind_of([r["t"].value for r in rows if r["t"] is not None]))
 
@@ -813,7 +814,7 @@ def describe(store, iri: str, *, max_links: int = 500) -> Resource:
     ins = _rows(store, f"""SELECT ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?st) AS ?stype) WHERE {{ ?s ?p {ref}
   OPTIONAL {{ ?s rdfs:label ?sl }} OPTIONAL {{ ?s a ?st }} }} GROUP BY ?s ?p ORDER BY ?p ?s LIMIT {int(max_links) + 1}""")
     if not rows and not ins:
-        raise NotFoundError(f"nothing is known about {iri}")
+        raise NotFoundError(f"nothing is known about {shown(iri)}")
     types = [r["o"].value for r in rows if r["p"].value == RDF + "type"]
     labels = [r["o"].value for r in rows if r["p"].value == RDFS + "label"]
     props = []
@@ -888,6 +889,6 @@ def resource_rdf(store, iri: str, fmt: str) -> bytes:
     triples = list(store.query(f"CONSTRUCT {{ {ref} ?p ?o . ?s ?q {ref} }} WHERE {{ {{ {ref} ?p ?o }} UNION "
                                f"{{ ?s ?q {ref} }} }} LIMIT 20000"))
     if not triples:
-        raise NotFoundError(f"nothing is known about {iri}")
+        raise NotFoundError(f"nothing is known about {shown(iri)}")
     rdf_format = RDF_FORMATS[fmt]
     return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)

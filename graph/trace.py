@@ -32,7 +32,7 @@ from policykg.graph.projection import (
 )
 # Every IRI and name given by a caller enters SPARQL through iri_ref / lit (terms built by
 # pyoxigraph), never pasted into the text.
-from policykg.graph.queries import ENTITY_CLASSES, bounded_int, iri_ref, label_index, lit
+from policykg.graph.queries import ENTITY_CLASSES, bounded_int, iri_ref, label_index, lit, shown
 from policykg.graph.store import GraphStore
 from policykg.ontology import DCTERMS, OA, PKG, PROV, RDF, RDFS, SKOS
 
@@ -253,7 +253,7 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
           ?s a ?c . {_among("c", classes)} OPTIONAL {{ ?s <{_LABEL}> ?l }} }}""")
     hits = _rank_hits([(r["s"].value, CLASS_KIND[r["c"].value].value, _v(r, "l")) for r in rows], wanted)
     if not hits and looks_like_iri:
-        raise NotFoundError(f"no {' or '.join(wanted)} with IRI {name}")
+        raise NotFoundError(f"no {' or '.join(wanted)} with IRI {shown(name)}")
     if not hits:
         # … normalised and substring matches (quote marks, spaces, width, case ignored) read the
         # cached label index of graph.queries (a CONTAINS filter over every label of the union
@@ -277,10 +277,10 @@ def resolve(store: GraphStore, name: str, kinds: Iterable[NodeKind | str] | None
                 hits = partial
             elif partial:
                 names = ", ".join(f"{lbl or iri}" for iri, _k, lbl in partial[:8])
-                raise NotFoundError(f"{name!r} is ambiguous: {names}" + (" …" if len(partial) > 8 else ""),
+                raise NotFoundError(f"{shown(name)!r} is ambiguous: {names}" + (" …" if len(partial) > 8 else ""),
                                     hint="give the full name or the IRI")
     if not hits:
-        raise NotFoundError(f"nothing named {name!r} in the store",
+        raise NotFoundError(f"nothing named {shown(name)!r} in the store",
                             hint="check the spelling, or list names with: policykg rank")
     iri, kind, label = hits[0]
     return Resolved(iri, kind, label)
@@ -909,7 +909,7 @@ def node_details(store: GraphStore, iri: str, *, max_quotes: int = 3) -> dict[st
     ref = iri_ref(iri)
     info = nodes_info(store, [iri]).get(iri)
     if info is None:
-        raise NotFoundError(f"no node {iri}")
+        raise NotFoundError(f"no node {shown(iri)}")
     props: dict[str, list[str]] = {}
     for r in _q(store, f"SELECT DISTINCT ?p ?o WHERE {{ {ref} ?p ?o }} LIMIT 500"):
         p, o = r["p"].value, r["o"]
@@ -986,9 +986,9 @@ def neighbourhood(store: GraphStore, iri: str, *, group_limit: int = 25, group: 
             edge, direction, kind = group.split("|")
             pred, cls = KIND_PREDICATE[EdgeKind(edge)], KIND_CLASS[NodeKind(kind)]
         except ValueError:
-            raise QueryError(f"not a neighbour group: {group!r}") from None
+            raise QueryError(f"not a neighbour group: {shown(group)!r}") from None
         if direction not in ("out", "in"):
-            raise QueryError(f"not a neighbour group: {group!r}")
+            raise QueryError(f"not a neighbour group: {shown(group)!r}")
         pattern = f"{ref} <{pred}> ?n" if direction == "out" else f"?n <{pred}> {ref}"
         rows = _q(store, f"SELECT (COUNT(DISTINCT ?n) AS ?k) WHERE {{ {pattern} . ?n a <{cls}> }}")
         k = int(rows[0]["k"].value) if rows else 0

@@ -21,15 +21,15 @@ import logging
 import threading
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from policykg.api.pages import SECURITY_HEADERS
-from policykg.errors import NotFoundError, PolicyKGError
+from policykg.errors import NotFoundError, PolicyKGError, QueryError
 from policykg.graph import trace as tr
-from policykg.graph.queries import iri_ref
+from policykg.graph.queries import iri_ref, shown
 from policykg.graph.projection import CLASS_KIND, ENTITY_KINDS, KIND_CLASS, NodeKind
 from policykg.viz.visdata import PHYSICS_MAX_NODES, legend, ring_positions, tree_positions, vis_edge, vis_node
 
@@ -45,7 +45,7 @@ _ASSETS = {
 router = APIRouter(tags=["network"])
 # Where the browser wants new nodes placed: a finite number on the canvas (NaN or an
 # infinity would come back as null or break vis-network's layout).
-_COORDINATE = Query(0.0, ge=-1e7, le=1e7, allow_inf_nan=False)
+Coordinate = Annotated[float, Query(ge=-1e7, le=1e7, allow_inf_nan=False)]
 
 
 def _store(request: Request):
@@ -83,7 +83,7 @@ def explore_page() -> HTMLResponse:
 def explore_static(name: str) -> FileResponse:
     entry = _ASSETS.get(name)
     if entry is None:
-        raise NotFoundError(f"no asset {name}")
+        raise NotFoundError(f"no asset {shown(name)}")
     return FileResponse(STATIC / entry[0], media_type=entry[1],
                         headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
 
@@ -119,21 +119,21 @@ def _warm_label_index(store) -> None:
 @router.get("/api/explore/search")
 def explore_search(request: Request, q: str = Query(..., min_length=1, max_length=200),
                    kind: list[str] | None = Query(None), limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
-    try:
-        results = _search(_store(request), q, kind or None, limit)
-    except ValueError as exc:
-        raise PolicyKGError(f"unknown kind: {exc}") from None
-    return {"query": q, "results": results}
+    known = {k.value for k in NodeKind}
+    unknown = [k for k in kind or () if k not in known]
+    if unknown:
+        raise QueryError(f"unknown kind {shown(unknown[0])!r}; use {', '.join(sorted(known))}")
+    return {"query": q, "results": _search(_store(request), q, kind or None, limit)}
 
 
 @router.get("/api/explore/node")
-def explore_node(request: Request, iri: str = Query(..., max_length=2000), x: float = _COORDINATE,
-                 y: float = _COORDINATE,
+def explore_node(request: Request, iri: str = Query(..., max_length=2000), x: Coordinate = 0.0,
+                 y: Coordinate = 0.0,
                  group: str | None = None, offset: int = Query(0, ge=0), limit: int = Query(25, ge=1, le=200)
                  ) -> dict[str, Any]:
     data = tr.neighbourhood(_store(request), iri, group_limit=limit, group=group, offset=offset)
     if data["node"]["kind"] is None:
-        raise NotFoundError(f"no node {iri}")
+        raise NotFoundError(f"no node {shown(iri)}")
     items: list[tuple[str, dict[str, Any]]] = []  # (kind of item, payload)
     for g in data["groups"]:
         for n in g["nodes"]:
