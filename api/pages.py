@@ -40,7 +40,7 @@ def h(value) -> str:
 def layout(title: str, body: str, *, head: str = "", status_code: int = 200, base: str = "") -> HTMLResponse:
     page = f"""<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{h(title)} · policykg</title><link rel="stylesheet" href="/static/style.css">{head}</head>
+<title>{h(title)} · policykg</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/static/style.css">{head}</head>
 <body data-base="{h(base)}"><header><a class="brand" href="/">policykg</a> <nav><a href="/">Home</a> <a href="/query">Query</a>
 <a href="/api/docs">API</a> <a href="/sparql">Service description</a>{_explore_link()}</nav></header>
 <main>{body}</main><footer>policykg · read-only public view · no asset from the internet</footer></body></html>"""

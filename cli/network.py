@@ -7,6 +7,7 @@ registered on the main group by ``cli/main.py``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -15,7 +16,18 @@ from policykg.cli.main import CliContext, store_options
 
 
 def _dump(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=1))  # JSON escapes every control character
+
+
+# Labels and quotes come from the store, and a store may hold anything (a remote one, a
+# SPARQL update, a loaded export). Control characters would reach the terminal as escape
+# sequences (a new window title, a rewritten clipboard, text moved or hidden), and bidi
+# overrides would reorder what is read; the text output shows them as visible escapes.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _echo(text: str, **kwargs) -> None:
+    click.echo(_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text), **kwargs)
 
 
 @click.command()
@@ -36,7 +48,7 @@ def trace(ctx: CliContext, program: str, as_json: bool, width: int) -> None:
     if as_json:
         _dump(result.to_json())
     else:
-        click.echo(render_tree(result, width=width), nl=False)
+        _echo(render_tree(result, width=width), nl=False)
 
 
 @click.command()
@@ -52,7 +64,7 @@ def path(ctx: CliContext, a: str, b: str, as_json: bool) -> None:
     if as_json:
         _dump(result.to_json())
     else:
-        click.echo(result.render(), nl=False)
+        _echo(result.render(), nl=False)
 
 
 @click.command()
@@ -68,21 +80,21 @@ def rank(ctx: CliContext, limit: int, as_json: bool) -> None:
     if as_json:
         _dump(r)
         return
-    click.echo("Most connected programs")
-    click.echo(text_table(["program", "links", "tasks", "documents"],
+    _echo("Most connected programs")
+    _echo(text_table(["program", "links", "tasks", "documents"],
                           [[p["label"] or p["iri"], str(p["degree"]), str(p["tasks"]), str(p["documents"])]
                            for p in r["programs"]]), nl=False)
-    click.echo("\nDivisions with the most targets (including their sub-divisions)")
-    click.echo(text_table(["division", "targets", "direct"],
+    _echo("\nDivisions with the most targets (including their sub-divisions)")
+    _echo(text_table(["division", "targets", "direct"],
                           [[d["label"] or d["iri"], str(d["targets"]), str(d["direct"])] for d in r["divisions"]]),
                nl=False)
-    click.echo("\nIndicators shared across documents")
+    _echo("\nIndicators shared across documents")
     if r["indicators"]:
-        click.echo(text_table(["indicator", "documents", "targets"],
+        _echo(text_table(["indicator", "documents", "targets"],
                               [[i["label"] or i["iri"], str(i["documents"]), str(i["targets"])]
                                for i in r["indicators"]]), nl=False)
     else:
-        click.echo("(none: no indicator is measured in more than one document)")
+        _echo("(none: no indicator is measured in more than one document)")
 
 
 @click.command()

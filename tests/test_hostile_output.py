@@ -259,3 +259,30 @@ def test_standalone_export_runs_only_its_own_scripts(hostile_store_path, tmp_pat
     for source in executable:
         digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode()
         assert f"'sha256-{digest}'" in script_policy(csp)
+
+
+# -- the terminal ------------------------------------------------------------------------------
+
+def test_cli_text_output_cannot_drive_the_terminal(hostile_store_path, tmp_path):
+    """A label with terminal escape sequences (set the window title, write the clipboard) or a bidi
+    override, as any store may hold: trace, path and rank print it with visible escapes."""
+    from policykg.graph.store import OxigraphStore
+
+    store_dir = copy_store(hostile_store_path, tmp_path / "store")
+    iri = IRIS.program("终端")
+    label = "终端\x1b]0;owned\x07\x1b]52;c;cHduZWQ=\x07\u202e划计\r工程"
+    store = OxigraphStore(store_dir)
+    store.update(f"INSERT DATA {{ GRAPH <{iri}> {{ <{iri}> a pkg:Program ; rdfs:label {json.dumps(label)} ; "
+                 f"pkg:partOf <{IRIS.program('三名工程')}> }} }}")
+    store.flush()
+    store.close()
+    outputs = [run_cli("trace", iri, "--store", str(store_dir), check=True).stdout,
+               run_cli("path", iri, "名校建设工程", "--store", str(store_dir), check=True).stdout,
+               run_cli("rank", "--limit", "100", "--store", str(store_dir), check=True).stdout]
+    for out in outputs:
+        text = out.decode("utf-8")
+        assert "终端\\u001b]0;owned\\u0007" in text and "\\u202e划计\\u000d工程" in text, text[:400]
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", text), text[:400]
+    # JSON output keeps the exact label (JSON escapes control characters itself)
+    out = run_cli("trace", iri, "--json", "--store", str(store_dir), check=True).stdout
+    assert b"\\u001b" in out and json.loads(out)["program"]["label"] == label
