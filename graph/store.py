@@ -91,18 +91,16 @@ def _iri(value: str) -> str:
 
 
 # RocksDB's OSErrors carry no errno, only text: the reason in words, and what to do.
+_LOCKED = ("another process has the store open",
+           "another policykg process (serve?) has this store open; stop it or use another --store")
 _IO_REASONS = (
-    ("No space left on device", "the disk is full", "free some space, then run the same command again"),
-    ("File too large", "a file reached the file size limit (ulimit -f)",
-     "raise the limit, then run the same command again"),
+    ("No space left on device", "the disk is full", "free some space"),
+    ("File too large", "a file reached the file size limit (ulimit -f)", "raise the limit"),
     ("Read-only file system", "the file system is read-only",
      "use a --store on a writable file system; reading commands (query, list, export) still work"),
-    ("Permission denied", "no permission to write in the store folder",
-     "check the folder's owner and permissions; reading commands (query, list, export) still work"),
-    ("Resource temporarily unavailable", "another process has the store open",
-     "another policykg process (serve?) has this store open; stop it or use another --store"),
-    ("lock", "another process has the store open",
-     "another policykg process (serve?) has this store open; stop it or use another --store"),
+    ("Permission denied", "permission denied", "check the owner and permissions of the store folder"),
+    ("Resource temporarily unavailable", *_LOCKED),
+    ("lock", *_LOCKED),  # after the others: "While open a file for lock: …: Permission denied"
 )
 
 

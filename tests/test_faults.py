@@ -1,0 +1,388 @@
+"""Faults: an ingest killed (SIGKILL) at seeded random points, a full disk, a read-only store.
+
+Everything is real: the `policykg` command in a subprocess, an Oxigraph store on disk, the
+kernel's own limits (RLIMIT_FSIZE, a small tmpfs, a read-only mount or folder). After every
+fault the store opens, holds whole documents only (each equal to what extraction makes of
+its file, with what it says about its shared entities, and no orphan entity graph), nothing
+the ingest reported as stored is missing, and the same command run again completes the
+corpus: the store then equals a clean one-shot ingest, quad for quad.
+
+The remote store going away mid-ingest is in ``test_faults_remote.py``; both share the
+helpers here.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from policykg.graph.ingest import extract_document, ingest_corpus, list_sources
+from policykg.graph.iris import IriScheme
+from policykg.graph.store import OxigraphStore, orphan_entity_graphs
+
+from conftest import POLICYKG, copy_store, run_cli
+from test_corpus_ingest import generate_corpus
+
+_STORED_LINE = re.compile(r"^(?:added|replaced) +.* -> <([^>]+)>$", re.M)
+_DOC_LINE = re.compile(rb"^(?:added|replaced|unchanged|failed) ")
+_SUMMARY = re.compile(r"(\d+) added, (\d+) replaced, (\d+) unchanged, (\d+) failed")
+
+
+# -- the corpus and what a clean ingest makes of it ---------------------------------------------
+@dataclass(frozen=True)
+class Corpus:
+    folder: Path
+    own: dict[str, frozenset[str]]  # document graph -> its quads (N-Quads lines)
+    shared: dict[str, frozenset[str]]  # document graph -> what it adds to shared entities' graphs
+    clean: frozenset[str]  # every quad of a clean one-shot ingest of the folder
+
+
+def _lines(quads) -> frozenset[str]:
+    """Quads as N-Quads lines, after a trip through a store (its canonical literal forms)."""
+    mem = ox.Store()
+    mem.extend(quads)
+    return frozenset(mem.dump(format=ox.RdfFormat.N_QUADS).decode().splitlines())
+
+
+def _by_graph(lines) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for line in lines:
+        out.setdefault(line[line.rindex("<") + 1: line.rindex(">")], set()).add(line)
+    return out
+
+
+def make_corpus(folder: Path, count: int, seed: int) -> Corpus:
+    generate_corpus.generate(folder, count, seed=seed)
+    own, shared = {}, {}
+    for src in list_sources([folder]):
+        ex = extract_document(src.path.read_bytes(), src.name)
+        quads = list(ox.parse(ex.nquads, format=ox.RdfFormat.N_QUADS))
+        own[ex.graph] = _lines(q for q in quads if q.graph_name.value == ex.graph)
+        shared[ex.graph] = _lines(q for q in quads if q.graph_name.value != ex.graph)
+    clean = OxigraphStore(None)
+    report = ingest_corpus(clean, [folder], IriScheme(), workers=1)
+    assert not report.failed
+    return Corpus(folder, own, shared, frozenset(clean.dump("nquads").decode().splitlines()))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Corpus:
+    """80 generated work plans (UTF-8, GB18030, UTF-16, HTML), about 330 kB of N-Quads each."""
+    return make_corpus(tmp_path_factory.mktemp("faults") / "corpus", 80, seed=21)
+
+
+def dump(store) -> frozenset[str]:
+    return frozenset(store.dump("nquads").decode().splitlines())
+
+
+def check_whole(store, corpus: Corpus) -> set[str]:
+    """Assert the store holds whole documents of ``corpus`` only; return their graphs."""
+    everything = dump(store)
+    graphs = _by_graph(everything)
+    docs = {d.iri for d in store.documents()}
+    assert docs <= corpus.own.keys(), f"documents that are not in the corpus: {sorted(docs - corpus.own.keys())}"
+    for g in sorted(docs):
+        assert graphs[g] == corpus.own[g], f"half a document: {g} has {len(graphs[g])} of {len(corpus.own[g])} quads"
+        missing = corpus.shared[g] - everything
+        assert not missing, f"{g} is stored but {len(missing)} quads it adds to its entities are not"
+    partial = {g for g in graphs if g in corpus.own and g not in docs}
+    assert not partial, f"graphs of documents that never became whole: {sorted(partial)}"
+    assert orphan_entity_graphs(store) == [], "entity graphs no document reaches"
+    assert everything <= corpus.clean, "quads a clean ingest does not make"
+    return docs
+
+
+def check_whole_on_disk(path: Path, corpus: Corpus) -> set[str]:
+    """Open the store read-write (a lock left behind would fail here) and check it."""
+    store = OxigraphStore(path)
+    try:
+        return check_whole(store, corpus)
+    finally:
+        store.close()
+
+
+def summary(stderr: str) -> dict[str, int]:
+    m = _SUMMARY.search(stderr)
+    assert m, stderr[-2000:]
+    return dict(zip(["added", "replaced", "unchanged", "failed"], map(int, m.groups())))
+
+
+# -- killing an ingest ---------------------------------------------------------------------------
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def _running(pids: set[int]) -> set[int]:
+    """The processes among ``pids`` still running (a zombie waits for its reaper, it runs no more)."""
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+@dataclass
+class Run:
+    returncode: int
+    stderr: str
+    reported: set[str]  # document graphs the ingest said were stored
+    leftovers: set[int]  # its helper processes (forkserver, workers) still running after it died
+
+
+def ingest_and_kill(store: str, folder: Path, *, workers: int, after: int, delay: float,
+                    batch_bytes: int | None = None, kill=None) -> Run:
+    """`policykg ingest -v` until it has reported ``after`` documents, ``delay`` seconds more, then SIGKILL.
+
+    ``kill`` (default: the ingest itself) is what gets the SIGKILL, e.g. a remote store's server.
+    """
+    env = {**os.environ}
+    if batch_bytes:
+        env["POLICYKG_INGEST_BATCH_BYTES"] = str(batch_bytes)
+    proc = subprocess.Popen([POLICYKG, "ingest", "--store", store, "-j", str(workers), "-v", str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    err = b""
+    seen = 0
+    while seen < after:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        err += line
+        seen += bool(_DOC_LINE.match(line))
+    time.sleep(delay)
+    helpers = _descendants(proc.pid)
+    (kill or proc.kill)()
+    # Read what it wrote before dying. Orphaned helpers holding the pipe would keep it open: bounded.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], 0.5)
+        if ready:
+            chunk = os.read(proc.stderr.fileno(), 65536)
+            if not chunk:
+                break
+            err += chunk
+    proc.stderr.close()
+    returncode = proc.wait(60)
+    deadline = time.monotonic() + 10
+    while _running(helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = err.decode("utf-8", "replace")
+    return Run(returncode, text, set(_STORED_LINE.findall(text)), _running(helpers))
+
+
+def _kill_and_check(store: Path, corpus: Corpus, rng: random.Random, *, workers: int, after: int,
+                    batch_bytes: int | None) -> set[str]:
+    run = ingest_and_kill(str(store), corpus.folder, workers=workers, after=after,
+                          delay=rng.uniform(0.0, 0.3), batch_bytes=batch_bytes)
+    assert run.returncode in (-signal.SIGKILL, 0), run.stderr[-2000:]
+    assert "Traceback" not in run.stderr
+    assert not run.leftovers, f"processes left running after the ingest was killed: {run.leftovers}"
+    stored = check_whole_on_disk(store, corpus)
+    assert run.reported <= stored, f"reported as stored, then lost: {sorted(run.reported - stored)}"
+    return stored
+
+
+def _rerun_completes(path: Path, corpus: Corpus, stored: set[str]) -> None:
+    proc = run_cli("ingest", "--store", str(path), "-j", "2", str(corpus.folder))
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert summary(proc.stderr.decode())["unchanged"] == len(stored)  # nothing stored is redone
+    store = OxigraphStore(path)
+    try:
+        final = dump(store)
+    finally:
+        store.close()
+    assert final == corpus.clean, f"{len(final ^ corpus.clean)} quads differ from a clean ingest"
+
+
+def test_sigkill_mid_write_with_workers_leaves_whole_documents_and_a_rerun_completes(corpus, tmp_path):
+    """SIGKILL the ingest (2 workers, a transaction every ~2 documents) while it writes, once."""
+    rng = random.Random(7)
+    store = tmp_path / "store"
+    stored = _kill_and_check(store, corpus, rng, workers=2, after=rng.randint(8, 30), batch_bytes=700_000)
+    assert 0 < len(stored) < len(corpus.own), "the kill missed the writes: move it"
+    _rerun_completes(store, corpus, stored)
+
+
+@pytest.mark.slow
+def test_sigkill_at_seeded_random_points_then_a_rerun_completes(corpus, tmp_path):
+    """Kill one ingest after another, each resuming the last: while it reads and extracts, mid-write
+    (small and default batches, 1 and 2 workers) and while it finishes (flush, summary). Every
+    time the store opens with whole documents only, and the last rerun completes the corpus."""
+    rng = random.Random(2024)
+    store = tmp_path / "store"
+    total = len(corpus.own)
+    stored: set[str] = set()
+    plans = [  # (workers, batch bytes, documents reported before the kill)
+        (1, None, 0),  # reading, extracting, the first big batch
+        (2, 400_000, rng.randint(3, 12)),
+        (1, 400_000, rng.randint(3, 12)),
+        (2, None, rng.randint(1, 20)),
+        (2, 1_000_000, total),  # everything reported: the kill lands in the end (flush, count, summary)
+    ]
+    for workers, batch, after in plans:
+        before = stored
+        stored = _kill_and_check(store, corpus, rng, workers=workers, after=after, batch_bytes=batch)
+        assert before <= stored, "a killed rerun lost documents an earlier run stored"
+    assert len(stored) < total, "the last kill came after the end"
+    _rerun_completes(store, corpus, stored)
+
+
+# -- a full disk ---------------------------------------------------------------------------------
+def _file_size_limit(limit: int):
+    def apply() -> None:
+        # The kernel then fails the write with EFBIG, as a full disk fails it with ENOSPC,
+        # instead of killing the process with SIGXFSZ.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+@pytest.fixture()
+def sample_copy(sample_store_path, tmp_path) -> tuple[Path, frozenset[str]]:
+    """A writable copy of the sample store, and its quads."""
+    path = copy_store(sample_store_path, tmp_path / "store")
+    store = OxigraphStore(path)
+    before = dump(store)
+    store.close()
+    return path, before
+
+
+def _unchanged(path: Path, before: frozenset[str]) -> None:
+    store = OxigraphStore(path)  # opens read-write: nothing corrupt, no lock left
+    try:
+        assert dump(store) == before, "the store changed"
+    finally:
+        store.close()
+
+
+def test_file_size_limit_stops_the_ingest_with_one_clear_error_and_changes_nothing(sample_copy, corpus, tmp_path):
+    """A store write that hits the file size limit (`ulimit -f`, EFBIG) like a full disk."""
+    path, before = sample_copy
+    few = tmp_path / "few"
+    few.mkdir()
+    for f in sorted(corpus.folder.iterdir())[:12]:
+        shutil.copy(f, few)
+    proc = subprocess.run([POLICYKG, "ingest", "--store", str(path), "-j", "1", "-v", str(few)],
+                          capture_output=True, timeout=120, preexec_fn=_file_size_limit(3_000_000))
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert f"Error: ingest stopped: cannot load data into the store at {path}" in err
+    assert "file size limit" in err and "run the same command again" in err
+    assert "Traceback" not in err
+    assert not re.search(r"^(added|failed) ", err, re.M), "documents reported one by one for the store's fault"
+    _unchanged(path, before)
+    again = run_cli("ingest", "--store", str(path), str(few))
+    assert again.returncode == 0 and summary(again.stderr.decode())["added"] == 12
+
+
+def _in_mount_namespace(script: str, *args: str) -> subprocess.CompletedProcess:
+    """Run ``sh -c script`` in a private mount namespace, where it may mount what it likes.
+
+    Root gets one with `unshare -m`; another user maps itself to root in a user namespace
+    (`unshare -rm`). The test is skipped where neither is allowed (some CI sandboxes).
+    """
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("no `unshare` to make a private mount namespace")
+    flags = "-m" if os.geteuid() == 0 else "-rm"
+    proc = subprocess.run([unshare, flags, "sh", "-c", script, "sh", *args], capture_output=True, timeout=180)
+    if proc.returncode == 97 or b"unshare:" in proc.stderr:
+        pytest.skip(f"cannot mount in a private namespace here: {proc.stderr.decode(errors='replace')[-300:]}")
+    return proc
+
+
+def test_disk_full_stops_the_ingest_with_one_clear_error_and_changes_nothing(sample_copy, corpus, tmp_path):
+    """The store on a 4 MB tmpfs that fills up (ENOSPC) mid-ingest; reading still works on the full disk."""
+    path, before = sample_copy
+    mnt, out = tmp_path / "small-disk", tmp_path / "out"
+    mnt.mkdir()
+    out.mkdir()
+    script = """
+        mount -t tmpfs -o size=4m tmpfs "$1" || exit 97
+        cp -a "$2" "$1/store"
+        "$4" ingest --store "$1/store" -j 1 "$5" 2> "$3/ingest.err"; echo $? > "$3/ingest.rc"
+        "$4" list --store "$1/store" > "$3/list.out" 2>&1; echo $? > "$3/list.rc"
+        cp -a "$1/store" "$3/after"  # the tmpfs vanishes with the namespace: keep what it held
+    """
+    _in_mount_namespace(script, str(mnt), str(path), str(out), POLICYKG, str(corpus.folder))
+    err = (out / "ingest.err").read_text()
+    assert (out / "ingest.rc").read_text().strip() == "1", err
+    assert f"cannot load data into the store at {mnt / 'store'}: the disk is full" in err
+    assert "hint: free some space" in err and "Traceback" not in err
+    assert not re.search(r"^(added|failed) ", err, re.M)
+    assert (out / "list.rc").read_text().strip() == "0" and "kunming" in (out / "list.out").read_text()
+    _unchanged(out / "after", before)
+
+
+# -- a read-only store ---------------------------------------------------------------------------
+def _read_only_run(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """`policykg ARGS` with ``folder`` read-only: `chmod a-w` for a user; for root, whom chmod
+    does not stop, a read-only bind mount of the folder in a private mount namespace."""
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")]}
+        for p, mode in modes.items():
+            p.chmod(mode & ~0o222)
+        try:
+            return run_cli(*args)
+        finally:
+            for p, mode in modes.items():
+                p.chmod(mode)
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 97\nshift\nexec "$@"'
+    return _in_mount_namespace(script, str(folder), POLICYKG, *args)
+
+
+def _read_only_refusal(proc: subprocess.CompletedProcess, path: Path) -> str:
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert f"Error: cannot open the store at {path}" in err
+    assert "read-only" in err or "permission denied" in err, err
+    assert "another policykg process" not in err, "a read-only folder is not a lock held by another process"
+    assert "Traceback" not in err
+    return err
+
+
+def test_read_only_store_refuses_the_ingest_clearly_and_still_serves_reads(sample_copy, corpus):
+    path, before = sample_copy
+    doc = str(next(corpus.folder.iterdir()))
+    _read_only_refusal(_read_only_run(path, "ingest", "--store", str(path), doc), path)
+    listed = _read_only_run(path, "list", "--store", str(path))
+    assert listed.returncode == 0 and b"kunming" in listed.stdout, listed.stderr.decode()
+    _unchanged(path, before)
+
+
+def test_store_folder_cannot_be_created_under_a_read_only_parent(corpus, tmp_path):
+    parent = tmp_path / "read-only"
+    parent.mkdir()
+    path = parent / "new" / "store"
+    doc = str(next(corpus.folder.iterdir()))
+    _read_only_refusal(_read_only_run(parent, "ingest", "--store", str(path), doc), path)
+    assert list(parent.iterdir()) == []
