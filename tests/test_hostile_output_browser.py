@@ -17,9 +17,12 @@ from urllib.parse import quote
 
 import pytest
 
+import test_explore_browser as explore_browser
 from conftest import LiveServer, copy_store, run_cli
-from test_explore_browser import CHROMIUM, _click_node, _idle, _wait, driver  # noqa: F401 (driver: a fixture)
+from test_explore_browser import CHROMIUM, _click_node, _idle, _wait
 from test_injection import DOC_ID, HOSTILE_PROGRAMS, IRIS, build_hostile_store
+
+driver = explore_browser.driver  # the headless Chromium fixture, shared with the /explore tests
 
 pytestmark = [
     pytest.mark.browser,
