@@ -36,7 +36,7 @@ from conftest import POLICYKG, copy_store, run_cli
 from test_corpus_ingest import generate_corpus
 
 _STORED_LINE = re.compile(r"^(?:added|replaced) +.* -> <([^>]+)>$", re.M)
-_DOC_LINE = re.compile(rb"^(?:added|replaced|unchanged|failed) ")
+_WRITE_LINE = re.compile(rb"^(?:added|replaced) ")
 _SUMMARY = re.compile(r"(\d+) added, (\d+) replaced, (\d+) unchanged, (\d+) failed")
 
 
@@ -161,7 +161,7 @@ class Run:
 
 def ingest_and_kill(store: str, folder: Path, *, workers: int, after: int, delay: float,
                     batch_bytes: int | None = None, kill=None) -> Run:
-    """`policykg ingest -v` until it has reported ``after`` documents, ``delay`` seconds more, then SIGKILL.
+    """`policykg ingest -v` until it has stored ``after`` documents, ``delay`` seconds more, then SIGKILL.
 
     ``kill`` (default: the ingest itself) is what gets the SIGKILL, e.g. a remote store's server.
     """
@@ -177,7 +177,7 @@ def ingest_and_kill(store: str, folder: Path, *, workers: int, after: int, delay
         if not line:
             break
         err += line
-        seen += bool(_DOC_LINE.match(line))
+        seen += bool(_WRITE_LINE.match(line))
     time.sleep(delay)
     helpers = _descendants(proc.pid)
     (kill or proc.kill)()
@@ -199,10 +199,10 @@ def ingest_and_kill(store: str, folder: Path, *, workers: int, after: int, delay
     return Run(returncode, text, set(_STORED_LINE.findall(text)), _running(helpers))
 
 
-def _kill_and_check(store: Path, corpus: Corpus, rng: random.Random, *, workers: int, after: int,
+def _kill_and_check(store: Path, corpus: Corpus, *, workers: int, after: int, delay: float,
                     batch_bytes: int | None) -> set[str]:
-    run = ingest_and_kill(str(store), corpus.folder, workers=workers, after=after,
-                          delay=rng.uniform(0.0, 0.3), batch_bytes=batch_bytes)
+    run = ingest_and_kill(str(store), corpus.folder, workers=workers, after=after, delay=delay,
+                          batch_bytes=batch_bytes)
     assert run.returncode in (-signal.SIGKILL, 0), run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     assert not run.leftovers, f"processes left running after the ingest was killed: {run.leftovers}"
@@ -227,7 +227,8 @@ def test_sigkill_mid_write_with_workers_leaves_whole_documents_and_a_rerun_compl
     """SIGKILL the ingest (2 workers, a transaction every ~2 documents) while it writes, once."""
     rng = random.Random(7)
     store = tmp_path / "store"
-    stored = _kill_and_check(store, corpus, rng, workers=2, after=rng.randint(8, 30), batch_bytes=700_000)
+    stored = _kill_and_check(store, corpus, workers=2, after=rng.randint(8, 30), delay=rng.uniform(0, 0.3),
+                             batch_bytes=700_000)
     assert 0 < len(stored) < len(corpus.own), "the kill missed the writes: move it"
     _rerun_completes(store, corpus, stored)
 
@@ -241,18 +242,22 @@ def test_sigkill_at_seeded_random_points_then_a_rerun_completes(corpus, tmp_path
     store = tmp_path / "store"
     total = len(corpus.own)
     stored: set[str] = set()
-    plans = [  # (workers, batch bytes, documents reported before the kill)
-        (1, None, 0),  # reading, extracting, the first big batch
-        (2, 400_000, rng.randint(3, 12)),
-        (1, 400_000, rng.randint(3, 12)),
-        (2, None, rng.randint(1, 20)),
-        (2, 1_000_000, total),  # everything reported: the kill lands in the end (flush, count, summary)
+    plans = [  # (workers, batch bytes, documents this run stores before the kill; None: all it has left)
+        (1, None, 0),  # no write reported: reading, extracting, the first 16 MB transaction
+        (2, 400_000, rng.randint(2, 10)),  # a transaction every document or two
+        (1, 400_000, rng.randint(2, 10)),
+        (2, 2_000_000, rng.randint(2, 10)),
+        (2, 1_000_000, None),  # every document reported: the kill lands in the end (flush, count, summary)
     ]
+    counts = []
     for workers, batch, after in plans:
         before = stored
-        stored = _kill_and_check(store, corpus, rng, workers=workers, after=after, batch_bytes=batch)
+        delay = rng.uniform(0.5, 2.5) if after == 0 else rng.uniform(0.0, 0.3)
+        after = total - len(stored) if after is None else after
+        stored = _kill_and_check(store, corpus, workers=workers, after=after, delay=delay, batch_bytes=batch)
         assert before <= stored, "a killed rerun lost documents an earlier run stored"
-    assert len(stored) < total, "the last kill came after the end"
+        counts.append(len(stored))
+    assert sum(0 < n < total for n in counts) >= 3, f"too few kills cut the corpus short: {counts}"
     _rerun_completes(store, corpus, stored)
 
 
