@@ -43,6 +43,14 @@ class ForbiddenQueryError(QueryError):
     http_status = 400
 
 
+class QueryTooComplex(QueryError):
+    """A query or update nested so deeply (or so long) that parsing it could crash the process
+    that parses it: refused before it can, or reported after it crashed a killable worker."""
+
+    code = "query_too_complex"
+    http_status = 400
+
+
 class QueryTimeoutError(QueryError):
     code = "query_timeout"
     http_status = 503
@@ -61,8 +69,24 @@ class NotFoundError(PolicyKGError):
 
 
 class AuthError(PolicyKGError):
+    """A write without the right bearer token (401: the right token would be let in)."""
+
     code = "unauthorized"
     http_status = 401
+
+
+class WritesDisabled(PolicyKGError):
+    """A write to a server started without a write token (403: no token can help)."""
+
+    code = "writes_disabled"
+    http_status = 403
+
+
+class BadEncoding(PolicyKGError):
+    """A request whose bytes are not what they claim to be: not UTF-8, broken percent-encoding."""
+
+    code = "bad_encoding"
+    http_status = 400
 
 
 class NotAcceptable(PolicyKGError):
