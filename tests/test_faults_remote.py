@@ -1,0 +1,135 @@
+"""The remote store goes away mid-ingest: a real `oxigraph serve` on 127.0.0.1 is SIGKILLed
+while `policykg ingest` writes to it, then restarted on the same data folder.
+
+The ingest must stop with one clear error naming the server's URL (no traceback, exit 1, no
+document blamed), the restarted server must hold whole documents only (or, for documents
+being replaced, the whole old or the whole new version), and the same command run again
+must complete the corpus: the server then equals a clean ingest, quad for quad.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from policykg.graph.ingest import ingest_corpus
+from policykg.graph.iris import IriScheme
+from policykg.graph.remote import RemoteStore
+from policykg.graph.store import OxigraphStore
+
+from conftest import run_cli
+from test_faults import Corpus, check_whole, dump, ingest_and_kill, make_corpus, summary
+from test_remote_store import OXIGRAPH, start_oxigraph
+
+pytestmark = pytest.mark.remote
+
+
+class Server:
+    """`oxigraph serve` over one data folder that outlives kills and restarts (each on a new port)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.start()
+
+    def start(self) -> None:
+        self.proc, base = start_oxigraph(self.folder)
+        self.url = base + "/query"
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(30)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def store(self) -> RemoteStore:
+        return RemoteStore(self.url)
+
+
+@pytest.fixture()
+def server(tmp_path):
+    if OXIGRAPH is None:
+        pytest.skip("the `oxigraph` server binary is missing: pip install 'oxigraph>=0.5.1,<0.6' "
+                    "(it is in policykg's [test] extra)")
+    server = Server(tmp_path / "oxigraph-data")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def remote_corpus(tmp_path_factory) -> Corpus:
+    return make_corpus(tmp_path_factory.mktemp("faults-remote") / "corpus", 30, seed=33)
+
+
+def _stopped_clearly(stderr: str, port_url: str) -> None:
+    assert "Error: ingest stopped: cannot reach the SPARQL server at " + port_url in stderr, stderr[-2000:]
+    assert "run the same command again" in stderr
+    assert "Traceback" not in stderr
+    assert not re.search(r"^failed ", stderr, re.M), "documents blamed for the server's absence"
+
+
+def test_server_killed_mid_ingest_stops_it_clearly_and_a_rerun_completes(server, remote_corpus):
+    """New documents go up in bulk POSTs of ~3 documents; the server dies after a few."""
+    rng = random.Random(11)
+    base = server.url.removesuffix("/query")
+    run = ingest_and_kill(server.url, remote_corpus.folder, workers=1, after=rng.randint(3, 12),
+                          delay=rng.uniform(0.0, 0.2), batch_bytes=1_000_000, kill=server.kill)
+    assert run.returncode == 1, run.stderr[-2000:]
+    _stopped_clearly(run.stderr, base)
+
+    server.start()
+    stored = check_whole(server.store(), remote_corpus)
+    assert run.reported <= stored, f"reported as stored, then lost: {sorted(run.reported - stored)}"
+    assert 0 < len(stored) < len(remote_corpus.own)
+
+    again = run_cli("ingest", "--store", server.url, "-j", "1", str(remote_corpus.folder))
+    assert again.returncode == 0, again.stderr.decode()[-2000:]
+    assert summary(again.stderr.decode())["unchanged"] == len(stored)
+    assert dump(server.store()) == remote_corpus.clean
+
+
+def test_server_killed_while_documents_are_replaced_leaves_each_old_or_new_whole(server, tmp_path):
+    """Every document changes (a new edition), so each is one replace request; the server dies
+    after a few. None may be lost or mixed: the Oxigraph server runs a GSP PUT as a clear and
+    then a load, which is why a replace is one SPARQL Update."""
+    rng = random.Random(12)
+    old = make_corpus(tmp_path / "2019", 16, seed=41)
+    new = make_corpus(tmp_path / "2020", 16, seed=42)
+    assert old.own.keys() == new.own.keys()
+    ingest_corpus(server.store(), [old.folder], IriScheme(), workers=1)
+
+    base = server.url.removesuffix("/query")
+    run = ingest_and_kill(server.url, new.folder, workers=1, after=rng.randint(2, 8), delay=rng.uniform(0.0, 0.2),
+                          kill=server.kill)
+    assert run.returncode == 1, run.stderr[-2000:]
+    _stopped_clearly(run.stderr, base)
+
+    server.start()
+    store = server.store()
+    everything = dump(store)
+    docs = {d.iri for d in store.documents()}
+    assert docs == old.own.keys(), "a document was lost while it was replaced"
+    versions = {}
+    for g in docs:
+        own = {line for line in everything if line.endswith(f"<{g}> .")}
+        versions[g] = "new" if own == new.own[g] else "old" if own == old.own[g] else "mixed"
+        if versions[g] == "new":
+            assert new.shared[g] <= everything, f"{g} is new but what it says about its entities is missing"
+    assert "mixed" not in versions.values(), versions
+    assert run.reported <= {g for g, v in versions.items() if v == "new"}
+    assert "new" in versions.values() and "old" in versions.values(), versions  # the kill came mid-corpus
+
+    again = run_cli("ingest", "--store", server.url, "-j", "1", str(new.folder))
+    assert again.returncode == 0, again.stderr.decode()[-2000:]
+    clean = OxigraphStore(None)  # the same two editions, ingested one after the other without a fault
+    ingest_corpus(clean, [old.folder], IriScheme(), workers=1)
+    ingest_corpus(clean, [new.folder], IriScheme(), workers=1)
+    assert dump(store) == dump(clean)
