@@ -82,17 +82,17 @@ def rank(ctx: CliContext, limit: int, as_json: bool) -> None:
         return
     _echo("Most connected programs")
     _echo(text_table(["program", "links", "tasks", "documents"],
-                          [[p["label"] or p["iri"], str(p["degree"]), str(p["tasks"]), str(p["documents"])]
-                           for p in r["programs"]]), nl=False)
+                     [[p["label"] or p["iri"], str(p["degree"]), str(p["tasks"]), str(p["documents"])]
+                      for p in r["programs"]]), nl=False)
     _echo("\nDivisions with the most targets (including their sub-divisions)")
     _echo(text_table(["division", "targets", "direct"],
-                          [[d["label"] or d["iri"], str(d["targets"]), str(d["direct"])] for d in r["divisions"]]),
-               nl=False)
+                     [[d["label"] or d["iri"], str(d["targets"]), str(d["direct"])] for d in r["divisions"]]),
+          nl=False)
     _echo("\nIndicators shared across documents")
     if r["indicators"]:
         _echo(text_table(["indicator", "documents", "targets"],
-                              [[i["label"] or i["iri"], str(i["documents"]), str(i["targets"])]
-                               for i in r["indicators"]]), nl=False)
+                         [[i["label"] or i["iri"], str(i["documents"]), str(i["targets"])]
+                          for i in r["indicators"]]), nl=False)
     else:
         _echo("(none: no indicator is measured in more than one document)")
 
