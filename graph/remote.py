@@ -21,7 +21,8 @@ Writes, and how atomic they are:
   per graph instead, the shared entities' graphs first and each document's graph
   last with its ``pkg:sha256`` last, so an interrupted upload never leaves a
   document that looks complete to the next ingest. Never a request per triple.
-* ``remove_graph`` is ``DROP SILENT GRAPH`` through SPARQL Update.
+* ``remove_graph`` is one SPARQL Update of ``DROP SILENT GRAPH``s: the document's
+  graph and the entity graphs only it reached.
 
 A server that cannot be reached, times out, answers 5xx or refuses access raises
 :class:`~policykg.errors.StoreUnavailableError` naming the URL: an ingest stops there.
@@ -320,13 +321,12 @@ class RemoteStore:
 
     def remove_graph(self, graph: str) -> bool:
         """Drop one document's graph, and the shared entity graphs no document uses any more."""
+        from policykg.graph.store import removal_update
+
         self._writable()
         if not self._exists(graph):
             return False
-        self.update(f"DROP SILENT GRAPH <{_iri(graph)}>")
-        orphans = self.orphan_entity_graphs()
-        if orphans:
-            self.update(" ;\n".join(f"DROP SILENT GRAPH <{_iri(o)}>" for o in orphans))
+        self.update(removal_update(self, graph))
         return True
 
     def orphan_entity_graphs(self) -> list[str]:

@@ -182,11 +182,9 @@ class OxigraphStore:
         with self._write_lock:
             if not self._store.contains_named_graph(g):
                 return False
+            update = removal_update(self, graph)
             with self._writing(f"remove graph {graph} from"):
-                self._store.update(f"DROP GRAPH <{graph}>")
-                orphans = self.orphan_entity_graphs()
-                if orphans:
-                    self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{o}>" for o in orphans))
+                self._store.update(update)
         return True
 
     def orphan_entity_graphs(self) -> list[str]:
@@ -282,18 +280,20 @@ def _v(term) -> str | None:
 _GRAPH_LINKS = "SELECT DISTINCT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o)) } }"
 
 
-def orphan_entity_graphs(store: "GraphStore") -> list[str]:
+def orphan_entity_graphs(store: "GraphStore", *, removing: str | None = None) -> list[str]:
     """Shared-entity graphs that no document graph reaches, directly or through other entities.
 
     Works on any store with ``query``; only graphs named like a policykg entity
     (``…/program/…``, ``…/division/…`` …) are candidates, so a server's own graphs are safe.
+    ``removing``: a document graph to count as gone already.
     """
     from policykg.graph.iris import SHARED_KINDS
 
-    docs = {r["g"].value for r in store.query(_DOCUMENT_GRAPHS)}
+    docs = {r["g"].value for r in store.query(_DOCUMENT_GRAPHS)} - {removing}
     refs: dict[str, set[str]] = {}
     for r in store.query(_GRAPH_LINKS):
-        refs.setdefault(r["g"].value, set()).add(r["o"].value)
+        if r["g"].value != removing:
+            refs.setdefault(r["g"].value, set()).add(r["o"].value)
     entity_graphs = {g for g in set(refs) - docs if any("/" + kind in g for kind in SHARED_KINDS)}
     reached: set[str] = set()
     frontier = [o for d in docs for o in refs.get(d, ()) if o in entity_graphs]
@@ -303,6 +303,15 @@ def orphan_entity_graphs(store: "GraphStore") -> list[str]:
             reached.add(e)
             frontier.extend(o for o in refs.get(e, ()) if o in entity_graphs)
     return sorted(entity_graphs - reached)
+
+
+def removal_update(store: "GraphStore", graph: str) -> str:
+    """One SPARQL Update that drops a document's graph and the entity graphs only it reached.
+
+    One request, one transaction: a crash leaves the document with its entities, or neither.
+    """
+    drops = [graph, *orphan_entity_graphs(store, removing=graph)]
+    return " ;\n".join(f"DROP SILENT GRAPH <{_iri(g)}>" for g in drops)
 
 
 def replace_update(graph: str, quads: Sequence[ox.Quad]) -> str:
