@@ -14,6 +14,11 @@ Writes, and how atomic they are:
   old document or the new one, whatever happens mid-request. Not a GSP ``PUT``:
   the Oxigraph server runs a ``PUT`` as a clear and then a load, two commits, so
   a crash between them lost the document. Same sha256 -> nothing is sent.
+  Virtuoso compiles an ``INSERT DATA`` of a thousand triples into too much SQL
+  (error SP031), so there the entity graphs are POSTed first and the document's
+  graph then replaced by one GSP ``PUT`` (a delete and an insert in one request):
+  a crash between the two leaves entity additions no document reaches yet, which
+  the next ingest of the document, or a ``remove``, puts right.
 * ``load`` (bulk upload of many new documents) is ONE ``POST`` of an N-Quads
   (or TriG) body holding every graph, to the GSP endpoint (Oxigraph, Fuseki) or
   to ``/statements`` (GraphDB, RDF4J): one transaction on those servers. Servers
@@ -69,6 +74,7 @@ class Endpoints:
     gsp: str
     bulk: str | None  # where a whole dataset (N-Quads/TriG, many graphs) can be POSTed; None: per graph
     union_param: str | None  # query-string flag that makes the default graph the union of all graphs
+    update_replace: bool = True  # a replace is one SPARQL Update; False: entity POSTs, then one GSP PUT
 
 
 def endpoints(url: str, *, update_url: str | None = None, gsp_url: str | None = None,
@@ -117,7 +123,8 @@ def endpoints(url: str, *, update_url: str | None = None, gsp_url: str | None = 
         raise StoreError(f"remote_union must be auto, param or server, not {union!r}")
     union_param = "union-default-graph" if union == "param" or (union == "auto" and oxigraph_style) else None
     gsp = gsp_url or g
-    return Endpoints(q, update_url or u, gsp, gsp if bulk == "" else bulk, union_param)
+    # bulk is None exactly for Virtuoso, which also refuses big INSERT DATA updates (see the module doc).
+    return Endpoints(q, update_url or u, gsp, gsp if bulk == "" else bulk, union_param, update_replace=bulk is not None)
 
 
 # -- recognizing the query form ---------------------------------------------
@@ -286,8 +293,23 @@ class RemoteStore:
         if sha256 is not None and stored == sha256:
             return LoadResult(graph, len(quads), replaced=False, unchanged=True)
         existed = stored is not None or self._exists(graph)
-        self.update(replace_update(graph, quads))
+        if self.endpoints.update_replace:
+            self.update(replace_update(graph, quads))
+        else:
+            self._replace_by_gsp(graph, quads)
         return LoadResult(graph, len(quads), replaced=existed, unchanged=False)
+
+    def _replace_by_gsp(self, graph: str, quads: Sequence[ox.Quad]) -> None:
+        """Entity graphs first (idempotent additions), then the document's graph in one GSP PUT."""
+        g = ox.NamedNode(graph)
+        own = [q.triple for q in quads if q.graph_name == g]
+        shared = [q for q in quads if q.graph_name != g]
+        if shared:
+            self.load(ox.serialize(shared, format=ox.RdfFormat.N_QUADS), "nquads")
+        resp = self._send("PUT", self.endpoints.gsp, params={"graph": _iri(graph)},
+                          content=ox.serialize(own, format=ox.RdfFormat.N_TRIPLES) if own else b"",
+                          headers={"Content-Type": "application/n-triples"})
+        self._fail(resp, f"replacing graph {graph}")
 
     def load(self, data: bytes, fmt: str = "nquads") -> None:
         """Bulk upload: add a serialized dataset (many graphs) in one request when the server allows it."""
