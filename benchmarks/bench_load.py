@@ -333,7 +333,7 @@ def one_read(c: httpx.Client, ctx: ReadContext, kind: str, doc: str) -> Sample:
         problems = check(t0, t1)
     except (ValueError, KeyError, TypeError) as exc:
         problems = [f"{kind} {doc}: unreadable reply ({type(exc).__name__}: {exc}): {r.text[:300]}"]
-    return Sample(kind, r.status_code, t1 - t0, "; ".join(problems) if problems else None)
+    return Sample(kind, r.status_code, t1 - t0, "\n".join(problems) if problems else None)
 
 
 @dataclass
@@ -514,6 +514,7 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
     bin_ = Path(sys.executable).parent
     subprocess.run([str(bin_ / "policykg"), "ingest", "--store", str(store), "-q", str(corpus)], check=True)
 
+    when, load_start = time.strftime("%Y-%m-%d %H:%M"), os.getloadavg()[0]
     token = "bench-load-token"
     port = free_port()
     env = {**os.environ, "POLICYKG_WRITE_TOKEN": token}
@@ -546,7 +547,8 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
             server.kill()
 
     found = problems(alone.samples) + problems(load.samples) + problems(solo.samples) + problems(writer.samples)
-    for p in found[:20]:
+    examples = list(dict.fromkeys(line[:400] for p in found for line in p.split("\n")))
+    for p in examples[:20]:
         print("  PROBLEM", p, file=sys.stderr)
     return {
         "machine": machine(), "documents": docs, "readers": readers, "quads_per_document": round(
@@ -555,8 +557,60 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
         "kinds_alone": by_kind(alone.samples), "kinds_with_writer": by_kind(load.samples),
         "writer_alone": {**summary(solo.samples, solo.wall), "docs_per_s": docs / solo.wall},
         "writer_with_readers": {**summary(writer.samples, writer.wall), "docs_per_s": docs / writer.wall},
-        "problems": len(found), "problem_examples": found[:5],
+        "problems": len(found), "problem_examples": examples[:5], "when": when,
+        "loadavg": [load_start, os.getloadavg()[0]],
     }
+
+
+# -- the RESULTS.md section ---------------------------------------------------------------------
+SECTION = "Load"
+
+
+def _x(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "—"
+
+
+def load_section(res: dict, note: str = "") -> str:
+    """The "## Load" section of RESULTS.md (run.py writes it; it keeps the other sections)."""
+    m, a, w = res["machine"], res["readers_alone"], res["readers_with_writer"]
+    sa, sw = res["writer_alone"], res["writer_with_readers"]
+    lines = [f"## {SECTION}", "",
+             "`.venv/bin/python benchmarks/run.py --only-load` (or `benchmarks/bench_load.py`; the same scenario, "
+             "small, is `tests/test_load.py`). `policykg serve` (uvicorn, 127.0.0.1, 2 query workers) over an "
+             f"embedded store holding {res['documents']} generated documents (~{res['quads_per_document']} quads "
+             f"each in its own graph); {res['readers']} reader threads mix SPARQL SELECT/ASK on `/sparql`, "
+             "`/api/documents` (list, one, outline), `/api/search` and `/id/` pages; the writer uploads a "
+             "changed version of every document (`POST /documents`, one at a time). Every reply is checked "
+             "against the writer's history (each document absent or one whole version, never older than an "
+             "acknowledged write); latencies are client-side, whole requests.", "",
+             f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; Python {m['python']}, "
+             f"pyoxigraph {m['pyoxigraph']}; run on {res['when']}; load average {res['loadavg'][0]:.1f} at the "
+             f"start, {res['loadavg'][1]:.1f} at the end" + (f" — {note}" if note else "") + ".", "",
+             "| readers | requests | requests/s | p50 ms | p95 ms | p99 ms | max ms | failed |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, r in (("alone (baseline)", a), ("while the writer uploads", w)):
+        lines.append(f"| {name} | {r['requests']} | {r['per_s']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
+                     f"{r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['failed']} |")
+    lines.append(f"| **with writer / alone** | | **{_x(w['per_s'], a['per_s'])}** | **{_x(w['p50_ms'], a['p50_ms'])}** "
+                 f"| **{_x(w['p95_ms'], a['p95_ms'])}** | **{_x(w['p99_ms'], a['p99_ms'])}** | | |")
+    lines += ["", "| writer | documents | seconds | documents/s | p50 ms | p99 ms | failed |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, r in (("alone (baseline)", sa), (f"with {res['readers']} readers", sw)):
+        lines.append(f"| {name} | {r['requests']} | {r['seconds']:.1f} | {r['docs_per_s']:.1f} | {r['p50_ms']:.0f} | "
+                     f"{r['p99_ms']:.0f} | {r['failed']} |")
+    lines.append(f"| **with readers / alone** | | | **{_x(sw['docs_per_s'], sa['docs_per_s'])}** | | | |")
+    lines += ["", "| read (p50 / p99 ms) | alone | while the writer uploads | × p50 |", "|---|---:|---:|---:|"]
+    for kind in READS:
+        ka, kw = res["kinds_alone"].get(kind), res["kinds_with_writer"].get(kind)
+        if ka and kw:
+            lines.append(f"| {kind} | {ka['p50_ms']:.1f} / {ka['p99_ms']:.1f} | {kw['p50_ms']:.1f} / "
+                         f"{kw['p99_ms']:.1f} | {_x(kw['p50_ms'], ka['p50_ms'])} |")
+    checked = a["requests"] + w["requests"]
+    lines += ["", f"Replies checked: {checked}; replies that showed a document not as one whole, current version: "
+              f"**{res['problems']}**"
+              + (":" if res["problems"] else "."), ""]
+    lines += [f"- {p}" for p in res["problem_examples"]]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def main() -> None:
@@ -571,7 +625,7 @@ def main() -> None:
         res = bench(args.docs, args.reads, args.readers, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(res, ensure_ascii=False, indent=1))
+    print(load_section(res))
     if args.json:
         args.json.write_text(json.dumps(res, ensure_ascii=False, indent=1))
 

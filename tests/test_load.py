@@ -14,17 +14,21 @@ and triple counts that the extractor computes from that version's file — never
 never a mix of two, never older than a write the server had acknowledged before the request
 was sent. The scenario is bounded in requests and in wall time; latencies are printed
 (``-s``), not asserted. ``benchmarks/bench_load.py`` runs the same scenario bigger.
+
+The remote case runs the same readers against ``policykg serve`` fronting a real
+``oxigraph serve`` while ``policykg ingest`` (another process) writes into that server.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 
 import httpx
 import pytest
 
-from conftest import API_TOKEN, REPO, LiveServer
+from conftest import API_TOKEN, REPO, LiveServer, run_cli
 
 _spec = importlib.util.spec_from_file_location("bench_load", REPO / "benchmarks" / "bench_load.py")
 bench_load = importlib.util.module_from_spec(_spec)
@@ -93,3 +97,67 @@ def test_readers_see_only_whole_documents_while_a_writer_ingests(live, versions)
     stored = {r["g"].value.rsplit("/", 1)[-1]: r["sha"].value for r in live.store.query(
         "SELECT ?g ?sha WHERE { GRAPH ?g { ?g pkg:sha256 ?sha } }")}
     assert stored == {d: v.sha256 for d, v in final.items() if v is not None}
+
+
+@pytest.mark.slow
+@pytest.mark.remote
+def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_store(versions, tmp_path):
+    """`policykg ingest` into a real `oxigraph serve` (changed documents by PUT, new ones in bulk POSTs of
+    one document each) while `policykg serve` in front of the same server answers 8 readers: every reply
+    shows each document absent or one whole version, and every reply after the ingest the new state."""
+    from test_remote_store import OXIGRAPH, start_oxigraph
+
+    if OXIGRAPH is None:
+        pytest.skip("the `oxigraph` server binary is missing (it is in policykg's [test] extra)")
+    first, second = versions
+    ids = list(first)
+    old, new = ids[:DOCS // 2], ids[DOCS // 2:]
+    uploads = [second[d] for d in old[:CHANGED]] + [first[d] for d in new]
+    before, after_dir = tmp_path / "before", tmp_path / "after"
+    for folder, docs in ((before, [first[d] for d in old]), (after_dir, uploads)):
+        folder.mkdir()
+        for v in docs:
+            (folder / v.name).write_bytes(v.data)
+    proc, base = start_oxigraph(tmp_path / "oxigraph")
+    server = None
+    try:
+        store = base + "/query"
+        run_cli("ingest", "--store", store, "-q", str(before), check=True)
+        server = LiveServer(store, query_timeout=20.0, max_rows=10_000)
+        history = bench_load.History({d: first[d] if d in old else None for d in ids})
+        ctx = bench_load.ReadContext(server.url, history, base_iri=server.settings.base_iri)
+        finished = threading.Event()
+        result: list = []
+
+        def ingest() -> None:
+            # One CLI run writes every document: each may be in either state until the process exits.
+            ops = [history.begin(v.doc_id, v) for v in uploads]
+            try:
+                result.append(run_cli("ingest", "--store", store, "-q", "--workers", "1", str(after_dir),
+                                      env={"POLICYKG_INGEST_BATCH_BYTES": "1"}))
+                if result[0].returncode == 0:
+                    for op in ops:
+                        history.done(op)
+            finally:
+                finished.set()
+
+        writer = threading.Thread(target=ingest, name="policykg-ingest")
+        load = bench_load.ReadLoad(ctx, readers=READERS, max_requests=MAX_READS, deadline_s=DEADLINE_S,
+                                   until=finished.is_set)
+        writer.start()
+        load.run()
+        writer.join(DEADLINE_S)
+        _report("readers while `policykg ingest` writes to the Oxigraph server", load.samples, load.wall)
+
+        assert result and result[0].returncode == 0, result and result[0].stderr.decode(errors="replace")
+        found = bench_load.problems(load.samples)
+        assert found == [], f"{len(found)} of {len(load.samples)} reads went wrong, e.g.:\n" + "\n".join(found[:10])
+        assert len(load.samples) >= 2 * READERS, "the readers really ran alongside the ingest"
+        final = bench_load.ReadLoad(ctx, readers=2, max_requests=2 * len(bench_load.READS), deadline_s=20)
+        assert bench_load.problems(final.run()) == []
+    finally:
+        if server is not None:
+            server.stop()
+        proc.terminate()
+        proc.wait(10)
+
