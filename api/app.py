@@ -8,6 +8,11 @@ query workers (see :mod:`policykg.graph.query_runner`) and mounts:
   and ``POST /documents`` (upload, token);
 * ``/`` , ``/query``, ``/search`` and ``/id/...`` (HTML pages; RDF by Accept or suffix);
 * the network view's routes from ``policykg.viz.routes`` when that module exists.
+
+Two layers guard every route: :class:`BodyLimits` caps request bodies and refuses
+compressed ones before any route reads a byte, and :class:`SecretFilter` keeps the write
+token (and any credential) out of the logs. ``from_environment`` builds the app from
+``POLICYKG_*`` variables for ``uvicorn --factory`` and other ASGI servers.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -23,14 +29,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policykg import __version__
-from policykg.errors import PolicyKGError
+from policykg.errors import PolicyKGError, TooLarge, UnsupportedMediaType
 from policykg.graph.query_runner import make_runner
 from policykg.graph.store import open_store
 from policykg.ontology import PREFIXES
-from policykg.settings import Settings
+from policykg.settings import Settings, load_settings
 
 log = logging.getLogger("policykg.api")
 STATIC = Path(__file__).parent / "static"
@@ -47,6 +55,126 @@ def error_body(status: int, code: str, message: str, hint: str | None = None) ->
     return {"error": err}
 
 
+# -- request bodies ---------------------------------------------------------------------------
+
+#: Room for the multipart envelope (boundaries, part headers) around an upload of max_upload_bytes.
+MULTIPART_SLACK = 64 * 1024
+
+
+def body_limit(settings: Settings, path: str) -> int:
+    """The most bytes a request body to ``path`` may have."""
+    if path == "/documents":
+        return settings.max_upload_bytes + MULTIPART_SLACK
+    if path == "/graph-store":
+        return settings.max_upload_bytes
+    return settings.max_request_bytes
+
+
+class BodyLimits:
+    """Cap every request body, and refuse compressed ones, before any route reads a byte.
+
+    Routes read bodies in several ways (``read_body``, Starlette's form parser), so the cap
+    lives under all of them where no route can forget it. A declared ``Content-Length`` over
+    the cap is answered at once without reading the body; a chunked body is counted as it
+    streams and stopped at the cap. Either way: 413. ``Content-Encoding`` (gzip, deflate, br)
+    is refused with 415 rather than inflated: no decompression, so no decompression bomb.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            await _answer(UnsupportedMediaType(f"Content-Encoding {encoding!r} is not accepted",
+                                               hint="send the body uncompressed"), scope, receive, send)
+            return
+        limit = body_limit(self.settings, scope["path"])
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _answer(_too_large(limit), scope, receive, send)
+            return
+        received = 0
+
+        async def capped() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _too_large(limit)  # the route's handler turns it into the 413 envelope
+            return message
+
+        await self.app(scope, capped, send)
+
+
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(f"the request body is larger than {limit} bytes, the cap for this route",
+                    hint="see max_request_bytes and max_upload_bytes in docs/settings.md")
+
+
+async def _answer(exc: PolicyKGError, scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse(error_body(exc.http_status, exc.code, exc.message, exc.hint), status_code=exc.http_status)
+    await response(scope, receive, send)
+
+
+# -- logs ----------------------------------------------------------------------------------------
+
+_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s'\",]+")
+
+
+class SecretFilter(logging.Filter):
+    """Take secrets out of log records: the write token wherever it appears, any ``Bearer`` or
+    ``Basic`` credential, and the values of token-like URL parameters (uvicorn's access log
+    prints the whole URL; a token pasted there must not land in the log too)."""
+
+    def __init__(self) -> None:
+        super().__init__("policykg-secrets")
+        self.secrets: set[str] = set()
+        from policykg.api.sparql import TOKEN_PARAMS
+
+        self._in_url = re.compile(r"(?i)([?&](?:" + "|".join(map(re.escape, TOKEN_PARAMS)) + r")=)[^&\s'\"]*")
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return self._in_url.sub(r"\1***", _CREDENTIAL.sub(r"\1\2***", text))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self.scrub(record.msg)
+        if isinstance(record.args, tuple):  # uvicorn's access formatter unpacks the args: keep the shape
+            record.args = tuple(self.scrub(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: self.scrub(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+#: The loggers that can see a request line, a header or an error message. A filter on a logger
+#: object survives uvicorn's logging setup (which replaces handlers), whatever runs first.
+SCRUBBED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "policykg", "policykg.api")
+_secret_filter: SecretFilter | None = None
+
+
+def scrub_logs(token: str | None) -> SecretFilter:
+    """Attach the one :class:`SecretFilter` to :data:`SCRUBBED_LOGGERS` and teach it ``token``."""
+    global _secret_filter
+    if _secret_filter is None:
+        _secret_filter = SecretFilter()
+        for name in SCRUBBED_LOGGERS:
+            logging.getLogger(name).addFilter(_secret_filter)
+    if token:
+        _secret_filter.secrets.add(token)
+    return _secret_filter
+
+
 def _viz_router():
     try:
         if importlib.util.find_spec("policykg.viz.routes") is None:
@@ -58,6 +186,7 @@ def _viz_router():
 
 def create_app(settings: Settings, *, store=None, workers: int | None = None) -> FastAPI:
     """The application over ``settings.store`` (or an already open ``store``)."""
+    scrub_logs(settings.write_token)
     store = store if store is not None else open_store(settings.store)
     runner = make_runner(store, workers=workers or settings.query_workers, timeout=settings.query_timeout,
                          max_rows=settings.max_rows, snapshot_dir=settings.snapshot_dir or None,
@@ -100,6 +229,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
         return JSONResponse(error_body(500, "internal_error", f"{type(exc).__name__}: the server failed"),
                             status_code=500)
 
+    app.add_middleware(BodyLimits, settings=settings)
     if settings.cors:
         # Read-only cross-origin use: no credentials, and no Authorization header, so a
         # browser page elsewhere can query but never write.
@@ -125,3 +255,9 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
                 "worker_network_isolated": runner.network_isolated, "writes_enabled": bool(settings.write_token)}
 
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app from ``POLICYKG_*`` variables: ``uvicorn --factory policykg.api.app:from_environment``
+    (for another ASGI server, or to choose uvicorn's own options such as ``--log-level``)."""
+    return create_app(load_settings())

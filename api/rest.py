@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from policykg.errors import PolicyKGError
+from policykg.errors import PolicyKGError, TooLarge
 from policykg.graph import queries as q
 from policykg.graph.iris import IriScheme
 
@@ -155,21 +155,18 @@ async def upload(request: Request, name: str | None = None):
     check_token(request)
     settings = request.app.state.settings
     ctype = request.headers.get("content-type", "")
-    if ctype.startswith("multipart/form-data"):
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + 65536:
-            from policykg.api.sparql import TooLarge
-            raise TooLarge(f"the upload is larger than {settings.max_upload_bytes} bytes")
-        form = await request.form()
+    # The body as a whole is capped by BodyLimits (policykg.api.app) while it streams in.
+    if ctype.lower().startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=8)
         f = form.get("file")
         if f is None or isinstance(f, str):
-            raise PolicyKGError("send the document in a multipart field named 'file'")
+            raise PolicyKGError("no multipart field named 'file' holds a document (is the body cut short?)",
+                                hint="curl -F file=@document.txt …")
         data = await f.read()
         name = name or f.filename
     else:
-        data = await read_body(request, settings.max_upload_bytes)
+        data = await read_body(request)
     if len(data) > settings.max_upload_bytes:
-        from policykg.api.sparql import TooLarge
         raise TooLarge(f"the upload is larger than {settings.max_upload_bytes} bytes")
     if not name:
         raise PolicyKGError("name the document: ?name=file.txt (the name gives its id and format)")

@@ -1,9 +1,17 @@
 """The SPARQL 1.1 Protocol at ``/sparql`` (read-only), updates at ``/update`` and the
-Graph Store HTTP Protocol at ``/graph-store`` (writes need the bearer token)."""
+Graph Store HTTP Protocol at ``/graph-store`` (writes need the bearer token).
+
+Body size caps and the refusal of compressed bodies are applied to every route by
+:class:`policykg.api.app.BodyLimits` before a route reads a byte; here, parameters are
+read strictly (UTF-8, well-formed percent-escapes) so a broken request is a 400 that
+says what is wrong, never a silently mangled query.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import re
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -12,7 +20,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from policykg.api.conneg import RDF_TYPES, RESULT_TYPES, negotiate, prefers_html
-from policykg.errors import AuthError, NotAcceptable, QueryError, TooLarge, UnsupportedMediaType
+from policykg.errors import (AuthError, BadEncoding, NotAcceptable, QueryError, QueryTooComplex, TooLarge,
+                             UnsupportedMediaType, WritesDisabled)
 from policykg.graph import sparql_guard
 from policykg.graph.queries import iri_ref
 from policykg.graph.store import RDF_FORMATS
@@ -36,44 +45,56 @@ def _media(request: Request) -> tuple[str, dict[str, str]]:
     return parts[0].lower(), params
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"the request body is larger than {limit} bytes")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise TooLarge(f"the request body is larger than {limit} bytes")
-    return body
+async def read_body(request: Request) -> bytes:
+    """The whole body; :class:`policykg.api.app.BodyLimits` stops it at the route's cap (413)."""
+    chunks = [chunk async for chunk in request.stream()]
+    return b"".join(chunks)
 
 
 def _utf8(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadEncoding(f"the {what} is not UTF-8: byte 0x{data[exc.start]:02X} at offset {exc.start} "
+                          "cannot be decoded", hint="send SPARQL as UTF-8 (GBK or GB18030 text must be "
+                                                    "converted first)") from None
+
+
+_BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def parse_form(raw: str, what: str) -> list[tuple[str, str]]:
+    """``a=1&b=2`` pairs, strictly: a ``%`` without two hex digits or escapes that do not spell
+    UTF-8 are a 400, where ``urllib`` would keep the ``%`` or put U+FFFD in the query."""
+    broken = _BROKEN_ESCAPE.search(raw)
+    if broken:
+        raise BadEncoding(f"the {what} has a broken percent-escape {raw[broken.start():broken.start() + 3]!r} "
+                          f"at offset {broken.start()}", hint="a literal % is written %25")
+    try:
+        return parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise UnsupportedMediaType(f"the {what} is not UTF-8") from None
+        raise BadEncoding(f"the percent-escapes in the {what} do not decode as UTF-8",
+                          hint="percent-encode the UTF-8 bytes of the text") from None
 
 
 async def protocol_params(request: Request, operation: str) -> dict[str, list[str]]:
     """All protocol parameters of a request: the URL's, plus a form body's, plus a direct body."""
     params: dict[str, list[str]] = {}
-    for k, v in request.query_params.multi_items():
+    for k, v in parse_form(_utf8(request.scope.get("query_string", b""), "URL's query string"),
+                           "URL's query string"):
         params.setdefault(k, []).append(v)
     if request.method == "GET":
         return params
-    settings = request.app.state.settings
     media, mparams = _media(request)
     direct = QUERY_TYPE if operation == "query" else UPDATE_TYPE
     charset = mparams.get("charset")
     if media == FORM:
-        body = _utf8(await read_body(request, settings.max_request_bytes), "form body")
-        for k, v in parse_qsl(body, keep_blank_values=True):
+        for k, v in parse_form(_utf8(await read_body(request), "form body"), "form body"):
             params.setdefault(k, []).append(v)
     elif media == direct:
         if charset and charset not in ("utf-8", "utf8"):
             raise UnsupportedMediaType(f"{direct} must be sent as UTF-8, not {charset}")
-        text = _utf8(await read_body(request, settings.max_request_bytes), "request body")
+        text = _utf8(await read_body(request), "request body")
         if operation in params:
             raise QueryError(f"a direct POST carries the {operation} in its body, not also in the URL")
         params[operation] = [text]
@@ -100,7 +121,15 @@ def endpoint_url(request: Request, path: str = "sparql") -> str:
 async def run_query(request: Request, query: str, params: dict[str, list[str]]) -> Response:
     app = request.app
     store = app.state.store
-    info = sparql_guard.guard_query(query, graph_exists=store.contains_graph, default_prefixes=PREFIXES)
+    cap = app.state.settings.max_query_bytes
+    size = len(query.encode("utf-8"))
+    if size > cap:
+        raise TooLarge(f"the query is {size} bytes; this endpoint reads queries up to {cap} bytes",
+                       hint="move long VALUES lists into the store, or ask the operator for a larger "
+                            "max_query_bytes")
+    # Reading a query costs ~2 µs a token: off the event loop, so other requests go on meanwhile.
+    info = await run_in_threadpool(sparql_guard.guard_query, query, graph_exists=store.contains_graph,
+                                   default_prefixes=PREFIXES)
     offers = RDF_TYPES if info.form in ("CONSTRUCT", "DESCRIBE") else \
         [o for o in RESULT_TYPES if info.form != "ASK" or o[1] in ("json", "xml")]
     chosen = negotiate(request.headers.get("accept"), offers)
@@ -143,6 +172,8 @@ async def sparql(request: Request) -> Response:
     if "update" in params:
         if "query" in params:
             raise QueryError("a request carries either a query or an update, not both")
+        if request.method == "GET":
+            raise QueryError("an update must be POSTed: GET never changes the store")
         return await _update_via_query_endpoint(request, params)
     query = _one(params, "query")
     if query is None:
@@ -225,16 +256,28 @@ def service_description(request: Request) -> Response:
 
 # -- updates (token) -----------------------------------------------------------------------
 
+#: Query parameters people put tokens in. Never read as credentials (URLs end up in logs,
+#: browser history and Referer headers); seeing one only changes the hint.
+TOKEN_PARAMS = ("token", "access_token", "write_token", "auth", "authorization", "key", "api_key")
+
+
 def check_token(request: Request) -> None:
+    """The one place a write is let in: ``Authorization: Bearer <write_token>``, compared in
+    constant time. Without a configured token every write is refused (403)."""
     token = request.app.state.settings.write_token
+    if not token:
+        raise WritesDisabled("writes are disabled on this server (it was started without a write token)",
+                             hint="the operator enables them with POLICYKG_WRITE_TOKEN")
     auth = request.headers.get("authorization", "")
     given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-    if not token:
-        raise AuthError("writes are disabled on this server (no write token is configured)",
-                        hint="start the server with POLICYKG_WRITE_TOKEN set")
-    if not given or not hmac.compare_digest(given.encode(), token.encode()):
+    # Compare digests, not the strings: equal lengths, so the time taken says nothing about
+    # the token's length either.
+    if not given or not hmac.compare_digest(hashlib.sha256(given.encode()).digest(),
+                                            hashlib.sha256(token.encode()).digest()):
+        in_url = any(k.lower() in TOKEN_PARAMS for k in request.query_params)
         raise AuthError("a valid bearer token is required to change the store",
-                        hint="send Authorization: Bearer <token>")
+                        hint="send Authorization: Bearer <token>" + (
+                            "; a token in the URL is never accepted (URLs are logged)" if in_url else ""))
 
 
 async def run_update(request: Request, params: dict[str, list[str]]) -> Response:
@@ -244,12 +287,15 @@ async def run_update(request: Request, params: dict[str, list[str]]) -> Response
     text = _one(params, "update")
     if text is None:
         raise QueryError("no update given: send update=… or a body of type application/sparql-update")
-    info = sparql_guard.guard_update(text, default_prefixes=PREFIXES)
+    info = await run_in_threadpool(sparql_guard.guard_update, text, default_prefixes=PREFIXES)
     using = [g for g in params.get("using-graph-uri", []) if g]
     using_named = [g for g in params.get("using-named-graph-uri", []) if g]
     for g in using + using_named:
         iri_ref(g)
     text = sparql_guard.add_using(info, using, using_named)
+    # Updates run in this process, which a parser stack overflow would kill: try it in a worker first.
+    await run_in_threadpool(app.state.runner.check_update, text, sparql_guard.where_patterns(info),
+                            base_iri=endpoint_url(request))
     store = app.state.store
     try:
         await run_in_threadpool(store.update, text, base_iri=endpoint_url(request))
@@ -331,18 +377,52 @@ async def graph_store_write(request: Request) -> Response:
     if fmt is None:
         raise UnsupportedMediaType(f"cannot read {media or 'a body without Content-Type'}; "
                                    f"use one of {', '.join(_PARSE_FORMATS)}")
-    body = await read_body(request, request.app.state.settings.max_upload_bytes)
-    g = ox.NamedNode(graph)
+    body = await read_body(request)
+
+    def write() -> bool:
+        new = parse_graph(body, fmt, graph)
+        existed = store.contains_graph(graph)
+        if request.method == "POST" and existed:
+            new = list(store.quads(graph)) + new
+        store.replace_graph(graph, new)
+        return existed
+
     try:
-        new = [ox.Quad(t.subject, t.predicate, t.object, g)
-               for t in ox.parse(body, format=fmt, base_iri=graph, without_named_graphs=True)]
-    except (SyntaxError, ValueError) as exc:
-        raise QueryError(f"cannot parse the graph: {exc}") from None
-    existed = store.contains_graph(graph)
-    if request.method == "POST" and existed:
-        new = list(store.quads(graph)) + new
-    try:
-        await run_in_threadpool(store.replace_graph, graph, new)
+        existed = await run_in_threadpool(write)
     finally:
         runner.mark_dirty()
     return Response(status_code=204 if existed else 201)
+
+
+_JSON_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def parse_graph(body: bytes, fmt: ox.RdfFormat, graph: str) -> list[ox.Quad]:
+    """The triples of a Graph Store body, as quads in ``graph``; 400 for what cannot be parsed
+    or what would hurt the parser (it runs in the server process)."""
+    if fmt == ox.RdfFormat.RDF_XML and b"<!ENTITY" in body:
+        # Entities nest: 600 bytes of declarations expand to gigabytes (the "billion laughs").
+        raise QueryError("RDF/XML with entity declarations (<!ENTITY …>) is not accepted",
+                         hint="expand the entities, or send Turtle or N-Triples")
+    if fmt == ox.RdfFormat.JSON_LD:
+        _refuse_deep_json(body)
+    g = ox.NamedNode(graph)
+    try:
+        return [ox.Quad(t.subject, t.predicate, t.object, g)
+                for t in ox.parse(body, format=fmt, base_iri=graph, without_named_graphs=True)]
+    except (SyntaxError, ValueError) as exc:
+        raise QueryError(f"cannot parse the graph: {exc}") from None
+
+
+def _refuse_deep_json(body: bytes) -> None:
+    """The JSON-LD parser recurses per nested object and overflows the stack a few thousand
+    levels down (a crash, not an error): refuse past the guard's nesting limit."""
+    depth = 0
+    for m in _JSON_NESTING.finditer(body):
+        c = m.group(0)
+        if c in (b"{", b"["):
+            depth += 1
+            if depth > sparql_guard.MAX_NESTING:
+                raise QueryTooComplex(f"the JSON-LD is nested more than {sparql_guard.MAX_NESTING} levels deep")
+        elif c in (b"}", b"]"):
+            depth -= 1

@@ -11,6 +11,12 @@ write. Workers also try to drop their network access (a private network
 namespace) as a second line of defence; :attr:`QueryRunner.network_isolated`
 tells whether that worked on this machine.
 
+Updates run in the server process (it owns the read-write store), but only after
+:meth:`QueryRunner.check_update` has parsed and run them on an empty in-memory store
+in a worker: Oxigraph's parser and planner recurse per nesting level and per group
+element, and a hostile update (20 000 ``UNION`` branches, 10 000 triple patterns) would
+otherwise overflow the server's stack and kill it. In a worker it kills only the worker.
+
 :class:`RemoteQueryRunner` does the same job for a store behind a SPARQL server.
 Queries reach either only after :mod:`policykg.graph.sparql_guard` let them through.
 """
@@ -29,7 +35,7 @@ from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
-from policykg.errors import PolicyKGError, QueryError, QueryTimeoutError, StoreError
+from policykg.errors import PolicyKGError, QueryError, QueryTimeoutError, QueryTooComplex, StoreError
 
 # -- result serialization (row-capped) -----------------------------------------
 
@@ -148,6 +154,31 @@ def evaluate(store, query: str, *, fmt: str, max_rows: int, default_graphs: Sequ
     return serialize_result(result, fmt=fmt, max_rows=max_rows, prefixes=prefixes)
 
 
+def check_update(update: str, patterns: Sequence[str], *, prefixes: dict[str, str] | None = None,
+                 base_iri: str | None = None) -> dict:
+    """Parse ``update`` and run it, then each of its WHERE ``patterns`` (ASK queries), on an empty
+    in-memory store. Only a syntax error is reported: the empty store lacks the real graphs, so
+    other errors say nothing about the real run. What this is for is the crash that a parser or
+    planner stack overflow would cause here rather than in the server."""
+    import pyoxigraph as ox
+    scratch = ox.Store()
+    kwargs: dict = {"prefixes": prefixes or {}}
+    if base_iri:
+        kwargs["base_iri"] = base_iri
+    try:
+        scratch.update(update, **kwargs)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
+    except Exception:
+        pass  # e.g. DROP GRAPH of a graph only the real store has; later operations still get planned below
+    for ask in patterns:
+        try:
+            scratch.query(ask, **kwargs)
+        except Exception:
+            pass
+    return {"kind": "checked"}
+
+
 def serialize_result(result, *, fmt: str, max_rows: int, prefixes: dict[str, str] | None = None) -> dict:
     """A pyoxigraph query result as the protocol's body, cut at ``max_rows``."""
     import pyoxigraph as ox
@@ -220,14 +251,18 @@ def _worker_main(conn, isolate: bool) -> None:  # runs in a spawned process
         if job is None:
             return
         try:
-            if job["snapshot"] != store_path:
-                store = None
-                store = ox.Store.read_only(job["snapshot"])
-                store_path = job["snapshot"]
-            out = evaluate(store, job["query"], fmt=job["fmt"], max_rows=job["max_rows"],
-                           default_graphs=job["default_graphs"], named_graphs=job["named_graphs"],
-                           prefixes=job["prefixes"], base_iri=job.get("base_iri"),
-                           query_dataset=job.get("query_dataset", False))
+            if "update" in job:
+                out = check_update(job["update"], job["patterns"], prefixes=job["prefixes"],
+                                   base_iri=job.get("base_iri"))
+            else:
+                if job["snapshot"] != store_path:
+                    store = None
+                    store = ox.Store.read_only(job["snapshot"])
+                    store_path = job["snapshot"]
+                out = evaluate(store, job["query"], fmt=job["fmt"], max_rows=job["max_rows"],
+                               default_graphs=job["default_graphs"], named_graphs=job["named_graphs"],
+                               prefixes=job["prefixes"], base_iri=job.get("base_iri"),
+                               query_dataset=job.get("query_dataset", False))
             conn.send({"ok": True, **out})
         except PolicyKGError as exc:
             conn.send({"ok": False, "code": exc.code, "message": exc.message, "status": exc.http_status})
@@ -299,6 +334,7 @@ class QueryRunner:
         self._idle: "queue.Queue[_Worker]" = queue.Queue()
         self.size = max(1, workers)
         self.timeouts = 0
+        self.crashes = 0
         self.started = False
         self.closed = False
         #: whether every worker runs without network access (None until the workers start)
@@ -365,33 +401,50 @@ class QueryRunner:
             max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None,
             query_dataset: bool = False) -> dict:
         """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread."""
+        job = {"query": query, "fmt": fmt, "max_rows": max_rows or self.max_rows,
+               "default_graphs": list(default_graphs), "named_graphs": list(named_graphs),
+               "prefixes": self.prefixes, "base_iri": base_iri, "query_dataset": query_dataset}
+        return self._call(job, self.timeout if timeout is None else timeout, "query")
+
+    def check_update(self, update: str, patterns: Sequence[str] = (), *, base_iri: str | None = None) -> None:
+        """Blocking: parse and dry-run ``update`` and its WHERE ``patterns`` in a worker (see the module
+        notes); raise if that fails to parse, crashes the worker or outlives the time limit."""
+        try:
+            self._call({"update": update, "patterns": list(patterns), "prefixes": self.prefixes,
+                        "base_iri": base_iri}, self.timeout, "update")
+        except QueryTimeoutError:
+            raise QueryTooComplex(f"this update could not even be planned within {self.timeout:g} s",
+                                  hint="split it into smaller updates") from None
+
+    def _call(self, job: dict, limit: float, what: str) -> dict:
         if not self.started:
             self.start()
-        limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         try:
             worker = self._idle.get(timeout=limit)
         except queue.Empty:
             raise QueryTimeoutError(f"the server is busy: no query slot came free within {limit:g} s",
                                     hint="try again shortly") from None
-        snap = self.snapshot()
-        job = {"snapshot": snap, "query": query, "fmt": fmt, "max_rows": max_rows or self.max_rows,
-               "default_graphs": list(default_graphs), "named_graphs": list(named_graphs),
-               "prefixes": self.prefixes, "base_iri": base_iri, "query_dataset": query_dataset}
-        worker.snapshot = snap
+        if "query" in job:
+            job["snapshot"] = worker.snapshot = self.snapshot()
         try:
             worker.conn.send(job)
             remaining = max(0.0, deadline - time.monotonic())
             if not worker.conn.poll(remaining):
                 self.timeouts += 1
                 threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
-                raise QueryTimeoutError(f"the query ran longer than {limit:g} s and was stopped",
+                raise QueryTimeoutError(f"the {what} ran longer than {limit:g} s and was stopped",
                                         hint="add LIMIT, narrow the patterns, or ask the operator for a longer "
                                              "query_timeout")
             reply = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
+            # The worker died: a stack overflow in the parser or planner (a query nested or
+            # chained thousands deep) kills the process instead of raising.
+            self.crashes += 1
             threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
-            raise QueryError("the query worker died while evaluating this query") from None
+            raise QueryTooComplex(f"this {what} crashed the worker process that read it; it is probably nested "
+                                  "or chained too deeply (thousands of groups, UNIONs or patterns)",
+                                  hint="split it into smaller queries") from None
         self._idle.put(worker)
         if not reply.get("ok"):
             err = QueryError(reply.get("message", "query failed"))
@@ -428,6 +481,7 @@ class RemoteQueryRunner:
     network_isolated = None
     started = True
     timeouts = 0
+    crashes = 0
 
     def __init__(self, store, *, timeout: float = 30.0, max_rows: int = 10000,
                  prefixes: dict[str, str] | None = None) -> None:
@@ -441,6 +495,9 @@ class RemoteQueryRunner:
 
     def mark_dirty(self) -> None:
         return None
+
+    def check_update(self, update: str, patterns: Sequence[str] = (), *, base_iri: str | None = None) -> None:
+        return None  # the remote server parses updates in its own process
 
     def run(self, query: str, *, fmt: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
             max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None,

@@ -9,7 +9,9 @@ comment, a string, an IRI, a prefixed name (``ex:service``) or a variable is nev
 mistaken for one. :func:`guard_query` / :func:`guard_update` refuse, before any
 evaluation, ``SERVICE``, ``LOAD`` and ``FROM``/``FROM NAMED`` naming a graph that
 is not in the store (a URL another engine would fetch). Oxigraph *does* fetch
-SERVICE and LOAD over HTTP, so this check matters.
+SERVICE and LOAD over HTTP, so this check matters. They also refuse text nested more
+than :data:`MAX_NESTING` levels deep: Oxigraph's parser recurses once per level and
+overflows its stack (killing the process, not raising) a few thousand levels down.
 
 Evaluation with time limits and row caps is :mod:`policykg.graph.query_runner`.
 """
@@ -20,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from policykg.errors import ForbiddenQueryError, QueryError
+from policykg.errors import ForbiddenQueryError, QueryError, QueryTooComplex
 
 # -- lexing ------------------------------------------------------------------
 
@@ -89,6 +91,41 @@ def tokenize(text: str) -> list[Token]:
     return out
 
 
+#: Deepest nesting of ``{ ( [ <<`` and ``!`` the guard lets through. Oxigraph's parser overflows
+#: an 8 MB thread stack at 2 000–5 000 levels (measured with pyoxigraph 0.5); real queries
+#: stay under 20. A tenth of the crash depth leaves room for smaller stacks.
+MAX_NESTING = 200
+
+_OPENERS = {"{", "(", "["}
+_CLOSERS = {"}", ")", "]"}
+
+
+def nesting_depth(tokens: Sequence[Token]) -> int:
+    """The deepest nesting of the grammar's recursive forms: brackets, ``<< >>`` and ``!`` runs.
+
+    A run of ``!`` (``!!!!true``) recurses in the parser like brackets do, so each counts
+    as a level until the next other token.
+    """
+    depth = deepest = bangs = 0
+    prev: Token | None = None
+    for tok in tokens:
+        text = tok.text
+        if tok.kind == "other" and text in _OPENERS or _adjacent_pair(prev, tok, "<"):
+            depth += 1
+        elif tok.kind == "other" and text in _CLOSERS or _adjacent_pair(prev, tok, ">"):
+            depth = max(0, depth - 1)
+        bangs = bangs + 1 if tok.kind == "other" and text == "!" else 0
+        deepest = max(deepest, depth + bangs)
+        prev = tok
+    return deepest
+
+
+def _adjacent_pair(prev: Token | None, tok: Token, char: str) -> bool:
+    """``<<`` / ``>>`` of RDF-star quoted triples: two single-character tokens side by side."""
+    return (prev is not None and tok.kind == prev.kind == "other" and tok.text == prev.text == char
+            and tok.start == prev.start + 1)
+
+
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
@@ -106,6 +143,7 @@ class Inspection:
     from_graphs: list[str] = field(default_factory=list)  # FROM <g>
     from_named: list[str] = field(default_factory=list)  # FROM NAMED <g>
     using: bool = False  # USING / USING NAMED / WITH present in an update
+    depth: int = 0  # see nesting_depth
 
 
 def inspect(text: str, default_prefixes: dict[str, str] | None = None) -> Inspection:
@@ -155,7 +193,14 @@ def inspect(text: str, default_prefixes: dict[str, str] | None = None) -> Inspec
     info.form = form
     info.is_update = is_update
     info.base = base
+    info.depth = nesting_depth(tokens)
     return info
+
+
+def _refuse_deep(info: Inspection, what: str) -> None:
+    if info.depth > MAX_NESTING:
+        raise QueryTooComplex(f"this {what} is nested {info.depth} levels deep; the server accepts at most "
+                              f"{MAX_NESTING}", hint="flatten the nested groups, brackets or ! operators")
 
 
 def _resolve(tok: Token, prefixes: dict[str, str], base: str | None) -> str | None:
@@ -177,6 +222,7 @@ def guard_query(text: str, *, graph_exists: Callable[[str], bool], default_prefi
                 ) -> Inspection:
     """Refuse a query that would reach outside the store; return what was read of it."""
     info = inspect(text, default_prefixes)
+    _refuse_deep(info, "query")
     if info.is_update:
         raise QueryError("this is a SPARQL Update, not a query: send it to the update endpoint with a token")
     if info.service:
@@ -193,13 +239,59 @@ def guard_query(text: str, *, graph_exists: Callable[[str], bool], default_prefi
 
 
 def guard_update(text: str, default_prefixes: dict[str, str] | None = None) -> Inspection:
+    """Refuse an update that would fetch data or nest too deeply; return what was read of it."""
     info = inspect(text, default_prefixes)
+    _refuse_deep(info, "update")
     if info.load:
         raise ForbiddenQueryError("LOAD is not allowed: the server does not fetch data from the web",
                                   hint="upload the data with POST /documents or the Graph Store Protocol")
     if info.service:
         raise ForbiddenQueryError("SERVICE is not allowed: updates cannot call other endpoints")
     return info
+
+
+def where_patterns(info: Inspection) -> list[str]:
+    """Every top-level ``WHERE { … }`` of an update as an ASK query carrying the update's PREFIX
+    and BASE declarations, so a worker can plan each pattern where a crash costs only the worker
+    (see :meth:`policykg.graph.query_runner.QueryRunner.check_update`)."""
+    tokens = info.tokens
+    prologue: list[str] = []
+    asks: list[str] = []
+    depth = 0
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        kw = tok.keyword
+        if depth == 0 and kw in ("PREFIX", "BASE"):
+            width = 3 if kw == "PREFIX" else 2
+            prologue.append(" ".join(t.text for t in tokens[i:i + width]))
+            i += width
+            continue
+        if depth == 0 and kw == "WHERE" and i + 1 < len(tokens) and tokens[i + 1].text == "{":
+            end = _closing_brace(tokens, i + 1)
+            if end is None:
+                break  # unbalanced: the parser will refuse the update anyway
+            asks.append("\n".join(prologue + ["ASK " + info.text[tokens[i + 1].start:tokens[end].start + 1]]))
+            i = end + 1
+            continue
+        if tok.kind == "other" and tok.text == "{":
+            depth += 1
+        elif tok.kind == "other" and tok.text == "}":
+            depth = max(0, depth - 1)
+        i += 1
+    return asks
+
+
+def _closing_brace(tokens: Sequence[Token], opening: int) -> int | None:
+    depth = 0
+    for k in range(opening, len(tokens)):
+        if tokens[k].kind == "other" and tokens[k].text == "{":
+            depth += 1
+        elif tokens[k].kind == "other" and tokens[k].text == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
 
 
 def add_using(info: Inspection, using: Sequence[str], using_named: Sequence[str]) -> str:
