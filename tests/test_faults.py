@@ -36,7 +36,7 @@ from conftest import POLICYKG, copy_store, run_cli
 from test_corpus_ingest import generate_corpus
 
 _STORED_LINE = re.compile(r"^(?:added|replaced) +.* -> <([^>]+)>$", re.M)
-_WRITE_LINE = re.compile(rb"^(?:added|replaced) ")
+_WRITE_LINE = re.compile(rb"^(?:added|replaced) .*\n", re.M)
 _SUMMARY = re.compile(r"(\d+) added, (\d+) replaced, (\d+) unchanged, (\d+) failed")
 
 
@@ -170,23 +170,21 @@ def ingest_and_kill(store: str, folder: Path, *, workers: int, after: int, delay
         env["POLICYKG_INGEST_BATCH_BYTES"] = str(batch_bytes)
     proc = subprocess.Popen([POLICYKG, "ingest", "--store", store, "-j", str(workers), "-v", str(folder)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    fd = proc.stderr.fileno()  # read unbuffered: every byte read is in `err`
     err = b""
-    seen = 0
-    while seen < after:
-        line = proc.stderr.readline()
-        if not line:
+    while len(_WRITE_LINE.findall(err)) < after:
+        chunk = os.read(fd, 65536)
+        if not chunk:
             break
-        err += line
-        seen += bool(_WRITE_LINE.match(line))
+        err += chunk
     time.sleep(delay)
     helpers = _descendants(proc.pid)
     (kill or proc.kill)()
     # Read what it wrote before dying. Orphaned helpers holding the pipe would keep it open: bounded.
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stderr], [], [], 0.5)
-        if ready:
-            chunk = os.read(proc.stderr.fileno(), 65536)
+        if select.select([fd], [], [], 0.5)[0]:
+            chunk = os.read(fd, 65536)
             if not chunk:
                 break
             err += chunk
