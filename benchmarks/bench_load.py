@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -117,9 +118,11 @@ class _Op:
 class History:
     """What the writer did to each document and when; says what a reader may see.
 
-    The writer is one client doing one request at a time. A read sent at ``t0`` and answered
+    Writes to one document never overlap (one client doing one request at a time, or one
+    ``policykg ingest`` run that writes each document once). A read sent at ``t0`` and answered
     at ``t1`` must see, for each document, the state the last write acknowledged before ``t0``
     left, or the state of a write that was under way between ``t0`` and ``t1`` — nothing else.
+    A write that failed stays "under way": either state may be seen.
     """
 
     def __init__(self, initial: dict[str, Version | None]) -> None:
@@ -321,6 +324,7 @@ MAY_BE_ABSENT = {"/api/documents/{id}", "/api/documents/{id}/outline", "/id/doc/
 
 
 def one_read(c: httpx.Client, ctx: ReadContext, kind: str, doc: str) -> Sample:
+    """One timed request of ``kind`` (about ``doc`` where it names one), its reply checked."""
     t0 = time.monotonic()
     try:
         r, check = READS[kind](c, ctx, doc)
@@ -558,6 +562,7 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
         "writer_alone": {**summary(solo.samples, solo.wall), "docs_per_s": docs / solo.wall},
         "writer_with_readers": {**summary(writer.samples, writer.wall), "docs_per_s": docs / writer.wall},
         "problems": len(found), "problem_examples": examples[:5], "when": when,
+        "problem_kinds": dict(Counter(line.split(":", 1)[0] for p in found for line in p.split("\n"))),
         "loadavg": [load_start, os.getloadavg()[0]],
     }
 
@@ -605,6 +610,19 @@ def load_section(res: dict, note: str = "") -> str:
         if ka and kw:
             lines.append(f"| {kind} | {ka['p50_ms']:.1f} / {ka['p99_ms']:.1f} | {kw['p50_ms']:.1f} / "
                          f"{kw['p99_ms']:.1f} | {_x(kw['p50_ms'], ka['p50_ms'])} |")
+    slow = sorted(((kw["p50_ms"] / ka["p50_ms"], k) for k in READS
+                   if (ka := res["kinds_alone"].get(k)) and (kw := res["kinds_with_writer"].get(k)) and ka["p50_ms"]),
+                  reverse=True)
+    lines += ["", "Reading (written by the script from the figures above):", "",
+              f"- With a writer uploading, the readers got {_x(w['per_s'], a['per_s'])} of their requests/s alone "
+              f"and a p50 / p99 of {_x(w['p50_ms'], a['p50_ms'])} / {_x(w['p99_ms'], a['p99_ms'])}; the writer "
+              f"with {res['readers']} readers stored {_x(sw['docs_per_s'], sa['docs_per_s'])} of its documents/s "
+              "alone."]
+    if slow:
+        lines.append("- Hit hardest by writes (p50 × alone): " + ", ".join(f"{k} {r:.1f}×" for r, k in slow[:3]) + ".")
+    if res.get("problem_kinds"):
+        lines.append("- Replies that were not one whole, current version, by read: " + ", ".join(
+            f"`{k}` {n}" for k, n in sorted(res["problem_kinds"].items(), key=lambda kv: -kv[1])) + ".")
     checked = a["requests"] + w["requests"]
     lines += ["", f"Replies checked: {checked}; replies that showed a document not as one whole, current version: "
               f"**{res['problems']}**"
