@@ -63,6 +63,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_rows", int, 10000, "Most result rows one query returns; more are cut and flagged as truncated."),
     Setting("max_request_bytes", int, 1_000_000, "Largest request body (query or form) the API accepts."),
     Setting("max_upload_bytes", int, 20_000_000, "Largest document upload the API accepts."),
+    Setting("max_document_bytes", int, 50_000_000,
+            "Largest document `ingest` and `extract` read (a file, an archive member, or a .docx unpacked); "
+            "a bigger one is refused by name before it is read."),
     Setting("max_query_bytes", int, 100_000,
             "Longest SPARQL query (UTF-8 bytes) the public endpoint reads; longer ones get 413 before the "
             "server spends time on them. Updates (token) are bounded by max_request_bytes."),
@@ -100,6 +103,7 @@ class Settings:
     max_rows: int = 10000
     max_request_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
+    max_document_bytes: int = 50_000_000
     max_query_bytes: int = 100_000
     cors: bool = True
     query_workers: int = 2
