@@ -234,6 +234,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
 
     # 2. Quoted names (with or without a following class noun) and quoted campaign lists.
     quotes = [m for m in _QUOTE.finditer(text, region_start, region_end)]
+    in_campaign_list = _campaign_lists(text, quotes, region_end)
     for i, q in enumerate(quotes):
         content = q.group(1).strip()
         after = _AFTER_QUOTE.match(text, q.end(), min(region_end, q.end() + 20))
@@ -247,7 +248,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         elif after and _acceptable_quoted(content) and not _NOT_IN_NAME.search(after.group(1)):
             progs.add(_canonical(q.group(0) + after.group(1), after.group(2)), text[q.start():after.end()],
                       Span(q.start(), after.end()))
-        elif _in_campaign_list(text, quotes, i, region_end) and _acceptable_quoted(content):
+        elif in_campaign_list[i] and _acceptable_quoted(content):
             progs.add(content, q.group(0), Span(q.start(), q.end()))
 
 
@@ -355,21 +356,21 @@ def _acceptable_quoted(content: str) -> bool:
     return not re.search(rf"[{_CN_NUM}\d]+[个项](?!目)", content) and len(content) <= 40
 
 
-def _in_campaign_list(text: str, quotes: list[re.Match[str]], i: int, limit: int) -> bool:
-    """Is quote ``i`` one of a run “A”“B”… (joined directly or by 、) that ends in 等…活动?"""
-    j = i
-    while j + 1 < len(quotes) and text[quotes[j].end():quotes[j + 1].start()] in ("", "、", "，"):
-        j += 1
-    run = j - i + 1 + _run_before(text, quotes, i)
-    return run >= 2 and bool(_LIST_TAIL.match(text, quotes[j].end(), limit))
+def _campaign_lists(text: str, quotes: list[re.Match[str]], limit: int) -> list[bool]:
+    """For each quote: is it one of a run “A”“B”… (joined directly or by 、) that ends in 等…活动?
 
-
-def _run_before(text: str, quotes: list[re.Match[str]], i: int) -> int:
-    n = 0
-    while i - 1 >= 0 and text[quotes[i - 1].end():quotes[i].start()] in ("", "、", "，"):
-        n += 1
-        i -= 1
-    return n
+    The runs are found in one pass; walking each quote's run anew is quadratic in a long run.
+    """
+    out = [False] * len(quotes)
+    i = 0
+    while i < len(quotes):
+        j = i
+        while j + 1 < len(quotes) and text[quotes[j].end():quotes[j + 1].start()] in ("", "、", "，"):
+            j += 1
+        if j > i and _LIST_TAIL.match(text, quotes[j].end(), limit):
+            out[i : j + 1] = [True] * (j - i + 1)
+        i = j + 1
+    return out
 
 
 def _find_all(text: str, needle: str, start: int, end: int):

@@ -13,7 +13,9 @@ from datetime import date
 
 from policykg.loaders.records import PublisherRecord, Span
 
-_URL = re.compile(r"(?:https?://)?(?:www\.)?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.(?:com|cn|net|org|gov|info|cc|top|vip)(?:\.cn)?(?![A-Za-z])(?:/[^\s\u4e00-\u9fff]*)?\.?")
+# A host starts where no host character stands before it, and its labels are taken possessively:
+# otherwise a long run of letters, digits or dashes is rescanned from each of its positions.
+_URL = re.compile(r"(?<![A-Za-z0-9\-.])(?:https?://)?(?:www\.)?[A-Za-z0-9\-]++(?:\.[A-Za-z0-9\-]++)*\.(?:com|cn|net|org|gov|info|cc|top|vip)(?:\.cn)?(?![A-Za-z])(?:/[^\s\u4e00-\u9fff]*)?\.?")
 _LABEL_LINE = re.compile(r"^\s*(发布时间|发布日期|信息来源|来源|作者|浏览次数|点击数|字号|打印|关闭|责任编辑)\s*[:：]")
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})日?")
 _PRINTED = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日印发")

@@ -41,7 +41,11 @@ __all__ = ["find_targets", "find_quantities", "Quantity"]
 # --- the pieces of a quantity -------------------------------------------------------------
 
 _CN = "零〇一二两三四五六七八九十百千万亿"
-_AR = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
+# A whole run of digits, never a tail of one: a match may not start inside a run, and the run is
+# taken possessively. Otherwise every position of a long digit string (a serial number, a
+# table flattened to one line) starts a match that scans to its end and gives back digit by
+# digit: quadratic, or worse, in the run's length.
+_AR = r"(?<![0-9０-９])[0-9０-９]++(?:[.．][0-9０-９]++)?"
 # A maximal run of numeral characters: never start or stop inside one (一两种 is not 两种).
 _CN_NUM = rf"(?<![{_CN}])[{_CN}]+(?![{_CN}])"
 _NUM = rf"(?:{_AR}|{_CN_NUM})"
@@ -60,20 +64,22 @@ _PER = r"(?:[/／](?P<{}>万人|千人|百人|立方米|平方米|平方公里|�
 _APPROX_TAIL = r"(?:多|余)"  # 100多所, 20余所: more than
 _RANGE_SEP = r"(?:至|到|-|－|—|–|~|～)"
 
+# Blanks are taken possessively (\s*+) for the same reason: nothing that follows one starts with
+# a blank, and a run of 10 000 spaces after a number would otherwise be split every which way.
 _QUANTITY_RE = re.compile(
     # 百分之九十, 千分之五
     rf"(?P<pctword>百分之|千分之)(?P<pnum>{_AR}|[{_CN}]+)"
     # 3至5所, 3%-5%, 3万至5万人
-    rf"|(?P<lo>{_NUM})\s*(?P<lomult>{_MULT})?\s*(?P<lounit>%|％|‰)?\s*{_RANGE_SEP}\s*"
-    rf"(?P<hi>{_NUM})\s*(?P<himult>{_MULT})?\s*(?P<runit>{_UNIT})"
+    rf"|(?P<lo>{_NUM})\s*+(?P<lomult>{_MULT})?\s*+(?P<lounit>%|％|‰)?\s*+{_RANGE_SEP}\s*+"
+    rf"(?P<hi>{_NUM})\s*+(?P<himult>{_MULT})?\s*+(?P<runit>{_UNIT})"
     # 10/10万: a rate per population, per a power of ten (not 1/3, not 2020/2021)
-    rf"|(?P<rnum>{_AR})\s*/\s*(?P<rper>(?:[1-9]0*\s*万|10*)(?![0-9]))(?:人)?"
+    rf"|(?P<rnum>{_AR})\s*+/\s*+(?P<rper>(?:[1-9]0*\s*+万|10*)(?![0-9]))(?:人)?"
     # 99%, 3.7万人, 100多所, 五所
-    rf"|(?P<num>{_NUM})\s*(?P<mult>{_MULT})?\s*(?P<more>{_APPROX_TAIL})?\s*(?P<unit>{_UNIT}){_PER.format('per')}?"
+    rf"|(?P<num>{_NUM})\s*+(?P<mult>{_MULT})?\s*+(?P<more>{_APPROX_TAIL})?\s*+(?P<unit>{_UNIT}){_PER.format('per')}?"
     # The text's own measure word (突破50万标箱): one or two characters closing the phrase.
     # Only kept when a comparator stands before the number or after it (see find_targets).
     # Not a numeral nor a comparator (100万以上 is a bare number), nor what dates, ranks and kinds use.
-    rf"|(?P<lnum>{_AR})\s*(?P<lmult>{_MULT})?\s*(?P<lunit>(?!以上|以下|以内|左右|[年月日号届期时级类万亿千百])[\u4e00-\u9fff]{{1,2}})"
+    rf"|(?P<lnum>{_AR})\s*+(?P<lmult>{_MULT})?\s*+(?P<lunit>(?!以上|以下|以内|左右|[年月日号届期时级类万亿千百])[\u4e00-\u9fff]{{1,2}})"
     rf"{_PER.format('lper')}?(?=[，,；;。、）)\s]|$|以上|以下|以内|左右)")
 
 # The source left a blank for the number: "省一级示范幼儿园 所," (a space, then the measure word).
@@ -132,14 +138,15 @@ _RECORD_YEAR_RE = re.compile(r"[ \t\u3000]*(?:截至|截止)?\s*(?P<y>(?:19|20)[
 _PERIODS = [(re.compile(r"每年|年均|每学年|逐年"), "year"), (re.compile(r"每天|每日"), "day"),
             (re.compile(r"每周"), "week"), (re.compile(r"每月"), "month"), (re.compile(r"每学期"), "term")]
 
+# Blanks possessive and never at the start of a match: linear over a run of spaces.
 _DEADLINE_RE = re.compile(
-    r"(?P<pre>到|至|截至|截止到|截止|于|在)?\s*(?P<y>(?:19|20)[0-9]{2})\s*年\s*"
-    r"(?:(?P<m>[0-9]{1,2})\s*月\s*)?(?P<post>底|末|前|以前|年底|年末)?")
+    r"(?:(?P<pre>到|至|截至|截止到|截止|于|在)\s*+)?(?P<y>(?:19|20)[0-9]{2})\s*+年\s*+"
+    r"(?:(?P<m>[0-9]{1,2})\s*+月\s*+)?(?P<post>底|末|前|以前|年底|年末)?")
 
 # A goal without a number: a deadline, then a goal verb and what is to be achieved.
 _QUALITATIVE_RE = re.compile(
-    r"(?:(?:到|至|在)\s*(?:19|20)[0-9]{2}\s*年(?:[0-9]{1,2}月)?(?:底|末)?前?"
-    r"|(?:19|20)[0-9]{2}\s*年(?:[0-9]{1,2}月)?(?:底|末|前|底前|末前))\s*[,，]?\s*"
+    r"(?:(?:到|至|在)\s*+(?:19|20)[0-9]{2}\s*+年(?:[0-9]{1,2}月)?(?:底|末)?前?"
+    r"|(?:19|20)[0-9]{2}\s*+年(?:[0-9]{1,2}月)?(?:底|末|前|底前|末前))\s*+[,，]?\s*+"
     r"(?P<goal>(?:基本|全面|率先|如期|按期)?(?:实现|完成|建成|达到|消除|普及)[^，,；;。！？\n]+)")
 
 # 分别/依次 before the number: the values that follow, listed with 、, go one to one onto the
@@ -148,6 +155,10 @@ _RESPECTIVELY_RE = re.compile(r"分别|依次")
 _VALUE_SEP_RE = re.compile(r"\s*(?:、|和|及|与)\s*")
 
 _CLAUSE_BREAK = "，,；;。：:！？!?\n"
+# A goal reads at most this far back for its clause. Real clauses run to 70 characters; a
+# "clause" of thousands (a line with no punctuation) would otherwise be rescanned by every
+# number in it, which is quadratic in the line's length.
+_MAX_CLAUSE = 200
 _SENTENCE_BREAK = "。！？!?\n"
 _QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」", "『": "』", "‘": "’", "〈": "〉", "\"": "\""}
 _QUOTE_MAX = 60  # a quote longer than this is an unbalanced mark, not a quote
@@ -310,7 +321,17 @@ class _Context:
         self.section_starts = [s.span.start for s in self.sections]
         self.divisions = sorted((m.span.start, m.span.end, m.key) for m in doc.mentions
                                 if m.kind is EntityKind.DIVISION)
+        # The deadlines (到2020年, 2017年底) of the whole body, found once: a goal takes the last one
+        # before it in its sentence, and rescanning the sentence for each goal is quadratic.
+        self.deadlines = [(m.start(), d) for m in _DEADLINE_RE.finditer(text, start, end)
+                          if (d := _deadline_of(m)) is not None]
+        self.deadline_starts = [d[0] for d in self.deadlines]
         self.start, self.end = start, end
+
+    def deadline(self, start: int, end: int) -> date | None:
+        """The last deadline that begins in ``[start, end)``."""
+        k = bisect.bisect_left(self.deadline_starts, end) - 1
+        return self.deadlines[k][1] if k >= 0 and self.deadline_starts[k] >= start else None
 
     def clause_start(self, pos: int) -> int:
         k = bisect.bisect_left(self.clause_breaks, pos) - 1
@@ -318,7 +339,7 @@ class _Context:
         t = bisect.bisect_right(self.title_ends, pos) - 1
         if t >= 0 and self.title_ends[t] > b:
             b = self.title_ends[t]
-        return max(b, self.part_start(pos))
+        return max(b, self.part_start(pos), pos - _MAX_CLAUSE)
 
     def clause_end(self, pos: int) -> int:
         k = bisect.bisect_left(self.clause_breaks, pos)
@@ -377,20 +398,25 @@ def _comparator(before: str, q: Quantity) -> Comparator | None:
 
 
 def _deadline(text: str, start: int, end: int) -> date | None:
+    """The last deadline in a short stretch of text (a qualitative goal's lead-in)."""
     best = None
     for m in _DEADLINE_RE.finditer(text, start, end):
-        if not (m["pre"] or m["post"]):
-            continue  # a bare year (2017年全市教育工作) dates the text, not a goal
-        y = int(m["y"])
-        if m["m"]:
-            mo = int(m["m"])
-            if not 1 <= mo <= 12:
-                continue
-            nxt = date(y + (mo == 12), mo % 12 + 1, 1)
-            best = date.fromordinal(nxt.toordinal() - 1)
-        else:
-            best = date(y, 12, 31)
+        best = _deadline_of(m) or best
     return best
+
+
+def _deadline_of(m: re.Match[str]) -> date | None:
+    """The last day a deadline phrase allows; None for a bare year or an impossible month."""
+    if not (m["pre"] or m["post"]):
+        return None  # a bare year (2017年全市教育工作) dates the text, not a goal
+    y = int(m["y"])
+    if not m["m"]:
+        return date(y, 12, 31)
+    mo = int(m["m"])
+    if not 1 <= mo <= 12:
+        return None
+    nxt = date(y + (mo == 12), mo % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
 
 
 def _strip_places(s: str, offset: int, places: list[tuple[int, int, str]]) -> str:
@@ -554,7 +580,7 @@ def find_targets(doc: DocumentRecord) -> None:
             lead += 1
         span_end = e + len(post.split("、", 1)[0].rstrip()) if used_post else e
         period = next((p for rx, p in _PERIODS if rx.search(text[cstart:s])), None)
-        deadline = _deadline(text, ctx.sentence_start(s), s)
+        deadline = ctx.deadline(ctx.sentence_start(s), s)
         scope = sorted({code for _, _, code in places}, key=[p[2] for p in places].index)
         for k, member in enumerate(group):
             if k:  # a later value of a 分别 list: its own span end, the list's 以上 when it has none
