@@ -49,9 +49,11 @@ def _text_score(text: str) -> float:
     sample = text[:4096]
     if not sample:
         return 0.0
+    # Of the half/full-width block only the full-width forms count (，（）％ …): half-width
+    # katakana is what a GB18030 file read as Shift-JIS turns into.
     common = sum(1 for ch in sample if ch in "\n\t\r" or " " <= ch <= "~" or "\u4e00" <= ch <= "\u9fff"
-                 or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or "\u2000" <= ch <= "\u206f"
-                 or ch in "\xa0·×÷°")
+                 or "\u3000" <= ch <= "\u303f" or "\uff01" <= ch <= "\uff5e" or "\uffe0" <= ch <= "\uffe6"
+                 or "\u2000" <= ch <= "\u206f" or ch in "\xa0·×÷°")
     return common / len(sample)
 
 
@@ -65,7 +67,7 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
 
     The encoding name is what the document records (``utf-8``, ``gb18030``, ``utf-16`` …).
     """
-    if not data.strip():
+    if not data or data.isspace():  # strip() would copy a big file
         raise InputError(f"{source}: the file is empty")
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
@@ -81,19 +83,57 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
     if b"\x00" in data:
         raise InputError(f"{source}: this looks like a binary file, not text",
                          hint="policykg reads plain text, HTML, .docx and PDF with a text layer")
+    errors: dict[str, UnicodeDecodeError] = {}
     for codec in ("utf-8", "gb18030"):
         try:
             text = data.decode(codec)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            errors[codec] = exc
             continue
         # GB18030 maps almost any byte sequence to *some* characters; a decode
         # full of unassigned or private-use code points is a wrong guess.
         if codec == "utf-8" or _plausible(text):
             return _check_text(text, source), codec
-    return _detect(data, source)
+    if len(errors) == 2:
+        _refuse_damaged(data, source, errors["utf-8"], errors["gb18030"])
+    return _detect(data, source, errors)
 
 
-def _detect(data: bytes, source: str) -> tuple[str, str]:
+def _refuse_damaged(data: bytes, source: str, utf8: UnicodeDecodeError, gb: UnicodeDecodeError) -> None:
+    """Name what is wrong with a file that is *almost* UTF-8 or GB18030, before any guessing.
+
+    A file cut off in the middle of a character, or one that switches encoding half-way,
+    would otherwise go to the statistical detector, which can read it as some other
+    encoding's soup of symbols.
+    """
+    for exc in (utf8, gb):
+        # The only fault is an incomplete character at the very end, after readable text.
+        if exc.start > 0 and _cut_off(data, exc) and _plausible(data[:exc.start].decode(exc.encoding)):
+            raise _truncated(data, source, exc)
+    prefix = data[:utf8.start].decode("utf-8")
+    if not prefix.isascii():
+        raise InputError(f"{source}: mixed encodings: the text is UTF-8 up to byte {utf8.start} "
+                         f"(line {_line(data, utf8.start)}), then not",
+                         hint="save the whole file in one encoding (UTF-8) and try again")
+
+
+def _cut_off(data: bytes, exc: UnicodeDecodeError) -> bool:
+    """The decode failed only because the last character is incomplete."""
+    return exc.end >= len(data) and exc.start >= len(data) - 4
+
+
+def _truncated(data: bytes, source: str, exc: UnicodeDecodeError) -> InputError:
+    name = {"utf-8": "UTF-8", "gb18030": "GB18030"}.get(exc.encoding, exc.encoding.upper())
+    return InputError(f"{source}: the file ends in the middle of a {name} character "
+                      f"(byte {exc.start} of {len(data)}): it looks truncated",
+                      hint="copy or download the file again")
+
+
+def _line(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _detect(data: bytes, source: str, errors: dict[str, UnicodeDecodeError]) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -104,7 +144,9 @@ def _detect(data: bytes, source: str) -> tuple[str, str]:
                 return _check_text(text, source), best.encoding
         except (UnicodeDecodeError, LookupError):
             pass
-    raise InputError(f"{source}: cannot decode the text (not UTF-8, UTF-16 or GB18030)",
+    where = ", ".join(f"invalid {name} at byte {errors[codec].start} (line {_line(data, errors[codec].start)})"
+                      for codec, name in (("utf-8", "UTF-8"), ("gb18030", "GB18030")) if codec in errors)
+    raise InputError(f"{source}: cannot decode the text (not UTF-8, UTF-16 or GB18030)" + (f": {where}" if where else ""),
                      hint="save the file as UTF-8 and try again")
 
 
@@ -112,7 +154,9 @@ def _strict(data: bytes, codec: str, source: str) -> str:
     try:
         return _check_text(data.decode(codec), source)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{source}: invalid {codec} at byte {exc.start}") from None
+        if _cut_off(data, exc):
+            raise _truncated(data, source, exc) from None
+        raise InputError(f"{source}: invalid {codec} at byte {exc.start} (line {_line(data, exc.start)})") from None
 
 
 def _check_text(text: str, source: str) -> str:
