@@ -107,23 +107,28 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
     sources = list_sources(paths)
     if not sources:
         raise PolicyKGError("no documents found in " + ", ".join(map(str, paths)))
-    workers = min(workers or default_workers(), len(sources))
+    total = len(sources)
+    sources, too_large = _refuse_too_large(sources, ctx.settings.max_document_bytes)
+    workers = max(1, min(workers or default_workers(), len(sources)))
     store = ctx.open_store()
-    per_doc = verbose or (not quiet and len(sources) <= 100)
-    progress = _Progress(len(sources), enabled=not quiet and len(sources) > 1)
+    per_doc = verbose or (not quiet and total <= 100)
+    progress = _Progress(total, enabled=not quiet and total > 1)
 
     def on_document(o) -> None:
         if o.status == "failed":
             progress.clear()
-            click.secho(f"failed     {o.source}: {o.error}", fg="red", err=True)
+            click.secho(f"failed     {_shown(o.source)}: {_reason(o)}", fg="red", err=True)
         elif per_doc:
             progress.clear()
-            click.echo(f"{o.status:<10} {o.source}: {o.sections} sections, {o.tasks} tasks, {o.programs} programs, "
-                       f"{o.divisions} divisions, {o.targets} targets, {o.triples} triples -> <{o.graph}>"
-                       if o.status != "unchanged" else f"{o.status:<10} {o.source} -> <{o.graph}>", err=True)
+            click.echo(f"{o.status:<10} {_shown(o.source)}: {o.sections} sections, {o.tasks} tasks, {o.programs} "
+                       f"programs, {o.divisions} divisions, {o.targets} targets, {o.triples} triples -> <{o.graph}>"
+                       if o.status != "unchanged" else f"{o.status:<10} {_shown(o.source)} -> <{o.graph}>", err=True)
         progress.update(o)
 
+    for o in too_large:
+        on_document(o)
     report = ingest_corpus(store, None, ctx.iris, sources=sources, workers=workers, progress=on_document)
+    report.outcomes[:0] = too_large
     store.flush()
     progress.done()
     if not quiet:
@@ -136,8 +141,51 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
     if report.failed:
         click.secho(f"{len(report.failed)} document(s) failed:", fg="red", err=True)
         for o in report.failed:
-            click.secho(f"  {o.source}", fg="red", err=True)
+            click.secho(f"  {_shown(o.source)}", fg="red", err=True)
         sys.exit(1)
+
+
+def _refuse_too_large(sources: list[Any], limit: int) -> tuple[list[Any], list[Any]]:
+    """Split off the files over ``max_document_bytes``: refused by name without reading a byte of them.
+
+    (A member of an archive is checked when it is read, against the same limit.)
+    """
+    from policykg.errors import InputError
+    from policykg.graph.ingest import DocumentOutcome
+    from policykg.loaders.read import check_size
+
+    keep, refused = [], []
+    for src in sources:
+        try:
+            if src.member is None:
+                check_size(src.path.stat().st_size, src.label, limit)
+        except InputError as exc:
+            refused.append(DocumentOutcome(source=src.label, status="failed", error=str(exc)))
+            continue
+        except OSError:
+            pass  # unreadable: the ingest reports it by name when it tries to read it
+        keep.append(src)
+    return keep, refused
+
+
+def _reason(outcome: Any) -> str:
+    """Why a document failed, without the file name the loaders open their messages with."""
+    error = outcome.error or "failed"
+    for name in (outcome.source, Path(outcome.source).name):
+        if error.startswith(name + ": "):
+            error = error[len(name) + 2:]
+            break
+    return _shown(error, keep="\n")  # a hint goes on a line of its own
+
+
+# C0 and C1 control characters: a file may be named with a newline or a terminal escape sequence.
+_CONTROL = frozenset(chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+def _shown(text: str, keep: str = "") -> str:
+    """Text with a file name in it as the terminal should print it: control characters as escapes."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if ch in _CONTROL and ch not in keep else ch
+                   for ch in text)
 
 
 class _Progress:

@@ -8,14 +8,41 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 from policykg.errors import InputError
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
+# A Word file is a few dozen zip entries (a few hundred with many pictures).
+MAX_ENTRIES = 10_000
+
+
+def check_zip(data: bytes, source: str) -> None:
+    """Refuse a .docx that is not a sound Word zip before python-docx unpacks any of it.
+
+    python-docx reads whole parts into memory, so a zip bomb (word/document.xml packed from
+    1 GB to 1 MB) is refused on the sizes the zip declares; a zip that understates them fails
+    its CRC check when read, since zipfile never inflates past the declared size.
+    """
+    from policykg.loaders.read import check_size
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            entries = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise InputError(f"{source}: not a valid .docx file (a damaged zip: {exc})",
+                         hint="save it again as .docx, or as plain text") from None
+    if len(entries) > MAX_ENTRIES:
+        raise InputError(f"{source}: not a Word document: the zip holds {len(entries)} entries "
+                         f"(a Word file has a few dozen; limit {MAX_ENTRIES})")
+    check_size(sum(e.file_size for e in entries), source, what="unpacks too large, a zip bomb?")
+
+
 def docx_to_text(data: bytes, source: str) -> tuple[str, dict[str, str], list[str]]:
     """Return ``(text, hints, headings)``; raises :class:`InputError` for a broken file."""
+    check_zip(data, source)
     try:
         import docx  # python-docx
         from docx.table import Table

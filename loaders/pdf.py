@@ -10,7 +10,10 @@ without a text layer (a scan) is an error, not an empty document.
 from __future__ import annotations
 
 import io
+import logging
 import re
+from contextlib import contextmanager
+from typing import Iterator
 
 from policykg.errors import InputError
 
@@ -23,20 +26,23 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
 def pdf_to_text(data: bytes, source: str) -> tuple[str, dict[str, str]]:
-    try:
-        from pypdf import PdfReader
+    with _pypdf_notes() as notes:
+        try:
+            from pypdf import PdfReader
 
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception:
-                raise InputError(f"{source}: the PDF is encrypted") from None
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(f"{source}: cannot read this PDF ({exc.__class__.__name__})") from None
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                try:
+                    reader.decrypt("")
+                except Exception:
+                    raise InputError(f"{source}: the PDF is encrypted") from None
+            pages = [page.extract_text() or "" for page in reader.pages]
+        except InputError:
+            raise
+        except Exception as exc:
+            reasons = list(dict.fromkeys([*notes, str(exc) or exc.__class__.__name__]))
+            truncated = " (the file looks truncated)" if "EOF marker not found" in notes else ""
+            raise InputError(f"{source}: cannot read this PDF: {'; '.join(reasons)}{truncated}") from None
     text = join_printed_lines(pages)
     if not text.strip():
         raise InputError(f"{source}: the PDF has no text layer (a scan?)",
@@ -46,6 +52,33 @@ def pdf_to_text(data: bytes, source: str) -> tuple[str, dict[str, str]]:
     if meta is not None and meta.title and str(meta.title).strip():
         hints["title"] = str(meta.title).strip()
     return text, hints
+
+
+class _Notes(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _pypdf_notes() -> Iterator[list[str]]:
+    """What pypdf says about a damaged file (``EOF marker not found``), kept for the error message.
+
+    Left alone, pypdf logs it to stderr bare, without the file's name, before our own message.
+    (Another thread's notes may land here meanwhile: they only add words to a message.)
+    """
+    log = logging.getLogger("pypdf")
+    notes, propagate = _Notes(), log.propagate
+    log.addHandler(notes)
+    log.propagate = False
+    try:
+        yield notes.messages
+    finally:
+        log.removeHandler(notes)
+        log.propagate = propagate
 
 
 def join_printed_lines(pages: list[str]) -> str:

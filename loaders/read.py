@@ -19,6 +19,7 @@ from pathlib import Path
 
 from policykg.errors import InputError
 from policykg.loaders.decode import decode_bytes, normalize_text
+from policykg.settings import SETTINGS_BY_NAME, load_settings
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
@@ -40,13 +41,35 @@ class RawDocument:
     headings: list[str] = field(default_factory=list)  # lines the format marks as headings (bold, <h2>, Heading 1)
 
 
+def document_size_limit() -> int:
+    """The ``max_document_bytes`` setting, read where the document is read (a worker process too)."""
+    return load_settings().max_document_bytes
+
+
+def check_size(size: int, source: str, limit: int | None = None, *, what: str = "too large") -> None:
+    """Refuse a document over the size limit by name, before it is read (or unpacked) at all."""
+    limit = document_size_limit() if limit is None else limit
+    if size > limit:
+        raise InputError(f"{source}: {what} ({_size(size)} > limit {_size(limit)})",
+                         hint=f"set {SETTINGS_BY_NAME['max_document_bytes'].env} to read bigger documents")
+
+
+def _size(n: int) -> str:
+    """209.7 MB, 50 MB, 900 bytes."""
+    return f"{n} bytes" if n < 100_000 else f"{n / 1_000_000:.1f}".removesuffix(".0") + " MB"
+
+
 def read_bytes(data: bytes, source: str) -> RawDocument:
     """Read one document from its bytes; ``source`` names it (file name or URL)."""
+    check_size(len(data), source)
     suffix = Path(source.split("?", 1)[0]).suffix.lower()
-    sha = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    if not data or data.isspace():  # strip() would copy a big file
         raise InputError(f"{source}: the file is empty")
+    sha = hashlib.sha256(data).hexdigest()
     if data.startswith(b"%PDF-") or suffix in PDF_SUFFIXES:
+        if b"%PDF-" not in data[:1024]:  # readers allow a little junk before the header, no more
+            raise InputError(f"{source}: not a PDF file (no %PDF- header)",
+                             hint="policykg reads plain text, HTML, .docx and PDF with a text layer")
         from policykg.loaders.pdf import pdf_to_text
 
         text, hints = pdf_to_text(data, source)
@@ -81,6 +104,7 @@ def read_bytes(data: bytes, source: str) -> RawDocument:
 def read_path(path: str | Path) -> RawDocument:
     p = Path(path)
     try:
+        check_size(p.stat().st_size, p.name)
         data = p.read_bytes()
     except IsADirectoryError:
         raise InputError(f"{p}: is a folder, not a file") from None
