@@ -12,6 +12,7 @@ import re
 from datetime import date
 
 from policykg.loaders.records import PublisherRecord, Span
+from policykg.loaders.structure import opens_with_number
 
 # A host starts where no host character stands before it, and its labels are taken possessively:
 # otherwise a long run of letters, digits or dashes is rescanned from each of its positions.
@@ -31,6 +32,21 @@ _BODY_ENDS = re.compile(r"(打印本页|关闭窗口|【打印|【关闭|^\s*相
 
 def strip_domains(line: str) -> str:
     return _URL.sub("", line).strip()
+
+
+def _after_domains(line: str) -> tuple[str, int]:
+    """The last stretch of a line that is not a domain or URL, stripped, and where it starts.
+
+    A title run into a site's domain (www.x.com2017年工作要点) is the stretch after it; the
+    title's span must cut exactly that stretch, so it cannot be the line with the domain
+    taken out of its middle.
+    """
+    cuts = [0, *(x for m in _URL.finditer(line) for x in m.span()), len(line)]
+    for a, b in reversed(list(zip(cuts[::2], cuts[1::2]))):
+        piece = line[a:b]
+        if piece.strip():
+            return piece.strip(), a + len(piece) - len(piece.lstrip())
+    return "", 0
 
 
 def is_furniture(line: str) -> bool:
@@ -57,7 +73,8 @@ def find_body(text: str) -> Span:
         s = ln.strip()
         if is_furniture(s):
             continue
-        if len(s) >= 40 and _PROSE_PUNCT.search(s):
+        # A numbered heading opens the body too: a plan may start at 一、 with no preamble.
+        if len(s) >= 40 and _PROSE_PUNCT.search(s) or opens_with_number(s):
             first = i
             break
     if first is None:
@@ -86,10 +103,9 @@ def find_title(text: str, body: Span, hint: str | None = None) -> tuple[str, Spa
     lines: list[tuple[str, int]] = []  # (stripped line, its offset), for the lines before the title
     for ln in head.split("\n"):
         s = ln.strip()
-        cleaned = strip_domains(s)
+        cleaned, at = _after_domains(ln)
         if cleaned and not _LABEL_LINE.match(s) and _DOC_KINDS.search(cleaned) and len(cleaned) <= 80:
-            start = pos + ln.index(cleaned) if cleaned in ln else pos
-            best = (cleaned, Span(start, start + len(cleaned)), len(lines))
+            best = (cleaned, Span(pos + at, pos + at + len(cleaned)), len(lines))
         lines.append((s, pos + (ln.index(s) if s else 0)))
         pos += len(ln) + 1
     if best is None:

@@ -109,6 +109,11 @@ def _headings(text: str, lines: list[tuple[int, int]]) -> dict[str, list[_Headin
     return found
 
 
+def opens_with_number(line: str) -> bool:
+    """Does the line open a numbered part (第一部分, 一、, （一）, 1., （1）) and go on after the number?"""
+    return any((m := rx.match(line)) and m.end() < len(line.rstrip()) for _, rx in _FAMILIES)
+
+
 def _printed(token: str) -> str:
     """The number as printed: "第一部分", "（一）", "一" (from "一、"), "10" (from "10.")."""
     return token.strip(" \t\u3000\xa0").rstrip("、.．:：").strip(" \t\u3000\xa0")
