@@ -138,20 +138,28 @@ class SecretFilter(logging.Filter):
         self.secrets: set[str] = set()
         from policykg.api.sparql import TOKEN_PARAMS
 
-        self._in_url = re.compile(r"(?i)([?&](?:" + "|".join(map(re.escape, TOKEN_PARAMS)) + r")=)[^&\s'\"]*")
+        # A name not glued to a word before it: "?token=", "&key=", and "b'token=" in a logged scope.
+        self._in_url = re.compile(r"(?i)(?<![\w-])((?:" + "|".join(map(re.escape, TOKEN_PARAMS)) + r")=)[^&\s'\"]*")
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return self._in_url.sub(r"\1***", _CREDENTIAL.sub(r"\1\2***", text))
 
+    def _scrub_arg(self, arg: object) -> object:
+        """Numbers stay numbers (``%d``); anything else is logged as its ``str``, so scrub that
+        (uvicorn's trace level logs whole ASGI scopes, headers and query string included)."""
+        if arg is None or isinstance(arg, (int, float)):
+            return arg
+        return self.scrub(str(arg))
+
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = self.scrub(record.msg)
         if isinstance(record.args, tuple):  # uvicorn's access formatter unpacks the args: keep the shape
-            record.args = tuple(self.scrub(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(self._scrub_arg(a) for a in record.args)
         elif isinstance(record.args, dict):
-            record.args = {k: self.scrub(v) if isinstance(v, str) else v for k, v in record.args.items()}
+            record.args = {k: self._scrub_arg(v) for k, v in record.args.items()}
         if record.exc_info and not record.exc_text:
             record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
         return True

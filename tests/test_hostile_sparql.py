@@ -64,14 +64,11 @@ class Served:
         else:
             command = [sys.executable, "-m", "uvicorn", "--factory", "policykg.api.app:from_environment",
                        "--host", "127.0.0.1", "--port", str(self.port), "--log-level", log_level]
-
-        def limit() -> None:
-            if memory:
-                resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=full_env,
-                                         start_new_session=True, preexec_fn=limit)
+                                         start_new_session=True)
+        if memory:  # set from outside (no preexec_fn in a threaded process); the workers inherit it
+            resource.prlimit(self.proc.pid, resource.RLIMIT_AS, (memory, memory))
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -399,8 +396,6 @@ def test_a_query_over_max_query_bytes_is_413_before_it_is_read(served, unharmed)
 def test_a_url_too_long_for_the_http_layer_is_a_plain_400(served, unharmed):
     """Past ~64 kB a request line is refused by uvicorn itself (before our code): a short plain
     400, and the server goes on."""
-    import socket
-
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as s:
         s.sendall(b"GET /sparql?query=ASK%7B%7D%23" + b"x" * 300_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
         reply = s.recv(4096)

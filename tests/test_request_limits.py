@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from test_hostile_sparql import (AUTH, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused, assert_serves,  # noqa: F401
-                                 serve, store_digest, unharmed, untouched, web)
+                                 serve, unharmed, untouched, web)  # (fixtures too)
 
 pytestmark = pytest.mark.remote
 
@@ -68,7 +68,8 @@ def _read_reply(sock: socket.socket) -> tuple[int, bytes]:
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=list(ROUTES))
-def test_a_declared_length_over_the_cap_is_413_before_the_body_is_sent(served, untouched, route):
+@pytest.mark.usefixtures("untouched")
+def test_a_declared_length_over_the_cap_is_413_before_the_body_is_sent(served, route):
     """Content-Length says 50 MB, only 64 kB follow: the 413 arrives without the rest."""
     method, target, headers, _cap = ROUTES[route]
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as s:
@@ -80,7 +81,8 @@ def test_a_declared_length_over_the_cap_is_413_before_the_body_is_sent(served, u
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=list(ROUTES))
-def test_an_endless_chunked_body_is_stopped_soon_after_the_cap(served, untouched, route):
+@pytest.mark.usefixtures("untouched")
+def test_an_endless_chunked_body_is_stopped_soon_after_the_cap(served, route):
     """No Content-Length: the body is counted as it streams and cut at the cap."""
     method, target, headers, cap = ROUTES[route]
     chunk = b"#" * 65536
@@ -103,7 +105,8 @@ def _valid_body(route: str) -> bytes:
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=list(ROUTES))
-def test_a_compressed_body_is_415_and_never_inflated(served, untouched, route):
+@pytest.mark.usefixtures("untouched")
+def test_a_compressed_body_is_415_and_never_inflated(served, route):
     method, target, headers, _cap = ROUTES[route]
     for encoding, body in (("gzip", gzip.compress(_valid_body(route))), ("deflate", b"x\x9c\x03\x00\x00\x00\x00\x01"),
                            ("br", b"\x3b")):
@@ -112,7 +115,8 @@ def test_a_compressed_body_is_415_and_never_inflated(served, untouched, route):
         assert encoding in err["message"]
 
 
-def test_a_gzip_bomb_costs_no_memory(served, untouched):
+@pytest.mark.usefixtures("untouched")
+def test_a_gzip_bomb_costs_no_memory(served):
     """200 MB of zeros in 200 kB of gzip: refused from the header, the server's peak memory
     does not move."""
     bomb = gzip.compress(bytes(200_000_000), compresslevel=9)
@@ -147,7 +151,8 @@ def _docx_bomb(paragraphs: int) -> bytes:
     return out.getvalue()
 
 
-def test_a_docx_zip_bomb_upload_is_refused_naming_the_file(served, untouched):
+@pytest.mark.usefixtures("untouched")
+def test_a_docx_zip_bomb_upload_is_refused_naming_the_file(served):
     """The loader (loaders/docx.py) must refuse what inflates past its cap; through the API
     that is a 422 naming the file, quickly, and the server's memory stays flat."""
     bomb = _docx_bomb(10_000)
@@ -162,8 +167,8 @@ def test_a_docx_zip_bomb_upload_is_refused_naming_the_file(served, untouched):
 
 
 MULTIPART = {
-    "no boundary": ("multipart/form-data", b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
-                                           b"text\r\n--x--\r\n"),
+    "no boundary": ("multipart/form-data",
+                    b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\ntext\r\n--x--\r\n'),
     "cut off inside the part": ("multipart/form-data; boundary=xyz",
                                 b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
                                 + "一、标题\n1.任务。".encode()),
@@ -180,13 +185,15 @@ MULTIPART = {
 
 
 @pytest.mark.parametrize("case", MULTIPART, ids=list(MULTIPART))
-def test_malformed_multipart_upload_is_400_and_stores_nothing(served, untouched, case):
+@pytest.mark.usefixtures("untouched")
+def test_malformed_multipart_upload_is_400_and_stores_nothing(served, case):
     ctype, body = MULTIPART[case]
     r = httpx.post(served.url + "/documents", content=body, headers={"content-type": ctype, **AUTH})
     assert_refused(r, 400)
 
 
-def test_an_upload_of_another_media_type_without_a_name_is_400(served, untouched):
+@pytest.mark.usefixtures("untouched")
+def test_an_upload_of_another_media_type_without_a_name_is_400(served):
     """A body that is not multipart is the raw document, and then its name must be given."""
     for ctype in ("application/json", "multipart/mixed; boundary=xyz", "text/plain"):
         r = httpx.post(served.url + "/documents", content="一、标题\n1.任务。".encode(),
@@ -202,14 +209,16 @@ def _gsp_put(served, body: bytes, ctype: str) -> httpx.Response:
                      headers={"content-type": ctype, **AUTH}, timeout=60)
 
 
-def test_json_ld_nested_10_000_deep_is_400_not_a_dead_server(served, untouched):
+@pytest.mark.usefixtures("untouched")
+def test_json_ld_nested_10_000_deep_is_400_not_a_dead_server(served):
     """pyoxigraph's JSON-LD parser recursed per object and killed the server (SIGSEGV)."""
     body = b'{"@id": "http://a", "http://b": ' + b'{"http://c": ' * 10_000 + b"1" + b"}" * 10_001
     err = assert_refused(_gsp_put(served, body, "application/ld+json"), 400, "query_too_complex")
     assert "nested" in err["message"]
 
 
-def test_rdf_xml_billion_laughs_is_400_not_gigabytes(served, untouched):
+@pytest.mark.usefixtures("untouched")
+def test_rdf_xml_billion_laughs_is_400_not_gigabytes(served):
     """Six hundred bytes of nested entities expand to 1 GB in the RDF/XML parser."""
     names = "abcdefghi"
     entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(f'<!ENTITY {names[i]} "{("&" + names[i - 1] + ";") * 10}">'
@@ -223,10 +232,11 @@ def test_rdf_xml_billion_laughs_is_400_not_gigabytes(served, untouched):
     assert served.peak_rss_kb() - peak < 50_000
 
 
-def test_graph_store_bodies_that_name_urls_fetch_nothing(served, web, untouched):
+@pytest.mark.usefixtures("untouched")
+def test_graph_store_bodies_that_name_urls_fetch_nothing(served, web):  # noqa: F811 (the imported fixture)
     """A JSON-LD remote @context and an RDF/XML external entity: refused, no connection."""
     url = f"http://127.0.0.1:{web.port}/context.jsonld"
-    body = ('{"@context": "%s", "@id": "http://a", "name": "x"}' % url).encode()
+    body = f'{{"@context": "{url}", "@id": "http://a", "name": "x"}}'.encode()
     assert_refused(_gsp_put(served, body, "application/ld+json"), 400, "bad_query")
     body = (f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "{url}">]><rdf:RDF '
             'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">'
