@@ -82,6 +82,7 @@ class Served:
             time.sleep(0.1)
         self.tasks = task_count(self)  # the right answer to the ordinary query, while nothing hostile ran
         assert self.tasks >= 8
+        self.digest = store_digest(self)  # the store as it must stay
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -170,17 +171,17 @@ def unharmed(served, web):
     """Checked after the test: the listener saw no connection, the server answers right."""
     hits = web.hits
     yield
-    time.sleep(0.05)  # a connection the server opened would have been accepted by now
+    time.sleep(0.02)  # a connection the server opened would have been accepted by now
     assert web.hits == hits, "the server opened a connection to the listener"
     assert_serves(served)
 
 
 @pytest.fixture()
 def untouched(served, unharmed):
-    """For tests that try to write: also the same quads, triple for triple, afterwards."""
-    before = store_digest(served)
+    """For tests that try to write: also the same quads, triple for triple, as when the server
+    started (every test here leaves the store as it found it)."""
     yield
-    assert store_digest(served) == before
+    assert store_digest(served) == served.digest
 
 
 def ask(server, query: str, how: str = "get", **kw) -> httpx.Response:
