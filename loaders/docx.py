@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 from policykg.errors import InputError
 
@@ -17,38 +18,56 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 # A Word file is a few dozen zip entries (a few hundred with many pictures).
 MAX_ENTRIES = 10_000
+_CHUNK = 1 << 20
 
 
-def check_zip(data: bytes, source: str) -> None:
-    """Refuse a .docx that is not a sound Word zip before python-docx unpacks any of it.
+def unzipped(data: bytes, source: str) -> bytes:
+    """The Word file re-packed (stored, not compressed) from what its entries really inflate to.
 
-    python-docx reads whole parts into memory, so a zip bomb (word/document.xml packed from
-    1 GB to 1 MB) is refused on the sizes the zip declares; a zip that understates them fails
-    its CRC check when read, since zipfile never inflates past the declared size.
+    python-docx must never unzip an untrusted file itself: zipfile's ``read()`` inflates a
+    whole entry in one call and only then cuts it to the declared size, so an entry that
+    understates its size (1 MB inflating to 2 GB) takes all that memory first. Here every
+    entry is read in bounded chunks, the total is held to ``max_document_bytes``, and an
+    entry longer than it says fails its CRC check. A zip bomb that states its size honestly
+    is refused before anything is inflated.
     """
-    from policykg.loaders.read import check_size
+    from policykg.loaders.read import check_size, document_size_limit
 
+    limit = document_size_limit()
+    out = io.BytesIO()
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            entries = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:
+            entries = [e for e in zin.infolist() if not e.is_dir()]
+            if len(entries) > MAX_ENTRIES:
+                raise InputError(f"{source}: not a Word document: the zip holds {len(entries)} entries "
+                                 f"(a Word file has a few dozen; limit {MAX_ENTRIES})")
+            bomb = "unpacks too large, a zip bomb?"
+            check_size(sum(e.file_size for e in entries), source, limit, what=bomb)
+            total = 0
+            for entry in entries:
+                chunks = []
+                with zin.open(entry) as member:
+                    while chunk := member.read(_CHUNK):  # at most one chunk past the declared size
+                        total += len(chunk)
+                        check_size(total, source, limit, what=bomb)
+                        chunks.append(chunk)
+                zout.writestr(entry.filename, b"".join(chunks))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, RuntimeError, NotImplementedError,
+            zlib.error) as exc:  # damaged, encrypted or in an unknown compression
         raise InputError(f"{source}: not a valid .docx file (a damaged zip: {exc})",
                          hint="save it again as .docx, or as plain text") from None
-    if len(entries) > MAX_ENTRIES:
-        raise InputError(f"{source}: not a Word document: the zip holds {len(entries)} entries "
-                         f"(a Word file has a few dozen; limit {MAX_ENTRIES})")
-    check_size(sum(e.file_size for e in entries), source, what="unpacks too large, a zip bomb?")
+    return out.getvalue()
 
 
 def docx_to_text(data: bytes, source: str) -> tuple[str, dict[str, str], list[str]]:
     """Return ``(text, hints, headings)``; raises :class:`InputError` for a broken file."""
-    check_zip(data, source)
+    sound = unzipped(data, source)
     try:
         import docx  # python-docx
         from docx.table import Table
         from docx.text.paragraph import Paragraph
 
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(io.BytesIO(sound))
     except Exception as exc:  # a zip that is not a Word file, or a damaged one
         raise InputError(f"{source}: cannot read this Word file ({exc.__class__.__name__})",
                          hint="save it again as .docx, or as plain text") from None
