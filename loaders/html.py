@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import re
 
+from policykg.errors import InputError
 from policykg.loaders.decode import decode_bytes
 
+# BeautifulSoup holds about 1 KB per element: a 20 MB page of bare tags would take 2 GB and
+# minutes. Government pages have a few thousand elements; a page past this is not one.
+MAX_ELEMENTS = 200_000
+_TAG_OPEN = re.compile(r"<[A-Za-z]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 _BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
            "td", "th", "ul", "ol", "dl", "dt", "dd", "header", "footer", "nav", "aside", "blockquote", "pre",
@@ -36,6 +41,10 @@ def html_to_text(data: bytes, source: str) -> tuple[str, str, dict[str, str], li
     from bs4 import BeautifulSoup
 
     markup, encoding = _decode_html(data, source)
+    elements = sum(1 for _ in _TAG_OPEN.finditer(markup))
+    if elements > MAX_ELEMENTS:
+        raise InputError(f"{source}: the page has {elements} elements (more than {MAX_ELEMENTS}): "
+                         "too many to be a document page", hint="save the document's text as .txt")
     soup = BeautifulSoup(markup, "lxml")
     for tag in soup(["script", "style", "noscript", "template", "iframe", "svg"]):
         tag.decompose()

@@ -180,6 +180,8 @@ BAD_FILES = {
         "scripts.html", lambda: b"<html><head><script>var a = '\xe6\x95\x99\xe8\x82\xb2';</script></head><body>"
                                 b"<script>document.write('x')</script><noscript></noscript></body></html>",
         "the page has no visible text"),
+    "an HTML page of 300 000 elements": Bad("flat.html", lambda: b"<html><body>" + b"<p>x</p>" * 300_000
+                                            + b"</body></html>", "elements (more than 200000)"),
     "a .docx that is not a zip": Bad("old-word.docx", lambda: "一、总则".encode("gbk") * 20,
                                      "not a valid .docx file (no zip signature)"),
     "a .docx of 10 001 entries": Bad("many.docx", docx_with_many_entries, "entries (a Word file has a few dozen"),
