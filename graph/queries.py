@@ -8,18 +8,22 @@ union of document graphs.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import heapq
 import itertools
 import math
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Generic, Iterable, Sequence, TypeVar
+from typing import Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 import pyoxigraph as ox
 
 from policykg.errors import NotFoundError, QueryError
+from policykg.graph.store import read_consistently
 from policykg.graph.store_cache import StoreStateCache
-from policykg.ontology import OA, ORG, PKG, PREFIXES, PROV, RDF, RDFS, XSD
+from policykg.ontology import OA, ORG, PKG, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
 
 T = TypeVar("T")
 _XSD_DOUBLE = ox.NamedNode(XSD + "double")
@@ -126,6 +130,21 @@ def _rows(store, sparql: str) -> list:
     return list(store.query(sparql))
 
 
+def consistent(read: Callable[..., T]) -> Callable[..., T]:
+    """For a read composed of several queries: all of them see one state of the store.
+
+    One query is one snapshot, but a write between two queries would give a reply that mixes
+    two versions of a document (its task from one, the task's targets from the other). On the
+    embedded store the whole read is retried when a write came between, see
+    :meth:`policykg.graph.store.OxigraphStore.read_consistently`. Reads of one query need not be
+    wrapped.
+    """
+    @functools.wraps(read)
+    def whole(store, *args, **kwargs):
+        return read_consistently(store, lambda: read(store, *args, **kwargs))
+    return whole
+
+
 def kind_of(types: Iterable[str]) -> str | None:
     kinds = [_CLASS_KIND[t] for t in types if t in _CLASS_KIND]
     if kinds:
@@ -168,44 +187,76 @@ class DocumentInfo:
     triples: int
 
 
-def _doc_info(store, where: str, offset: int = 0, limit: int = 1000) -> list[DocumentInfo]:
+# A page of documents is read in two steps: which documents and how many in all (one query,
+# cheap: order by date), then everything shown about them in ONE query. One query is one
+# snapshot of the store, so a document replaced meanwhile shows as one whole version, never the
+# counts of one version beside the size of another (tests/test_load.py caught that when the
+# sizes came from a second query); on the embedded store :func:`consistent` makes the two steps
+# one view as well. Each count is its own aggregate over the document's graph: counting
+# sections, tasks and targets in one group multiplied them (sections × tasks × targets rows per
+# document): the first 50 of 1 000 documents took 2.7 s, all 1 000 2.4 s; now 0.1 s and 0.5 s.
+_DOC_TOTAL = "{ SELECT (COUNT(DISTINCT ?x) AS ?total) WHERE { ?x a pkg:PolicyDocument } }"
+
+
+def _document_page(store, offset: int, limit: int) -> tuple[list[str], int]:
+    rows = _rows(store, f"""SELECT ?d ?total WHERE {{
+  {{ SELECT ?d ?issued WHERE {{ ?d a pkg:PolicyDocument OPTIONAL {{ ?d dcterms:issued ?issued }} }}
+     ORDER BY DESC(?issued) ?d OFFSET {bounded_int(offset)} LIMIT {bounded_int(limit)} }}
+  {_DOC_TOTAL} }} ORDER BY DESC(?issued) ?d""")
+    if not rows:  # past the last page: the total alone
+        rows = _rows(store, f"SELECT ?total WHERE {_DOC_TOTAL}")
+        return [], int(rows[0]["total"].value)
+    return list(dict.fromkeys(r["d"].value for r in rows)), int(rows[0]["total"].value)
+
+
+def _doc_info(store, iris: list[str]) -> list[DocumentInfo]:
+    """The documents ``iris`` in that order, each read whole in one query; absent ones are left out."""
+    if not iris:
+        return []
+    values = f"VALUES ?d {{ {' '.join(iri_ref(i) for i in iris)} }}"
+    # A document's parts are in its own graph (see outline): the counts read only that graph.
+    # (``GRAPH ?d { ?task a pkg:Task ; prov:wasDerivedFrom ?d }`` made Oxigraph read every task
+    # of the store first: 65 ms for one document of 1 000; as written, 0.3 ms.)
     rows = _rows(store, f"""
-SELECT ?d ?title ?issued ?source ?sha ?pub ?publ ?sp ?spl
-  (COUNT(DISTINCT ?sec) AS ?ns) (COUNT(DISTINCT ?task) AS ?nt) (COUNT(DISTINCT ?tg) AS ?ng) WHERE {{
-  ?d a pkg:PolicyDocument . {where}
+SELECT ?d ?title ?issued ?source ?sha ?pub ?publ ?sp ?spl ?ns ?nt ?ng ?n WHERE {{
+  {values}
+  ?d a pkg:PolicyDocument .
   OPTIONAL {{ ?d dcterms:title ?title }}
   OPTIONAL {{ ?d dcterms:issued ?issued }}
   OPTIONAL {{ ?d dcterms:source ?source }}
   OPTIONAL {{ ?d pkg:sha256 ?sha }}
   OPTIONAL {{ ?d dcterms:publisher ?pub OPTIONAL {{ ?pub rdfs:label ?publ }} }}
   OPTIONAL {{ ?d dcterms:spatial ?sp OPTIONAL {{ ?sp rdfs:label ?spl }} }}
-  OPTIONAL {{ ?sec a pkg:Section ; dcterms:isPartOf ?d }}
-  OPTIONAL {{ ?task a pkg:Task ; prov:wasDerivedFrom ?d OPTIONAL {{ ?task pkg:hasTarget ?tg }} }}
-}} GROUP BY ?d ?title ?issued ?source ?sha ?pub ?publ ?sp ?spl ORDER BY DESC(?issued) ?d
-OFFSET {bounded_int(offset)} LIMIT {bounded_int(limit)}""")
-    sizes = {}
-    if rows:
-        values = " ".join(iri_ref(r["d"].value) for r in rows)
-        for r in _rows(store, f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} "
-                              f"GROUP BY ?g"):
-            sizes[r["g"].value] = int(r["n"].value)
-    out = []
+  OPTIONAL {{ SELECT ?d (COUNT(DISTINCT ?sec) AS ?ns) WHERE {{ {values}
+    GRAPH ?d {{ ?sec a pkg:Section ; dcterms:isPartOf ?d }} }} GROUP BY ?d }}
+  OPTIONAL {{ SELECT ?d (COUNT(DISTINCT ?task) AS ?nt) (COUNT(DISTINCT ?tg) AS ?ng) WHERE {{ {values}
+    GRAPH ?d {{ ?task a pkg:Task }} ?task prov:wasDerivedFrom ?d OPTIONAL {{ ?task pkg:hasTarget ?tg }} }}
+    GROUP BY ?d }}
+  OPTIONAL {{ SELECT ?d (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?d {{ ?s ?p ?o }} }} GROUP BY ?d }}
+}} ORDER BY ?d ?title ?issued ?source ?sha ?pub ?publ ?sp ?spl""")
+    found: dict[str, DocumentInfo] = {}
     for r in rows:
+        if r["d"].value in found:  # a second title or date: the first in order is shown
+            continue
         pub = Ref(r["pub"].value, _v(r["publ"]), "Organization") if r["pub"] is not None else None
         sp = Ref(r["sp"].value, _v(r["spl"]), "AdministrativeDivision") if r["sp"] is not None else None
-        out.append(DocumentInfo(r["d"].value, _v(r["title"]), _v(r["issued"]), _v(r["source"]), _v(r["sha"]),
-                                pub, sp, int(r["ns"].value), int(r["nt"].value), int(r["ng"].value),
-                                sizes.get(r["d"].value, 0)))
-    return out
+        found[r["d"].value] = DocumentInfo(r["d"].value, _v(r["title"]), _v(r["issued"]), _v(r["source"]),
+                                           _v(r["sha"]), pub, sp, _int(r["ns"]) or 0, _int(r["nt"]) or 0,
+                                           _int(r["ng"]) or 0, _int(r["n"]) or 0)
+    return [found[i] for i in iris if i in found]
 
 
+@consistent
 def list_documents(store, *, offset: int = 0, limit: int = 50) -> Page[DocumentInfo]:
-    total = int(next(iter(store.query("SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a pkg:PolicyDocument }")))["n"].value)
-    return Page(_doc_info(store, "", offset, limit), total, offset, limit)
+    iris, total = _document_page(store, offset, limit)
+    items = _doc_info(store, iris)
+    # A document removed between the two steps (a remote store; the embedded one reads both
+    # in one view) is left out and not counted.
+    return Page(items, total - (len(iris) - len(items)), offset, limit)
 
 
 def get_document(store, iri: str) -> DocumentInfo:
-    found = _doc_info(store, f"VALUES ?d {{ {iri_ref(iri)} }}")
+    found = _doc_info(store, [iri])
     if not found:
         raise NotFoundError(f"no document {shown(iri)}")
     return found[0]
@@ -237,26 +288,35 @@ class Outline:
 
 
 def outline(store, iri: str) -> Outline:
-    doc = get_document(store, iri)
+    ref = iri_ref(iri)
+    # The title comes in the same query as the parts (one snapshot: never one version's title
+    # over another's sections).
     rows = _rows(store, f"""
-SELECT ?part ?type ?ord ?num ?label ?parent WHERE {{ GRAPH {iri_ref(iri)} {{
+SELECT ?title ?part ?type ?ord ?num ?label ?parent WHERE {{ GRAPH {ref} {{
+  {ref} a pkg:PolicyDocument . OPTIONAL {{ {ref} dcterms:title ?title }}
   # The document's named graph holds exactly its parts: no property path over the
   # union (dcterms:isPartOf+ took seconds at 10^4 documents, this takes milliseconds).
-  VALUES ?type {{ pkg:Section pkg:Task }}
-  ?part a ?type ; dcterms:isPartOf ?parent .
-  OPTIONAL {{ ?part pkg:ordinal ?ord }} OPTIONAL {{ ?part pkg:number ?num }} OPTIONAL {{ ?part rdfs:label ?label }}
+  OPTIONAL {{
+    VALUES ?type {{ pkg:Section pkg:Task }}
+    ?part a ?type ; dcterms:isPartOf ?parent .
+    OPTIONAL {{ ?part pkg:ordinal ?ord }} OPTIONAL {{ ?part pkg:number ?num }} OPTIONAL {{ ?part rdfs:label ?label }}
+  }}
 }} }} ORDER BY ?ord""")
+    if not rows:
+        raise NotFoundError(f"no document {shown(iri)}")
     sections: dict[str, SectionNode] = {}
     loose: list[TaskRef] = []
     tasks: list[tuple[str, TaskRef]] = []
     for r in rows:
+        if r["part"] is None:
+            continue
         if r["type"].value == PKG + "Section":
             sections[r["part"].value] = SectionNode(r["part"].value, _int(r["ord"]), _v(r["num"]), _v(r["label"]), [])
         else:
             tasks.append((r["parent"].value, TaskRef(r["part"].value, _int(r["ord"]), _v(r["num"]), _v(r["label"]))))
     for parent, t in tasks:
         (sections[parent].tasks if parent in sections else loose).append(t)
-    return Outline(iri, doc.title, sorted(sections.values(), key=lambda s: s.ordinal or 0), loose)
+    return Outline(iri, _v(rows[0]["title"]), sorted(sections.values(), key=lambda s: s.ordinal or 0), loose)
 
 
 @dataclass(frozen=True)
@@ -276,6 +336,7 @@ class DocumentText:
     total_spans: int
 
 
+@consistent
 def document_text(store, iri: str, *, offset: int = 0, limit: int = 500) -> DocumentText:
     rows = _rows(store, f"SELECT ?t WHERE {{ {iri_ref(iri)} pkg:text ?t }} LIMIT 1")
     if not rows:
@@ -379,6 +440,7 @@ ORDER BY {order} OFFSET {bounded_int(offset)} LIMIT {bounded_int(limit)}""")
     return out
 
 
+@consistent
 def find_targets(store, *, indicator: str | None = None, division: str | None = None, comparator: str | None = None,
                  document: str | None = None, min_value: float | None = None, max_value: float | None = None,
                  offset: int = 0, limit: int = 100) -> Page[TargetInfo]:
@@ -427,6 +489,7 @@ def _refs(store, sparql: str, var: str = "x", label: str = "xl", typ: str = "xt"
     return [Ref(i, labels.get(i), kind_of(types.get(i, []))) for i in seen]
 
 
+@consistent
 def list_tasks(store, *, document: str | None = None, mentioning: str | None = None, offset: int = 0,
                limit: int = 100) -> Page[Ref]:
     where = ""
@@ -443,6 +506,7 @@ def list_tasks(store, *, document: str | None = None, mentioning: str | None = N
     return Page(items, total, offset, limit)
 
 
+@consistent
 def get_task(store, iri: str) -> TaskDetail:
     rows = _rows(store, f"""SELECT ?ord ?num ?label ?text ?doc ?docl ?sec ?secl WHERE {{
   {iri_ref(iri)} a pkg:Task .
@@ -484,6 +548,7 @@ def _labels(store, iri: str, prop: str) -> list[str]:
     return sorted({r["l"].value for r in _rows(store, f"SELECT ?l WHERE {{ {iri_ref(iri)} {prop} ?l }} LIMIT 1000")})
 
 
+@consistent
 def get_program(store, iri: str) -> ProgramDetail:
     ref = iri_ref(iri)
     if not bool(store.query(f"ASK {{ {ref} a pkg:Program }}")):
@@ -518,6 +583,7 @@ class DivisionDetail:
     tasks: list[Ref]  # tasks that mention it
 
 
+@consistent
 def get_division(store, code: str) -> DivisionDetail:
     rows = _rows(store, f"""SELECT ?d ?label ?level ?up ?upl ?lat ?long WHERE {{
   ?d pkg:adminCode {lit(code)} . OPTIONAL {{ ?d rdfs:label ?label }} OPTIONAL {{ ?d pkg:level ?level }}
@@ -555,90 +621,223 @@ class LabelHit:
 # The label index: every rdfs:label and skos:altLabel of a node of a browsed class, read
 # from the store once and searched in Python. A CONTAINS filter over every label of the
 # union took minutes at 10^5 nodes; the index answers in milliseconds. It is keyed by the
-# store's state (:func:`policykg.graph.store_cache.store_state`) and rebuilt after a write.
+# store's state (:func:`policykg.graph.store_cache.store_state`).
+#
+# After a write it is updated, not rebuilt: the embedded store tells which named graphs a write
+# touched (a document upload: its graph and the ~10-20 entity graphs it names), those are read
+# again (~2 ms) and the index that results keeps the old entries, masks the ones no graph states
+# any more and appends the new ones (:meth:`LabelIndex.updated`). Reading everything again took
+# 0.5-0.7 s at 10^3 documents and made /api/search 40× slower while a writer uploaded. A store
+# that cannot tell what a write changed (one behind a SPARQL server) is read whole.
+
+#: What one named graph says about browsed nodes: ((iri, kind) …) and ((iri, text, is alt) …),
+#: each sorted. Key "" is the store's own default graph (written only by SPARQL updates).
+GraphFacts = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, bool], ...]]
 
 _KIND_RANK = {k: i for i, k in enumerate(_KIND_ORDER)}
+_SEP = "\x00"  # between two entries of the search text; no label holds it
+
+
+def _kinds_of(iri: str, kind_refs: dict[tuple[str, str], int]) -> tuple[str, ...]:
+    return tuple(k for k in _KIND_ORDER if kind_refs.get((iri, k)))
+
+
+class _Blob:
+    """Entries ``first …`` as one lowercased string, to find a substring with ``str.find``."""
+
+    def __init__(self, texts: Sequence[str], first: int = 0) -> None:
+        lowered = [t.lower().replace(_SEP, " ") for t in texts]
+        self.first = first
+        self.text = _SEP.join(lowered) + _SEP
+        self.starts: list[int] = list(itertools.accumulate((len(t) + 1 for t in lowered), initial=0))[:-1]
+
+    def matching(self, needle: str) -> Iterator[int]:
+        text, starts = self.text, self.starts
+        i = text.find(needle)
+        while i >= 0:
+            k = bisect.bisect_right(starts, i) - 1
+            yield self.first + k
+            # jump to the next entry: one entry is reported once however often it matches
+            i = text.find(needle, starts[k + 1] if k + 1 < len(starts) else len(text))
 
 
 class LabelIndex:
-    """Names of the browsed nodes, for substring search (parallel lists: small in memory).
+    """Names of nodes, for substring search (parallel lists: small in memory).
 
-    Entry ``i``: node ``iris[i]`` is called ``texts[i]``; ``alt[i]`` tells a short name
-    (skos:altLabel) from a label. ``node_kinds`` maps each typed node to its kinds (class local
-    names, in :data:`_KIND_ORDER` order); ``labels`` maps a node to its smallest rdfs:label.
+    Entry ``k``: node ``iris[k]`` is called ``texts[k]``; ``alt[k]`` tells a short name
+    (skos:altLabel) from a label. ``node_kinds`` maps each node of a browsed class to its kinds
+    (class local names, in :data:`_KIND_ORDER` order): searches skip entries of other nodes.
+    ``labels`` maps a node to its smallest rdfs:label. Built from what each graph says
+    (``facts``, see :func:`graph_facts`); a name or a kind stated in several graphs counts once.
+    Never changed once built: searches read it without a lock while a newer one is made.
     """
 
-    def __init__(self, node_kinds: dict[str, tuple[str, ...]], names: Iterable[tuple[str, str, bool]]) -> None:
-        self.node_kinds = node_kinds
+    def __init__(self, facts: dict[str, GraphFacts]) -> None:
+        # Graphs by IRI and their sorted entries: the order depends on the facts only, never on
+        # the order of the writes that led there.
+        self.facts = {g: f for g, f in facts.items() if f[0] or f[1]}
+        order = sorted(self.facts)
+        self._kind_refs: dict[tuple[str, str], int] = Counter(p for g in order for p in self.facts[g][0])
+        self._name_refs: dict[tuple[str, str, bool], int] = Counter(n for g in order for n in self.facts[g][1])
+        self.node_kinds: dict[str, tuple[str, ...]] = {}
+        for iri, _ in self._kind_refs:
+            if iri not in self.node_kinds:
+                self.node_kinds[iri] = _kinds_of(iri, self._kind_refs)
+        entries = list(self._name_refs)
+        self.iris: list[str] = [e[0] for e in entries]
+        self.texts: list[str] = [e[1] for e in entries]
+        self.alt: list[bool] = [e[2] for e in entries]
+        self._where: dict[tuple[str, str, bool], int] = {e: k for k, e in enumerate(entries)}
+        self._by_iri: dict[str, tuple[tuple[str, str, bool], ...]] = {}
+        for e in entries:
+            self._by_iri[e[0]] = self._by_iri.get(e[0], ()) + (e,)
         self.labels: dict[str, str] = {}
-        self.iris: list[str] = []
-        self.texts: list[str] = []
-        self.alt: list[bool] = []
-        seen: set[tuple[str, str, bool]] = set()  # the union is a bag: a name stated in N graphs comes N times
-        for entry in names:
-            if entry in seen:
-                continue
-            seen.add(entry)
-            iri, text, alt = entry
-            self.iris.append(iri)
-            self.texts.append(text)
-            self.alt.append(alt)
-            if not alt and (iri not in self.labels or text < self.labels[iri]):
-                self.labels[iri] = text
-        # one lowercased string with a separator no label holds, to find matches with str.find
-        self._sep = "\x00"
-        lowered = [t.lower().replace(self._sep, " ") for t in self.texts]
-        self._blob = self._sep.join(lowered) + self._sep
-        self._starts: list[int] = list(itertools.accumulate((len(t) + 1 for t in lowered), initial=0))[:-1]
+        for iri, names in self._by_iri.items():
+            self._set_label(self.labels, iri, names)
+        self._dead: frozenset[int] = frozenset()
+        self._blobs = [_Blob(self.texts)]
+
+    @staticmethod
+    def _set_label(labels: dict[str, str], iri: str, names: Iterable[tuple[str, str, bool]]) -> None:
+        texts = [text for _, text, alt in names if not alt]
+        if texts:
+            labels[iri] = min(texts)
+        else:
+            labels.pop(iri, None)
 
     def __len__(self) -> int:
-        return len(self.texts)
+        return len(self.texts) - len(self._dead)
 
-    def matching(self, text: str) -> Iterable[int]:
+    def matching(self, text: str) -> Iterator[int]:
         """Entries whose text contains ``text`` (case-insensitive), in index order."""
-        import bisect
-
         needle = text.lower()
-        if not needle or self._sep in needle:
+        if not needle or _SEP in needle:
             return
-        blob, starts = self._blob, self._starts
-        i = blob.find(needle)
-        last = -1
-        while i >= 0:
-            k = bisect.bisect_right(starts, i) - 1
-            if k != last:
-                last = k
-                yield k
-            # jump to the next entry: one entry is reported once however often it matches
-            nxt = starts[k + 1] if k + 1 < len(starts) else len(blob)
-            i = blob.find(needle, nxt)
+        dead = self._dead
+        for blob in self._blobs:
+            for k in blob.matching(needle):
+                if k not in dead:
+                    yield k
 
     def exact(self, text: str) -> list[int]:
         return [k for k in self.matching(text) if self.texts[k].lower() == text.lower()]
 
-
-LABEL_INDEXES: "StoreStateCache[LabelIndex]" = StoreStateCache(lambda store: build_label_index(store))
+    def updated(self, changed: dict[str, GraphFacts]) -> LabelIndex:
+        """The index once the graphs of ``changed`` say what ``changed`` says (the others as
+        before): a new index sharing what did not change; entries no graph states any more are
+        masked, new ones appended in one small extra blob. When masked and appended entries
+        outnumber an eighth of the first blob, the index is put together anew."""
+        facts = {**self.facts, **changed}
+        kind_refs, name_refs = dict(self._kind_refs), dict(self._name_refs)
+        iris_touched: set[str] = set()
+        names_touched: set[tuple[str, str, bool]] = set()
+        for g, (kinds, names) in changed.items():
+            old_kinds, old_names = self.facts.get(g, ((), ()))
+            for refs, old, new, touched in ((kind_refs, old_kinds, kinds, None), (name_refs, old_names, names,
+                                                                                   names_touched)):
+                for item in old:
+                    refs[item] -= 1
+                    if not refs[item]:
+                        del refs[item]
+                for item in new:
+                    refs[item] = refs.get(item, 0) + 1
+                if touched is not None:
+                    touched.update(old, new)
+            iris_touched.update(i for i, _ in old_kinds)
+            iris_touched.update(i for i, _ in kinds)
+        where = dict(self._where)
+        dead = set(self._dead)
+        born = []
+        for e in sorted(names_touched):
+            if e in name_refs and e not in where:
+                where[e] = len(self.texts) + len(born)
+                born.append(e)
+            elif e not in name_refs and e in where:
+                dead.add(where.pop(e))
+        extra = len(self.texts) + len(born) - len(self._blobs[0].starts)
+        if len(dead) + extra > max(256, len(self._blobs[0].starts) // 8):
+            return LabelIndex(facts)
+        new = object.__new__(LabelIndex)
+        new.facts = {g: f for g, f in facts.items() if f[0] or f[1]}
+        new._kind_refs, new._name_refs, new._where, new._dead = kind_refs, name_refs, where, frozenset(dead)
+        new.node_kinds = dict(self.node_kinds)
+        for iri in iris_touched:
+            kinds = _kinds_of(iri, kind_refs)
+            if kinds:
+                new.node_kinds[iri] = kinds
+            else:
+                new.node_kinds.pop(iri, None)
+        new.iris = self.iris + [e[0] for e in born]
+        new.texts = self.texts + [e[1] for e in born]
+        new.alt = self.alt + [e[2] for e in born]
+        new._by_iri, new.labels = dict(self._by_iri), dict(self.labels)
+        for iri in {e[0] for e in names_touched}:
+            names = tuple(e for e in new._by_iri.get(iri, ()) if e in name_refs)
+            names += tuple(e for e in born if e[0] == iri)
+            if names:
+                new._by_iri[iri] = names
+            else:
+                new._by_iri.pop(iri, None)
+            self._set_label(new.labels, iri, names)
+        first = len(self._blobs[0].starts)
+        new._blobs = [self._blobs[0], _Blob(new.texts[first:], first)] if len(new.texts) > first else [self._blobs[0]]
+        return new
 
 
 def build_label_index(store) -> LabelIndex:
     """Read the nodes of each browsed class, and every label and short name, in a few index
-    range scans (no join across the store: the join is done here, in a dict)."""
-    kinds: dict[str, list[str]] = {}
+    range scans (no join across the store: the join is done in Python). The embedded store is
+    read graph by graph (:func:`graph_facts`), so that a write can be followed graph by graph."""
+    if hasattr(store, "changed_graphs"):
+        return LabelIndex(graph_facts(store, None))
+    kinds: set[tuple[str, str]] = set()
     for kind, cls in ENTITY_CLASSES.items():
-        for r in store.query(f"SELECT ?x WHERE {{ ?x a {iri_ref(cls)} FILTER(isIRI(?x)) }}"):
-            ks = kinds.setdefault(r[0].value, [])
-            if kind not in ks:
-                ks.append(kind)
-    interned: dict[tuple[str, ...], tuple[str, ...]] = {}
-    node_kinds = {iri: interned.setdefault(tuple(ks), tuple(sorted(ks, key=lambda k: _KIND_RANK.get(k, 99))))
-                  for iri, ks in kinds.items()}
-    names: list[tuple[str, str, bool]] = []
+        kinds.update((r[0].value, kind) for r in store.query(f"SELECT ?x WHERE {{ ?x a {iri_ref(cls)} "
+                                                              f"FILTER(isIRI(?x)) }}"))
+    typed = {iri for iri, _ in kinds}
+    names: set[tuple[str, str, bool]] = set()
     for prop, alt in (("rdfs:label", False), ("skos:altLabel", True)):
-        for r in store.query(f"SELECT ?x ?m WHERE {{ ?x {prop} ?m }}"):
-            x = r[0].value
-            if x in node_kinds:
-                names.append((x, r[1].value, alt))
-    return LabelIndex(node_kinds, names)
+        names.update((r[0].value, r[1].value, alt) for r in store.query(f"SELECT ?x ?m WHERE {{ ?x {prop} ?m }}")
+                     if r[0].value in typed)
+    return LabelIndex({"": (tuple(sorted(kinds)), tuple(sorted(names)))})
+
+
+def graph_facts(store, graphs: Iterable[str] | None) -> dict[str, GraphFacts]:
+    """What the named graphs ``graphs`` say about nodes of the browsed classes, by graph (a graph
+    that says nothing, or is gone, maps to empty facts). ``None``: every graph, and the store's
+    own default graph as "" (read with its ``query_default_graph``)."""
+    wanted = None if graphs is None else sorted(set(graphs))
+    if wanted == []:
+        return {}
+    kinds: dict[str, set[tuple[str, str]]] = {}
+    names: dict[str, set[tuple[str, str, bool]]] = {}
+    scope = "" if wanted is None else "VALUES ?g { " + " ".join(iri_ref(g) for g in wanted) + " }"
+    for kind, cls in ENTITY_CLASSES.items():
+        for r in store.query(f"SELECT ?g ?x WHERE {{ {scope} GRAPH ?g {{ ?x a {iri_ref(cls)} }} FILTER(isIRI(?x)) }}"):
+            kinds.setdefault(r[0].value, set()).add((r[1].value, kind))
+    for prop, alt in (("rdfs:label", False), ("skos:altLabel", True)):
+        for r in store.query(f"SELECT ?g ?x ?m WHERE {{ {scope} GRAPH ?g {{ ?x {prop} ?m }} }}"):
+            names.setdefault(r[0].value, set()).add((r[1].value, r[2].value, alt))
+    if wanted is None:
+        classes = ", ".join(iri_ref(c) for c in ENTITY_CLASSES.values())
+        for r in store.query_default_graph(f"SELECT ?x ?c WHERE {{ ?x a ?c FILTER(isIRI(?x) && ?c IN ({classes})) }}"):
+            kinds.setdefault("", set()).add((r[0].value, _CLASS_KIND[r[1].value]))
+        for r in store.query_default_graph("SELECT ?x ?m ?p WHERE { ?x ?p ?m "
+                                           "FILTER(?p IN (rdfs:label, skos:altLabel)) }"):
+            names.setdefault("", set()).add((r[0].value, r[1].value, r[2].value == SKOS + "altLabel"))
+    return {g: (tuple(sorted(kinds.get(g, ()))), tuple(sorted(names.get(g, ()))))
+            for g in set(kinds) | set(names) | set(wanted or ())}
+
+
+def update_label_index(old: LabelIndex, store, graphs: set[str]) -> LabelIndex:
+    """The index after ``graphs`` were written: those graphs read again, the others kept."""
+    return old.updated(graph_facts(store, graphs)) if graphs else old
+
+
+# Built and updated in one consistent view of the store: never the kinds of one version of a
+# document beside the labels of another.
+LABEL_INDEXES: "StoreStateCache[LabelIndex]" = StoreStateCache(
+    lambda store: build_label_index(store), update=update_label_index, consistent=True)
 
 
 def label_index(store) -> LabelIndex:
@@ -663,13 +862,15 @@ def search_labels(store, text: str, kinds: Sequence[str] | None = None, limit: i
     index = label_index(store)
     low = text.lower()
     texts, iris, node_kinds = index.texts, index.iris, index.node_kinds
-    best: dict[str, tuple[int, int, int]] = {}  # iri -> (exact/prefix/contains, length, entry)
+    best: dict[str, tuple[int, int, str, int]] = {}  # iri -> (exact/prefix/contains, length, text, entry)
     for k in index.matching(text):
         iri = iris[k]
-        if wanted is not None and not any(x in wanted for x in node_kinds.get(iri, ())):
+        ks = node_kinds.get(iri)
+        if not ks or (wanted is not None and not any(x in wanted for x in ks)):
             continue
         ml = texts[k].lower()
-        rank = (0 if ml == low else 1 if ml.startswith(low) else 2, len(ml), k)
+        # the text breaks ties, not the entry's place: the same hits whatever order writes came in
+        rank = (0 if ml == low else 1 if ml.startswith(low) else 2, len(ml), texts[k], k)
         old = best.get(iri)
         if old is None or rank < old:
             best[iri] = rank
@@ -682,8 +883,8 @@ def search_labels(store, text: str, kinds: Sequence[str] | None = None, limit: i
         return index.labels.get(iri) or texts[k]
 
     top = heapq.nsmallest(max(0, int(limit)), best.items(), key=lambda item: (
-        item[1][0], item[1][1], _KIND_RANK.get(kind(item[0]), 99), label(item[0], item[1][2]), item[0]))
-    return [LabelHit(iri, label(iri, k), kind(iri), texts[k], r == 0) for iri, (r, _n, k) in top]
+        item[1][0], item[1][1], _KIND_RANK.get(kind(item[0]), 99), label(item[0], item[1][3]), item[0]))
+    return [LabelHit(iri, label(iri, k), kind(iri), texts[k], r == 0) for iri, (r, _n, _t, k) in top]
 
 
 @dataclass(frozen=True)
@@ -717,6 +918,7 @@ def node_info(store, iri: str) -> NodeInfo:
     return NodeInfo(iri, labels[0] if labels else None, kind_of([r["t"].value for r in rows if r["t"] is not None]))
 
 
+@consistent
 def neighbours(store, iri: str, limit: int = 200, *, provenance: bool = False) -> list[Neighbour]:
     """The nodes linked to ``iri`` by an IRI-valued property, in either direction.
 
@@ -806,6 +1008,7 @@ class Resource:
     links_in_truncated: bool = False
 
 
+@consistent
 def describe(store, iri: str, *, max_links: int = 500) -> Resource:
     """Everything about one node: its label, types, properties, incoming links and quoted evidence."""
     ref = iri_ref(iri)
@@ -871,6 +1074,7 @@ class StoreOverview:
     by_kind: dict[str, int]
 
 
+@consistent
 def overview(store) -> StoreOverview:
     values = " ".join(iri_ref(c) for c in ENTITY_CLASSES.values())
     rows = _rows(store, f"SELECT ?t (COUNT(DISTINCT ?x) AS ?n) WHERE {{ VALUES ?t {{ {values} }} ?x a ?t }} GROUP BY ?t")

@@ -14,15 +14,21 @@ reason in words; the failed transaction leaves nothing behind.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 import pyoxigraph as ox
 
 from policykg.errors import QueryError, StoreError, StoreUnavailableError
 from policykg.ontology import PKG, PREFIXES
+
+T = TypeVar("T")
+
+#: Writes remembered by :meth:`OxigraphStore.changed_graphs`; a derived value older than that is rebuilt.
+CHANGE_LOG = 1024
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "nquads": ox.RdfFormat.N_QUADS,
@@ -122,8 +128,14 @@ class OxigraphStore:
         self._write_lock = threading.Lock()
         #: Bumped by every write through this object (replace, remove, update, load): readers
         #: that cache something derived from the store (the label index of ``graph.queries``,
-        #: the networkx projection) key it by this instead of counting the quads.
+        #: the networkx projection) key it by this instead of counting the quads. Odd while a
+        #: write is under way (it is bumped before and after), which :meth:`read_consistently`
+        #: uses as a sequence lock.
         self.generation = 0
+        #: (generation after the write, the named graphs it wrote or None for "any"), newest last:
+        #: lets a derived value re-read only what changed (:meth:`changed_graphs`).
+        self._changes: deque[tuple[int, frozenset[str] | None]] = deque(maxlen=CHANGE_LOG)
+        self._reading = threading.local()
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -136,15 +148,71 @@ class OxigraphStore:
             raise io_error(self.path, "open", exc) from None
 
     @contextmanager
-    def _writing(self, doing: str) -> Iterator[None]:
-        """One write: readers' caches see the generation move; a failing disk becomes a clear error."""
+    def _writing(self, doing: str, graphs: Iterable[str] | None = None) -> Iterator[None]:
+        """One write (of ``graphs``, None: any): the generation is odd while it runs and the change
+        is logged before it turns even again; a failing disk becomes a clear error."""
         self.generation += 1
         try:
             yield
         except OSError as exc:
             raise io_error(self.path, doing, exc) from None
         finally:
+            # A failed write is logged too: it may have changed nothing, re-reading is harmless.
+            self._changes.append((self.generation + 1, None if graphs is None else frozenset(graphs)))
             self.generation += 1
+
+    def changed_graphs(self, since: int) -> set[str] | None:
+        """The named graphs written after generation ``since`` — None when that is not known (a
+        SPARQL update or a load may write anywhere, or the log no longer reaches back that far).
+
+        Only complete at an even generation (no write under way): call it inside
+        :meth:`read_consistently`.
+        """
+        changes = list(self._changes)
+        out: set[str] = set()
+        if since == self.generation:
+            return out
+        if not changes or since < changes[0][0] - 2:  # the oldest write logged began at its generation - 2
+            return None
+        for after, graphs in changes:
+            if after > since:
+                if graphs is None:
+                    return None
+                out |= graphs
+        return out
+
+    def read_consistently(self, read: Callable[[], T], *, attempts: int = 3) -> T:
+        """``read()`` — several queries — as if it were one snapshot of the store.
+
+        Each Oxigraph query reads one RocksDB snapshot, but a reply composed of several queries
+        could mix two versions of a document written in between (tests/test_load.py saw counts of
+        one version beside the size of another). pyoxigraph offers no snapshot that spans queries,
+        so this is a sequence lock on :attr:`generation`: the read counts if no write began or
+        ended while it ran, and is tried again otherwise; after ``attempts`` it runs holding the
+        write lock (writes wait for one read, readers never wait for ever). Nested calls run
+        inside the outer one. ``read`` must return plain values, not lazy query results.
+        """
+        if getattr(self._reading, "active", False):
+            return read()
+        self._reading.active = True
+        try:
+            for _ in range(attempts):
+                before = self.generation
+                if before % 2:  # a write is under way: wait for it, then read
+                    with self._write_lock:
+                        continue
+                try:
+                    value = read()
+                except Exception:
+                    if self.generation == before:
+                        raise
+                    continue  # e.g. "no such document" from a half-seen write: look again
+                if self.generation == before:
+                    return value
+            with self._write_lock:
+                return read()
+        finally:
+            self._reading.active = False
 
     # -- writing -----------------------------------------------------------
     def graph_sha256(self, graph: str) -> str | None:
@@ -169,7 +237,8 @@ class OxigraphStore:
             if not all(isinstance(q.graph_name, ox.NamedNode) for q in quads):
                 raise StoreError(f"a quad for {graph} is outside any named graph")
             update = replace_update(graph, quads)
-            with self._writing(f"write graph {graph} to"):
+            written = {graph, *(q.graph_name.value for q in quads)}
+            with self._writing(f"write graph {graph} to", written):
                 try:
                     self._store.update(update)
                 except SyntaxError as exc:
@@ -182,9 +251,9 @@ class OxigraphStore:
         with self._write_lock:
             if not self._store.contains_named_graph(g):
                 return False
-            update = removal_update(self, graph)
-            with self._writing(f"remove graph {graph} from"):
-                self._store.update(update)
+            drops = removal_graphs(self, graph)
+            with self._writing(f"remove graph {graph} from", drops):
+                self._store.update(drop_update(drops))
         return True
 
     def orphan_entity_graphs(self) -> list[str]:
@@ -208,14 +277,21 @@ class OxigraphStore:
         """A consistent read-only copy of the store at ``path`` (RocksDB checkpoint: hard links, fast).
 
         ``path`` must not exist yet. The API's query workers open such copies read-only.
+
+        Taken without the write lock: a write and a checkpoint need not wait for each other.
+        RocksDB makes a checkpoint of a running database one point in time across its column
+        families (it flushes the memtables and copies the WAL covering the checkpoint), and
+        Oxigraph commits each transaction (every write here is one) as one atomic write batch,
+        so a checkpoint holds each write whole or not at all. A write that ends after the
+        checkpoint began may be missing from it: the caller takes a new checkpoint after every
+        acknowledged write (``QueryRunner.mark_dirty``). tests/test_load.py checks this.
         """
         if self.path is None:
             raise StoreError("an in-memory store has no on-disk checkpoint")
-        with self._write_lock:
-            try:
-                self._store.backup(str(path))
-            except OSError as exc:
-                raise io_error(self.path, f"checkpoint (to {path})", exc) from None
+        try:
+            self._store.backup(str(path))
+        except OSError as exc:
+            raise io_error(self.path, f"checkpoint (to {path})", exc) from None
 
     def load(self, data: bytes, fmt: str) -> None:
         """Load a serialized dataset in one transaction (e.g. an export): all of it or nothing."""
@@ -235,6 +311,11 @@ class OxigraphStore:
             return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
+
+    def query_default_graph(self, sparql: str):
+        """``sparql`` over the store's own default graph alone: triples written outside any named
+        graph (by a SPARQL update), which :meth:`query` reads only as part of the union."""
+        return self._store.query(sparql, prefixes=PREFIXES, default_graph=ox.DefaultGraph())
 
     def documents(self) -> list[DocumentSummary]:
         rows = self._store.query(_DOCUMENTS_QUERY)
@@ -277,6 +358,14 @@ def _v(term) -> str | None:
     return None if term is None else term.value
 
 
+def read_consistently(store: "GraphStore", read: Callable[[], T]) -> T:
+    """``read()`` under one consistent view of ``store`` where the store can give one (the
+    embedded store: :meth:`OxigraphStore.read_consistently`); else simply ``read()``: a store
+    behind a SPARQL server is written by other processes, each query there is its own snapshot."""
+    method = getattr(store, "read_consistently", None)
+    return method(read) if method is not None else read()
+
+
 _GRAPH_LINKS = "SELECT DISTINCT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o)) } }"
 
 
@@ -305,13 +394,21 @@ def orphan_entity_graphs(store: "GraphStore", *, removing: str | None = None) ->
     return sorted(entity_graphs - reached)
 
 
+def removal_graphs(store: "GraphStore", graph: str) -> list[str]:
+    """What removing a document drops: its graph and the entity graphs only it reached."""
+    return [graph, *orphan_entity_graphs(store, removing=graph)]
+
+
+def drop_update(graphs: Sequence[str]) -> str:
+    return " ;\n".join(f"DROP SILENT GRAPH <{_iri(g)}>" for g in graphs)
+
+
 def removal_update(store: "GraphStore", graph: str) -> str:
     """One SPARQL Update that drops a document's graph and the entity graphs only it reached.
 
     One request, one transaction: a crash leaves the document with its entities, or neither.
     """
-    drops = [graph, *orphan_entity_graphs(store, removing=graph)]
-    return " ;\n".join(f"DROP SILENT GRAPH <{_iri(g)}>" for g in drops)
+    return drop_update(removal_graphs(store, graph))
 
 
 def replace_update(graph: str, quads: Sequence[ox.Quad]) -> str:

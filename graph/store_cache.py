@@ -1,8 +1,11 @@
 """Values derived from a store (a label index, a networkx projection), kept until it changes.
 
 A derived value is keyed by the store object and its state (:func:`store_state`); a write
-changes the state, so the next reader rebuilds. Concurrent readers of a stale value wait for
-one build instead of each building.
+changes the state, so the next reader rebuilds — or, given an ``update``, re-reads only the
+named graphs written since (:meth:`~policykg.graph.store.OxigraphStore.changed_graphs`).
+Concurrent readers of a stale value wait for one build instead of each building. With
+``consistent``, a build is one consistent view of the store (no write half-seen), and the value
+is keyed by the state it was read at.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import threading
 import time
 import weakref
 from typing import Any, Callable, Generic, TypeVar
+
+from policykg.graph.store import read_consistently
 
 T = TypeVar("T")
 
@@ -40,10 +45,19 @@ def store_state(store) -> tuple:
 
 
 class StoreStateCache(Generic[T]):
-    """One ``build(store)`` result per store and store state."""
+    """One ``build(store)`` result per store and store state.
 
-    def __init__(self, build: Callable[[Any], T]) -> None:
+    ``update(old, store, graphs)``: the value after ``graphs`` were rewritten, from the value
+    ``old`` of an earlier state, without changing ``old`` in a way its readers notice (it may be
+    called again with the same ``old`` if a write interrupts it). ``consistent``: build and update
+    inside :func:`~policykg.graph.store.read_consistently` (for builds short enough to retry).
+    """
+
+    def __init__(self, build: Callable[[Any], T], *,
+                 update: Callable[[T, Any, set[str]], T] | None = None, consistent: bool = False) -> None:
         self._build = build
+        self._update = update
+        self._consistent = consistent
         self._lock = threading.Lock()
         self._entries: dict[int, tuple[Any, tuple, T]] = {}
         self._building: dict[int, threading.Lock] = {}
@@ -53,6 +67,18 @@ class StoreStateCache(Generic[T]):
         if hit is not None and hit[0]() is store and hit[1] == state:
             return hit[2]
         return None
+
+    def _make(self, store, old: tuple[tuple, T] | None) -> tuple[tuple, T]:
+        """(the state read at, the value): from ``old`` plus the graphs changed since, or built anew."""
+        def read() -> tuple[tuple, T]:
+            state = store_state(store)
+            changed_graphs = getattr(store, "changed_graphs", None)
+            if old is not None and self._update is not None and changed_graphs is not None and old[0][0] == "gen":
+                changed = changed_graphs(old[0][1])
+                if changed is not None:
+                    return state, self._update(old[1], store, changed)
+            return state, self._build(store)
+        return read_consistently(store, read) if self._consistent else read()
 
     def get(self, store) -> T:
         key = id(store)
@@ -64,10 +90,18 @@ class StoreStateCache(Generic[T]):
             build_lock = self._building.setdefault(key, threading.Lock())
         with build_lock:
             with self._lock:
+                state = store_state(store)
                 hit = self._hit(key, store, state)
                 if hit is not None:
                     return hit
-            value = self._build(store)
+                entry = self._entries.get(key)
+                old = (entry[1], entry[2]) if entry is not None and entry[0]() is store else None
+            try:
+                state, value = self._make(store, old)
+            except BaseException:
+                with self._lock:  # an update may have left the old value's bookkeeping half-changed
+                    self._entries.pop(key, None)
+                raise
             try:
                 ref = weakref.ref(store)
             except TypeError:  # a store that cannot be weakly referenced is not cached
