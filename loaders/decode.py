@@ -146,8 +146,8 @@ def _detect(data: bytes, source: str, errors: dict[str, UnicodeDecodeError]) -> 
             pass
     where = ", ".join(f"invalid {name} at byte {errors[codec].start} (line {_line(data, errors[codec].start)})"
                       for codec, name in (("utf-8", "UTF-8"), ("gb18030", "GB18030")) if codec in errors)
-    raise InputError(f"{source}: cannot decode the text (not UTF-8, UTF-16 or GB18030)" + (f": {where}" if where else ""),
-                     hint="save the file as UTF-8 and try again")
+    message = f"{source}: cannot decode the text (not UTF-8, UTF-16 or GB18030)"
+    raise InputError(f"{message}: {where}" if where else message, hint="save the file as UTF-8 and try again")
 
 
 def _strict(data: bytes, codec: str, source: str) -> str:

@@ -10,6 +10,7 @@ the structure step uses for documents whose parts carry no printed number.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from policykg.errors import InputError
 from policykg.loaders.decode import decode_bytes
@@ -109,7 +110,7 @@ def _walk(root) -> tuple[str, list[str]]:
     return text, headings
 
 
-def _close(el: _Open, own_text, headings: list[str]) -> None:
+def _close(el: _Open, own_text: Callable[[_Open], str | None], headings: list[str]) -> None:
     """At an element's end tag: is it, or a bold run inside it, set as a heading?"""
     if el.name in _HEADINGS:
         line = own_text(el)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -55,30 +56,33 @@ def pdf_to_text(data: bytes, source: str) -> tuple[str, dict[str, str]]:
 
 
 class _Notes(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+    """What pypdf says about the file this thread is reading (``EOF marker not found``).
+
+    Left to propagate, pypdf's warnings reach stderr bare, without the file's name, ahead of
+    our own message; kept per thread, they become part of that message instead.
+    """
+
+    local = threading.local()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        notes = getattr(self.local, "notes", None)
+        if notes is not None:
+            notes.append(record.getMessage())
+
+
+_PYPDF_LOG = logging.getLogger("pypdf")
+_PYPDF_LOG.addHandler(_Notes(logging.WARNING))
+_PYPDF_LOG.propagate = False
 
 
 @contextmanager
 def _pypdf_notes() -> Iterator[list[str]]:
-    """What pypdf says about a damaged file (``EOF marker not found``), kept for the error message.
-
-    Left alone, pypdf logs it to stderr bare, without the file's name, before our own message.
-    (Another thread's notes may land here meanwhile: they only add words to a message.)
-    """
-    log = logging.getLogger("pypdf")
-    notes, propagate = _Notes(), log.propagate
-    log.addHandler(notes)
-    log.propagate = False
+    notes: list[str] = []
+    _Notes.local.notes = notes
     try:
-        yield notes.messages
+        yield notes
     finally:
-        log.removeHandler(notes)
-        log.propagate = propagate
+        _Notes.local.notes = None
 
 
 def join_printed_lines(pages: list[str]) -> str:

@@ -175,7 +175,8 @@ BAD_FILES = {
     "a PNG renamed .txt": Bad("photo.txt", png, "binary file, not text"),
     "GB18030 cut mid-character": Bad("cut.txt", truncated_gb18030,
                                      "ends in the middle of a GB18030 character"),
-    "first half UTF-8, second half GBK": Bad("mixed.txt", utf8_then_gbk, "mixed encodings: the text is UTF-8 up to byte"),
+    "first half UTF-8, second half GBK": Bad("mixed.txt", utf8_then_gbk,
+                                             "mixed encodings: the text is UTF-8 up to byte"),
     "an HTML page that is all script": Bad(
         "scripts.html", lambda: b"<html><head><script>var a = '\xe6\x95\x99\xe8\x82\xb2';</script></head><body>"
                                 b"<script>document.write('x')</script><noscript></noscript></body></html>",
