@@ -66,7 +66,11 @@ async def programs(request: Request, q_: Annotated[str, Query(alias="q", min_len
     return await run_in_threadpool(q.search_labels, _store(request), q_, ["Program"], limit)
 
 
-@router.get("/programs/{name}", response_model=q.ProgramDetail,
+# ``:path`` because a program's name is free text and may hold "/" (``</script>计划``): the
+# server decodes %2F before routing, so a plain ``{name}`` segment could never match it. No
+# other route lies under /api/programs/. Document ids need no such care: they are file stems
+# (an upload keeps only the last path part), which hold no "/".
+@router.get("/programs/{name:path}", response_model=q.ProgramDetail,
             summary="One program: its parts, the tasks that mention it, their targets and divisions")
 async def program(request: Request, name: str):
     return await run_in_threadpool(q.get_program, _store(request), _iris(request).program(name))

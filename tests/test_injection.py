@@ -307,15 +307,10 @@ def test_lookup_by_exact_hostile_name_finds_exactly_it(server, name: str):
     assert page.status_code == 200 and IRIS.document(DOC_ID) in page.text
 
 
-# A name holding "/" cannot be a path segment of /api/programs/{name}: Starlette decodes %2F
-# before routing. The fix is in api/rest.py (``/programs/{name:path}``); until then such a
-# program is reached by IRI (/api/resource, /id/) and by name through search and trace.
-_SLASH = pytest.mark.xfail(reason="/api/programs/{name} cannot take a name with '/'", strict=True)
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_SLASH) if "/" in n else n for n in HOSTILE_PROGRAMS])
+@pytest.mark.parametrize("name", HOSTILE_PROGRAMS)
 def test_program_route_takes_the_exact_hostile_name(server, name: str):
-    """/api/programs/{name} gives this program, read from the hostile document."""
+    """/api/programs/{name} gives this program, read from the hostile document, even when its name
+    holds a "/" (``</script>…``: the server decodes %2F before routing, so the route takes a path)."""
     r = httpx.get(f"{server.url}/api/programs/{quote(name, safe='')}")
     assert r.status_code == 200, r.text[:300]
     detail = r.json()
