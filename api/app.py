@@ -9,9 +9,10 @@ query workers (see :mod:`policykg.graph.query_runner`) and mounts:
 * ``/`` , ``/query``, ``/search`` and ``/id/...`` (HTML pages; RDF by Accept or suffix);
 * the network view's routes from ``policykg.viz.routes`` when that module exists.
 
-Two layers guard every route: :class:`BodyLimits` caps request bodies and refuses
-compressed ones before any route reads a byte, and :class:`SecretFilter` keeps the write
-token (and any credential) out of the logs. ``from_environment`` builds the app from
+Three layers guard every route: :class:`BodyLimits` caps request bodies and refuses
+compressed ones before any route reads a byte, :class:`SecurityHeaders` puts ``nosniff`` and
+a strict Content-Security-Policy on every response that sets none, and :class:`SecretFilter`
+keeps the write token (and any credential) out of the logs. ``from_environment`` builds the app from
 ``POLICYKG_*`` variables for ``uvicorn --factory`` and other ASGI servers.
 """
 
@@ -121,6 +122,41 @@ def _too_large(limit: int) -> TooLarge:
 async def _answer(exc: PolicyKGError, scope: Scope, receive: Receive, send: Send) -> None:
     response = JSONResponse(error_body(exc.http_status, exc.code, exc.message, exc.hint), status_code=exc.http_status)
     await response(scope, receive, send)
+
+
+# -- response headers ---------------------------------------------------------------------------
+
+#: What every response carries unless it sets its own: no MIME sniffing (a JSON error that
+#: echoes ``<script>`` is never read as HTML), and a policy under which a body a browser shows
+#: anyway (JSON, an error, a static file, SPARQL results) may load, run or be framed by nothing.
+#: HTML pages set their own, looser policy (``policykg.api.pages.SECURITY_HEADERS``).
+DEFAULT_HEADERS = {"X-Content-Type-Options": "nosniff",
+                   "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
+_DEFAULT_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in DEFAULT_HEADERS.items()]
+
+
+class SecurityHeaders:
+    """Add :data:`DEFAULT_HEADERS` to every response that lacks them, whatever answered it
+    (a route, an error handler, :class:`BodyLimits`, CORS, ``/static``). Pure ASGI: it touches
+    only the ``http.response.start`` message, so streaming bodies pass through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in _DEFAULT_RAW if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 # -- logs ----------------------------------------------------------------------------------------
@@ -234,8 +270,9 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     @app.exception_handler(Exception)
     async def _crash(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
+        # Starlette answers this from outside every middleware: the headers go on by hand.
         return JSONResponse(error_body(500, "internal_error", f"{type(exc).__name__}: the server failed"),
-                            status_code=500)
+                            status_code=500, headers=DEFAULT_HEADERS)
 
     app.add_middleware(BodyLimits, settings=settings)
     if settings.cors:
@@ -244,6 +281,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
         app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Accept"], allow_credentials=False,
                            expose_headers=["X-PolicyKG-Truncated", "X-PolicyKG-Rows", "X-PolicyKG-Max-Rows"])
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: it also sees what the layers above answer
 
     from policykg.api import pages, rest, sparql
 

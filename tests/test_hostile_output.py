@@ -197,6 +197,45 @@ def test_json_errors_are_never_served_as_html(server):
         assert "error" in r.json()
 
 
+STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_every_response_kind_carries_nosniff_and_a_csp(server):
+    """JSON, error envelopes (from a route, from request validation, from the body-size layer),
+    static files, SPARQL results, /health, a redirect and a CORS preflight: each says nosniff and
+    carries a policy under which a browser shown it runs nothing; the pages keep their own."""
+    url = server.url
+    responses = {
+        "/api JSON": httpx.get(url + "/api/overview"),
+        "error envelope from a route": httpx.get(url + "/api/resource", params={"iri": "x:<script>"}),
+        "error envelope from validation": httpx.get(url + "/api/documents", params={"limit": "<b>"}),
+        "unknown route": httpx.get(url + "/nothing/<script>"),
+        "error envelope from the body layer": httpx.post(url + "/sparql", content=b"\x1f\x8b",
+                                                         headers={"content-encoding": "gzip"}),
+        "/static asset": httpx.get(url + "/static/query.js"),
+        "/sparql results": httpx.get(url + "/sparql", params={"query": "ASK {}"}),
+        "/sparql service description": httpx.get(url + "/sparql", headers={"accept": "text/turtle"}),
+        "/health": httpx.get(url + "/health"),
+        "/openapi.json": httpx.get(url + "/openapi.json"),
+        "redirect to the query page": httpx.get(url + "/sparql", headers={"accept": "text/html"}),
+        "CORS preflight": httpx.options(url + "/sparql", headers={"origin": "https://example.org",
+                                                                  "access-control-request-method": "POST"}),
+    }
+    for what, r in responses.items():
+        assert r.headers.get("x-content-type-options") == "nosniff", (what, r.status_code, dict(r.headers))
+        assert r.headers.get_list("content-security-policy") == [STRICT_CSP], (what, dict(r.headers))
+    assert [responses[k].status_code for k in ("error envelope from a route", "error envelope from validation",
+                                               "unknown route", "error envelope from the body layer")] \
+        == [400, 400, 404, 415]
+    # an HTML page keeps its own policy (not replaced, not doubled)
+    from policykg.api.pages import PAGE_CSP
+
+    for path in ("/query", "/explore", _id_path(DOC)):
+        page = httpx.get(url + path, headers={"accept": "text/html"})
+        assert page.headers.get_list("content-security-policy") == [PAGE_CSP], path
+        assert page.headers.get_list("x-content-type-options") == ["nosniff"], path
+
+
 # -- the network view ------------------------------------------------------------------------
 
 PAGE_SCRIPTS = [Path(__file__).resolve().parent.parent / p for p in ("viz/static/explore.js", "api/static/query.js")]
