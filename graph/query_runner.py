@@ -361,7 +361,13 @@ class QueryRunner:
         """Call after every write: the next query reads a fresh checkpoint."""
         self._dirty = True
 
-    def snapshot(self) -> str:
+    def snapshot(self, worker: _Worker | None = None) -> str:
+        """The checkpoint of the latest write (taken now if there was a write since the last one).
+
+        ``worker`` is marked as reading it before the lock is let go: marked any later, another
+        query's checkpoint could collect this one in the gap, and the worker would open a folder
+        that is gone (a 500). Every read and write of ``worker.snapshot`` and of ``_all`` that
+        collecting depends on happens under ``_snap_lock``."""
         with self._snap_lock:
             if self._snap_root is None:
                 self._snap_root = _snapshot_root(Path(self.store.path), self._snapshot_dir)
@@ -371,9 +377,12 @@ class QueryRunner:
                 self.store.checkpoint(path)  # takes the store's write lock: no write half-way through
                 self._current = str(path)
                 self._collect()
+            if worker is not None:
+                worker.snapshot = self._current
             return self._current
 
     def _collect(self) -> None:
+        """Remove the checkpoints no worker reads. Call with ``_snap_lock`` held."""
         in_use = {w.snapshot for w in self._all} | {self._current}
         for child in self._snap_root.iterdir():
             if str(child) not in in_use:
@@ -381,14 +390,16 @@ class QueryRunner:
 
     # workers
     def _add_worker(self) -> None:
-        w = _Worker(self._ctx, self._isolate)
-        self._all.append(w)
+        w = _Worker(self._ctx, self._isolate)  # spawning takes a while: not under the lock
+        with self._snap_lock:  # _collect iterates _all; a list changed under an iteration skips items
+            self._all.append(w)
         self._idle.put(w)
 
     def _replace(self, dead: _Worker) -> None:
         dead.kill()
-        if dead in self._all:
-            self._all.remove(dead)
+        with self._snap_lock:
+            if dead in self._all:
+                self._all.remove(dead)
         if self.closed:
             return
         try:
@@ -426,7 +437,7 @@ class QueryRunner:
             raise QueryTimeoutError(f"the server is busy: no query slot came free within {limit:g} s",
                                     hint="try again shortly") from None
         if "query" in job:
-            job["snapshot"] = worker.snapshot = self.snapshot()
+            job["snapshot"] = self.snapshot(worker)
         try:
             worker.conn.send(job)
             remaining = max(0.0, deadline - time.monotonic())

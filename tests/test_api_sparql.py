@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from conftest import API_TOKEN
+from conftest import API_TOKEN, copy_store
 
 pytestmark = pytest.mark.remote
 
@@ -276,6 +276,56 @@ def test_parallel_runaways_do_not_block_forever(api_server):
     assert set(codes) == {503}
     time.sleep(1.5)
     assert task_count(api_server) == expected_tasks(api_server)
+
+
+# -- snapshots ----------------------------------------------------------------------------------
+
+def test_a_checkpoint_handed_to_a_query_survives_a_write_and_another_query_in_between(sample_store_path, tmp_path):
+    """Query A is handed the current checkpoint; before its worker reads it, a write lands and
+    query B takes (and collects old) checkpoints. A must still get its answer, from the store as
+    it was when A started; B sees the write. The pause comes right after ``snapshot()`` lets go of
+    its lock, where a worker marked as reading only after that lost its checkpoint (a 500)."""
+    from policykg.graph.query_runner import QueryRunner
+    from policykg.graph.store import OxigraphStore
+
+    store = OxigraphStore(copy_store(sample_store_path, tmp_path / "store"))
+    runner = QueryRunner(store, workers=2, timeout=20)
+    taken = runner.snapshot
+    handed, resume = threading.Event(), threading.Event()
+
+    def snapshot_then_pause(*args, **kwargs):
+        path = taken(*args, **kwargs)
+        if threading.current_thread().name == "query-a":
+            handed.set()
+            resume.wait(20)
+        return path
+
+    runner.snapshot = snapshot_then_pause
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    answers: dict[str, object] = {}
+
+    def query_a() -> None:
+        try:
+            answers["a"] = runner.run(count, fmt="csv")["body"]
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows what went wrong
+            answers["a"] = exc
+
+    try:
+        before = store.count()
+        a = threading.Thread(target=query_a, name="query-a")
+        a.start()
+        assert handed.wait(60), "query A never got a checkpoint"
+        store.update('INSERT DATA { GRAPH <http://example.org/race> { <http://example.org/s> rdfs:label "x" } }')
+        runner.mark_dirty()
+        b = runner.run(count, fmt="csv")["body"]
+        resume.set()
+        a.join(60)
+        assert answers["a"] == f"n\r\n{before}\r\n".encode(), answers["a"]
+        assert b == f"n\r\n{before + 1}\r\n".encode(), b
+    finally:
+        resume.set()
+        runner.close()
+        store.close()
 
 
 # -- updates -----------------------------------------------------------------------------------
