@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from policykg.errors import PolicyKGError
+
 
 def _default_store() -> str:
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
@@ -25,6 +27,9 @@ class Setting:
     type: Callable[[str], Any]
     default: Any
     help: str
+    #: A secret is never printed: hidden from the repr of :class:`Settings` (its field says
+    #: ``repr=False``; a test holds the two together) and from error messages about its value.
+    secret: bool = False
 
     @property
     def env(self) -> str:
@@ -58,7 +63,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", int, 8000, "Port `policykg serve` listens on."),
     Setting("write_token", str, None,
             "Bearer token that unlocks writes (SPARQL Update, Graph Store Protocol, uploads). "
-            "Unset means the server is read-only for everybody."),
+            "Unset means the server is read-only for everybody.", secret=True),
     Setting("query_timeout", float, 30.0, "Seconds a SPARQL query may run before it is stopped."),
     Setting("max_rows", int, 10000, "Most result rows one query returns; more are cut and flagged as truncated."),
     Setting("max_request_bytes", int, 1_000_000, "Largest request body (query or form) the API accepts."),
@@ -98,7 +103,7 @@ class Settings:
     remote_timeout: float = 60.0
     host: str = "127.0.0.1"
     port: int = 8000
-    write_token: str | None = None
+    write_token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
     query_timeout: float = 30.0
     max_rows: int = 10000
     max_request_bytes: int = 1_000_000
@@ -122,13 +127,27 @@ class Settings:
         return Path(self.store).expanduser()
 
 
+_KINDS = {int: "a whole number", float: "a number"}
+
+
+def _parse(setting: Setting, raw: str) -> Any:
+    """``raw`` as the setting's type, or one readable error naming the variable (and, unless the
+    setting is a secret, the value)."""
+    try:
+        return setting.type(raw)
+    except ValueError:
+        shown = "(its value)" if setting.secret else repr(raw)
+        raise PolicyKGError(f"{setting.env}={shown} is not {_KINDS.get(setting.type, 'a valid value')}",
+                            hint=f"see `{setting.name}` in docs/settings.md") from None
+
+
 def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Settings from the environment, then explicit overrides (None means 'not given')."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for setting in SETTINGS:
         if setting.env in env and env[setting.env] != "":
-            values[setting.name] = setting.type(env[setting.env])
+            values[setting.name] = _parse(setting, env[setting.env])
     values.update({k: v for k, v in overrides.items() if v is not None})
     known = {f.name for f in fields(Settings)}
     unknown = set(values) - known

@@ -17,7 +17,7 @@ import base64
 import httpx
 import pytest
 
-from conftest import API_TOKEN, REPO
+from conftest import API_TOKEN, REPO, run_cli
 from test_hostile_sparql import (AUTH, SERVER_ENV, UPDATE_TYPE, assert_refused, serve, store_digest,  # noqa: F401
                                  unharmed, untouched, web)  # (fixtures too)
 
@@ -214,3 +214,28 @@ def test_the_log_scrubber_blanks_token_parameters_and_credentials():
         assert scrubber.scrub(line) == f'"POST /update?graph=g&{name}=***&x=1 HTTP/1.1" 401'
     assert scrubber.scrub(f"(b'authorization', b'Bearer {SECRET_IN_HEADER}')") == "(b'authorization', b'Bearer ***')"
     assert scrubber.scrub(f"Authorization: {_basic(SECRET_IN_HEADER)}") == "Authorization: Basic ***"
+
+
+# -- the token is never printed with the settings ------------------------------------------------
+
+def test_the_token_is_never_printed_with_the_settings(tmp_path):
+    """The settings' repr, str and pretty-print leave the token out (every secret row of the table
+    is hidden there); a bad value of another setting is one readable line that names it, without
+    the token or a traceback; and `policykg serve` prints no token at start (see the log test)."""
+    import pprint
+    from dataclasses import fields
+
+    from policykg.settings import SETTINGS, Settings, load_settings
+
+    settings = load_settings(environ={"POLICYKG_WRITE_TOKEN": SECRET_IN_HEADER}, port=8001)
+    assert settings.write_token == SECRET_IN_HEADER
+    for text in (repr(settings), str(settings), f"{settings}", pprint.pformat(settings),
+                 repr(settings.with_overrides(host="::1")), repr([settings])):
+        assert SECRET_IN_HEADER not in text and "write_token" not in text, text
+    assert {f.name for f in fields(Settings) if not f.repr} == {s.name for s in SETTINGS if s.secret} == {"write_token"}
+
+    proc = run_cli("serve", "--store", str(tmp_path / "store"),
+                   env={"POLICYKG_WRITE_TOKEN": SECRET_IN_HEADER, "POLICYKG_PORT": "eighty"})
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and err.startswith("Error: POLICYKG_PORT='eighty' is not a whole number"), err
+    assert SECRET_IN_HEADER not in err + proc.stdout.decode() and "Traceback" not in err
