@@ -89,6 +89,9 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
             text = data.decode(codec)
         except UnicodeDecodeError as exc:
             errors[codec] = exc
+            if codec == "utf-8" and _cut_off(data, exc) and (exc.start == 0 or not data[:exc.start].isascii()):
+                # UTF-8 Chinese cut in its last character: its tail may happen to read as GB18030 (鈥).
+                raise _truncated(data, source, exc) from None
             continue
         # GB18030 maps almost any byte sequence to *some* characters; a decode
         # full of unassigned or private-use code points is a wrong guess.
@@ -107,8 +110,8 @@ def _refuse_damaged(data: bytes, source: str, utf8: UnicodeDecodeError, gb: Unic
     encoding's soup of symbols.
     """
     for exc in (utf8, gb):
-        # The only fault is an incomplete character at the very end, after readable text.
-        if exc.start > 0 and _cut_off(data, exc) and _plausible(data[:exc.start].decode(exc.encoding)):
+        # The only fault is an incomplete character at the very end (after readable text, if any).
+        if _cut_off(data, exc) and (exc.start == 0 or _plausible(data[:exc.start].decode(exc.encoding))):
             raise _truncated(data, source, exc)
     prefix = data[:utf8.start].decode("utf-8")
     if not prefix.isascii():

@@ -100,8 +100,6 @@ REAL_FILES = [SAMPLE, *sorted(p for p in (DATA / "docs").iterdir() if p.suffix i
 
 @PROPERTIES
 @given(st.sampled_from(MAGIC), st.binary(max_size=3000), st.sampled_from(NAMES))
-@example(b"", "一、总体要求".encode("gb18030")[:-1], "doc.txt")  # a GB18030 file cut mid-character:
-# charset-normalizer read it as Shift-JIS half-width katakana, silently
 def test_random_bytes_are_read_or_refused_by_name(magic, tail, name):
     read_or_refuse(magic + tail, name)
 
@@ -146,12 +144,38 @@ def test_random_text_reads_back_exactly_or_is_refused(text, codec):
 @given(CHINESE)
 def test_chinese_text_in_gb18030_reads_back_exactly_or_is_refused(text):
     data = text.encode("gb18030")
-    try:
-        data.decode("utf-8")
+    if reads_as(data, "utf-8"):
         return  # bytes that are also valid UTF-8 read as UTF-8: they are UTF-8 by every rule
-    except UnicodeDecodeError:
-        pass
     assert_reads_back(data, text)
+
+
+def reads_as(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+@PROPERTIES
+@given(CHINESE, st.sampled_from(["utf-8", "gb18030"]), st.integers(0, 10_000))
+# Cut in its last character, this GB18030 text was read as Shift-JIS: "ﾒｻ｡｢ﾗﾜﾌ袵ｪﾇ", silently.
+@example("一、总体要求", "gb18030", 10)
+def test_text_cut_anywhere_reads_as_the_words_before_the_cut_or_is_refused(text, codec, at):
+    """A download cut short: what is read is the text up to the cut, never another encoding's symbols."""
+    data = text.encode(codec)
+    data = data[: 1 + at % len(data)]
+    if codec == "gb18030" and reads_as(data, "utf-8"):
+        return  # also valid UTF-8: read as UTF-8, by every rule
+    if codec == "utf-8" and reads_as(data, "gb18030") and data.decode("utf-8", "ignore").isascii():
+        return  # ASCII, then two bytes that are a GB18030 character (0“ cut -> 30 E2 80 = 0鈥): no rule can tell
+    try:
+        raw = read_bytes(data, "doc.txt")
+    except InputError as exc:
+        assert str(exc).startswith("doc.txt: ")
+        return
+    if raw.media_type == "text/plain":
+        assert raw.text in {normalize_text(text[:k]) for k in range(len(text) + 1)}, (raw.text, raw.encoding)
 
 
 # -- (b) random documents from real fragments ------------------------------------------------------
