@@ -6,7 +6,9 @@
 ``policykg serve`` (uvicorn on 127.0.0.1, a store on disk) is measured in three phases:
 
 1. **readers alone**: ``--readers`` threads share ``--reads`` requests — SPARQL SELECT and ASK on
-   ``/sparql``, ``/api/documents`` (list, one, outline), ``/api/search`` and ``/id/`` pages;
+   ``/sparql``, ``/api/documents`` (list, one, outline), ``/api/tasks/{id}/{n}``,
+   ``/api/resource`` (a task), ``/api/programs/{name}``, ``/api/divisions/{code}``,
+   ``/api/search`` and ``/id/`` pages;
 2. **writer alone**: a changed version of each of the ``--docs`` stored documents is uploaded
    (``POST /documents``, bearer token), one after the other, as a client would;
 3. **both at once**: a third version of each document is uploaded while the readers run
@@ -20,7 +22,9 @@ Every reply is also checked, not only timed: the same :class:`History` oracle as
 each document a request may see — the last one acknowledged before the request was sent, or
 one written while it ran. A document is absent or exactly one whole version (its sha256,
 title, task, target and triple counts as the extractor computes them from the file), never a
-part, never a mix of two versions, never older than an acknowledged write. A problem is
+part, never a mix of two versions, never older than an acknowledged write. A task or a node
+page is what the typed API gives over that version alone; a program or a division, which
+gather tasks and targets from many documents, shows each document's share as one version's. A problem is
 counted and printed; there should be none.
 """
 
@@ -40,6 +44,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import quote
@@ -77,9 +82,69 @@ class Version:
     tasks: int
     targets: int
     triples: int  # quads in the document's own named graph
+    quads: tuple = field(default=(), repr=False, compare=False)  # everything ingesting it writes
 
     def sizes(self) -> tuple:
         return (self.title, self.tasks, self.targets, self.triples)
+
+    @cached_property
+    def facts(self) -> Facts:
+        return Facts.of(self.quads)
+
+    @cached_property
+    def store(self):
+        """An in-memory store holding this version alone: what the typed API says about its tasks."""
+        from policykg.graph.store import OxigraphStore
+
+        store = OxigraphStore(None)
+        by_graph: dict[str, list] = {}
+        for q in self.quads:
+            by_graph.setdefault(q.graph_name.value, []).append(q)
+        for graph, quads in by_graph.items():
+            store.replace_graph(graph, quads)
+        return store
+
+
+_P = {name: f"https://w3id.org/policykg/ontology#{name}" for name in ("mentions", "hasTarget", "appliesTo")}
+_TYPE, _LABEL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2000/01/rdf-schema#label"
+_SPATIAL = "http://purl.org/dc/terms/spatial"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What one version contributes to the views that gather many documents (programs, divisions)."""
+
+    tasks: frozenset[str]
+    targets: frozenset[str]
+    mentioned_by: dict[str, frozenset[str]]  # entity IRI -> tasks of this version that mention it
+    targets_of: dict[str, frozenset[str]]  # task IRI -> its targets
+    applying_to: dict[str, frozenset[str]]  # division IRI -> targets that apply to it directly
+    spatial: frozenset[str]  # divisions the document governs
+    names: dict[str, str]  # program IRI -> its name (rdfs:label)
+
+    @classmethod
+    def of(cls, quads: Iterable) -> Facts:
+        types: dict[str, set[str]] = {}
+        links: dict[str, dict[str, set[str]]] = {p: {} for p in _P.values()}
+        spatial, names = set(), {}
+        for q in quads:
+            s, p, o = q.subject.value, q.predicate.value, q.object.value
+            if p == _TYPE:
+                types.setdefault(o.rsplit("#", 1)[-1], set()).add(s)
+            elif p in links:
+                links[p].setdefault(o if p != _P["hasTarget"] else s, set()).add(s if p != _P["hasTarget"] else o)
+            elif p == _SPATIAL:
+                spatial.add(o)
+            elif p == _LABEL and "/program/" in s:
+                names[s] = o
+        tasks = frozenset(types.get("Task", ()))
+        mentioned = {e: frozenset(ts & tasks) for e, ts in links[_P["mentions"]].items()}
+        return cls(tasks, frozenset(types.get("Target", ())), mentioned,
+                   {t: frozenset(x) for t, x in links[_P["hasTarget"]].items()},
+                   {d: frozenset(x) for d, x in links[_P["appliesTo"]].items()}, frozenset(spatial), names)
+
+
+NO_FACTS = Facts.of(())  # what an absent document contributes
 
 
 def version_of(name: str, data: bytes, base_iri: str | None = None) -> Version:
@@ -91,8 +156,9 @@ def version_of(name: str, data: bytes, base_iri: str | None = None) -> Version:
     iris = IriScheme(base_iri) if base_iri else IriScheme()
     doc = extract_bytes(data, name)
     graph = iris.graph(doc.doc_id)
-    own = sum(1 for q in document_quads(doc, iris) if q.graph_name.value == graph)
-    return Version(doc.doc_id, name, data, doc.sha256, doc.title, len(doc.tasks), len(doc.targets), own)
+    quads = tuple(document_quads(doc, iris))
+    own = sum(1 for q in quads if q.graph_name.value == graph)
+    return Version(doc.doc_id, name, data, doc.sha256, doc.title, len(doc.tasks), len(doc.targets), own, quads)
 
 
 def corpus_versions(count: int, seeds: Iterable[int]) -> list[dict[str, Version]]:
@@ -138,6 +204,11 @@ class History:
         with self._lock:
             self._ops.setdefault(doc_id, [_Op(None, float("-inf"), float("-inf"))]).append(op)
         return op
+
+    def versions(self, doc_id: str) -> list[Version]:
+        """Every version of ``doc_id`` written or about to be, in order."""
+        with self._lock:
+            return [op.state for op in self._ops.get(doc_id, []) if op.state is not None]
 
     @staticmethod
     def done(op: _Op) -> None:
@@ -309,6 +380,154 @@ def read_search(c: httpx.Client, ctx: ReadContext, _doc: str) -> tuple[httpx.Res
     return r, lambda t0, t1: [] if isinstance(r.json(), list) else ["/api/search: not a list"]
 
 
+def _canon(value):
+    """A JSON value with every list sorted: the typed API does not promise an order in every list."""
+    if isinstance(value, dict):
+        return {k: _canon(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_canon(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def _typed(read: Callable, version: Version, *args):
+    """What the typed API answers over ``version`` alone (None: not found), as JSON."""
+    from fastapi.encoders import jsonable_encoder
+
+    from policykg.errors import NotFoundError
+
+    try:
+        return _canon(json.loads(json.dumps(jsonable_encoder(read(version.store, *args)), ensure_ascii=False)))
+    except NotFoundError:
+        return None
+
+
+_pick = random.Random(0)  # which task, program or division of the chosen document a read asks for
+
+
+def _task_iri(ctx: ReadContext, doc: str) -> str:
+    most = max((v.tasks for v in ctx.history.versions(doc)), default=1)
+    return f"{ctx.doc_iri(doc)}/task/{_pick.randint(1, max(most, 1))}"
+
+
+def _one_node(ctx: ReadContext, doc: str, iri: str, r: httpx.Response, read: Callable, what: str):
+    """A check that the node ``iri`` of ``doc`` is shown exactly as one allowed version shows it."""
+    def check(t0: float, t1: float) -> list[str]:
+        allowed = ctx.history.allowed(doc, t0, t1)
+        seen = None if r.status_code == 404 else _canon(r.json())
+        if any((None if a is None else _typed(read, a, iri)) == seen for a in allowed):
+            return []
+        shown = "absent" if seen is None else json.dumps(seen, ensure_ascii=False)[:300]
+        return [f"{what}: {iri} shown as {shown} — not as one of: {', '.join(_show(a) for a in allowed)}"]
+    return check
+
+
+def read_api_task(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
+    """One task with its section, mentions and targets: all from one version of its document."""
+    from policykg.graph import queries as q
+
+    iri = _task_iri(ctx, doc)
+    r = c.get(ctx.base + f"/api/tasks/{doc}/{iri.rsplit('/', 1)[1]}")
+    return r, _one_node(ctx, doc, iri, r, q.get_task, "/api/tasks/{id}/{n}")
+
+
+def read_api_resource(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
+    """Everything about one task (properties, incoming links, quoted evidence): one version's."""
+    from policykg.graph import queries as q
+
+    iri = _task_iri(ctx, doc)
+    r = c.get(ctx.base + "/api/resource", params={"iri": iri})
+    return r, _one_node(ctx, doc, iri, r, q.describe, "/api/resource")
+
+
+def _doc_of(ctx: ReadContext, iri: str) -> str | None:
+    """The document a task or target IRI belongs to (…/doc/{id}/task/3)."""
+    prefix = ctx.base_iri + "doc/"
+    return iri[len(prefix):].split("/", 1)[0] if iri.startswith(prefix) else None
+
+
+def _shares(ctx: ReadContext, items: Iterable[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for iri in items:
+        doc = _doc_of(ctx, iri)
+        if doc is not None:
+            out.setdefault(doc, set()).add(iri)
+    return out
+
+
+def _gathered(ctx: ReadContext, t0: float, t1: float, what: str, seen: dict[str, tuple],
+               share: Callable[[Facts], tuple]) -> list[str]:
+    """Each document's share of a gathering view (``seen[doc]``; nothing shown of it is the share
+    of no facts) must be the share of one allowed version of that document (absent: no facts)."""
+    nothing = share(NO_FACTS)
+    problems = []
+    for doc in ctx.history.doc_ids:
+        allowed = ctx.history.allowed(doc, t0, t1)
+        got = seen.get(doc, nothing)
+        if got not in [share(a.facts if a is not None else NO_FACTS) for a in allowed]:
+            sizes = "/".join(str(len(x)) if isinstance(x, frozenset) else str(x) for x in got)
+            problems.append(f"{what}: {doc}'s part was {sizes}, not one whole version of: "
+                            f"{', '.join(_show(a) for a in allowed)}")
+    return problems
+
+
+def _an_entity(ctx: ReadContext, doc: str, choose: Callable[[Facts], list[str]]) -> str | None:
+    candidates = sorted({e for v in ctx.history.versions(doc) for e in choose(v.facts)})
+    if not candidates:
+        candidates = sorted({e for d in ctx.history.doc_ids for v in ctx.history.versions(d) for e in choose(v.facts)})
+    return _pick.choice(candidates) if candidates else None
+
+
+def read_api_program(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
+    """A program named by the document: for every document, the tasks mentioning it and their
+    targets are one version's, and the documents listed are those of the tasks listed."""
+    program = _an_entity(ctx, doc, lambda f: [e for e in f.mentioned_by if e in f.names and f.mentioned_by[e]])
+    names = {e: n for d in ctx.history.doc_ids for v in ctx.history.versions(d) for e, n in v.facts.names.items()}
+    name = names.get(program or "", "不存在的工程")
+    r = c.get(ctx.base + "/api/programs/" + quote(name, safe=""))
+
+    def share(f: Facts) -> tuple:
+        tasks = f.mentioned_by.get(program or "", frozenset())
+        return tasks, frozenset(t for task in tasks for t in f.targets_of.get(task, ()))
+
+    def check(t0: float, t1: float) -> list[str]:
+        if r.status_code == 404:
+            return _gathered(ctx, t0, t1, "/api/programs/{name} (404)", {}, share)
+        p = r.json()
+        tasks, targets = _shares(ctx, (t["iri"] for t in p["tasks"])), _shares(ctx, (t["iri"] for t in p["targets"]))
+        seen = {d: (frozenset(tasks.get(d, ())), frozenset(targets.get(d, ()))) for d in set(tasks) | set(targets)}
+        problems = _gathered(ctx, t0, t1, f"/api/programs/{name}", seen, share)
+        listed = {_by_id(ctx, d["iri"]) for d in p["documents"]}
+        if listed != set(tasks):
+            problems.append(f"/api/programs/{name}: documents {sorted(listed)} but tasks from {sorted(tasks)}")
+        return problems
+    return r, check
+
+
+def read_api_division(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
+    """A division the document governs or names: for every document, whether it governs it, its
+    tasks mentioning it and its targets applying to it are one version's."""
+    division = _an_entity(ctx, doc, lambda f: sorted(f.spatial) + sorted(
+        e for e in f.mentioned_by if "/division/" in e and f.mentioned_by[e]))
+    code = (division or "000000").rsplit("/", 1)[1]
+    r = c.get(ctx.base + f"/api/divisions/{code}")
+
+    def share(f: Facts) -> tuple:
+        return (division in f.spatial, f.mentioned_by.get(division or "", frozenset()),
+                f.applying_to.get(division or "", frozenset()))
+
+    def check(t0: float, t1: float) -> list[str]:
+        if r.status_code == 404:
+            return _gathered(ctx, t0, t1, "/api/divisions/{code} (404)", {}, share)
+        dv = r.json()
+        governs = {_by_id(ctx, d["iri"]) for d in dv["documents"]}
+        tasks = _shares(ctx, (t["iri"] for t in dv["tasks"]))
+        direct = _shares(ctx, (t["iri"] for t in dv["targets"] if division in {x["iri"] for x in t["divisions"]}))
+        seen = {d: (d in governs, frozenset(tasks.get(d, ())), frozenset(direct.get(d, ())))
+                for d in governs | set(tasks) | set(direct)}
+        return _gathered(ctx, t0, t1, f"/api/divisions/{code}", seen, share)
+    return r, check
+
+
 READS: dict[str, Callable] = {
     "SPARQL SELECT, all documents": read_sparql_documents,
     "SPARQL SELECT, one document's tasks": read_sparql_tasks,
@@ -316,11 +535,23 @@ READS: dict[str, Callable] = {
     "/api/documents": read_api_list,
     "/api/documents/{id}": read_api_document,
     "/api/documents/{id}/outline": read_api_outline,
+    "/api/tasks/{id}/{n}": read_api_task,
+    "/api/resource (a task)": read_api_resource,
+    "/api/programs/{name}": read_api_program,
+    "/api/divisions/{code}": read_api_division,
     "/api/search": read_search,
     "/id/doc/{id} page": read_page,
 }
-#: Reads of one document by its id: 404 is their answer while it is absent (the oracle says when).
-MAY_BE_ABSENT = {"/api/documents/{id}", "/api/documents/{id}/outline", "/id/doc/{id} page"}
+#: Reads whose reply is one query, or shows each document from one query: one snapshot on any
+#: store. The others (a task with its targets, a node page, a program, a division) are several
+#: queries, one view only where the store has a sequence lock (the embedded store); behind a
+#: SPARQL server that another process writes they can mix two states (docs/scale.md).
+ONE_SNAPSHOT_READS = ["SPARQL SELECT, all documents", "SPARQL SELECT, one document's tasks", "SPARQL ASK",
+                      "/api/documents", "/api/documents/{id}", "/api/documents/{id}/outline", "/api/search",
+                      "/id/doc/{id} page"]
+#: Reads of one thing by its id: 404 is their answer while it is absent (the oracle says when).
+MAY_BE_ABSENT = {"/api/documents/{id}", "/api/documents/{id}/outline", "/id/doc/{id} page", "/api/tasks/{id}/{n}",
+                 "/api/resource (a task)", "/api/programs/{name}", "/api/divisions/{code}"}
 
 
 def one_read(c: httpx.Client, ctx: ReadContext, kind: str, doc: str) -> Sample:
@@ -350,13 +581,14 @@ class ReadLoad:
     deadline_s: float = 60.0
     seed: int = 0
     until: Callable[[], bool] | None = None  # stop early once this is true (the writer is done)
+    kinds: list[str] = field(default_factory=lambda: list(READS))  # the reads to mix
     samples: list[Sample] = field(default_factory=list)
     wall: float = 0.0
 
     def run(self) -> list[Sample]:
         lock = threading.Lock()
         budget = iter(range(self.max_requests))
-        kinds = list(READS)
+        kinds = self.kinds
         ids = self.ctx.history.doc_ids
         stop_at = time.monotonic() + self.deadline_s
 
@@ -584,10 +816,12 @@ def load_section(res: dict, note: str = "") -> str:
              "small, is `tests/test_load.py`). `policykg serve` (uvicorn, 127.0.0.1, 2 query workers) over an "
              f"embedded store holding {res['documents']} generated documents (~{res['quads_per_document']} quads "
              f"each in its own graph); {res['readers']} reader threads mix SPARQL SELECT/ASK on `/sparql`, "
-             "`/api/documents` (list, one, outline), `/api/search` and `/id/` pages; the writer uploads a "
+             "`/api/documents` (list, one, outline), a task (`/api/tasks/{id}/{n}`, `/api/resource`), "
+             "`/api/programs/{name}`, `/api/divisions/{code}`, `/api/search` and `/id/` pages; the writer uploads a "
              "changed version of every document (`POST /documents`, one at a time). Every reply is checked "
-             "against the writer's history (each document absent or one whole version, never older than an "
-             "acknowledged write); latencies are client-side, whole requests.", "",
+             "against the writer's history (each document — or each document's share of a program or a "
+             "division — absent or one whole version, never older than an acknowledged write); latencies "
+             "are client-side, whole requests.", "",
              f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; Python {m['python']}, "
              f"pyoxigraph {m['pyoxigraph']}; run on {res['when']}; load average {res['loadavg'][0]:.1f} at the "
              f"start, {res['loadavg'][1]:.1f} at the end" + (f" — {note}" if note else "") + ".", "",

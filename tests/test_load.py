@@ -17,11 +17,16 @@ was sent. The scenario is bounded in requests and in wall time; latencies are pr
 
 The remote case runs the same readers against ``policykg serve`` fronting a real
 ``oxigraph serve`` while ``policykg ingest`` (another process) writes into that server.
+
+The fast tests below hold the parts that make this work to the same promise without a server:
+the checkpoints ``/sparql`` reads (taken without the write lock), the sequence lock that makes a
+reply of several queries one view, and the label index that follows writes graph by graph.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import random
 import sys
 import threading
 
@@ -29,6 +34,9 @@ import httpx
 import pytest
 
 from conftest import API_TOKEN, REPO, LiveServer, run_cli
+from policykg.graph import queries as q
+from policykg.graph.iris import IriScheme
+from policykg.graph.store import OxigraphStore
 
 _spec = importlib.util.spec_from_file_location("bench_load", REPO / "benchmarks" / "bench_load.py")
 bench_load = importlib.util.module_from_spec(_spec)
@@ -103,8 +111,9 @@ def test_readers_see_only_whole_documents_while_a_writer_ingests(live, versions)
 @pytest.mark.remote
 def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_store(versions, tmp_path):
     """`policykg ingest` into a real `oxigraph serve` (changed documents by PUT, new ones in bulk POSTs of
-    one document each) while `policykg serve` in front of the same server answers 8 readers: every reply
-    shows each document absent or one whole version, and every reply after the ingest the new state."""
+    one document each) while `policykg serve` in front of the same server answers 8 readers (the reads of
+    one snapshot): every reply shows each document absent or one whole version, and every reply after
+    the ingest — of every kind — the new state."""
     from test_remote_store import OXIGRAPH, start_oxigraph
 
     if OXIGRAPH is None:
@@ -142,8 +151,10 @@ def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_st
                 finished.set()
 
         writer = threading.Thread(target=ingest, name="policykg-ingest")
+        # Only reads of one snapshot: a reply of several queries has no common view on a store
+        # that another process writes (the embedded store's sequence lock is in this process).
         load = bench_load.ReadLoad(ctx, readers=READERS, max_requests=MAX_READS, deadline_s=DEADLINE_S,
-                                   until=finished.is_set)
+                                   until=finished.is_set, kinds=bench_load.ONE_SNAPSHOT_READS)
         writer.start()
         load.run()
         writer.join(DEADLINE_S)
@@ -153,7 +164,7 @@ def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_st
         found = bench_load.problems(load.samples)
         assert found == [], f"{len(found)} of {len(load.samples)} reads went wrong, e.g.:\n" + "\n".join(found[:10])
         assert len(load.samples) >= 2 * READERS, "the readers really ran alongside the ingest"
-        final = bench_load.ReadLoad(ctx, readers=2, max_requests=2 * len(bench_load.READS), deadline_s=20)
+        final = bench_load.ReadLoad(ctx, readers=2, max_requests=2 * len(bench_load.READS), deadline_s=20)  # all
         assert bench_load.problems(final.run()) == []
     finally:
         if server is not None:
@@ -161,3 +172,133 @@ def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_st
         proc.terminate()
         proc.wait(10)
 
+
+
+# -- the parts, without a server ---------------------------------------------------------------
+
+def _store_version(store: OxigraphStore, v) -> None:
+    store.replace_graph(IriScheme().graph(v.doc_id), list(v.quads), v.sha256)
+
+
+def _whole_documents(store: OxigraphStore, first: dict, second: dict) -> list[str]:
+    """Documents of ``store`` that are not exactly one version (sha256, title, tasks, targets, triples)."""
+    problems = []
+    for r in store.query(bench_load.DOCUMENTS_SPARQL):
+        doc = r["g"].value.rsplit("/", 1)[-1]
+        seen = (r["title"].value if r["title"] else None, int(r["nt"].value if r["nt"] else 0),
+                int(r["ng"].value if r["ng"] else 0), int(r["n"].value))
+        if not any(v.sha256 == r["sha"].value and v.sizes() == seen for v in (first[doc], second[doc])):
+            problems.append(f"{doc}: {r['sha'].value[:8]} with title/tasks/targets/triples {seen}")
+    return problems
+
+
+def test_checkpoints_taken_while_documents_are_replaced_hold_each_document_whole(versions, tmp_path):
+    """/sparql reads RocksDB checkpoints taken without the store's write lock, while a writer
+    replaces documents back and forth: every checkpoint holds each document as one whole version
+    (sha256, title, tasks, targets and triples of the same version), never half a write."""
+    first, second = versions
+    store = OxigraphStore(tmp_path / "store")
+    for v in first.values():
+        _store_version(store, v)
+    changed = list(first)[:CHANGED]
+    stop = threading.Event()
+
+    def writer() -> None:
+        k = 0
+        while not stop.is_set():
+            _store_version(store, (second if k % 2 == 0 else first)[changed[k % len(changed)]])
+            k += 1
+
+    thread = threading.Thread(target=writer, name="writer")
+    thread.start()
+    overlapped = 0
+    try:
+        for n in range(40):
+            before = store.generation
+            store.checkpoint(tmp_path / f"checkpoint-{n}")
+            overlapped += store.generation != before or before % 2
+            copy = OxigraphStore(tmp_path / f"checkpoint-{n}", read_only=True)
+            assert _whole_documents(copy, first, second) == [], f"checkpoint {n}"
+            assert len(list(copy.query(bench_load.DOCUMENTS_SPARQL))) == DOCS
+            copy.close()
+            if overlapped >= 5:
+                break
+    finally:
+        stop.set()
+        thread.join(30)
+    assert overlapped, "no checkpoint was taken while a write was under way: the test proved nothing"
+
+
+def test_a_reply_of_several_queries_is_read_again_when_a_write_came_between():
+    """A typed read composed of several queries (a task with its targets, a program with its
+    tasks…) is retried when a write happened during it, so it never mixes two states."""
+    store = OxigraphStore(None)
+    seen = []
+
+    def read() -> tuple[int, int]:
+        a = store.count()
+        if not seen:  # a write between the two queries of the first attempt
+            store.update("INSERT DATA { GRAPH <http://x/g> { <http://x/a> <http://x/b> 1 } }")
+        b = store.count()
+        seen.append((a, b))
+        return a, b
+
+    assert store.read_consistently(read) == (1, 1)
+    assert seen == [(0, 1), (1, 1)]
+
+
+def test_a_read_that_writes_keep_interrupting_finally_holds_them_off():
+    """When writes come during every attempt, the read runs once more holding the write lock: it
+    ends (no reader starves) and the write waits for it, then goes through."""
+    store = OxigraphStore(None)
+    writes: list[threading.Thread] = []
+
+    def read() -> int:
+        t = threading.Thread(target=store.update, args=(f"INSERT DATA {{ GRAPH <http://x/g> {{ <http://x/a> "
+                                                        f"<http://x/b> {len(writes)} }} }}",))
+        writes.append(t)
+        t.start()
+        t.join(0.3)
+        return store.count()
+
+    assert store.read_consistently(read, attempts=2) == 2, "two writes interrupted it, the third waited"
+    assert [t.is_alive() for t in writes[:2]] == [False, False]
+    writes[2].join(5)
+    assert store.count() == 3, "the write held off went through afterwards"
+
+
+def test_search_after_each_upload_or_removal_finds_what_a_fresh_index_finds(versions, monkeypatch):
+    """/api/search's label index is updated after a write by reading only the graphs written. After
+    each of 40 random uploads (either version), removals and SPARQL updates, searches give the
+    same hits as an index read from scratch — and only the SPARQL updates read everything again."""
+    first, second = versions
+    store = OxigraphStore(None)
+    docs = list(first)[:10]
+    full_reads = []
+    graph_facts = q.graph_facts
+
+    def counted(s, graphs):
+        full_reads.append(graphs is None)
+        return graph_facts(s, graphs)
+
+    monkeypatch.setattr(q, "graph_facts", counted)
+    rnd = random.Random(0)
+    updates = 0
+    for step in range(40):
+        doc, roll = rnd.choice(docs), rnd.random()
+        if roll < 0.2:
+            store.remove_graph(IriScheme().graph(doc))
+        elif roll < 0.25:
+            updates += 1
+            store.update(f'INSERT DATA {{ GRAPH <http://x/extra> {{ <http://x/p{step}> a pkg:Program ; '
+                         f'rdfs:label "额外工程{step}" }} }}')
+        else:
+            _store_version(store, rnd.choice((first, second))[doc])
+        for text in ("工程", "教育", "发展", "市"):
+            updated = q.search_labels(store, text, limit=200)
+            fresh = q.LabelIndex(graph_facts(store, None))
+            with monkeypatch.context() as m:
+                m.setattr(q, "label_index", lambda s: fresh)
+                assert updated == q.search_labels(store, text, limit=200), f"step {step}, {text!r}"
+    assert full_reads.count(True) == 1 + updates, "everything read again only at the start and after SPARQL updates"
+    assert full_reads.count(False) > 20, "the uploads and removals were followed graph by graph"
