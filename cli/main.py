@@ -152,7 +152,7 @@ def _refuse_too_large(sources: list[Any], limit: int) -> tuple[list[Any], list[A
     """
     from policykg.errors import InputError
     from policykg.graph.ingest import DocumentOutcome
-    from policykg.loaders.read import check_size
+    from policykg.loaders.limits import check_size
 
     keep, refused = [], []
     for src in sources:

@@ -12,28 +12,26 @@ import zipfile
 import zlib
 
 from policykg.errors import InputError
+from policykg.loaders.limits import check_size, document_size_limit, inflate
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
 # A Word file is a few dozen zip entries (a few hundred with many pictures).
 MAX_ENTRIES = 10_000
-_CHUNK = 1 << 20
 
 
 def unzipped(data: bytes, source: str) -> bytes:
     """The Word file re-packed (stored, not compressed) from what its entries really inflate to.
 
-    python-docx must never unzip an untrusted file itself: zipfile's ``read()`` inflates a
-    whole entry in one call and only then cuts it to the declared size, so an entry that
-    understates its size (1 MB inflating to 2 GB) takes all that memory first. Here every
-    entry is read in bounded chunks, the total is held to ``max_document_bytes``, and an
-    entry longer than it says fails its CRC check. A zip bomb that states its size honestly
-    is refused before anything is inflated.
+    python-docx must never unzip an untrusted file itself: it reads entries with
+    ``ZipFile.read()``, which inflates an entry that understates its size in full (a 1 MB file,
+    a 2 GB peak) before noticing. Here a zip bomb that states its sizes is refused before
+    anything is inflated, and every entry is inflated in bounded chunks against
+    ``max_document_bytes`` (see :func:`policykg.loaders.limits.inflate`).
     """
-    from policykg.loaders.read import check_size, document_size_limit
-
     limit = document_size_limit()
+    bomb = "unpacks too large, a zip bomb?"
     out = io.BytesIO()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:
@@ -41,16 +39,14 @@ def unzipped(data: bytes, source: str) -> bytes:
             if len(entries) > MAX_ENTRIES:
                 raise InputError(f"{source}: not a Word document: the zip holds {len(entries)} entries "
                                  f"(a Word file has a few dozen; limit {MAX_ENTRIES})")
-            bomb = "unpacks too large, a zip bomb?"
             check_size(sum(e.file_size for e in entries), source, limit, what=bomb)
             total = 0
             for entry in entries:
                 chunks = []
-                with zin.open(entry) as member:
-                    while chunk := member.read(_CHUNK):  # at most one chunk past the declared size
-                        total += len(chunk)
-                        check_size(total, source, limit, what=bomb)
-                        chunks.append(chunk)
+                for chunk in inflate(zin, entry):
+                    total += len(chunk)
+                    check_size(total, source, limit, what=bomb)
+                    chunks.append(chunk)
                 zout.writestr(entry.filename, b"".join(chunks))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, RuntimeError, NotImplementedError,
             zlib.error) as exc:  # damaged, encrypted or in an unknown compression

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from policykg.errors import InputError
 from policykg.loaders.decode import decode_bytes, normalize_text
-from policykg.settings import SETTINGS_BY_NAME, load_settings
+from policykg.loaders.limits import check_size
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
@@ -39,24 +39,6 @@ class RawDocument:
     text: str
     hints: dict[str, str] = field(default_factory=dict)  # e.g. {"title": …, "publisher": …} from the page
     headings: list[str] = field(default_factory=list)  # lines the format marks as headings (bold, <h2>, Heading 1)
-
-
-def document_size_limit() -> int:
-    """The ``max_document_bytes`` setting, read where the document is read (a worker process too)."""
-    return load_settings().max_document_bytes
-
-
-def check_size(size: int, source: str, limit: int | None = None, *, what: str = "too large") -> None:
-    """Refuse a document over the size limit by name, before it is read (or unpacked) at all."""
-    limit = document_size_limit() if limit is None else limit
-    if size > limit:
-        raise InputError(f"{source}: {what} ({_size(size)} > limit {_size(limit)})",
-                         hint=f"set {SETTINGS_BY_NAME['max_document_bytes'].env} to read bigger documents")
-
-
-def _size(n: int) -> str:
-    """209.7 MB, 50 MB, 900 bytes."""
-    return f"{n} bytes" if n < 100_000 else f"{n / 1_000_000:.1f}".removesuffix(".0") + " MB"
 
 
 def read_bytes(data: bytes, source: str) -> RawDocument:
