@@ -48,6 +48,13 @@ def store_quads(path: Path) -> list[bytes]:
         store.close()
 
 
+def failed_line(stderr: str, path: Path) -> str:
+    """The line of ``ingest``'s report that names ``path`` as failed."""
+    lines = [ln for ln in stderr.splitlines() if ln.startswith(f"failed     {path}: ")]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
 # -- bad files, built in tmp_path ---------------------------------------------------------------------
 
 def png() -> bytes:
@@ -214,13 +221,6 @@ def test_a_bad_file_is_refused_by_name_and_reason_and_the_store_keeps_every_quad
     err = proc.stderr.decode()
     assert proc.returncode == 1 and proc.stdout == b""
     assert err.startswith(f"Error: {path.name}: ") and case.reason in err and "Traceback" not in err, err
-
-
-def failed_line(stderr: str, path: Path) -> str:
-    """The line of ``ingest``'s report that names ``path`` as failed."""
-    lines = [ln for ln in stderr.splitlines() if ln.startswith(f"failed     {path}: ")]
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 def good_files(folder: Path) -> list[Path]:
