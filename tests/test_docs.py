@@ -68,3 +68,17 @@ def test_the_readme_shows_the_real_output_of_its_queries(sample_store_path):
         shown = after[after.index("```text\n") + len("```text\n"):]
         shown = shown[: shown.index("\n```")]
         assert shown == out.rstrip(), f"README output of {rq.name} is stale"
+
+
+def test_every_test_docs_security_cites_exists():
+    """docs/security.md backs each promise with a test name; a renamed or deleted test breaks the promise."""
+    doc = (REPO / "docs" / "security.md").read_text(encoding="utf-8")
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").rglob("*.py"))
+    defined = set(re.findall(r"def (test_\w+)", sources)) | set(re.findall(r"def (assert_\w+)", sources))
+    cited = re.findall(r"`(?:[\w/.]+::)?((?:test|assert)_\w+?)(?:…)?`", doc)
+    assert cited, "docs/security.md names no tests"
+    missing = [name for name in cited
+               if name not in defined and not any(d.startswith(name) for d in defined)]
+    assert not missing, f"docs/security.md cites tests that do not exist: {missing}"
+    files = re.findall(r"`(tests/[\w/]+\.py)", doc)
+    assert all((REPO / f).is_file() for f in files), [f for f in files if not (REPO / f).is_file()]
