@@ -186,26 +186,26 @@ def serialize_result(result, *, fmt: str, max_rows: int, prefixes: dict[str, str
         return {"kind": "boolean", "body": serialize_boolean(bool(result), fmt), "rows": 1, "truncated": False}
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = []
-        truncated = False
-        for sol in result:
-            if len(rows) >= max_rows:
-                truncated = True
-                break
-            rows.append([sol[v] for v in variables])
+        solutions, truncated = _take(result, max_rows)
+        rows = [[sol[v] for v in variables] for sol in solutions]
         return {"kind": "solutions", "body": serialize_solutions(variables, rows, fmt, truncated=truncated),
                 "rows": len(rows), "truncated": truncated}
-    triples = []
-    truncated = False
-    for t in result:
-        if len(triples) >= max_rows:
-            truncated = True
-            break
-        triples.append(t)
+    triples, truncated = _take(result, max_rows)
     rdf_format = _RDF_OUT[fmt]
     body = ox.serialize(triples, format=rdf_format,
                         prefixes=prefixes if rdf_format == ox.RdfFormat.TURTLE else None)
     return {"kind": "graph", "body": body or b"", "rows": len(triples), "truncated": truncated}
+
+
+def _take(results, limit: int) -> tuple[list, bool]:
+    """At most ``limit`` items of ``results``, and whether there were more (one past the cap is
+    read to tell, no further: the rest is never evaluated)."""
+    taken = []
+    for item in results:
+        if len(taken) >= limit:
+            return taken, True
+        taken.append(item)
+    return taken, False
 
 
 class _RdfOut(dict):

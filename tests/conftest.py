@@ -1,24 +1,34 @@
-"""Shared fixtures: a small real graph built once per session, and paths to test data.
+"""Shared fixtures: a small real graph built once per session, paths to test data, and the
+servers the API tests talk to.
 
 Everything here is real: the store is an Oxigraph database on disk, built by the
-same code path as ``policykg ingest``.
+same code path as ``policykg ingest``; servers listen on 127.0.0.1 (see ``servers.py``).
+Helpers that are ideas of their own live beside this file: ``servers.py`` (servers and what
+they answer), ``hostile_document.py`` (a document whose names are payloads),
+``ingest_faults.py`` (ingests killed on purpose) and ``network_fixture.py``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import ModuleType
 
+import httpx
 import pytest
+
+# POLICYKG and LiveServer are imported from here by many test modules
+from servers import POLICYKG, LiveServer, Listener, Served, assert_serves, store_digest
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = REPO / "samples" / "kunming-2017-education-workplan.txt"
 SAMPLE_GOLD = DATA / "gold" / "kunming-2017-education-workplan.gold.json"
-POLICYKG = shutil.which("policykg", path=str(Path(sys.executable).parent)) or "policykg"
 
 
 def run_cli(*args: str, input: bytes | None = None, env: dict | None = None,
@@ -101,49 +111,21 @@ def copy_store(template: Path, dest: Path) -> Path:
     return dest
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def quads_of(store) -> frozenset[str]:
+    """Every quad of an open store as N-Quads lines: equal sets mean the same store, quad for quad."""
+    return frozenset(store.dump("nquads").decode().splitlines())
 
 
-class LiveServer:
-    """uvicorn serving ``create_app`` in a thread on a free loopback port."""
+def quads_on_disk(path: Path) -> frozenset[str]:
+    """:func:`quads_of` the store folder at ``path``, opened read-write (so a lock left behind or a
+    corrupt store fails here) and closed again."""
+    from policykg.graph.store import OxigraphStore
 
-    def __init__(self, store_path: Path, **settings) -> None:
-        import threading
-
-        import uvicorn
-
-        from policykg.api.app import create_app
-        from policykg.settings import load_settings
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.settings = load_settings(environ={}, store=str(store_path), port=self.port, **settings)
-        self.app = create_app(self.settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"uvicorn-{self.port}")
-        self.thread.start()
-        import time
-
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-
-    @property
-    def store(self):
-        return self.app.state.store
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
-        self.app.state.runner.close()
+    store = OxigraphStore(path)
+    try:
+        return quads_of(store)
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="session")
@@ -157,3 +139,99 @@ def api_server(api_store_template, tmp_path_factory):
                         max_upload_bytes=2_000_000)
     yield server
     server.stop()
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """``benchmarks/<name>.py`` as a module (the benchmarks folder is not a package)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+# -- a `policykg serve` process per test module, for hostile requests --------------------------
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+QUERY_TYPE = {"content-type": "application/sparql-query"}
+UPDATE_TYPE = {"content-type": "application/sparql-update"}
+FORM_TYPE = {"content-type": "application/x-www-form-urlencoded"}
+#: The served process's settings: the token, a short time limit, small body caps.
+SERVER_ENV = {"POLICYKG_WRITE_TOKEN": API_TOKEN, "POLICYKG_QUERY_TIMEOUT": "1.5",
+              "POLICYKG_MAX_ROWS": "100000", "POLICYKG_MAX_REQUEST_BYTES": "300000",
+              "POLICYKG_MAX_UPLOAD_BYTES": "1000000", "POLICYKG_MAX_QUERY_BYTES": "100000"}
+#: The served process's address space: a memory bomb that gets through fails its test instead
+#: of taking the machine down.
+SERVER_MEMORY = 3_000_000_000
+
+
+def serve(template: Path, folder: Path, **kw) -> Served:
+    """``policykg serve`` over a fresh copy of ``template`` in ``folder`` (its log beside it)."""
+    return Served(copy_store(template, folder / "store"), folder / "server.log", **kw)
+
+
+@pytest.fixture(scope="module")
+def served(api_store_template, tmp_path_factory):
+    """``policykg serve`` over a copy of the API store with :data:`SERVER_ENV`, one per test module."""
+    server = serve(api_store_template, tmp_path_factory.mktemp("served"), env=SERVER_ENV, memory=SERVER_MEMORY)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def web():
+    """A loopback listener standing in for the web; no test may make it see a connection."""
+    listener = Listener()
+    yield listener
+    listener.close()
+
+
+@pytest.fixture()
+def unharmed(served, web):
+    """Checked after the test: the listener saw no connection, the server answers right."""
+    hits = web.hits
+    yield
+    time.sleep(0.02)  # a connection the server opened would have been accepted by now
+    assert web.hits == hits, "the server opened a connection to the listener"
+    assert_serves(served)
+
+
+@pytest.fixture()
+def untouched(served, unharmed):
+    """For tests that try to write: also the same quads, triple for triple, as when the server
+    started (every test leaves the store as it found it)."""
+    yield
+    assert store_digest(served) == served.digest
+
+
+def assert_refused(r: httpx.Response, status: int, code: str | None = None) -> dict:
+    """The one JSON error envelope with ``status`` (and ``code``), and no traceback."""
+    assert r.status_code == status, (r.status_code, r.text[:500])
+    assert "Traceback" not in r.text and 'File "' not in r.text
+    body = r.json()
+    assert set(body) == {"error"}, body
+    err = body["error"]
+    assert err["status"] == status and err["message"], err
+    if code is not None:
+        assert err["code"] == code, err
+    return err
+
+
+# -- the hostile document (hostile_document.py) --------------------------------------------------
+
+@pytest.fixture(scope="session")
+def hostile_store_template(api_store_template, tmp_path_factory) -> Path:
+    """The API store plus the hostile document; a folder to copy, never opened by a server itself."""
+    from hostile_document import build_hostile_store
+
+    return build_hostile_store(api_store_template, tmp_path_factory.mktemp("hostile") / "store")
+
+
+@pytest.fixture(scope="module")
+def hostile_server(hostile_store_template, tmp_path_factory):
+    """A live server over a copy of the hostile store (5 s query limit), one per test module."""
+    srv = LiveServer(copy_store(hostile_store_template, tmp_path_factory.mktemp("hostile-live") / "store"),
+                     query_timeout=5.0)
+    yield srv
+    srv.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -10,10 +9,9 @@ import httpx
 import pytest
 
 from conftest import API_TOKEN, copy_store
+from servers import COUNT_TASKS, task_count
 
 pytestmark = pytest.mark.remote
-
-COUNT_TASKS = "SELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:Task }"
 
 
 def get(server, **kw):
@@ -33,12 +31,6 @@ def direct(server, query: str) -> list[tuple[str, ...]]:
 
 def expected_tasks(server) -> int:
     return int(direct(server, COUNT_TASKS)[0][0])
-
-
-def task_count(server) -> int:
-    r = get(server, query=COUNT_TASKS)
-    assert r.status_code == 200, r.text
-    return int(r.json()["results"]["bindings"][0]["n"]["value"])
 
 
 # -- protocol ---------------------------------------------------------------------------
@@ -158,51 +150,16 @@ def test_service_description_lists_only_enabled_features(api_server):
 
 # -- no outbound requests ---------------------------------------------------------------------
 
-class Listener:
-    """A loopback TCP listener that counts connections."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.hits = 0
-        self._stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.hits += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self.thread.join(2)
-        self.sock.close()
-
-
-@pytest.fixture()
-def listener():
-    li = Listener()
-    yield li
-    li.close()
-
-
-def test_service_load_from_make_no_request(api_server, listener):
-    url = f"http://127.0.0.1:{listener.port}/sparql"
+def test_service_load_from_make_no_request(api_server, web):
+    hits = web.hits
+    url = f"http://127.0.0.1:{web.port}/sparql"
     queries = [
         f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
         f"select * where {{ service <{url}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ \\u0053ERVICE <{url}> {{ ?s ?p ?o }} }}",  # code-point escape
         f"SELECT * WHERE {{ # a comment\n SERVICE <{url}> {{ ?s ?p ?o }} }}",
-        f"PREFIX r: <http://127.0.0.1:{listener.port}/> SELECT * WHERE {{ SERVICE r:sparql {{ ?s ?p ?o }} }}",
+        f"PREFIX r: <http://127.0.0.1:{web.port}/> SELECT * WHERE {{ SERVICE r:sparql {{ ?s ?p ?o }} }}",
         f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
         f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
         f"ASK FROM <{url}> {{ }}",
@@ -220,12 +177,13 @@ def test_service_load_from_make_no_request(api_server, listener):
                  headers={"content-type": "application/sparql-update", "Authorization": f"Bearer {API_TOKEN}"})
         assert r.status_code == 400 and r.json()["error"]["code"] == "forbidden_query"
     time.sleep(0.3)
-    assert listener.hits == 0
+    assert web.hits == hits
 
 
-def test_lookalikes_are_not_refused(api_server, listener):
+def test_lookalikes_are_not_refused(api_server, web):
     """SERVICE / FROM / LOAD inside strings, comments, IRIs, prefixed names and variables are fine."""
-    url = f"http://127.0.0.1:{listener.port}/x"
+    hits = web.hits
+    url = f"http://127.0.0.1:{web.port}/x"
     queries = [
         f'SELECT ?service WHERE {{ BIND("SERVICE <{url}> {{}}" AS ?service) }}',
         f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT 1 # SERVICE <{url}> {{}} FROM <{url}>",
@@ -236,7 +194,7 @@ def test_lookalikes_are_not_refused(api_server, listener):
     for q in queries:
         r = get(api_server, query=q)
         assert r.status_code == 200, (q, r.text)
-    assert listener.hits == 0
+    assert web.hits == hits
 
 
 def test_from_a_local_graph_is_allowed(api_server):

@@ -17,9 +17,8 @@ import base64
 import httpx
 import pytest
 
-from conftest import API_TOKEN, REPO, run_cli
-from test_hostile_sparql import (AUTH, SERVER_ENV, UPDATE_TYPE, assert_refused, serve, store_digest,  # noqa: F401
-                                 unharmed, untouched, web)  # (fixtures too)
+from conftest import API_TOKEN, AUTH, REPO, SERVER_ENV, UPDATE_TYPE, assert_refused, run_cli, serve
+from servers import store_digest
 
 pytestmark = pytest.mark.remote
 
@@ -27,13 +26,6 @@ SCRATCH = "http://example.org/auth-test"
 INSERT = f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ <http://example.org/a> <http://example.org/b> "x" }} }}'
 DOCUMENT = "一、标题\n1.实施名校建设工程。".encode()
 EXISTING = "https://w3id.org/policykg/id/doc/xundian-2018"
-
-
-@pytest.fixture(scope="module")
-def served(api_store_template, tmp_path_factory):
-    server = serve(api_store_template, tmp_path_factory.mktemp("auth"), env=SERVER_ENV)
-    yield server
-    server.stop()
 
 
 def writes(server, headers: dict[str, str], params: dict[str, str]) -> dict[str, httpx.Response]:

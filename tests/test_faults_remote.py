@@ -11,55 +11,23 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from policykg.graph.ingest import ingest_corpus
 from policykg.graph.iris import IriScheme
-from policykg.graph.remote import RemoteStore
 from policykg.graph.store import OxigraphStore
 
-from conftest import run_cli
-from test_faults import Corpus, check_whole, dump, ingest_and_kill, make_corpus, summary
-from test_remote_store import OXIGRAPH, start_oxigraph
+from conftest import quads_of, run_cli
+from ingest_faults import Corpus, check_whole, ingest_and_kill, make_corpus, summary
+from servers import OxigraphServer
 
 pytestmark = pytest.mark.remote
 
 
-class Server:
-    """`oxigraph serve` over one data folder that outlives kills and restarts (each on a new port)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.start()
-
-    def start(self) -> None:
-        self.proc, base = start_oxigraph(self.folder)
-        self.url = base + "/query"
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait(30)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def store(self) -> RemoteStore:
-        return RemoteStore(self.url)
-
-
 @pytest.fixture()
 def server(tmp_path):
-    if OXIGRAPH is None:
-        pytest.skip("the `oxigraph` server binary is missing: pip install 'oxigraph>=0.5.1,<0.6' "
-                    "(it is in policykg's [test] extra)")
-    server = Server(tmp_path / "oxigraph-data")
+    server = OxigraphServer(tmp_path / "oxigraph-data")
     yield server
     server.stop()
 
@@ -79,7 +47,7 @@ def _stopped_clearly(stderr: str, port_url: str) -> None:
 def test_server_killed_mid_ingest_stops_it_clearly_and_a_rerun_completes(server, remote_corpus):
     """New documents go up in bulk POSTs of ~3 documents; the server dies after a few."""
     rng = random.Random(11)
-    base = server.url.removesuffix("/query")
+    base = server.base
     run = ingest_and_kill(server.url, remote_corpus.folder, workers=1, after=rng.randint(3, 12),
                           delay=rng.uniform(0.0, 0.2), batch_bytes=1_000_000, kill=server.kill)
     assert run.returncode == 1, run.stderr[-2000:]
@@ -93,7 +61,7 @@ def test_server_killed_mid_ingest_stops_it_clearly_and_a_rerun_completes(server,
     again = run_cli("ingest", "--store", server.url, "-j", "1", str(remote_corpus.folder))
     assert again.returncode == 0, again.stderr.decode()[-2000:]
     assert summary(again.stderr.decode())["unchanged"] == len(stored)
-    assert dump(server.store()) == remote_corpus.clean
+    assert quads_of(server.store()) == remote_corpus.clean
 
 
 def test_server_killed_while_documents_are_replaced_leaves_each_old_or_new_whole(server, tmp_path):
@@ -106,7 +74,7 @@ def test_server_killed_while_documents_are_replaced_leaves_each_old_or_new_whole
     assert old.own.keys() == new.own.keys()
     ingest_corpus(server.store(), [old.folder], IriScheme(), workers=1)
 
-    base = server.url.removesuffix("/query")
+    base = server.base
     run = ingest_and_kill(server.url, new.folder, workers=1, after=rng.randint(2, 8), delay=rng.uniform(0.0, 0.2),
                           kill=server.kill)
     assert run.returncode == 1, run.stderr[-2000:]
@@ -114,7 +82,7 @@ def test_server_killed_while_documents_are_replaced_leaves_each_old_or_new_whole
 
     server.start()
     store = server.store()
-    everything = dump(store)
+    everything = quads_of(store)
     docs = {d.iri for d in store.documents()}
     assert docs == old.own.keys(), "a document was lost while it was replaced"
     versions = {}
@@ -132,4 +100,4 @@ def test_server_killed_while_documents_are_replaced_leaves_each_old_or_new_whole
     clean = OxigraphStore(None)  # the same two editions, ingested one after the other without a fault
     ingest_corpus(clean, [old.folder], IriScheme(), workers=1)
     ingest_corpus(clean, [new.folder], IriScheme(), workers=1)
-    assert dump(store) == dump(clean)
+    assert quads_of(store) == quads_of(clean)

@@ -2,7 +2,7 @@
 
 The store holds a real document, extracted from text, whose title, section and task
 labels, program names and quotes are ``<img src=x onerror=…>``, ``</script><script>…``,
-``"><svg onload=…>``, ``javascript:…`` (see tests/test_injection.py). Every HTML page
+``"><svg onload=…>``, ``javascript:…`` (see tests/hostile_document.py). Every HTML page
 the server sends (home, search, the query page, the API reference, /explore, every /id/
 page of the document, its 404 page) is parsed: only the templates' own tags, no event
 attribute, no inline script, no ``javascript:`` link, the label present escaped; and each
@@ -24,10 +24,9 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlparse
 
 import httpx
-import pytest
 
-from conftest import LiveServer, copy_store, run_cli
-from test_injection import DOC_ID, HOSTILE_PROGRAMS, IRIS, build_hostile_store
+from conftest import copy_store, run_cli
+from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS
 
 #: Strings that would be live markup if a label reached a page unescaped.
 MARKUP = ("<img", "<svg", "<script>alert", "<script>window", "<b onmouseover")
@@ -38,18 +37,6 @@ TEMPLATE_TAGS = {"html", "head", "meta", "title", "link", "script", "body", "hea
                  "aside", "label", "select", "option", "strong", "style", "i"}
 DOC = IRIS.document(DOC_ID)
 TITLE = '某县2019年<img src=x onerror="window.__pwned=1">工作要点'
-
-
-@pytest.fixture(scope="module")
-def hostile_store_path(api_store_template, tmp_path_factory) -> Path:
-    return build_hostile_store(api_store_template, tmp_path_factory.mktemp("hostile-out") / "store")
-
-
-@pytest.fixture(scope="module")
-def server(hostile_store_path, tmp_path_factory):
-    srv = LiveServer(copy_store(hostile_store_path, tmp_path_factory.mktemp("hostile-out-live") / "store"))
-    yield srv
-    srv.stop()
 
 
 class PageParser(HTMLParser):
@@ -119,7 +106,7 @@ def _id_path(iri: str) -> str:
     return "/id/" + quote(iri[len(IRIS.base):], safe="/%-._~")
 
 
-def test_every_page_shows_hostile_labels_as_text(server):
+def test_every_page_shows_hostile_labels_as_text(hostile_server):
     """Crawl the pages around the hostile document: every HTML response is inert, has the CSP and
     nosniff, and the hostile labels are there, escaped."""
     start = ["/", "/search?q=" + quote("<img"), "/search?q=" + quote("onerror"), "/query", "/api/docs",
@@ -130,7 +117,7 @@ def test_every_page_shows_hostile_labels_as_text(server):
     seen: set[str] = set()
     queue = list(start)
     shown_escaped: set[str] = set()
-    with httpx.Client(base_url=server.url, timeout=30, headers={"accept": "text/html"}) as client:
+    with httpx.Client(base_url=hostile_server.url, timeout=30, headers={"accept": "text/html"}) as client:
         while queue and len(seen) < 80:
             path = queue.pop(0)
             if path in seen:
@@ -158,40 +145,40 @@ def test_every_page_shows_hostile_labels_as_text(server):
     assert shown_escaped == set(HOSTILE_PROGRAMS) | {TITLE}, set(HOSTILE_PROGRAMS) - shown_escaped
 
 
-def test_document_page_escapes_title_sections_tasks_and_quotes(server):
+def test_document_page_escapes_title_sections_tasks_and_quotes(hostile_server):
     """The hostile document's page: its title, sections and quote, each with the exact entity-escaped text."""
-    r = httpx.get(server.url + _id_path(DOC), headers={"accept": "text/html"})
+    r = httpx.get(hostile_server.url + _id_path(DOC), headers={"accept": "text/html"})
     assert r.status_code == 200
     assert f"<h1>{escape(TITLE)}</h1>" in r.text
-    section = httpx.get(server.url + _id_path(IRIS.section(DOC_ID, 1)), headers={"accept": "text/html"})
+    section = httpx.get(hostile_server.url + _id_path(IRIS.section(DOC_ID, 1)), headers={"accept": "text/html"})
     assert "<h1>&lt;/script&gt;&lt;script&gt;window.__pwned=2&lt;/script&gt;</h1>" in section.text
-    task = httpx.get(server.url + _id_path(IRIS.task(DOC_ID, 1)), headers={"accept": "text/html"}).text
+    task = httpx.get(hostile_server.url + _id_path(IRIS.task(DOC_ID, 1)), headers={"accept": "text/html"}).text
     assert "<h1>&lt;b onmouseover=alert(1)&gt;</h1>" in task
     # the source quote is marked inside its paragraph, escaped
     assert "<mark>1.&lt;b onmouseover=alert(1)&gt;加强&lt;/b&gt;。实施“&lt;img src=x onerror=&quot;" in task
     # the Turtle of the same page is served as Turtle, not sniffed as HTML
-    ttl = httpx.get(server.url + _id_path(DOC) + ".ttl")
+    ttl = httpx.get(hostile_server.url + _id_path(DOC) + ".ttl")
     assert ttl.headers["content-type"].startswith("text/turtle") and ttl.headers["x-content-type-options"] == "nosniff"
 
 
-def test_query_page_and_api_reference_are_local_and_strict(server):
+def test_query_page_and_api_reference_are_local_and_strict(hostile_server):
     """The query editor and /api/docs load nothing from elsewhere and allow no inline script."""
     for path in ("/query", "/api/docs"):
-        r = httpx.get(server.url + path)
+        r = httpx.get(hostile_server.url + path)
         assert_page_headers(r, path)
         page = assert_inert(r.text, path)
         assert all(not u.startswith(("http://", "https://", "//")) for u in page.urls if u != "/sparql"), page.urls
     # query results: only http(s) IRIs become links (javascript: IRIs stay text)
-    js = httpx.get(server.url + "/static/query.js").text
+    js = httpx.get(hostile_server.url + "/static/query.js").text
     assert "/^https?:\\/\\//i.test(value) ? value : null" in js
 
 
-def test_json_errors_are_never_served_as_html(server):
+def test_json_errors_are_never_served_as_html(hostile_server):
     """Errors (unknown route, bad parameter, missing node) are the JSON envelope even for a browser,
     so a hostile value in the message is never markup."""
     for path in ("/nothing/<script>", "/api/resource?iri=" + quote("x:<img src=x onerror=alert(1)>"),
                  "/api/explore/node?iri=" + quote("x:<svg/onload=alert(1)>"), "/api/trace?program=" + quote("<img")):
-        r = httpx.get(server.url + path, headers={"accept": "text/html"})
+        r = httpx.get(hostile_server.url + path, headers={"accept": "text/html"})
         assert 400 <= r.status_code < 500, path
         assert r.headers["content-type"].startswith("application/json"), (path, r.headers["content-type"])
         assert "error" in r.json()
@@ -200,11 +187,11 @@ def test_json_errors_are_never_served_as_html(server):
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-def test_every_response_kind_carries_nosniff_and_a_csp(server):
+def test_every_response_kind_carries_nosniff_and_a_csp(hostile_server):
     """JSON, error envelopes (from a route, from request validation, from the body-size layer),
     static files, SPARQL results, /health, a redirect and a CORS preflight: each says nosniff and
     carries a policy under which a browser shown it runs nothing; the pages keep their own."""
-    url = server.url
+    url = hostile_server.url
     responses = {
         "/api JSON": httpx.get(url + "/api/overview"),
         "error envelope from a route": httpx.get(url + "/api/resource", params={"iri": "x:<script>"}),
@@ -251,36 +238,36 @@ def test_page_scripts_never_parse_html():
         assert "textContent" in source
 
 
-def test_network_json_gives_labels_as_text_and_no_popups(server):
+def test_network_json_gives_labels_as_text_and_no_popups(hostile_server):
     """/api/explore/node, details, trace and path: the exact label (for a canvas, not entity-escaped),
     and no ``title`` on any node or edge."""
     name = HOSTILE_PROGRAMS[0]
     iri = IRIS.program(name)
-    node = httpx.get(server.url + "/api/explore/node", params={"iri": iri}).json()
+    node = httpx.get(hostile_server.url + "/api/explore/node", params={"iri": iri}).json()
     assert node["node"]["fullLabel"] == name and node["node"]["label"].startswith("<img src=x")
-    doc = httpx.get(server.url + "/api/explore/node", params={"iri": DOC}).json()
+    doc = httpx.get(hostile_server.url + "/api/explore/node", params={"iri": DOC}).json()
     assert {n["fullLabel"] for n in doc["nodes"]} >= {"</script><script>window.__pwned=2</script>",
                                                       '"><svg onload=window.__pwned=3>'}
-    details = httpx.get(server.url + "/api/explore/details", params={"iri": iri}).json()
+    details = httpx.get(hostile_server.url + "/api/explore/details", params={"iri": iri}).json()
     assert details["label"] == name and any("<img src=x" in q["quote"] for q in details["quotes"])
-    traced = httpx.get(server.url + "/api/trace", params={"program": name}).json()
-    path = httpx.get(server.url + "/api/path", params={"a": name, "b": HOSTILE_PROGRAMS[3]}).json()
+    traced = httpx.get(hostile_server.url + "/api/trace", params={"program": name}).json()
+    path = httpx.get(hostile_server.url + "/api/path", params={"a": name, "b": HOSTILE_PROGRAMS[3]}).json()
     vis = [node["node"], *node["nodes"], *node["edges"], *doc["nodes"], *doc["edges"],
            *traced["vis"]["nodes"], *traced["vis"]["edges"], *path["vis"]["nodes"], *path["vis"]["edges"]]
     assert all("title" not in item for item in vis)
-    r = httpx.get(server.url + "/explore")
+    r = httpx.get(hostile_server.url + "/explore")
     assert_page_headers(r, "/explore")
     assert "'unsafe-inline'" not in r.headers["content-security-policy"]
     for name_ in ("explore.js", "vis-network.min.js"):
-        asset = httpx.get(server.url + "/explore/static/" + name_)
+        asset = httpx.get(hostile_server.url + "/explore/static/" + name_)
         assert asset.headers["x-content-type-options"] == "nosniff"
         assert asset.headers["content-type"].startswith("text/javascript")
 
 
-def test_standalone_export_runs_only_its_own_scripts(hostile_store_path, tmp_path):
+def test_standalone_export_runs_only_its_own_scripts(hostile_store_template, tmp_path):
     """policykg viz over the hostile document: the data block cannot close its <script>, the labels
     come back exact, and the CSP allows exactly the page's own scripts and styles by hash."""
-    store = copy_store(hostile_store_path, tmp_path / "store")
+    store = copy_store(hostile_store_template, tmp_path / "store")
     out = tmp_path / "net.html"
     run_cli("viz", "--focus", DOC, "--depth", "3", "-o", str(out), "--store", str(store), check=True)
     html = out.read_text(encoding="utf-8")
@@ -302,12 +289,12 @@ def test_standalone_export_runs_only_its_own_scripts(hostile_store_path, tmp_pat
 
 # -- the terminal ------------------------------------------------------------------------------
 
-def test_cli_text_output_cannot_drive_the_terminal(hostile_store_path, tmp_path):
+def test_cli_text_output_cannot_drive_the_terminal(hostile_store_template, tmp_path):
     """A label with terminal escape sequences (set the window title, write the clipboard) or a bidi
     override, as any store may hold: trace, path and rank print it with visible escapes."""
     from policykg.graph.store import OxigraphStore
 
-    store_dir = copy_store(hostile_store_path, tmp_path / "store")
+    store_dir = copy_store(hostile_store_template, tmp_path / "store")
     iri = IRIS.program("终端")
     label = "终端\x1b]0;owned\x07\x1b]52;c;cHduZWQ=\x07\u202e划计\r工程"
     store = OxigraphStore(store_dir)

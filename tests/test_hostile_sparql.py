@@ -5,183 +5,26 @@ over a copy of the API store, configured by ``POLICYKG_*`` variables) and is spo
 over HTTP. Every hostile request must come back as the JSON error envelope with the
 right status and no Python traceback; then the next ordinary query must still get the
 right answer. A loopback listener stands in for "the web": SERVICE, LOAD, FROM and
-friends pointed at it must never open a single connection.
-
-:class:`Served` and the helpers below are shared with ``test_request_limits.py`` and
-``test_auth.py``.
+friends pointed at it must never open a single connection. The server (``served``), the
+listener (``web``) and the checks run after each test (``unharmed``, ``untouched``) are
+conftest fixtures, shared with ``test_request_limits.py`` and ``test_auth.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import resource
-import signal
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from conftest import API_TOKEN, POLICYKG, copy_store, free_port
-from test_api_sparql import Listener
+from conftest import AUTH, FORM_TYPE, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused
+from servers import COUNT_TASKS, assert_serves
 
 pytestmark = pytest.mark.remote
 
-COUNT_TASKS = "SELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:Task }"
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-QUERY_TYPE = {"content-type": "application/sparql-query"}
-UPDATE_TYPE = {"content-type": "application/sparql-update"}
-FORM_TYPE = {"content-type": "application/x-www-form-urlencoded"}
-QUERY_TIMEOUT = 1.5
-
-
-# -- a real server process, shared with test_request_limits.py and test_auth.py -------------------
-
-class Served:
-    """``policykg serve`` (or, with ``log_level``, uvicorn's own CLI over
-    ``policykg.api.app:from_environment``) in its own process on 127.0.0.1.
-
-    stdout and stderr go to ``log``: what an operator's log would hold. ``memory`` caps the
-    process's address space, so a test that finds a memory bomb fails instead of taking the
-    machine down with it.
-    """
-
-    def __init__(self, store: Path, log: Path, *, env: dict[str, str], log_level: str | None = None,
-                 memory: int | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKG_")}
-        full_env = {**clean, "POLICYKG_STORE": str(store), "POLICYKG_HOST": "127.0.0.1",
-                    "POLICYKG_PORT": str(self.port), **env}
-        if log_level is None:
-            command = [POLICYKG, "serve"]
-        else:
-            command = [sys.executable, "-m", "uvicorn", "--factory", "policykg.api.app:from_environment",
-                       "--host", "127.0.0.1", "--port", str(self.port), "--log-level", log_level]
-        with open(log, "wb") as out:
-            self.proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=full_env,
-                                         start_new_session=True)
-        if memory:  # set from outside (no preexec_fn in a threaded process); the workers inherit it
-            resource.prlimit(self.proc.pid, resource.RLIMIT_AS, (memory, memory))
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"policykg serve did not start:\n{self.log()[-3000:]}")
-            time.sleep(0.1)
-        self.tasks = task_count(self)  # the right answer to the ordinary query, while nothing hostile ran
-        assert self.tasks >= 8
-        self.digest = store_digest(self)  # the store as it must stay
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def peak_rss_kb(self) -> int:
-        """The server process's peak resident memory so far (VmHWM), in kB."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        raise AssertionError("no VmHWM in /proc")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # the server and its query workers
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-
-def serve(template: Path, folder: Path, **kw) -> Served:
-    """A server over a fresh copy of ``template`` in ``folder``."""
-    return Served(copy_store(template, folder / "store"), folder / "server.log", **kw)
-
-
-def task_count(server) -> int:
-    r = httpx.get(server.url + "/sparql", params={"query": COUNT_TASKS}, timeout=30)
-    assert r.status_code == 200, r.text
-    return int(r.json()["results"]["bindings"][0]["n"]["value"])
-
-
-def assert_serves(server) -> None:
-    """The server is up and gives the next ordinary query its right answer."""
-    assert server.alive(), server.log()[-3000:]
-    assert task_count(server) == server.tasks
-
-
-def assert_refused(r: httpx.Response, status: int, code: str | None = None) -> dict:
-    """The one JSON error envelope with ``status`` (and ``code``), and no traceback."""
-    assert r.status_code == status, (r.status_code, r.text[:500])
-    assert "Traceback" not in r.text and 'File "' not in r.text
-    body = r.json()
-    assert set(body) == {"error"}, body
-    err = body["error"]
-    assert err["status"] == status and err["message"], err
-    if code is not None:
-        assert err["code"] == code, err
-    return err
-
-
-def store_digest(server) -> tuple[int, str]:
-    """Every quad of the store, counted and hashed, as the server reads them."""
-    r = httpx.get(server.url + "/sparql", params={"query": "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"},
-                  headers={"accept": "text/tab-separated-values"}, timeout=30)
-    assert r.status_code == 200 and "x-policykg-truncated" not in r.headers, r.text[:300]
-    lines = sorted(r.text.splitlines()[1:])
-    return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
-SERVER_ENV = {"POLICYKG_WRITE_TOKEN": API_TOKEN, "POLICYKG_QUERY_TIMEOUT": str(QUERY_TIMEOUT),
-              "POLICYKG_MAX_ROWS": "100000", "POLICYKG_MAX_REQUEST_BYTES": "300000",
-              "POLICYKG_MAX_UPLOAD_BYTES": "1000000", "POLICYKG_MAX_QUERY_BYTES": "100000"}
-
-
-@pytest.fixture(scope="module")
-def served(api_store_template, tmp_path_factory):
-    server = serve(api_store_template, tmp_path_factory.mktemp("hostile-sparql"), env=SERVER_ENV)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def web():
-    """A loopback listener standing in for the web; no test may make it see a connection."""
-    listener = Listener()
-    yield listener
-    listener.close()
-
-
-@pytest.fixture()
-def unharmed(served, web):
-    """Checked after the test: the listener saw no connection, the server answers right."""
-    hits = web.hits
-    yield
-    time.sleep(0.02)  # a connection the server opened would have been accepted by now
-    assert web.hits == hits, "the server opened a connection to the listener"
-    assert_serves(served)
-
-
-@pytest.fixture()
-def untouched(served, unharmed):
-    """For tests that try to write: also the same quads, triple for triple, as when the server
-    started (every test here leaves the store as it found it)."""
-    yield
-    assert store_digest(served) == served.digest
+QUERY_TIMEOUT = float(SERVER_ENV["POLICYKG_QUERY_TIMEOUT"])
 
 
 def ask(server, query: str, how: str = "get", **kw) -> httpx.Response:

@@ -8,7 +8,7 @@ payload really matches, or a 4xx in the JSON error envelope: never a 500, a trac
 rows a UNION would have pulled in. The store also holds a real document, extracted from
 text, whose program names are such payloads: looking each up by its exact name finds it.
 
-The hostile document and its store are built here and reused by the hostile-output tests.
+The hostile document is in ``hostile_document.py``; its store and server are conftest fixtures.
 """
 
 from __future__ import annotations
@@ -17,79 +17,15 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from conftest import LiveServer, copy_store, run_cli
-from policykg.graph.iris import IriScheme
-
-IRIS = IriScheme()
-DOC_ID = "hostile-2019"
-
-#: A work plan with the structure of the sample (title, preamble, numbered sections and
-#: tasks, quoted programs, targets) whose names are markup and SPARQL payloads. The
-#: extractor turns them into a document title, section and task labels, program names and
-#: quotes (test_the_extractor_really_reads_the_payloads checks it does).
-HOSTILE_TEXT = """某县2019年<img src=x onerror="window.__pwned=1">工作要点
-2019年全县教育工作的总体要求是:坚持立德树人,办好人民满意的教育,围绕“提高质量”这一中心,落实各项任务。
-一、</script><script>window.__pwned=2</script>
-1.<b onmouseover=alert(1)>加强</b>。实施“<img src=x onerror="window.__pwned=1">”工程。新增优质学校3所。
-2.推进建设。推进“</script><script>alert(1)</script>”计划,寻甸县完成评估验收。
-二、"><svg onload=window.__pwned=3>
-3.javascript:alert(1)。实施“"><svg onload=window.__pwned=3>”项目。小学班额不超过45人。
-4.实施三名"}UNION{工程。实施“javascript:alert(1)”行动,选派100位名师到先进发达地区研修学习。
-5.实施“三名"}UNION{”工程。实施“名\\u0022校'建设”工程。
-6.实施“"} UNION { ?s ?p ?o } #”计划。实施“> } UNION { ?s ?p ?o } <”计划。
-"""
-
-#: The programs the extractor reads from HOSTILE_TEXT, exactly as named.
-HOSTILE_PROGRAMS = (
-    '<img src=x onerror="window.__pwned=1">工程',
-    "</script><script>alert(1)</script>计划",
-    '"><svg onload=window.__pwned=3>项目',
-    "javascript:alert(1)行动",
-    '三名"}UNION{工程',
-    "名\\u0022校'建设工程",
-    '"} UNION { ?s ?p ?o } #计划',
-    "> } UNION { ?s ?p ?o } <计划",
-)
-
-
-def write_hostile_document(folder: Path) -> Path:
-    path = folder / f"{DOC_ID}.txt"
-    path.write_text(HOSTILE_TEXT, encoding="utf-8")
-    return path
-
-
-def build_hostile_store(template: Path, dest: Path) -> Path:
-    """A copy of the API test store (sample + network fixture) with the hostile document ingested."""
-    from policykg.graph.ingest import ingest_files
-    from policykg.graph.store import OxigraphStore
-
-    store = OxigraphStore(copy_store(template, dest))
-    report = ingest_files(store, [write_hostile_document(dest.parent)], IRIS)
-    assert not report.failed, report.failed
-    store.flush()
-    store.close()
-    return dest
-
-
-@pytest.fixture(scope="module")
-def hostile_template(api_store_template, tmp_path_factory) -> Path:
-    return build_hostile_store(api_store_template, tmp_path_factory.mktemp("hostile") / "store")
-
-
-@pytest.fixture(scope="module")
-def server(hostile_template, tmp_path_factory):
-    srv = LiveServer(copy_store(hostile_template, tmp_path_factory.mktemp("hostile-live") / "store"),
-                     query_timeout=5.0)
-    yield srv
-    srv.stop()
-
+from conftest import copy_store, run_cli
+# build_hostile_store too: test_hostile_output_browser.py imports these from here
+from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS, build_hostile_store, write_hostile_document  # noqa: F401
 
 # -- payloads and parameters ----------------------------------------------------------------
 
@@ -220,9 +156,9 @@ def assert_clean_refusal(r: httpx.Response) -> None:
 
 
 @pytest.mark.parametrize("param", PARAMS, ids=str)
-def test_parameter_is_bound_never_pasted(server, param: Param):
+def test_parameter_is_bound_never_pasted(hostile_server, param: Param):
     """Every payload: 200 with only what it really matches, or a clean 4xx; the server keeps serving."""
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(base_url=hostile_server.url, timeout=30) as client:
         for label, payload in PAYLOADS.items():
             path, params = param.request(payload)
             r = client.get(path, params=params, headers={"accept": "application/json, text/html;q=0.9"})
@@ -243,35 +179,35 @@ def test_parameter_is_bound_never_pasted(server, param: Param):
         assert client.get("/api/overview").json()["documents"] == 4  # still serving
 
 
-def test_a_union_payload_returns_nothing_where_pasting_would_return_everything(server):
+def test_a_union_payload_returns_nothing_where_pasting_would_return_everything(hostile_server):
     """The UNION payloads against the filters that would return every target or task if pasted."""
     union_literal, union_iri = PAYLOADS["UNION after a literal"], PAYLOADS["UNION after an IRI"]
-    everything = httpx.get(server.url + "/api/targets", params={"limit": 1}).json()["total"]
+    everything = httpx.get(hostile_server.url + "/api/targets", params={"limit": 1}).json()["total"]
     assert everything > 10
     for params in ({"division": union_literal}, {"indicator": union_literal}, {"indicator": union_iri},
                    {"indicator": "指标\")) } UNION { ?t ?p ?o } #"}):
-        r = httpx.get(server.url + "/api/targets", params=params)
+        r = httpx.get(hostile_server.url + "/api/targets", params=params)
         assert r.status_code == 200 and r.json()["total"] == 0, (params, r.text[:300])
     for params in ({"document": IRIS.document(DOC_ID) + "> } UNION { ?x ?p ?o } #"},
                    {"mentioning": PROGRAM + "> . } UNION { ?x a ?t"}):
-        r = httpx.get(server.url + "/api/tasks", params=params)
+        r = httpx.get(hostile_server.url + "/api/tasks", params=params)
         assert r.status_code == 400 and "not a valid IRI" in r.json()["error"]["message"], (params, r.text)
 
 
-def test_numbers_that_would_break_the_query_text(server):
+def test_numbers_that_would_break_the_query_text(hostile_server):
     """Offsets past 2^64, NaN and infinite bounds or coordinates: an empty page or a clear 400, no SPARQL error."""
     huge = str(10**30)
     for path, params in (("/api/documents", {"offset": huge}), ("/api/tasks", {"offset": huge}),
                          ("/api/targets", {"offset": huge}), ("/api/documents/x/text", {"offset": huge}),
                          ("/api/explore/node", {"iri": PROGRAM, "group": "partOf|in|program", "offset": huge})):
-        r = httpx.get(server.url + path, params=params)
+        r = httpx.get(hostile_server.url + path, params=params)
         assert r.status_code in (200, 404), (path, r.text[:300])
         assert "SPARQL" not in r.text
     for params in ({"min_value": "nan"}, {"max_value": "inf"}, {"min_value": "-1e400"}):
-        r = httpx.get(server.url + "/api/targets", params=params)
+        r = httpx.get(hostile_server.url + "/api/targets", params=params)
         assert r.status_code == 400 and "finite number" in r.json()["error"]["message"], (params, r.text)
     for params in ({"x": "nan"}, {"y": "inf"}, {"x": "1e308"}):
-        r = httpx.get(server.url + "/api/explore/node", params={"iri": PROGRAM, **params})
+        r = httpx.get(hostile_server.url + "/api/explore/node", params={"iri": PROGRAM, **params})
         assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_parameters", (params, r.text)
 
 
@@ -290,11 +226,11 @@ def test_the_extractor_really_reads_the_payloads(tmp_path):
 
 
 @pytest.mark.parametrize("name", HOSTILE_PROGRAMS)
-def test_lookup_by_exact_hostile_name_finds_exactly_it(server, name: str):
+def test_lookup_by_exact_hostile_name_finds_exactly_it(hostile_server, name: str):
     """The name search, /explore's search, trace, the tasks naming it, /api/resource and its
     /id/ page all find this one program."""
     iri = IRIS.program(name)
-    url = server.url
+    url = hostile_server.url
     hits = httpx.get(f"{url}/api/programs", params={"q": name}).json()
     assert hits[0]["iri"] == iri and hits[0]["exact"] and all(name in h["matched"] for h in hits)
     found = httpx.get(f"{url}/api/explore/search", params={"q": name}).json()["results"]
@@ -308,10 +244,10 @@ def test_lookup_by_exact_hostile_name_finds_exactly_it(server, name: str):
 
 
 @pytest.mark.parametrize("name", HOSTILE_PROGRAMS)
-def test_program_route_takes_the_exact_hostile_name(server, name: str):
+def test_program_route_takes_the_exact_hostile_name(hostile_server, name: str):
     """/api/programs/{name} gives this program, read from the hostile document, even when its name
     holds a "/" (``</script>…``: the server decodes %2F before routing, so the route takes a path)."""
-    r = httpx.get(f"{server.url}/api/programs/{quote(name, safe='')}")
+    r = httpx.get(f"{hostile_server.url}/api/programs/{quote(name, safe='')}")
     assert r.status_code == 200, r.text[:300]
     detail = r.json()
     assert detail["iri"] == IRIS.program(name) and detail["label"] == name
@@ -321,8 +257,8 @@ def test_program_route_takes_the_exact_hostile_name(server, name: str):
 # -- the CLI ------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def cli_store(hostile_template, tmp_path_factory) -> str:
-    return str(copy_store(hostile_template, tmp_path_factory.mktemp("hostile-cli") / "store"))
+def cli_store(hostile_store_template, tmp_path_factory) -> str:
+    return str(copy_store(hostile_store_template, tmp_path_factory.mktemp("hostile-cli") / "store"))
 
 
 def test_cli_trace_path_viz_take_hostile_names(cli_store, tmp_path):

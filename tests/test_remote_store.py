@@ -7,14 +7,6 @@ queries, bulk loads, resumable corpus ingest.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 
@@ -22,58 +14,25 @@ from policykg.graph.remote import RemoteStore, endpoints, query_form
 from policykg.graph.store import OxigraphStore, open_store
 from policykg.settings import load_settings
 
-from conftest import run_cli
+from conftest import LiveServer, run_cli
+# start_oxigraph and OXIGRAPH too: test_load.py imports them from here
+from servers import OXIGRAPH, OxigraphServer, free_port, start_oxigraph  # noqa: F401
 pytest.register_assert_rewrite("store_contract")
-from store_contract import SAMPLE, StoreContract
-
-OXIGRAPH = shutil.which("oxigraph", path=os.pathsep.join([str(Path(sys.executable).parent),
-                                                          os.environ.get("PATH", "")]))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_oxigraph(location: Path) -> tuple[subprocess.Popen, str]:
-    """`oxigraph serve` on a free loopback port; returns the process and its base URL."""
-    port = free_port()
-    proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"oxigraph serve exited: {proc.stderr.read().decode(errors='replace')}")
-        try:
-            httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=1.0)
-            return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("oxigraph serve did not start within 30 s")
+from store_contract import SAMPLE, StoreContract  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory):
-    if OXIGRAPH is None:
-        pytest.skip("the `oxigraph` server binary is missing: pip install 'oxigraph>=0.5.1,<0.6' "
-                    "(it is in policykg's [test] extra)")
-    proc, base = start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"))
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph-server"))
+    yield server
+    server.stop()
 
 
 @pytest.mark.remote
 class TestOxigraphServer(StoreContract):
     @pytest.fixture()
     def store(self, oxigraph_server):
-        store = open_store(oxigraph_server + "/query", settings=load_settings(environ={}))
+        store = open_store(oxigraph_server.url, settings=load_settings(environ={}))
         assert isinstance(store, RemoteStore)
         store.update("DROP ALL")
         yield store
@@ -88,7 +47,7 @@ class TestEmbedded(StoreContract):
 
 @pytest.mark.remote
 def test_cli_ingest_query_remove_through_a_remote_store(oxigraph_server, tmp_path):
-    url = oxigraph_server + "/query"
+    url = oxigraph_server.url
     RemoteStore(url).update("DROP ALL")
     proc = run_cli("ingest", "--store", url, "--workers", "1", str(SAMPLE))
     assert proc.returncode == 0, proc.stderr.decode()
@@ -139,11 +98,7 @@ def test_query_form_ignores_iris_strings_and_comments():
 @pytest.mark.remote
 def test_two_api_processes_serve_one_remote_graph(oxigraph_server):
     """`policykg serve` can front a remote store: two servers answer from the same graph."""
-    import httpx
-
-    from conftest import LiveServer
-
-    url = oxigraph_server + "/query"
+    url = oxigraph_server.url
     RemoteStore(url).update("DROP ALL")
     run_cli("ingest", "--store", url, "--workers", "1", str(SAMPLE), check=True)
     servers = [LiveServer(url), LiveServer(url)]

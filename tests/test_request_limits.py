@@ -20,22 +20,14 @@ import zipfile
 import httpx
 import pytest
 
-from test_hostile_sparql import (AUTH, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused, assert_serves,  # noqa: F401
-                                 serve, unharmed, untouched, web)  # (fixtures too)
+from conftest import AUTH, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused
+from policykg.api.app import MULTIPART_SLACK
+from servers import assert_serves
 
 pytestmark = pytest.mark.remote
 
 REQUEST_CAP = int(SERVER_ENV["POLICYKG_MAX_REQUEST_BYTES"])
 UPLOAD_CAP = int(SERVER_ENV["POLICYKG_MAX_UPLOAD_BYTES"])
-MULTIPART_SLACK = 64 * 1024  # policykg.api.app.MULTIPART_SLACK
-
-
-@pytest.fixture(scope="module")
-def served(api_store_template, tmp_path_factory):
-    server = serve(api_store_template, tmp_path_factory.mktemp("request-limits"), env=SERVER_ENV,
-                   memory=3_000_000_000)
-    yield server
-    server.stop()
 
 
 #: (method, target, headers, cap) of every route that reads a body.
