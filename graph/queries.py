@@ -675,21 +675,26 @@ class LabelIndex:
         order = sorted(self.facts)
         self._kind_refs: dict[tuple[str, str], int] = Counter(p for g in order for p in self.facts[g][0])
         self._name_refs: dict[tuple[str, str, bool], int] = Counter(n for g in order for n in self.facts[g][1])
+        kinds: dict[str, list[str]] = {}
+        for iri, kind in self._kind_refs:
+            kinds.setdefault(iri, []).append(kind)
+        interned: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.node_kinds: dict[str, tuple[str, ...]] = {}
-        for iri, _ in self._kind_refs:
-            if iri not in self.node_kinds:
-                self.node_kinds[iri] = _kinds_of(iri, self._kind_refs)
+        for iri, ks in kinds.items():
+            ordered = tuple(sorted(ks, key=_KIND_RANK.__getitem__))
+            self.node_kinds[iri] = interned.setdefault(ordered, ordered)
         entries = list(self._name_refs)
         self.iris: list[str] = [e[0] for e in entries]
         self.texts: list[str] = [e[1] for e in entries]
         self.alt: list[bool] = [e[2] for e in entries]
         self._where: dict[tuple[str, str, bool], int] = {e: k for k, e in enumerate(entries)}
-        self._by_iri: dict[str, tuple[tuple[str, str, bool], ...]] = {}
-        for e in entries:
-            self._by_iri[e[0]] = self._by_iri.get(e[0], ()) + (e,)
+        self._by_iri: dict[str, Sequence[tuple[str, str, bool]]] = {}
         self.labels: dict[str, str] = {}
-        for iri, names in self._by_iri.items():
-            self._set_label(self.labels, iri, names)
+        for e in entries:
+            iri, text, alt = e
+            self._by_iri.setdefault(iri, []).append(e)  # type: ignore[attr-defined]
+            if not alt and (iri not in self.labels or text < self.labels[iri]):
+                self.labels[iri] = text
         self._dead: frozenset[int] = frozenset()
         self._blobs = [_Blob(self.texts)]
 
@@ -769,7 +774,7 @@ class LabelIndex:
         new._by_iri, new.labels = dict(self._by_iri), dict(self.labels)
         for iri in {e[0] for e in names_touched}:
             names = tuple(e for e in new._by_iri.get(iri, ()) if e in name_refs)
-            names += tuple(e for e in born if e[0] == iri)
+            names += tuple(e for e in born if e[0] == iri)  # a new tuple: the old index's stays as it was
             if names:
                 new._by_iri[iri] = names
             else:
