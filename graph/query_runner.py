@@ -374,7 +374,9 @@ class QueryRunner:
             if self._dirty or self._current is None:
                 path = self._snap_root / f"gen-{next(self._gen)}"
                 self._dirty = False
-                self.store.checkpoint(path)  # takes the store's write lock: no write half-way through
+                # One point in time, each write whole or not at all (OxigraphStore.checkpoint); a write
+                # that ends while it is taken marks the runner dirty again (_dirty was cleared first).
+                self.store.checkpoint(path)
                 self._current = str(path)
                 self._collect()
             if worker is not None:
