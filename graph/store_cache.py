@@ -64,7 +64,13 @@ class StoreStateCache(Generic[T]):
 
     def _hit(self, key: int, store, state: tuple) -> T | None:
         hit = self._entries.get(key)
-        if hit is not None and hit[0]() is store and hit[1] == state:
+        if hit is None or hit[0]() is not store:
+            return None
+        if hit[1] == state:
+            return hit[2]
+        if state[0] == "gen" and state[1] % 2 and hit[1] == ("gen", state[1] - 1):
+            # A write is under way: not acknowledged yet, so the value from just before it is
+            # still current for whoever asks now (they need not wait for the write to end).
             return hit[2]
         return None
 
