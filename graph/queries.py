@@ -812,15 +812,25 @@ def graph_facts(store, graphs: Iterable[str] | None) -> dict[str, GraphFacts]:
         return {}
     kinds: dict[str, set[tuple[str, str]]] = {}
     names: dict[str, set[tuple[str, str, bool]]] = {}
-    scope = "" if wanted is None else "VALUES ?g { " + " ".join(iri_ref(g) for g in wanted) + " }"
-    for kind, cls in ENTITY_CLASSES.items():
-        for r in store.query(f"SELECT ?g ?x WHERE {{ {scope} GRAPH ?g {{ ?x a {iri_ref(cls)} }} FILTER(isIRI(?x)) }}"):
+    classes = ", ".join(iri_ref(c) for c in ENTITY_CLASSES.values())
+    if wanted is not None:
+        # A few graphs after a write: one query, so one snapshot, and quick (~2 ms for a document
+        # and the entity graphs it names).
+        for r in store.query(f"""SELECT ?g ?x ?c ?m ?alt WHERE {{
+  VALUES ?g {{ {" ".join(iri_ref(g) for g in wanted)} }}
+  GRAPH ?g {{ {{ ?x a ?c FILTER(isIRI(?x) && ?c IN ({classes})) }}
+    UNION {{ ?x rdfs:label ?m BIND(false AS ?alt) }} UNION {{ ?x skos:altLabel ?m BIND(true AS ?alt) }} }} }}"""):
+            if r["c"] is not None:
+                kinds.setdefault(r["g"].value, set()).add((r["x"].value, _CLASS_KIND[r["c"].value]))
+            else:
+                names.setdefault(r["g"].value, set()).add((r["x"].value, r["m"].value, r["alt"].value == "true"))
+    for kind, cls in ENTITY_CLASSES.items() if wanted is None else ():
+        for r in store.query(f"SELECT ?g ?x WHERE {{ GRAPH ?g {{ ?x a {iri_ref(cls)} }} FILTER(isIRI(?x)) }}"):
             kinds.setdefault(r[0].value, set()).add((r[1].value, kind))
-    for prop, alt in (("rdfs:label", False), ("skos:altLabel", True)):
-        for r in store.query(f"SELECT ?g ?x ?m WHERE {{ {scope} GRAPH ?g {{ ?x {prop} ?m }} }}"):
+    for prop, alt in (("rdfs:label", False), ("skos:altLabel", True)) if wanted is None else ():
+        for r in store.query(f"SELECT ?g ?x ?m WHERE {{ GRAPH ?g {{ ?x {prop} ?m }} }}"):
             names.setdefault(r[0].value, set()).add((r[1].value, r[2].value, alt))
     if wanted is None:
-        classes = ", ".join(iri_ref(c) for c in ENTITY_CLASSES.values())
         for r in store.query_default_graph(f"SELECT ?x ?c WHERE {{ ?x a ?c FILTER(isIRI(?x) && ?c IN ({classes})) }}"):
             kinds.setdefault("", set()).add((r[0].value, _CLASS_KIND[r[1].value]))
         for r in store.query_default_graph("SELECT ?x ?m ?p WHERE { ?x ?p ?m "
@@ -830,15 +840,12 @@ def graph_facts(store, graphs: Iterable[str] | None) -> dict[str, GraphFacts]:
             for g in set(kinds) | set(names) | set(wanted or ())}
 
 
-def update_label_index(old: LabelIndex, store, graphs: set[str]) -> LabelIndex:
-    """The index after ``graphs`` were written: those graphs read again, the others kept."""
-    return old.updated(graph_facts(store, graphs)) if graphs else old
-
-
-# Built and updated in one consistent view of the store: never the kinds of one version of a
-# document beside the labels of another.
+# Built, and its changes read, in one consistent view of the store: never the kinds of one
+# version of a document beside the labels of another. The changes are put in after that view
+# (LabelIndex.updated), so a write is less likely to come during the read and make it start over.
 LABEL_INDEXES: "StoreStateCache[LabelIndex]" = StoreStateCache(
-    lambda store: build_label_index(store), update=update_label_index, consistent=True)
+    lambda store: build_label_index(store), update=(lambda store, graphs: graph_facts(store, graphs),
+                                                    lambda old, changes: old.updated(changes)), consistent=True)
 
 
 def label_index(store) -> LabelIndex:

@@ -47,14 +47,16 @@ def store_state(store) -> tuple:
 class StoreStateCache(Generic[T]):
     """One ``build(store)`` result per store and store state.
 
-    ``update(old, store, graphs)``: the value after ``graphs`` were rewritten, from the value
-    ``old`` of an earlier state, without changing ``old`` in a way its readers notice (it may be
-    called again with the same ``old`` if a write interrupts it). ``consistent``: build and update
-    inside :func:`~policykg.graph.store.read_consistently` (for builds short enough to retry).
+    ``update = (read, apply)``: after writes to the named graphs ``graphs``, ``read(store, graphs)``
+    reads what changed and ``apply(old, changes)`` makes the new value from the value ``old`` of
+    an earlier state, without changing ``old`` in a way its readers notice. ``consistent``: builds
+    and reads run inside :func:`~policykg.graph.store.read_consistently` (for reads short enough to
+    retry); ``apply`` runs after, so that a write is less likely to interrupt the read.
     """
 
     def __init__(self, build: Callable[[Any], T], *,
-                 update: Callable[[T, Any, set[str]], T] | None = None, consistent: bool = False) -> None:
+                 update: tuple[Callable[[Any, set[str]], Any], Callable[[T, Any], T]] | None = None,
+                 consistent: bool = False) -> None:
         self._build = build
         self._update = update
         self._consistent = consistent
@@ -76,15 +78,19 @@ class StoreStateCache(Generic[T]):
 
     def _make(self, store, old: tuple[tuple, T] | None) -> tuple[tuple, T]:
         """(the state read at, the value): from ``old`` plus the graphs changed since, or built anew."""
-        def read() -> tuple[tuple, T]:
+        def read() -> tuple[tuple, bool, Any]:
             state = store_state(store)
             changed_graphs = getattr(store, "changed_graphs", None)
             if old is not None and self._update is not None and changed_graphs is not None and old[0][0] == "gen":
                 changed = changed_graphs(old[0][1])
                 if changed is not None:
-                    return state, self._update(old[1], store, changed)
-            return state, self._build(store)
-        return read_consistently(store, read) if self._consistent else read()
+                    return state, True, self._update[0](store, changed) if changed else None
+            return state, False, self._build(store)
+        state, is_change, got = read_consistently(store, read) if self._consistent else read()
+        if not is_change:
+            return state, got
+        assert old is not None and self._update is not None
+        return state, old[1] if got is None else self._update[1](old[1], got)
 
     def get(self, store) -> T:
         key = id(store)
