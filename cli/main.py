@@ -92,8 +92,11 @@ def cli() -> None:
               help="Extraction processes. Default: the number of CPUs.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print a line for every document, however many.")
+@click.option("--batch-bytes", type=click.IntRange(min=1), default=None, metavar="BYTES",
+              help=_setting_help("ingest_batch_bytes"))
 @store_options
-def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet: bool, verbose: bool) -> None:
+def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet: bool, verbose: bool,
+           batch_bytes: int | None) -> None:
     """Extract documents and store each in its own named graph.
 
     PATHS are files, folders (searched recursively for .txt, .html, .docx, .pdf) and
@@ -104,12 +107,12 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
     """
     from policykg.graph.ingest import default_workers, ingest_corpus, list_sources
 
+    ctx.settings = ctx.settings.with_overrides(ingest_batch_bytes=batch_bytes)
     sources = list_sources(paths)
     if not sources:
         raise PolicyKGError("no documents found in " + ", ".join(map(str, paths)))
     total = len(sources)
-    sources, too_large = _refuse_too_large(sources, ctx.settings.max_document_bytes)
-    workers = max(1, min(workers or default_workers(), len(sources)))
+    workers = max(1, min(workers or default_workers(), total))
     store = ctx.open_store()
     per_doc = verbose or (not quiet and total <= 100)
     progress = _Progress(total, enabled=not quiet and total > 1)
@@ -125,10 +128,8 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
                        if o.status != "unchanged" else f"{o.status:<10} {_shown(o.source)} -> <{o.graph}>", err=True)
         progress.update(o)
 
-    for o in too_large:
-        on_document(o)
-    report = ingest_corpus(store, None, ctx.iris, sources=sources, workers=workers, progress=on_document)
-    report.outcomes[:0] = too_large
+    report = ingest_corpus(store, None, ctx.iris, sources=sources, workers=workers, progress=on_document,
+                           batch_bytes=ctx.settings.ingest_batch_bytes)
     store.flush()
     progress.done()
     if not quiet:
@@ -143,29 +144,6 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
         for o in report.failed:
             click.secho(f"  {_shown(o.source)}", fg="red", err=True)
         sys.exit(1)
-
-
-def _refuse_too_large(sources: list[Any], limit: int) -> tuple[list[Any], list[Any]]:
-    """Split off the files over ``max_document_bytes``: refused by name without reading a byte of them.
-
-    (A member of an archive is checked when it is read, against the same limit.)
-    """
-    from policykg.errors import InputError
-    from policykg.graph.ingest import DocumentOutcome
-    from policykg.loaders.limits import check_size
-
-    keep, refused = [], []
-    for src in sources:
-        try:
-            if src.member is None:
-                check_size(src.path.stat().st_size, src.label, limit)
-        except InputError as exc:
-            refused.append(DocumentOutcome(source=src.label, status="failed", error=str(exc)))
-            continue
-        except OSError:
-            pass  # unreadable: the ingest reports it by name when it tries to read it
-        keep.append(src)
-    return keep, refused
 
 
 def _reason(outcome: Any) -> str:
@@ -417,14 +395,20 @@ def evaluate(ctx: CliContext, document: Path, gold: Path, details: bool, as_json
 
 
 # -- serve -----------------------------------------------------------------
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's, quietest first
+
+
 @cli.command()
 @click.option("--host", default=None, help=_setting_help("host"))
 @click.option("--port", default=None, type=int, help=_setting_help("port"))
 @click.option("--write-token", default=None, help=_setting_help("write_token"))
 @click.option("--query-timeout", default=None, type=float, help=_setting_help("query_timeout"))
+@click.option("--log-level", type=click.Choice(LOG_LEVELS), default="warning", show_default=True,
+              help="What the server logs (uvicorn's levels; `info` and below log every request, "
+              "never its token).")
 @store_options
 def serve(ctx: CliContext, host: str | None, port: int | None, write_token: str | None,
-          query_timeout: float | None) -> None:
+          query_timeout: float | None, log_level: str) -> None:
     """Serve the SPARQL endpoint, the JSON API, resource pages and the network view."""
     import uvicorn
 
@@ -434,7 +418,7 @@ def serve(ctx: CliContext, host: str | None, port: int | None, write_token: str 
                                            query_timeout=query_timeout)
     app = create_app(settings)
     click.echo(f"Serving {settings.store} on http://{settings.host}:{settings.port}/ (Ctrl+C to stop)", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
 
 
 from policykg.cli.network import register as _register_network  # noqa: E402  (trace, path, rank, viz)

@@ -3,7 +3,10 @@
 Small inputs and large corpora go through the same steps:
 
 1. **List** the inputs: files, folders (searched recursively) and archives
-   (``.zip``, ``.tar.gz``/``.tgz``/``.tar``), in a stable order.
+   (``.zip``, ``.tar.gz``/``.tgz``/``.tar``), in a stable order. An archive over the limits of
+   :class:`~policykg.loaders.limits.ArchiveBudget` (too many entries, or unpacking to far
+   more than its own size) is refused whole, by name, before any member is read; a file or
+   member over ``max_document_bytes`` is refused by name before it is read.
 2. **Skip** what is already stored: the parent reads each file's bytes, hashes
    them and compares with the sha256 stored for that document's graph (all
    hashes are read from the store in one query). Unchanged documents are never
@@ -40,6 +43,7 @@ import tarfile
 import threading
 import time
 import zipfile
+import zlib
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -49,11 +53,13 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from policykg.errors import PolicyKGError, StoreUnavailableError
+from policykg.errors import InputError, PolicyKGError, StoreUnavailableError
 from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import GraphStore
 from policykg.loaders.extract import document_id, extract_bytes, extract_path
+from policykg.loaders.limits import (ArchiveBudget, TarHeaderTooLarge, check_size, check_zip_directory,
+                                     document_size_limit, inflate, open_tar, read_limited, read_limited_stream)
 from policykg.loaders.read import SUPPORTED_SUFFIXES
 from policykg.loaders.records import DocumentRecord
 from policykg.ontology import PKG
@@ -102,8 +108,15 @@ def is_archive(path: Path) -> bool:
 
 
 def _ingestible(name: str) -> bool:
+    """A document by its name in an archive: a known ending, not hidden, not an archive itself.
+
+    "." and ".." are not hidden folders: a member named ``../../etc/x.txt`` is read like any
+    other. Its name is only a label (the report shows it, the document id comes from its last
+    part); nothing is ever written to a path taken from an archive.
+    """
     base = name.rsplit("/", 1)[-1]
-    if not base or base.startswith(".") or any(part.startswith(".") for part in name.split("/")[:-1]):
+    folders = [part for part in name.split("/")[:-1] if part not in (".", "..")]
+    if not base or base.startswith(".") or any(part.startswith(".") for part in folders):
         return False
     return Path(base).suffix.lower() in INGESTIBLE and not base.lower().endswith(ARCHIVE_SUFFIXES)
 
@@ -129,51 +142,76 @@ class Source:
     name: str  # the file name the extractor sees (the document id comes from it)
     path: Path  # the file, or the archive holding the member
     member: str | None = None
+    error: str | None = None  # an archive refused as a whole when listed: why (it names the archive)
 
 
 def list_sources(paths: Iterable[str | Path]) -> list[Source]:
     """Every document in the inputs; archives are opened to list their members.
 
-    An archive that cannot be opened becomes one source that fails when read.
+    An archive that cannot be opened, or is over the limits of :class:`ArchiveBudget`, becomes
+    one source that fails when read, and nothing of it is read.
     """
     out: list[Source] = []
     for f in find_files(paths):
-        if not is_archive(f):
-            out.append(Source(str(f), f.name, f))
-            continue
-        try:
-            if f.name.lower().endswith(".zip"):
-                with zipfile.ZipFile(f) as zf:
-                    names = sorted(i.filename for i in zf.infolist() if not i.is_dir())
-            else:
-                with tarfile.open(f, "r|*") as tf:
-                    names = [m.name for m in tf if m.isfile()]
-        except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
-            out.append(Source(str(f), f.name, f, member=f"\0{type(exc).__name__}: {exc}"))
-            continue
-        for name in names:
-            if _ingestible(name):
-                out.append(Source(f"{f}:{name}", name.rsplit("/", 1)[-1], f, member=name))
+        out.extend(_list_archive(f) if is_archive(f) else [Source(str(f), f.name, f)])
     return out
+
+
+def _list_archive(path: Path) -> list[Source]:
+    """The documents in an archive, in a stable order, or one failing source for the archive."""
+    limit = document_size_limit()
+    names: list[str] = []
+    try:
+        budget = ArchiveBudget(str(path), path.stat().st_size, limit)
+        if path.name.lower().endswith(".zip"):
+            with path.open("rb") as fp:
+                check_zip_directory(fp, str(path))
+                with zipfile.ZipFile(fp) as zf:
+                    for info in zf.infolist():
+                        # Only the documents read are inflated; one over the limit is refused unread.
+                        read = _ingestible(info.filename) and info.file_size <= limit
+                        budget.spend(info.filename, info.file_size if read else 0)
+                        if not info.is_dir():
+                            names.append(info.filename)
+            names.sort()
+        else:
+            with open_tar(path) as tf:
+                for m in tf:
+                    budget.spend(m.name, m.size)  # a stream is unpacked through every entry
+                    if m.isfile():
+                        names.append(m.name)
+    except InputError as exc:
+        return [Source(str(path), path.name, path, error=str(exc))]
+    except TarHeaderTooLarge as exc:
+        return [Source(str(path), path.name, path, error=f"{path}: refused: {exc}")]
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+        return [Source(str(path), path.name, path, error=f"{path}: cannot open the archive: "
+                       f"{type(exc).__name__}: {exc}")]
+    return [Source(f"{path}:{name}", name.rsplit("/", 1)[-1], path, member=name)
+            for name in names if _ingestible(name)]
 
 
 def read_sources(sources: list[Source]) -> Iterator[tuple[Source, bytes | None, str | None]]:
     """``(source, bytes, None)`` or ``(source, None, error)`` for every source, in order.
 
-    Archives are read once, sequentially (a .tar.gz is never seeked backwards).
+    Archives are read once, sequentially (a .tar.gz is never seeked backwards). Nothing over
+    ``max_document_bytes`` is read: a file or member is refused on the size it states, and
+    read in bounded chunks in case it states less than it holds.
     """
     i = 0
     while i < len(sources):
         src = sources[i]
-        if src.member is None:
-            try:
-                yield src, src.path.read_bytes(), None
-            except OSError as exc:
-                yield src, None, f"{src.label}: cannot read the file: {exc.strerror or exc}"
+        if src.error is not None:
+            yield src, None, src.error
             i += 1
             continue
-        if src.member.startswith("\0"):
-            yield src, None, f"{src.label}: cannot open the archive: {src.member[1:]}"
+        if src.member is None:
+            try:
+                yield src, read_limited(src.path, src.label), None
+            except InputError as exc:
+                yield src, None, str(exc)
+            except OSError as exc:
+                yield src, None, f"{src.label}: cannot read the file: {exc.strerror or exc}"
             i += 1
             continue
         # All consecutive members of this archive.
@@ -184,6 +222,10 @@ def read_sources(sources: list[Source]) -> Iterator[tuple[Source, bytes | None, 
         i = j
 
 
+# What reading a zip member may raise on a damaged, encrypted or exotic (deflate64) zip.
+_ZIP_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, EOFError, NotImplementedError, ValueError, zlib.error)
+
+
 def _read_archive(members: list[Source]) -> Iterator[tuple[Source, bytes | None, str | None]]:
     path = members[0].path
     wanted = {src.member: src for src in members}
@@ -192,27 +234,37 @@ def _read_archive(members: list[Source]) -> Iterator[tuple[Source, bytes | None,
         if path.name.lower().endswith(".zip"):
             with zipfile.ZipFile(path) as zf:
                 for src in members:
+                    done.add(src.member)
                     try:
-                        data = zf.read(src.member)
-                        done.add(src.member)
+                        info = zf.getinfo(src.member)
+                        check_size(info.file_size, src.label)
+                        # In chunks: a member that understates its size fails its CRC past it.
+                        data = read_limited_stream(inflate(zf, info), src.label)
+                    except InputError as exc:
+                        yield src, None, str(exc)
+                    except _ZIP_ERRORS as exc:
+                        yield src, None, f"{src.label}: cannot read the archive member, the zip is damaged: {exc}"
+                    else:
                         yield src, data, None
-                    except (OSError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
-                        done.add(src.member)
-                        yield src, None, f"{src.label}: cannot read the archive member: {exc}"
             return
-        with tarfile.open(path, "r|*") as tf:
+        with open_tar(path) as tf:
             for m in tf:
                 src = wanted.get(m.name)
                 if src is None or m.name in done:
                     continue
-                f = tf.extractfile(m)
-                data = f.read() if f else b""
                 done.add(m.name)
-                yield src, data, None
+                try:
+                    check_size(m.size, src.label)
+                    f = tf.extractfile(m)
+                    data = read_limited_stream(f, src.label) if f else b""
+                except InputError as exc:
+                    yield src, None, str(exc)
+                else:
+                    yield src, data, None
         for src in members:
             if src.member not in done:
                 yield src, None, f"{src.label}: missing from the archive"
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, TarHeaderTooLarge, zlib.error) as exc:
         for src in members:
             if src.member not in done:
                 yield src, None, f"{src.label}: cannot read the archive: {exc}"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from policykg.errors import InputError
 from policykg.loaders.decode import decode_bytes, normalize_text
-from policykg.loaders.limits import check_size
+from policykg.loaders.limits import check_size, read_limited
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
@@ -86,8 +86,7 @@ def read_bytes(data: bytes, source: str) -> RawDocument:
 def read_path(path: str | Path) -> RawDocument:
     p = Path(path)
     try:
-        check_size(p.stat().st_size, p.name)
-        data = p.read_bytes()
+        data = read_limited(p, p.name)  # refused on its stated size before a byte is read
     except IsADirectoryError:
         raise InputError(f"{p}: is a folder, not a file") from None
     except FileNotFoundError:

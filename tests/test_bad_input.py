@@ -16,6 +16,7 @@ import re
 import struct
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 import zlib
@@ -133,17 +134,58 @@ def deflated(name: str, data: bytes) -> Member:
     return Member(name, c.compress(data) + c.flush(), zlib.crc32(data), len(data))
 
 
-def zip_bytes(members: list[Member]) -> bytes:
-    """A zip written by hand, so that a test can declare sizes that zipfile would not."""
-    out, central = b"", b""
+def zip_bytes(members: list[Member], stated_entries: int | None = None) -> bytes:
+    """A zip written by hand, so that a test can declare sizes (and an entry count) that zipfile would not."""
+    out, central = [], []
+    offset = 0
     for m in members:
         name = m.name.encode()
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, m.method, 0, 0x21, m.crc, len(m.data),
-                               m.size, len(name), 0, 0, 0, 0, 0, len(out)) + name
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, m.method, 0, 0x21, m.crc, len(m.data), m.size,
-                           len(name), 0) + name + m.data
-    return out + central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central),
-                                       len(out), 0)
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, m.method, 0, 0x21, m.crc,
+                                   len(m.data), m.size, len(name), 0, 0, 0, 0, 0, offset) + name)
+        local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, m.method, 0, 0x21, m.crc, len(m.data), m.size,
+                            len(name), 0) + name
+        out += [local, m.data]
+        offset += len(local) + len(m.data)
+    directory = b"".join(central)
+    count = len(members) if stated_entries is None else stated_entries
+    return b"".join(out) + directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory),
+                                                   offset, 0)
+
+
+def deflated_pieces(pieces: list[tuple[bytes, int]]) -> tuple[bytes, int, int]:
+    """``block * times`` for each piece in turn, deflated (raw) without ever being held whole:
+    ``(stream, crc32, size)``.
+
+    Each piece is deflated by a fresh compressor ending in a full flush, which makes its bytes
+    stand alone: compress the block once, repeat the bytes, and join the pieces.
+    """
+    stream, crc, size = [], 0, 0
+    for block, times in pieces:
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        stream.append((c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)) * times)
+        for _ in range(times):
+            crc = zlib.crc32(block, crc)
+        size += len(block) * times
+    stream.append(zlib.compressobj(9, zlib.DEFLATED, -15).flush())  # the final (empty) block
+    return b"".join(stream), crc, size
+
+
+def repeated(name: str, block: bytes, times: int, declared: int | None = None) -> Member:
+    """A zip member holding ``block * times``; ``declared``: the size the zip states, None for the truth."""
+    data, crc, size = deflated_pieces([(block, times)])
+    return Member(name, data, crc, size if declared is None else declared)
+
+
+def gzipped(pieces: list[tuple[bytes, int]]) -> bytes:
+    """A .gz of the pieces (see :func:`deflated_pieces`)."""
+    data, crc, size = deflated_pieces(pieces)
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + data + struct.pack("<II", crc, size & 0xFFFFFFFF)
+
+
+def tar_header(name: str, size: int, kind: bytes = tarfile.REGTYPE) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size, info.type = size, kind
+    return info.tobuf(tarfile.USTAR_FORMAT)
 
 
 def docx_bomb(declared: int | None = None) -> bytes:
@@ -152,13 +194,7 @@ def docx_bomb(declared: int | None = None) -> bytes:
     ``declared``: the uncompressed size the zip states; None states the truth (1 GiB).
     """
     block = (b"<w:p/>" * 174_763)[: 1 << 20]  # 1 MiB of paragraphs
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
-    # A full flush makes every block's deflate output the same bytes: compress one, repeat it.
-    packed = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
-    crc = 0
-    for _ in range(1024):
-        crc = zlib.crc32(block, crc)
-    bomb = Member("word/document.xml", packed * 1024 + c.flush(), crc, declared or 1024 * len(block))
+    bomb = repeated("word/document.xml", block, 1024, declared)
     return zip_bytes([deflated(n, d) for n, d in docx_parts().items() if n != "word/document.xml"] + [bomb])
 
 
@@ -314,9 +350,14 @@ def test_control_characters_in_a_name_are_printed_as_escapes(user_store, tmp_pat
 
 # -- what must not run away: memory, time --------------------------------------------------------------
 
+# The peak is VmHWM, this process image's own. (getrusage's ru_maxrss survives exec: it would
+# report the test process's memory at the time it started the CLI.)
 _MEASURED = """
-import atexit, resource, sys
-atexit.register(lambda: sys.stderr.write(f"\\npeak-rss-kb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n"))
+import atexit, sys
+def peak():
+    kb = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    sys.stderr.write(f"\\npeak-rss-kb {kb}\\n")
+atexit.register(peak)
 from policykg.cli.main import main
 sys.argv[0] = "policykg"
 main()
@@ -349,11 +390,11 @@ def test_a_200_mb_text_is_refused_as_too_large_before_it_is_read(user_store, tmp
     assert proc.returncode == 1 and "Traceback" not in err
     assert f"failed     {big}: too large ({size_mb:.1f} MB > limit 50 MB)" in err, err
     assert "hint: set POLICYKG_MAX_DOCUMENT_BYTES to read bigger documents" in err
-    assert peak_mb < 180, f"the file was read into memory: peak {peak_mb:.0f} MB"
+    assert peak_mb < 100, f"the file was read into memory: peak {peak_mb:.0f} MB"
     assert store_quads(user_store) == before
 
     proc, peak_mb, _ = run_measured("extract", str(big), env=limit)
-    assert proc.returncode == 1 and b"too large" in proc.stderr and peak_mb < 180
+    assert proc.returncode == 1 and b"too large" in proc.stderr and peak_mb < 100
 
 
 def test_the_size_limit_is_a_setting(tmp_path):
@@ -381,9 +422,167 @@ def test_a_docx_zip_bomb_is_refused_without_inflating_it(declared, reason, user_
     err = proc.stderr.decode()
     assert proc.returncode == 1 and "Traceback" not in err
     assert f"failed     {path}: {reason}" in err, err
-    assert peak_mb < 300, f"the bomb was inflated: peak {peak_mb:.0f} MB"
+    assert peak_mb < 100, f"the bomb was inflated: peak {peak_mb:.0f} MB"
     assert seconds < 30
     assert store_quads(user_store) == before
+
+
+# -- archives of documents: what a member states, and what the archive adds up to ---------------------
+
+GIB = 1 << 30
+PLAN_BLOCK = ("实施名校建设工程，新增优质学校11所。\n" * 20_000).encode()[: 1 << 20]  # 1 MiB of a plan's words
+
+
+def tiny_members(count: int) -> list[Member]:
+    return [Member(f"plans/plan-{i:05d}.txt", b"x", zlib.crc32(b"x"), 1, method=0) for i in range(count)]
+
+
+def sparse_tar(path: Path) -> None:
+    """A plain .tar of one 1 GiB member of zeros, taking a few KB of disk (the member is a hole)."""
+    with path.open("wb") as f:
+        f.write(tar_header("plans/huge.txt", GIB))
+        f.seek(512 + GIB)
+        f.write(bytes(1024))  # the end of the archive
+
+
+def tar_gz_of_tiny_members(path: Path, count: int) -> None:
+    with tarfile.open(path, "w:gz", compresslevel=1) as tf:
+        for i in range(count):
+            info = tarfile.TarInfo(f"plans/plan-{i:05d}.txt")
+            info.size = 1
+            tf.addfile(info, io.BytesIO(b"x"))
+
+
+@dataclass
+class BadArchive:
+    name: str
+    write: Callable[[Path], None]
+    failed: str  # the label its failure is reported under: the archive, or archive:member
+    reason: str  # a regular expression the reason must match
+
+
+BAD_ARCHIVES = {
+    "a zip member stating 1 GiB": BadArchive(
+        "honest.zip", lambda p: p.write_bytes(zip_bytes([repeated("plans/huge.txt", PLAN_BLOCK, 1024)])),
+        "plans/huge.txt", re.escape("too large (1073.7 MB > limit 50 MB)")),
+    # zipfile's read() would inflate all of it before noticing (2.1 GB): read in chunks, the
+    # member runs past the size it states and fails its CRC check there.
+    "a zip member stating 4 KB and holding 1 GiB": BadArchive(
+        "liar.zip", lambda p: p.write_bytes(zip_bytes([repeated("plans/huge.txt", PLAN_BLOCK, 1024, 4096)])),
+        "plans/huge.txt",
+        re.escape("cannot read the archive member, the zip is damaged: Bad CRC-32 for file 'plans/huge.txt'")),
+    "a .tar holding a 1 GiB member": BadArchive(
+        "huge.tar", sparse_tar, "plans/huge.txt", re.escape("too large (1073.7 MB > limit 50 MB)")),
+    "a .tar.gz of 1 MB holding a 1 GiB member": BadArchive(
+        "bomb.tar.gz", lambda p: p.write_bytes(gzipped([(tar_header("plans/huge.txt", GIB), 1),
+                                                         (bytes(1 << 20), 1024), (bytes(1024), 1)])),
+        "", r"unpacks to more than [\d.]+ MB, 100 times its own size, at entry plans/huge\.txt \(1073\.7 MB\): "
+            r"a zip bomb\?\n  hint: unpack the archive and ingest the folder"),
+    "a zip bomb of 300 members of 10 MiB": BadArchive(
+        "medium.zip", lambda p: p.write_bytes(zip_bytes([repeated(f"plans/plan-{i:03d}.txt", PLAN_BLOCK, 10)
+                                                         for i in range(300)])),
+        "", r"unpacks to more than [\d.]+ MB, 100 times its own size, at entry plans/plan-\d{3}\.txt "
+            r"\(10\.5 MB\): a zip bomb\?"),
+    "a zip of 20 000 tiny members": BadArchive(
+        "many.zip", lambda p: p.write_bytes(zip_bytes(tiny_members(20_000))),
+        "", re.escape("holds 20000 entries, more than 10000 (files and folders)")),
+    # zipfile parses the whole directory before anyone can count it (~0.6 KB of memory an entry).
+    "a zip stating 1 entry and holding 200 000": BadArchive(
+        "hidden-many.zip", lambda p: p.write_bytes(zip_bytes(tiny_members(200_000), stated_entries=1)),
+        "", r"its directory of entries takes [\d.]+ MB, more than 10000 entries need"),
+    "a .tar.gz of 20 000 tiny members": BadArchive(
+        "many.tar.gz", lambda p: tar_gz_of_tiny_members(p, 20_000),
+        "", re.escape("holds more than 10000 entries (files and folders; entry 10001 is plans/plan-10000.txt)")),
+    # tarfile reads a pax header whole into memory: 1 GiB here, from 1 MB.
+    "a .tar.gz stating a 1 GiB pax header": BadArchive(
+        "pax.tar.gz", lambda p: p.write_bytes(gzipped([(tar_header("././@PaxHeader", GIB, tarfile.XHDTYPE), 1),
+                                                        (bytes(1 << 20), 1024), (bytes(1024), 1)])),
+        "", re.escape("refused: a tar header of 1073.7 MB (limit 1 MB)")),
+}
+
+
+@pytest.mark.parametrize("case", BAD_ARCHIVES.values(), ids=BAD_ARCHIVES.keys())
+def test_an_archive_bomb_is_refused_by_name_before_it_is_unpacked(case, user_store, tmp_path):
+    """Refused by the archive's name (and the member's, if one member is to blame) with the reason,
+    exit 1, the store as before, and memory and time bounded whatever the archive states."""
+    path = tmp_path / case.name
+    case.write(path)
+    assert path.stat().st_blocks * 512 < 40_000_000  # small on disk, however much it unpacks to
+    before = store_quads(user_store)
+
+    proc, peak_mb, seconds = run_measured("ingest", "--store", str(user_store), str(path),
+                                          env={"POLICYKG_MAX_DOCUMENT_BYTES": ""})
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    label = f"{path}:{case.failed}" if case.failed else str(path)
+    line = err[err.index(f"failed     {label}: "):]
+    assert re.match(f"failed     {re.escape(label)}: {case.reason}", line), err
+    assert "0 added, 0 replaced, 0 unchanged, 1 failed" in err
+    print(f"peak {peak_mb:.0f} MB, {seconds:.1f} s")
+    assert peak_mb < 100, f"the archive was unpacked into memory: peak {peak_mb:.0f} MB"
+    assert seconds < 30
+    assert store_quads(user_store) == before
+
+
+HOSTILE_NAMES = ["../../etc/policykg-escaped.txt", "/policykg-absolute/plan.txt", "计划 \"2017\" '工作要点'.txt"]
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar.gz"])
+def test_member_names_are_only_labels_never_paths_written_to(kind, user_store, tmp_path):
+    """Members named to climb out of a folder, from the root, or with Chinese and quotes are read
+    as documents, reported under the name the archive gives them, and nothing is written anywhere."""
+    folder = tmp_path / "deep" / "inside"
+    folder.mkdir(parents=True)
+    bundle = folder / f"bundle.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(bundle, "w") as zf:
+            for name in HOSTILE_NAMES:
+                zf.writestr(name, SAMPLE.read_bytes())
+    else:
+        with tarfile.open(bundle, "w:gz") as tf:
+            for name in HOSTILE_NAMES:
+                info = tarfile.TarInfo(name)
+                info.size = len(SAMPLE.read_bytes())
+                tf.addfile(info, io.BytesIO(SAMPLE.read_bytes()))
+    files_before = sorted(p for p in tmp_path.rglob("*") if user_store not in p.parents)
+
+    proc = run_cli("ingest", "--store", str(user_store), str(bundle))
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "3 added, 0 replaced, 0 unchanged, 0 failed" in err
+    for name in HOSTILE_NAMES:
+        assert f"added      {bundle}:{name}: 5 sections, 28 tasks" in err
+    listed = json.loads(run_cli("list", "--store", str(user_store), "--json", check=True).stdout)
+    iris = {d["iri"].rsplit("/", 1)[-1] for d in listed}
+    assert {"policykg-escaped", "plan", "计划-%222017%22-%27工作要点%27"} <= iris  # from the last part of the name
+
+    assert sorted(p for p in tmp_path.rglob("*") if user_store not in p.parents) == files_before
+    assert not (Path.cwd() / "../../etc/policykg-escaped.txt").exists()
+    assert not (folder / "../../etc/policykg-escaped.txt").exists()
+    assert not Path("/policykg-absolute").exists()
+
+
+def test_a_tar_made_of_a_folder_dot_is_read(user_store, tmp_path):
+    """``tar -czf plans.tgz .`` names every member ``./…``: those are documents, not hidden files."""
+    bundle = tmp_path / "plans.tgz"
+    with tarfile.open(bundle, "w:gz") as tf:
+        info = tarfile.TarInfo("./plans/good-plan.txt")
+        info.size = len(SAMPLE.read_bytes())
+        tf.addfile(info, io.BytesIO(SAMPLE.read_bytes()))
+        hidden = tarfile.TarInfo("./.cache/old-plan.txt")
+        hidden.size = 1
+        tf.addfile(hidden, io.BytesIO(b"x"))
+    proc = run_cli("ingest", "--store", str(user_store), str(bundle), check=True)
+    assert f"added      {bundle}:./plans/good-plan.txt: 5 sections".encode() in proc.stderr
+    assert b"1 added, 0 replaced, 0 unchanged, 0 failed" in proc.stderr  # the hidden folder is still skipped
+
+
+def test_a_device_is_read_no_further_than_the_limit(tmp_path):
+    """A path that states no size (a device, a pipe) is read up to the limit and refused there."""
+    proc, peak_mb, _ = run_measured("extract", "/dev/zero", env={"POLICYKG_MAX_DOCUMENT_BYTES": "1000000"})
+    assert proc.returncode == 1
+    assert b"Error: zero: too large (more than the limit of 1 MB)" in proc.stderr
+    assert peak_mb < 100
 
 
 def test_100_000_nested_divs_are_read_in_seconds(user_store, tmp_path):
