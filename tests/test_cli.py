@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
 
+import httpx
 import pytest
 
-from conftest import SAMPLE, run_cli
+from conftest import POLICYKG, SAMPLE, copy_store, run_cli
+from servers import free_port
 
 
 @pytest.fixture()
@@ -150,3 +156,51 @@ def test_evaluate_scores_the_sample(tmp_path):
     proc = run_cli("evaluate", str(SAMPLE), str(SAMPLE_GOLD), "--json", check=True)
     report = json.loads(proc.stdout)
     assert report["sections"]["f1"] == 1.0 and report["task titles"]["f1"] == 1.0
+
+
+def test_ingest_batch_bytes_gives_the_same_store(tmp_path):
+    """``--batch-bytes 1`` (every document its own transaction) stores what the default batching stores."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"plan-{i}.txt").write_bytes(SAMPLE.read_bytes())
+    run_cli("ingest", "--store", str(tmp_path / "default"), str(folder), check=True)
+    run_cli("ingest", "--store", str(tmp_path / "one-by-one"), "--batch-bytes", "1", str(folder), check=True)
+    dumps = [run_cli("export", "--store", str(tmp_path / name), check=True).stdout for name in ("default", "one-by-one")]
+    assert sorted(dumps[0].splitlines()) == sorted(dumps[1].splitlines()) and dumps[0]
+    proc = run_cli("ingest", "--store", str(tmp_path / "never"), "--batch-bytes", "0", str(folder))
+    assert proc.returncode == 2 and b"--batch-bytes" in proc.stderr and not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("level, requests_logged", [(None, False), ("info", True)], ids=["default", "info"])
+def test_serve_log_level_decides_whether_requests_are_logged(level, requests_logged, sample_store_path, tmp_path):
+    """``serve`` logs warnings only by default; ``--log-level info`` logs a line per request."""
+    store = copy_store(sample_store_path, tmp_path / "store")
+    url = f"http://127.0.0.1:{free_port()}"
+    command = [POLICYKG, "serve", "--store", str(store), "--port", url.rsplit(":", 1)[1]]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command + (["--log-level", level] if level else []), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            try:
+                if httpx.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server and its query workers
+        proc.wait(15)
+    text = log.read_text()
+    assert ('"GET /sparql?query=ASK+%7B%7D HTTP/1.1" 200' in text) == requests_logged, text
+    assert "Traceback" not in text
+
+
+def test_serve_refuses_an_unknown_log_level():
+    proc = run_cli("serve", "--log-level", "loud")
+    assert proc.returncode == 2
+    assert b"'loud' is not one of 'critical', 'error', 'warning', 'info', 'debug', 'trace'" in proc.stderr
