@@ -175,7 +175,7 @@ class _BoundedTarInfo(tarfile.TarInfo):
                    tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
 
     @classmethod
-    def frombuf(cls, buf: bytes, encoding: str, errors: str) -> "_BoundedTarInfo":
+    def frombuf(cls, buf: bytes, encoding: str, errors: str) -> _BoundedTarInfo:
         info = super().frombuf(buf, encoding, errors)
         if info.type in cls._EXTENSIONS and info.size > MAX_TAR_HEADER_BYTES:
             # Not a tarfile.HeaderError: tarfile would take that for the end of the archive.

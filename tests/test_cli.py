@@ -166,7 +166,8 @@ def test_ingest_batch_bytes_gives_the_same_store(tmp_path):
         (folder / f"plan-{i}.txt").write_bytes(SAMPLE.read_bytes())
     run_cli("ingest", "--store", str(tmp_path / "default"), str(folder), check=True)
     run_cli("ingest", "--store", str(tmp_path / "one-by-one"), "--batch-bytes", "1", str(folder), check=True)
-    dumps = [run_cli("export", "--store", str(tmp_path / name), check=True).stdout for name in ("default", "one-by-one")]
+    dumps = [run_cli("export", "--store", str(tmp_path / name), check=True).stdout
+             for name in ("default", "one-by-one")]
     assert sorted(dumps[0].splitlines()) == sorted(dumps[1].splitlines()) and dumps[0]
     proc = run_cli("ingest", "--store", str(tmp_path / "never"), "--batch-bytes", "0", str(folder))
     assert proc.returncode == 2 and b"--batch-bytes" in proc.stderr and not (tmp_path / "never").exists()
