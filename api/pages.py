@@ -19,6 +19,7 @@ from policykg.api.conneg import RDF_TYPES, negotiate, prefers_html
 from policykg.errors import NotFoundError
 from policykg.graph import queries as q
 from policykg.graph.iris import segment
+from policykg.graph.store import read_consistently
 from policykg.ontology import PREFIXES, sparql_prologue
 
 router = APIRouter(include_in_schema=False)
@@ -81,8 +82,10 @@ def link(request: Request, iri: str | None, label: str | None = None) -> str:
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request):
     store = request.app.state.store
-    ov = await run_in_threadpool(q.overview, store)
-    docs = await run_in_threadpool(q.list_documents, store, offset=0, limit=100)
+    # The counts and the table in one state of the store: a write between them would show, say,
+    # 12 documents above a table of 11.
+    ov, docs = await run_in_threadpool(read_consistently, store,
+                                       lambda: (q.overview(store), q.list_documents(store, offset=0, limit=100)))
     counts = "".join(f"<tr><td>{h(k)}</td><td class=num>{v}</td></tr>" for k, v in ov.by_kind.items())
     rows = "".join(
         f"<tr><td>{link(request, d.iri, d.title or d.iri)}</td><td>{h(d.issued)}</td>"

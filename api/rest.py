@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from policykg.errors import PolicyKGError, TooLarge
 from policykg.graph import queries as q
 from policykg.graph.iris import IriScheme
+from policykg.graph.store import read_consistently
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -117,7 +118,9 @@ async def neighbours(request: Request, iri: str, limit: Limit = 200, provenance:
 
     def run() -> Neighbourhood:
         return Neighbourhood(q.node_info(store, iri), q.neighbours(store, iri, limit, provenance=provenance))
-    return await run_in_threadpool(run)
+    # Two typed reads, one reply: both see one state of the store (never a node's label from one
+    # version of its document beside the neighbours of another).
+    return await run_in_threadpool(read_consistently, store, run)
 
 
 @router.get("/resource", response_model=q.Resource, summary="Everything about one node")

@@ -191,6 +191,11 @@ class OxigraphStore:
         ended while it ran, and is tried again otherwise; after ``attempts`` it runs holding the
         write lock (writes wait for one read, readers never wait for ever). Nested calls run
         inside the outer one. ``read`` must return plain values, not lazy query results.
+
+        A read never waits for the write lock while another reader holds it for its last attempt
+        (that reader may be waiting for something this one holds, such as the build lock of a
+        derived value in :mod:`policykg.graph.store_cache`: both would wait for ever); it reads
+        optimistically instead, which succeeds while writes are held off.
         """
         if getattr(self._reading, "active", False):
             return read()
@@ -199,20 +204,42 @@ class OxigraphStore:
             for _ in range(attempts):
                 before = self.generation
                 if before % 2:  # a write is under way: wait for it, then read
-                    with self._write_lock:
-                        continue
-                try:
-                    value = read()
-                except Exception:
-                    if self.generation == before:
-                        raise
-                    continue  # e.g. "no such document" from a half-seen write: look again
-                if self.generation == before:
+                    self._until_write_ends(before)
+                    continue
+                ok, value = self._try_read(read, before)
+                if ok:
                     return value
-            with self._write_lock:
+            while not self._write_lock.acquire(timeout=0.05):
+                before = self.generation
+                if before % 2 == 0:  # the lock is held, but by no write: by another reader's last attempt
+                    ok, value = self._try_read(read, before)
+                    if ok:
+                        return value
+            try:
                 return read()
+            finally:
+                self._write_lock.release()
         finally:
             self._reading.active = False
+
+    def _try_read(self, read: Callable[[], T], before: int) -> tuple[bool, T | None]:
+        """(True, ``read()``) if no write began or ended while it ran (``before``: the generation
+        it started at), else (False, None)."""
+        try:
+            value = read()
+        except Exception:
+            if self.generation == before:
+                raise
+            return False, None  # e.g. "no such document" from a half-seen write: look again
+        return (True, value) if self.generation == before else (False, None)
+
+    def _until_write_ends(self, generation: int) -> None:
+        """Wait for the write under way at ``generation`` (odd) to end; not for whoever takes the
+        write lock next (a reader's last attempt may be the one waiting for this thread)."""
+        while self.generation == generation:
+            if self._write_lock.acquire(timeout=0.05):
+                self._write_lock.release()
+                return
 
     # -- writing -----------------------------------------------------------
     def graph_sha256(self, graph: str) -> str | None:

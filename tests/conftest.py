@@ -151,6 +151,14 @@ def benchmark_module(name: str) -> ModuleType:
     return sys.modules[name]
 
 
+def store_version(store, version) -> None:
+    """Write one generated version of a document (``bench_load.Version``) as an upload would: its
+    graph replaced, its shared entities added to, in one transaction."""
+    from policykg.graph.iris import IriScheme
+
+    store.replace_graph(IriScheme().graph(version.doc_id), list(version.quads), version.sha256)
+
+
 # -- a `policykg serve` process per test module, for hostile requests --------------------------
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}

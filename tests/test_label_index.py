@@ -1,9 +1,14 @@
 """The label index behind search_labels / trace.search / trace.resolve: ranking and invalidation on writes."""
 
-import pyoxigraph as ox
+import random
 
+import pyoxigraph as ox
+import pytest
+
+from conftest import benchmark_module, store_version
 from policykg.graph import queries as q
 from policykg.graph import trace as tr
+from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
 
 PKG = "https://w3id.org/policykg/ontology#"
@@ -43,3 +48,46 @@ def test_index_follows_writes():
     s.remove_graph("http://x/doc1")
     assert [h.label for h in q.search_labels(s, "工程")] == ["丙工程"]
     assert tr.resolve(s, "丙工程").iri == "http://x/program/乙工程"
+
+
+@pytest.fixture(scope="module")
+def versions():
+    """Two versions of 10 generated documents (benchmarks/bench_load.py), same file names, other content."""
+    return benchmark_module("bench_load").corpus_versions(10, seeds=(0, 1))
+
+
+def test_search_after_each_upload_or_removal_finds_what_a_fresh_index_finds(versions, monkeypatch):
+    """/api/search's label index is updated after a write by reading only the graphs written. After
+    each of 40 random uploads (either version), removals and SPARQL updates, searches give the
+    same hits as an index read from scratch — and only the SPARQL updates read everything again."""
+    first, second = versions
+    store = OxigraphStore(None)
+    docs = list(first)
+    full_reads = []
+    graph_facts = q.graph_facts
+
+    def counted(s, graphs):
+        full_reads.append(graphs is None)
+        return graph_facts(s, graphs)
+
+    monkeypatch.setattr(q, "graph_facts", counted)
+    rnd = random.Random(0)
+    updates = 0
+    for step in range(40):
+        doc, roll = rnd.choice(docs), rnd.random()
+        if roll < 0.2:
+            store.remove_graph(IriScheme().graph(doc))
+        elif roll < 0.25:
+            updates += 1
+            store.update(f'INSERT DATA {{ GRAPH <http://x/extra> {{ <http://x/p{step}> a pkg:Program ; '
+                         f'rdfs:label "额外工程{step}" }} }}')
+        else:
+            store_version(store, rnd.choice((first, second))[doc])
+        for text in ("工程", "教育", "发展", "市"):
+            updated = q.search_labels(store, text, limit=200)
+            fresh = q.LabelIndex(graph_facts(store, None))
+            with monkeypatch.context() as m:
+                m.setattr(q, "label_index", lambda s: fresh)
+                assert updated == q.search_labels(store, text, limit=200), f"step {step}, {text!r}"
+    assert full_reads.count(True) == 1 + updates, "everything read again only at the start and after SPARQL updates"
+    assert full_reads.count(False) > 20, "the uploads and removals were followed graph by graph"

@@ -21,7 +21,7 @@ import logging
 import threading
 import zlib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -31,6 +31,7 @@ from policykg.errors import NotFoundError, PolicyKGError, QueryError
 from policykg.graph import trace as tr
 from policykg.graph.queries import iri_ref, shown
 from policykg.graph.projection import CLASS_KIND, ENTITY_KINDS, KIND_CLASS, NodeKind
+from policykg.graph.store import read_consistently
 from policykg.viz.visdata import PHYSICS_MAX_NODES, legend, ring_positions, tree_positions, vis_edge, vis_node
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -48,8 +49,24 @@ router = APIRouter(tags=["network"])
 Coordinate = Annotated[float, Query(ge=-1e7, le=1e7, allow_inf_nan=False)]
 
 
+T = TypeVar("T")
+
+
 def _store(request: Request):
     return request.app.state.store
+
+
+def _whole(request: Request, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``read(store, …)``, a reply of several queries, in one state of the store: a write between
+    them would show, say, a task's label from one version of its document beside the targets of
+    the other. See :func:`policykg.graph.store.read_consistently` (a remote store: one try).
+
+    Not for the reads of the networkx projection (``/api/path``, ``/api/rankings``): after a write
+    it is rebuilt, seconds at 10^5 nodes, so a read retried around it would cost that again and its
+    last attempt would hold every write off meanwhile.
+    """
+    store = _store(request)
+    return read_consistently(store, lambda: read(store, *args, **kwargs))
 
 
 def _search(store, q: str, kinds: list[str] | None, limit: int) -> list[dict[str, Any]]:
@@ -131,7 +148,7 @@ def explore_node(request: Request, iri: str = Query(..., max_length=2000), x: Co
                  y: Coordinate = 0.0,
                  group: str | None = None, offset: int = Query(0, ge=0), limit: int = Query(25, ge=1, le=200)
                  ) -> dict[str, Any]:
-    data = tr.neighbourhood(_store(request), iri, group_limit=limit, group=group, offset=offset)
+    data = _whole(request, tr.neighbourhood, iri, group_limit=limit, group=group, offset=offset)
     if data["node"]["kind"] is None:
         raise NotFoundError(f"no node {shown(iri)}")
     items: list[tuple[str, dict[str, Any]]] = []  # (kind of item, payload)
@@ -163,7 +180,7 @@ def explore_node(request: Request, iri: str = Query(..., max_length=2000), x: Co
 
 @router.get("/api/explore/details")
 def explore_details(request: Request, iri: str = Query(..., max_length=2000)) -> dict[str, Any]:
-    return tr.node_details(_store(request), iri)
+    return _whole(request, tr.node_details, iri)
 
 
 @router.get("/api/explore/sections")
@@ -180,7 +197,7 @@ def explore_sections(request: Request, document: str = Query(..., max_length=200
 
 @router.get("/api/trace")
 def api_trace(request: Request, program: str = Query(..., min_length=1, max_length=2000)) -> dict[str, Any]:
-    result = tr.trace(_store(request), program)
+    result = _whole(request, tr.trace, program)
     data = result.to_json()
     pos = tree_positions(data["tree"])
     data["vis"] = {
