@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,8 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
+
+from run import free_port, wait_http  # noqa: E402  (one way to start and wait for a server)
 
 PROLOGUE = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -61,23 +62,6 @@ ORDER BY DESC(?issued) LIMIT 100""",
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def median_ms(fn, runs: int) -> float:
@@ -139,7 +123,7 @@ def main() -> None:
                                   "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         procs.append(serve)
         ours = f"http://127.0.0.1:{port}/sparql"
-        wait_http(ours + "?query=ASK%7B%7D", serve)
+        wait_http(ours + "?query=ASK%7B%7D", serve, timeout=120)
         theirs = None
         if not args.no_rdflib:
             rport = free_port()

@@ -722,21 +722,8 @@ def concurrent(ctx: ReadContext, writer: Writer, script: list[Write], *, readers
 
 
 # -- the benchmark ----------------------------------------------------------------------------
-def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
 def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
-    from run import free_port, machine
+    from run import free_port, machine, wait_http
 
     t = time.perf_counter()
     v1, v2, v3 = corpus_versions(docs, seeds=(0, 1, 2))
@@ -758,7 +745,7 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_up(base + "/health", server)
+        wait_http(base + "/health", server)
         history = History(dict(v1))
         ctx = ReadContext(base, history)
         with httpx.Client(timeout=60) as c:  # start the query workers before any clock runs
