@@ -1,7 +1,8 @@
 """The FastAPI application: SPARQL protocol, JSON API, pages — one JSON error envelope.
 
 ``create_app(settings)`` opens the store read-write (the server owns it), starts the
-query workers (see :mod:`policykg.graph.query_runner`) and mounts:
+query workers (see :mod:`policykg.graph.query_runner`), prepares the upload worker (see
+:class:`policykg.api.rest.UploadExtractor`) and mounts:
 
 * ``/sparql`` (SPARQL 1.1 Protocol, read-only), ``/update`` and ``/graph-store`` (token);
 * ``/api/...`` (typed JSON, OpenAPI at ``/openapi.json``, reference at ``/api/docs``)
@@ -236,12 +237,17 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
                          max_rows=settings.max_rows, snapshot_dir=settings.snapshot_dir or None,
                          prefixes=PREFIXES)
 
+    from policykg.api.rest import UploadExtractor
+
+    extractor = UploadExtractor(settings.upload_timeout)  # its worker starts with the first upload
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         try:
             yield
         finally:
             runner.close()
+            extractor.close()
 
     app = FastAPI(title="policykg", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="SPARQL 1.1 Protocol, a typed JSON API and pages over a knowledge graph of Chinese "
@@ -250,6 +256,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     app.state.store = store
     app.state.settings = settings
     app.state.runner = runner
+    app.state.extractor = extractor
 
     @app.exception_handler(PolicyKGError)
     async def _error(_request: Request, exc: PolicyKGError) -> JSONResponse:

@@ -1,19 +1,30 @@
-"""The JSON API for people and the network view: typed, paginated, read through graph.queries."""
+"""The JSON API for people and the network view: typed, paginated, read through graph.queries.
+
+Also ``POST /documents`` (upload), whose extraction runs in a worker process under a time limit
+(:class:`UploadExtractor`).
+"""
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import threading
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from policykg.errors import PolicyKGError, TooLarge
+from policykg.errors import InputError, PolicyKGError, StoreError, TooLarge
 from policykg.graph import queries as q
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import read_consistently
 
+if TYPE_CHECKING:
+    from policykg.loaders.records import DocumentRecord
+
+log = logging.getLogger("policykg.api")
 router = APIRouter(prefix="/api", tags=["api"])
 
 Offset = Annotated[int, Query(ge=0, description="Items to skip")]
@@ -138,6 +149,150 @@ async def overview(request: Request):
 upload_router = APIRouter(tags=["api"])
 
 
+class UploadTimeout(InputError):
+    """An upload whose extraction outlived ``upload_timeout``: stopped, nothing stored. 422, not
+    503: the same bytes would take as long again."""
+
+    code = "upload_timeout"
+
+
+class UploadBusy(PolicyKGError):
+    """Every upload worker stayed busy for ``upload_timeout``: try again later."""
+
+    code = "server_busy"
+    http_status = 503
+
+
+def _extract_main(conn) -> None:  # runs in a spawned process
+    """Extract each ``(data, name)`` received; answer ``("ok", DocumentRecord)``, ``("error", the
+    PolicyKGError)`` or ``("failed", what went wrong)`` (an extractor bug, reported as a 500)."""
+    from policykg.loaders.extract import extract_bytes
+
+    conn.send("ready")
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the server is gone
+            return
+        if job is None:
+            return
+        data, name = job
+        try:
+            conn.send(("ok", extract_bytes(data, name)))
+        except PolicyKGError as exc:
+            conn.send(("error", exc))
+        except Exception as exc:  # noqa: BLE001 - the server logs it and answers 500
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+
+
+class _ExtractWorker:
+    def __init__(self, ctx) -> None:
+        parent, child = ctx.Pipe()
+        self.conn = parent
+        self.process = ctx.Process(target=_extract_main, args=(child,), daemon=True, name="policykg-upload-worker")
+        self.process.start()
+        child.close()
+        try:
+            ready = self.conn.poll(60) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise StoreError("the upload worker process did not start")
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class UploadExtractor:
+    """Uploaded documents are extracted in worker processes (spawned on first use, ``workers`` of
+    them), each within ``timeout`` seconds.
+
+    Extraction is CPU-bound Python: in a thread of the server it held the GIL and starved every
+    reader while it ran, and nothing could stop a document that took for ever. In a worker it
+    competes only for a core; one that outlives ``timeout`` is stopped by killing its worker (a
+    fresh one is started in the background), and a document that crashes a parser kills only the
+    worker. Nothing is written before extraction ends, so a stopped upload leaves the store as it
+    was. Blocking: call from a thread.
+    """
+
+    def __init__(self, timeout: float, workers: int = 1) -> None:
+        self.timeout = timeout
+        self.workers = max(1, workers)
+        self._ctx = multiprocessing.get_context("spawn")  # no copy of the server's open store or threads
+        self._slots = threading.BoundedSemaphore(self.workers)
+        self._lock = threading.Lock()
+        self._idle: list[_ExtractWorker] = []
+        self.closed = False
+
+    def extract(self, data: bytes, name: str) -> DocumentRecord:
+        if not self._slots.acquire(timeout=self.timeout):
+            raise UploadBusy(f"the server is busy: no upload worker came free within {self.timeout:g} s",
+                             hint="try again shortly")
+        try:
+            worker = self._take()
+            try:
+                worker.conn.send((data, name))
+            except OSError:  # it died while idle (out of memory, killed): not this document's fault
+                self._discard(worker)
+                worker = self._take()
+                worker.conn.send((data, name))
+            if not worker.conn.poll(self.timeout):
+                self._discard(worker)
+                raise UploadTimeout(f"{name}: extracting the document took longer than {self.timeout:g} s "
+                                    f"(upload_timeout) and was stopped; nothing was stored",
+                                    hint="split the document, or ask the operator for a longer upload_timeout")
+            try:
+                kind, value = worker.conn.recv()
+            except (EOFError, OSError):
+                self._discard(worker)
+                raise InputError(f"{name}: the document crashed the process extracting it; nothing was stored") \
+                    from None
+            self._keep(worker)
+        finally:
+            self._slots.release()
+        if kind == "ok":
+            return value
+        if kind == "error":
+            raise value
+        raise RuntimeError(f"extracting {name} failed in the upload worker: {value}")
+
+    def _take(self) -> _ExtractWorker:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _ExtractWorker(self._ctx)
+
+    def _keep(self, worker: _ExtractWorker) -> None:
+        with self._lock:
+            if not self.closed and len(self._idle) < self.workers:
+                self._idle.append(worker)
+                return
+        worker.kill()
+
+    def _discard(self, worker: _ExtractWorker) -> None:
+        """Kill ``worker`` and start its replacement in the background (the next upload finds it ready)."""
+        worker.kill()
+
+        def replace() -> None:
+            try:
+                self._keep(_ExtractWorker(self._ctx))
+            except Exception as exc:  # noqa: BLE001 - the next upload starts one itself
+                log.warning("could not start an upload worker: %s", exc)
+
+        if not self.closed:
+            threading.Thread(target=replace, daemon=True, name="policykg-upload-worker-start").start()
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.kill()
+
+
 @dataclass(frozen=True)
 class UploadResult:
     iri: str
@@ -154,10 +309,11 @@ class UploadResult:
 @upload_router.post("/documents", response_model=UploadResult, status_code=201,
                     summary="Ingest one document (token): multipart field `file`, or the raw bytes with ?name=")
 async def upload(request: Request, name: str | None = None):
-    """Extracts the document and replaces its named graph in one transaction (atomic: a
-    failure leaves the store as it was). Needs `Authorization: Bearer <token>`."""
+    """Extracts the document (in a worker process, within `upload_timeout` seconds: past it 422 and
+    nothing stored) and replaces its named graph in one transaction (atomic: a failure leaves the
+    store as it was). Needs `Authorization: Bearer <token>`."""
     from policykg.api.sparql import check_token, read_body
-    from policykg.graph.ingest import ingest_bytes
+    from policykg.graph.ingest import ingest_record
 
     check_token(request)
     settings = request.app.state.settings
@@ -179,8 +335,9 @@ async def upload(request: Request, name: str | None = None):
         raise PolicyKGError("name the document: ?name=file.txt (the name gives its id and format)")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     store = request.app.state.store
+    doc = await run_in_threadpool(request.app.state.extractor.extract, data, name)
     try:
-        outcome = await run_in_threadpool(ingest_bytes, store, data, name, _iris(request))
+        outcome = await run_in_threadpool(ingest_record, store, doc, _iris(request))
     finally:
         request.app.state.runner.mark_dirty()
     from fastapi.responses import JSONResponse

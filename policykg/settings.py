@@ -78,6 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_workers", int, 2,
             "Worker processes that evaluate public SPARQL queries; a query over the time limit is stopped by "
             "killing its worker."),
+    Setting("upload_timeout", float, 60.0,
+            "Seconds the server may spend extracting one uploaded document (`POST /documents`, in a worker "
+            "process); past it the worker is killed, the upload refused (422) and nothing stored."),
     Setting("snapshot_dir", str, None,
             "Folder for the read-only checkpoints the query workers read. Default: a hidden folder beside "
             "the store (same file system: a checkpoint is hard links and costs about a millisecond); "
@@ -112,6 +115,7 @@ class Settings:
     max_query_bytes: int = 100_000
     cors: bool = True
     query_workers: int = 2
+    upload_timeout: float = 60.0
     snapshot_dir: str | None = None
     ingest_batch_bytes: int = 16_000_000
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from conftest import API_TOKEN, SAMPLE
+from conftest import API_TOKEN, AUTH, SAMPLE, assert_refused, copy_store, quads_of
 from network_fixture import HOSTILE
+from servers import LiveServer
 
 from policykg.graph.iris import IriScheme
 
@@ -171,6 +173,32 @@ def test_upload_is_token_protected_atomic_and_summarised(api_server):
     finally:
         httpx.delete(api_server.url + "/graph-store", params={"graph": body["iri"]}, headers=auth)
     assert api_server.store.count() == before
+
+
+def test_an_upload_that_outlives_upload_timeout_is_stopped_and_stores_nothing(api_store_template, tmp_path):
+    """A big but legal work plan (5 MB: seconds of extraction) to a server whose upload_timeout is
+    1 s: refused with 422 `upload_timeout`, naming the file and the setting, about when the limit
+    is up; the store quad for quad as before; the next upload (a fresh worker) is stored."""
+    server = LiveServer(copy_store(api_store_template, tmp_path / "store"), write_token=API_TOKEN,
+                        upload_timeout=1.0, max_upload_bytes=8_000_000)
+    try:
+        before = quads_of(server.store)
+        big = SAMPLE.read_bytes() * 220
+        started = time.monotonic()
+        r = httpx.post(server.url + "/documents", params={"name": "巨大 plan.txt"}, content=big, headers=AUTH,
+                       timeout=60)
+        err = assert_refused(r, 422, "upload_timeout")
+        assert "巨大 plan.txt" in err["message"] and "upload_timeout" in err["message"] and "1 s" in err["message"]
+        assert time.monotonic() - started < 20, "stopped at the limit, not after the whole extraction"
+        assert quads_of(server.store) == before
+
+        r = httpx.post(server.url + "/documents", params={"name": "after-the-timeout.txt"},
+                       content=SAMPLE.read_bytes(), headers=AUTH, timeout=60)
+        assert r.status_code == 201, r.text
+        assert r.json()["iri"] == IRIS.document("after-the-timeout") and r.json()["tasks"] > 0
+        assert before < quads_of(server.store)
+    finally:
+        server.stop()
 
 
 # -- pages -----------------------------------------------------------------------------------------
