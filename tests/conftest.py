@@ -4,8 +4,9 @@ servers the API tests talk to.
 Everything here is real: the store is an Oxigraph database on disk, built by the
 same code path as ``policykg ingest``; servers listen on 127.0.0.1 (see ``servers.py``).
 Helpers that are ideas of their own live beside this file: ``servers.py`` (servers and what
-they answer), ``hostile_document.py`` (a document whose names are payloads),
-``ingest_faults.py`` (ingests killed on purpose) and ``network_fixture.py``.
+they answer), ``browser.py`` (a real headless Chromium), ``hostile_document.py`` (a document
+whose names are payloads), ``ingest_faults.py`` (ingests killed on purpose) and
+``network_fixture.py``. Test modules import from these and from here, never from each other.
 """
 
 from __future__ import annotations
@@ -243,3 +244,15 @@ def hostile_server(hostile_store_template, tmp_path_factory):
                      query_timeout=5.0)
     yield srv
     srv.stop()
+
+
+# -- a real Chromium (browser.py) ------------------------------------------------------------------
+
+@pytest.fixture()
+def driver(tmp_path):
+    """Headless Chromium for one test, with a fresh profile (modules using it carry ``browser.MARKS``)."""
+    from browser import open_chromium
+
+    chromium = open_chromium(tmp_path / "profile")
+    yield chromium
+    chromium.quit()

@@ -1,6 +1,6 @@
 """Hostile labels in a real headless Chromium: shown as text, nothing runs.
 
-The payloads of the hostile document (tests/test_injection.py) set ``window.__pwned`` or
+The payloads of the hostile document (tests/hostile_document.py) set ``window.__pwned`` or
 call ``alert`` if they ever run. Chromium opens the /id/ pages, /explore (search the
 hostile program, open it, expand it, hover its node, open the hostile document), the
 query page with results holding the labels and a ``javascript:`` IRI, and the standalone
@@ -12,37 +12,18 @@ label reads back literally and the console reports no Content-Security-Policy vi
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-import test_explore_browser as explore_browser
-from conftest import LiveServer, copy_store, run_cli
-from test_explore_browser import CHROMIUM, _click_node, _idle, _wait
-from test_injection import DOC_ID, HOSTILE_PROGRAMS, IRIS, build_hostile_store
+from browser import MARKS, click_node, idle, wait
+from conftest import copy_store, run_cli
+from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS
 
-driver = explore_browser.driver  # the headless Chromium fixture, shared with the /explore tests
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium"),
-]
+pytestmark = MARKS
 
 TITLE = '某县2019年<img src=x onerror="window.__pwned=1">工作要点'
 IMG_PROGRAM = HOSTILE_PROGRAMS[0]  # <img src=x onerror="window.__pwned=1">工程
-
-
-@pytest.fixture(scope="module")
-def hostile_store_path(api_store_template, tmp_path_factory) -> Path:
-    return build_hostile_store(api_store_template, tmp_path_factory.mktemp("hostile-browser") / "store")
-
-
-@pytest.fixture(scope="module")
-def server(hostile_store_path, tmp_path_factory):
-    srv = LiveServer(copy_store(hostile_store_path, tmp_path_factory.mktemp("hostile-browser-live") / "store"))
-    yield srv
-    srv.stop()
 
 
 def assert_nothing_ran(driver, where: str) -> None:
@@ -62,7 +43,7 @@ def _id_path(iri: str) -> str:
     return "/id/" + quote(iri[len(IRIS.base):], safe="/%-._~")
 
 
-def test_id_pages_show_hostile_labels_literally(server, driver):
+def test_id_pages_show_hostile_labels_literally(hostile_server, driver):
     """The document, a section, a task and a program page: the heading reads back the exact label."""
     from selenium.webdriver.common.by import By
 
@@ -72,29 +53,29 @@ def test_id_pages_show_hostile_labels_literally(server, driver):
              IRIS.program(IMG_PROGRAM): IMG_PROGRAM,
              IRIS.program(HOSTILE_PROGRAMS[2]): HOSTILE_PROGRAMS[2]}
     for iri, label in pages.items():
-        driver.get(server.url + _id_path(iri))
+        driver.get(hostile_server.url + _id_path(iri))
         assert driver.find_element(By.TAG_NAME, "h1").text == label
         assert_nothing_ran(driver, iri)
     # the document page quotes its hostile source lines as text
-    driver.get(server.url + _id_path(IRIS.task(DOC_ID, 1)))
+    driver.get(hostile_server.url + _id_path(IRIS.task(DOC_ID, 1)))
     assert '实施“<img src=x onerror="window.__pwned=1">”工程' in driver.find_element(By.CSS_SELECTOR, "blockquote").text
     assert_nothing_ran(driver, "task quote")
 
 
-def test_explore_search_open_expand_and_hover_hostile_nodes(server, driver):
+def test_explore_search_open_expand_and_hover_hostile_nodes(hostile_server, driver):
     """/explore: search "onerror", open the program, expand it, hover it, open the hostile document."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    driver.get(server.url + "/explore")
-    _idle(driver)
+    driver.get(hostile_server.url + "/explore")
+    idle(driver)
     driver.find_element(By.ID, "search").send_keys("onerror")
     driver.find_element(By.ID, "search-go").click()
-    first = _wait(driver, "return document.querySelector('#results li button')")
+    first = wait(driver, "return document.querySelector('#results li button')")
     assert first.get_attribute("data-iri") == IRIS.program(IMG_PROGRAM)
     assert IMG_PROGRAM in first.text
     first.click()
-    _idle(driver)
+    idle(driver)
     assert driver.find_element(By.CSS_SELECTOR, "#details .node-label").text == IMG_PROGRAM
     assert any("/task/" in i for i in driver.execute_script("return window.pkgExplore.nodes.getIds()"))
     # hover the node on the canvas (vis-network's hover; no node has a popup title)
@@ -111,40 +92,40 @@ def test_explore_search_open_expand_and_hover_hostile_nodes(server, driver):
     assert_nothing_ran(driver, "hover")
     # open the hostile document from its task: its sections' labels are hostile too
     driver.execute_script("return window.pkgExplore.open(arguments[0])", IRIS.document(DOC_ID))
-    _idle(driver)
-    _click_node(driver, IRIS.section(DOC_ID, 2))
+    idle(driver)
+    click_node(driver, IRIS.section(DOC_ID, 2))
     assert driver.find_element(By.CSS_SELECTOR, "#details .node-label").text == '"><svg onload=window.__pwned=3>'
     labels = driver.execute_script("return window.pkgExplore.nodes.get().map(function (n) { return n.fullLabel; })")
     assert TITLE in labels and "</script><script>window.__pwned=2</script>" in labels
     assert_nothing_ran(driver, "explore")
 
 
-def test_query_page_renders_results_as_text(server, driver):
+def test_query_page_renders_results_as_text(hostile_server, driver):
     """A shared query link whose results hold the hostile labels and a javascript: IRI: text cells, no such link."""
     from selenium.webdriver.common.by import By
 
     query = ('SELECT ?l (IRI("javascript:window.__pwned=9") AS ?x) WHERE { ?p a pkg:Program ; rdfs:label ?l '
              'FILTER(CONTAINS(?l, "<")) } ORDER BY ?l')
-    driver.get(server.url + "/query?query=" + quote(query))
-    _wait(driver, "return document.querySelectorAll('#results td').length > 0")
+    driver.get(hostile_server.url + "/query?query=" + quote(query))
+    wait(driver, "return document.querySelectorAll('#results td').length > 0")
     cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#results td")]
     assert IMG_PROGRAM in cells and "javascript:window.__pwned=9" in cells
     assert driver.execute_script("return document.querySelectorAll('#results a[href^=\"javascript\"]').length") == 0
     assert_nothing_ran(driver, "query page")
 
 
-def test_standalone_export_of_the_hostile_document(hostile_store_path, driver, tmp_path):
+def test_standalone_export_of_the_hostile_document(hostile_store_template, driver, tmp_path):
     """policykg viz around the hostile document, opened from disk: it draws (its CSP hashes are right),
     and a click on the hostile program shows its label as text."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
     out = tmp_path / "hostile.html"
-    store = copy_store(hostile_store_path, tmp_path / "store")
+    store = copy_store(hostile_store_template, tmp_path / "store")
     run_cli("viz", "--focus", IRIS.document(DOC_ID), "--depth", "3", "-o", str(out), "--store", str(store),
             check=True)
     driver.get(out.as_uri())
-    _wait(driver, "return window.__pkgDrawn === true")
+    wait(driver, "return window.__pkgDrawn === true")
     iri = IRIS.program(IMG_PROGRAM)
     # a real click on the node: focus the view on it first so nothing overlaps it
     pos = driver.execute_script("var n = window.pkgNetwork; n.stopSimulation();"
@@ -154,7 +135,7 @@ def test_standalone_export_of_the_hostile_document(hostile_store_path, driver, t
     w, h = canvas.size["width"], canvas.size["height"]
     ActionChains(driver).move_to_element_with_offset(canvas, int(pos["x"] - w / 2), int(pos["y"] - h / 2)) \
         .click().perform()
-    _wait(driver, "return document.querySelector('#panel h3')")
+    wait(driver, "return document.querySelector('#panel h3')")
     assert driver.find_element(By.CSS_SELECTOR, "#panel h3").text == IMG_PROGRAM
     assert driver.find_element(By.ID, "title").text.startswith(IRIS.document(DOC_ID))
     assert_nothing_ran(driver, "standalone export")
