@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from policykg.errors import InputError, PolicyKGError, StoreError, TooLarge
+from policykg.errors import InputError, PolicyKGError, StoreError, TooLarge, UploadBusy, UploadTimeout
 from policykg.graph import queries as q
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import read_consistently
@@ -147,20 +147,6 @@ async def overview(request: Request):
 # -- upload ---------------------------------------------------------------------------------
 
 upload_router = APIRouter(tags=["api"])
-
-
-class UploadTimeout(InputError):
-    """An upload whose extraction outlived ``upload_timeout``: stopped, nothing stored. 422, not
-    503: the same bytes would take as long again."""
-
-    code = "upload_timeout"
-
-
-class UploadBusy(PolicyKGError):
-    """Every upload worker stayed busy for ``upload_timeout``: try again later."""
-
-    code = "server_busy"
-    http_status = 503
 
 
 def _extract_main(conn) -> None:  # runs in a spawned process

@@ -118,3 +118,17 @@ class StoreUnavailableError(StoreError):
     """
 
     code = "store_unavailable"
+
+
+class UploadTimeout(InputError):
+    """An upload whose extraction outlived ``upload_timeout``: stopped, nothing stored. 422, not
+    503: the same bytes would take as long again."""
+
+    code = "upload_timeout"
+
+
+class UploadBusy(PolicyKGError):
+    """Every upload worker stayed busy for ``upload_timeout``: try again later."""
+
+    code = "server_busy"
+    http_status = 503

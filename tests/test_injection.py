@@ -24,8 +24,7 @@ import httpx
 import pytest
 
 from conftest import copy_store, run_cli
-# build_hostile_store too: test_hostile_output_browser.py imports these from here
-from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS, build_hostile_store, write_hostile_document  # noqa: F401
+from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS, write_hostile_document
 
 # -- payloads and parameters ----------------------------------------------------------------
 

@@ -15,8 +15,7 @@ from policykg.graph.store import OxigraphStore, open_store
 from policykg.settings import load_settings
 
 from conftest import LiveServer, run_cli
-# start_oxigraph and OXIGRAPH too: test_load.py imports them from here
-from servers import OXIGRAPH, OxigraphServer, free_port, start_oxigraph  # noqa: F401
+from servers import OxigraphServer, free_port
 pytest.register_assert_rewrite("store_contract")
 from store_contract import SAMPLE, StoreContract  # noqa: E402
 
