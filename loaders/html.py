@@ -10,6 +10,7 @@ the structure step uses for documents whose parts carry no printed number.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Callable
 
 from policykg.errors import InputError
@@ -39,14 +40,18 @@ _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s)\s*")
 
 def html_to_text(data: bytes, source: str) -> tuple[str, str, dict[str, str], list[str]]:
     """Return ``(text, encoding, hints, headings)``."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
     markup, encoding = _decode_html(data, source)
     elements = sum(1 for _ in _TAG_OPEN.finditer(markup))
     if elements > MAX_ELEMENTS:
         raise InputError(f"{source}: the page has {elements} elements (more than {MAX_ELEMENTS}): "
                          "too many to be a document page", hint="save the document's text as .txt")
-    soup = BeautifulSoup(markup, "lxml")
+    with warnings.catch_warnings():
+        # Scraped pages often open with an XML declaration (XHTML); reading them as HTML is
+        # intended, and bs4's advice to switch parsers would only reach the user's terminal.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(markup, "lxml")
     for tag in soup(["script", "style", "noscript", "template", "iframe", "svg"]):
         tag.decompose()
     hints = _hints(soup)
