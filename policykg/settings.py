@@ -78,6 +78,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_workers", int, 2,
             "Worker processes that evaluate public SPARQL queries; a query over the time limit is stopped by "
             "killing its worker."),
+    Setting("query_queue_wait", float, 5.0,
+            "Seconds a public SPARQL query may wait for a free query worker; past it the client gets 503 "
+            "`server_busy` with Retry-After. Waiting queries hold no server thread, so the JSON API and the "
+            "pages answer while every worker is busy."),
+    Setting("max_trace_nodes", int, 2000,
+            "Most nodes one trace (`/api/trace`, `policykg trace`) gathers; past it the trace stops, says "
+            "`truncated`, and keeps what it found nearest the program."),
     Setting("upload_timeout", float, 60.0,
             "Seconds the server may spend extracting one uploaded document (`POST /documents`, in a worker "
             "process); past it the worker is killed, the upload refused (422) and nothing stored."),
@@ -115,6 +122,8 @@ class Settings:
     max_query_bytes: int = 100_000
     cors: bool = True
     query_workers: int = 2
+    query_queue_wait: float = 5.0
+    max_trace_nodes: int = 2000
     upload_timeout: float = 60.0
     snapshot_dir: str | None = None
     ingest_batch_bytes: int = 16_000_000
