@@ -13,12 +13,14 @@ query workers (see :mod:`policykg.graph.query_runner`), prepares the upload work
 Three layers guard every route: :class:`BodyLimits` caps request bodies and refuses
 compressed ones before any route reads a byte, :class:`SecurityHeaders` puts ``nosniff`` and
 a strict Content-Security-Policy on every response that sets none, and :class:`SecretFilter`
-keeps the write token (and any credential) out of the logs. ``from_environment`` builds the app from
+keeps the write token (and any credential) out of the logs. :class:`HeadAsGet` answers ``HEAD``
+wherever ``GET`` is answered, and a 405 names in ``Allow`` every method the path takes. ``from_environment`` builds the app from
 ``POLICYKG_*`` variables for ``uvicorn --factory`` and other ASGI servers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import logging
@@ -160,6 +162,50 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+# -- methods ------------------------------------------------------------------------------------
+
+class HeadAsGet:
+    """Answer ``HEAD`` wherever ``GET`` is answered, with the same status and headers and no body.
+
+    HTTP requires it of every server (RFC 9110 §9.1), and link checkers and ``curl -I`` send it;
+    FastAPI routes a ``HEAD`` nowhere, so every page and API route answered 405. The request goes
+    on as a ``GET`` and the body is dropped here, whatever the ASGI server below does about it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """Every method some route of ``scope``'s path answers (and HEAD with GET, see :class:`HeadAsGet`).
+
+    Starlette's 405 names only the methods of the first route whose path matched, and one path is
+    often several routes (``/sparql`` GET and POST, ``/graph-store`` HEAD, GET, PUT, POST, DELETE):
+    its ``Allow: POST`` told a client that GET /sparql does not exist."""
+    from starlette.routing import Match, Mount
+
+    routes = [r for r in app.router.routes if not isinstance(r, Mount)]  # /static answers its own 405
+    methods = {m for m in _METHODS if any(r.matches({**scope, "method": m})[0] == Match.FULL for r in routes)}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 # -- logs ----------------------------------------------------------------------------------------
 
 _CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s'\",]+")
@@ -235,7 +281,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     store = store if store is not None else open_store(settings.store)
     runner = make_runner(store, workers=workers or settings.query_workers, timeout=settings.query_timeout,
                          max_rows=settings.max_rows, snapshot_dir=settings.snapshot_dir or None,
-                         prefixes=PREFIXES)
+                         prefixes=PREFIXES, queue_wait=settings.query_queue_wait)
 
     from policykg.api.rest import UploadExtractor
 
@@ -256,18 +302,26 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     app.state.store = store
     app.state.settings = settings
     app.state.runner = runner
+    # Public queries waiting for a worker wait here, on the event loop, not in a thread of the
+    # pool the JSON API and the pages share (see policykg.api.sparql.query_slot).
+    app.state.query_slots = asyncio.Semaphore(runner.size) if runner.size else None
     app.state.extractor = extractor
 
     @app.exception_handler(PolicyKGError)
     async def _error(_request: Request, exc: PolicyKGError) -> JSONResponse:
-        headers = {"WWW-Authenticate": 'Bearer realm="policykg"'} if exc.http_status == 401 else None
+        headers = {"WWW-Authenticate": 'Bearer realm="policykg"'} if exc.http_status == 401 else {}
+        if getattr(exc, "retry_after", None):
+            headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(error_body(exc.http_status, exc.code, exc.message, exc.hint),
                             status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405 and (allow := allowed_methods(app, request.scope)):
+            headers["Allow"] = allow
         return JSONResponse(error_body(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc.detail)),
-                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+                            status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -288,6 +342,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
         app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Accept"], allow_credentials=False,
                            expose_headers=["X-PolicyKG-Truncated", "X-PolicyKG-Rows", "X-PolicyKG-Max-Rows"])
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)  # added last, so outermost: it also sees what the layers above answer
 
     from policykg.api import pages, rest, sparql

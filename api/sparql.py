@@ -9,9 +9,12 @@ says what is wrong, never a silently mangled query.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -24,6 +27,7 @@ from policykg.errors import (AuthError, BadEncoding, NotAcceptable, QueryError, 
                              UnsupportedMediaType, WritesDisabled)
 from policykg.graph import sparql_guard
 from policykg.graph.queries import iri_ref
+from policykg.graph.query_runner import QueryBusy
 from policykg.graph.store import RDF_FORMATS
 from policykg.ontology import PREFIXES
 
@@ -144,15 +148,41 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         # graph (the W3C protocol tests expect 2xx for that); it is never fetched.
         iri_ref(g)
     runner = app.state.runner
-    reply = await run_in_threadpool(runner.run, query, fmt=fmt, default_graphs=default_graphs,
-                                    named_graphs=named_graphs, base_iri=endpoint_url(request),
-                                    query_dataset=bool(info.from_graphs or info.from_named))
+    async with query_slot(app):
+        reply = await run_in_threadpool(runner.run, query, fmt=fmt, default_graphs=default_graphs,
+                                        named_graphs=named_graphs, base_iri=endpoint_url(request),
+                                        query_dataset=bool(info.from_graphs or info.from_named))
     headers = {"Vary": "Accept", "X-PolicyKG-Rows": str(reply["rows"])}
     if reply["truncated"]:
         headers["X-PolicyKG-Truncated"] = "true"
         headers["X-PolicyKG-Max-Rows"] = str(runner.max_rows)
     ctype = media if not media.startswith("text/") else media + "; charset=utf-8"
     return Response(reply["body"], media_type=ctype, headers=headers)
+
+
+@asynccontextmanager
+async def query_slot(app) -> AsyncIterator[None]:
+    """Hold one of ``query_workers`` slots while a query runs; wait for one at most
+    ``query_queue_wait`` seconds, then 503 ``server_busy`` with Retry-After.
+
+    A query waiting for a worker inside the runner would hold a thread of the pool that the JSON
+    API, the pages and the network view share (40 threads): forty runaway queries made every
+    ``/api`` request wait up to ``query_timeout``. Waiting here costs a coroutine, not a thread.
+    """
+    slots: asyncio.Semaphore | None = app.state.query_slots
+    if slots is None:  # a remote store: its server queues
+        yield
+        return
+    runner = app.state.runner
+    try:
+        await asyncio.wait_for(slots.acquire(), runner.queue_wait)
+    except TimeoutError:
+        raise QueryBusy(f"the server is busy: every query worker stayed busy for {runner.queue_wait:g} s",
+                        retry_after=runner.retry_after(), hint="try again after Retry-After seconds") from None
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 @router.get("/sparql", tags=["sparql"], operation_id="sparql_get",

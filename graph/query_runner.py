@@ -37,6 +37,18 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from policykg.errors import PolicyKGError, QueryError, QueryTimeoutError, QueryTooComplex, StoreError
 
+
+class QueryBusy(PolicyKGError):
+    """Every query worker stayed busy for the whole wait: 503 ``server_busy``, with the seconds
+    until a worker surely comes free (the earliest running query's deadline) as ``retry_after``."""
+
+    code = "server_busy"
+    http_status = 503
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
 # -- result serialization (row-capped) -----------------------------------------
 
 def _term_json(term) -> dict:
@@ -315,10 +327,13 @@ class QueryRunner:
 
     def __init__(self, store, *, workers: int = 2, timeout: float = 30.0, max_rows: int = 10000,
                  snapshot_dir: str | None = None, isolate_network: bool = True,
-                 prefixes: dict[str, str] | None = None) -> None:
+                 prefixes: dict[str, str] | None = None, queue_wait: float | None = None) -> None:
         import multiprocessing
         self.store = store
         self.timeout = timeout
+        #: how long a query waits for a free worker before QueryBusy (its own time limit starts after)
+        self.queue_wait = timeout if queue_wait is None else queue_wait
+        self._deadlines: dict[int, float] = {}  # id(worker) -> when its current job is stopped
         self.max_rows = max_rows
         self.prefixes = dict(prefixes or {})
         self._ctx = multiprocessing.get_context("spawn")
@@ -417,7 +432,7 @@ class QueryRunner:
         job = {"query": query, "fmt": fmt, "max_rows": max_rows or self.max_rows,
                "default_graphs": list(default_graphs), "named_graphs": list(named_graphs),
                "prefixes": self.prefixes, "base_iri": base_iri, "query_dataset": query_dataset}
-        return self._call(job, self.timeout if timeout is None else timeout, "query")
+        return self._call(job, self.timeout if timeout is None else timeout, "query", wait=self.queue_wait)
 
     def check_update(self, update: str, patterns: Sequence[str] = (), *, base_iri: str | None = None) -> None:
         """Blocking: parse and dry-run ``update`` and its WHERE ``patterns`` in a worker (see the module
@@ -429,15 +444,31 @@ class QueryRunner:
             raise QueryTooComplex(f"this update could not even be planned within {self.timeout:g} s",
                                   hint="split it into smaller updates") from None
 
-    def _call(self, job: dict, limit: float, what: str) -> dict:
+    def retry_after(self) -> int:
+        """Whole seconds until a worker surely comes free: the nearest deadline of a running job."""
+        now = time.monotonic()
+        soonest = min(list(self._deadlines.values()), default=now + 1)  # list(): one step under the GIL
+        return max(1, int(soonest - now + 0.999))
+
+    def _call(self, job: dict, limit: float, what: str, *, wait: float | None = None) -> dict:
         if not self.started:
             self.start()
-        deadline = time.monotonic() + limit
+        wait = limit if wait is None else wait
         try:
-            worker = self._idle.get(timeout=limit)
+            worker = self._idle.get(timeout=wait)
         except queue.Empty:
-            raise QueryTimeoutError(f"the server is busy: no query slot came free within {limit:g} s",
-                                    hint="try again shortly") from None
+            raise QueryBusy(f"the server is busy: every query worker stayed busy for {wait:g} s",
+                            retry_after=self.retry_after(), hint="try again after Retry-After seconds") from None
+        # The time limit counts from here: a query that waited for a worker still gets all of it
+        # (counted from arrival, one that got a worker late was killed, worker and all, at once).
+        deadline = time.monotonic() + limit
+        self._deadlines[id(worker)] = deadline
+        try:
+            return self._on(worker, job, deadline, limit, what)
+        finally:
+            self._deadlines.pop(id(worker), None)
+
+    def _on(self, worker: _Worker, job: dict, deadline: float, limit: float, what: str) -> dict:
         if "query" in job:
             job["snapshot"] = self.snapshot(worker)
         try:
@@ -531,11 +562,11 @@ class RemoteQueryRunner:
 
 
 def make_runner(store, *, workers: int, timeout: float, max_rows: int, snapshot_dir: str | None,
-                prefixes: dict[str, str]):
+                prefixes: dict[str, str], queue_wait: float | None = None):
     """Worker processes over a checkpoint for the embedded store; direct calls for a remote one."""
     from policykg.graph.remote import RemoteStore
 
     if isinstance(store, RemoteStore):
         return RemoteQueryRunner(store, timeout=timeout, max_rows=max_rows, prefixes=prefixes)
     return QueryRunner(store, workers=workers, timeout=timeout, max_rows=max_rows, snapshot_dir=snapshot_dir,
-                       prefixes=prefixes)
+                       prefixes=prefixes, queue_wait=queue_wait)

@@ -162,6 +162,19 @@ class _MentionRow:
     evidence: Evidence | None
 
 
+def _mention_pairs(store: GraphStore, entities: list[str], part_classes: Iterable[str] = (_TASK, _SECTION),
+                   part_values: str = "") -> dict[tuple[str, str], str]:
+    """(entity, part) -> the part's class, for each part (task, section) that names an entity."""
+    if not entities:
+        return {}
+    found: dict[tuple[str, str], str] = {}
+    for r in _q(store, f"""
+        SELECT DISTINCT ?e ?part ?cls WHERE {{ {_values("e", entities)} {part_values}
+          ?part <{PKG}mentions> ?e . ?part a ?cls . {_among("cls", part_classes)} }}"""):
+        found.setdefault((r["e"].value, r["part"].value), r["cls"].value)
+    return found
+
+
 def _mentions_of(store: GraphStore, texts: _Texts, entities: Iterable[str],
                  part_classes: Iterable[str] = (_TASK, _SECTION), parts: Iterable[str] | None = None) -> list[_MentionRow]:
     """Parts (tasks, sections) that name each entity, with the first Mention's quote.
@@ -176,11 +189,7 @@ def _mentions_of(store: GraphStore, texts: _Texts, entities: Iterable[str],
     if part_list is not None and not part_list:
         return []
     part_values = _values("part", part_list) if part_list is not None else ""
-    found: dict[tuple[str, str], str] = {}
-    for r in _q(store, f"""
-        SELECT DISTINCT ?e ?part ?cls WHERE {{ {_values("e", entities)} {part_values}
-          ?part <{PKG}mentions> ?e . ?part a ?cls . {_among("cls", part_classes)} }}"""):
-        found.setdefault((r["e"].value, r["part"].value), r["cls"].value)
+    found = _mention_pairs(store, entities, part_classes, part_values)
     if not found:
         return []
     quotes: dict[tuple[str, str], tuple[int, Any]] = {}
@@ -393,6 +402,9 @@ class Trace:
     nodes: dict[str, dict[str, Any]]
     edges: list[TraceEdge]
     part_of: list[TraceNode] = field(default_factory=list)  # umbrella programs of the root, for context
+    #: the reach was cut at ``max_nodes`` (what is kept is what lies nearest the program)
+    truncated: bool = False
+    max_nodes: int = 0
 
     def by_kind(self, kind: str) -> list[dict[str, Any]]:
         return [n for n in self.nodes.values() if n["kind"] == kind]
@@ -408,6 +420,8 @@ class Trace:
             "tree": self.root.to_json(),
             "nodes": list(self.nodes.values()),
             "edges": [e.to_json() for e in self.edges],
+            "truncated": self.truncated,
+            "max_nodes": self.max_nodes,
         }
 
 
@@ -464,12 +478,26 @@ def render_tree(tr: Trace, *, width: int = 100) -> str:
     for p in tr.part_of:
         lines.append(f"(part of {p.label or p.iri})")
     counts = tr.to_json()["counts"]
+    if tr.truncated:
+        lines.append(f"(cut at {tr.max_nodes} nodes, max_trace_nodes: the program reaches more)")
     lines.append("reach: " + ", ".join(f"{v} {k}{'s' if v != 1 else ''}" for k, v in sorted(counts.items())))
     return "\n".join(lines) + "\n"
 
 
-def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
-    """Everything a program reaches through pkg:partOf and pkg:dependsOn, with evidence for each edge."""
+#: Default of the ``max_trace_nodes`` setting: one trace gathers at most this many nodes.
+MAX_TRACE_NODES = 2000
+
+
+def trace(store: GraphStore, program: str, *, max_programs: int = 500, max_nodes: int = MAX_TRACE_NODES) -> Trace:
+    """Everything a program reaches through pkg:partOf and pkg:dependsOn, with evidence for each edge.
+
+    At most ``max_nodes`` nodes, nearest first: sub-programs in breadth-first order, then the parts
+    that name them or depend on them (by program), then the tasks' targets and divisions. Past the
+    cap the trace says ``truncated``: a program named in every task of a large store would
+    otherwise cost seconds of CPU and megabytes of JSON per request.
+    """
+    max_nodes = max(1, max_nodes)
+    truncated = False
     root_r = resolve(store, program, [NodeKind.PROGRAM])
     texts = _Texts(store)
     root = TraceNode(root_r.iri, "program", root_r.label)
@@ -481,7 +509,8 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
     # 1. programs reached through partOf (sub-programs) and dependsOn (both ways)
     queue = [root.iri]
     pending_program_edges: list[tuple[str, str, str, str]] = []  # (tree parent, child, edge kind, relation)
-    while queue and len(order) < max_programs:
+    program_cap = min(max_programs, max_nodes)
+    while queue and len(order) < program_cap:
         p = queue.pop(0)
         ref = iri_ref(p)
         rows = _q(store, f"""
@@ -495,6 +524,9 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
         for n, rel, lbl in found:
             if n in program_nodes:
                 continue
+            if len(order) >= program_cap:
+                truncated = True
+                break
             kind, relation = {"part": ("partOf", "has part"), "dependsOn": ("dependsOn", "depends on"),
                               "neededBy": ("dependsOn", "is needed by")}[rel]
             node = TraceNode(n, "program", lbl, kind, relation)
@@ -510,11 +542,26 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
     part_of = [TraceNode(r["u"].value, "program", _v(r, "l"), "partOf", "is part of") for r in _q(store, f"""
         SELECT DISTINCT ?u ?l WHERE {{ {iri_ref(root.iri)} <{PKG}partOf> ?u . OPTIONAL {{ ?u <{_LABEL}> ?l }} }}""")]
 
-    # 2. parts that name them (tasks expanded, sections as context); tasks depending on them
-    mentions = _mentions_of(store, texts, order)
+    truncated = truncated or bool(queue)
+
+    # 2. parts that name them (tasks expanded, sections as context); tasks depending on them.
+    # Only their IRIs are read first; the parts kept, nearest program first, fill the node budget.
+    bfs_rank = {iri: i for i, iri in enumerate(order)}
+    pairs = _mention_pairs(store, order)
     dep_rows = _q(store, f"""
         SELECT DISTINCT ?p ?t ?dir WHERE {{ {_values("p", order)} ?t a <{_TASK}> .
           {{ ?t <{PKG}dependsOn> ?p BIND("in" AS ?dir) }} UNION {{ ?p <{PKG}dependsOn> ?t BIND("out" AS ?dir) }} }}""")
+    candidates = sorted({(bfs_rank[e], part) for e, part in pairs} |
+                        {(bfs_rank[r["p"].value], r["t"].value) for r in dep_rows})
+    kept: dict[str, None] = {}
+    for _, part in candidates:
+        if part not in kept and part not in nodes:
+            if len(kept) >= max_nodes - len(nodes):
+                truncated = True
+                break
+            kept[part] = None
+    mentions = _mentions_of(store, texts, order, parts=list(kept)) if kept else []
+    dep_rows = [r for r in dep_rows if r["t"].value in kept]
     links: list[tuple[str, str, str, str, Evidence | None]] = []  # (program, part, kind, relation, ev)
     for m in mentions:
         links.append((m.entity, m.part, "mentions", "is named in", m.evidence))
@@ -558,11 +605,14 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
         info = part_info.get(iri, {})
         return (info.get("document") or "", 0 if info.get("kind") == "section" else 1, info.get("ordinal") or 0, iri)
 
-    links.sort(key=lambda l: (order.index(l[0]), part_key(l[1])))
+    rank = {iri: i for i, iri in enumerate(order)}  # (order.index per link was quadratic)
+    links.sort(key=lambda l: (rank[l[0]], part_key(l[1])))
+    if len(links) > 2 * max_nodes:  # a few parts each named by hundreds of programs
+        links, truncated = links[:2 * max_nodes], True
     # a part named with several programs is drawn in full under the most specific one
     owner: dict[str, int] = {}
     for prog, part, *_ in links:
-        owner[part] = max(owner.get(part, -1), order.index(prog))
+        owner[part] = max(owner.get(part, -1), rank[prog])
     task_nodes: dict[str, TraceNode] = {}
     for prog, part, kind, relation, ev in links:
         info = part_info.get(part, {"kind": "task"})
@@ -570,7 +620,7 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
         details = {k: info[k] for k in ("number", "ordinal", "document", "document_title", "section") if info.get(k)}
         node = TraceNode(part, pkind, info.get("label"), kind, relation, ev, details)
         edges.append(TraceEdge(part, prog, kind, ev) if relation != "depends on" else TraceEdge(prog, part, kind, ev))
-        if part in task_nodes or owner[part] != order.index(prog) or (pkind == "section" and part in nodes):
+        if part in task_nodes or owner[part] != rank[prog] or (pkind == "section" and part in nodes):
             node.ref = True
         elif pkind == "task":
             task_nodes[part] = node
@@ -580,12 +630,18 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
     # 3. targets of the tasks, and divisions in scope
     task_list = list(task_nodes)
     for t_iri, target in _targets_of(store, texts, task_list):
+        if len(nodes) >= max_nodes:
+            truncated = True
+            break
         tn = TraceNode(target["iri"], "target", target.get("label"), "hasTarget", "states target",
                        target.pop("evidence"), {k: v for k, v in target.items() if k not in ("iri", "label", "divisions")})
         task_nodes[t_iri].children.append(tn)
         nodes[tn.iri] = {"iri": tn.iri, "kind": "target", "label": tn.label, **tn.details}
         edges.append(TraceEdge(t_iri, tn.iri, "hasTarget", tn.evidence))
         for d_iri, d_label in target["divisions"]:
+            if d_iri not in nodes and len(nodes) >= max_nodes:
+                truncated = True
+                continue
             tn.children.append(TraceNode(d_iri, "division", d_label, "appliesTo", "applies to", tn.evidence))
             nodes.setdefault(d_iri, {"iri": d_iri, "kind": "division", "label": d_label})
             edges.append(TraceEdge(tn.iri, d_iri, "appliesTo", tn.evidence))
@@ -596,11 +652,14 @@ def trace(store: GraphStore, program: str, *, max_programs: int = 500) -> Trace:
     if dm:
         ev_rows = {(m.part, m.entity): m.evidence for m in _mentions_of(store, texts, {d for _, d, _ in dm}, [_TASK])}
         for t_iri, d_iri, lbl in sorted(dm):
+            if d_iri not in nodes and len(nodes) >= max_nodes:
+                truncated = True
+                continue
             ev = ev_rows.get((t_iri, d_iri))
             task_nodes[t_iri].children.append(TraceNode(d_iri, "division", lbl, "mentions", "names", ev))
             nodes.setdefault(d_iri, {"iri": d_iri, "kind": "division", "label": lbl})
             edges.append(TraceEdge(t_iri, d_iri, "mentions", ev))
-    return Trace(root, nodes, edges, part_of)
+    return Trace(root, nodes, edges, part_of, truncated, max_nodes)
 
 
 def _part_info(store: GraphStore, parts: list[str]) -> dict[str, dict[str, Any]]:

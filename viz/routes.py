@@ -197,7 +197,7 @@ def explore_sections(request: Request, document: str = Query(..., max_length=200
 
 @router.get("/api/trace")
 def api_trace(request: Request, program: str = Query(..., min_length=1, max_length=2000)) -> dict[str, Any]:
-    result = _whole(request, tr.trace, program)
+    result = _whole(request, tr.trace, program, max_nodes=request.app.state.settings.max_trace_nodes)
     data = result.to_json()
     pos = tree_positions(data["tree"])
     data["vis"] = {
