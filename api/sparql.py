@@ -23,11 +23,10 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from policykg.api.conneg import RDF_TYPES, RESULT_TYPES, negotiate, prefers_html
-from policykg.errors import (AuthError, BadEncoding, NotAcceptable, QueryError, QueryTooComplex, TooLarge,
-                             UnsupportedMediaType, WritesDisabled)
+from policykg.errors import (AuthError, BadEncoding, NotAcceptable, QueryBusy, QueryError, QueryTooComplex,
+                             TooLarge, UnsupportedMediaType, WritesDisabled)
 from policykg.graph import sparql_guard
 from policykg.graph.queries import iri_ref
-from policykg.graph.query_runner import QueryBusy
 from policykg.graph.store import RDF_FORMATS
 from policykg.ontology import PREFIXES
 

@@ -35,19 +35,8 @@ from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
-from policykg.errors import PolicyKGError, QueryError, QueryTimeoutError, QueryTooComplex, StoreError
+from policykg.errors import PolicyKGError, QueryBusy, QueryError, QueryTimeoutError, QueryTooComplex, StoreError
 
-
-class QueryBusy(PolicyKGError):
-    """Every query worker stayed busy for the whole wait: 503 ``server_busy``, with the seconds
-    until a worker surely comes free (the earliest running query's deadline) as ``retry_after``."""
-
-    code = "server_busy"
-    http_status = 503
-
-    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.retry_after = retry_after
 
 # -- result serialization (row-capped) -----------------------------------------
 
