@@ -74,9 +74,29 @@ class FriendlyGroup(click.Group):
             sys.exit(1)
         except BrokenPipeError:
             sys.exit(0)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
+        except OSError as exc:  # a file the user named (an --output folder missing, a disk full)
+            where = f": {exc.filename}" if exc.filename else ""
+            click.secho(f"Error: {exc.strerror or exc}{where}", fg="red", err=True)
+            sys.exit(1)
+        except (KeyboardInterrupt, Terminated) as exc:
+            click.echo(f"{'Stopped' if isinstance(exc, Terminated) else 'Interrupted'}{_interrupted_note(exc)}.",
+                       err=True)
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that it ends as Ctrl+C does: workers shut down,
+    the store closed after its last whole transaction, one line instead of a traceback."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _interrupted_note(exc: BaseException) -> str:
+    """What an interrupted command leaves behind, if it said (``ingest`` does)."""
+    note = getattr(exc, "policykg_note", None)
+    return f" {note}" if note else ""
 
 
 @click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -128,9 +148,16 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
                        if o.status != "unchanged" else f"{o.status:<10} {_shown(o.source)} -> <{o.graph}>", err=True)
         progress.update(o)
 
-    report = ingest_corpus(store, None, ctx.iris, sources=sources, workers=workers, progress=on_document,
-                           batch_bytes=ctx.settings.ingest_batch_bytes)
-    store.flush()
+    try:
+        report = ingest_corpus(store, None, ctx.iris, sources=sources, workers=workers, progress=on_document,
+                               batch_bytes=ctx.settings.ingest_batch_bytes)
+        store.flush()
+    except (KeyboardInterrupt, Terminated) as exc:
+        progress.clear()
+        # Every write is one transaction: what was reported stored is whole, the rest is absent.
+        exc.policykg_note = (f"after storing {progress.stored} of {total} document(s) whole; "  # type: ignore
+                             "run the same command again to store the rest")
+        raise
     progress.done()
     if not quiet:
         secs = max(report.seconds, 1e-9)
@@ -175,13 +202,14 @@ class _Progress:
         self.total, self.enabled, self.clock = total, enabled, time.monotonic
         self.tty = sys.stderr.isatty()
         self.start = self.last = self.clock()
-        self.n = self.bytes = self.failed = 0
+        self.n = self.bytes = self.failed = self.stored = 0
         self.drawn = False
 
     def update(self, outcome: Any) -> None:
         self.n += 1
         self.bytes += outcome.bytes
         self.failed += outcome.status == "failed"
+        self.stored += outcome.status in ("added", "replaced")
         if not self.enabled:
             return
         now = self.clock()
@@ -297,7 +325,11 @@ def query(ctx: CliContext, sparql: str | None, query_file: Any, fmt: str) -> Non
     from policykg.graph.results import render_result
 
     if query_file is not None:
-        sparql = query_file.read()
+        try:
+            sparql = query_file.read()
+        except UnicodeDecodeError as exc:
+            raise PolicyKGError(f"{query_file.name}: not UTF-8 text (byte {exc.start} cannot be read)",
+                                hint="save the query as UTF-8") from None
     if not sparql:
         raise PolicyKGError("give a SPARQL query or --file Q.rq")
     store = ctx.open_store(read_only=True)
@@ -426,6 +458,9 @@ _register_network(cli)
 
 
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)  # `serve`: uvicorn installs its own while it runs
     cli(prog_name="policykg")
 
 

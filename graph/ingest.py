@@ -37,14 +37,18 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import select
+import signal
+import stat
 import tarfile
 import threading
 import time
 import zipfile
 import zlib
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -123,15 +127,66 @@ def _ingestible(name: str) -> bool:
 
 def find_files(paths: Iterable[str | Path]) -> list[Path]:
     """The files named, and the ingestible files and archives inside the folders named, in a stable order."""
-    out: list[Path] = []
+    return [path for path, error in _walk(paths) if error is None]
+
+
+def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
+    """``(path, None)`` for every file to read, ``(path, why)`` for one that must be refused.
+
+    A file named twice (the same path given twice, or a file inside a folder also given) is
+    read once. Inside a folder, only what really is in it is read: links to folders are not
+    followed (so a link loop costs nothing), and a file link leading out of the folder, a named pipe,
+    a socket or a device with a document's name, and a subfolder that cannot be listed are
+    refused by name rather than read or silently skipped: a corpus someone else packed must not
+    pull a private file into a store that is then served. A path given on the command line is
+    read as given, links and devices included (the user named it).
+    """
+    seen: set[str] = set()
     for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file()
-                              and (f.suffix.lower() in INGESTIBLE or is_archive(f))
-                              and not any(part.startswith(".") for part in f.relative_to(p).parts)))
-        else:
-            out.append(p)
-    return out
+        if not p.is_dir():
+            key = os.path.realpath(p)
+            if key not in seen:
+                seen.add(key)
+                yield p, None
+            continue
+        root = os.path.realpath(p)
+        found: list[tuple[Path, str | None]] = []
+
+        def unlisted(exc: OSError) -> None:
+            found.append((Path(exc.filename), f"{exc.filename}: cannot list the folder: {exc.strerror}"))
+
+        for folder, dirs, files in os.walk(p, onerror=unlisted):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:  # links to folders are in `dirs`, and not followed
+                f = Path(folder, name)
+                if name.startswith(".") or not (f.suffix.lower() in INGESTIBLE or is_archive(f)):
+                    continue
+                found.append((f, _refusal(f, root)))
+        # A file and a link to it inside the folder: the file is the one read (links decide last).
+        keep: set[Path] = set()
+        for f, error in sorted(found, key=lambda item: (item[0].is_symlink(), item[0])):
+            key = os.path.realpath(f)
+            if error is not None or key not in seen:
+                seen.add(key)
+                keep.add(f)
+        yield from sorted(item for item in found if item[0] in keep)
+
+
+def _refusal(f: Path, root: str) -> str | None:
+    """Why a file found in the folder ``root`` is not read, or None to read it."""
+    if f.is_symlink():
+        target = os.path.realpath(f)
+        if os.path.commonpath([root, target]) != root:
+            return f"{f}: a link to {target}, outside the folder {root}; not followed (ingest the file itself)"
+    try:
+        mode = f.stat().st_mode
+    except OSError as exc:
+        return f"{f}: cannot read the file: {exc.strerror}"
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device")
+        return f"{f}: {kind}, not a file; not read"
+    return None
 
 
 @dataclass(frozen=True)
@@ -152,8 +207,11 @@ def list_sources(paths: Iterable[str | Path]) -> list[Source]:
     one source that fails when read, and nothing of it is read.
     """
     out: list[Source] = []
-    for f in find_files(paths):
-        out.extend(_list_archive(f) if is_archive(f) else [Source(str(f), f.name, f)])
+    for f, error in _walk(paths):
+        if error is not None:
+            out.append(Source(str(f), f.name, f, error=error))
+        else:
+            out.extend(_list_archive(f) if is_archive(f) else [Source(str(f), f.name, f)])
     return out
 
 
@@ -292,6 +350,11 @@ _WORKER_IRIS: IriScheme | None = None
 def _worker_init(base_iri: str, parent: int) -> None:
     global _WORKER_IRIS
     _WORKER_IRIS = IriScheme(base_iri)
+    # Ctrl+C and `kill` of the process group reach the workers too. The ingest process decides:
+    # it stops submitting, and the pool ends its workers. A worker killed by the signal itself
+    # could die halfway through sending a result, and the pool would wait for the rest for ever.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_when_gone, args=(parent,), daemon=True, name="ingest-watch").start()
 
 
@@ -441,6 +504,7 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
     window: deque[tuple[DocumentOutcome, Future | Extracted | str | None, bytes | None, str]] = deque()
     pool = _Pool(workers, iris.base)
     held: list[DocumentOutcome] = []  # outcomes behind a batch that is not stored yet
+    claimed: dict[str, tuple[str, str]] = {}  # graph -> (label, sha256) of the first file of this run with it
 
     def release() -> None:
         for outcome in held:
@@ -475,7 +539,15 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
             else:
                 sha = hashlib.sha256(data).hexdigest()
                 graph = iris.graph(document_id(src.name))
-                if known.get(graph) == sha:
+                first = claimed.setdefault(graph, (src.label, sha))
+                if first[1] != sha:
+                    # Two different files, one document id (it comes from the file name): the
+                    # second would replace the first, and every rerun swap them back.
+                    outcome.status, outcome.error = "failed", (
+                        f"{src.label}: {first[0]}, also in this run, has the same document id <{graph}> "
+                        "(ids come from file names); rename one of them")
+                    window.append((outcome, outcome.error, None, src.name))
+                elif known.get(graph) == sha:
                     outcome.status, outcome.graph = "unchanged", graph
                     window.append((outcome, None, None, src.name))
                 else:
@@ -496,6 +568,34 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
     return report
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _signals_held(*, ignore: bool = False) -> Iterator[None]:
+    """Ctrl+C and SIGTERM held back while the process pool changes state, then delivered.
+
+    ``concurrent.futures`` is not safe to interrupt: a KeyboardInterrupt raised inside
+    ``submit`` or ``shutdown`` left the pool waiting for ever for a thread it had not started.
+    ``ignore``: drop them instead, for the moment a helper process is started (a process started
+    with a signal ignored keeps it ignored; a handler of ours would not survive the exec).
+    Only the main thread has signal handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    keep = signal.SIG_IGN if ignore else (lambda signum, frame: caught.append(signum))
+    saved = {sig: signal.signal(sig, keep) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
 class _Pool:
     """Extraction in-process (``workers <= 1``) or in a process pool, rebuilt if a worker dies."""
 
@@ -511,6 +611,10 @@ class _Pool:
             # forkserver: workers never inherit the parent's open database or its threads.
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["policykg.graph.ingest"])
+            with _signals_held(ignore=True):
+                # Started deaf to Ctrl+C: a forkserver interrupted while it imported this module
+                # printed a KeyboardInterrupt traceback. The ingest process ends it.
+                multiprocessing.forkserver.ensure_running()
             self.executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
                                                 initargs=(self.base_iri, os.getpid()))
         return self.executor
@@ -523,11 +627,12 @@ class _Pool:
                 return str(exc)
             except Exception as exc:
                 return f"{name}: extraction failed ({type(exc).__name__}: {exc})"
-        try:
-            return self._executor().submit(_extract_task, data, name)
-        except BrokenProcessPool:
-            self._reset()
-            return self._executor().submit(_extract_task, data, name)
+        with _signals_held():
+            try:
+                return self._executor().submit(_extract_task, data, name)
+            except BrokenProcessPool:
+                self._reset()
+                return self._executor().submit(_extract_task, data, name)
 
     def result(self, job, data: bytes | None, name: str) -> Extracted | str | None:
         if not isinstance(job, Future):
@@ -549,12 +654,15 @@ class _Pool:
 
     def _reset(self) -> None:
         if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            with _signals_held():
+                self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = None
 
     def close(self) -> None:
+        """Cancel what has not started and wait for the extractions under way (seconds at most)."""
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            with _signals_held():
+                self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
 
 

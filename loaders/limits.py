@@ -14,6 +14,7 @@ inflating (a zip bomb of many medium members) or a listing that fills memory.
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import tarfile
 import zipfile
@@ -64,14 +65,24 @@ def read_limited(path: Path, source: str, limit: int | None = None) -> bytes:
 
     A regular file is refused on the size the file system states, before a byte of it is read.
     What that size does not bound (a pipe, a device such as /dev/zero, a file still growing) is
-    read up to one byte past the limit and refused there.
+    read up to one byte past the limit and refused there. A named pipe nobody has opened for
+    writing is refused at once instead of waiting for a writer; a socket is refused by name.
     """
     limit = document_size_limit() if limit is None else limit
-    with path.open("rb") as f:
-        check_size(os.fstat(f.fileno()).st_size, source, limit)
+    if stat.S_ISSOCK(os.stat(path).st_mode):
+        raise InputError(f"{source}: a socket, not a file")
+    # Non-blocking open: opening a named pipe (FIFO) would otherwise wait for ever for a writer.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        check_size(os.fstat(fd).st_size, source, limit)
+        os.set_blocking(fd, True)  # a pipe with a writer is read as it comes; with none it reads empty
         data = f.read(limit + 1)
     if len(data) > limit:
         raise InputError(f"{source}: too large (more than the limit of {_size(limit)})", hint=_size_hint())
+    if not data and stat.S_ISFIFO(mode):
+        raise InputError(f"{source}: a named pipe (FIFO) that nothing was written to",
+                         hint="write the document into it from another process, or ingest the file itself")
     return data
 
 
