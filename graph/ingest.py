@@ -243,8 +243,8 @@ def _list_archive(path: Path) -> list[Source]:
     except TarHeaderTooLarge as exc:
         return [Source(str(path), path.name, path, error=f"{path}: refused: {exc}")]
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
-        return [Source(str(path), path.name, path, error=f"{path}: cannot open the archive: "
-                       f"{type(exc).__name__}: {exc}")]
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or "damaged"
+        return [Source(str(path), path.name, path, error=f"{path}: cannot open the archive: {reason}")]
     return [Source(f"{path}:{name}", name.rsplit("/", 1)[-1], path, member=name)
             for name in names if _ingestible(name)]
 

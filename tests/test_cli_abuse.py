@@ -298,3 +298,14 @@ def test_everyday_mistakes_are_one_line_not_a_traceback(sample_store_path, tmp_p
     missing = tmp_path / "nowhere" / "out.nq"
     proc = run_cli("export", "--store", str(sample_store_path), "-o", str(missing))
     assert proc.returncode == 1 and f"Error: No such file or directory: {missing}" in _err(proc)
+
+
+def test_a_damaged_archive_is_named_without_python_class_names(tmp_path):
+    """A fake .zip was refused as "cannot open the archive: BadZipFile: File is not a zip file"."""
+    (tmp_path / "bundle.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "bundle.tar.gz").write_bytes(b"\x1f\x8b not really gzip")
+    proc = run_cli("ingest", "--store", str(tmp_path / "store"), str(tmp_path / "bundle.zip"),
+                   str(tmp_path / "bundle.tar.gz"))
+    err = _err(proc)
+    assert proc.returncode == 1 and err.count("cannot open the archive: ") == 2, err
+    assert not re.search(r"\b(BadZipFile|ReadError|TarError|OSError|EOFError)\b", err), err
