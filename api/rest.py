@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
@@ -154,6 +155,7 @@ def _extract_main(conn) -> None:  # runs in a spawned process
     PolicyKGError)`` or ``("failed", what went wrong)`` (an extractor bug, reported as a 500)."""
     from policykg.loaders.extract import extract_bytes
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server ends its workers; Ctrl+C is its to handle
     conn.send("ready")
     while True:
         try:

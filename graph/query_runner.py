@@ -28,6 +28,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -239,6 +240,9 @@ def _isolate_network() -> bool:
 
 
 def _worker_main(conn, isolate: bool) -> None:  # runs in a spawned process
+    # Ctrl+C in a terminal reaches the whole process group; the server ends its workers itself,
+    # so a worker printing its own KeyboardInterrupt traceback would only be noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     isolated = _isolate_network() if isolate else False
     import pyoxigraph as ox
     conn.send({"ready": True, "isolated": isolated, "pid": os.getpid()})

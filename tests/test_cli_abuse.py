@@ -264,8 +264,6 @@ def test_a_signal_mid_ingest_stops_it_in_one_line_with_whole_documents_and_no_wo
     assert quads_on_disk(store) == corpus.clean
 
 
-@pytest.mark.xfail(strict=True, reason="query workers print KeyboardInterrupt on Ctrl+C: graph/query_runner.py "
-                   "_worker_main must ignore SIGINT (another engineer's file)")
 def test_ctrl_c_stops_serve_without_a_traceback_and_removes_its_snapshots(api_store_template, tmp_path):
     server = serve(api_store_template, tmp_path, env={})
     snapshots = lambda: [p for p in (tmp_path).iterdir() if "snapshots" in p.name]  # noqa: E731
