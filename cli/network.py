@@ -44,7 +44,7 @@ def trace(ctx: CliContext, program: str, as_json: bool, width: int) -> None:
     """
     from policykg.graph.trace import render_tree, trace as run_trace
 
-    result = run_trace(ctx.open_store(read_only=True), program)
+    result = run_trace(ctx.open_store(read_only=True), program, max_nodes=ctx.settings.max_trace_nodes)
     if as_json:
         _dump(result.to_json())
     else:

@@ -144,3 +144,16 @@ def test_cli_path_rank_and_errors(sample_store_path):
     assert "Most connected programs" in run_cli("rank", "--store", s, check=True).stdout.decode()
     bad = run_cli("trace", "没有这个工程", "--store", s)
     assert bad.returncode == 1 and b"Error:" in bad.stderr and b"Traceback" not in bad.stderr
+
+
+def test_cli_trace_stops_at_the_max_trace_nodes_setting(sample_store_path):
+    """`policykg trace` honours the same cap as /api/trace, and says the tree was cut."""
+    full = json.loads(run_cli("trace", "三名工程", "--json", "--store", str(sample_store_path), check=True).stdout)
+    assert not full.get("truncated") and len(full["nodes"]) > 3
+    cut = run_cli("trace", "三名工程", "--json", "--store", str(sample_store_path),
+                  env={"POLICYKG_MAX_TRACE_NODES": "3"}, check=True)
+    cut = json.loads(cut.stdout)
+    assert cut["truncated"] and len(cut["nodes"]) == 3
+    tree = run_cli("trace", "三名工程", "--store", str(sample_store_path), env={"POLICYKG_MAX_TRACE_NODES": "3"},
+                   check=True)
+    assert "cut at 3 nodes" in tree.stdout.decode()
