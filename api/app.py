@@ -127,6 +127,32 @@ async def _answer(exc: PolicyKGError, scope: Scope, receive: Receive, send: Send
     await response(scope, receive, send)
 
 
+# -- query strings ------------------------------------------------------------------------------
+
+class StrictQueryString:
+    """Refuse a URL whose query string is not well-formed percent-encoded UTF-8: 400 ``bad_encoding``.
+
+    Starlette decodes ``?q=%FF`` to U+FFFD and keeps a stray ``%``, so a JSON API search or a
+    page would silently answer a question nobody asked. ``/sparql`` always read its parameters
+    strictly (:func:`policykg.api.sparql.parse_form`); this applies the same rule to every route.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if raw:
+            from policykg.api.sparql import parse_form, utf8_text
+
+            try:
+                parse_form(utf8_text(raw, "URL's query string"), "URL's query string")
+            except PolicyKGError as exc:
+                await _answer(exc, scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 # -- response headers ---------------------------------------------------------------------------
 
 #: What every response carries unless it sets its own: no MIME sniffing (a JSON error that
@@ -336,6 +362,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
                             status_code=500, headers=DEFAULT_HEADERS)
 
     app.add_middleware(BodyLimits, settings=settings)
+    app.add_middleware(StrictQueryString)
     if settings.cors:
         # Read-only cross-origin use: no credentials, and no Authorization header, so a
         # browser page elsewhere can query but never write.

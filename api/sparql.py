@@ -54,7 +54,7 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _utf8(data: bytes, what: str) -> str:
+def utf8_text(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -83,7 +83,7 @@ def parse_form(raw: str, what: str) -> list[tuple[str, str]]:
 async def protocol_params(request: Request, operation: str) -> dict[str, list[str]]:
     """All protocol parameters of a request: the URL's, plus a form body's, plus a direct body."""
     params: dict[str, list[str]] = {}
-    for k, v in parse_form(_utf8(request.scope.get("query_string", b""), "URL's query string"),
+    for k, v in parse_form(utf8_text(request.scope.get("query_string", b""), "URL's query string"),
                            "URL's query string"):
         params.setdefault(k, []).append(v)
     if request.method == "GET":
@@ -92,12 +92,12 @@ async def protocol_params(request: Request, operation: str) -> dict[str, list[st
     direct = QUERY_TYPE if operation == "query" else UPDATE_TYPE
     charset = mparams.get("charset")
     if media == FORM:
-        for k, v in parse_form(_utf8(await read_body(request), "form body"), "form body"):
+        for k, v in parse_form(utf8_text(await read_body(request), "form body"), "form body"):
             params.setdefault(k, []).append(v)
     elif media == direct:
         if charset and charset not in ("utf-8", "utf8"):
             raise UnsupportedMediaType(f"{direct} must be sent as UTF-8, not {charset}")
-        text = _utf8(await read_body(request), "request body")
+        text = utf8_text(await read_body(request), "request body")
         if operation in params:
             raise QueryError(f"a direct POST carries the {operation} in its body, not also in the URL")
         params[operation] = [text]

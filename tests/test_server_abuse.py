@@ -170,3 +170,13 @@ def test_http_1_0_without_host_and_absolute_uris_are_served_locally(busy):
     reply = _raw(busy.port, b"GET http://elsewhere.invalid/no-such-route HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 404"), reply[:200]
     assert_serves(busy)
+
+
+@pytest.mark.parametrize("query", ["q=%FF", "q=%E4%B8", "q=100%", "q=%zz", "iri=%C0%AF"])
+@pytest.mark.parametrize("path", ["/api/search", "/api/neighbours", "/", "/explore"])
+def test_a_query_string_that_is_not_percent_encoded_utf8_is_400_on_every_route(busy, path, query):
+    """Starlette would read ``?q=%FF`` as U+FFFD and keep a stray ``%``: a search for a question nobody
+    asked. Every route reads its URL parameters as strictly as /sparql does."""
+    err = assert_refused(httpx.get(f"{busy.url}{path}?{query}", timeout=30), 400, "bad_encoding")
+    assert "query string" in err["message"]
+    assert httpx.get(busy.url + "/api/search", params={"q": "三名工程"}, timeout=30).json()
