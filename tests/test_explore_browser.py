@@ -115,3 +115,23 @@ def test_standalone_html_draws_offline(driver, tmp_path):
     external = [u for u in urls if not u.startswith(("file:", "data:", "chrome:", "chrome-extension:"))]
     assert external == [], external
     assert severe(driver) == []
+
+
+def test_a_trace_cut_at_max_trace_nodes_says_so_in_the_status(driver, tmp_path):
+    """A partial trace must not read as the whole reach: the status line says where it was cut."""
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "store"
+    store = fixture_store(path)
+    store.flush()
+    store.close()
+    srv = LiveServer(path, max_trace_nodes=3)
+    try:
+        driver.get(srv.url + "/explore?trace=" + "三名工程")
+        idle(driver)
+        wait(driver, "return document.getElementById('status').textContent.indexOf('trace') === 0")
+        text = driver.find_element(By.ID, "status").text
+        assert "cut at the 3 nodes nearest it" in text and "max_trace_nodes" in text, text
+        assert severe(driver) == []
+    finally:
+        srv.stop()

@@ -238,7 +238,9 @@
       var shown = Object.keys(traceIds).filter(function (id) { var n = nodes.get(id); return n && visible(n); });
       if (shown.length) network.fit({ nodes: shown, animation: false });
       var c = data.counts || {};
-      status("trace " + (data.program.label || root) + ": " + Object.keys(c).map(function (k) { return c[k] + " " + k; }).join(", "));
+      status("trace " + (data.program.label || root) + ": " + Object.keys(c).map(function (k) { return c[k] + " " + k; }).join(", ") +
+             // Say so when the server cut the reach: a partial trace must not read as the whole of it.
+             (data.truncated ? " — cut at the " + data.max_nodes + " nodes nearest it (max_trace_nodes); it reaches more" : ""));
       showDetails(root);
       return data;
     }).catch(fail);
