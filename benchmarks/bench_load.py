@@ -173,6 +173,14 @@ def corpus_versions(count: int, seeds: Iterable[int]) -> list[dict[str, Version]
     return out
 
 
+def write_corpus(folder: Path, versions: Iterable[Version]) -> Path:
+    """The files of ``versions`` in a new ``folder`` (under their own names), for `policykg ingest`."""
+    folder.mkdir(parents=True)
+    for v in versions:
+        (folder / v.name).write_bytes(v.data)
+    return folder
+
+
 # -- the oracle -----------------------------------------------------------------------------
 @dataclass
 class _Op:
@@ -225,6 +233,11 @@ class History:
 
 def _show(v: Version | None) -> str:
     return "absent" if v is None else f"{v.sha256[:8]} ({v.tasks} tasks, {v.targets} targets, {v.triples} triples)"
+
+
+def _problems(*found: str | None) -> list[str]:
+    """The problems among ``found`` (a check gives None where it found none)."""
+    return [p for p in found if p]
 
 
 def check_seen(history: History, doc_id: str, t0: float, t1: float, seen: Version | None,
@@ -288,7 +301,7 @@ def read_sparql_documents(c: httpx.Client, ctx: ReadContext, _doc: str) -> tuple
             problems.append(match_version(ctx.history, doc, t0, t1, sizes, val.get("sha", "(none)"),
                                           "SPARQL documents"))
         problems += [f"SPARQL documents: unexpected document graph {d}" for d in seen]
-        return [p for p in problems if p]
+        return _problems(*problems)
     return r, check
 
 
@@ -334,7 +347,7 @@ def read_api_list(c: httpx.Client, ctx: ReadContext, _doc: str) -> tuple[httpx.R
                      for d in ctx.history.doc_ids if d not in items]
         if page["total"] != len(page["items"]):
             problems.append(f"/api/documents: total {page['total']} but {len(page['items'])} items on the only page")
-        return [p for p in problems if p]
+        return _problems(*problems)
     return r, check
 
 
@@ -343,8 +356,8 @@ def read_api_document(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[http
 
     def check(t0: float, t1: float) -> list[str]:
         if r.status_code == 404:
-            return [p for p in [check_seen(ctx.history, doc, t0, t1, None, "/api/documents/{id}")] if p]
-        return [p for p in [_api_item(ctx, r.json(), t0, t1, "/api/documents/{id}")] if p]
+            return _problems(check_seen(ctx.history, doc, t0, t1, None, "/api/documents/{id}"))
+        return _problems(_api_item(ctx, r.json(), t0, t1, "/api/documents/{id}"))
     return r, check
 
 
@@ -353,11 +366,11 @@ def read_api_outline(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx
 
     def check(t0: float, t1: float) -> list[str]:
         if r.status_code == 404:
-            return [p for p in [check_seen(ctx.history, doc, t0, t1, None, "outline")] if p]
+            return _problems(check_seen(ctx.history, doc, t0, t1, None, "outline"))
         o = r.json()
         tasks = len(o["tasks"]) + sum(len(s["tasks"]) for s in o["sections"])
-        return [p for p in [match_version(ctx.history, doc, t0, t1, (o["title"], tasks, None, None), None,
-                                          "/api/documents/{id}/outline")] if p]
+        return _problems(match_version(ctx.history, doc, t0, t1, (o["title"], tasks, None, None), None,
+                                       "/api/documents/{id}/outline"))
     return r, check
 
 
@@ -367,7 +380,7 @@ def read_page(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Respon
     def check(t0: float, t1: float) -> list[str]:
         allowed = ctx.history.allowed(doc, t0, t1)
         if r.status_code == 404:
-            return [p for p in [check_seen(ctx.history, doc, t0, t1, None, "/id/ page")] if p]
+            return _problems(check_seen(ctx.history, doc, t0, t1, None, "/id/ page"))
         for a in allowed:
             if a is not None and f"<h1>{html.escape(a.title or '')}</h1>" in r.text and a.sha256 in r.text:
                 return []
@@ -729,10 +742,7 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
     v1, v2, v3 = corpus_versions(docs, seeds=(0, 1, 2))
     print(f"  {docs} documents × 3 versions generated and extracted in {time.perf_counter() - t:.1f}s",
           file=sys.stderr)
-    corpus = work / "corpus"
-    corpus.mkdir(parents=True)
-    for v in v1.values():
-        (corpus / v.name).write_bytes(v.data)
+    corpus = write_corpus(work / "corpus", v1.values())
     store = work / "store"
     bin_ = Path(sys.executable).parent
     subprocess.run([str(bin_ / "policykg"), "ingest", "--store", str(store), "-q", str(corpus)], check=True)

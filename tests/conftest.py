@@ -96,7 +96,6 @@ def build_api_store(path: Path) -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from network_fixture import fixture_store
 
-
     return _with_sample(fixture_store(path))
 
 

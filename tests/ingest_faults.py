@@ -99,7 +99,7 @@ def summary(stderr: str) -> dict[str, int]:
 
 
 # -- killing an ingest ---------------------------------------------------------------------------
-def _descendants(pid: int) -> set[int]:
+def descendants(pid: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -130,6 +130,14 @@ def _running(pids: set[int]) -> set[int]:
     return alive
 
 
+def left_running(pids: set[int], timeout: float = 10.0) -> set[int]:
+    """The processes among ``pids`` still running after waiting up to ``timeout`` seconds for them to end."""
+    deadline = time.monotonic() + timeout
+    while _running(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _running(pids)
+
+
 @dataclass
 class Run:
     returncode: int
@@ -157,7 +165,7 @@ def ingest_and_kill(store: str, folder: Path, *, workers: int, after: int, delay
             break
         err += chunk
     time.sleep(delay)
-    helpers = _descendants(proc.pid)
+    helpers = descendants(proc.pid)
     (kill or proc.kill)()
     # Read what it wrote before dying. Orphaned helpers holding the pipe would keep it open: bounded.
     deadline = time.monotonic() + 15
@@ -169,8 +177,6 @@ def ingest_and_kill(store: str, folder: Path, *, workers: int, after: int, delay
             err += chunk
     proc.stderr.close()
     returncode = proc.wait(60)
-    deadline = time.monotonic() + 10
-    while _running(helpers) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    leftovers = left_running(helpers)
     text = err.decode("utf-8", "replace")
-    return Run(returncode, text, set(_STORED_LINE.findall(text)), _running(helpers))
+    return Run(returncode, text, set(_STORED_LINE.findall(text)), leftovers)

@@ -26,8 +26,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import DATA, SAMPLE, copy_store, run_cli
-from policykg.graph.store import OxigraphStore
+from conftest import DATA, SAMPLE, copy_store, quads_on_disk, run_cli
 from policykg.loaders.extract import extract_bytes
 
 SAMPLE_TEXT = SAMPLE.read_text(encoding="utf-8")
@@ -38,15 +37,6 @@ PAGE = DATA / "docs" / "health-gbk-page.html"
 def user_store(sample_store_path, tmp_path) -> Path:
     """A store on disk that already holds the sample, as a user's store would."""
     return copy_store(sample_store_path, tmp_path / "store")
-
-
-def store_quads(path: Path) -> list[bytes]:
-    """Every quad of the store, in a stable order: equal lists mean the store is triple-for-triple the same."""
-    store = OxigraphStore(path, read_only=True)
-    try:
-        return sorted(store.dump("nquads").splitlines())
-    finally:
-        store.close()
 
 
 def failed_line(stderr: str, path: Path) -> str:
@@ -242,7 +232,7 @@ BAD_FILES = {
 def test_a_bad_file_is_refused_by_name_and_reason_and_the_store_keeps_every_quad(case, user_store, tmp_path):
     path = tmp_path / case.name
     path.write_bytes(case.build())
-    before = store_quads(user_store)
+    before = quads_on_disk(user_store)
 
     proc = run_cli("ingest", "--store", str(user_store), str(path))
     err = proc.stderr.decode()
@@ -250,7 +240,7 @@ def test_a_bad_file_is_refused_by_name_and_reason_and_the_store_keeps_every_quad
     assert "Traceback" not in err
     assert case.reason in failed_line(err, path)
     assert "0 added, 0 replaced, 0 unchanged, 1 failed" in err
-    assert store_quads(user_store) == before
+    assert quads_on_disk(user_store) == before
 
     # `extract` refuses it the same way, and writes nothing to stdout.
     proc = run_cli("extract", str(path))
@@ -298,7 +288,7 @@ def test_good_files_are_stored_and_every_bad_one_is_named_among_them(given, user
     # The store holds the sample and the good documents, and nothing of the bad ones.
     reference = copy_store(sample_store_path, tmp_path / "reference")
     run_cli("ingest", "--store", str(reference), *map(str, good), check=True)
-    assert store_quads(user_store) == store_quads(reference)
+    assert quads_on_disk(user_store) == quads_on_disk(reference)
 
 
 def test_a_bad_member_of_an_archive_fails_alone(user_store, sample_store_path, tmp_path):
@@ -317,11 +307,11 @@ def test_a_bad_member_of_an_archive_fails_alone(user_store, sample_store_path, t
     reference = copy_store(sample_store_path, tmp_path / "reference")
     (tmp_path / "good-plan.txt").write_bytes(SAMPLE.read_bytes())
     run_cli("ingest", "--store", str(reference), str(tmp_path / "good-plan.txt"), check=True)
-    assert store_quads(user_store) == store_quads(reference)
+    assert quads_on_disk(user_store) == quads_on_disk(reference)
 
 
 def test_names_with_chinese_spaces_and_quotes_are_stored_shown_and_removable(user_store, tmp_path):
-    before = store_quads(user_store)
+    before = quads_on_disk(user_store)
     name = "昆明 \"2017\" '工作要点' 副本.txt"
     path = tmp_path / name
     path.write_bytes(SAMPLE.read_bytes())
@@ -334,7 +324,7 @@ def test_names_with_chinese_spaces_and_quotes_are_stored_shown_and_removable(use
     assert iri.endswith("/doc/昆明-%222017%22-%27工作要点%27-副本")  # quotes escaped, Chinese kept
 
     run_cli("remove", "--store", str(user_store), name, check=True)
-    assert store_quads(user_store) == before
+    assert quads_on_disk(user_store) == before
 
 
 def test_control_characters_in_a_name_are_printed_as_escapes(user_store, tmp_path):
@@ -382,7 +372,7 @@ def test_a_200_mb_text_is_refused_as_too_large_before_it_is_read(user_store, tmp
         while f.tell() < 200_000_000:
             f.write(block)
     size_mb = big.stat().st_size / 1e6
-    before = store_quads(user_store)
+    before = quads_on_disk(user_store)
     limit = {"POLICYKG_MAX_DOCUMENT_BYTES": ""}  # the default, whatever the environment says
 
     proc, peak_mb, _ = run_measured("ingest", "--store", str(user_store), str(big), env=limit)
@@ -391,7 +381,7 @@ def test_a_200_mb_text_is_refused_as_too_large_before_it_is_read(user_store, tmp
     assert f"failed     {big}: too large ({size_mb:.1f} MB > limit 50 MB)" in err, err
     assert "hint: set POLICYKG_MAX_DOCUMENT_BYTES to read bigger documents" in err
     assert peak_mb < 100, f"the file was read into memory: peak {peak_mb:.0f} MB"
-    assert store_quads(user_store) == before
+    assert quads_on_disk(user_store) == before
 
     proc, peak_mb, _ = run_measured("extract", str(big), env=limit)
     assert proc.returncode == 1 and b"too large" in proc.stderr and peak_mb < 100
@@ -415,7 +405,7 @@ def test_a_docx_zip_bomb_is_refused_without_inflating_it(declared, reason, user_
     path = tmp_path / "bomb.docx"
     path.write_bytes(docx_bomb(declared))
     assert path.stat().st_size < 2_000_000
-    before = store_quads(user_store)
+    before = quads_on_disk(user_store)
 
     proc, peak_mb, seconds = run_measured("ingest", "--store", str(user_store), str(path),
                                           env={"POLICYKG_MAX_DOCUMENT_BYTES": ""})
@@ -424,7 +414,7 @@ def test_a_docx_zip_bomb_is_refused_without_inflating_it(declared, reason, user_
     assert f"failed     {path}: {reason}" in err, err
     assert peak_mb < 100, f"the bomb was inflated: peak {peak_mb:.0f} MB"
     assert seconds < 30
-    assert store_quads(user_store) == before
+    assert quads_on_disk(user_store) == before
 
 
 # -- archives of documents: what a member states, and what the archive adds up to ---------------------
@@ -508,7 +498,7 @@ def test_an_archive_bomb_is_refused_by_name_before_it_is_unpacked(case, user_sto
     path = tmp_path / case.name
     case.write(path)
     assert path.stat().st_blocks * 512 < 40_000_000  # small on disk, however much it unpacks to
-    before = store_quads(user_store)
+    before = quads_on_disk(user_store)
 
     proc, peak_mb, seconds = run_measured("ingest", "--store", str(user_store), str(path),
                                           env={"POLICYKG_MAX_DOCUMENT_BYTES": ""})
@@ -521,7 +511,7 @@ def test_an_archive_bomb_is_refused_by_name_before_it_is_unpacked(case, user_sto
     print(f"peak {peak_mb:.0f} MB, {seconds:.1f} s")
     assert peak_mb < 100, f"the archive was unpacked into memory: peak {peak_mb:.0f} MB"
     assert seconds < 30
-    assert store_quads(user_store) == before
+    assert quads_on_disk(user_store) == before
 
 
 HOSTILE_NAMES = ["../../etc/policykg-escaped.txt", "/policykg-absolute/plan.txt", "计划 \"2017\" '工作要点'.txt"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import POLICYKG, SAMPLE, quads_on_disk, run_cli, serve
-from ingest_faults import Corpus, _descendants, _running, check_whole_on_disk, make_corpus, summary
+from ingest_faults import Corpus, check_whole_on_disk, descendants, left_running, make_corpus, summary
 from servers import store_digest
 
 SAMPLE_BYTES = SAMPLE.read_bytes()
@@ -245,7 +245,7 @@ def test_a_signal_mid_ingest_stops_it_in_one_line_with_whole_documents_and_no_wo
         chunk = os.read(proc.stderr.fileno(), 65536)
         assert chunk, err.decode()
         err += chunk
-    helpers = _descendants(proc.pid)
+    helpers = descendants(proc.pid)
     assert helpers, "no worker processes"
     os.killpg(proc.pid, sig)
     err += proc.stderr.read()
@@ -254,10 +254,7 @@ def test_a_signal_mid_ingest_stops_it_in_one_line_with_whole_documents_and_no_wo
     last = text.rstrip().splitlines()[-1]
     assert re.fullmatch(rf"{word} after storing \d+ of 60 document\(s\) whole; run the same command again "
                         r"to store the rest\.", last), text[-1500:]
-    deadline = time.monotonic() + FAST
-    while _running(helpers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _running(helpers), "worker processes left running"
+    assert not left_running(helpers, FAST), "worker processes left running"
     check_whole_on_disk(store, corpus)
     rerun = run_cli("ingest", "--store", str(store), "-j", "2", str(corpus.folder), check=True)
     _err(rerun)

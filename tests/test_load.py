@@ -96,7 +96,7 @@ def read_home(c: httpx.Client, ctx, _doc: str):
         shown = {k: counts.get(k) for k in table}
         if shown != table or f"{len(rows)} documents," not in r.text:
             problems.append(f"home page: counts {shown} above a table of {table}")
-        return [p for p in problems if p]
+        return bench_load._problems(*problems)
     return r, check
 
 
@@ -170,11 +170,8 @@ def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_st
     ids = list(first)
     old, new = ids[:DOCS // 2], ids[DOCS // 2:]
     uploads = [second[d] for d in old[:CHANGED]] + [first[d] for d in new]
-    before, after_dir = tmp_path / "before", tmp_path / "after"
-    for folder, docs in ((before, [first[d] for d in old]), (after_dir, uploads)):
-        folder.mkdir()
-        for v in docs:
-            (folder / v.name).write_bytes(v.data)
+    before = bench_load.write_corpus(tmp_path / "before", [first[d] for d in old])
+    after_dir = bench_load.write_corpus(tmp_path / "after", uploads)
     oxigraph = OxigraphServer(tmp_path / "oxigraph")
     server = None
     try:
