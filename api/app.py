@@ -77,7 +77,7 @@ def body_limit(settings: Settings, path: str) -> int:
 class BodyLimits:
     """Cap every request body, and refuse compressed ones, before any route reads a byte.
 
-    Routes read bodies in several ways (``read_body``, Starlette's form parser), so the cap
+    Routes read bodies in several ways (``request.body()``, Starlette's form parser), so the cap
     lives under all of them where no route can forget it. A declared ``Content-Length`` over
     the cap is answered at once without reading the body; a chunked body is counted as it
     streams and stopped at the cap. Either way: 413. ``Content-Encoding`` (gzip, deflate, br)
@@ -122,9 +122,17 @@ def _too_large(limit: int) -> TooLarge:
                     hint="see max_request_bytes and max_upload_bytes in docs/settings.md")
 
 
+def error_response(exc: PolicyKGError) -> JSONResponse:
+    """The JSON error envelope for ``exc``, with the headers its status calls for."""
+    headers = {"WWW-Authenticate": 'Bearer realm="policykg"'} if exc.http_status == 401 else {}
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse(error_body(exc.http_status, exc.code, exc.message, exc.hint),
+                        status_code=exc.http_status, headers=headers)
+
+
 async def _answer(exc: PolicyKGError, scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse(error_body(exc.http_status, exc.code, exc.message, exc.hint), status_code=exc.http_status)
-    await response(scope, receive, send)
+    await error_response(exc)(scope, receive, send)
 
 
 # -- query strings ------------------------------------------------------------------------------
@@ -143,10 +151,10 @@ class StrictQueryString:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw = scope.get("query_string", b"") if scope["type"] == "http" else b""
         if raw:
-            from policykg.api.sparql import parse_form, utf8_text
+            from policykg.api.sparql import parse_form
 
             try:
-                parse_form(utf8_text(raw, "URL's query string"), "URL's query string")
+                parse_form(raw, "URL's query string")
             except PolicyKGError as exc:
                 await _answer(exc, scope, receive, send)
                 return
@@ -335,11 +343,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
 
     @app.exception_handler(PolicyKGError)
     async def _error(_request: Request, exc: PolicyKGError) -> JSONResponse:
-        headers = {"WWW-Authenticate": 'Bearer realm="policykg"'} if exc.http_status == 401 else {}
-        if getattr(exc, "retry_after", None):
-            headers["Retry-After"] = str(exc.retry_after)
-        return JSONResponse(error_body(exc.http_status, exc.code, exc.message, exc.hint),
-                            status_code=exc.http_status, headers=headers)
+        return error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

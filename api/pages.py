@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from policykg.api.conneg import RDF_TYPES, negotiate, prefers_html
-from policykg.errors import NotFoundError
+from policykg.errors import NotAcceptable, NotFoundError
 from policykg.graph import queries as q
 from policykg.graph.iris import segment
 from policykg.graph.store import read_consistently
@@ -272,7 +272,6 @@ async def instance(request: Request, rest: str):
     if fmt is None and not prefers_html(accept, RDF_TYPES):
         fmt = negotiate(accept, RDF_TYPES)
         if fmt is None:
-            from policykg.errors import NotAcceptable
             raise NotAcceptable("this page is offered as text/html, Turtle, N-Triples, JSON-LD or RDF/XML")
     if fmt is not None:
         media, name = fmt

@@ -300,7 +300,7 @@ async def upload(request: Request, name: str | None = None):
     """Extracts the document (in a worker process, within `upload_timeout` seconds: past it 422 and
     nothing stored) and replaces its named graph in one transaction (atomic: a failure leaves the
     store as it was). Needs `Authorization: Bearer <token>`."""
-    from policykg.api.sparql import check_token, read_body
+    from policykg.api.sparql import check_token
     from policykg.graph.ingest import ingest_record
 
     check_token(request)
@@ -316,7 +316,7 @@ async def upload(request: Request, name: str | None = None):
         data = await f.read()
         name = name or f.filename
     else:
-        data = await read_body(request)
+        data = await request.body()
     if len(data) > settings.max_upload_bytes:
         raise TooLarge(f"the upload is larger than {settings.max_upload_bytes} bytes")
     if not name:

@@ -48,12 +48,6 @@ def _media(request: Request) -> tuple[str, dict[str, str]]:
     return parts[0].lower(), params
 
 
-async def read_body(request: Request) -> bytes:
-    """The whole body; :class:`policykg.api.app.BodyLimits` stops it at the route's cap (413)."""
-    chunks = [chunk async for chunk in request.stream()]
-    return b"".join(chunks)
-
-
 def utf8_text(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")
@@ -66,9 +60,11 @@ def utf8_text(data: bytes, what: str) -> str:
 _BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def parse_form(raw: str, what: str) -> list[tuple[str, str]]:
-    """``a=1&b=2`` pairs, strictly: a ``%`` without two hex digits or escapes that do not spell
-    UTF-8 are a 400, where ``urllib`` would keep the ``%`` or put U+FFFD in the query."""
+def parse_form(data: bytes, what: str) -> list[tuple[str, str]]:
+    """``a=1&b=2`` pairs, strictly: bytes that are not UTF-8, a ``%`` without two hex digits or
+    escapes that do not spell UTF-8 are a 400, where ``urllib`` would keep the ``%`` or put U+FFFD
+    in the query."""
+    raw = utf8_text(data, what)
     broken = _BROKEN_ESCAPE.search(raw)
     if broken:
         raise BadEncoding(f"the {what} has a broken percent-escape {raw[broken.start():broken.start() + 3]!r} "
@@ -83,8 +79,7 @@ def parse_form(raw: str, what: str) -> list[tuple[str, str]]:
 async def protocol_params(request: Request, operation: str) -> dict[str, list[str]]:
     """All protocol parameters of a request: the URL's, plus a form body's, plus a direct body."""
     params: dict[str, list[str]] = {}
-    for k, v in parse_form(utf8_text(request.scope.get("query_string", b""), "URL's query string"),
-                           "URL's query string"):
+    for k, v in parse_form(request.scope.get("query_string", b""), "URL's query string"):
         params.setdefault(k, []).append(v)
     if request.method == "GET":
         return params
@@ -92,12 +87,12 @@ async def protocol_params(request: Request, operation: str) -> dict[str, list[st
     direct = QUERY_TYPE if operation == "query" else UPDATE_TYPE
     charset = mparams.get("charset")
     if media == FORM:
-        for k, v in parse_form(utf8_text(await read_body(request), "form body"), "form body"):
+        for k, v in parse_form(await request.body(), "form body"):
             params.setdefault(k, []).append(v)
     elif media == direct:
         if charset and charset not in ("utf-8", "utf8"):
             raise UnsupportedMediaType(f"{direct} must be sent as UTF-8, not {charset}")
-        text = utf8_text(await read_body(request), "request body")
+        text = utf8_text(await request.body(), "request body")
         if operation in params:
             raise QueryError(f"a direct POST carries the {operation} in its body, not also in the URL")
         params[operation] = [text]
@@ -408,7 +403,7 @@ async def graph_store_write(request: Request) -> Response:
     if fmt is None:
         raise UnsupportedMediaType(f"cannot read {media or 'a body without Content-Type'}; "
                                    f"use one of {', '.join(_PARSE_FORMATS)}")
-    body = await read_body(request)
+    body = await request.body()
 
     def write() -> bool:
         new = parse_graph(body, fmt, graph)

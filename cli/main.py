@@ -79,9 +79,9 @@ class FriendlyGroup(click.Group):
             click.secho(f"Error: {exc.strerror or exc}{where}", fg="red", err=True)
             sys.exit(1)
         except (KeyboardInterrupt, Terminated) as exc:
-            click.echo(f"{'Stopped' if isinstance(exc, Terminated) else 'Interrupted'}{_interrupted_note(exc)}.",
-                       err=True)
-            sys.exit(143 if isinstance(exc, Terminated) else 130)
+            stopped = isinstance(exc, Terminated)
+            click.echo(f"{'Stopped' if stopped else 'Interrupted'}{_interrupted_note(exc)}.", err=True)
+            sys.exit(143 if stopped else 130)
 
 
 class Terminated(BaseException):

@@ -31,7 +31,6 @@ VENDOR_JS = STATIC / "vendor" / "vis-network.min.js"
 VENDOR_CSS = STATIC / "vendor" / "vis-network.css"
 
 
-
 def _subgraph(store: GraphStore, focus: str | None, depth: int, max_nodes: int) -> tuple[list, list, int]:
     g = PROJECTIONS.get(store)
     if focus:

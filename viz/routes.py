@@ -101,8 +101,8 @@ def explore_static(name: str) -> FileResponse:
     entry = _ASSETS.get(name)
     if entry is None:
         raise NotFoundError(f"no asset {shown(name)}")
-    return FileResponse(STATIC / entry[0], media_type=entry[1],
-                        headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
+    # nosniff (and a CSP) come from policykg.api.app.SecurityHeaders, as on every response.
+    return FileResponse(STATIC / entry[0], media_type=entry[1], headers={"Cache-Control": "max-age=3600"})
 
 
 _DOCUMENT_TITLES = """SELECT ?d (SAMPLE(?t) AS ?title) WHERE { GRAPH ?d { ?d a <https://w3id.org/policykg/ontology#PolicyDocument>
