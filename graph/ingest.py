@@ -239,14 +239,16 @@ def _list_archive(path: Path) -> list[Source]:
                     if m.isfile():
                         names.append(m.name)
     except InputError as exc:
-        return [Source(str(path), path.name, path, error=str(exc))]
+        error = str(exc)
     except TarHeaderTooLarge as exc:
-        return [Source(str(path), path.name, path, error=f"{path}: refused: {exc}")]
+        error = f"{path}: refused: {exc}"
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or "damaged"
-        return [Source(str(path), path.name, path, error=f"{path}: cannot open the archive: {reason}")]
-    return [Source(f"{path}:{name}", name.rsplit("/", 1)[-1], path, member=name)
-            for name in names if _ingestible(name)]
+        error = f"{path}: cannot open the archive: {reason}"
+    else:
+        return [Source(f"{path}:{name}", name.rsplit("/", 1)[-1], path, member=name)
+                for name in names if _ingestible(name)]
+    return [Source(str(path), path.name, path, error=error)]
 
 
 def read_sources(sources: list[Source]) -> Iterator[tuple[Source, bytes | None, str | None]]:

@@ -390,24 +390,23 @@ class TaskDetail:
     depends_on: list[Ref]
 
 
-def _targets(store, where: str, *, offset: int = 0, limit: int = 100, order: str = "?doc ?task ?t") -> list[TargetInfo]:
-    if order == "?doc ?task ?t":
-        # Page first, then details: the matching targets with their task and document only,
-        # sorted here, and the detail query for one page. Grouping and sorting every matching
-        # target with all its details took 6 s for a program named by 48 000 tasks.
-        keys = {(_v(r["doc"]), _v(r["task"]), r["t"].value) for r in _rows(store, f"""
+def _targets(store, where: str, *, offset: int = 0, limit: int = 100) -> list[TargetInfo]:
+    # Page first, then details: the matching targets with their task and document only,
+    # sorted here, and the detail query for one page. Grouping and sorting every matching
+    # target with all its details took 6 s for a program named by 48 000 tasks.
+    keys = {(_v(r["doc"]), _v(r["task"]), r["t"].value) for r in _rows(store, f"""
 SELECT DISTINCT ?t ?task ?doc WHERE {{ ?t a pkg:Target . {where}
   OPTIONAL {{ ?task pkg:hasTarget ?t }} OPTIONAL {{ ?t prov:wasDerivedFrom ?doc }} }}""")}
-        ordered = sorted(keys, key=lambda k: (k[0] is not None, k[0] or "", k[1] is not None, k[1] or "", k[2]))
-        page = list(dict.fromkeys(t for _, _, t in ordered[int(offset):int(offset) + int(limit)]))
-        if not page:
-            return []
-        where, offset = "VALUES ?t { " + " ".join(iri_ref(t) for t in page) + " }", 0
+    ordered = sorted(keys, key=lambda k: (k[0] is not None, k[0] or "", k[1] is not None, k[1] or "", k[2]))
+    page = list(dict.fromkeys(t for _, _, t in ordered[int(offset):int(offset) + int(limit)]))
+    if not page:
+        return []
+    values = "VALUES ?t { " + " ".join(iri_ref(t) for t in page) + " }"
     rows = _rows(store, f"""
 SELECT ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task ?taskl ?doc ?docl
   (GROUP_CONCAT(DISTINCT STR(?div); separator="\\u001f") AS ?divs)
   (GROUP_CONCAT(DISTINCT CONCAT(STR(?div), "\\u001e", COALESCE(?divl, "")); separator="\\u001f") AS ?divls) WHERE {{
-  ?t a pkg:Target . {where}
+  ?t a pkg:Target . {values}
   OPTIONAL {{ ?t rdfs:label ?label }}
   OPTIONAL {{ ?t pkg:indicator ?ind OPTIONAL {{ ?ind rdfs:label ?indl }} }}
   OPTIONAL {{ ?t pkg:value ?value }} OPTIONAL {{ ?t pkg:minValue ?min }} OPTIONAL {{ ?t pkg:maxValue ?max }}
@@ -417,7 +416,7 @@ SELECT ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task 
   OPTIONAL {{ ?t prov:wasDerivedFrom ?doc OPTIONAL {{ ?doc dcterms:title ?docl }} }}
   OPTIONAL {{ ?t pkg:appliesTo ?div OPTIONAL {{ ?div rdfs:label ?divl }} }}
 }} GROUP BY ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task ?taskl ?doc ?docl
-ORDER BY {order} OFFSET {bounded_int(offset)} LIMIT {bounded_int(limit)}""")
+ORDER BY ?doc ?task ?t LIMIT {bounded_int(limit)}""")
     out = []
     for r in rows:
         divs = []

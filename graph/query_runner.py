@@ -418,6 +418,10 @@ class QueryRunner:
             # try again on the next failure; the pool shrinks meanwhile
             pass
 
+    def _replace_later(self, dead: _Worker) -> None:
+        """Replace a killed or dead worker in the background: the caller answers at once."""
+        threading.Thread(target=self._replace, args=(dead,), daemon=True).start()
+
     def run(self, query: str, *, fmt: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
             max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None,
             query_dataset: bool = False) -> dict:
@@ -469,7 +473,7 @@ class QueryRunner:
             remaining = max(0.0, deadline - time.monotonic())
             if not worker.conn.poll(remaining):
                 self.timeouts += 1
-                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+                self._replace_later(worker)
                 raise QueryTimeoutError(f"the {what} ran longer than {limit:g} s and was stopped",
                                         hint="add LIMIT, narrow the patterns, or ask the operator for a longer "
                                              "query_timeout")
@@ -478,7 +482,7 @@ class QueryRunner:
             # The worker died: a stack overflow in the parser or planner (a query nested or
             # chained thousands deep) kills the process instead of raising.
             self.crashes += 1
-            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+            self._replace_later(worker)
             raise QueryTooComplex(f"this {what} crashed the worker process that read it; it is probably nested "
                                   "or chained too deeply (thousands of groups, UNIONs or patterns)",
                                   hint="split it into smaller queries") from None

@@ -53,6 +53,11 @@ def _size_hint() -> str:
     return f"set {SETTINGS_BY_NAME['max_document_bytes'].env} to read bigger documents"
 
 
+def _over_limit(source: str, limit: int) -> InputError:
+    """A document found past the limit while it was read (its stated size said less, or nothing)."""
+    return InputError(f"{source}: too large (more than the limit of {_size(limit)})", hint=_size_hint())
+
+
 def check_size(size: int, source: str, limit: int | None = None, *, what: str = "too large") -> None:
     """Refuse a document over the size limit by name, before it is read (or unpacked) at all."""
     limit = document_size_limit() if limit is None else limit
@@ -74,13 +79,13 @@ def read_limited(path: Path, source: str, limit: int | None = None) -> bytes:
     # Non-blocking open: opening a named pipe (FIFO) would otherwise wait for ever for a writer.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(fd).st_mode
-        check_size(os.fstat(fd).st_size, source, limit)
+        st = os.fstat(fd)
+        check_size(st.st_size, source, limit)
         os.set_blocking(fd, True)  # a pipe with a writer is read as it comes; with none it reads empty
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise InputError(f"{source}: too large (more than the limit of {_size(limit)})", hint=_size_hint())
-    if not data and stat.S_ISFIFO(mode):
+        raise _over_limit(source, limit)
+    if not data and stat.S_ISFIFO(st.st_mode):
         raise InputError(f"{source}: a named pipe (FIFO) that nothing was written to",
                          hint="write the document into it from another process, or ingest the file itself")
     return data
@@ -97,7 +102,7 @@ def read_limited_stream(stream: BinaryIO | Iterator[bytes], source: str, limit: 
     for chunk in chunks:
         total += len(chunk)
         if total > limit:
-            raise InputError(f"{source}: too large (more than the limit of {_size(limit)})", hint=_size_hint())
+            raise _over_limit(source, limit)
         out.append(chunk)
     return b"".join(out)
 
