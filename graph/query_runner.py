@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
-from policykg.errors import PolicyKGError, QueryBusy, QueryError, QueryTimeoutError, QueryTooComplex, StoreError
+from policykg.errors import (PolicyKGError, QueryBusy, QueryError, QueryTimeoutError, QueryTooComplex, StoreError,
+                             StoreTimeoutError)
 
 
 # -- result serialization (row-capped) -----------------------------------------
@@ -547,11 +548,9 @@ class RemoteQueryRunner:
             query = f"BASE <{base_iri}>\n" + query
         try:
             result = self.store.query(query, default_graphs=default_graphs, named_graphs=named_graphs)
-        except StoreError as exc:
-            if "did not answer in time" in str(exc):
-                self.timeouts += 1
-                raise QueryTimeoutError(f"the SPARQL server did not answer within {self.timeout:g} s") from None
-            raise
+        except StoreTimeoutError:
+            self.timeouts += 1
+            raise QueryTimeoutError(f"the SPARQL server did not answer within {self.timeout:g} s") from None
         return serialize_result(result, fmt=fmt, max_rows=max_rows or self.max_rows, prefixes=self.prefixes)
 
     def close(self) -> None:

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
-from policykg.errors import QueryError, StoreError, StoreUnavailableError
+from policykg.errors import QueryError, StoreError, StoreTimeoutError, StoreUnavailableError
 from policykg.ontology import PKG, PREFIXES
 
 _RDF_MEDIA = {
@@ -172,7 +172,7 @@ class RemoteStore:
         try:
             return self._client.request(method, url, **kwargs)
         except httpx.TimeoutException:
-            raise StoreUnavailableError(f"the SPARQL server at {url} did not answer in time",
+            raise StoreTimeoutError(f"the SPARQL server at {url} did not answer in time",
                                         hint="raise remote_timeout, or check the server's load") from None
         except httpx.HTTPError as exc:
             raise StoreUnavailableError(f"cannot reach the SPARQL server at {url}: {exc}",

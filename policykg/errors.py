@@ -120,6 +120,11 @@ class StoreUnavailableError(StoreError):
     code = "store_unavailable"
 
 
+class StoreTimeoutError(StoreUnavailableError):
+    """A remote store did not answer within ``remote_timeout``: told apart so a query runner can
+    report it as a query that ran out of time rather than a store that is gone."""
+
+
 class UploadTimeout(InputError):
     """An upload whose extraction outlived ``upload_timeout``: stopped, nothing stored. 422, not
     503: the same bytes would take as long again."""
