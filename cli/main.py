@@ -155,8 +155,10 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
     except (KeyboardInterrupt, Terminated) as exc:
         progress.clear()
         # Every write is one transaction: what was reported stored is whole, the rest is absent.
-        exc.policykg_note = (f"after storing {progress.stored} of {total} document(s) whole; "  # type: ignore
-                             "run the same command again to store the rest")
+        exc.policykg_note = (  # type: ignore[attr-defined]
+            f"after storing all {total} document(s); nothing is left to store" if progress.stored >= total else
+            f"after storing {progress.stored} of {total} document(s) whole; run the same command again to store "
+            "the rest")
         raise
     progress.done()
     if not quiet:

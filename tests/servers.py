@@ -36,6 +36,18 @@ OXIGRAPH = shutil.which("oxigraph", path=os.pathsep.join([str(Path(sys.executabl
                                                           os.environ.get("PATH", "")]))
 COUNT_TASKS = "SELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:Task }"
 
+#: Runs ``argv[1:]`` with SIGINT and SIGTERM at their default disposition. A job started with
+#: ``&`` from a script (``nohup bash .ci/run &``) inherits SIGINT as *ignored*, and an ignored
+#: disposition survives exec: a test that sends Ctrl+C to a child must set it itself, or its
+#: result depends on how the test run was launched. (No preexec_fn: the test process has threads.)
+_DEFAULT_SIGNALS = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                    "signal.signal(signal.SIGTERM, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])")
+
+
+def with_default_signals(command: list[str]) -> list[str]:
+    """``command`` run so that Ctrl+C and SIGTERM reach it however the tests were started."""
+    return [sys.executable, "-c", _DEFAULT_SIGNALS, *command]
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -116,7 +128,7 @@ class Served:
             command = [sys.executable, "-m", "uvicorn", "--factory", "policykg.api.app:from_environment",
                        "--host", "127.0.0.1", "--port", str(self.port), "--log-level", log_level]
         with open(log, "wb") as out:
-            self.proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=full_env,
+            self.proc = subprocess.Popen(with_default_signals(command), stdout=out, stderr=subprocess.STDOUT, env=full_env,
                                          start_new_session=True)
         if memory:  # set from outside (no preexec_fn in a threaded process); the workers inherit it
             resource.prlimit(self.proc.pid, resource.RLIMIT_AS, (memory, memory))

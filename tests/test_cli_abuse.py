@@ -20,7 +20,7 @@ import pytest
 
 from conftest import POLICYKG, SAMPLE, quads_on_disk, run_cli, serve
 from ingest_faults import Corpus, check_whole_on_disk, descendants, left_running, make_corpus, summary
-from servers import store_digest
+from servers import store_digest, with_default_signals
 
 SAMPLE_BYTES = SAMPLE.read_bytes()
 FAST = 10  # seconds: what "does not hang" means here
@@ -40,7 +40,8 @@ def _documents(store: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Corpus:
-    return make_corpus(tmp_path_factory.mktemp("abuse") / "corpus", 60, seed=5)
+    # A long folder name makes each progress line of ``ingest -v`` ~350 bytes: see _hold_at_a_full_pipe.
+    return make_corpus(tmp_path_factory.mktemp("abuse") / ("corpus-" + "long-folder-name-" * 9), 60, seed=5)
 
 
 # -- input trees ----------------------------------------------------------------------------------
@@ -230,6 +231,18 @@ def test_ingest_into_a_store_that_serve_holds_points_at_the_upload_api(api_store
 
 # -- signals --------------------------------------------------------------------------------------
 
+def _hold_at_a_full_pipe(stream) -> None:
+    """Shrink the child's stderr pipe to one page, so the ingest cannot finish before the signal.
+
+    The test stops reading after three ``added`` lines; the ingest then blocks writing its
+    progress once a page (4 KiB, about a dozen lines) is unread: it is still mid-corpus when
+    the signal comes however fast the machine is. Without this a quick run stored all 60
+    documents before the signal arrived, and the outcome depended on the machine's load.
+    """
+    import fcntl
+    fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
+
+
 @pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "Interrupted"), (signal.SIGTERM, 143, "Stopped")],
                          ids=["ctrl-c", "sigterm"])
 def test_a_signal_mid_ingest_stops_it_in_one_line_with_whole_documents_and_no_workers(corpus, tmp_path,
@@ -238,8 +251,10 @@ def test_a_signal_mid_ingest_stops_it_in_one_line_with_whole_documents_and_no_wo
     exit -15 and a resource_tracker warning; a signal inside the process pool's own calls left it
     waiting for ever, and one during the forkserver's start printed its KeyboardInterrupt."""
     store = tmp_path / "store"
-    proc = subprocess.Popen([POLICYKG, "ingest", "--store", str(store), "-j", "2", "-v", str(corpus.folder)],
+    command = [POLICYKG, "ingest", "--store", str(store), "-j", "2", "-v", str(corpus.folder)]
+    proc = subprocess.Popen(with_default_signals(command),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    _hold_at_a_full_pipe(proc.stderr)
     err = b""
     while err.count(b"\nadded") < 3:  # workers running, some documents stored
         chunk = os.read(proc.stderr.fileno(), 65536)
