@@ -66,6 +66,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Unset means the server is read-only for everybody.", secret=True),
     Setting("query_timeout", float, 30.0, "Seconds a SPARQL query may run before it is stopped."),
     Setting("max_rows", int, 10000, "Most result rows one query returns; more are cut and flagged as truncated."),
+    Setting("max_reply_bytes", int, 64_000_000,
+            "Most bytes of one SPARQL reply; the rows past it are cut and the reply flagged as truncated, "
+            "like max_rows (a reply that is one giant value comes back empty and truncated)."),
+    Setting("query_memory", int, 2_000_000_000,
+            "Bytes of memory (heap and anonymous mappings, RLIMIT_DATA) one query worker may use; a query "
+            "that needs more is stopped with 503 `query_memory` and its worker replaced. 0 for no limit."),
+    Setting("allow_unisolated_workers", _bool, False,
+            "Serve even where query workers cannot drop their network access (a container whose seccomp "
+            "profile forbids unshare). Off: `serve` refuses to start there, because then only the query "
+            "guard stands between a public query and the network."),
     Setting("max_request_bytes", int, 1_000_000, "Largest request body (query or form) the API accepts."),
     Setting("max_upload_bytes", int, 20_000_000, "Largest document upload the API accepts."),
     Setting("max_document_bytes", int, 50_000_000,
@@ -116,6 +126,9 @@ class Settings:
     write_token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
     query_timeout: float = 30.0
     max_rows: int = 10000
+    max_reply_bytes: int = 64_000_000
+    query_memory: int = 2_000_000_000
+    allow_unisolated_workers: bool = False
     max_request_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
     max_document_bytes: int = 50_000_000
