@@ -61,6 +61,17 @@ SETTINGS: tuple[Setting, ...] = (
             "Base of every instance IRI. Change it only before the first ingest: IRIs are identities."),
     Setting("host", str, "127.0.0.1", "Interface `policykg serve` listens on. Loopback by default."),
     Setting("port", int, 8000, "Port `policykg serve` listens on."),
+    Setting("header_timeout", float, 10.0,
+            "Seconds a connection may take to send a request's headers, counted from when it opens or "
+            "from the end of its last response; past it the server closes the connection (slowloris)."),
+    Setting("idle_timeout", float, 5.0,
+            "Seconds a kept-alive connection may sit idle between requests before the server closes it."),
+    Setting("max_connections", int, 256,
+            "Most client connections `policykg serve` holds open at once; one more is closed at once, "
+            "without an answer, so idle sockets cannot use up the server's open files."),
+    Setting("write_timeout", float, 30.0,
+            "Seconds a reply may wait for a client that does not read it (the socket's send buffer full); "
+            "past it the connection is aborted and the rest of the reply dropped."),
     Setting("write_token", str, None,
             "Bearer token that unlocks writes (SPARQL Update, Graph Store Protocol, uploads). "
             "Unset means the server is read-only for everybody.", secret=True),
@@ -123,6 +134,10 @@ class Settings:
     remote_timeout: float = 60.0
     host: str = "127.0.0.1"
     port: int = 8000
+    header_timeout: float = 10.0
+    idle_timeout: float = 5.0
+    max_connections: int = 256
+    write_timeout: float = 30.0
     write_token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
     query_timeout: float = 30.0
     max_rows: int = 10000
