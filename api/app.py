@@ -315,7 +315,9 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     store = store if store is not None else open_store(settings.store)
     runner = make_runner(store, workers=workers or settings.query_workers, timeout=settings.query_timeout,
                          max_rows=settings.max_rows, snapshot_dir=settings.snapshot_dir or None,
-                         prefixes=PREFIXES, queue_wait=settings.query_queue_wait)
+                         prefixes=PREFIXES, queue_wait=settings.query_queue_wait,
+                         max_bytes=settings.max_reply_bytes, memory=settings.query_memory,
+                         allow_unisolated=settings.allow_unisolated_workers)
 
     from policykg.api.rest import UploadExtractor
 

@@ -24,7 +24,7 @@ Queries reach either only after :mod:`policykg.graph.sparql_guard` let them thro
 from __future__ import annotations
 
 import itertools
-import json
+import logging
 import os
 import queue
 import shutil
@@ -34,108 +34,20 @@ import threading
 import time
 from pathlib import Path
 from typing import Sequence
-from xml.sax.saxutils import escape as _xml_escape
 
-from policykg.errors import (PolicyKGError, QueryBusy, QueryError, QueryTimeoutError, QueryTooComplex, StoreError,
-                             StoreTimeoutError)
+from policykg.errors import (IsolationUnavailable, PolicyKGError, QueryBusy, QueryError, QueryMemoryError,
+                             QueryTimeoutError, QueryTooComplex, StoreError, StoreTimeoutError)
+from policykg.graph.results import serialize_result
 
-
-# -- result serialization (row-capped) -----------------------------------------
-
-def _term_json(term) -> dict:
-    import pyoxigraph as ox
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    # RDF-star triple term
-    return {"type": "triple", "value": {"subject": _term_json(term.subject),
-                                         "predicate": _term_json(term.predicate),
-                                         "object": _term_json(term.object)}}
+log = logging.getLogger("policykg.query")
 
 
-def _term_xml(term) -> str:
-    import pyoxigraph as ox
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{_xml_escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{_xml_escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f'<literal xml:lang="{_xml_escape(term.language)}">{_xml_escape(term.value)}</literal>'
-        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            return f'<literal datatype="{_xml_escape(term.datatype.value)}">{_xml_escape(term.value)}</literal>'
-        return f"<literal>{_xml_escape(term.value)}</literal>"
-    return (f"<triple><subject>{_term_xml(term.subject)}</subject><predicate>{_term_xml(term.predicate)}</predicate>"
-            f"<object>{_term_xml(term.object)}</object></triple>")
-
-
-def _csv_cell(term) -> str:
-    import pyoxigraph as ox
-    if term is None:
-        return ""
-    v = f"_:{term.value}" if isinstance(term, ox.BlankNode) else (term.value if hasattr(term, "value") else str(term))
-    if any(c in v for c in ',"\r\n'):
-        v = '"' + v.replace('"', '""') + '"'
-    return v
-
-
-def _tsv_cell(term) -> str:
-    return "" if term is None else str(term)  # pyoxigraph's str() is the N-Triples / Turtle form
-
-
-def serialize_solutions(variables: list[str], rows: list[list], fmt: str, *, truncated: bool = False) -> bytes:
-    if fmt == "json":
-        doc = {"head": {"vars": variables},
-               "results": {"bindings": [{v: _term_json(t) for v, t in zip(variables, row) if t is not None}
-                                        for row in rows]}}
-        if truncated:
-            doc["truncated"] = True  # extra member; clients ignore it, people and our UI read it
-        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    if fmt == "xml":
-        parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
-        parts += [f'<variable name="{_xml_escape(v)}"/>' for v in variables]
-        parts.append("</head><results>")
-        for row in rows:
-            parts.append("<result>")
-            parts += [f'<binding name="{_xml_escape(v)}">{_term_xml(t)}</binding>'
-                      for v, t in zip(variables, row) if t is not None]
-            parts.append("</result>")
-        parts.append("</results></sparql>\n")
-        if truncated:
-            parts.insert(1, "<!-- truncated -->")
-        return "".join(parts).encode("utf-8")
-    if fmt == "csv":
-        lines = [",".join(variables)] + [",".join(_csv_cell(t) for t in row) for row in rows]
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    if fmt == "tsv":
-        lines = ["\t".join("?" + v for v in variables)] + ["\t".join(_tsv_cell(t) for t in row) for row in rows]
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    raise QueryError(f"unknown results format {fmt}")
-
-
-def serialize_boolean(value: bool, fmt: str) -> bytes:
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return (f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
-                f'<boolean>{"true" if value else "false"}</boolean></sparql>\n').encode()
-    if fmt in ("csv", "tsv"):
-        return (("_askResult\r\n" if fmt == "csv" else "?_askResult\n") + ("true" if value else "false") + "\n").encode()
-    raise QueryError(f"unknown results format {fmt}")
-
-
-def evaluate(store, query: str, *, fmt: str, max_rows: int, default_graphs: Sequence[str] = (),
-             named_graphs: Sequence[str] = (), prefixes: dict[str, str] | None = None,
-             base_iri: str | None = None, query_dataset: bool = False) -> dict:
-    """Run one query on a pyoxigraph store and serialize at most ``max_rows`` results."""
+def evaluate(store, query: str, *, fmt: str, max_rows: int, max_bytes: int | None = None,
+             default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+             prefixes: dict[str, str] | None = None, base_iri: str | None = None,
+             query_dataset: bool = False) -> dict:
+    """Run one query on a pyoxigraph store and serialize at most ``max_rows`` results and
+    ``max_bytes`` bytes."""
     import pyoxigraph as ox
     kwargs: dict = {"prefixes": prefixes or {}}
     if base_iri:
@@ -154,7 +66,7 @@ def evaluate(store, query: str, *, fmt: str, max_rows: int, default_graphs: Sequ
         result = store.query(query, **kwargs)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
-    return serialize_result(result, fmt=fmt, max_rows=max_rows, prefixes=prefixes)
+    return serialize_result(result, fmt=fmt, max_rows=max_rows, max_bytes=max_bytes, prefixes=prefixes)
 
 
 def check_update(update: str, patterns: Sequence[str], *, prefixes: dict[str, str] | None = None,
@@ -182,49 +94,6 @@ def check_update(update: str, patterns: Sequence[str], *, prefixes: dict[str, st
     return {"kind": "checked"}
 
 
-def serialize_result(result, *, fmt: str, max_rows: int, prefixes: dict[str, str] | None = None) -> dict:
-    """A pyoxigraph query result as the protocol's body, cut at ``max_rows``."""
-    import pyoxigraph as ox
-    if isinstance(result, ox.QueryBoolean):
-        return {"kind": "boolean", "body": serialize_boolean(bool(result), fmt), "rows": 1, "truncated": False}
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        solutions, truncated = _take(result, max_rows)
-        rows = [[sol[v] for v in variables] for sol in solutions]
-        return {"kind": "solutions", "body": serialize_solutions(variables, rows, fmt, truncated=truncated),
-                "rows": len(rows), "truncated": truncated}
-    triples, truncated = _take(result, max_rows)
-    rdf_format = _RDF_OUT[fmt]
-    body = ox.serialize(triples, format=rdf_format,
-                        prefixes=prefixes if rdf_format == ox.RdfFormat.TURTLE else None)
-    return {"kind": "graph", "body": body or b"", "rows": len(triples), "truncated": truncated}
-
-
-def _take(results, limit: int) -> tuple[list, bool]:
-    """At most ``limit`` items of ``results``, and whether there were more (one past the cap is
-    read to tell, no further: the rest is never evaluated)."""
-    taken = []
-    for item in results:
-        if len(taken) >= limit:
-            return taken, True
-        taken.append(item)
-    return taken, False
-
-
-class _RdfOut(dict):
-    def __missing__(self, key):
-        import pyoxigraph as ox
-        table = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                 "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
-        if key not in table:
-            raise QueryError(f"unknown RDF format {key}")
-        self[key] = table[key]
-        return table[key]
-
-
-_RDF_OUT = _RdfOut()
-
-
 # -- worker processes ------------------------------------------------------------
 
 def _isolate_network() -> bool:
@@ -240,12 +109,23 @@ def _isolate_network() -> bool:
         return False
 
 
-def _worker_main(conn, isolate: bool) -> None:  # runs in a spawned process
+def _worker_main(conn, isolate: bool, memory: int = 0, stderr_path: str | None = None) -> None:  # spawned
     # Ctrl+C in a terminal reaches the whole process group; the server ends its workers itself,
     # so a worker printing its own KeyboardInterrupt traceback would only be noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if stderr_path:
+        # The last words of a worker that dies (Rust's "memory allocation of N bytes failed", a
+        # stack overflow) go to a file the server reads to name the cause, then logs.
+        fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, 2)
+        os.close(fd)
     isolated = _isolate_network() if isolate else False
     import pyoxigraph as ox
+    if memory:
+        # RLIMIT_DATA, not RLIMIT_AS: it counts what queries allocate (heap, anonymous maps) and not
+        # the store's file mappings or reserved address space, which say nothing of memory used.
+        import resource
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     conn.send({"ready": True, "isolated": isolated, "pid": os.getpid()})
     store = None
     store_path = None
@@ -266,10 +146,18 @@ def _worker_main(conn, isolate: bool) -> None:  # runs in a spawned process
                     store = ox.Store.read_only(job["snapshot"])
                     store_path = job["snapshot"]
                 out = evaluate(store, job["query"], fmt=job["fmt"], max_rows=job["max_rows"],
+                               max_bytes=job.get("max_bytes"),
                                default_graphs=job["default_graphs"], named_graphs=job["named_graphs"],
                                prefixes=job["prefixes"], base_iri=job.get("base_iri"),
                                query_dataset=job.get("query_dataset", False))
             conn.send({"ok": True, **out})
+        except MemoryError:
+            # Python's own allocations hit the limit (Rust's abort the process instead): the heap
+            # may be in pieces, so this worker asks to be replaced.
+            store = out = None
+            conn.send({"ok": False, "code": QueryMemoryError.code, "memory": True, "status": 503,
+                       "message": "the query needed more memory than a query worker may take"})
+            return
         except PolicyKGError as exc:
             conn.send({"ok": False, "code": exc.code, "message": exc.message, "status": exc.http_status})
         except Exception as exc:  # an evaluation error (type error in a function, I/O …)
@@ -278,10 +166,11 @@ def _worker_main(conn, isolate: bool) -> None:  # runs in a spawned process
 
 
 class _Worker:
-    def __init__(self, ctx, isolate: bool) -> None:
+    def __init__(self, ctx, isolate: bool, memory: int = 0, stderr_path: str | None = None) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
-        self.process = ctx.Process(target=_worker_main, args=(child, isolate), daemon=True,
+        self.stderr_path = stderr_path
+        self.process = ctx.Process(target=_worker_main, args=(child, isolate, memory, stderr_path), daemon=True,
                                    name="policykg-query-worker")
         self.process.start()
         child.close()
@@ -291,6 +180,18 @@ class _Worker:
             raise StoreError("a query worker did not start")
         self.isolated = bool(hello.get("isolated"))
         self.snapshot: str | None = None
+
+    def last_words(self) -> str:
+        """The end of what a dead worker wrote to its stderr (empty if nothing)."""
+        if not self.stderr_path:
+            return ""
+        try:
+            with open(self.stderr_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 4096))
+                return f.read().decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
 
     def kill(self) -> None:
         try:
@@ -302,18 +203,67 @@ class _Worker:
             self.conn.close()
         except Exception:
             pass
+        if self.stderr_path:
+            try:
+                os.unlink(self.stderr_path)
+            except OSError:
+                pass
+
+
+def _snapshot_prefixes(store_path: Path, snapshot_dir: str | None) -> list[tuple[Path, str]]:
+    """The (folder, name prefix) pairs where this store's checkpoint folders go, in order of choice:
+    ``snapshot_dir``, else beside the store (same file system, so a checkpoint is hard links),
+    else the system temp folder (a checkpoint there is a copy)."""
+    if snapshot_dir:
+        return [(Path(snapshot_dir), "policykg-snapshots-")]
+    return [(store_path.resolve().parent, f".{store_path.name}.snapshots-"),
+            (Path(tempfile.gettempdir()), "policykg-snapshots-")]
 
 
 def _snapshot_root(store_path: Path, snapshot_dir: str | None) -> Path:
-    """Where checkpoints go: ``snapshot_dir``, else beside the store (same file system, so a
-    checkpoint is hard links), else the system temp folder (a checkpoint there is a copy)."""
-    if snapshot_dir:
-        Path(snapshot_dir).mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="policykg-snapshots-", dir=snapshot_dir))
+    """A new checkpoint folder, named after the process that owns it (``…snapshots-<pid>-…``) so
+    that one left by a crash can be told from one in use (:func:`remove_stale_snapshots`)."""
+    last: OSError | None = None
+    for folder, prefix in _snapshot_prefixes(store_path, snapshot_dir):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=folder))
+        except OSError as exc:
+            last = exc
+    raise StoreError(f"cannot make a folder for query checkpoints: {last}")
+
+
+def _alive(pid: int) -> bool:
     try:
-        return Path(tempfile.mkdtemp(prefix=f".{store_path.name}.snapshots-", dir=store_path.resolve().parent))
-    except OSError:
-        return Path(tempfile.mkdtemp(prefix="policykg-snapshots-"))
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_snapshots(store_path: Path, snapshot_dir: str | None) -> list[Path]:
+    """Remove checkpoint folders of this store whose owning process is gone (a crash or a kill
+    -9 leaves them; each holds hard links that keep deleted store files on disk). Returns them."""
+    removed = []
+    for folder, prefix in _snapshot_prefixes(store_path, snapshot_dir):
+        try:
+            candidates = [p for p in folder.iterdir() if p.name.startswith(prefix) and p.is_dir()]
+        except OSError:
+            continue
+        for path in candidates:
+            owner = path.name[len(prefix):].split("-", 1)[0]
+            if owner.isdigit() and _alive(int(owner)):
+                continue  # this server's, or another live one's
+            if not owner.isdigit() and not prefix.startswith("."):
+                # An older version's folder without a pid in a shared folder: it may be another
+                # store's. Beside the store it can only be this store's, and the store's
+                # single-writer lock (held by the caller) says no other server of it runs.
+                continue
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 class QueryRunner:
@@ -321,10 +271,16 @@ class QueryRunner:
 
     def __init__(self, store, *, workers: int = 2, timeout: float = 30.0, max_rows: int = 10000,
                  snapshot_dir: str | None = None, isolate_network: bool = True,
-                 prefixes: dict[str, str] | None = None, queue_wait: float | None = None) -> None:
+                 prefixes: dict[str, str] | None = None, queue_wait: float | None = None,
+                 max_bytes: int | None = None, memory: int = 0) -> None:
         import multiprocessing
         self.store = store
         self.timeout = timeout
+        #: most bytes of one reply (rows past it are cut, the reply flagged truncated)
+        self.max_bytes = max_bytes
+        #: RLIMIT_DATA of each worker, 0 for none
+        self.memory = memory
+        self._stderr_root: str | None = None
         #: how long a query waits for a free worker before QueryBusy (its own time limit starts after)
         self.queue_wait = timeout if queue_wait is None else queue_wait
         self._deadlines: dict[int, float] = {}  # id(worker) -> when its current job is stopped
@@ -360,9 +316,15 @@ class QueryRunner:
                 raise StoreError("the query runner is closed")
             if getattr(self.store, "path", None) is None:
                 raise StoreError("SPARQL over HTTP needs an on-disk store (this one is in memory)")
+            for stale in remove_stale_snapshots(Path(self.store.path), self._snapshot_dir):
+                log.warning("removed %s: query checkpoints a stopped server left behind", stale)
+            self._stderr_root = tempfile.mkdtemp(prefix="policykg-workers-")
             for _ in range(self.size):
                 self._add_worker()
             self.network_isolated = all(w.isolated for w in self._all)
+            if self._isolate and not self.network_isolated:
+                log.warning("query workers could not drop their network access (unshare refused, e.g. by a "
+                            "container's seccomp profile): only the query guard keeps public queries off the network")
             self.started = True
 
     # snapshots
@@ -401,7 +363,11 @@ class QueryRunner:
 
     # workers
     def _add_worker(self) -> None:
-        w = _Worker(self._ctx, self._isolate)  # spawning takes a while: not under the lock
+        stderr_path = None
+        if self._stderr_root is not None:
+            fd, stderr_path = tempfile.mkstemp(prefix="worker-", suffix=".stderr", dir=self._stderr_root)
+            os.close(fd)
+        w = _Worker(self._ctx, self._isolate, self.memory, stderr_path)  # spawning is slow: not under the lock
         with self._snap_lock:  # _collect iterates _all; a list changed under an iteration skips items
             self._all.append(w)
         self._idle.put(w)
@@ -427,7 +393,7 @@ class QueryRunner:
             max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None,
             query_dataset: bool = False) -> dict:
         """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread."""
-        job = {"query": query, "fmt": fmt, "max_rows": max_rows or self.max_rows,
+        job = {"query": query, "fmt": fmt, "max_rows": max_rows or self.max_rows, "max_bytes": self.max_bytes,
                "default_graphs": list(default_graphs), "named_graphs": list(named_graphs),
                "prefixes": self.prefixes, "base_iri": base_iri, "query_dataset": query_dataset}
         return self._call(job, self.timeout if timeout is None else timeout, "query", wait=self.queue_wait)
@@ -468,7 +434,16 @@ class QueryRunner:
 
     def _on(self, worker: _Worker, job: dict, deadline: float, limit: float, what: str) -> dict:
         if "query" in job:
-            job["snapshot"] = self.snapshot(worker)
+            try:
+                job["snapshot"] = self.snapshot(worker)
+            except BaseException as exc:
+                # The worker did nothing: it goes back, or a failed checkpoint (a full disk) would
+                # take a worker out of the pool for good, and two would leave none.
+                self._idle.put(worker)
+                if isinstance(exc, OSError):
+                    raise StoreError(f"cannot take a checkpoint of the store for this query: {exc}",
+                                     hint="free disk space beside the store (or set snapshot_dir)") from None
+                raise
         try:
             worker.conn.send(job)
             remaining = max(0.0, deadline - time.monotonic())
@@ -480,13 +455,22 @@ class QueryRunner:
                                              "query_timeout")
             reply = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
-            # The worker died: a stack overflow in the parser or planner (a query nested or
-            # chained thousands deep) kills the process instead of raising.
+            # The worker died: out of memory (Rust aborts when an allocation fails) or a stack
+            # overflow in the parser or planner (a query nested or chained thousands deep).
             self.crashes += 1
+            worker.process.join(5)
+            words = worker.last_words()
             self._replace_later(worker)
+            if words:
+                log.warning("a query worker died (exit %s): %s", worker.process.exitcode, words[-500:])
+            if "memory allocation" in words or "MemoryError" in words or "out of memory" in words.lower():
+                raise self._memory_error(what) from None
             raise QueryTooComplex(f"this {what} crashed the worker process that read it; it is probably nested "
                                   "or chained too deeply (thousands of groups, UNIONs or patterns)",
                                   hint="split it into smaller queries") from None
+        if reply.get("memory"):
+            self._replace_later(worker)
+            raise self._memory_error(what)
         self._idle.put(worker)
         if not reply.get("ok"):
             err = QueryError(reply.get("message", "query failed"))
@@ -494,6 +478,11 @@ class QueryRunner:
             err.http_status = int(reply.get("status", 400))
             raise err
         return reply
+
+    def _memory_error(self, what: str) -> QueryMemoryError:
+        return QueryMemoryError(f"the {what} needed more than {self.memory / 1e9:g} GB of memory and was stopped",
+                                hint="add LIMIT, avoid building huge strings or sorting huge joins, or ask the "
+                                     "operator for a larger query_memory")
 
     def close(self) -> None:
         self.closed = True
@@ -507,6 +496,9 @@ class QueryRunner:
         if self._snap_root is not None:
             shutil.rmtree(self._snap_root, ignore_errors=True)
             self._snap_root = None
+        if self._stderr_root is not None:
+            shutil.rmtree(self._stderr_root, ignore_errors=True)
+            self._stderr_root = None
 
 
 class RemoteQueryRunner:
@@ -526,10 +518,11 @@ class RemoteQueryRunner:
     crashes = 0
 
     def __init__(self, store, *, timeout: float = 30.0, max_rows: int = 10000,
-                 prefixes: dict[str, str] | None = None) -> None:
+                 prefixes: dict[str, str] | None = None, max_bytes: int | None = None) -> None:
         self.store = store
         self.timeout = timeout
         self.max_rows = max_rows
+        self.max_bytes = max_bytes
         self.prefixes = dict(prefixes or {})
 
     def start(self) -> None:
@@ -551,18 +544,51 @@ class RemoteQueryRunner:
         except StoreTimeoutError:
             self.timeouts += 1
             raise QueryTimeoutError(f"the SPARQL server did not answer within {self.timeout:g} s") from None
-        return serialize_result(result, fmt=fmt, max_rows=max_rows or self.max_rows, prefixes=self.prefixes)
+        return serialize_result(result, fmt=fmt, max_rows=max_rows or self.max_rows, max_bytes=self.max_bytes,
+                                prefixes=self.prefixes)
 
     def close(self) -> None:
         return None
 
 
+_isolation_available: bool | None = None
+
+
+def network_isolation_available() -> bool:
+    """Whether a process on this machine can drop its network access as query workers do
+    (asked once per process, of a short-lived child)."""
+    global _isolation_available
+    if _isolation_available is None:
+        import subprocess
+        import sys
+        probe = ("import sys; from policykg.graph.query_runner import _isolate_network; "
+                 "sys.exit(0 if _isolate_network() else 1)")
+        try:
+            # -P: the probe imports policykg from its installation, never from the current folder.
+            done = subprocess.run([sys.executable, "-P", "-c", probe], capture_output=True, timeout=60)
+            _isolation_available = done.returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            _isolation_available = False
+    return _isolation_available
+
+
 def make_runner(store, *, workers: int, timeout: float, max_rows: int, snapshot_dir: str | None,
-                prefixes: dict[str, str], queue_wait: float | None = None):
-    """Worker processes over a checkpoint for the embedded store; direct calls for a remote one."""
+                prefixes: dict[str, str], queue_wait: float | None = None, max_bytes: int | None = None,
+                memory: int = 0, allow_unisolated: bool = True):
+    """Worker processes over a checkpoint for the embedded store; direct calls for a remote one.
+
+    Unless ``allow_unisolated``, refuse (StoreError) where workers could not drop their network
+    access: then only the guard would keep a public query off the network.
+    """
     from policykg.graph.remote import RemoteStore
 
     if isinstance(store, RemoteStore):
-        return RemoteQueryRunner(store, timeout=timeout, max_rows=max_rows, prefixes=prefixes)
+        return RemoteQueryRunner(store, timeout=timeout, max_rows=max_rows, prefixes=prefixes, max_bytes=max_bytes)
+    if not allow_unisolated and not network_isolation_available():
+        raise IsolationUnavailable(
+            "query workers cannot drop their network access on this machine (unshare is refused, e.g. by a "
+            "container's seccomp profile), so only the query guard would keep public queries off the network",
+            hint="allow unshare (CLONE_NEWNET/CLONE_NEWUSER) for the server, or start it anyway with "
+                 "POLICYKG_ALLOW_UNISOLATED_WORKERS=1")
     return QueryRunner(store, workers=workers, timeout=timeout, max_rows=max_rows, snapshot_dir=snapshot_dir,
-                       prefixes=prefixes, queue_wait=queue_wait)
+                       prefixes=prefixes, queue_wait=queue_wait, max_bytes=max_bytes, memory=memory)

@@ -1,12 +1,21 @@
-"""SPARQL results for people (a text table) and programs (CSV, TSV, JSON, RDF)."""
+"""SPARQL results for people (a text table) and programs (CSV, TSV, JSON, XML, RDF).
+
+:func:`serialize_result` is the one serializer of query results for programs: the public
+endpoint (in its query workers, cut at ``max_rows`` rows and ``max_reply_bytes`` bytes) and
+``policykg query`` (uncut) both write through it.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import unicodedata
+from typing import Callable, Iterable
+from xml.sax.saxutils import escape as _xml_escape
 
 import pyoxigraph as ox
 
-from policykg.errors import PolicyKGError
+from policykg.errors import PolicyKGError, QueryError
 from policykg.ontology import PREFIXES
 
 RESULT_FORMATS = {
@@ -15,6 +24,11 @@ RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
 }
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 row``, ``2 rows``: a count with its noun."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _width(s: str) -> int:
@@ -51,13 +65,15 @@ def render_result(result, fmt: str) -> bytes:
     if isinstance(result, ox.QueryBoolean):
         if fmt == "table":
             return (b"true\n" if bool(result) else b"false\n")
-        return result.serialize(format=_results_format(fmt))
+        _results_format(fmt)
+        return serialize_boolean(bool(result), fmt)
     if isinstance(result, ox.QuerySolutions):
         if fmt == "table":
             variables = [v.value for v in result.variables]
             rows = [[shorten(sol[v]) for v in variables] for sol in result]
-            return text_table(variables, rows).encode("utf-8") + f"({len(rows)} rows)\n".encode()
-        return result.serialize(format=_results_format(fmt))
+            return text_table(variables, rows).encode("utf-8") + f"({plural(len(rows), 'row')})\n".encode()
+        _results_format(fmt)
+        return serialize_result(result, fmt=fmt)["body"]
     # CONSTRUCT / DESCRIBE
     rdf = {"table": ox.RdfFormat.TURTLE, "turtle": ox.RdfFormat.TURTLE, "nquads": ox.RdfFormat.N_TRIPLES}.get(fmt)
     if rdf is None:
@@ -71,3 +87,182 @@ def _results_format(fmt: str) -> ox.QueryResultsFormat:
     if fmt not in RESULT_FORMATS:
         raise PolicyKGError(f"--format {fmt} does not fit a SELECT or ASK query; use table, csv, tsv or json")
     return RESULT_FORMATS[fmt]
+
+
+# -- results for programs: one serializer, cut at a row and a byte cap -------------------------
+
+def _term_json(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    # RDF-star triple term
+    return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                         "predicate": _term_json(term.predicate),
+                                         "object": _term_json(term.object)}}
+
+
+def _term_xml(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{_xml_escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{_xml_escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f'<literal xml:lang="{_xml_escape(term.language)}">{_xml_escape(term.value)}</literal>'
+        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f'<literal datatype="{_xml_escape(term.datatype.value)}">{_xml_escape(term.value)}</literal>'
+        return f"<literal>{_xml_escape(term.value)}</literal>"
+    return (f"<triple><subject>{_term_xml(term.subject)}</subject><predicate>{_term_xml(term.predicate)}</predicate>"
+            f"<object>{_term_xml(term.object)}</object></triple>")
+
+
+#: A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with one of
+#: these. A plain number (-5, +3.2e1) is left alone: it is a number, not a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def defuse_formula(value: str) -> str:
+    """``value`` made inert for spreadsheets: a leading ``'`` where it would start a formula."""
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _csv_cell(term) -> str:
+    if term is None:
+        return ""
+    v = f"_:{term.value}" if isinstance(term, ox.BlankNode) else (term.value if hasattr(term, "value") else str(term))
+    v = defuse_formula(v)
+    if any(c in v for c in ',"\r\n'):
+        v = '"' + v.replace('"', '""') + '"'
+    return v
+
+
+def _tsv_cell(term) -> str:
+    if term is None:
+        return ""
+    text = str(term)  # pyoxigraph's str() is the N-Triples / Turtle form
+    if isinstance(term, ox.Literal) and text.startswith('"'):
+        # The quotes are no protection: spreadsheets drop them and read what is inside.
+        inner = defuse_formula(term.value)
+        if inner != term.value:
+            text = '"\'' + text[1:]
+    return text
+
+
+class _SolutionWriter:
+    """One results format as a head, one chunk per row, a separator and a tail, so that a reply
+    can stop at any row and still be a whole document."""
+
+    def __init__(self, head: Callable[[list[str]], str], row: Callable[[list[str], list], str], sep: str,
+                 tail: Callable[[bool], str]) -> None:
+        self.head, self.row, self.sep, self.tail = head, row, sep, tail
+
+
+_XML_HEAD = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+_WRITERS = {
+    "json": _SolutionWriter(
+        lambda vs: '{"head": {"vars": ' + json.dumps(vs, ensure_ascii=False) + '}, "results": {"bindings": [',
+        lambda vs, row: json.dumps({v: _term_json(t) for v, t in zip(vs, row) if t is not None}, ensure_ascii=False),
+        ", ",
+        # "truncated" is an extra member; clients ignore it, people and our UI read it
+        lambda truncated: "]}" + (', "truncated": true' if truncated else "") + "}"),
+    "xml": _SolutionWriter(
+        lambda vs: _XML_HEAD + "".join(f'<variable name="{_xml_escape(v)}"/>' for v in vs) + "</head><results>",
+        lambda vs, row: "<result>" + "".join(f'<binding name="{_xml_escape(v)}">{_term_xml(t)}</binding>'
+                                             for v, t in zip(vs, row) if t is not None) + "</result>",
+        "",
+        lambda truncated: ("<!-- truncated -->" if truncated else "") + "</results></sparql>\n"),
+    "csv": _SolutionWriter(
+        lambda vs: ",".join(vs) + "\r\n",
+        lambda vs, row: ",".join(_csv_cell(t) for t in row) + "\r\n",
+        "",
+        lambda truncated: ""),
+    "tsv": _SolutionWriter(
+        lambda vs: "\t".join("?" + v for v in vs) + "\n",
+        lambda vs, row: "\t".join(_tsv_cell(t) for t in row) + "\n",
+        "",
+        lambda truncated: ""),
+}
+_TAIL_ROOM = 64  # bytes kept for the tail, so the cut reply with its tail stays within the cap
+
+
+def serialize_solutions(variables: list[str], rows: Iterable[list], fmt: str, *, max_rows: int | None = None,
+                        max_bytes: int | None = None) -> tuple[bytes, int, bool]:
+    """Rows as one results document, cut at ``max_rows`` rows or before ``max_bytes`` bytes.
+
+    Returns the body, the rows written and whether rows were left out. Rows are read one past
+    the cap at most (to tell whether there were more), never further.
+    """
+    writer = _WRITERS.get(fmt)
+    if writer is None:
+        raise QueryError(f"unknown results format {fmt}")
+    head = writer.head(variables).encode("utf-8")
+    parts, size, count, truncated = [head], len(head) + _TAIL_ROOM, 0, False
+    for row in rows:
+        if max_rows is not None and count >= max_rows:
+            truncated = True
+            break
+        chunk = ((writer.sep if count else "") + writer.row(variables, row)).encode("utf-8")
+        if max_bytes is not None and size + len(chunk) > max_bytes:
+            truncated = True
+            break
+        parts.append(chunk)
+        size += len(chunk)
+        count += 1
+    parts.append(writer.tail(truncated).encode("utf-8"))
+    return b"".join(parts), count, truncated
+
+
+def serialize_boolean(value: bool, fmt: str) -> bytes:
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt == "xml":
+        return (f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+                f'<boolean>{"true" if value else "false"}</boolean></sparql>\n').encode()
+    if fmt in ("csv", "tsv"):
+        return (("_askResult\r\n" if fmt == "csv" else "?_askResult\n") + ("true" if value else "false") + "\n").encode()
+    raise QueryError(f"unknown results format {fmt}")
+
+
+_RDF_OUT = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+            "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+
+
+def serialize_result(result, *, fmt: str, max_rows: int | None = None, max_bytes: int | None = None,
+                     prefixes: dict[str, str] | None = None) -> dict:
+    """A pyoxigraph query result as the protocol's body, cut at ``max_rows`` and ``max_bytes``.
+
+    ``{"kind", "body", "rows", "truncated"}``; ``truncated`` says rows were left out.
+    """
+    if isinstance(result, ox.QueryBoolean):
+        return {"kind": "boolean", "body": serialize_boolean(bool(result), fmt), "rows": 1, "truncated": False}
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = ([sol[v] for v in variables] for sol in result)
+        body, count, truncated = serialize_solutions(variables, rows, fmt, max_rows=max_rows, max_bytes=max_bytes)
+        return {"kind": "solutions", "body": body, "rows": count, "truncated": truncated}
+    if fmt not in _RDF_OUT:
+        raise QueryError(f"unknown RDF format {fmt}")
+    triples, truncated, size = [], False, 0
+    for triple in result:
+        if max_rows is not None and len(triples) >= max_rows:
+            truncated = True
+            break
+        size += len(str(triple).encode("utf-8")) + 3  # its N-Triples line: about its size in any format
+        if max_bytes is not None and size > max_bytes:
+            truncated = True
+            break
+        triples.append(triple)
+    rdf_format = _RDF_OUT[fmt]
+    body = ox.serialize(triples, format=rdf_format, prefixes=prefixes if rdf_format == ox.RdfFormat.TURTLE else None)
+    return {"kind": "graph", "body": body or b"", "rows": len(triples), "truncated": truncated}

@@ -56,6 +56,14 @@ class QueryTimeoutError(QueryError):
     http_status = 503
 
 
+class QueryMemoryError(QueryError):
+    """A query that needed more memory than its worker may take (``query_memory``): the worker
+    is replaced, the server is untouched."""
+
+    code = "query_memory"
+    http_status = 503
+
+
 class StoreError(PolicyKGError):
     """The store cannot be opened or written (locked, wrong path, remote down)."""
 
@@ -110,6 +118,12 @@ class TooLarge(PolicyKGError):
     http_status = 413
 
 
+class IsolationUnavailable(StoreError):
+    """Query workers cannot drop their network access here, and the operator did not allow that."""
+
+    code = "isolation_unavailable"
+
+
 class StoreUnavailableError(StoreError):
     """The store refuses every write or stopped answering: server gone, disk full, read-only.
 
@@ -149,3 +163,11 @@ class QueryBusy(PolicyKGError):
     def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.retry_after = retry_after
+
+
+class RegistryError(PolicyKGError):
+    """A program registry file (bundled or a user's ``--programs`` file) that cannot be used:
+    bad TOML, an entry without id, name or sources, a duplicate id, a spelling claimed by two
+    programs, a link to an id that does not exist, a cycle. The message names file and entry."""
+
+    code = "bad_registry"
