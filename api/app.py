@@ -389,11 +389,19 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/health", tags=["meta"], summary="Liveness and the safety settings in force")
-    async def health() -> dict:
-        return {"ok": True, "version": __version__, "query_timeout": settings.query_timeout,
-                "max_rows": settings.max_rows, "query_workers": runner.size,
-                "worker_network_isolated": runner.network_isolated, "writes_enabled": bool(settings.write_token)}
+    @app.get("/health", tags=["meta"], summary="Whether the server can answer, and the safety settings in force")
+    async def health() -> JSONResponse:
+        """200 with ``"ok": true`` when queries and writes can be served; 503 with ``"ok": false``
+        and the ``problems`` in words when not (no query worker left, a failed checkpoint, a failed
+        write such as a full disk), so a load balancer or a monitor sees the truth."""
+        problems = runner.health() + ([f"the last write failed: {store.write_error}"]
+                                      if getattr(store, "write_error", None) else [])
+        body = {"ok": not problems, "problems": problems, "version": __version__,
+                "query_timeout": settings.query_timeout, "max_rows": settings.max_rows,
+                "max_reply_bytes": settings.max_reply_bytes, "query_memory": settings.query_memory,
+                "query_workers": runner.size, "worker_network_isolated": runner.network_isolated,
+                "writes_enabled": bool(settings.write_token)}
+        return JSONResponse(body, status_code=503 if problems else 200)
 
     return app
 

@@ -300,6 +300,8 @@ class QueryRunner:
         self.size = max(1, workers)
         self.timeouts = 0
         self.crashes = 0
+        #: why the last checkpoint failed, None once one succeeds (for /health)
+        self.checkpoint_error: str | None = None
         self.started = False
         self.closed = False
         #: whether every worker runs without network access (None until the workers start)
@@ -347,7 +349,13 @@ class QueryRunner:
                 self._dirty = False
                 # One point in time, each write whole or not at all (OxigraphStore.checkpoint); a write
                 # that ends while it is taken marks the runner dirty again (_dirty was cleared first).
-                self.store.checkpoint(path)
+                try:
+                    self.store.checkpoint(path)
+                except BaseException:
+                    # The next query tries again: never the previous checkpoint, which lacks the write.
+                    self._dirty = True
+                    shutil.rmtree(path, ignore_errors=True)
+                    raise
                 self._current = str(path)
                 self._collect()
             if worker is not None:
@@ -436,10 +444,12 @@ class QueryRunner:
         if "query" in job:
             try:
                 job["snapshot"] = self.snapshot(worker)
+                self.checkpoint_error = None
             except BaseException as exc:
                 # The worker did nothing: it goes back, or a failed checkpoint (a full disk) would
                 # take a worker out of the pool for good, and two would leave none.
                 self._idle.put(worker)
+                self.checkpoint_error = str(exc).split("\n")[0]
                 if isinstance(exc, OSError):
                     raise StoreError(f"cannot take a checkpoint of the store for this query: {exc}",
                                      hint="free disk space beside the store (or set snapshot_dir)") from None
@@ -478,6 +488,17 @@ class QueryRunner:
             err.http_status = int(reply.get("status", 400))
             raise err
         return reply
+
+    def health(self) -> list[str]:
+        """What keeps this runner from answering queries now, in words (empty: nothing)."""
+        problems = []
+        if self.started:
+            alive = sum(1 for w in list(self._all) if w.process.is_alive())
+            if alive == 0:
+                problems.append(f"no query worker is running (of {self.size})")
+        if self.checkpoint_error:
+            problems.append(f"the last query checkpoint failed: {self.checkpoint_error}")
+        return problems
 
     def _memory_error(self, what: str) -> QueryMemoryError:
         return QueryMemoryError(f"the {what} needed more than {self.memory / 1e9:g} GB of memory and was stopped",
@@ -530,6 +551,9 @@ class RemoteQueryRunner:
 
     def mark_dirty(self) -> None:
         return None
+
+    def health(self) -> list[str]:
+        return []
 
     def check_update(self, update: str, patterns: Sequence[str] = (), *, base_iri: str | None = None) -> None:
         return None  # the remote server parses updates in its own process

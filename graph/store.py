@@ -14,7 +14,9 @@ reason in words; the failed transaction leaves nothing behind.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +32,9 @@ T = TypeVar("T")
 
 #: Writes remembered by :meth:`OxigraphStore.changed_graphs`; a derived value older than that is rebuilt.
 CHANGE_LOG = 1024
+#: Free bytes on the store's file system before a store whose write failed is reopened: less,
+#: and the next write fails at once with the same clear error (the store stays readable).
+REOPEN_FREE_BYTES = 64_000_000
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "nquads": ox.RdfFormat.N_QUADS,
@@ -203,6 +208,9 @@ class OxigraphStore:
         #: lets a derived value re-read only what changed (:meth:`changed_graphs`).
         self._changes: deque[tuple[int, frozenset[str] | None]] = deque(maxlen=CHANGE_LOG)
         self._reading = threading.local()
+        self._write_failed = False  # a write failed: reopen before the next (see _writing)
+        #: why the last write failed, None once a write succeeds (for /health)
+        self.write_error: str | None = None
         if self.path is not None:
             _check_store_folder(self.path, read_only=read_only)
         try:
@@ -220,15 +228,46 @@ class OxigraphStore:
     def _writing(self, doing: str, graphs: Iterable[str] | None = None) -> Iterator[None]:
         """One write (of ``graphs``, None: any): the generation is odd while it runs and the change
         is logged before it turns even again; a failing disk becomes a clear error."""
+        if self._write_failed:
+            self._reopen(doing)
         self.generation += 1
         try:
             yield
         except OSError as exc:
-            raise io_error(self.path, doing, exc) from None
+            # RocksDB keeps a failed write's error (a full disk) and refuses every later write
+            # until the database is opened again, even after space returns: remember to.
+            self._write_failed = self.path is not None
+            error = io_error(self.path, doing, exc)
+            self.write_error = error.message
+            raise error from None
+        else:
+            self.write_error = None
         finally:
             # A failed write is logged too: it may have changed nothing, re-reading is harmless.
             self._changes.append((self.generation + 1, None if graphs is None else frozenset(graphs)))
             self.generation += 1
+
+    def _reopen(self, doing: str) -> None:
+        """Open the database again after a failed write, once there is room (call holding the
+        write lock). Readers that come in the moment between get a 503, never a wrong answer."""
+        assert self.path is not None
+        free = shutil.disk_usage(self.path).free
+        if free < REOPEN_FREE_BYTES:
+            raise StoreUnavailableError(
+                f"cannot {doing} the store at {self.path}: the disk is still full ({free // 1_000_000} MB free)",
+                hint="free some space; the store is reopened by itself on the next write once there is room")
+        old, self._store = self._store, _Reopening(self.path)  # type: ignore[assignment]
+        del old  # the database closes when the last reference (a query under way) lets go
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self._store = ox.Store(str(self.path))
+                break
+            except OSError as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise io_error(self.path, "reopen", exc) from None
+                time.sleep(0.05)  # a reader still holds the old database
+        self._write_failed = False
 
     def changed_graphs(self, since: int) -> set[str] | None:
         """The named graphs written after generation ``since`` — None when that is not known (a
@@ -384,9 +423,14 @@ class OxigraphStore:
         """
         if self.path is None:
             raise StoreError("an in-memory store has no on-disk checkpoint")
+        if self._write_failed:  # a checkpoint flushes, which the failed write's error refuses too
+            with self._write_lock:
+                if self._write_failed:
+                    self._reopen(f"checkpoint (to {path})")
         try:
             self._store.backup(str(path))
         except OSError as exc:
+            self._write_failed = True
             raise io_error(self.path, f"checkpoint (to {path})", exc) from None
 
     def load(self, data: bytes, fmt: str) -> None:
@@ -448,6 +492,20 @@ class OxigraphStore:
     def close(self) -> None:
         # pyoxigraph closes the database when the object is collected.
         self._store = None  # type: ignore[assignment]
+
+
+class _Reopening:
+    """Stands in for the database while it is opened again: every use is a 503."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __getattr__(self, name: str):
+        raise StoreUnavailableError(f"the store at {self.path} is being reopened after a failed write",
+                                    hint="try again in a moment")
+
+    def __len__(self) -> int:
+        raise StoreUnavailableError(f"the store at {self.path} is being reopened after a failed write")
 
 
 def _v(term) -> str | None:
