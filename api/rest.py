@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
+from policykg.api.pools import api_thread
 
 from policykg.errors import InputError, PolicyKGError, StoreError, TooLarge, UploadBusy, UploadTimeout
 from policykg.graph import queries as q
@@ -42,41 +42,41 @@ def _store(request: Request):
 
 @router.get("/documents", response_model=q.Page[q.DocumentInfo], summary="List the documents")
 async def documents(request: Request, offset: Offset = 0, limit: Limit = 50):
-    return await run_in_threadpool(q.list_documents, _store(request), offset=offset, limit=limit)
+    return await api_thread(q.list_documents, _store(request), offset=offset, limit=limit)
 
 
 @router.get("/documents/{doc_id}", response_model=q.DocumentInfo, summary="One document")
 async def document(request: Request, doc_id: str):
-    return await run_in_threadpool(q.get_document, _store(request), _iris(request).document(doc_id))
+    return await api_thread(q.get_document, _store(request), _iris(request).document(doc_id))
 
 
 @router.get("/documents/{doc_id}/outline", response_model=q.Outline, summary="Sections and tasks of a document")
 async def document_outline(request: Request, doc_id: str):
-    return await run_in_threadpool(q.outline, _store(request), _iris(request).document(doc_id))
+    return await api_thread(q.outline, _store(request), _iris(request).document(doc_id))
 
 
 @router.get("/documents/{doc_id}/text", response_model=q.DocumentText,
             summary="The document's text with the spans read from it")
 async def document_text(request: Request, doc_id: str, offset: Offset = 0, limit: Limit = 500):
-    return await run_in_threadpool(q.document_text, _store(request), _iris(request).document(doc_id),
-                                   offset=offset, limit=limit)
+    return await api_thread(q.document_text, _store(request), _iris(request).document(doc_id),
+                            offset=offset, limit=limit)
 
 
 @router.get("/tasks", response_model=q.Page[q.Ref], summary="List tasks, by document or by what they mention")
 async def tasks(request: Request, document: str | None = None, mentioning: str | None = None,
                 offset: Offset = 0, limit: Limit = 100):
-    return await run_in_threadpool(q.list_tasks, _store(request), document=document, mentioning=mentioning,
-                                   offset=offset, limit=limit)
+    return await api_thread(q.list_tasks, _store(request), document=document, mentioning=mentioning,
+                            offset=offset, limit=limit)
 
 
 @router.get("/tasks/{doc_id}/{ordinal}", response_model=q.TaskDetail, summary="One task with its targets")
 async def task(request: Request, doc_id: str, ordinal: int):
-    return await run_in_threadpool(q.get_task, _store(request), _iris(request).task(doc_id, ordinal))
+    return await api_thread(q.get_task, _store(request), _iris(request).task(doc_id, ordinal))
 
 
 @router.get("/programs", response_model=list[q.LabelHit], summary="Find programs by name or short name")
 async def programs(request: Request, q_: Annotated[str, Query(alias="q", min_length=1)], limit: Limit = 20):
-    return await run_in_threadpool(q.search_labels, _store(request), q_, ["Program"], limit)
+    return await api_thread(q.search_labels, _store(request), q_, ["Program"], limit)
 
 
 # ``:path`` because a program's name is free text and may hold "/" (``</script>计划``): the
@@ -86,7 +86,7 @@ async def programs(request: Request, q_: Annotated[str, Query(alias="q", min_len
 @router.get("/programs/{name:path}", response_model=q.ProgramDetail,
             summary="One program: its parts, the tasks that mention it, their targets and divisions")
 async def program(request: Request, name: str):
-    return await run_in_threadpool(q.get_program, _store(request), _iris(request).program(name))
+    return await api_thread(q.get_program, _store(request), _iris(request).program(name))
 
 
 @router.get("/divisions/{code}", response_model=q.DivisionDetail,
@@ -94,7 +94,7 @@ async def program(request: Request, name: str):
 async def division(request: Request, code: str):
     if not (len(code) == 6 and code.isdigit()):
         raise PolicyKGError("a division code has 6 digits (GB/T 2260)")
-    return await run_in_threadpool(q.get_division, _store(request), code)
+    return await api_thread(q.get_division, _store(request), code)
 
 
 @router.get("/targets", response_model=q.Page[q.TargetInfo], summary="Filter targets")
@@ -106,16 +106,16 @@ async def targets(request: Request, indicator: str | None = Query(None, descript
                   document: str | None = Query(None, description="document IRI"),
                   min_value: float | None = None, max_value: float | None = None,
                   offset: Offset = 0, limit: Limit = 100):
-    return await run_in_threadpool(q.find_targets, _store(request), indicator=indicator, division=division,
-                                   comparator=comparator, document=document, min_value=min_value,
-                                   max_value=max_value, offset=offset, limit=limit)
+    return await api_thread(q.find_targets, _store(request), indicator=indicator, division=division,
+                            comparator=comparator, document=document, min_value=min_value,
+                            max_value=max_value, offset=offset, limit=limit)
 
 
 @router.get("/search", response_model=list[q.LabelHit], summary="Search Chinese names and short names")
 async def search(request: Request, q_: Annotated[str, Query(alias="q", min_length=1)],
                  kind: Annotated[list[str] | None, Query(description="class local names, e.g. Program")] = None,
                  limit: Limit = 20):
-    return await run_in_threadpool(q.search_labels, _store(request), q_, kind, limit)
+    return await api_thread(q.search_labels, _store(request), q_, kind, limit)
 
 
 @dataclass(frozen=True)
@@ -132,17 +132,17 @@ async def neighbours(request: Request, iri: str, limit: Limit = 200, provenance:
         return Neighbourhood(q.node_info(store, iri), q.neighbours(store, iri, limit, provenance=provenance))
     # Two typed reads, one reply: both see one state of the store (never a node's label from one
     # version of its document beside the neighbours of another).
-    return await run_in_threadpool(read_consistently, store, run)
+    return await api_thread(read_consistently, store, run)
 
 
 @router.get("/resource", response_model=q.Resource, summary="Everything about one node")
 async def resource(request: Request, iri: str):
-    return await run_in_threadpool(q.describe, _store(request), iri)
+    return await api_thread(q.describe, _store(request), iri)
 
 
 @router.get("/overview", response_model=q.StoreOverview, summary="What is in the store")
 async def overview(request: Request):
-    return await run_in_threadpool(q.overview, _store(request))
+    return await api_thread(q.overview, _store(request))
 
 
 # -- upload ---------------------------------------------------------------------------------
@@ -150,11 +150,23 @@ async def overview(request: Request):
 upload_router = APIRouter(tags=["api"])
 
 
-def _extract_main(conn) -> None:  # runs in a spawned process
-    """Extract each ``(data, name)`` received; answer ``("ok", DocumentRecord)``, ``("error", the
-    PolicyKGError)`` or ``("failed", what went wrong)`` (an extractor bug, reported as a 500)."""
-    from policykg.loaders.extract import extract_bytes
+def _run_job(job: tuple):
+    """One parsing job of an upload worker: ``("document", data, name)`` → a DocumentRecord;
+    ``("graph", body, media type, graph IRI)`` → the graph's N-Quads (a Graph Store body)."""
+    if job[0] == "graph":
+        import pyoxigraph as ox
 
+        from policykg.api.sparql import parse_graph
+        _, body, media, graph = job
+        return ox.serialize(parse_graph(body, media, graph), format=ox.RdfFormat.N_QUADS) or b""
+    from policykg.loaders.extract import extract_bytes
+    _, data, name = job
+    return extract_bytes(data, name)
+
+
+def _extract_main(conn) -> None:  # runs in a spawned process
+    """Run each job received (:func:`_run_job`); answer ``("ok", result)``, ``("error", the
+    PolicyKGError)`` or ``("failed", what went wrong)`` (a parser bug, reported as a 500)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server ends its workers; Ctrl+C is its to handle
     conn.send("ready")
     while True:
@@ -164,9 +176,8 @@ def _extract_main(conn) -> None:  # runs in a spawned process
             return
         if job is None:
             return
-        data, name = job
         try:
-            conn.send(("ok", extract_bytes(data, name)))
+            conn.send(("ok", _run_job(job)))
         except PolicyKGError as exc:
             conn.send(("error", exc))
         except Exception as exc:  # noqa: BLE001 - the server logs it and answers 500
@@ -216,27 +227,38 @@ class UploadExtractor:
         self.closed = False
 
     def extract(self, data: bytes, name: str) -> DocumentRecord:
+        return self._run(("document", data, name), name, "extracting the document")
+
+    def parse_graph(self, body: bytes, media: str, graph: str) -> list:
+        """A Graph Store body parsed in a worker under the same time limit: a parser that takes for
+        ever on a hostile body (2 MB of nested RDF/XML took 28 s in the server) is stopped."""
+        import pyoxigraph as ox
+        nquads = self._run(("graph", body, media, graph), f"the body for <{graph}>", "parsing the graph")
+        return list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+
+    def _run(self, job: tuple, name: str, doing: str):
+        data = job
         if not self._slots.acquire(timeout=self.timeout):
             raise UploadBusy(f"the server is busy: no upload worker came free within {self.timeout:g} s",
                              hint="try again shortly")
         try:
             worker = self._take()
             try:
-                worker.conn.send((data, name))
+                worker.conn.send(data)
             except OSError:  # it died while idle (out of memory, killed): not this document's fault
                 self._discard(worker)
                 worker = self._take()
-                worker.conn.send((data, name))
+                worker.conn.send(data)
             if not worker.conn.poll(self.timeout):
                 self._discard(worker)
-                raise UploadTimeout(f"{name}: extracting the document took longer than {self.timeout:g} s "
+                raise UploadTimeout(f"{name}: {doing} took longer than {self.timeout:g} s "
                                     f"(upload_timeout) and was stopped; nothing was stored",
                                     hint="split the document, or ask the operator for a longer upload_timeout")
             try:
                 kind, value = worker.conn.recv()
             except (EOFError, OSError):
                 self._discard(worker)
-                raise InputError(f"{name}: the document crashed the process extracting it; nothing was stored") \
+                raise InputError(f"{name}: {doing} crashed the process doing it; nothing was stored") \
                     from None
             self._keep(worker)
         finally:
@@ -245,7 +267,7 @@ class UploadExtractor:
             return value
         if kind == "error":
             raise value
-        raise RuntimeError(f"extracting {name} failed in the upload worker: {value}")
+        raise RuntimeError(f"{doing} ({name}) failed in the upload worker: {value}")
 
     def _take(self) -> _ExtractWorker:
         with self._lock:
@@ -323,9 +345,9 @@ async def upload(request: Request, name: str | None = None):
         raise PolicyKGError("name the document: ?name=file.txt (the name gives its id and format)")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     store = request.app.state.store
-    doc = await run_in_threadpool(request.app.state.extractor.extract, data, name)
+    doc = await api_thread(request.app.state.extractor.extract, data, name)
     try:
-        outcome = await run_in_threadpool(ingest_record, store, doc, _iris(request))
+        outcome = await api_thread(ingest_record, store, doc, _iris(request))
     finally:
         request.app.state.runner.mark_dirty()
     from fastapi.responses import JSONResponse

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
+from policykg.api.pools import sparql_thread
 
 from policykg.api.conneg import RDF_TYPES, RESULT_TYPES, negotiate, prefers_html
 from policykg.errors import (AuthError, BadEncoding, NotAcceptable, QueryBusy, QueryError, QueryTooComplex,
@@ -126,8 +126,8 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
                        hint="move long VALUES lists into the store, or ask the operator for a larger "
                             "max_query_bytes")
     # Reading a query costs ~2 µs a token: off the event loop, so other requests go on meanwhile.
-    info = await run_in_threadpool(sparql_guard.guard_query, query, graph_exists=store.contains_graph,
-                                   default_prefixes=PREFIXES)
+    info = await sparql_thread(sparql_guard.guard_query, query, graph_exists=store.contains_graph,
+                               default_prefixes=PREFIXES)
     offers = RDF_TYPES if info.form in ("CONSTRUCT", "DESCRIBE") else \
         [o for o in RESULT_TYPES if info.form != "ASK" or o[1] in ("json", "xml")]
     chosen = negotiate(request.headers.get("accept"), offers)
@@ -143,9 +143,9 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         iri_ref(g)
     runner = app.state.runner
     async with query_slot(app):
-        reply = await run_in_threadpool(runner.run, query, fmt=fmt, default_graphs=default_graphs,
-                                        named_graphs=named_graphs, base_iri=endpoint_url(request),
-                                        query_dataset=bool(info.from_graphs or info.from_named))
+        reply = await sparql_thread(runner.run, query, fmt=fmt, default_graphs=default_graphs,
+                                    named_graphs=named_graphs, base_iri=endpoint_url(request),
+                                    query_dataset=bool(info.from_graphs or info.from_named))
     headers = {"Vary": "Accept", "X-PolicyKG-Rows": str(reply["rows"])}
     if reply["truncated"]:
         headers["X-PolicyKG-Truncated"] = "true"
@@ -313,18 +313,18 @@ async def run_update(request: Request, params: dict[str, list[str]]) -> Response
     text = _one(params, "update")
     if text is None:
         raise QueryError("no update given: send update=… or a body of type application/sparql-update")
-    info = await run_in_threadpool(sparql_guard.guard_update, text, default_prefixes=PREFIXES)
+    info = await sparql_thread(sparql_guard.guard_update, text, default_prefixes=PREFIXES)
     using = [g for g in params.get("using-graph-uri", []) if g]
     using_named = [g for g in params.get("using-named-graph-uri", []) if g]
     for g in using + using_named:
         iri_ref(g)
     text = sparql_guard.add_using(info, using, using_named)
     # Updates run in this process, which a parser stack overflow would kill: try it in a worker first.
-    await run_in_threadpool(app.state.runner.check_update, text, sparql_guard.where_patterns(info),
-                            base_iri=endpoint_url(request))
+    await sparql_thread(app.state.runner.check_update, text, sparql_guard.where_patterns(info),
+                        base_iri=endpoint_url(request))
     store = app.state.store
     try:
-        await run_in_threadpool(store.update, text, base_iri=endpoint_url(request))
+        await sparql_thread(store.update, text, base_iri=endpoint_url(request))
     finally:
         app.state.runner.mark_dirty()
     return Response(status_code=204)
@@ -369,13 +369,59 @@ async def graph_store_get(request: Request) -> Response:
     if chosen is None:
         raise NotAcceptable("graphs are offered as Turtle, N-Triples, JSON-LD or RDF/XML")
     media, fmt = chosen
-    if graph is not None and not store.contains_graph(graph):
+    if graph is None:
+        # The whole store at once is an export, not a public read: 42 anonymous requests for it
+        # on a 520 k-quad store got the server killed for memory.
+        try:
+            check_token(request)
+        except (AuthError, WritesDisabled):
+            raise AuthError("reading the whole store at once (?default) needs the bearer token",
+                            hint="read one document with ?graph=<its IRI> (see /api/documents), query /sparql "
+                                 "with LIMIT, or export with `policykg export`") from None
+    elif not store.contains_graph(graph):
         from policykg.errors import NotFoundError
         raise NotFoundError(f"no graph {graph}")
-    body = await run_in_threadpool(store.dump, fmt, graph) if graph else \
-        await run_in_threadpool(store.dump, fmt)
     ctype = media if not media.startswith("text/") else media + "; charset=utf-8"
-    return Response(body if request.method == "GET" else b"", media_type=ctype)
+    if request.method == "HEAD":
+        return Response(b"", media_type=ctype)
+    return await _dump_response(request, store, fmt, graph, ctype)
+
+
+async def _dump_response(request: Request, store, fmt: str, graph: str | None, ctype: str) -> Response:
+    """A graph (or the whole store) written to a temporary file and streamed from it: the
+    server never holds a whole dump in memory, and one whole-store dump runs at a time."""
+    import os
+    import tempfile
+
+    from starlette.background import BackgroundTask
+    from starlette.responses import FileResponse
+
+    state = request.app.state
+    lock = getattr(state, "whole_dump_lock", None)
+    if lock is None:  # made on the event loop's thread: no race
+        lock = state.whole_dump_lock = asyncio.Lock()
+    if graph is None and lock.locked():
+        raise QueryBusy("another export of the whole store is under way", retry_after=10,
+                        hint="try again when it has finished")
+    fd, path = tempfile.mkstemp(prefix="policykg-dump-")
+    os.close(fd)
+    try:
+        if graph is None:
+            async with lock:
+                data = await sparql_thread(store.dump, fmt)
+                await sparql_thread(_write_file, path, data)
+                del data
+        else:
+            await sparql_thread(_write_file, path, await sparql_thread(store.dump, fmt, graph))
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(path, media_type=ctype, background=BackgroundTask(os.unlink, path))
+
+
+def _write_file(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 @router.put("/graph-store", tags=["sparql"], operation_id="graph_store_put",
@@ -392,7 +438,7 @@ async def graph_store_write(request: Request) -> Response:
     store = request.app.state.store
     runner = request.app.state.runner
     if request.method == "DELETE":
-        removed = await run_in_threadpool(store.remove_graph, graph)
+        removed = await sparql_thread(store.remove_graph, graph)
         runner.mark_dirty()
         if not removed:
             from policykg.errors import NotFoundError
@@ -405,8 +451,11 @@ async def graph_store_write(request: Request) -> Response:
                                    f"use one of {', '.join(_PARSE_FORMATS)}")
     body = await request.body()
 
+    # Parsed in an upload worker under upload_timeout: nested RDF/XML took 28 s in this process.
+    new = await sparql_thread(request.app.state.extractor.parse_graph, body, media, graph)
+
     def write() -> bool:
-        new = parse_graph(body, fmt, graph)
+        nonlocal new
         existed = store.contains_graph(graph)
         if request.method == "POST" and existed:
             new = list(store.quads(graph)) + new
@@ -414,7 +463,7 @@ async def graph_store_write(request: Request) -> Response:
         return existed
 
     try:
-        existed = await run_in_threadpool(write)
+        existed = await sparql_thread(write)
     finally:
         runner.mark_dirty()
     return Response(status_code=204 if existed else 201)
@@ -423,9 +472,10 @@ async def graph_store_write(request: Request) -> Response:
 _JSON_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-def parse_graph(body: bytes, fmt: ox.RdfFormat, graph: str) -> list[ox.Quad]:
-    """The triples of a Graph Store body, as quads in ``graph``; 400 for what cannot be parsed
-    or what would hurt the parser (it runs in the server process)."""
+def parse_graph(body: bytes, media: str, graph: str) -> list[ox.Quad]:
+    """The triples of a Graph Store body of type ``media``, as quads in ``graph``; 400 for what
+    cannot be parsed or what would hurt the parser. Runs in an upload worker (api.rest)."""
+    fmt = _PARSE_FORMATS[media]
     if fmt == ox.RdfFormat.RDF_XML and b"<!ENTITY" in body:
         # Entities nest: 600 bytes of declarations expand to gigabytes (the "billion laughs").
         raise QueryError("RDF/XML with entity declarations (<!ENTITY …>) is not accepted",
