@@ -128,9 +128,15 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
     from policykg.graph.ingest import default_workers, ingest_corpus, list_sources
 
     ctx.settings = ctx.settings.with_overrides(ingest_batch_bytes=batch_bytes)
-    sources = list_sources(paths)
+    skipped: list[Path] = []
+    sources = list_sources(paths, skipped)
+    if skipped and not quiet:
+        names = ", ".join(_shown(p.name) for p in sorted(skipped)[:5]) + (", …" if len(skipped) > 5 else "")
+        click.echo(f"skipped    {len(skipped)} file(s) that are not documents by their suffix ({names}); "
+                   "name a file to read it anyway", err=True)
     if not sources:
-        raise PolicyKGError("no documents found in " + ", ".join(map(str, paths)))
+        raise PolicyKGError("no documents found in " + ", ".join(map(str, paths)),
+                            hint="a folder is searched for .txt, .html, .docx and .pdf files and archives")
     total = len(sources)
     workers = max(1, min(workers or default_workers(), total))
     store = ctx.open_store()
@@ -186,7 +192,10 @@ def _reason(outcome: Any) -> str:
 
 
 # C0 and C1 control characters: a file may be named with a newline or a terminal escape sequence.
-_CONTROL = frozenset(chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)])
+#: Printed as escapes: control characters, and the bidirectional formatting characters that
+#: reorder what a terminal shows (a file name with U+202E reads backwards: "Trojan Source").
+_CONTROL = frozenset(chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+                                      *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 def _shown(text: str, keep: str = "") -> str:

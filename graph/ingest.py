@@ -68,7 +68,10 @@ from policykg.loaders.read import SUPPORTED_SUFFIXES
 from policykg.loaders.records import DocumentRecord
 from policykg.ontology import PKG
 
-INGESTIBLE = SUPPORTED_SUFFIXES | {".docx", ".pdf"}
+#: What a folder walk (and an archive) reads: documents by their suffix, as `ingest --help` says.
+#: README.md, LICENSE or a Makefile beside the documents are not policy documents; a file named
+#: on the command line is read whatever its suffix (the user named it).
+INGESTIBLE = (SUPPORTED_SUFFIXES - {"", ".md"}) | {".docx", ".pdf"}
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
 
 _SHA256 = ox.NamedNode(PKG + "sha256")
@@ -130,7 +133,7 @@ def find_files(paths: Iterable[str | Path]) -> list[Path]:
     return [path for path, error in _walk(paths) if error is None]
 
 
-def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
+def _walk(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> Iterator[tuple[Path, str | None]]:
     """``(path, None)`` for every file to read, ``(path, why)`` for one that must be refused.
 
     A file named twice (the same path given twice, or a file inside a folder also given) is
@@ -159,7 +162,11 @@ def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in files:  # links to folders are in `dirs`, and not followed
                 f = Path(folder, name)
-                if name.startswith(".") or not (f.suffix.lower() in INGESTIBLE or is_archive(f)):
+                if name.startswith("."):
+                    continue
+                if not (f.suffix.lower() in INGESTIBLE or is_archive(f)):
+                    if skipped is not None:
+                        skipped.append(f)
                     continue
                 found.append((f, _refusal(f, root)))
         # A file and a link to it inside the folder: the file is the one read (links decide last).
@@ -200,14 +207,15 @@ class Source:
     error: str | None = None  # an archive refused as a whole when listed: why (it names the archive)
 
 
-def list_sources(paths: Iterable[str | Path]) -> list[Source]:
-    """Every document in the inputs; archives are opened to list their members.
+def list_sources(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> list[Source]:
+    """Every document in the inputs; archives are opened to list their members. Files in the
+    folders that are not documents by their suffix are left out (and added to ``skipped``).
 
     An archive that cannot be opened, or is over the limits of :class:`ArchiveBudget`, becomes
     one source that fails when read, and nothing of it is read.
     """
     out: list[Source] = []
-    for f, error in _walk(paths):
+    for f, error in _walk(paths, skipped):
         if error is not None:
             out.append(Source(str(f), f.name, f, error=error))
         else:
@@ -540,7 +548,12 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
                 window.append((outcome, error, None, src.name))
             else:
                 sha = hashlib.sha256(data).hexdigest()
-                graph = iris.graph(document_id(src.name))
+                try:
+                    graph = iris.graph(document_id(src.label))  # the label's file name is src.name
+                except PolicyKGError as exc:  # a name that makes no id: this file fails, the others go on
+                    outcome.status, outcome.error = "failed", exc.message
+                    window.append((outcome, outcome.error, None, src.name))
+                    continue
                 first = claimed.setdefault(graph, (src.label, sha))
                 if first[1] != sha:
                     # Two different files, one document id (it comes from the file name): the
@@ -598,6 +611,25 @@ def _signals_held(*, ignore: bool = False) -> Iterator[None]:
             signal.raise_signal(caught[0])
 
 
+@contextmanager
+def _safe_path() -> Iterator[None]:
+    """Start a child Python without the current folder on its import path (PYTHONSAFEPATH).
+
+    The forkserver runs ``python -c …``, which puts the current folder first: run from the
+    parent of a clone (a folder holding a folder named ``policykg``), its workers imported that
+    folder as a namespace package and failed ("cannot import name '__version__' from 'policykg'").
+    """
+    saved = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = saved
+
+
 class _Pool:
     """Extraction in-process (``workers <= 1``) or in a process pool, rebuilt if a worker dies."""
 
@@ -613,7 +645,7 @@ class _Pool:
             # forkserver: workers never inherit the parent's open database or its threads.
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["policykg.graph.ingest"])
-            with _signals_held(ignore=True):
+            with _signals_held(ignore=True), _safe_path():
                 # Started deaf to Ctrl+C: a forkserver interrupted while it imported this module
                 # printed a KeyboardInterrupt traceback. The ingest process ends it.
                 multiprocessing.forkserver.ensure_running()

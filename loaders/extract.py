@@ -13,6 +13,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from policykg.errors import InputError
 from policykg.loaders import metadata
 from policykg.loaders.read import RawDocument, read_bytes, read_path
 from policykg.loaders.records import DocumentRecord
@@ -28,7 +29,12 @@ def document_id(source: str) -> str:
             break
     stem = unicodedata.normalize("NFC", stem).strip()
     stem = re.sub(r"\s+", "-", stem)
-    return stem or "document"
+    if not stem.strip("."):
+        # "", "." and ".." are no path segment of an IRI (…/doc/.. is …/), and a fallback name
+        # would collide with a real file of that name: refuse by name instead.
+        raise InputError(f"{source}: no document id can be made from this file name (it is {stem!r} without "
+                         "its suffix)", hint="rename the file: its name without the suffix becomes the document id")
+    return stem
 
 
 def extract_raw(raw: RawDocument, doc_id: str | None = None) -> DocumentRecord:
