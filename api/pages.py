@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
+from policykg.api.pools import api_thread
 
 from policykg.api.conneg import RDF_TYPES, negotiate, prefers_html
 from policykg.errors import NotAcceptable, NotFoundError
@@ -84,8 +84,8 @@ async def home(request: Request):
     store = request.app.state.store
     # The counts and the table in one state of the store: a write between them would show, say,
     # 12 documents above a table of 11.
-    ov, docs = await run_in_threadpool(read_consistently, store,
-                                       lambda: (q.overview(store), q.list_documents(store, offset=0, limit=100)))
+    ov, docs = await api_thread(read_consistently, store,
+                                lambda: (q.overview(store), q.list_documents(store, offset=0, limit=100)))
     counts = "".join(f"<tr><td>{h(k)}</td><td class=num>{v}</td></tr>" for k, v in ov.by_kind.items())
     rows = "".join(
         f"<tr><td>{link(request, d.iri, d.title or d.iri)}</td><td>{h(d.issued)}</td>"
@@ -109,7 +109,7 @@ or point any SPARQL client at <code>{h(str(request.base_url))}sparql</code>.</p>
 @router.get("/search", response_class=HTMLResponse)
 async def search_page(request: Request, q_: str = "", kind: str | None = None):
     text = request.query_params.get("q", q_)
-    hits = await run_in_threadpool(q.search_labels, request.app.state.store, text, [kind] if kind else None, 50) \
+    hits = await api_thread(q.search_labels, request.app.state.store, text, [kind] if kind else None, 50) \
         if text.strip() else []
     items = "".join(f"<li>{link(request, x.iri, x.label)} <span class=kind>{h(x.kind)}</span>"
                     + (f" <small>({h(x.matched)})</small>" if x.matched != x.label else "") + "</li>" for x in hits)
@@ -275,11 +275,11 @@ async def instance(request: Request, rest: str):
             raise NotAcceptable("this page is offered as text/html, Turtle, N-Triples, JSON-LD or RDF/XML")
     if fmt is not None:
         media, name = fmt
-        body = await run_in_threadpool(q.resource_rdf, store, iri, name)
+        body = await api_thread(q.resource_rdf, store, iri, name)
         ctype = media + "; charset=utf-8" if media.startswith("text/") else media
         return Response(body, media_type=ctype, headers={"Vary": "Accept", **SECURITY_HEADERS})
     try:
-        res = await run_in_threadpool(q.describe, store, iri)
+        res = await api_thread(q.describe, store, iri)
     except NotFoundError:
         return layout("Not found", f"<h1>Not found</h1><p>Nothing is known about <code>{h(iri)}</code>.</p>",
                       status_code=404)
