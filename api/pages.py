@@ -19,6 +19,7 @@ from policykg.api.conneg import RDF_TYPES, negotiate, prefers_html
 from policykg.errors import NotAcceptable, NotFoundError
 from policykg.graph import queries as q
 from policykg.graph.iris import segment
+from policykg.graph.results import plural
 from policykg.graph.store import read_consistently
 from policykg.ontology import PREFIXES, sparql_prologue
 
@@ -95,7 +96,8 @@ async def home(request: Request):
     more = f"<p>{docs.total - len(docs.items)} more: see <a href='/api/documents'>/api/documents</a>.</p>" \
         if docs.total > len(docs.items) else ""
     body = f"""<h1>policykg</h1>
-<p>A knowledge graph of Chinese policy documents: {ov.documents} documents, {ov.quads} quads.
+<p>A knowledge graph of Chinese policy documents: {plural(ov.documents, "document")}, {plural(ov.quads, "quad")} (each document's own graph and the shared
+graphs of the programs, places and bodies it names).
 Ask it questions on the <a href="/query">query page</a> (SPARQL), through the <a href="/api/docs">JSON API</a>,
 or point any SPARQL client at <code>{h(str(request.base_url))}sparql</code>.</p>
 <form action="/search" method="get" class="search"><input name="q" placeholder="搜索名称或简称 / search names">

@@ -150,7 +150,8 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
         elif per_doc:
             progress.clear()
             click.echo(f"{o.status:<10} {_shown(o.source)}: {o.sections} sections, {o.tasks} tasks, {o.programs} "
-                       f"programs, {o.divisions} divisions, {o.targets} targets, {o.triples} triples -> <{o.graph}>"
+                       f"programs, {o.divisions} divisions, {o.targets} targets, {o.triples} triples (+{o.shared} in "
+                       f"shared entity graphs) -> <{o.graph}>"
                        if o.status != "unchanged" else f"{o.status:<10} {_shown(o.source)} -> <{o.graph}>", err=True)
         progress.update(o)
 
@@ -453,15 +454,19 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvico
 def serve(ctx: CliContext, host: str | None, port: int | None, write_token: str | None,
           query_timeout: float | None, log_level: str) -> None:
     """Serve the SPARQL endpoint, the JSON API, resource pages and the network view."""
-    import uvicorn
-
+    from policykg.api import server
     from policykg.api.app import create_app
 
     settings = ctx.settings.with_overrides(host=host, port=port, write_token=write_token,
                                            query_timeout=query_timeout)
+    server.protocol_class(settings.header_timeout, settings.max_connections, settings.write_timeout)  # checked
+    sock = server.bind(settings.host, settings.port)  # a taken port fails here, before anything starts
+    server.raise_open_file_limit()
     app = create_app(settings)
     click.echo(f"Serving {settings.store} on http://{settings.host}:{settings.port}/ (Ctrl+C to stop)", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
+    server.serve(app, sock, header_timeout=settings.header_timeout, idle_timeout=settings.idle_timeout,
+                 max_connections=settings.max_connections, write_timeout=settings.write_timeout,
+                 log_level=log_level)
 
 
 from policykg.cli.network import register as _register_network  # noqa: E402  (trace, path, rank, viz)

@@ -82,7 +82,8 @@ class DocumentOutcome:
     source: str
     graph: str | None = None
     status: str = "added"  # added | replaced | unchanged | failed
-    triples: int = 0
+    triples: int = 0  # in the document's own graph: what `list` and the pages count
+    shared: int = 0  # what it adds to the shared entity graphs (programs, divisions, …)
     sections: int = 0
     tasks: int = 0
     programs: int = 0
@@ -347,6 +348,7 @@ class Extracted:
     sha256: str
     nquads: bytes
     triples: int
+    shared: int
     sections: int
     tasks: int
     programs: int
@@ -399,8 +401,14 @@ def extract_document(data: bytes, name: str, iris: IriScheme | None = None) -> E
     return Extracted(
         graph=iris.graph(doc.doc_id), sha256=doc.sha256,
         nquads=ox.serialize(ordered, format=ox.RdfFormat.N_QUADS) if ordered else b"",
-        triples=len(quads), sections=len(doc.sections), tasks=len(doc.tasks), programs=len(doc.programs),
-        divisions=len(doc.divisions), targets=len(doc.targets))
+        **_counts(quads, iris.graph(doc.doc_id)), sections=len(doc.sections), tasks=len(doc.tasks),
+        programs=len(doc.programs), divisions=len(doc.divisions), targets=len(doc.targets))
+
+
+def _counts(quads: list[ox.Quad], graph: str) -> dict[str, int]:
+    """Quads in the document's own graph (``triples``) and in shared entity graphs (``shared``)."""
+    own = sum(1 for q in quads if q.graph_name.value == graph)
+    return {"triples": own, "shared": len(quads) - own}
 
 
 def _extract_task(data: bytes, name: str) -> Extracted | str:
@@ -527,7 +535,7 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
         if isinstance(result, str):
             outcome.status, outcome.error = "failed", result
         elif isinstance(result, Extracted):
-            for name in ("triples", "sections", "tasks", "programs", "divisions", "targets"):
+            for name in ("triples", "shared", "sections", "tasks", "programs", "divisions", "targets"):
                 setattr(outcome, name, getattr(result, name))
             loader.add(outcome, result)
         # "added" must mean stored: hold every outcome (order kept) until the batch before it is written.
@@ -706,7 +714,7 @@ def ingest_record(store: GraphStore, doc: DocumentRecord, iris: IriScheme) -> Do
     result = store.replace_graph(iris.graph(doc.doc_id), quads, sha256=doc.sha256)
     status = "unchanged" if result.unchanged else "replaced" if result.replaced else "added"
     return DocumentOutcome(
-        source=doc.source, graph=result.graph, status=status, triples=len(quads),
+        source=doc.source, graph=result.graph, status=status, **_counts(quads, result.graph),
         sections=len(doc.sections), tasks=len(doc.tasks), programs=len(doc.programs),
         divisions=len(doc.divisions), targets=len(doc.targets))
 
