@@ -38,9 +38,9 @@ def documents(folder: Path) -> list[tuple[Path, Path]]:
 SCORER = REPO / "tests" / "data" / "reference_scorer.py"
 
 
-def score(document: Path, gold: Path) -> dict:
+def score(document: Path, gold: Path, policykg: Path | None = None) -> dict:
     """The document's graph as `policykg extract` writes it, scored by the reference scorer."""
-    policykg = Path(sys.executable).parent / "policykg"
+    policykg = policykg or Path(sys.executable).parent / "policykg"
     with tempfile.TemporaryDirectory() as tmp:
         graph = Path(tmp) / "graph.nq"
         proc = subprocess.run([str(policykg), "extract", str(document), "--format", "nquads"],
@@ -58,12 +58,15 @@ def score(document: Path, gold: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--locked", action="store_true", help="also score the locked documents (overall only)")
+    parser.add_argument("--extractor", type=Path, default=None,
+                        help="the `policykg` command to score (default: this environment's); for a blind score, "
+                             "one installed from the commit before any change made for the new documents")
     args = parser.parse_args()
     print("| document | overall | " + " | ".join(ROWS) + " |")
     print("|---|---|" + "---|" * len(ROWS))
     overall = []
     for document, gold in documents(UNSEEN / "tuned"):
-        report = score(document, gold)
+        report = score(document, gold, args.extractor)
         if "error" in report:
             print(f"| {document.name} | error: {report['error']} |")
             continue
@@ -76,7 +79,7 @@ def main() -> None:
         locked = []
         print("\n| locked document | overall |\n|---|---|")
         for document, gold in documents(UNSEEN / "locked"):
-            report = score(document, gold)
+            report = score(document, gold, args.extractor)
             value = report.get("overall")
             locked.append(value) if value is not None else None
             print(f"| {document.name} | {value:.3f} |" if value is not None else f"| {document.name} | error |")
