@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -89,7 +89,7 @@ class ProgramRegistry:
     def __len__(self) -> int:
         return len(self.by_id)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[RegisteredProgram]:
         return iter(self.by_id.values())
 
     def __contains__(self, program_id: object) -> bool:
@@ -117,6 +117,7 @@ class ProgramRegistry:
         return [p for p in self.by_id.values() if p.successor_of == program_id]
 
     def children(self, program_id: str) -> list[RegisteredProgram]:
+        """The programs that state ``parent = program_id``."""
         return [p for p in self.by_id.values() if p.parent == program_id]
 
     # -- validation -----------------------------------------------------------------------------
@@ -181,8 +182,8 @@ def _texts(value: Any, key: str, where: str) -> tuple[str, ...]:
 def _entry(raw: Any, index: int, domain: str, origin: str) -> RegisteredProgram:
     if not isinstance(raw, Mapping):
         raise RegistryError(f"{origin}: [[program]] number {index} is not a table")
-    label = raw.get("id") if isinstance(raw.get("id"), str) and raw.get("id") else f"number {index}"
-    where = f"{origin}: program {label!r}" if label != f"number {index}" else f"{origin}: program {label}"
+    raw_id = raw.get("id")
+    where = f"{origin}: program {raw_id!r}" if isinstance(raw_id, str) and raw_id else f"{origin}: program number {index}"
     unknown = sorted(set(raw) - _ENTRY_KEYS)
     if unknown:
         hint = "state links one way: successor_of on the newer program" if "predecessor_of" in unknown else None
