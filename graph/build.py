@@ -106,12 +106,17 @@ class _Builder:
 
     def entity(self, kind: EntityKind, key: str) -> NamedNode:
         if kind is EntityKind.PROGRAM:
-            return _n(self.iris.program(key))
+            return self.program(key)
         if kind is EntityKind.DIVISION:
             return _n(self.iris.division(key))
         if kind is EntityKind.REGULATION:
             return _n(self.iris.regulation(key))
         return _n(self.iris.organization(key))
+
+    def program(self, name: str) -> NamedNode:
+        """The node of the document's program ``name`` (registered ones by their registry id)."""
+        rec = self.doc.programs.get(name)
+        return _n(self.iris.program(name, rec.registry_id if rec else None))
 
     def build(self) -> list[Quad]:
         self.document()
@@ -178,15 +183,17 @@ class _Builder:
         doc = self.doc
         for name in sorted(doc.programs):
             p = doc.programs[name]
-            node = _n(self.iris.program(p.name))
+            node = self.program(p.name)
             self.add(node, A, _p(PKG, "Program"))
             self.add(node, LABEL, Literal(p.name))
             for alt in sorted(p.alt_labels - {p.name}):
                 self.add(node, ALT, Literal(alt))
             if p.part_of:
-                self.add(node, _p(PKG, "partOf"), _n(self.iris.program(p.part_of)))
+                self.add(node, _p(PKG, "partOf"), self.program(p.part_of))
+            if p.successor_of:
+                self.add(node, _p(PKG, "successorOf"), self.program(p.successor_of))
             for dep in sorted(p.depends_on):
-                self.add(node, _p(PKG, "dependsOn"), _n(self.iris.program(dep)))
+                self.add(node, _p(PKG, "dependsOn"), self.program(dep))
         for code in sorted(doc.divisions):
             dv = doc.divisions[code]
             node = _n(self.iris.division(code))

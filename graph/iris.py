@@ -47,7 +47,11 @@ class IriScheme:
             object.__setattr__(self, "base", self.base + "/")
 
     # Shared entities: one IRI across documents.
-    def program(self, name: str) -> str:
+    def program(self, name: str, registry_id: str | None = None) -> str:
+        """A program's IRI: from its registry id when it is registered (one IRI whatever
+        spelling a document uses: …/program/quanmian-gaibao), else from its name."""
+        if registry_id:
+            return f"{self.base}program/{registry_id}"
         return f"{self.base}program/{segment(name)}"
 
     def indicator(self, label: str) -> str:

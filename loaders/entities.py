@@ -39,7 +39,9 @@ from __future__ import annotations
 import bisect
 import re
 
+from policykg.loaders.programs_registry import ProgramRegistry, RegisteredProgram
 from policykg.loaders.records import DocumentRecord, EntityKind, Mention, PartRef, ProgramRecord, Span
+from policykg.loaders.registry_match import RegistryMatcher, active_matcher
 
 _HAN = "\u4e00-\u9fff"
 _CN_NUM = "一二三四五六七八九十两"
@@ -252,6 +254,13 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
             progs.add(content, q.group(0), Span(q.start(), q.end()))
 
 
+    # 2b. Programs of the registry, in any spelling it knows (全面改薄, 两免一补, 河长制, 特岗计划):
+    # many carry no class noun, or an unusual one, and no form rule above can see them.
+    registry = active_matcher()
+    for hit in registry.find(text, region_start, region_end):
+        surface = text[hit.start:hit.end]
+        progs.add(_unquote(surface), surface, Span(hit.start, hit.end))
+
     # 3. Names coordinated with one already found (X计划、Y计划 / X和Y计划), repeatedly.
     queue = list(progs.found)
     while queue:
@@ -266,17 +275,26 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
             if len(progs.found) > before:
                 queue.append(progs.found[-1])
 
-    # Merge spellings: one program per stem, named by the most explicit spelling
-    # (with its class noun, and then the longest), quote marks never part of it.
+    # Merge spellings: one program per stem — or per registered program, whatever spellings
+    # the document uses (全面改薄 and 全面改善贫困地区义务教育薄弱学校基本办学条件 are one) —
+    # named by the most explicit spelling (with its class noun, and then the longest), quote
+    # marks never part of it.
+    def key_of(name: str) -> str:
+        registered = _registered(registry, name)
+        return f"registry:{registered.id}" if registered else _stem(name)
+
     by_stem: dict[str, list[tuple[str, str, Span]]] = {}
     for name, surface, span in progs.found:
-        by_stem.setdefault(_stem(name), []).append((name, surface, span))
+        by_stem.setdefault(key_of(name), []).append((name, surface, span))
     canonical_of: dict[str, str] = {}
     for stem, items in by_stem.items():
         names = [n for n, _, _ in items]
-        canonical = max(names, key=lambda n: (n != stem, len(n)))
+        canonical = max(names, key=lambda n: (_stem(n) != n, len(n)))
         canonical_of[stem] = canonical
         rec = ProgramRecord(canonical)
+        registered = _registered(registry, canonical)
+        if registered is not None:
+            rec.registry_id = registered.id
         for n, surface, _ in items:
             if n != canonical:
                 rec.alt_labels.add(n)
@@ -292,11 +310,14 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         whole = canonical.split("——", 1)[0].strip("“”「」 ")
         if len(whole) < 2:
             continue
-        parent = canonical_of.get(_stem(whole))
+        parent = canonical_of.get(key_of(whole))
         if parent is None:
             parent = whole
             doc.programs[parent] = ProgramRecord(parent)
-            canonical_of[_stem(whole)] = parent
+            registered = _registered(registry, parent)
+            if registered is not None:
+                doc.programs[parent].registry_id = registered.id
+            canonical_of[key_of(whole)] = parent
         doc.programs[canonical].part_of = parent
         for _, surface, span in items:
             # X as written before the dash: 乡村旅游提质工程, “美丽涪江”建设工程, or
@@ -308,7 +329,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
             if text[k] in "“「" and not any(c in "”」" for c in text[k:dash]):
                 k += 1
             if dash - k >= 2:
-                by_stem.setdefault(_stem(whole), []).append((whole, text[k:dash], Span(k, dash)))
+                by_stem.setdefault(key_of(whole), []).append((whole, text[k:dash], Span(k, dash)))
 
     mentions: list[tuple[str, str, Span]] = []
     for stem, items in by_stem.items():
@@ -333,6 +354,31 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         doc.mentions.append(Mention(EntityKind.PROGRAM, key, text[span.start:span.end], span, locate.part(span.start)))
 
     _umbrellas(doc, locate)
+    _registry_links(doc, registry.registry)
+
+
+def _registered(matcher: RegistryMatcher, name: str) -> RegisteredProgram | None:
+    """The registered program ``name`` is a spelling of: as written, or with its class noun
+    dropped or changed (“一村一幼”项目 is 一村一幼; 特岗计划 with 工程 is not another program)."""
+    registry = matcher.registry
+    found = registry.lookup(name)
+    if found is None and _stem(name) != name:
+        found = registry.lookup(_stem(name))
+    return found
+
+
+def _registry_links(doc: DocumentRecord, registry: ProgramRegistry) -> None:
+    """What the registry knows of programs that are both in this document: a part of an
+    umbrella (when the text did not say so itself), and the successor of an older program."""
+    by_id = {rec.registry_id: name for name, rec in doc.programs.items() if rec.registry_id}
+    for name, rec in doc.programs.items():
+        if not rec.registry_id:
+            continue
+        entry = registry.by_id[rec.registry_id]
+        if rec.part_of is None and entry.parent in by_id:
+            rec.part_of = by_id[entry.parent]
+        if entry.successor_of in by_id:
+            rec.successor_of = by_id[entry.successor_of]
 
 
 def _program_region(doc: DocumentRecord, body: Span) -> tuple[int, int]:

@@ -106,6 +106,8 @@ class ProgramRecord:
     alt_labels: set[str] = field(default_factory=set)
     part_of: str | None = None  # canonical name of the umbrella program
     depends_on: set[str] = field(default_factory=set)
+    registry_id: str | None = None  # the program registry's id, when it is a registered program
+    successor_of: str | None = None  # canonical name of the older program it continues
 
 
 @dataclass

@@ -33,6 +33,8 @@ _CN = "零〇一二三四五六七八九十百两"
 # at a line start (after blanks) and captures the printed number in group "n".
 _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("part", re.compile(rf"[ \t\u3000\xa0]*第(?P<n>[{_CN}\d]+)(?:部分|章|篇)[、.．:：\s\u3000]*")),
+    # 第一节 under 第一章: the second level of a five-year plan.
+    ("part_section", re.compile(rf"[ \t\u3000\xa0]*第(?P<n>[{_CN}\d]+)节[、.．:：\s\u3000]*")),
     ("cn", re.compile(rf"[ \t\u3000\xa0]*(?P<n>[{_CN}]+)[、.．](?!\d)[ \t\u3000]*")),
     ("paren_cn", re.compile(rf"[ \t\u3000\xa0]*[（(](?P<n>[{_CN}]+)[）)][、.．]?[ \t\u3000]*")),
     ("arabic", re.compile(r"[ \t\u3000\xa0]*(?P<n>\d{1,3})(?:[、．]|\.(?!\d))[ \t\u3000]*")),
@@ -181,58 +183,106 @@ def _opener(line: str, end: int) -> int | None:
     return None
 
 
+#: A line that opens an attachment (附件, 附件1, 附件：, 附件二：…): the numbering restarts after it,
+#: and what follows belongs to no section before it.
+_ATTACHMENT = re.compile(rf"[ \t\u3000\xa0]*附件[{_CN}\d]*[：:]?[ \t\u3000\xa0]*(?:$|[^\n]{{0,60}}$)")
+
+
+def _attachments(text: str, lines: list[tuple[int, int]]) -> list[int]:
+    """Line starts of the lines that open an attachment."""
+    out = []
+    for start, end in lines:
+        line = text[start:end].strip()
+        if line.startswith("附件") and len(line) <= 64 and _ATTACHMENT.fullmatch(text, start, end) \
+                and not line.endswith(("。", "；", "，")):
+            out.append(start)
+    return out
+
+
 def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple[list[SectionRecord], list[TaskRecord]]:
     """Sections and tasks of the body.
 
-    ``headings`` are lines the source format marked as headings (HTML <strong>/<h*>,
-    Word heading styles); unnumbered ones act as the highest numbering family.
+    The highest numbering family used as a sequence gives the sections (their numbers may
+    restart in an attachment; ordinals run on). Within each section, the highest family below
+    it that is numbered in sequence gives that section's tasks — （一） in one section, 22. in
+    the next — and deeper numbered items stay inside their task. ``headings`` are lines the
+    source format marked as headings (HTML <strong>/<h*>, Word heading styles); unnumbered ones
+    act as the highest numbering family.
     """
     lines = _lines(text, body)
     found = _headings(text, lines)
     marked = _marked(text, lines, {h.strip() for h in headings if h.strip()}, found) if headings else []
     found["marked"] = marked
     order = ["marked"] + [name for name, _ in _FAMILIES]
-    present = [name for name in order if len(_in_sequence(found[name])) >= 2]
+    attachments = _attachments(text, lines)
+    present = [name for name in order if len(_in_sequence(found[name], attachments)) >= 2]
     if not present:
         return [], _paragraphs(text, lines)
 
     section_family = present[0] if len(present) >= 2 else None
     sections: list[SectionRecord] = []
     section_heads: list[_Heading] = []
+    # Where each section's text ends: the next section, or an attachment that opens before it.
+    section_ends: list[int] = []
     if section_family:
-        section_heads = _in_sequence(found[section_family])
+        section_heads = _in_sequence(found[section_family], attachments)
         for i, h in enumerate(section_heads):
             end = section_heads[i + 1].line_start - 1 if i + 1 < len(section_heads) else body.end
+            for a in attachments:
+                if h.line_start < a <= end:
+                    end = a - 1
+                    break
             end = _before_signature(text, h.line_end, end)
+            section_ends.append(end)
             title_end = _split_title(text, h.content_start, h.line_end, MAX_SECTION_TITLE, whole_line=True)
             sections.append(SectionRecord(
                 ordinal=i + 1, number=h.number, title=text[h.content_start:title_end].strip(),
                 title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, end)))
 
-    task_family = present[1] if section_family else present[0]
-    starts = [h.line_start for h in section_heads]
-    task_heads = _in_sequence(found[task_family], starts)
     if section_family:
-        task_heads = [h for h in task_heads if h.line_start > section_heads[0].line_start]
+        below = order[order.index(section_family) + 1:]
+        task_heads: list[tuple[_Heading, int | None, int]] = []  # (heading, section ordinal, end limit)
+        for s_rec, s_head, s_end in zip(sections, section_heads, section_ends):
+            for family in below:
+                inside = [h for h in found[family] if s_head.line_start < h.line_start <= s_end]
+                # Numbers may run on from the family's last heading before this section, a task
+                # or a deeper item there (items 1.–21. under （一）…, then tasks 22.–24.).
+                before = [h.value for h in found[family] if h.line_start < s_head.line_start]
+                run = _run(inside, before[-1] if before else 0)
+                if run:
+                    task_heads.extend((h, s_rec.ordinal, s_end) for h in run)
+                    break
+    else:
+        task_heads = [(h, None, body.end) for h in _in_sequence(found[present[0]], attachments)]
+
     tasks: list[TaskRecord] = []
-    for i, h in enumerate(task_heads):
-        end = task_heads[i + 1].line_start - 1 if i + 1 < len(task_heads) else body.end
-        # A task ends where the next section begins.
-        for s in section_heads:
-            if h.line_start < s.line_start <= end:
-                end = s.line_start - 1
+    for i, (h, section, limit) in enumerate(task_heads):
+        end = task_heads[i + 1][0].line_start - 1 if i + 1 < len(task_heads) else body.end
+        end = min(end, limit)
+        for a in attachments:
+            if h.line_start < a <= end:
+                end = a - 1
                 break
         end = _before_signature(text, h.line_end, end)
         title_end = _split_title(text, h.content_start, h.line_end, MAX_TITLE)
-        section = None
-        for s_rec, s_head in zip(sections, section_heads):
-            if s_head.line_start < h.line_start:
-                section = s_rec.ordinal
         tasks.append(TaskRecord(
             ordinal=i + 1, number=h.number, title=text[h.content_start:title_end].strip(),
             title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, end),
             section=section))
     return sections, tasks
+
+
+def _run(heads: list[_Heading], last: int) -> list[_Heading]:
+    """The headings of one section numbered in sequence: from 1, or on from ``last`` (the
+    family's last number in an earlier section: tasks numbered through the document)."""
+    kept: list[_Heading] = []
+    for h in heads:
+        if not kept:
+            if h.value in (1, last + 1):
+                kept.append(h)
+        elif h.value == kept[-1].value + 1:
+            kept.append(h)
+    return kept
 
 
 def _before_signature(text: str, floor: int, end: int) -> int:
