@@ -125,9 +125,10 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         raise TooLarge(f"the query is {size} bytes; this endpoint reads queries up to {cap} bytes",
                        hint="move long VALUES lists into the store, or ask the operator for a larger "
                             "max_query_bytes")
-    # Reading a query costs ~2 µs a token: off the event loop, so other requests go on meanwhile.
+    # Reading a query costs a few µs a token: off the event loop, so other requests go on meanwhile.
+    # What runs is the guard's canonical text (info.text), never the client's: one reading.
     info = await sparql_thread(sparql_guard.guard_query, query, graph_exists=store.contains_graph,
-                               default_prefixes=PREFIXES)
+                               default_prefixes=PREFIXES, base_iri=endpoint_url(request))
     offers = RDF_TYPES if info.form in ("CONSTRUCT", "DESCRIBE") else \
         [o for o in RESULT_TYPES if info.form != "ASK" or o[1] in ("json", "xml")]
     chosen = negotiate(request.headers.get("accept"), offers)
@@ -143,7 +144,7 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         iri_ref(g)
     runner = app.state.runner
     async with query_slot(app):
-        reply = await sparql_thread(runner.run, query, fmt=fmt, default_graphs=default_graphs,
+        reply = await sparql_thread(runner.run, info.text, fmt=fmt, default_graphs=default_graphs,
                                     named_graphs=named_graphs, base_iri=endpoint_url(request),
                                     query_dataset=bool(info.from_graphs or info.from_named))
     headers = {"Vary": "Accept", "X-PolicyKG-Rows": str(reply["rows"])}
@@ -313,11 +314,13 @@ async def run_update(request: Request, params: dict[str, list[str]]) -> Response
     text = _one(params, "update")
     if text is None:
         raise QueryError("no update given: send update=… or a body of type application/sparql-update")
-    info = await sparql_thread(sparql_guard.guard_update, text, default_prefixes=PREFIXES)
+    info = await sparql_thread(sparql_guard.guard_update, text, default_prefixes=PREFIXES,
+                               base_iri=endpoint_url(request))
     using = [g for g in params.get("using-graph-uri", []) if g]
     using_named = [g for g in params.get("using-named-graph-uri", []) if g]
     for g in using + using_named:
         iri_ref(g)
+    # The guard's canonical text (with the protocol's USING clauses), never the client's: one reading.
     text = sparql_guard.add_using(info, using, using_named)
     # Updates run in this process, which a parser stack overflow would kill: try it in a worker first.
     await sparql_thread(app.state.runner.check_update, text, sparql_guard.where_patterns(info),

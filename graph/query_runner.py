@@ -49,7 +49,7 @@ def evaluate(store, query: str, *, fmt: str, max_rows: int, max_bytes: int | Non
     """Run one query on a pyoxigraph store and serialize at most ``max_rows`` results and
     ``max_bytes`` bytes."""
     import pyoxigraph as ox
-    kwargs: dict = {"prefixes": prefixes or {}}
+    kwargs: dict = {}  # no prefixes: the guard's canonical text spells every IRI out (see sparql_guard)
     if base_iri:
         kwargs["base_iri"] = base_iri
     if default_graphs:
