@@ -216,6 +216,11 @@ class _Builder:
             node = _n(self.iris.organization(name))
             self.add(node, A, _p(ORG, "Organization"))
             self.add(node, LABEL, Literal(name))
+        # Who carries out a task (牵头 / 配合); the bracket that says so is the unit's mention there.
+        for r in doc.responsibilities:
+            task = _n(self.iris.task(doc.doc_id, r.task))
+            self.add(task, _p(PKG, "ledBy" if r.role == "lead" else "supportedBy"),
+                     _n(self.iris.organization(r.org)))
 
     def mentions(self) -> None:
         seen: set[tuple[str, str]] = set()

@@ -54,9 +54,10 @@ def extract_raw(raw: RawDocument, doc_id: str | None = None) -> DocumentRecord:
 
 def _find_facts(doc: DocumentRecord) -> None:
     # Imported here so each step stays an independent module.
-    from policykg.loaders import divisions, entities, targets
+    from policykg.loaders import divisions, entities, responsibilities, targets
 
     entities.find_entities(doc)
+    responsibilities.find_responsibilities(doc)
     if doc.publisher is None:
         # Scraped pages often lose the issuer: infer it from the body, marked as inferred.
         doc.publisher = metadata.infer_publisher(doc)

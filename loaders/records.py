@@ -110,6 +110,16 @@ class ProgramRecord:
     successor_of: str | None = None  # canonical name of the older program it continues
 
 
+@dataclass(frozen=True)
+class ResponsibilityRecord:
+    """A unit named as carrying out a task: ``role`` is "lead" (牵头) or "support" (配合)."""
+
+    task: int  # the task's ordinal
+    org: str  # the unit's name as written
+    role: str
+    span: Span  # the bracket that says so
+
+
 @dataclass
 class DivisionRecord:
     code: str  # 6-digit GB/T 2260 code
@@ -179,6 +189,7 @@ class DocumentRecord:
     divisions: dict[str, DivisionRecord] = field(default_factory=dict)
     regulations: set[str] = field(default_factory=set)
     organizations: set[str] = field(default_factory=set)
+    responsibilities: list[ResponsibilityRecord] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     targets: list[TargetRecord] = field(default_factory=list)
 

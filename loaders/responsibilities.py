@@ -1,0 +1,111 @@
+"""Who carries out each task: the lead and supporting units a plan names for it.
+
+Work plans assign each task in a bracket after it, in a few fixed forms:
+
+* labelled lists: （牵头单位：区住房城乡建设委；配合单位：区财政局）, （…，牵头考核单位：市审批服务局、
+  市公安局）, 责任单位：A、B、C;
+* verbs after the units: （省商务厅牵头，合肥海关、省贸促会按职责分工配合）, 〔区教育局牵头〕,
+  （合肥海关负责）, （省商务厅牵头，省港航集团按职责分工负责）.
+
+The rule of the annotation format: the role is the one the text gives — 牵头 and 牵头单位 lead,
+配合/协同/参与/协助 and their 单位 support; in an unlabelled list of responsible units
+(责任单位：A、B、C, or A、B负责 with no lead named) the first is the lead and the rest support;
+units that are 负责 beside a named lead carry out their share and support. A unit is a name
+ending in an organizational noun (…局, …厅, …委, 海关, …集团 …); the task is the one whose text
+holds the bracket. Responsibilities written into the sentence (由X牵头) are not read yet.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from policykg.loaders.records import DocumentRecord, EntityKind, Mention, PartRef, ResponsibilityRecord, Span
+
+# A bracket of one line: （…）, (…), 〔…〕, 【…】.
+_BRACKET = re.compile(r"[（(〔【]([^（）()〔〕【】\n]{2,240})[）)〕】]")
+_CUE = re.compile(r"牵头|负责|配合|协同|参与|协助|责任单位")
+_CLAUSE_SPLIT = re.compile(r"[；;，,。]")
+# Labelled lists: the label says the role.
+_LEAD_LABEL = re.compile(r"^(?:牵头(?:考核|责任)?单位|主责单位|主办单位|牵头部门)[：:]")
+_LIST_LABEL = re.compile(r"^(?:责任单位|负责单位|责任部门|实施单位)[：:]")
+_SUPPORT_LABEL = re.compile(r"^(?:配合单位|协同单位|参与单位|协办单位|配合部门)[：:]")
+# Verbs after the units.
+_LEAD_VERB = re.compile(r"(?:牵头负责|牵头抓总|牵头)$")
+_SUPPORT_VERB = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别)?(?:配合|协同|参与|协助|共同参与)$")
+_SHARE_VERB = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别)?负责$")
+# What a unit's name ends in.
+_ORG_END = re.compile(
+    r"(?:局|厅|委|委员会|办|办公室|办公厅|中心|集团|海关|院|会|部|处|科|政府|管委会|公司|银行|支行|分行|协会|"
+    r"学校|大学|医院|队|站|所|署|馆|台|团|社|联|公署|专班|党委|党组)$")
+_NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9（）()]{2,30}$")
+
+
+def find_responsibilities(doc: DocumentRecord) -> None:
+    """Fill ``doc.responsibilities`` (and ``doc.organizations`` with the units named)."""
+    if not doc.tasks:
+        return
+    text = doc.text
+    starts = [t.span.start for t in doc.tasks]
+    seen: set[tuple[int, str, str]] = set()
+    mentioned: set[tuple[str, Span]] = set()
+    body = doc.body or Span(0, len(text))
+    for m in _BRACKET.finditer(text, body.start, body.end):
+        if not _CUE.search(m.group(1)):
+            continue
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i < 0 or not doc.tasks[i].span.start <= m.start() < doc.tasks[i].span.end:
+            continue
+        task = doc.tasks[i].ordinal
+        for name, role in _assignments(m.group(1)):
+            key = (task, name, role)
+            if key not in seen:
+                seen.add(key)
+                span = Span(m.start(), m.end())
+                doc.responsibilities.append(ResponsibilityRecord(task, name, role, span))
+                doc.organizations.add(name)
+                if (name, span) not in mentioned:
+                    mentioned.add((name, span))
+                    doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, text[span.start:span.end], span,
+                                                PartRef.task(task)))
+
+
+def _assignments(content: str) -> list[tuple[str, str]]:
+    """(unit, "lead" | "support") pairs of one bracket's content, in order."""
+    out: list[tuple[str, str]] = []
+    lead_named = False
+    for clause in _CLAUSE_SPLIT.split(content):
+        clause = clause.strip()
+        if not clause:
+            continue
+        if m := _LEAD_LABEL.match(clause):
+            names = _units(clause[m.end():])
+            out += [(n, "lead") for n in names]
+            lead_named = lead_named or bool(names)
+        elif m := _SUPPORT_LABEL.match(clause):
+            out += [(n, "support") for n in _units(clause[m.end():])]
+        elif m := _LIST_LABEL.match(clause):
+            names = _units(clause[m.end():])
+            out += [(n, "support" if k or lead_named else "lead") for k, n in enumerate(names)]
+            lead_named = lead_named or bool(names)
+        elif m := _LEAD_VERB.search(clause):
+            names = _units(clause[:m.start()])
+            out += [(n, "lead") for n in names]
+            lead_named = lead_named or bool(names)
+        elif m := _SUPPORT_VERB.search(clause):
+            out += [(n, "support") for n in _units(clause[:m.start()])]
+        elif m := _SHARE_VERB.search(clause):
+            names = _units(clause[:m.start()])
+            out += [(n, "support" if k or lead_named else "lead") for k, n in enumerate(names)]
+            lead_named = lead_named or bool(names)
+    return out
+
+
+def _units(listing: str) -> list[str]:
+    """The units of a list (A、B和C), each only if its name reads as a unit's."""
+    names = []
+    for part in re.split(r"[、和及与/]", listing):
+        name = part.strip().removesuffix("等")
+        if _NAME.match(name) and _ORG_END.search(name):
+            names.append(name)
+    return names

@@ -1,0 +1,57 @@
+"""Who carries out each task: lead and supporting units read from the bracket after a task."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from policykg.graph.build import document_quads
+from policykg.graph.iris import IriScheme
+from policykg.loaders.extract import extract_bytes
+
+HEAD = "某市2022年工作要点\n一、重点任务\n"
+
+
+def _roles(body: str) -> set[tuple[int, str, str]]:
+    doc = extract_bytes((HEAD + body).encode("utf-8"), "plan.txt")
+    return {(r.task, r.org, r.role) for r in doc.responsibilities}
+
+
+def test_a_lead_verb_and_a_support_verb():
+    assert _roles("1.扩大出口。建立国别商品清单。（省商务厅牵头，合肥海关、省贸促会按职责分工配合）\n"
+                  "2.积极扩大进口。扩大铁矿石进口。（合肥海关负责）\n") == {
+        (1, "省商务厅", "lead"), (1, "合肥海关", "support"), (1, "省贸促会", "support"), (2, "合肥海关", "lead")}
+
+
+def test_labelled_lists():
+    assert _roles("1.推进大厅智能化。实现线上线下互动。（6月底完成，牵头考核单位：市政府办公室、市公安局）\n"
+                  "2.完善机制。（牵头单位：区住房城乡建设委；配合单位：区财政局、区民政局）\n"
+                  "3.做好服务。（责任单位：市教育局、市财政局）\n") == {
+        (1, "市政府办公室", "lead"), (1, "市公安局", "lead"),
+        (2, "区住房城乡建设委", "lead"), (2, "区财政局", "support"), (2, "区民政局", "support"),
+        (3, "市教育局", "lead"), (3, "市财政局", "support")}
+
+
+def test_units_that_share_the_work_beside_a_lead_support_it():
+    assert _roles("1.打造物流网络。（省发展改革委牵头，省交通运输厅、省港航集团按职责分工负责）\n2.其他工作。\n") == {
+        (1, "省发展改革委", "lead"), (1, "省交通运输厅", "support"), (1, "省港航集团", "support")}
+
+
+def test_brackets_that_name_no_unit_or_no_role_assign_nothing():
+    assert _roles("1.提高质量。（包括牵头单位自身）（2022年）（持续推进）（含市属学校）\n"
+                  "2.加强协作。（由各地负责组织）\n") == set()
+
+
+def test_the_graph_says_who_leads_and_who_supports_with_the_bracket_as_evidence():
+    doc = extract_bytes((HEAD + "1.扩大出口。（省商务厅牵头，合肥海关配合）\n2.其他工作。\n").encode("utf-8"), "plan.txt")
+    quads = document_quads(doc, IriScheme())
+    store = ox.Store()
+    store.extend(quads)
+    rows = {(r["role"].value.rsplit("#", 1)[1], r["l"].value) for r in store.query(
+        "SELECT ?role ?l WHERE { GRAPH ?g { ?t ?role ?o } GRAPH ?h { ?o <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+        " VALUES ?role { <https://w3id.org/policykg/ontology#ledBy> <https://w3id.org/policykg/ontology#supportedBy> } }")}
+    assert rows == {("ledBy", "省商务厅"), ("supportedBy", "合肥海关")}
+    quotes = {r["q"].value for r in store.query(
+        "SELECT ?q WHERE { GRAPH ?g { ?m <https://w3id.org/policykg/ontology#mentionOf> ?o ; "
+        "<https://w3id.org/policykg/ontology#evidence>/<http://www.w3.org/ns/oa#exact> ?q } "
+        "GRAPH ?h { ?o <http://www.w3.org/2000/01/rdf-schema#label> \"合肥海关\" } }")}
+    assert quotes == {"（省商务厅牵头，合肥海关配合）"}
