@@ -60,7 +60,8 @@ _CLASS_Q_RX = "|".join(_CLASS_QUOTED)
 _BOUNDARY = r"(?=$|[\s，,。．.；;、：:！!？?）)”\"’」《〈]|[的和与及等为中在]|建设|\d|不(?:少|低|超|高)于|达到|超过)"
 
 # Quotes: “…” (and 「…」), never across a line.
-_QUOTE = re.compile(r"[“「]([^“”「」\n]{1,60})[”」]")
+# A scrape may close a curly quote with a straight one (“一键游包头"): a pair all the same.
+_QUOTE = re.compile(r"[“「]([^“”「」\"\n]{1,60})[”」\"]")
 
 # Quoted name followed by its class noun, maybe after a short modifier (“三区”人才支持计划教师专项计划).
 _AFTER_QUOTE = re.compile(rf"([{_HAN}]{{0,14}}?)({_CLASS_Q_RX}){_BOUNDARY}")
@@ -70,7 +71,7 @@ _AFTER_QUOTE = re.compile(rf"([{_HAN}]{{0,14}}?)({_CLASS_Q_RX}){_BOUNDARY}")
 _GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "示范", "评选", "宣传", "实践", "竞赛", "评比", "推广"}
 
 # Verbs that launch or carry out an initiative; several may chain (启动实施, 组织开展好).
-_LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署)+(?:好|了)?")
+_LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实)+(?:好|了)?")
 # An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
 # After a launching verb a name may embed a short quoted part: 提升工程“十三五”行动计划, “健康校园”创建活动.
@@ -86,7 +87,10 @@ _NAMED_OBJECT = re.compile(
 _NESTED = re.compile(rf"(“[^“”\n]{{1,40}}”)([{_HAN}]{{0,4}}?)({_CLASS_RX})(?=[{_HAN}])")
 # A quoted name built (建设) as the object of a launching verb is a campaign:
 # 推进“四好农村路”建设, 推进“智慧交通”建设.
-_QUOTED_BUILD = re.compile(r"“([^“”\n]{2,12})”建设(?=$|[\s，,。．.；;、：:！!？?）)]|[的和与及等])")
+# 开展“信易贷”, 持续开展“四城通办”: a quoted name right after the verb, nothing after it, is too.
+_QUOTED_BUILD = re.compile(r"“([^“”\"\n]{2,12})[”\"](?:建设)?(?=$|[\s，,。．.；;、：:！!？?）)]|[的和与及等])")
+# A numbered set: two or more numbered parts (两国双园, 一云一池三平台, 三减三健), a name by its form.
+_NUMBERED_SET = re.compile(r"^(?:[一二三四五六七八九十两双百千万][\u4e00-\u9fff]{1,3}){2,4}$")
 # A name opened by 国家 (the state) and ending in a class noun is a national
 # programme: 国家基本公共卫生服务项目, 国家重点研发计划. Not 国家级 (a rank).
 _NATIONAL = re.compile(rf"国家(?!级)([{_HAN}]{{3,20}}?)({_CLASS_RX}){_BOUNDARY}")
@@ -251,6 +255,9 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
             progs.add(_canonical(q.group(0) + after.group(1), after.group(2)), text[q.start():after.end()],
                       Span(q.start(), after.end()))
         elif in_campaign_list[i] and _acceptable_quoted(content):
+            progs.add(content, q.group(0), Span(q.start(), q.end()))
+        elif _NUMBERED_SET.match(content) and _QUOTED_BUILD.match(text, q.start()) and not _PERIOD.match(q.group(0)):
+            # “两国双园”建设, “一云一池三平台”建设: a numbered set built or carried out.
             progs.add(content, q.group(0), Span(q.start(), q.end()))
 
 

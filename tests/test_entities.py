@@ -191,3 +191,39 @@ def test_a_national_programme_is_named_by_its_state_prefix():
     for text in ("申报国家级示范项目。", "争取国家专项资金项目，做好储备。", "落实国家和省扶持项目。",
                  "承担国家两个重点项目。", "按照国家要求做好工作。"):
         assert _programs_in(text) == set(), text
+
+
+# -- rules added for documents never seen (issue 11) ----------------------------------------------
+
+def test_a_quoted_numbered_set_built_or_carried_out_is_a_programme():
+    assert _programs_in("加快推进与东盟重点国家“两国双园”建设，探索飞地模式。") == {"两国双园"}
+    assert _programs_in("加快文旅“一云一池三平台”建设。") == {"一云一池三平台"}
+
+
+def test_a_quoted_name_right_after_a_launching_verb_and_a_straight_closing_quote():
+    # A scrape closed the curly quote with a straight one.
+    assert _programs_in('深入开展“信易贷"，创新守信激励应用场景。') == {"信易贷"}
+    assert _programs_in("持续开展“四城通办”。") == {"四城通办"}
+    # Not a service style, a slogan or a reform after the quote.
+    for text in ("提供“一站式”服务。", "推进“放管服”改革。"):
+        assert _programs_in(text) == set(), text
+
+
+def test_a_programme_carried_out_with_zuoshi_or_luoshi():
+    assert "基层医生全科能力提升工程" in _programs_in("做实做细基层医生全科能力提升工程2023年培训计划。")
+
+
+def test_registered_programmes_in_any_spelling_are_one_programme_with_one_iri():
+    from policykg.graph.iris import IriScheme
+    doc = _doc("1.实施全面改善贫困地区义务教育薄弱学校基本办学条件工作。\n2.巩固全面改薄成果，落实两免一补政策。\n")
+    registered = {name: rec.registry_id for name, rec in doc.programs.items()}
+    assert set(registered.values()) == {"quanmian-gaibao", "liangmian-yibu"} or \
+        "quanmian-gaibao" in registered.values(), registered
+    gaibao = [n for n, rid in registered.items() if rid == "quanmian-gaibao"]
+    assert len(gaibao) == 1  # both spellings are one programme
+    assert IriScheme().program(gaibao[0], "quanmian-gaibao").endswith("/program/quanmian-gaibao")
+
+
+def test_registry_topics_reforms_and_standing_systems_are_not_programmes_bare():
+    # A topic, a strategy word, a reform and a way of organising care, written as plain words.
+    assert _programs_in("推进校园足球发展，落实精准扶贫要求，深化放管服改革，发展医养结合，推进县域医共体建设。") == set()
