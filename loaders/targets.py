@@ -130,7 +130,16 @@ _PLACE_NOUN_RE = re.compile(r"^(?:县[（(]市、?区[)）]|县市区|县区|区
 _RATE_WORD_RE = re.compile(r"(?:率|比例|比重|占比|覆盖面|开展面|普及率)$")
 
 # Past facts (现有, 已建成, 截至目前) are statistics, not goals.
-_PAST_RE = re.compile(r"已经|已|现有|共有|截至目前|截止目前|目前|去年|上年末")
+_PAST_RE = re.compile(r"已经|已|现有|共有|截至目前|截止目前|目前|去年|上年末|"
+                      # a review of the plan period before (十三五期间完成…, 五年来累计…): achievements
+                      r"十[一二三四五]五(?:期间|时期|以来)|[一二三四五]年来|过去[一二三四五]年|近[一二三四五]年来")
+# 从X提高到Y, 由X增至Y: X is where the goal starts (its baseline), not a goal of its own.
+_TO_RE = re.compile(r"\s*(?:提高|提升|增加|增长|上升|扩大|下降|降低|减少|压减|缩短|缩减|降|增|升)?\s*(?:到|至)\s*")
+_FROM_RE = re.compile(r"(?:从|由)\s*$")
+# A formula (半年考评分值=日常监测（60%）+…) or a product (7×24小时) states no goal.
+_FORMULA_RE = re.compile(r"[=＝×*]")
+# A count of months or working days is a duration or a time limit (3个月内), not a count of things.
+_DURATION_AFTER = re.compile(r"(?:月|工作日|季度|学期|年度)")
 # A sentence led by a year, then a comma (2020年，全市…为32微克/立方米): a record of that year.
 # It is past, not a goal, when the year is before the year the document was issued.
 _RECORD_YEAR_RE = re.compile(r"[ \t\u3000]*(?:截至|截止)?\s*(?P<y>(?:19|20)[0-9]{2})\s*年(?:底|末)?\s*[，,]")
@@ -517,6 +526,8 @@ def find_targets(doc: DocumentRecord) -> None:
     prev_end = -1
     numbered_clauses: set[int] = set()
     skip: set[int] = set()  # later values of a 分别 list, read with the first
+    baselines: dict[int, Decimal | None] = {}  # quantity index -> the value it starts from
+    last_indicator: tuple[int, str] | None = None  # (sentence start, indicator) of the last goal
     for i, q in enumerate(quantities):
         if i in skip:
             continue
@@ -528,6 +539,12 @@ def find_targets(doc: DocumentRecord) -> None:
             continue
         if q.loose and q.after is None and not any(rx.search(before) for rx, _ in _BEFORE_RE):
             continue
+        # 从X提高到Y: X is Y's baseline, read with Y.
+        if i + 1 < len(quantities) and _FROM_RE.search(text, cstart, s) and not quantities[i + 1].blank:
+            to = _TO_RE.match(text, e)
+            if to and to.end() == quantities[i + 1].span.start and quantities[i + 1].unit == q.unit:
+                baselines[i + 1] = q.value
+                continue
         # A quantity that qualifies a noun (50万元以上的行政村, 25户以上自然村…比例达到100%) is
         # part of another goal's indicator, not a goal.
         if text.startswith("的", e) or (
@@ -536,6 +553,9 @@ def find_targets(doc: DocumentRecord) -> None:
                 and not _GOAL_VERB_NEAR_RE.search(before) and q.unit not in ("%", "‰")):
             continue
         if _PAST_RE.search(text[cstart:s]):
+            continue
+        if _FORMULA_RE.search(text, ctx.sentence_start(s), ctx.clause_end(e)) or \
+                (q.unit == "个" and _DURATION_AFTER.match(text, e)):
             continue
         if doc.issued:
             r = _RECORD_YEAR_RE.match(text, ctx.sentence_start(s), s)
@@ -555,13 +575,22 @@ def find_targets(doc: DocumentRecord) -> None:
         post_text = post
         # Words after the quantity are part of the goal only up to a new predicate.
         post_text = re.split(r"[、]", post_text, maxsplit=1)[0]
+        if i in baselines:
+            # The indicator stands before 从: 污水处理能力从3.5万吨/日提高到6万吨/日.
+            pre_text = re.sub(r"(?:从|由)\s*$", "", text[left:quantities[i - 1].span.start])
+            pre_text = _strip_places(pre_text, left, places)
         indicator, used_post = _indicator(pre_text, post_text, q)
         if not indicator and not post_text.strip():
             # 加快淘汰国三…货车，全市淘汰1500辆以上: the bare verb before the number takes up
             # its object from an earlier clause of the same sentence.
             indicator = _antecedent(text, _clean(pre_text), ctx.sentence_start(s), cstart)
+        if not indicator and last_indicator and last_indicator[0] == ctx.sentence_start(s) \
+                and not _clean(pre_text):
+            # …家庭医生数不低于4人，到2025年不低于4.66人: a later goal with its subject left out.
+            indicator = last_indicator[1]
         if not indicator:
             continue
+        last_indicator = (ctx.sentence_start(s), indicator)
         # The values listed after 分别 (1.2万吨、0.08万吨) go onto the things listed before it.
         group = [q]
         if _RESPECTIVELY_RE.search(before):
@@ -592,7 +621,8 @@ def find_targets(doc: DocumentRecord) -> None:
                 part=ctx.part(span), indicator=names[k], span=span,
                 value=None if member.blank else member.value, min_value=member.min_value,
                 max_value=member.max_value, unit=member.unit, comparator=_comparator(before, member),
-                deadline=deadline, divisions=list(scope), value_missing=member.blank, period=period))
+                deadline=deadline, divisions=list(scope), value_missing=member.blank, period=period,
+                baseline=baselines.get(i) if k == 0 else None))
         numbered_clauses.add(cstart)
         prev_end = span_end if span_end > e else e
     targets.extend(_qualitative(doc, ctx, numbered_clauses))

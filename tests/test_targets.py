@@ -199,3 +199,26 @@ def test_a_share_keeps_its_zhanbi():
     indicators = {t.indicator for t in doc.targets}
     assert "公办幼儿园在园幼儿占比" in indicators
     assert "增长率" in indicators  # while 比上年 still frames the change and is dropped
+
+
+# -- rules added for documents never seen (issue 11) ----------------------------------------------
+
+def _goals(body: str):
+    from policykg.loaders.extract import extract_bytes
+    doc = extract_bytes(("某市工作要点\n一、任务\n" + body).encode("utf-8"), "plan.txt")
+    return [(t.part.ordinal, t.indicator, t.value, t.unit, t.baseline) for t in doc.targets]
+
+
+def test_from_x_to_y_makes_x_the_baseline_of_the_goal_y():
+    assert _goals("1.治污。污水处理能力从3.5万吨/日提高到6万吨/日。\n2.绿化。森林覆盖率由60%提高到62%以上。\n") == [
+        (1, "污水处理能力", 60000, "吨/日", 35000), (2, "森林覆盖率", 62, "%", 60)]
+
+
+def test_a_later_goal_with_its_subject_left_out_takes_the_earlier_indicator():
+    assert _goals("1.提升能力。到2023年，每万常住人口家庭医生数不低于4人，到2025年不低于4.66人。\n2.其他。\n") == [
+        (1, "每万常住人口家庭医生数", 4, "人", None), (1, "每万常住人口家庭医生数", Decimal("4.66"), "人", None)]
+
+
+def test_formulas_products_durations_and_reviews_of_the_last_plan_are_not_goals():
+    assert _goals("1.考评。半年考评分值=日常监测（60%）+实地调研（20%）。保障7×24小时服务。于3个月内出台方案。\n"
+                  "2.回顾。十三五期间完成造林100万亩，五年来累计建成学校30所。\n") == []
