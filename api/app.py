@@ -26,7 +26,9 @@ import importlib.util
 import logging
 import re
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,7 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policykg import __version__
-from policykg.errors import PolicyKGError, TooLarge, UnsupportedMediaType
+from policykg.errors import BadEncoding, PolicyKGError, TooLarge, UnsupportedMediaType
 from policykg.graph.query_runner import make_runner
 from policykg.graph.store import open_store
 from policykg.ontology import PREFIXES
@@ -49,7 +51,8 @@ STATIC = Path(__file__).parent / "static"
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 413: "request_too_large",
-               415: "unsupported_media_type", 422: "invalid_parameters", 500: "internal_error"}
+               415: "unsupported_media_type", 416: "range_not_satisfiable", 422: "invalid_parameters",
+               500: "internal_error"}
 
 
 def error_body(status: int, code: str, message: str, hint: str | None = None) -> dict:
@@ -138,11 +141,13 @@ async def _answer(exc: PolicyKGError, scope: Scope, receive: Receive, send: Send
 # -- query strings ------------------------------------------------------------------------------
 
 class StrictQueryString:
-    """Refuse a URL whose query string is not well-formed percent-encoded UTF-8: 400 ``bad_encoding``.
+    """Refuse a URL whose path or query string is not well-formed percent-encoded UTF-8: 400
+    ``bad_encoding``.
 
-    Starlette decodes ``?q=%FF`` to U+FFFD and keeps a stray ``%``, so a JSON API search or a
-    page would silently answer a question nobody asked. ``/sparql`` always read its parameters
-    strictly (:func:`policykg.api.sparql.parse_form`); this applies the same rule to every route.
+    Starlette decodes ``?q=%FF`` to U+FFFD and keeps a stray ``%`` (uvicorn does the same to a
+    path: ``/id/%FF``), so a JSON API search or a page would silently answer a question nobody
+    asked. ``/sparql`` always read its parameters strictly (:func:`policykg.api.sparql.parse_form`);
+    this applies the same rule to every route, and to the path (:func:`strict_path`).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -150,15 +155,38 @@ class StrictQueryString:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw = scope.get("query_string", b"") if scope["type"] == "http" else b""
-        if raw:
-            from policykg.api.sparql import parse_form
+        try:
+            if scope["type"] == "http":
+                strict_path(scope.get("raw_path") or b"")
+            if raw:
+                from policykg.api.sparql import parse_form
 
-            try:
                 parse_form(raw, "URL's query string")
-            except PolicyKGError as exc:
-                await _answer(exc, scope, receive, send)
-                return
+        except PolicyKGError as exc:
+            await _answer(exc, scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+
+_PATH_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def strict_path(raw_path: bytes) -> None:
+    """The URL's path as the query string is read: a broken percent-escape or escapes that do not
+    spell UTF-8 are 400 ``bad_encoding`` (uvicorn decodes ``/id/%FF`` to U+FFFD, and a page for
+    an IRI nobody asked about, or a 404 naming it, is the answer to a question nobody asked)."""
+    if b"%" not in raw_path:
+        return
+    broken = _PATH_ESCAPE.search(raw_path)
+    if broken:
+        escape = raw_path[broken.start():broken.start() + 3].decode("latin-1")
+        raise BadEncoding(f"the URL's path has a broken percent-escape {escape!r} at offset {broken.start()}",
+                          hint="a literal % is written %25")
+    try:
+        unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadEncoding("the percent-escapes in the URL's path do not decode as UTF-8",
+                          hint="percent-encode the UTF-8 bytes of the text") from None
 
 
 # -- response headers ---------------------------------------------------------------------------
@@ -194,6 +222,57 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# -- errors answered below the routes -----------------------------------------------------------
+
+#: The most bytes of a plain-text error kept as the envelope's message.
+_PLAIN_ERROR_BYTES = 2000
+
+
+class JsonErrors:
+    """Turn a plain-text error (status 400 and up) into the JSON envelope, whoever wrote it.
+
+    The exception handlers cover what a route raises; a few answers never pass through them:
+    Starlette's ``FileResponse`` answers a bad ``Range`` on ``/static`` with a plain-text 400 or
+    416 by itself. Here every ``text/plain`` error becomes ``{"error": {...}}`` with its text as
+    the message and its other headers (``Content-Range``) kept. HTML error pages (a browser's 404
+    under ``/id/``) are left alone.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+        text = bytearray()
+
+        async def send_json(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                ctype = Headers(raw=list(message.get("headers", []))).get("content-type", "")
+                if message["status"] >= 400 and ctype.startswith("text/plain"):
+                    held = message
+                    return
+            elif held is not None and message["type"] == "http.response.body":
+                text.extend(message.get("body", b"")[:_PLAIN_ERROR_BYTES - len(text)])
+                if message.get("more_body", False):
+                    return
+                status = held["status"]
+                reason = text.decode("utf-8", "replace").strip() or HTTPStatus(status).phrase
+                body = JSONResponse(error_body(status, _HTTP_CODES.get(status, "error"), reason)).body
+                headers = [(k, v) for k, v in held.get("headers", []) if k.lower() not in (b"content-type",
+                                                                                            b"content-length")]
+                headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send({**held, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_json)
 
 
 # -- methods ------------------------------------------------------------------------------------
@@ -245,22 +324,46 @@ def allowed_methods(app: FastAPI, scope: Scope) -> str:
 _CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s'\",]+")
 
 
+def _hex_byte(byte: int, prefix: str) -> str:
+    """A regex for one byte written as ``prefix`` and two hex digits, in either case."""
+    return re.escape(prefix) + "".join(c if c.isdigit() else f"[{c.upper()}{c.lower()}]" for c in f"{byte:02x}")
+
+
+def secret_pattern(secret: str) -> re.Pattern[str]:
+    """The secret in every form a URL or a logged value can show it in: raw, percent-encoded
+    (any character or all of them, either case of hex: ``quote``, ``quote_plus``, a browser's
+    form), percent-encoded twice (``%252B``), a space as ``+``, and non-ASCII bytes as ``\\xNN``
+    (a logged bytes repr). A token with ``+ / =`` sent as ``?whatever=a%2Bb%2Fc%3Dd`` is a
+    different string from the token, so replacing the raw string alone let it into the log."""
+    parts = []
+    for ch in secret:
+        data = ch.encode("utf-8")
+        forms = [re.escape(ch), "".join(_hex_byte(b, "%") for b in data), "".join(_hex_byte(b, "%25") for b in data)]
+        if ch == " ":
+            forms.append(r"\+")
+        if len(data) > 1:
+            forms.append("".join(_hex_byte(b, "\\x") for b in data))
+        parts.append("(?:" + "|".join(forms) + ")")
+    return re.compile("".join(parts))
+
+
 class SecretFilter(logging.Filter):
-    """Take secrets out of log records: the write token wherever it appears, any ``Bearer`` or
-    ``Basic`` credential, and the values of token-like URL parameters (uvicorn's access log
-    prints the whole URL; a token pasted there must not land in the log too)."""
+    """Take secrets out of log records: the write token wherever it appears and however it is
+    encoded (:func:`secret_pattern`: redaction by value, whatever the parameter is called), any
+    ``Bearer`` or ``Basic`` credential, and the values of token-like URL parameters (uvicorn's
+    access log prints the whole URL; a token pasted there must not land in the log too)."""
 
     def __init__(self) -> None:
         super().__init__("policykg-secrets")
-        self.secrets: set[str] = set()
+        self.secrets: dict[str, re.Pattern[str]] = {}
         from policykg.api.sparql import TOKEN_PARAMS
 
         # A name not glued to a word before it: "?token=", "&key=", and "b'token=" in a logged scope.
         self._in_url = re.compile(r"(?i)(?<![\w-])((?:" + "|".join(map(re.escape, TOKEN_PARAMS)) + r")=)[^&\s'\"]*")
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
+        for pattern in self.secrets.values():
+            text = pattern.sub("***", text)
         return self._in_url.sub(r"\1***", _CREDENTIAL.sub(r"\1\2***", text))
 
     def _scrub_arg(self, arg: object) -> object:
@@ -295,8 +398,8 @@ def scrub_logs(token: str | None) -> SecretFilter:
         _secret_filter = SecretFilter()
         for name in SCRUBBED_LOGGERS:
             logging.getLogger(name).addFilter(_secret_filter)
-    if token:
-        _secret_filter.secrets.add(token)
+    if token and token not in _secret_filter.secrets:
+        _secret_filter.secrets[token] = secret_pattern(token)
     return _secret_filter
 
 
@@ -350,9 +453,13 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(getattr(exc, "headers", None) or {})
+        message, hint = str(exc.detail), None
         if exc.status_code == 405 and (allow := allowed_methods(app, request.scope)):
             headers["Allow"] = allow
-        return JSONResponse(error_body(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc.detail)),
+            message = f"{request.method} is not allowed on {request.url.path}; it takes {allow}"
+        elif exc.status_code == 404 and message == "Not Found":  # no route (or no static file) by that path
+            message, hint = f"nothing at {request.url.path}", "the routes are listed at /api/docs and in docs/api.md"
+        return JSONResponse(error_body(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), message, hint),
                             status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
@@ -375,6 +482,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
         app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Accept"], allow_credentials=False,
                            expose_headers=["X-PolicyKG-Truncated", "X-PolicyKG-Rows", "X-PolicyKG-Max-Rows"])
+    app.add_middleware(JsonErrors)  # inside HeadAsGet: a HEAD's error has its headers, not a body
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)  # added last, so outermost: it also sees what the layers above answer
 

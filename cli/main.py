@@ -462,6 +462,7 @@ def serve(ctx: CliContext, host: str | None, port: int | None, write_token: str 
     server.protocol_class(settings.header_timeout, settings.max_connections, settings.write_timeout)  # checked
     sock = server.bind(settings.host, settings.port)  # a taken port fails here, before anything starts
     server.raise_open_file_limit()
+    server.return_freed_replies()
     app = create_app(settings)
     click.echo(f"Serving {settings.store} on http://{settings.host}:{settings.port}/ (Ctrl+C to stop)", err=True)
     server.serve(app, sock, header_timeout=settings.header_timeout, idle_timeout=settings.idle_timeout,
