@@ -141,6 +141,82 @@ def test_update_with_service_or_using_a_url_makes_no_connection(served, web, unt
     assert r.status_code == 204, r.text
 
 
+# -- one reading: what the guard checks is what Oxigraph runs -----------------------------------
+# Each of these read one way to the guard before issue 12 and another way to Oxigraph, which
+# called the listener (or, in an isolated worker, failed with a 500). The guard now reads a text
+# as Oxigraph's grammar does and the endpoint runs the guard's canonical text, never the client's.
+
+READ_TWO_WAYS = {
+    "SERVICE glued to a prefixed name": "PREFIX : <{url}> SELECT * {{ SERVICE:x {{ ?s ?p ?o }} }}",
+    "SERVICE SILENT glued to a prefixed name": "PREFIX : <{url}> SELECT * {{ SERVICESILENT:x {{ ?s ?p ?o }} }}",
+    "a prefix named SERVICE and something": "PREFIX SERVICEx: <urn:x:> PREFIX x: <{url}> "
+                                            "SELECT * {{ SERVICEx:y {{ ?s ?p ?o }} }}",
+    "< as less-than before a #": "PREFIX : <{url}> SELECT * {{ FILTER(?a<?b)SERVICE:x#>\n{{ ?s ?p ?o }} }}",
+    "\\u0022 in a string": 'SELECT * {{ BIND("\\u0022" AS ?x) SERVICE <{url}> {{ ?s ?p ?o }} }} # "',
+    "\\u005C in a string": 'SELECT * {{ BIND("\\u005C" AS ?x) SERVICE <{url}> {{ ?s ?p ?o }} }} # "',
+}
+
+
+@pytest.mark.parametrize("form", READ_TWO_WAYS, ids=list(READ_TWO_WAYS))
+def test_a_service_only_oxigraph_saw_is_refused_before_any_connection(served, web, unharmed, form):
+    """Issue 12, item 1: a keyword glued to a prefixed name, ``<`` as less-than, ``\\u`` escapes
+    that the old guard decoded outside strings."""
+    query = READ_TWO_WAYS[form].format(url=f"http://127.0.0.1:{web.port}/sparql/")
+    for how in ("get", "form", "direct"):
+        assert_forbidden(ask(served, query, how), "SERVICE")
+
+
+def test_from_glued_to_a_prefixed_name_is_refused(served, web, unharmed):
+    """``FROM:g`` is FROM then ``:g`` to Oxigraph: refused with a message saying so, as a dataset
+    outside the store would be."""
+    r = ask(served, f"PREFIX : <http://127.0.0.1:{web.port}/> SELECT * FROM:g {{ ?s ?p ?o }}", "direct")
+    err = assert_refused(r, 400, "bad_query")
+    assert "FROM" in err["message"]
+
+
+def test_load_glued_to_a_prefixed_name_is_refused_even_with_the_write_token(served, web, untouched):
+    """``PREFIX : <…> LOAD:x.ttl`` made the server process itself fetch the URL."""
+    text = f"PREFIX : <http://127.0.0.1:{web.port}/> LOAD:x.ttl"
+    for r in (update(served, text), update(served, text, form=True)):
+        assert_forbidden(r, "LOAD")
+
+
+def _graph_values(served, graph: str) -> list[str]:
+    r = httpx.get(served.url + "/sparql", params={"query": f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
+                  timeout=30)
+    assert r.status_code == 200, r.text
+    return sorted(b["o"]["value"] for b in r.json()["results"]["bindings"])
+
+
+def test_an_update_runs_as_oxigraph_reads_it_not_a_decoded_copy(served, web, untouched):
+    """Issue 12, item 5: ``/update`` ran the guard's ``\\u``-decoded copy, where ``\\u0022`` closed the
+    string and a DROP GRAPH hidden inside it ran. Oxigraph reads one string holding the DROP."""
+    victim, target = "http://example.org/hostile-victim", "http://example.org/hostile-note"
+    assert update(served, f"INSERT DATA {{ GRAPH <{victim}> {{ <urn:a> <urn:b> <urn:c> }} }}").status_code == 204
+    try:
+        text = (f'INSERT DATA {{ GRAPH <{target}> {{ <urn:a> <urn:note> "x\\u0022 }} }} ; DROP GRAPH <{victim}> ; '
+                f'INSERT DATA {{ GRAPH <{target}> {{ <urn:a> <urn:b> \\u0022y" }} }}')
+        r = update(served, text)
+        assert r.status_code == 204, r.text
+        assert _graph_values(served, victim) == ["urn:c"], "the DROP hidden in a string ran"
+        assert _graph_values(served, target) == [f'x" }} }} ; DROP GRAPH <{victim}> ; INSERT DATA {{ GRAPH <{target}> '
+                                                 '{ <urn:a> <urn:b> "y']
+    finally:
+        update(served, f"DROP SILENT GRAPH <{victim}> ; DROP SILENT GRAPH <{target}>")
+
+
+def test_an_escaped_backslash_is_stored_as_a_backslash(served, web, untouched):
+    """``"a\\u005Cnb"`` is a, backslash, n, b (what ``\\u005C`` yields is not read again); the
+    decoded copy stored a newline."""
+    target = "http://example.org/hostile-backslash"
+    try:
+        r = update(served, f'INSERT DATA {{ GRAPH <{target}> {{ <urn:a> <urn:note> "a\\u005Cnb" }} }}')
+        assert r.status_code == 204, r.text
+        assert _graph_values(served, target) == ["a\\nb"]
+    finally:
+        update(served, f"DROP SILENT GRAPH <{target}>")
+
+
 # -- nesting and chains that would crash a parser ----------------------------------------------
 
 DEEP = {
