@@ -264,6 +264,8 @@ class _Builder:
                 self.add(node, _p(PKG, "deadline"), Literal(t.deadline.isoformat(), datatype=XSD_DATE))
             if t.baseline is not None:
                 self.add(node, _p(PKG, "baseline"), _dec(t.baseline))
+            if t.bindingness:
+                self.add(node, _p(PKG, "bindingness"), _p(PKG, t.bindingness))
             if t.value_missing:
                 self.add(node, _p(PKG, "valueMissing"), Literal("true", datatype=XSD_BOOLEAN))
             if t.period:

@@ -71,7 +71,7 @@ _AFTER_QUOTE = re.compile(rf"([{_HAN}]{{0,14}}?)({_CLASS_Q_RX}){_BOUNDARY}")
 _GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "示范", "评选", "宣传", "实践", "竞赛", "评比", "推广"}
 
 # Verbs that launch or carry out an initiative; several may chain (启动实施, 组织开展好).
-_LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实)+(?:好|了)?")
+_LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|完成)+(?:好|了)?")
 # An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
 # After a launching verb a name may embed a short quoted part: 提升工程“十三五”行动计划, “健康校园”创建活动.
@@ -94,6 +94,9 @@ _NUMBERED_SET = re.compile(r"^(?:[一二三四五六七八九十两双百千万]
 # A name opened by 国家 (the state) and ending in a class noun is a national
 # programme: 国家基本公共卫生服务项目, 国家重点研发计划. Not 国家级 (a rank).
 _NATIONAL = re.compile(rf"国家(?!级)([{_HAN}]{{3,20}}?)({_CLASS_RX}){_BOUNDARY}")
+# A box of a five-year plan (专栏3  城市排洪防涝工程) named after its programme.
+_BOX = re.compile(rf"^[ \t\u3000]*专栏\s*[0-9{_CN_NUM}]+[ \t\u3000：:、.．]*(?P<name>[{_HAN}0-9“”]{{2,30}}?(?:{_CLASS_RX}))[ \t\u3000]*$",
+                  re.M)
 # A name about money is a funding line, not a programme (国家专项资金项目).
 _FUNDING = re.compile(r"资金|补助|补贴|投资|经费|贷款|基金")
 _PERIOD = re.compile(rf"“[{_CN_NUM}]+五”")  # “十三五”: a five-year-plan period
@@ -214,6 +217,8 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
     # 1. Names after a launching verb; first, as they give the fullest spelling.
     for v in _LAUNCH.finditer(text, region_start, region_end):
         m = _NAMED_OBJECT.match(text, v.end(), region_end)
+        if m and v.group(0).endswith("完成") and re.match(r"\s*[0-9０-９]", text[m.end():m.end() + 2]):
+            m = None  # 完成农村公路提升工程6000公里: a measure of work done, not a named programme
         if m and _acceptable(_unquote(m.group(1))):
             head, cls, start, end = m.group(1), m.group(2), m.start(), m.end()
             q = head.find("“")
@@ -233,6 +238,12 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         if b and not _SLOGAN.search(b.group(1)) and not _PERIOD.match(b.group(0)) and _acceptable_quoted(b.group(1)):
             progs.add(b.group(1), text[b.start():b.end(1) + 1], Span(b.start(), b.end(1) + 1))
 
+    # 专栏3  城市排洪防涝工程: a plan's box is named after the programme it lists.
+    for m in _BOX.finditer(text, region_start, region_end):
+        # A box's title is a name by its place: 和 may join two works in it (雨水收集和调蓄工程).
+        if not _GENERIC_STEM.search(_stem(m["name"])):
+            progs.add(m["name"], m["name"], Span(m.start("name"), m.end("name")))
+
     # 国家…项目: a national programme, whatever verb stands before it.
     for m in _NATIONAL.finditer(text, region_start, region_end):
         if _national_ok(m.group(1)):
@@ -249,7 +260,10 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         listed = _SLOGAN.search(content.replace("——", ""))
         if not content or listed and not (after and not after.group(1)):
             continue
-        if content.endswith(_CLASS_QUOTED) and len(_stem(content)) >= 2 and _acceptable_quoted(content):
+        # A two-character stem names a programme only as a numbered set (“两基”工程); else it is
+        # a figure of speech (“地上工程”, “地下工程”).
+        stem_ok = len(_stem(content)) >= 3 or (len(_stem(content)) == 2 and _stem(content)[0] in _CN_NUM)
+        if content.endswith(_CLASS_QUOTED) and stem_ok and _acceptable_quoted(content):
             progs.add(content, q.group(0), Span(q.start(), q.end()))
         elif after and _acceptable_quoted(content) and not _NOT_IN_NAME.search(after.group(1)):
             progs.add(_canonical(q.group(0) + after.group(1), after.group(2)), text[q.start():after.end()],
@@ -297,6 +311,11 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
     for stem, items in by_stem.items():
         names = [n for n, _, _ in items]
         canonical = max(names, key=lambda n: (_stem(n) != n, len(n)))
+        if stem.startswith("registry:"):
+            # A registered programme is named by its official name where the document uses it
+            # (五水共治, not the list it sums up: 治污水、防洪水、排涝水、保供水、抓节水).
+            official = registry.registry.by_id[stem[len("registry:"):]].name
+            canonical = next((n for n in names if _unquote(n) == official), canonical)
         canonical_of[stem] = canonical
         rec = ProgramRecord(canonical)
         registered = _registered(registry, canonical)

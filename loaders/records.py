@@ -159,6 +159,7 @@ class TargetRecord:
     value_missing: bool = False  # the source leaves the number blank ("示范幼儿园 所")
     period: str | None = None  # "year" for 每年 …
     baseline: Decimal | None = None  # the value it starts from (从3.5万吨/日提高到6万吨/日: 35000)
+    bindingness: str | None = None  # "Binding" (约束性) or "Anticipatory" (预期性), as the plan labels it
 
 
 @dataclass

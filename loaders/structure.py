@@ -183,9 +183,9 @@ def _opener(line: str, end: int) -> int | None:
     return None
 
 
-#: A line that opens an attachment (附件, 附件1, 附件：, 附件二：…): the numbering restarts after it,
+#: A line that opens an attachment (附件, 附件1, 附件：, 附件二：…, 附表1 …, 附录): the numbering restarts after it,
 #: and what follows belongs to no section before it.
-_ATTACHMENT = re.compile(rf"[ \t\u3000\xa0]*附件[{_CN}\d]*[：:]?[ \t\u3000\xa0]*(?:$|[^\n]{{0,60}}$)")
+_ATTACHMENT = re.compile(rf"[ \t\u3000\xa0]*附(?:件|表|录)[{_CN}\d]*[：:]?[ \t\u3000\xa0]*(?:$|[^\n]{{0,60}}$)")
 
 
 def _attachments(text: str, lines: list[tuple[int, int]]) -> list[int]:
@@ -193,7 +193,7 @@ def _attachments(text: str, lines: list[tuple[int, int]]) -> list[int]:
     out = []
     for start, end in lines:
         line = text[start:end].strip()
-        if line.startswith("附件") and len(line) <= 64 and _ATTACHMENT.fullmatch(text, start, end) \
+        if line.startswith(("附件", "附表", "附录")) and len(line) <= 64 and _ATTACHMENT.fullmatch(text, start, end) \
                 and not line.endswith(("。", "；", "，")):
             out.append(start)
     return out

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from policykg.loaders.indicator_tables import TableTarget, find_table_targets
 from policykg.loaders.numerals import parse_number
 from policykg.loaders.records import (Comparator, DocumentRecord, EntityKind, PartRef, Span,
                                       TargetRecord)
@@ -517,12 +518,21 @@ def _antecedent(text: str, verb: str, start: int, end: int) -> str:
     return verb + obj if len(obj) >= 2 else ""
 
 
+#: A section that looks back (现状与评价, 发展基础, 工作回顾, “十三五”成就): its figures are what
+#: was achieved or is so now, not goals.
+_REVIEW_TITLE = re.compile(r"现状|回顾|成效|成就|发展基础|工作基础|基础与形势|工作总结|取得|进展情况")
+
+
 def find_targets(doc: DocumentRecord) -> None:
     text = doc.text
     body = doc.body or Span(0, len(text))
     ctx = _Context(doc, body.start, body.end)
-    quantities = find_quantities(text, body.start, body.end)
-    targets: list[TargetRecord] = []
+    review = [s.span for s in doc.sections if _REVIEW_TITLE.search(s.title)]
+    table_targets, tables = find_table_targets(text, body.start, body.end)
+    targets: list[TargetRecord] = [_from_table(doc, ctx, t) for t in table_targets
+                                   if not any(r.start <= t.span.start < r.end for r in review)]
+    quantities = [q for q in find_quantities(text, body.start, body.end)
+                  if not any(r.start <= q.span.start < r.end for r in review + tables)]
     prev_end = -1
     numbered_clauses: set[int] = set()
     skip: set[int] = set()  # later values of a 分别 list, read with the first
@@ -628,6 +638,19 @@ def find_targets(doc: DocumentRecord) -> None:
     targets.extend(_qualitative(doc, ctx, numbered_clauses))
     targets.sort(key=lambda t: t.span.start)
     doc.targets.extend(targets)
+
+
+def _from_table(doc: DocumentRecord, ctx: _Context, t: TableTarget) -> TargetRecord:
+    """A goal of an indicator table, in the task the table sits in — or, for a table placed
+    under a section before its first task, that section's first task."""
+    part = ctx.part(t.span)
+    if part.kind == "section":
+        first = next((task for task in doc.tasks if task.section == part.ordinal), None)
+        if first is not None:
+            part = PartRef.task(first.ordinal)
+    return TargetRecord(part=part, indicator=t.indicator, span=t.span, value=t.value, unit=t.unit,
+                        comparator=t.comparator, deadline=t.deadline, baseline=t.baseline,
+                        bindingness=t.bindingness)
 
 
 def _qualitative(doc: DocumentRecord, ctx: _Context, numbered: set[int]) -> list[TargetRecord]:
