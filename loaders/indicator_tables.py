@@ -160,8 +160,10 @@ def _row(row: list[_Cell], columns: list[tuple[str, int | None]], has_unit: bool
     unit_cell = None
     if has_unit and first_value >= 2:  # 指标 | 单位 | values: the unit stands between
         unit_cell, name_cell = name_cell, row[first_value - 2]
-    binding = next((_BINDING[c.text] for c in row[first_value:] if c.text in _BINDING), None)
-    values = [c for c in row[first_value:] if c.text not in _BINDING]
+    binding_at = next((j for j in range(first_value, len(row)) if row[j].text in _BINDING), len(row))
+    binding = _BINDING[row[binding_at].text] if binding_at < len(row) else None
+    # The values stand between the indicator and its 属性; what follows the row is not the table's.
+    values = [c for c in row[first_value:binding_at] if _VALUE.match(c.text) or _DASH.match(c.text)]
     name, unit, scale = _name_and_unit(name_cell.text if unit_cell is None else f"{name_cell.text}（{unit_cell.text}）")
     if not name or not values or not columns:
         return []
