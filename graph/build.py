@@ -178,6 +178,8 @@ class _Builder:
             self.add(parent, HAS_PART, node)
             self.add(node, EVIDENCE, self.span(t.span))
             self.add(node, DERIVED, self.doc_node)
+            for program in sorted(t.depends_on):
+                self.add(node, _p(PKG, "dependsOn"), self.program(program))
 
     def entities(self) -> None:
         doc = self.doc

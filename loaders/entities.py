@@ -381,6 +381,30 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
 
     _umbrellas(doc, locate)
     _registry_links(doc, registry.registry)
+    _dependencies(doc)
+
+
+# What makes a programme the basis, vehicle or requirement of a task (annotation format v2):
+# a cue right before its name (依托X, 借助X, 通过实施X, 结合X), or one around it (以X为抓手,
+# 按照X要求, 在X基础上). A purpose (为X提供保障) or a mere mention is no dependency.
+_CUE_BEFORE = re.compile(r"(?:依托|借助|通过实施|结合)[“「]?$")
+_CUE_AROUND = (
+    (re.compile(r"以[“「]?$"), re.compile(r"^[^，,。；;：:]{0,30}?为(?:依托|抓手|载体|平台|牵引)")),
+    (re.compile(r"(?:按照|依照)[“「]?$"), re.compile(r"^[”」]?(?:的)?要求")),
+    (re.compile(r"在[“「]?$"), re.compile(r"^[”」]?(?:的)?基础上")),
+)
+
+
+def _dependencies(doc: DocumentRecord) -> None:
+    """Tasks that build on a programme, read from the cue words around its mention."""
+    text = doc.text
+    for m in doc.mentions:
+        if m.kind is not EntityKind.PROGRAM or m.part.kind != "task":
+            continue
+        before = text[max(0, m.span.start - 6):m.span.start]
+        after = text[m.span.end:m.span.end + 40]
+        if _CUE_BEFORE.search(before) or any(b.search(before) and a.search(after) for b, a in _CUE_AROUND):
+            doc.tasks[m.part.ordinal - 1].depends_on.add(m.key)
 
 
 def _registered(matcher: RegistryMatcher, name: str) -> RegisteredProgram | None:

@@ -95,6 +95,7 @@ class TaskRecord:
     title_span: Span
     span: Span  # the whole task, number included
     section: int | None  # ordinal of its section, None when the document has none
+    depends_on: set[str] = field(default_factory=set)  # programs it builds on (依托X, 以X为抓手 …)
 
     def text(self, document_text: str) -> str:
         return self.span.quote(document_text)

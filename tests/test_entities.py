@@ -227,3 +227,13 @@ def test_registered_programmes_in_any_spelling_are_one_programme_with_one_iri():
 def test_registry_topics_reforms_and_standing_systems_are_not_programmes_bare():
     # A topic, a strategy word, a reform and a way of organising care, written as plain words.
     assert _programs_in("推进校园足球发展，落实精准扶贫要求，深化放管服改革，发展医养结合，推进县域医共体建设。") == set()
+
+
+def test_a_task_builds_on_a_programme_only_where_a_cue_word_says_so():
+    doc = _doc("1.做实服务。各区要以“优质服务基层行”活动、社区医院建设为抓手，提升能力。\n"
+               "2.宣传推广。结合“世界家庭医生日”宣传活动，开展遴选。\n"
+               "3.保障运行。为“优质服务基层行”活动提供保障。\n")
+    deps = {t.ordinal: t.depends_on for t in doc.tasks}
+    assert deps[1] == {"优质服务基层行活动"}
+    assert deps[2] == {"世界家庭医生日活动"}  # “…”宣传活动: the generic modifier is dropped
+    assert deps[3] == set()  # a purpose, not a basis
