@@ -104,8 +104,13 @@ def _assignments(content: str) -> list[tuple[str, str]]:
 def _units(listing: str) -> list[str]:
     """The units of a list (A、B和C), each only if its name reads as a unit's."""
     names = []
-    for part in re.split(r"[、和及与/]", listing):
-        name = part.strip().removesuffix("等")
-        if _NAME.match(name) and _ORG_END.search(name):
-            names.append(name)
+    for piece in re.split(r"[、/]", listing):
+        # 和/及/与 join two units (市教育局和市财政局) or sit inside one name (省经济和信息化厅).
+        parts = re.split(r"[和及与]", piece)
+        if len(parts) > 1 and not all(_ORG_END.search(p.strip()) for p in parts):
+            parts = [piece]
+        for part in parts:
+            name = part.strip().removesuffix("等")
+            if _NAME.match(name) and _ORG_END.search(name):
+                names.append(name)
     return names

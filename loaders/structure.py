@@ -47,6 +47,8 @@ _CLAUSE_END = re.compile(r"[，,]")
 # A title is a short heading phrase; anything longer is a sentence.
 MAX_TITLE = 30
 MAX_SECTION_TITLE = 60
+# A task that is one sentence is titled by all of it, up to this length.
+MAX_SENTENCE_TITLE = 120
 # A clause this short before a comma is a heading, not the start of a sentence.
 SHORT_TITLE = 12
 # A title phrase longer than this, with no comma, is checked for a body run into it.
@@ -166,14 +168,22 @@ def _split_title(text: str, start: int, end: int, limit: int, *, whole_line: boo
             return start + clause
         cut = _opener(line, clause)
         return start + (cut if cut else clause)
-    if comma and comma.start() <= SHORT_TITLE:
+    if comma and comma.start() <= SHORT_TITLE and not _one_sentence(line, clause):
         return start + comma.start()
+    if _one_sentence(line, clause) and clause <= MAX_SENTENCE_TITLE:
+        return start + clause
     # No punctuation closes the title soon: cut before the first body opener.
     scan_end = comma.start() if comma else min(limit, len(line))
     cut = _opener(line, scan_end)
     if cut:
         return start + cut
     return start + (comma.start() if comma else min(len(line), limit))
+
+
+def _one_sentence(line: str, clause: int) -> bool:
+    """A task that is one sentence closed by a full stop, with no body opener in it: the
+    annotation format's title is that whole sentence, commas included."""
+    return clause < len(line) and line[clause] == "。" and _opener(line, clause) is None
 
 
 def _opener(line: str, end: int) -> int | None:

@@ -55,3 +55,9 @@ def test_the_graph_says_who_leads_and_who_supports_with_the_bracket_as_evidence(
         "<https://w3id.org/policykg/ontology#evidence>/<http://www.w3.org/ns/oa#exact> ?q } "
         "GRAPH ?h { ?o <http://www.w3.org/2000/01/rdf-schema#label> \"合肥海关\" } }")}
     assert quotes == {"（省商务厅牵头，合肥海关配合）"}
+
+
+def test_a_conjunction_inside_a_units_name_does_not_split_it():
+    assert _roles("1.扩大出口。（省商务厅牵头，省发展改革委、省经济和信息化厅配合）\n2.其他。（市教育局和市财政局负责）\n") == {
+        (1, "省商务厅", "lead"), (1, "省发展改革委", "support"), (1, "省经济和信息化厅", "support"),
+        (2, "市教育局", "lead"), (2, "市财政局", "support")}

@@ -103,3 +103,27 @@ def test_a_signature_is_not_a_paragraph_of_an_unnumbered_document():
     doc = extract_bytes("关于做好防汛工作的通知\n各地要切实做好防汛准备工作，落实责任，确保安全度汛，及时报送各类信息。\n"
                         "加强值班值守，及时报送信息。\n某某市应急管理局\n2020年6月1日\n".encode(), "n.txt")
     assert [doc.quote(t.span) for t in doc.tasks][-1] == "加强值班值守，及时报送信息。"
+
+
+def test_a_task_that_is_one_sentence_is_titled_by_all_of_it_commas_included():
+    """annotation-format.md: a title that runs into its body ends at the first full stop."""
+    from policykg.loaders.extract import extract_bytes
+    doc = extract_bytes("办法\n一、考评方式\n（一）考评以日常监测等方式进行。每半年考评一次。\n"
+                        "（二）以各单位报送分值为基础，参考核实情况，形成最终分值。\n二、结果\n（一）通报结果。\n"
+                        .encode("utf-8"), "a.txt")
+    assert [t.title for t in doc.tasks] == ["考评以日常监测等方式进行", "以各单位报送分值为基础，参考核实情况，形成最终分值",
+                                            "通报结果"]
+
+
+def test_sections_restart_in_an_attachment_and_each_sections_tasks_are_its_highest_level():
+    from policykg.loaders.extract import extract_bytes
+    text = ("实施意见\n一、发展目标\n到2025年取得成效。\n二、重点任务\n（一）大力发展货物贸易\n1.扩大出口。做好工作。\n"
+            "2.扩大进口。做好工作。\n（二）推进服务贸易\n3.深化合作。做好工作。\n三、保障措施\n4.加强领导。做好工作。\n"
+            "5.加强培训。做好工作。\n附件\n考评指标\n一、政务服务（25分）\n（一）平台建设（3分）\n1.完善平台。\n"
+            "二、政府治理（25分）\n（一）城市大脑（5分）\n")
+    doc = extract_bytes(text.encode("utf-8"), "a.txt")
+    assert [(s.ordinal, s.title) for s in doc.sections] == [
+        (1, "发展目标"), (2, "重点任务"), (3, "保障措施"), (4, "政务服务（25分）"), (5, "政府治理（25分）")]
+    assert [(t.section, t.number, t.title) for t in doc.tasks] == [
+        (2, "（一）", "大力发展货物贸易"), (2, "（二）", "推进服务贸易"), (3, "4", "加强领导"), (3, "5", "加强培训"),
+        (4, "（一）", "平台建设（3分）"), (5, "（一）", "城市大脑（5分）")]
