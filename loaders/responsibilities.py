@@ -3,13 +3,13 @@
 Work plans assign each task in a bracket after it, in a few fixed forms:
 
 * labelled lists: （牵头单位：区住房城乡建设委；配合单位：区财政局）, （…，牵头考核单位：市审批服务局、
-  市公安局）, 责任单位：A、B、C;
+  市公安局）, （责任单位：久事集团、市道路运输局）;
 * verbs after the units: （省商务厅牵头，合肥海关、省贸促会按职责分工配合）, 〔区教育局牵头〕,
   （合肥海关负责）, （省商务厅牵头，省港航集团按职责分工负责）.
 
-The rule of the annotation format: the role is the one the text gives — 牵头 and 牵头单位 lead,
-配合/协同/参与/协助 and their 单位 support; in an unlabelled list of responsible units
-(责任单位：A、B、C, or A、B负责 with no lead named) the first is the lead and the rest support;
+The rule of the annotation format: the role is the one the text gives — 牵头, 牵头单位, 责任单位,
+负责单位 lead, 配合/协同/参与/协助 and their 单位 support; in an unlabelled list of responsible
+units (A、B负责 with no lead named) the first is the lead and the rest support;
 units that are 负责 beside a named lead carry out their share and support. A unit is a name
 ending in an organizational noun (…局, …厅, …委, 海关, …集团 …); the task is the one whose text
 holds the bracket. Responsibilities written into the sentence (由X牵头) are not read yet.
@@ -27,8 +27,9 @@ _BRACKET = re.compile(r"[（(〔【]([^（）()〔〕【】\n]{2,240})[）)〕�
 _CUE = re.compile(r"牵头|负责|配合|协同|参与|协助|责任单位")
 _CLAUSE_SPLIT = re.compile(r"[；;，,。]")
 # Labelled lists: the label says the role.
-_LEAD_LABEL = re.compile(r"^(?:牵头(?:考核|责任)?单位|主责单位|主办单位|牵头部门)[：:]")
-_LIST_LABEL = re.compile(r"^(?:责任单位|负责单位|责任部门|实施单位)[：:]")
+# The annotation format counts 牵头单位, 责任单位, 负责单位 and 主责 as naming the leads.
+_LEAD_LABEL = re.compile(r"^(?:牵头(?:考核|责任)?单位|主责单位|主办单位|牵头部门|责任单位|负责单位|责任部门)[：:]")
+_LIST_LABEL = re.compile(r"^(?:实施单位|工作单位)[：:]")
 _SUPPORT_LABEL = re.compile(r"^(?:配合单位|协同单位|参与单位|协办单位|配合部门)[：:]")
 # Verbs after the units.
 _LEAD_VERB = re.compile(r"(?:牵头负责|牵头抓总|牵头)$")

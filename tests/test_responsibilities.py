@@ -28,7 +28,7 @@ def test_labelled_lists():
                   "3.做好服务。（责任单位：市教育局、市财政局）\n") == {
         (1, "市政府办公室", "lead"), (1, "市公安局", "lead"),
         (2, "区住房城乡建设委", "lead"), (2, "区财政局", "support"), (2, "区民政局", "support"),
-        (3, "市教育局", "lead"), (3, "市财政局", "support")}
+        (3, "市教育局", "lead"), (3, "市财政局", "lead")}  # 责任单位 names leads (annotation format)
 
 
 def test_units_that_share_the_work_beside_a_lead_support_it():
