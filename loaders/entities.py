@@ -68,7 +68,7 @@ _AFTER_QUOTE = re.compile(rf"([{_HAN}]{{0,14}}?)({_CLASS_Q_RX}){_BOUNDARY}")
 
 # Generic modifiers between a quoted name and its class noun: “健康校园”创建活动 is
 # the 健康校园 campaign; these words say what kind of activity, not which.
-_GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "示范", "评选", "宣传", "实践", "竞赛", "评比", "推广"}
+_GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "评选", "宣传", "实践", "竞赛", "评比", "推广"}
 
 # Verbs that launch or carry out an initiative; several may chain (启动实施, 组织开展好).
 _LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|完成)+(?:好|了)?")
@@ -102,7 +102,8 @@ _FUNDING = re.compile(r"资金|补助|补贴|投资|经费|贷款|基金")
 _PERIOD = re.compile(rf"“[{_CN_NUM}]+五”")  # “十三五”: a five-year-plan period
 _QUOTED_HEAD = re.compile(r"^“([^“”]+)”(.*)$")
 # Conjunctions that coordinate a second name with a first.
-_COORD = re.compile(r"[、和及与]")
+# After an umbrella, a colon or 包括 opens the list of its parts (人才强市工程：青年英才计划、…).
+_COORD = re.compile(r"[、和及与]|[：:]|，?(?:包括|主要包括)")
 # A quoted list "“A”“B”…等…活动": named campaigns.
 _LIST_TAIL = re.compile(rf"等[{_HAN}]{{0,8}}?(?:{_CLASS_RX}){_BOUNDARY}")
 
@@ -380,6 +381,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         doc.mentions.append(Mention(EntityKind.PROGRAM, key, text[span.start:span.end], span, locate.part(span.start)))
 
     _umbrellas(doc, locate)
+    _listed_parts(doc)
     _registry_links(doc, registry.registry)
     _dependencies(doc)
 
@@ -405,6 +407,47 @@ def _dependencies(doc: DocumentRecord) -> None:
         after = text[m.span.end:m.span.end + 40]
         if _CUE_BEFORE.search(before) or any(b.search(before) and a.search(after) for b, a in _CUE_AROUND):
             doc.tasks[m.part.ordinal - 1].depends_on.add(m.key)
+
+
+# A numbered item that opens with a programme's name: 1.“光伏+地铁”工程。…
+_ITEM_OPENING = re.compile(r"(?:^|\n)[ \t\u3000]*(?:\d{1,2}[.．、]|[（(]\d{1,2}[)）]|[（(][一二三四五六七八九十]+[)）])[ \t\u3000]*$")
+# An umbrella followed by the list of its parts: U：A、B、C / U，包括A、B和C.
+_LIST_OPENING = re.compile(r"^[”」]?(?:[：:]|，?(?:包括|即|主要包括|分别是))")
+
+
+def _listed_parts(doc: DocumentRecord) -> None:
+    """Parts of an umbrella programme that the text lists under it: the programmes that open the
+    numbered items of a task whose title names the umbrella ((一)推进实施“光伏+”示范工程 /
+    1.“光伏+地铁”工程 / 2.“光伏+铁路”工程 …), or that follow its name in a list (U：A、B、C)."""
+    text = doc.text
+    programs = [m for m in doc.mentions if m.kind is EntityKind.PROGRAM]
+    for task in doc.tasks:
+        inside = [m for m in programs if task.span.start <= m.span.start < task.span.end]
+        umbrellas = {m.key for m in inside if task.title_span.start <= m.span.start < task.title_span.end}
+        if len(umbrellas) != 1:
+            continue
+        umbrella = next(iter(umbrellas))
+        items = {m.key for m in inside if m.key != umbrella and m.span.start >= task.title_span.end
+                 and _ITEM_OPENING.search(text, task.span.start, m.span.start)}
+        if len(items) >= 2:
+            for key in items:
+                if doc.programs[key].part_of is None:
+                    doc.programs[key].part_of = umbrella
+    for k, m in enumerate(programs):
+        if not _LIST_OPENING.match(text[m.span.end:m.span.end + 6]):
+            continue
+        listed = []
+        pos = m.span.end + _LIST_OPENING.match(text[m.span.end:m.span.end + 6]).end()
+        for n in programs[k + 1:]:
+            gap = text[pos:n.span.start]
+            if gap.strip("、和及与 ") or n.key == m.key:
+                break
+            listed.append(n.key)
+            pos = n.span.end
+        if len(listed) >= 2:
+            for key in listed:
+                if doc.programs[key].part_of is None:
+                    doc.programs[key].part_of = m.key
 
 
 def _registered(matcher: RegistryMatcher, name: str) -> RegisteredProgram | None:

@@ -237,3 +237,16 @@ def test_a_task_builds_on_a_programme_only_where_a_cue_word_says_so():
     assert deps[1] == {"优质服务基层行活动"}
     assert deps[2] == {"世界家庭医生日活动"}  # “…”宣传活动: the generic modifier is dropped
     assert deps[3] == set()  # a purpose, not a basis
+
+
+def test_programmes_that_open_the_numbered_items_under_an_umbrella_are_its_parts():
+    doc = _doc("一、主要任务\n（一）推进实施“光伏+”示范工程\n积极推进。\n1.“光伏+地铁”工程。利用车站资源。\n"
+               "2.“光伏+铁路”工程。利用站房资源。\n（二）其他工作\n做好工作。\n二、保障\n（一）加强领导\n做好工作。\n")
+    assert doc.programs["光伏+地铁工程"].part_of == "光伏+示范工程"
+    assert doc.programs["光伏+铁路工程"].part_of == "光伏+示范工程"
+
+
+def test_programmes_listed_after_an_umbrella_are_its_parts():
+    doc = _doc("1.实施人才强市工程：青年英才计划、名师培养计划和工匠培育计划。\n2.其他工作。\n")
+    assert {n: r.part_of for n, r in doc.programs.items() if r.part_of} == {
+        "青年英才计划": "人才强市工程", "名师培养计划": "人才强市工程", "工匠培育计划": "人才强市工程"}
