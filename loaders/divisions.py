@@ -239,6 +239,29 @@ def part_at(doc: DocumentRecord, span: Span) -> PartRef:
     return _PartIndex(doc).at(span)
 
 
+# What turns a place name into the name of something else: a river, a road, a landmark.
+_LANDMARK_RE = re.compile(r"(?:江|河|湖|路|街|大道|大街|大桥|机场|火车站|高铁站|寺|塔|公园|广场|东路|西路|南路|北路|中路)")
+
+
+def _belongs(g: gz.Gazetteer, code: str, juris: str, named: set[str]) -> bool:
+    """Whether a district written as such (…区: 老城区, 新区 name parts of any town) can be meant
+    in a document that governs ``juris``: it lies in the same
+    province, or the document names its prefecture or its province too (对口支援洛阳市老城区).
+    Provinces, prefectures and counties are always places (对标浙江、上海; 江油县、呈贡县)."""
+    unit = g.units.get(code)
+    if unit is None or unit.level is not DivisionLevel.COUNTY or juris not in g.units:
+        return True
+    province = _province_of(g, code)
+    if province is not None and province == _province_of(g, juris):
+        return True
+    return any(a.code in named for a in gz.with_ancestors(code) if a.code != code)
+
+
+def _province_of(g: gz.Gazetteer, code: str) -> str | None:
+    chain = gz.with_ancestors(code)
+    return next((a.code for a in chain if a.level is DivisionLevel.PROVINCE), None)
+
+
 def _regions(doc: DocumentRecord) -> list[tuple[int, int]]:
     body = doc.body or Span(0, len(doc.text))
     regions = [(body.start, body.end)]
@@ -275,10 +298,15 @@ def find_divisions(doc: DocumentRecord) -> None:
         if inside:  # 南昌 in a Jiangxi text: the city, not 南昌县 (rank prefers the higher level)
             h.code = gz.rank(inside, h.name, juris)
 
+    named = {h.code for h in hits if h.code}
     parts = _PartIndex(doc)
     for h in hits:
         if not h.code:
             continue
+        if _LANDMARK_RE.match(text, h.end):
+            continue  # 钱塘江, 南京东路, 黄山机场: a river, road or landmark named after a place
+        if juris and text[h.end - 1] == "区" and not _belongs(g, h.code, juris, named):
+            continue  # 老城区 in a Zhejiang plan: a town's old quarter, not Luoyang's district
         for rec in gz.with_ancestors(h.code):
             doc.divisions.setdefault(rec.code, rec)
         span = Span(h.start, h.end)

@@ -160,3 +160,25 @@ def test_leading_place(source, code):
     from policykg.loaders.divisions import leading_place
 
     assert leading_place(source) == code
+
+
+# -- precision on documents never seen (issue 11) -------------------------------------------------
+
+def _codes(text: str) -> set[str]:
+    from policykg.loaders.extract import extract_bytes
+    doc = extract_bytes(text.encode("utf-8"), "plan.txt")
+    return {m.key for m in doc.mentions if m.kind.value == "division"}
+
+
+def test_a_river_a_road_or_a_landmark_named_after_a_place_is_not_the_place():
+    codes = _codes("浙江省城市内涝治理规划\n一、任务\n1.治理钱塘江沿线，改造南京东路。\n2.杭州市西湖区完成整治。\n")
+    assert "330114" not in codes  # 钱塘江, not 钱塘区
+    assert "320100" not in codes  # 南京东路, not 南京市
+    assert {"330000", "330100", "330106"} <= codes
+
+
+def test_a_district_name_of_another_province_is_a_local_word_unless_its_city_is_named():
+    codes = _codes("浙江省城市内涝治理规划\n一、任务\n1.老城区要结合更新改造。\n2.对口支援洛阳市老城区。\n")
+    assert "410302" in codes  # named with its city in task 2
+    codes = _codes("浙江省城市内涝治理规划\n一、任务\n1.老城区要结合更新改造。\n2.做好工作。\n")
+    assert "410302" not in codes
