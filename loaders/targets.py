@@ -564,7 +564,7 @@ def find_targets(doc: DocumentRecord) -> None:
             continue
         if _PAST_RE.search(text[cstart:s]):
             continue
-        if _FORMULA_RE.search(text, ctx.sentence_start(s), ctx.clause_end(e)) or \
+        if _FORMULA_RE.search(text, cstart, ctx.clause_end(e)) or \
                 (q.unit == "个" and _DURATION_AFTER.match(text, e)):
             continue
         if doc.issued:
