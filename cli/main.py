@@ -63,6 +63,27 @@ def base_iri_option(func: Callable) -> Callable:
     return wrapper
 
 
+def programs_option(func: Callable) -> Callable:
+    """``--programs FILE``: registry files of the user's own, merged over the bundled registry
+    for this extraction (and its worker processes, through ``POLICYKG_PROGRAMS``)."""
+
+    @click.option("--programs", "programs", metavar="FILE", multiple=True,
+                  type=click.Path(exists=True, dir_okay=False, path_type=Path), help=_setting_help("programs"))
+    @functools.wraps(func)
+    def wrapper(*args: Any, programs: tuple[Path, ...], **kwargs: Any) -> Any:
+        if programs:
+            import os
+
+            from policykg.loaders.programs_registry import load_registry
+            from policykg.loaders.registry_match import ENV
+
+            load_registry([p.resolve() for p in programs])  # a bad file is one clear error, before any work
+            os.environ[ENV] = os.pathsep.join(str(p.resolve()) for p in programs)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 class FriendlyGroup(click.Group):
     """Turns user errors into one readable line and exit status 1."""
 
@@ -114,6 +135,7 @@ def cli() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Print a line for every document, however many.")
 @click.option("--batch-bytes", type=click.IntRange(min=1), default=None, metavar="BYTES",
               help=_setting_help("ingest_batch_bytes"))
+@programs_option
 @store_options
 def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet: bool, verbose: bool,
            batch_bytes: int | None) -> None:
@@ -309,6 +331,7 @@ class _null_bar:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "-f", "fmt", type=click.Choice(["turtle", "nquads", "trig", "jsonld", "ntriples"]),
               default="turtle", show_default=True, help="Serialization written to stdout.")
+@programs_option
 @base_iri_option
 def extract(ctx: CliContext, file: Path, fmt: str) -> None:
     """Print one document's graph to stdout, without touching any store."""

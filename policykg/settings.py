@@ -113,6 +113,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder for the read-only checkpoints the query workers read. Default: a hidden folder beside "
             "the store (same file system: a checkpoint is hard links and costs about a millisecond); "
             "removed when the server stops."),
+    Setting("programs", str, None,
+            "Program registry files of your own (TOML, as in docs/programs-registry.md), merged over the "
+            "bundled registry when documents are read: your programs are recognised in any spelling they list "
+            "and get one IRI each. Several files are separated by the path separator (`:`)."),
     Setting("ingest_batch_bytes", int, 16_000_000,
             "N-Quads bytes `ingest` writes in one transaction (embedded store) or one request (remote store). "
             "Bigger is faster; a crash, a full disk or a server that goes away costs at most one batch, which "
@@ -154,6 +158,7 @@ class Settings:
     max_trace_nodes: int = 2000
     upload_timeout: float = 60.0
     snapshot_dir: str | None = None
+    programs: str | None = None
     ingest_batch_bytes: int = 16_000_000
 
     def with_overrides(self, **values: Any) -> "Settings":
