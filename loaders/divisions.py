@@ -22,9 +22,12 @@ chains are complete.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
+
+import ahocorasick
 
 from policykg.loaders import gazetteer as gz
 from policykg.loaders.gazetteer import resolve_name  # re-exported for other modules
@@ -69,22 +72,39 @@ class _Hit:
     code: str | None = None
 
 
+@functools.lru_cache(maxsize=1)
+def _automaton() -> "ahocorasick.Automaton":
+    """Every name of the gazetteer, for one pass over a text (Aho–Corasick)."""
+    automaton = ahocorasick.Automaton()
+    for name in gz.gazetteer().by_name:
+        automaton.add_word(name, len(name))
+    automaton.make_automaton()
+    return automaton
+
+
+def _longest_at(text: str, start: int, end: int) -> dict[int, int]:
+    """The length of the longest gazetteer name that starts at each offset of ``text[start:end]``."""
+    longest: dict[int, int] = {}
+    for last, length in _automaton().iter(text[start:end]):
+        s = start + last - length + 1
+        if length > longest.get(s, 0):
+            longest[s] = length
+    return longest
+
+
 def _scan(text: str, start: int, end: int) -> list[_Hit]:
     """Longest gazetteer names in ``text[start:end]``, left to right, not overlapping."""
     g = gz.gazetteer()
     hits: list[_Hit] = []
+    longest = _longest_at(text, start, end)
+    starts = sorted(longest)
     i = start
     while i < end:
-        names = g.by_first_char.get(text[i])
-        found = None
-        if names:
-            for n in names:  # longest first
-                if i + len(n) <= end and text.startswith(n, i):
-                    found = n
-                    break
-        if not found:
-            i += 1
-            continue
+        k = bisect.bisect_left(starts, i)
+        if k == len(starts):
+            break
+        i = starts[k]
+        found = text[i:i + longest[i]]
         codes = list(g.by_name[found])
         official = found in g.official and len(found) >= 3
         levels = {g.units[c].level for c in codes}
