@@ -13,10 +13,20 @@ agree to the last digit:
 * program mentions and part-of links through that name matching;
 * division mentions and target scopes by (task ordinal, administrative code);
 * quantified targets one to one on (task, value or [low, high], unit), with 人, 名,
-  位 and 人次 as one unit; the comparator of each matched target is then checked;
+  位 and 人次 as one unit; where several predicted targets fit, the one whose
+  indicator reads most like the gold one; the comparator of each matched target is
+  then checked, and so are its baseline and bindingness where the gold target gives them;
+* responsibilities by (task, organization through the gold ``organizations`` and
+  their aliases, lead or support), and dependencies by (task or program, program);
 * items marked ``"optional": true`` are neither required nor penalised.
 
-``overall`` is the mean of every row's F1 and the comparator accuracy.
+The annotation format is version 2 (docs/annotation-format.md). Rows a gold file cannot
+judge are left out, as the reference leaves them out: "responsibilities" and
+"dependencies" appear only when the gold file has those lists, "target baselines" and
+"target bindingness" only when some matched gold target gives a baseline or a binding.
+
+``overall`` is the mean of every row's F1 and of the accuracies (comparators, and
+baselines and bindingness where present).
 
 Usage::
 
@@ -32,12 +42,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 from rdflib import Dataset, Graph, Namespace
 
 __all__ = [
+    "ACCURACY_ROWS",
+    "BINDINGNESS",
     "COMPARATORS",
     "PERSON_UNITS",
     "PROGRAM_SUFFIXES",
@@ -59,6 +72,7 @@ _NS = {
     "rdfs": Namespace("http://www.w3.org/2000/01/rdf-schema#"),
     "dcterms": Namespace("http://purl.org/dc/terms/"),
     "skos": Namespace("http://www.w3.org/2004/02/skos/core#"),
+    "org": Namespace("http://www.w3.org/ns/org#"),
 }
 
 #: Annotation comparator -> local name of the pkg: comparator individual.
@@ -72,17 +86,23 @@ COMPARATORS: dict[str, str] = {
     "between": "Between",
     "range": "Between",
 }
+#: Annotation ``binding`` -> local name of the pkg: bindingness individual.
+BINDINGNESS: dict[str, str] = {"binding": "Binding", "anticipatory": "Anticipatory"}
 #: Endings that do not distinguish two program names (名校建设 = 名校建设工程).
 PROGRAM_SUFFIXES: tuple[str, ...] = ("计划", "工程", "项目", "行动", "活动", "制度", "行动计划")
 #: Units that all count people.
 PERSON_UNITS: frozenset[str] = frozenset({"人", "名", "位", "人次"})
 
-#: Row names in the order the reference prints them.
+#: Row names in the order the reference prints them; the last four appear only when the
+#: gold file can judge them.
 ROW_NAMES: tuple[str, ...] = (
     "sections", "task titles", "task in section", "programs", "program mentions", "program part-of",
     "division mentions", "regulations", "targets", "target comparators", "target scope",
+    "target baselines", "target bindingness", "responsibilities", "dependencies",
 )
 COMPARATOR_ROW = "target comparators"
+#: Rows that are accuracies on matched targets (tp right, fn wrong), not F1 figures.
+ACCURACY_ROWS: tuple[str, ...] = (COMPARATOR_ROW, "target baselines", "target bindingness")
 
 _STRIP = re.compile(r"[\s“”\"'‘’《》〈〉「」『』]")
 
@@ -125,7 +145,9 @@ class ScoreRow:
     """Counts for one kind of fact, with what was missed and what was extra.
 
     ``misses`` and ``extras`` hold the same items the reference lists: tuples such as
-    ``(ordinal, title)`` or ``(task, value, unit, indicator)``, or names.
+    ``(ordinal, title)`` or ``(task, value, unit, indicator)``, or names. In an accuracy
+    row (:data:`ACCURACY_ROWS`) ``tp`` counts the matched targets judged right, ``fn``
+    those judged wrong, and ``misses`` lists the wrong ones.
     """
 
     name: str
@@ -153,10 +175,15 @@ class ScoreRow:
     def f1(self) -> float:
         return self.prf()[2]
 
+    @property
+    def accuracy(self) -> float:
+        """Right out of judged, for an accuracy row; 1.0 when nothing was judged."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
 
 @dataclass
 class EvaluationReport:
-    """Every row of the reference's table, the comparator accuracy and the overall score."""
+    """Every row of the reference's table, the accuracies and the overall score."""
 
     rows: dict[str, ScoreRow]
 
@@ -167,18 +194,24 @@ class EvaluationReport:
 
     @property
     def comparator_accuracy(self) -> float:
-        cp = self.comparators
-        return cp.tp / (cp.tp + cp.fn) if cp.tp + cp.fn else 1.0
+        return self.comparators.accuracy
+
+    @property
+    def accuracies(self) -> dict[str, float]:
+        """The accuracy rows present (the comparator row always), by row name."""
+        return {k: v.accuracy for k, v in self.rows.items() if k in ACCURACY_ROWS}
 
     @property
     def f1_rows(self) -> dict[str, ScoreRow]:
-        """The rows whose F1 enters the overall score (all but the comparator row)."""
-        return {k: v for k, v in self.rows.items() if k != COMPARATOR_ROW}
+        """The rows whose F1 enters the overall score (all but the accuracy rows)."""
+        return {k: v for k, v in self.rows.items() if k not in ACCURACY_ROWS}
 
     @property
     def overall(self) -> float:
+        """The mean of every F1 and every accuracy present."""
         f1s = [v.prf()[2] for v in self.f1_rows.values()]
-        return (sum(f1s) + self.comparator_accuracy) / (len(f1s) + 1)
+        accuracies = self.accuracies
+        return (sum(f1s) + sum(accuracies.values())) / (len(f1s) + len(accuracies))
 
     def __getitem__(self, name: str) -> ScoreRow:
         return self.rows[name]
@@ -186,11 +219,16 @@ class EvaluationReport:
     def to_json(self, details: bool = False) -> dict[str, Any]:
         """The object the reference prints with ``--json``.
 
-        With ``details``, a ``"details"`` entry is added with the counts and the
-        missed and extra items of each row (as lists, so the object stays JSON).
+        Precision, recall and F1 of each F1 row, then ``"comparator accuracy"``, then
+        ``"baselines accuracy"`` and ``"bindingness accuracy"`` where those rows are
+        present, then ``"overall"``. With ``details``, a ``"details"`` entry is added
+        with the counts and the missed and extra items of every row, accuracy rows
+        included (as lists, so the object stays JSON).
         """
-        out: dict[str, Any] = {k: dict(zip(("precision", "recall", "f1"), v.prf())) for k, v in self.rows.items()}
-        out |= {"comparator accuracy": self.comparator_accuracy, "overall": self.overall}
+        out: dict[str, Any] = {k: dict(zip(("precision", "recall", "f1"), v.prf())) for k, v in self.f1_rows.items()}
+        out["comparator accuracy"] = self.comparator_accuracy
+        out |= {_accuracy_key(k): a for k, a in self.accuracies.items() if k != COMPARATOR_ROW}
+        out["overall"] = self.overall
         if details:
             out["details"] = {
                 k: {"tp": v.tp, "fp": v.fp, "fn": v.fn,
@@ -200,13 +238,18 @@ class EvaluationReport:
         return out
 
     def format(self, details: bool = False) -> str:
-        """The reference's table, line for line; the last line is ``overall: 0.xxx``."""
+        """The reference's table, line for line; the last line is ``overall: 0.xxx``.
+
+        With ``details``, an F1 row is followed by its ``missed:`` and ``extra:`` items
+        and an accuracy row by its ``wrong:`` ones.
+        """
         lines = [f"{'fact':<20} {'prec':>6} {'recall':>6} {'F1':>6}   tp  fp  fn"]
-        comp_acc = self.comparator_accuracy
         for k, v in self.rows.items():
-            if k == COMPARATOR_ROW:
-                lines.append(f"{k:<20} {'':>6} {'':>6} {comp_acc:6.3f}   accuracy on matched targets "
+            if k in ACCURACY_ROWS:
+                lines.append(f"{k:<20} {'':>6} {'':>6} {v.accuracy:6.3f}   accuracy on matched targets "
                              f"({v.tp}/{v.tp + v.fn})")
+                if details:
+                    lines.extend(f"    wrong:  {m}" for m in v.misses)
                 continue
             p, r, f = v.prf()
             lines.append(f"{k:<20} {p:6.3f} {r:6.3f} {f:6.3f} {v.tp:4d}{v.fp:4d}{v.fn:4d}")
@@ -218,6 +261,11 @@ class EvaluationReport:
 
     def __str__(self) -> str:
         return self.format()
+
+
+def _accuracy_key(row: str) -> str:
+    """The JSON key of an accuracy row: "target baselines" -> "baselines accuracy"."""
+    return row.replace("target ", "") + " accuracy"
 
 
 def _jsonable(item: Any) -> Any:
@@ -348,30 +396,88 @@ def score_graph(graph: Graph | Dataset, gold: Mapping[str, Any]) -> EvaluationRe
     names = {str(r.l) for r in _rows(g, "SELECT DISTINCT ?l WHERE { ?r a pkg:Regulation ; rdfs:label ?l }")}
     out["regulations"], _ = _match_names("regulations", names, gold.get("regulations", []))
 
-    # Quantified targets: (task, value, unit) matched one to one, in the order the query yields them.
-    pred_t = []
-    for r in _rows(g, """SELECT ?t ?n ?v ?lo ?hi ?u ?c WHERE {
+    # Quantified targets, their comparators, scopes, baselines and bindingness.
+    out["targets"], out[COMPARATOR_ROW], matched = _score_targets(g, gold)
+    out["target scope"] = _score_target_scope(g, gold)
+    out |= _score_target_facts(g, matched)
+
+    # Who carries tasks out and what builds on what: only when the gold file says.
+    if "responsibilities" in gold:
+        out["responsibilities"] = _score_responsibilities(g, gold)
+    if "dependencies" in gold:
+        out["dependencies"] = _score_dependencies(g, gold, prog_map)
+    return EvaluationReport(out)
+
+
+# -- targets -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _PredictedTarget:
+    """A target of the graph that has a number, as the reference reads it."""
+
+    iri: str
+    task: int
+    value: float | tuple[float | None, float | None]
+    unit: str                  # through norm_unit
+    comparator: str | None     # local name: "AtLeast", …
+    indicator: str             # normalized label of its pkg:indicator (one of them), "" without
+
+    def item(self) -> tuple:
+        """How the reference lists it as an extra: (task, value, unit, comparator)."""
+        return self.task, self.value, self.unit, self.comparator
+
+
+def _predicted_targets(g: Graph) -> list[_PredictedTarget]:
+    """Targets with a value or a bound, in the order the query yields them.
+
+    A value is a number, or ``(low, high)`` for a range given by pkg:minValue and
+    pkg:maxValue. The order matters: it breaks ties between equally good candidates.
+    """
+    out = []
+    for r in _rows(g, """SELECT ?t ?n ?v ?lo ?hi ?u ?c (SAMPLE(?il) AS ?ind) WHERE {
             ?task a pkg:Task ; pkg:ordinal ?n ; pkg:hasTarget ?t .
             OPTIONAL { ?t pkg:value ?v } OPTIONAL { ?t pkg:minValue ?lo } OPTIONAL { ?t pkg:maxValue ?hi }
             OPTIONAL { ?t pkg:unit ?u } OPTIONAL { ?t pkg:comparator ?c }
-            FILTER(BOUND(?v) || BOUND(?lo) || BOUND(?hi)) }"""):
-        comp = str(r.c).rsplit("#", 1)[-1] if r.c is not None else None
+            OPTIONAL { ?t pkg:indicator/rdfs:label ?il }
+            FILTER(BOUND(?v) || BOUND(?lo) || BOUND(?hi)) } GROUP BY ?t ?n ?v ?lo ?hi ?u ?c"""):
         if r.v is not None:
             value: float | tuple = float(r.v)
         else:
             value = (float(r.lo) if r.lo is not None else None, float(r.hi) if r.hi is not None else None)
-        pred_t.append((str(r.t), int(r.n), value, norm_unit(r.u), comp))
+        out.append(_PredictedTarget(
+            iri=str(r.t), task=int(r.n), value=value, unit=norm_unit(r.u),
+            comparator=str(r.c).rsplit("#", 1)[-1] if r.c is not None else None,
+            indicator=norm(r.ind) if r.ind is not None else ""))
+    return out
+
+
+def _best_target(pred: list[_PredictedTarget], taken: set[int], gt: Mapping[str, Any]) -> int | None:
+    """The untaken predicted target that matches a gold one on (task, value, unit).
+
+    Several may: the one whose indicator reads most like the gold indicator wins
+    (difflib ratio), so that the order of the graph does not decide; on a tie, the first.
+    """
+    unit = norm_unit(gt.get("unit"))
+    candidates = [i for i, p in enumerate(pred) if i not in taken and p.task == gt["task"]
+                  and same_value(p.value, gt["value"]) and p.unit == unit]
+    want = norm(gt.get("indicator") or "")
+    return max(candidates, key=lambda i: (SequenceMatcher(None, pred[i].indicator, want).ratio(), -i),
+               default=None)
+
+
+def _score_targets(g: Graph, gold: Mapping[str, Any]
+                   ) -> tuple[ScoreRow, ScoreRow, list[tuple[Mapping[str, Any], _PredictedTarget]]]:
+    """Gold targets with a value matched one to one: the targets row, the comparator row, the pairs.
+
+    An optional gold target takes its match (no extra) but counts nothing; the comparator
+    of a required matched target is judged when the gold target gives one.
+    """
+    pred = _predicted_targets(g)
     t = ScoreRow("targets")
-    comp_ok = comp_all = 0
+    comp = ScoreRow(COMPARATOR_ROW)
     taken: set[int] = set()
+    matched: list[tuple[Mapping[str, Any], _PredictedTarget]] = []
     for gt in (x for x in gold["targets"] if x.get("value") is not None):
-        hit = None
-        for i, p in enumerate(pred_t):
-            if i in taken:
-                continue
-            if p[1] == gt["task"] and same_value(p[2], gt["value"]) and p[3] == norm_unit(gt.get("unit")):
-                hit = i
-                break
+        hit = _best_target(pred, taken, gt)
         if hit is None:
             if not gt.get("optional"):
                 t.fn += 1
@@ -380,19 +486,22 @@ def score_graph(graph: Graph | Dataset, gold: Mapping[str, Any]) -> EvaluationRe
         taken.add(hit)
         if gt.get("optional"):
             continue
+        matched.append((gt, pred[hit]))
         t.tp += 1
         if gt.get("comparator"):
-            comp_all += 1
-            if pred_t[hit][4] == COMPARATORS.get(gt["comparator"]):
-                comp_ok += 1
-    for i, p in enumerate(pred_t):
+            if pred[hit].comparator == COMPARATORS.get(gt["comparator"]):
+                comp.tp += 1
+            else:
+                comp.fn += 1
+    for i, p in enumerate(pred):
         if i not in taken:
             t.fp += 1
-            t.extras.append(p[1:])
-    out["targets"] = t
-    out[COMPARATOR_ROW] = ScoreRow(COMPARATOR_ROW, tp=comp_ok, fn=comp_all - comp_ok)
+            t.extras.append(p.item())
+    return t, comp, matched
 
-    # Targets scoped to divisions.
+
+def _score_target_scope(g: Graph, gold: Mapping[str, Any]) -> ScoreRow:
+    """Targets scoped to divisions, as (task, administrative code) pairs; a value is not needed."""
     pred = set()
     for r in _rows(g, """SELECT ?n ?v ?c WHERE { ?task a pkg:Task ; pkg:ordinal ?n ; pkg:hasTarget ?t .
                                                ?t pkg:appliesTo ?d . ?d pkg:adminCode ?c .
@@ -400,8 +509,84 @@ def score_graph(graph: Graph | Dataset, gold: Mapping[str, Any]) -> EvaluationRe
         pred.add((int(r.n), str(r.c)))
     gold_s = {(x["task"], c) for x in gold["targets"] if not x.get("optional") for c in x.get("divisions", [])}
     opt_s = {(x["task"], c) for x in gold["targets"] if x.get("optional") for c in x.get("divisions", [])}
-    out["target scope"] = _score_set("target scope", pred, gold_s, opt_s)
-    return EvaluationReport(out)
+    return _score_set("target scope", pred, gold_s, opt_s)
+
+
+def _score_target_facts(g: Graph, matched: list[tuple[Mapping[str, Any], _PredictedTarget]]
+                        ) -> dict[str, ScoreRow]:
+    """Baseline and bindingness, as accuracies on the matched gold targets that give them.
+
+    The baseline is the value a target starts from (从X提高到Y: X), right when a
+    pkg:baseline of the same value is there; the bindingness (约束性 "binding", 预期性
+    "anticipatory") is right when pkg:bindingness is the matching individual. A row
+    is present only when some matched gold target gives that fact.
+    """
+    facts: dict[str, tuple[float | None, str | None]] = {}
+    for r in _rows(g, """SELECT ?t ?b ?k WHERE { ?t a pkg:Target .
+                         OPTIONAL { ?t pkg:baseline ?b } OPTIONAL { ?t pkg:bindingness ?k } }"""):
+        facts[str(r.t)] = (float(r.b) if r.b is not None else None,
+                           str(r.k).rsplit("#", 1)[-1] if r.k is not None else None)
+    base = ScoreRow("target baselines")
+    bind = ScoreRow("target bindingness")
+    for gt, p in matched:
+        baseline, bindingness = facts.get(p.iri, (None, None))
+        if gt.get("baseline") is not None:
+            if baseline is not None and same_value(baseline, gt["baseline"]):
+                base.tp += 1
+            else:
+                base.fn += 1
+                base.misses.append((gt["task"], gt["value"], "baseline", gt["baseline"], baseline))
+        if gt.get("binding"):
+            if bindingness == BINDINGNESS.get(gt["binding"]):
+                bind.tp += 1
+            else:
+                bind.fn += 1
+                bind.misses.append((gt["task"], gt["value"], gt["binding"], bindingness))
+    return {row.name: row for row in (base, bind) if row.tp + row.fn}
+
+
+# -- responsibilities and dependencies ----------------------------------------------
+def _org_name(name: str, orgs: list[Mapping[str, Any]]) -> str:
+    """An organization's name for matching: the gold name it is (aliases count), else itself; normalized."""
+    for o in orgs:
+        if any(same_name(name, n) for n in [o["name"], *o.get("aliases", [])]):
+            return norm(o["name"])
+    return norm(name)
+
+
+def _score_responsibilities(g: Graph, gold: Mapping[str, Any]) -> ScoreRow:
+    """(task, organization, role) triples: pkg:ledBy is "lead" (牵头), pkg:supportedBy "support" (配合)."""
+    orgs = gold.get("organizations", [])
+    pred = set()
+    for r in _rows(g, """SELECT ?n ?role ?l WHERE { ?t a pkg:Task ; pkg:ordinal ?n ; ?role ?o .
+                         VALUES ?role { pkg:ledBy pkg:supportedBy } ?o rdfs:label ?l }"""):
+        role = "lead" if str(r.role).endswith("ledBy") else "support"
+        pred.add((int(r.n), _org_name(str(r.l), orgs), role))
+    resp = gold["responsibilities"]
+    gold_r = {(x["task"], _org_name(x["org"], orgs), x["role"]) for x in resp if not x.get("optional")}
+    opt_r = {(x["task"], _org_name(x["org"], orgs), x["role"]) for x in resp if x.get("optional")}
+    return _score_set("responsibilities", pred, gold_r, opt_r)
+
+
+def _dependency_key(x: Mapping[str, Any]) -> tuple:
+    """A gold dependency as ("task", ordinal, program) or ("program", name, program)."""
+    return ("task", x["task"], x["on"]) if "task" in x else ("program", x["program"], x["on"])
+
+
+def _score_dependencies(g: Graph, gold: Mapping[str, Any], prog_map: dict[str, str]) -> ScoreRow:
+    """A task or program pkg:dependsOn a program, program names through the programs' matching."""
+    pred = set()
+    for r in _rows(g, """SELECT ?n ?a ?b WHERE { ?x pkg:dependsOn ?y . ?y a pkg:Program ; rdfs:label ?b .
+                         OPTIONAL { ?x a pkg:Task ; pkg:ordinal ?n }
+                         OPTIONAL { ?x a pkg:Program ; rdfs:label ?a } }"""):
+        on = prog_map.get(str(r.b), norm(r.b))
+        if r.n is not None:
+            pred.add(("task", int(r.n), on))
+        if r.a is not None:
+            pred.add(("program", prog_map.get(str(r.a), norm(r.a)), on))
+    deps = gold["dependencies"]
+    return _score_set("dependencies", pred, {_dependency_key(x) for x in deps if not x.get("optional")},
+                      {_dependency_key(x) for x in deps if x.get("optional")})
 
 
 # -- files ---------------------------------------------------------------------------

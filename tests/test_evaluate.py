@@ -3,7 +3,10 @@
 The reference (``shared/tools/score_extraction.py``) is copied verbatim into
 ``tests/data/reference_scorer.py``; these tests load that copy, score the same
 hand-made graphs with both, and compare every count, every missed and extra item,
-the printed table and the JSON object.
+the printed table and the JSON object. The annotation format is version 2: the
+annotations of tests/data/gold/ have no responsibilities, dependencies, baselines
+or bindingness, so those rows are exercised by the version-2 annotations of the
+tuned unseen documents and by ``V2_GOLD`` below.
 """
 
 from __future__ import annotations
@@ -21,7 +24,11 @@ import pytest
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDFS, XSD
 
+from conftest import SAMPLE, SAMPLE_GOLD, run_cli
+
 from policykg.graph.evaluate import (
+    ACCURACY_ROWS,
+    BINDINGNESS,
     COMPARATORS,
     EvaluationReport,
     load_graph,
@@ -39,8 +46,10 @@ pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 
 DATA = Path(__file__).resolve().parent / "data"
 GOLD_DIR = DATA / "gold"
-GOLDS = sorted(GOLD_DIR.glob("*.gold.json"))
+TUNED = DATA / "unseen" / "tuned"          # version-2 annotations; never tests/data/unseen/locked/
+GOLDS = sorted(GOLD_DIR.glob("*.gold.json")) + sorted(TUNED.glob("*.gold.json"))
 PKG = Namespace("https://w3id.org/policykg/ontology#")
+ORG = Namespace("http://www.w3.org/ns/org#")
 ID = Namespace("https://w3id.org/policykg/id/test/")
 
 
@@ -86,8 +95,10 @@ def gold_graph(gold: dict, *, optional: bool = True) -> Graph:
         if t["ordinal"] in section_of:
             g.add((node, DCTERMS.isPartOf, ID[f"section-{section_of[t['ordinal']]}"]))
 
+    programs: dict[str, URIRef] = {}
+
     def program(name: str) -> URIRef:
-        node = ID[f"program-{norm(name)}"]
+        node = programs[name] = ID[f"program-{norm(name)}"]
         g.add((node, RDF.type, PKG.Program))
         g.add((node, RDFS.label, Literal(name)))
         return node
@@ -122,11 +133,25 @@ def gold_graph(gold: dict, *, optional: bool = True) -> Graph:
         if x.get("optional") and not optional:
             continue
         add_target(g, x["task"], x.get("value"), x.get("unit"),
-                   COMPARATORS.get(x.get("comparator")), x.get("divisions", ()), key=f"g{i}")
+                   COMPARATORS.get(x.get("comparator")), x.get("divisions", ()), key=f"g{i}",
+                   indicator=x.get("indicator"), baseline=x.get("baseline"),
+                   binding=BINDINGNESS.get(x.get("binding")))
+    for x in gold.get("responsibilities", []):
+        if x.get("optional") and not optional:
+            continue
+        add_responsibility(g, x["task"], x["org"], x["role"])
+    for x in gold.get("dependencies", []):
+        # `on` is a program of the annotation; an optional one may have been left out.
+        if (x.get("optional") and not optional) or x["on"] not in programs:
+            continue
+        source = ID[f"task-{x['task']}"] if "task" in x else programs.get(x["program"])
+        if source is not None:
+            g.add((source, PKG.dependsOn, programs[x["on"]]))
     return g
 
 
-def add_target(g: Graph, task: int, value, unit=None, comparator: str | None = None, divisions=(), *, key: str):
+def add_target(g: Graph, task: int, value, unit=None, comparator: str | None = None, divisions=(), *, key: str,
+               indicator: str | None = None, baseline=None, binding: str | None = None):
     node = ID[f"target-{key}"]
     g.add((ID[f"task-{task}"], PKG.hasTarget, node))
     g.add((node, RDF.type, PKG.Target))
@@ -143,6 +168,24 @@ def add_target(g: Graph, task: int, value, unit=None, comparator: str | None = N
         d = ID[f"division-{code}"]
         g.add((d, PKG.adminCode, Literal(code)))
         g.add((node, PKG.appliesTo, d))
+    if indicator:
+        ind = ID[f"indicator-{norm(indicator)}"]
+        g.add((ind, RDF.type, PKG.Indicator))
+        g.add((ind, RDFS.label, Literal(indicator)))
+        g.add((node, PKG.indicator, ind))
+    if baseline is not None:
+        g.add((node, PKG.baseline, Literal(str(baseline), datatype=XSD.decimal)))
+    if binding:
+        g.add((node, PKG.bindingness, PKG[binding]))
+    return node
+
+
+def add_responsibility(g: Graph, task: int, org: str, role: str) -> URIRef:
+    """Task `task` pkg:ledBy ("lead") or pkg:supportedBy ("support") an organization labelled `org`."""
+    node = ID[f"org-{norm(org)}"]
+    g.add((node, RDF.type, ORG.Organization))
+    g.add((node, RDFS.label, Literal(org)))
+    g.add((ID[f"task-{task}"], PKG.ledBy if role == "lead" else PKG.supportedBy, node))
     return node
 
 
@@ -228,14 +271,23 @@ def messy_graph() -> Graph:
     return g
 
 
-def assert_agree(graph: Graph, gold: dict, tmp_path: Path, *, fmt: str = "nt") -> EvaluationReport:
-    """Score with both and compare everything the reference computes and prints."""
+def assert_agree(graph: Graph, gold: dict, tmp_path: Path, *, fmt: str = "nt", ties: bool = False
+                 ) -> EvaluationReport:
+    """Score with both and compare everything the reference computes and prints.
+
+    Where two predicted targets fit a gold target equally well (same task, value, unit and
+    indicator likeness), the reference takes the first its query yields, so which one is
+    taken follows the order the store yields triples in. Both scorers are therefore held
+    to the same figures on the same file; the graph in memory, whose store may yield
+    another order, must give the very same report too unless the caller built such
+    ``ties``, and then the same counts of every fact and of judged targets.
+    """
     gold_path = tmp_path / "gold.json"
     gold_path.write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
     graph_path = tmp_path / f"graph.{fmt}"
     graph.serialize(graph_path, format={"nt": "nt", "ttl": "turtle", "nq": "nquads", "trig": "trig"}[fmt])
 
-    report = score_graph(graph, gold)
+    report = score_files(graph_path, gold_path)      # the graph as the reference reads it
     ref_rows = REF.score(REF.load_graph(str(graph_path)), gold)
     assert list(report.rows) == list(ref_rows)
     for name, ref in ref_rows.items():
@@ -250,9 +302,22 @@ def assert_agree(graph: Graph, gold: dict, tmp_path: Path, *, fmt: str = "nt") -
     assert _blocks(report.format(details=True)) == _blocks(run_reference(graph_path, gold_path, "--details"))
     # The JSON object, exactly (floats included).
     assert report.to_json() == json.loads(run_reference(graph_path, gold_path, "--json"))
-    # Reading the file the reference's way gives the same figures.
-    assert score_files(graph_path, gold_path).to_json() == report.to_json()
-    return report
+
+    # The graph in memory.
+    in_memory = score_graph(graph, gold)
+    assert list(in_memory.rows) == list(report.rows)
+    if not ties:
+        assert in_memory.to_json() == report.to_json()
+    for name, row in report.rows.items():
+        mine = in_memory.rows[name]
+        if ties and name in ACCURACY_ROWS:
+            assert mine.tp + mine.fn == row.tp + row.fn, name
+            continue
+        assert (mine.tp, mine.fp, mine.fn) == (row.tp, row.fp, row.fn), name
+        assert Counter(map(repr, mine.misses)) == Counter(map(repr, row.misses)), name
+        if not ties:
+            assert Counter(map(repr, mine.extras)) == Counter(map(repr, row.extras)), name
+    return in_memory
 
 
 def _blocks(text: str) -> list[tuple[str, Counter]]:
@@ -312,12 +377,25 @@ def test_annotations_score_perfectly_against_themselves(gold_path, tmp_path):
     assert assert_agree(gold_graph(gold, optional=False), gold, tmp_path).overall == 1.0
 
 
-@pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("gold_path", GOLDS, ids=lambda p: p.name.split(".")[0])
+# Six damaged graphs per annotation of tests/data/gold/, two per (larger) tuned one.
+DAMAGED = [(path, seed) for path in GOLDS for seed in range(2 if path.parent == TUNED else 6)]
+
+
+@pytest.mark.parametrize("gold_path, seed", DAMAGED, ids=[f"{p.name.split('.')[0]}-{s}" for p, s in DAMAGED])
 def test_agreement_on_damaged_graphs(gold_path, seed, tmp_path):
-    """Drop, rename and add facts at random; both scorers must still agree."""
+    """Drop, rename and add facts at random; both scorers must still agree.
+
+    The annotation is given baselines and bindingness at random first (no file has them
+    yet), and the added facts include targets that copy a gold one's (task, value, unit)
+    under another indicator, responsibilities and dependencies.
+    """
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     rng = random.Random(f"{gold_path.name}-{seed}")
+    for x in gold["targets"]:
+        if x.get("value") is not None and rng.random() < 0.4:
+            x["baseline"] = rng.choice([0.5, 1, 60, 35000])
+        if x.get("value") is not None and rng.random() < 0.4:
+            x["binding"] = rng.choice(sorted(BINDINGNESS))
     g = gold_graph(gold)
     triples = sorted(g, key=lambda t: tuple(map(str, t)))
     for triple in rng.sample(triples, k=len(triples) // 5):
@@ -332,7 +410,22 @@ def test_agreement_on_damaged_graphs(gold_path, seed, tmp_path):
         value = rng.choice([1, 3, 99, 100, [3, 5], 37000])
         add_target(g, task, value, rng.choice(["%", "人", "名", "所", "个", None]), rng.choice(comparators + [None]),
                    rng.sample(["530100", "330523", "321023", "360700"], k=rng.randint(0, 1)), key=f"x{i}")
-    assert_agree(g, gold, tmp_path, fmt=rng.choice(["nt", "ttl"]))
+    valued = [x for x in gold["targets"] if x.get("value") is not None and x.get("task") is not None]
+    indicators = sorted({x.get("indicator") or "" for x in valued} | {"无关指标"})
+    for i, x in enumerate(rng.sample(valued, k=min(4, len(valued)))):
+        add_target(g, x["task"], x["value"], x.get("unit"), rng.choice(comparators + [None]), key=f"y{i}",
+                   indicator=rng.choice(indicators), baseline=rng.choice([None, 1, 60, 35000]),
+                   binding=rng.choice([None, *sorted(BINDINGNESS.values())]))
+    orgs = sorted({n for o in gold.get("organizations", []) for n in [o["name"], *o.get("aliases", [])]}
+                  | {"未知单位"})
+    tasks = [t["ordinal"] for t in gold["tasks"]]
+    for _ in range(4):
+        add_responsibility(g, rng.choice(tasks), rng.choice(orgs), rng.choice(["lead", "support"]))
+    programs = sorted(g.subjects(RDF.type, PKG.Program))
+    for _ in range(3 if programs else 0):
+        source = rng.choice([ID[f"task-{rng.choice(tasks)}"], rng.choice(programs)])
+        g.add((source, PKG.dependsOn, rng.choice(programs)))
+    assert_agree(g, gold, tmp_path, fmt=rng.choice(["nt", "ttl"]), ties=True)
 
 
 def test_dataset_with_named_graphs(tmp_path):
@@ -356,16 +449,157 @@ def test_report_layout_and_json():
     lines = report.format().splitlines()
     assert lines[0].split() == ["fact", "prec", "recall", "F1", "tp", "fp", "fn"]
     assert lines[-1].startswith("overall: 0.") and len(lines[-1]) == len("overall: 0.000")
+    # A version-1 annotation: no responsibilities, dependencies, baselines or bindingness rows.
     assert len(lines) == 1 + 11 + 1
+    assert list(report.rows)[-1] == "target scope"
     assert any(line.startswith("target comparators") and "(4/6)" in line for line in lines)
     detailed = report.format(details=True)
     assert "    missed: (1, 100, '%', '建团率')" in detailed.splitlines()
     data = report.to_json()
-    assert set(data) == {*report.rows, "comparator accuracy", "overall"}
+    # Accuracy rows are reported as accuracies only, not as precision/recall/F1.
+    assert set(data) == {*report.f1_rows, "comparator accuracy", "overall"}
+    assert "target comparators" not in data
     assert data["overall"] == report.overall
     assert set(data["targets"]) == {"precision", "recall", "f1"}
     with_details = json.loads(json.dumps(report.to_json(details=True), ensure_ascii=False))
     assert with_details["details"]["targets"]["misses"] == [[1, 100, "%", "建团率"]]
+
+
+# -- version 2: responsibilities, dependencies, baselines, bindingness -------------------
+V2_GOLD = {
+    **SMALL_GOLD,
+    "organizations": [{"name": "市教育局", "aliases": ["昆明市教育局"], "tasks": [1, 2, 3]},
+                      {"name": "市财政局", "tasks": [3]}, {"name": "市体育局", "tasks": [1]}],
+    "responsibilities": [{"task": 1, "org": "市体育局", "role": "lead"},
+                         {"task": 1, "org": "市教育局", "role": "support"},
+                         {"task": 2, "org": "市教育局", "role": "lead"},
+                         {"task": 3, "org": "市教育局", "role": "lead"},
+                         {"task": 3, "org": "市财政局", "role": "support"},
+                         {"task": 3, "org": "各县区政府", "role": "support", "optional": True}],
+    "dependencies": [{"task": 3, "on": "三名工程", "cue": "依托"},
+                     {"program": "阳光亮眼计划", "on": "国培计划", "cue": "以…为抓手"},
+                     {"task": 2, "on": "国培计划", "cue": "结合", "optional": True}],
+    "targets": [
+        {**SMALL_GOLD["targets"][0], "baseline": 95, "binding": "binding"},
+        {**SMALL_GOLD["targets"][1], "baseline": 1, "binding": "anticipatory"},
+        SMALL_GOLD["targets"][2],
+        {**SMALL_GOLD["targets"][3], "binding": "anticipatory"},
+        *SMALL_GOLD["targets"][4:6],
+        {**SMALL_GOLD["targets"][6], "baseline": 0.5},                # optional: not judged
+        *SMALL_GOLD["targets"][7:],
+    ],
+}
+
+
+def messy_v2_graph() -> Graph:
+    """messy_graph() with hits, misses and extras of every version-2 row."""
+    g = messy_graph()
+    # Targets a (99 ％), b (3 所) and d (100 名) match gold targets that give a baseline or bindingness.
+    g.add((ID["target-a"], PKG.baseline, Literal("95", datatype=XSD.decimal)))      # right
+    g.add((ID["target-a"], PKG.bindingness, PKG.Binding))                            # right
+    g.add((ID["target-b"], PKG.baseline, Literal("2", datatype=XSD.decimal)))       # wrong; bindingness missing
+    g.add((ID["target-d"], PKG.bindingness, PKG.Binding))                            # wrong
+    g.add((ID["target-h"], PKG.baseline, Literal("7", datatype=XSD.decimal)))       # optional target
+    add_responsibility(g, 1, "市体育局", "lead")          # hit
+    add_responsibility(g, 1, "市教育局", "lead")          # wrong role: an extra, and the support row a miss
+    add_responsibility(g, 2, "昆明市教育局", "lead")      # hit through the alias
+    add_responsibility(g, 3, "“市教育局”", "lead")        # hit: quote marks do not matter
+    add_responsibility(g, 3, "各县区政府", "support")     # optional
+    add_responsibility(g, 4, "未知单位", "lead")          # extra
+    # Programs of messy_graph: p-0 名校建设, p-1 “三名”工程, p-2 三名工程 (unmatched), p-3 阳光亮眼, p-4 国培计划,
+    # p-6 不存在的行动.
+    g.add((ID["task-3"], PKG.dependsOn, ID["p-1"]))     # hit: “三名”工程 is 三名工程
+    g.add((ID["p-3"], PKG.dependsOn, ID["p-4"]))        # hit: 阳光亮眼 is 阳光亮眼计划
+    g.add((ID["task-2"], PKG.dependsOn, ID["p-4"]))     # optional
+    g.add((ID["task-4"], PKG.dependsOn, ID["p-6"]))     # extra
+    g.add((ID["p-0"], PKG.dependsOn, ID["p-2"]))        # extra, on a program the annotation does not match
+    return g
+
+
+def test_perfect_v2_graph(tmp_path):
+    report = assert_agree(gold_graph(V2_GOLD), V2_GOLD, tmp_path)
+    assert report.overall == 1.0
+    assert list(report.rows)[-4:] == ["target baselines", "target bindingness", "responsibilities", "dependencies"]
+    assert report.accuracies == {"target comparators": 1.0, "target baselines": 1.0, "target bindingness": 1.0}
+    report = assert_agree(gold_graph(V2_GOLD, optional=False), V2_GOLD, tmp_path)
+    assert report.overall == 1.0
+
+
+def test_messy_v2_graph(tmp_path):
+    report = assert_agree(messy_v2_graph(), V2_GOLD, tmp_path)
+    r = report["responsibilities"]
+    assert (r.tp, r.fp, r.fn) == (3, 2, 2)
+    assert r.misses == [(1, "市教育局", "support"), (3, "市财政局", "support")]
+    assert r.extras == [(1, "市教育局", "lead"), (4, "未知单位", "lead")]
+    d = report["dependencies"]
+    assert (d.tp, d.fp, d.fn) == (2, 2, 0)
+    assert d.extras == [("program", "名校建设工程", "三名工程"), ("task", 4, "不存在的行动")]
+    base, bind = report["target baselines"], report["target bindingness"]
+    assert (base.tp, base.fn, base.misses) == (1, 1, [(2, 3, "baseline", 1, 2.0)])
+    assert (bind.tp, bind.fn) == (1, 2)
+    assert sorted(bind.misses) == [(2, 3, "anticipatory", None), (3, 100, "anticipatory", "Binding")]
+    # overall: the mean of 12 F1 figures and 3 accuracies.
+    f1s = [v.f1 for v in report.f1_rows.values()]
+    assert len(f1s) == 12
+    assert report.overall == pytest.approx((sum(f1s) + 4 / 6 + 1 / 2 + 1 / 3) / 15)
+    # The table: an accuracy line for each, and `wrong:` lines under them with --details.
+    lines = report.format(details=True).splitlines()
+    assert any(line.startswith("target baselines") and "(1/2)" in line for line in lines)
+    assert any(line.startswith("target bindingness") and "(1/3)" in line for line in lines)
+    assert "    wrong:  (2, 3, 'baseline', 1, 2.0)" in lines
+    assert "    missed: (3, '市财政局', 'support')" in lines
+    assert "    extra:  ('task', 4, '不存在的行动')" in lines
+    # JSON: the F1 rows, then the accuracies by their reference keys.
+    data = report.to_json()
+    assert list(data)[-4:] == ["comparator accuracy", "baselines accuracy", "bindingness accuracy", "overall"]
+    assert data["baselines accuracy"] == 0.5 and set(data["responsibilities"]) == {"precision", "recall", "f1"}
+    assert "target baselines" not in data and "target bindingness" not in data
+    details = json.loads(json.dumps(report.to_json(details=True), ensure_ascii=False))["details"]
+    assert details["target baselines"]["misses"] == [[2, 3, "baseline", 1, 2.0]]
+    assert details["dependencies"]["extras"] == [["program", "名校建设工程", "三名工程"], ["task", 4, "不存在的行动"]]
+
+
+def test_v2_rows_only_when_the_gold_file_can_judge_them(tmp_path):
+    """Empty lists still give rows; baselines and bindingness need a matched gold target that gives one."""
+    gold = {**SMALL_GOLD, "responsibilities": [], "dependencies": []}
+    report = assert_agree(messy_v2_graph(), gold, tmp_path)
+    assert "responsibilities" in report.rows and "dependencies" in report.rows
+    assert "target baselines" not in report.rows and "target bindingness" not in report.rows
+    assert report["responsibilities"].precision == 0.0     # every predicted row is an extra
+    # A baseline on a gold target that nothing matches is not judged either.
+    gold = {**SMALL_GOLD, "targets": [{"task": 9, "value": 1, "unit": "个", "comparator": "=", "baseline": 0}]}
+    assert "target baselines" not in assert_agree(messy_v2_graph(), gold, tmp_path).rows
+
+
+def test_same_value_targets_match_by_indicator(tmp_path):
+    """Two predicted targets share (task, value, unit): the indicator decides, not the order of the graph."""
+    gold = {"sections": [], "tasks": [{"ordinal": 1, "title": "t"}], "programs": [], "divisions": [],
+            "targets": [{"task": 1, "indicator": "新增省级示范幼儿园", "value": 3, "unit": "所", "comparator": "="},
+                        {"task": 1, "indicator": "新创建示范高中", "value": 3, "unit": "所", "comparator": ">=",
+                         "binding": "binding"}]}
+    for keys in (("1", "2"), ("2", "1")):
+        g = Graph()
+        add_task(g, 1, "t")
+        add_target(g, 1, 3, "所", "AtLeast", key=keys[0], indicator="新创建省级示范性高中", binding="Binding")
+        add_target(g, 1, 3, "所", "Exactly", key=keys[1], indicator="新增示范幼儿园")
+        report = assert_agree(g, gold, tmp_path)
+        assert report.comparator_accuracy == 1.0 and report.accuracies["target bindingness"] == 1.0
+
+
+def test_cli_json_reports_v2_rows(tmp_path):
+    """`policykg evaluate --json` on a version-2 annotation: the responsibilities and dependencies rows,
+    figure for figure what the reference scorer gives on the graph `policykg extract` writes."""
+    document, gold = TUNED / "anhui-2022-trade-notice.txt", TUNED / "anhui-2022-trade-notice.gold.json"
+    ours = json.loads(run_cli("evaluate", str(document), str(gold), "--json", check=True).stdout)
+    for row in ("responsibilities", "dependencies"):
+        assert set(ours[row]) == {"precision", "recall", "f1"}, row
+    assert list(ours)[-4:] == ["responsibilities", "dependencies", "comparator accuracy", "overall"]
+    graph = tmp_path / "graph.nq"
+    graph.write_bytes(run_cli("extract", str(document), "--format", "nquads", check=True).stdout)
+    assert ours == json.loads(run_reference(graph, gold, "--json"))
+    # An annotation without those lists gives neither row.
+    v1 = json.loads(run_cli("evaluate", str(SAMPLE), str(SAMPLE_GOLD), "--json", check=True).stdout)
+    assert "responsibilities" not in v1 and "dependencies" not in v1
 
 
 # -- matching rules ----------------------------------------------------------------
