@@ -76,15 +76,15 @@ _LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执�
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
 # After a launching verb a name may embed a short quoted part: 提升工程“十三五”行动计划, “健康校园”创建活动.
 # It may also be "X——Y", a part Y of the program X (乡村旅游提质工程——“洋家乐”集聚区建设项目).
-_OBJECT_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋]|“[^“”\n]{{1,12}}”)"
+_OBJECT_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋]|“[^“”\"\n]{{1,12}}[”\"])"
 # The part Y may list places or objects (——安昌河、芙蓉溪综合整治项目).
-_PART_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋、]|“[^“”\n]{{1,12}}”)"
+_PART_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋、]|“[^“”\"\n]{{1,12}}[”\"])"
 _NAMED_OBJECT = re.compile(
     rf"({_OBJECT_PIECE}{{2,30}}?(?:——{_OBJECT_PIECE}{_PART_PIECE}{{1,23}}?)?)({_CLASS_RX}){_BOUNDARY}")
 # A quoted name, maybe a generic modifier, its class noun, and then more words
 # ending in another class noun: the first is the program, the rest an activity
 # about it (“三减三健”专项行动宣传活动 → 三减三健行动).
-_NESTED = re.compile(rf"(“[^“”\n]{{1,40}}”)([{_HAN}]{{0,4}}?)({_CLASS_RX})(?=[{_HAN}])")
+_NESTED = re.compile(rf"(“[^“”\"\n]{{1,40}}[”\"])([{_HAN}]{{0,4}}?)({_CLASS_RX})(?=[{_HAN}])")
 # A quoted name built (建设) as the object of a launching verb is a campaign:
 # 推进“四好农村路”建设, 推进“智慧交通”建设.
 # 开展“信易贷”, 持续开展“四城通办”: a quoted name right after the verb, nothing after it, is too.
@@ -99,8 +99,8 @@ _BOX = re.compile(rf"^[ \t\u3000]*专栏\s*[0-9{_CN_NUM}]+[ \t\u3000：:、.．]
                   re.M)
 # A name about money is a funding line, not a programme (国家专项资金项目).
 _FUNDING = re.compile(r"资金|补助|补贴|投资|经费|贷款|基金")
-_PERIOD = re.compile(rf"“[{_CN_NUM}]+五”")  # “十三五”: a five-year-plan period
-_QUOTED_HEAD = re.compile(r"^“([^“”]+)”(.*)$")
+_PERIOD = re.compile(rf"“[{_CN_NUM}]+五[”\"]")  # “十三五”: a five-year-plan period
+_QUOTED_HEAD = re.compile(r"^“([^“”\"]+)[”\"](.*)$")
 # Conjunctions that coordinate a second name with a first.
 # After an umbrella, a colon or 包括 opens the list of its parts (人才强市工程：青年英才计划、…).
 _COORD = re.compile(r"[、和及与]|[：:]|，?(?:包括|主要包括)")
@@ -111,7 +111,7 @@ _LIST_TAIL = re.compile(rf"等[{_HAN}]{{0,8}}?(?:{_CLASS_RX}){_BOUNDARY}")
 # ("丰富多彩的校园艺术活动", "高雅艺术进校园和戏曲进校园活动").
 _NOT_IN_NAME = re.compile(r"[的和与及等或]")
 # A stem that only says how many or what sort ("两个工程", "六项重点改革项目", "各类活动").
-_GENERIC_STEM = re.compile(rf"(?:^(?:各|相关|有关|系列|专项|主题|一系列|多种|多项|丰富|重点|其他|其它|这些|上述|本)|[{_CN_NUM}\d]+[个项大类批]|^.{{0,2}}$)")
+_GENERIC_STEM = re.compile(rf"(?:^(?:各|相关|有关|系列|专项|主题|一系列|多种|多项|丰富|重点|其他|其它|这些|上述|本|部分|若干|一批)|[{_CN_NUM}\d]+[个项大类批]|^.{{0,2}}$)")
 # Words that say what kind of activity, never which: a stem made only of these
 # (集中宣传, 专题培训, 宣传教育) is a kind of work, not a proper name.
 _ACTIVITY_WORDS = re.compile(
@@ -194,7 +194,7 @@ class _Programs:
 
 
 def _unquote(s: str) -> str:
-    return s.replace("“", "").replace("”", "").replace("「", "").replace("」", "")
+    return s.replace("“", "").replace("”", "").replace("「", "").replace("」", "").replace('"', "")
 
 
 def _canonical(head: str, cls: str) -> str:

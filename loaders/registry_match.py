@@ -14,6 +14,7 @@ process and registry.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,17 +42,16 @@ def stands_alone(spelling: str, official: str) -> bool:
     in quote marks.
     """
     key = normalise(spelling)
+    if key.endswith(("改革", "战略")):
+        return False  # 放管服改革: a reform, named in passing
     if key.endswith(CLASS_NOUNS) or any(c in _NUMERALS for c in key):
         return True
     name = normalise(official)
     return len(key) >= 4 and key not in name and _in_order(key, name)
 
 
-def _way_of_governing(entry: RegisteredProgram) -> bool:
-    """A reform (放管服改革) or a strategy (乡村振兴战略) is a way of governing, not a programme
-    a document carries out: the registry keeps it for its links, the extractor does not look
-    for it."""
-    return normalise(entry.name).endswith(("改革", "战略"))
+#: After a spelling, words that make it a reform or a strategy as written here (“放管服”改革).
+_GOVERNING_AFTER = re.compile(r"(?:改革|战略)")
 
 
 def _in_order(short: str, long: str) -> bool:
@@ -77,7 +77,7 @@ class RegistryMatcher:
         for surface, program_id in sorted(registry.surfaces().items()):
             key = normalise(surface)
             entry = registry.by_id[program_id]
-            if len(key) < 2 or key in self._automaton or _way_of_governing(entry):
+            if len(key) < 2 or key in self._automaton:
                 continue
             # A standing system (河长制, 医共体) is named in passing far more often than carried
             # out as a programme: only in quote marks.
@@ -108,6 +108,8 @@ class RegistryMatcher:
             quoted = s > 0 and text[s - 1] in "“「\"" and e < len(text) and text[e] in "”」\""
             if not (bare or quoted):
                 continue
+            if _GOVERNING_AFTER.match(text, e + (1 if quoted else 0)):
+                continue  # 推进“放管服”改革, 实施乡村振兴战略: a reform or a strategy, not a programme
             hits.append(RegistryHit(s, e, self.registry.by_id[program_id]))
             taken_until = e
         return hits
