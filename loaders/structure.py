@@ -35,10 +35,13 @@ _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("part", re.compile(rf"[ \t\u3000\xa0]*第(?P<n>[{_CN}\d]+)(?:部分|章|篇)[、.．:：\s\u3000]*")),
     # 第一节 under 第一章: the second level of a five-year plan.
     ("part_section", re.compile(rf"[ \t\u3000\xa0]*第(?P<n>[{_CN}\d]+)节[、.．:：\s\u3000]*")),
-    ("cn", re.compile(rf"[ \t\u3000\xa0]*(?P<n>[{_CN}]+)[、.．](?!\d)[ \t\u3000]*")),
+    # 一、2025年工作回顾 opens a section; 一.5 is no heading (a dot before a digit is a decimal point).
+    ("cn", re.compile(rf"[ \t\u3000\xa0]*(?P<n>[{_CN}]+)(?:、|[.．](?!\d))[ \t\u3000]*")),
     ("paren_cn", re.compile(rf"[ \t\u3000\xa0]*[（(](?P<n>[{_CN}]+)[）)][、.．]?[ \t\u3000]*")),
     ("arabic", re.compile(r"[ \t\u3000\xa0]*(?P<n>\d{1,3})(?:[、．]|\.(?!\d))[ \t\u3000]*")),
     ("paren_arabic", re.compile(r"[ \t\u3000\xa0]*[（(](?P<n>\d{1,3})[）)][、.．]?[ \t\u3000]*")),
+    # 一是…二是… opening lines: the enumeration of a government work report's priorities.
+    ("shi", re.compile(rf"[ \t\u3000\xa0]*(?P<n>[{_CN}]{{1,3}})是(?=[\u4e00-\u9fff“])")),
 )
 
 # Where a title stops when it is followed by its body on the same line.
@@ -47,6 +50,8 @@ _CLAUSE_END = re.compile(r"[，,]")
 # A title is a short heading phrase; anything longer is a sentence.
 MAX_TITLE = 30
 MAX_SECTION_TITLE = 60
+# A first sentence this short is a title of its own, followed by the body.
+SHORT_SENTENCE = 32
 # A task that is one sentence is titled by all of it, up to this length.
 MAX_SENTENCE_TITLE = 120
 # A clause this short before a comma is a heading, not the start of a sentence.
@@ -157,8 +162,12 @@ def _split_title(text: str, start: int, end: int, limit: int, *, whole_line: boo
     """
     line = text[start:end].rstrip()
     stop = _TITLE_END.search(line)
-    if whole_line and not stop and len(line) <= limit:
+    if not stop and len(line) <= (limit if whole_line else MAX_SECTION_TITLE):
+        # A heading alone on its line is the whole line, commas included (annotation format).
         return start + len(line)
+    if not whole_line and stop and line[stop.start()] == "。" and stop.start() <= SHORT_SENTENCE:
+        # A short first sentence is the title, whatever words it opens with (始终坚持以…为底线要求。)
+        return start + stop.start()
     clause = stop.start() if stop else len(line)
     comma = _CLAUSE_END.search(line, 0, clause)
     if not comma and clause <= limit:

@@ -36,10 +36,19 @@ def test_every_span_quotes_its_own_heading():
 
 
 def test_title_without_full_stop_ends_before_the_body():
-    text = ("一、总体安排\n1.加大开放办教育力度贯彻落实教育国际化发展的指导意见，加快推进。\n"
-            "2.加快普通国省道改造升级全年完成普通国省道改造1000公里。\n")
+    # A long first sentence is a title run into its body: it ends where the body begins. (A short
+    # one, 32 characters at most, is a title of its own: see the next test.)
+    text = ("一、总体安排\n1.加大开放办教育力度贯彻落实教育国际化发展的指导意见，加快推进与国外知名大学的合作办学和师生交流。\n"
+            "2.加快普通国省道改造升级全年完成普通国省道改造1000公里并同步推进沿线服务设施和安全设施建设。\n")
     _, tasks = _structure(text)
     assert [t.title for t in tasks] == ["加大开放办教育力度", "加快普通国省道改造升级"]
+
+
+def test_a_short_first_sentence_is_the_title_whatever_word_it_opens_with():
+    text = ("一、总体安排\n1.始终坚持以筑牢国家生态安全屏障为底线要求。深入贯彻落实。\n"
+            "2.加强组织领导。建立工作机制。\n")
+    _, tasks = _structure(text)
+    assert [t.title for t in tasks] == ["始终坚持以筑牢国家生态安全屏障为底线要求", "加强组织领导"]
 
 
 def test_numbers_restarting_in_each_part_run_on_in_ordinal():
@@ -127,3 +136,14 @@ def test_sections_restart_in_an_attachment_and_each_sections_tasks_are_its_highe
     assert [(t.section, t.number, t.title) for t in doc.tasks] == [
         (2, "（一）", "大力发展货物贸易"), (2, "（二）", "推进服务贸易"), (3, "4", "加强领导"), (3, "5", "加强培训"),
         (4, "（一）", "平台建设（3分）"), (5, "（一）", "城市大脑（5分）")]
+
+
+def test_a_government_work_report_numbers_its_priorities_yishi_ershi():
+    from policykg.loaders.extract import extract_bytes
+    text = ("政府工作报告\n一、2025年工作回顾\n一是坚定不移保稳定促和谐。全年社会大局稳定。\n二是全力以赴扩内需稳增长。投资增长。\n"
+            "二、2026年重点工作\n（一）立足边境建设，扎实推进固边兴边富民行动\n做好边境工作。\n（二）立足扩大内需，全力推动经济发展\n扩大消费。\n")
+    doc = extract_bytes(text.encode("utf-8"), "report.txt")
+    assert [s.title for s in doc.sections] == ["2025年工作回顾", "2026年重点工作"]  # 一、2025年… is a heading
+    assert [(t.section, t.number, t.title) for t in doc.tasks] == [
+        (1, "一是", "坚定不移保稳定促和谐"), (1, "二是", "全力以赴扩内需稳增长"),
+        (2, "（一）", "立足边境建设，扎实推进固边兴边富民行动"), (2, "（二）", "立足扩大内需，全力推动经济发展")]
