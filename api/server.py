@@ -119,8 +119,12 @@ class GuardedProtocol(H11Protocol):
         """Start the header clock when the connection starts waiting for a request, stop it
         when a request's headers have arrived (uvicorn then runs a request cycle)."""
         if self.transport.is_closing() or self._busy() or self.flow.write_paused:
-            # A reply still on its way out is the write timeout's to watch, not this one's.
+            # A reply still on its way out is the write timeout's to watch, not this one's
+            # (uvicorn closes after a `Connection: close` reply, and a closing transport waits
+            # for its buffer to be sent: without a clock, for ever if the client never reads).
             self._stop_header_clock()
+            if not self._busy() and self._write_timer is None and self.transport.get_write_buffer_size():
+                self._arm_write_clock()
         elif self._header_timer is None:
             self.waiting_since = self.loop.time()
             self._head.clear()
@@ -134,8 +138,22 @@ class GuardedProtocol(H11Protocol):
 
     def _header_timeout(self) -> None:
         self._header_timer = None
-        if not self.transport.is_closing():
-            self._close()
+        if self.transport.is_closing():
+            return
+        if self._unsent():  # the last reply is still leaving (a slow reader): not idle yet
+            if self._write_timer is None:
+                self._arm_write_clock()
+            self._header_timer = self.loop.call_later(self.limits.header_timeout, self._header_timeout)
+            return
+        self._close()
+
+    def timeout_keep_alive_handler(self) -> None:
+        super().timeout_keep_alive_handler()
+        self._watch()
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        self._watch()
 
     def _close(self) -> None:
         """Close at once: nothing is owed to a client that has not finished a request."""
@@ -187,13 +205,16 @@ class GuardedProtocol(H11Protocol):
         return unsent
 
     def _write_timeout(self) -> None:
-        """Writing stayed paused for write_timeout: reset the connection, unless the client took
-        some of the reply meanwhile (the kernel only wakes a paused writer once a third of the
-        socket's send buffer is free, which a slow but steady reader may take long to free)."""
+        """A reply was left unsent for write_timeout (writing paused, or a closing connection
+        still flushing): reset the connection, unless the client took some of it meanwhile.
+        Progress is counted in bytes acknowledged, not in writing resumed: the kernel only wakes
+        a paused writer once a third of the socket's send buffer is free, which a slow but
+        steady reader may take long to free."""
         self._write_timer = None
-        if self.transport.is_closing() and not self.transport.get_write_buffer_size():
+        unsent = self._unsent()
+        if not unsent:
             return
-        if self._unsent() < self._unsent_then:
+        if unsent < self._unsent_then:
             self._arm_write_clock()  # progress: watch the next stretch
             return
         client = "%s:%d" % self.client if self.client else "a client"
