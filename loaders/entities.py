@@ -61,7 +61,8 @@ _BOUNDARY = r"(?=$|[\s，,。．.；;、：:！!？?）)”\"’」《〈]|[的�
 
 # Quotes: “…” (and 「…」), never across a line.
 # A scrape may close a curly quote with a straight one (“一键游包头"): a pair all the same.
-_QUOTE = re.compile(r"[“「]([^“”「」\"\n]{1,60})[”」\"]")
+_CLOSE = r'(?:[”」]|"(?![^“\n]*”))'  # a closing quote, or a straight one where no curly one follows
+_QUOTE = re.compile(rf"[“「]([^“”「」\n]{{1,60}}?){_CLOSE}")
 
 # Quoted name followed by its class noun, maybe after a short modifier (“三区”人才支持计划教师专项计划).
 _AFTER_QUOTE = re.compile(rf"([{_HAN}]{{0,14}}?)({_CLASS_Q_RX}){_BOUNDARY}")
@@ -76,19 +77,19 @@ _LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执�
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
 # After a launching verb a name may embed a short quoted part: 提升工程“十三五”行动计划, “健康校园”创建活动.
 # It may also be "X——Y", a part Y of the program X (乡村旅游提质工程——“洋家乐”集聚区建设项目).
-_OBJECT_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋]|“[^“”\"\n]{{1,12}}[”\"])"
+_OBJECT_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋]|“[^“”\n]{{1,12}}?{_CLOSE})"
 # The part Y may list places or objects (——安昌河、芙蓉溪综合整治项目).
-_PART_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋、]|“[^“”\"\n]{{1,12}}[”\"])"
+_PART_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋、]|“[^“”\n]{{1,12}}?{_CLOSE})"
 _NAMED_OBJECT = re.compile(
     rf"({_OBJECT_PIECE}{{2,30}}?(?:——{_OBJECT_PIECE}{_PART_PIECE}{{1,23}}?)?)({_CLASS_RX}){_BOUNDARY}")
 # A quoted name, maybe a generic modifier, its class noun, and then more words
 # ending in another class noun: the first is the program, the rest an activity
 # about it (“三减三健”专项行动宣传活动 → 三减三健行动).
-_NESTED = re.compile(rf"(“[^“”\"\n]{{1,40}}[”\"])([{_HAN}]{{0,4}}?)({_CLASS_RX})(?=[{_HAN}])")
+_NESTED = re.compile(rf"(“[^“”\n]{{1,40}}?{_CLOSE})([{_HAN}]{{0,4}}?)({_CLASS_RX})(?=[{_HAN}])")
 # A quoted name built (建设) as the object of a launching verb is a campaign:
 # 推进“四好农村路”建设, 推进“智慧交通”建设.
 # 开展“信易贷”, 持续开展“四城通办”: a quoted name right after the verb, nothing after it, is too.
-_QUOTED_BUILD = re.compile(r"“([^“”\"\n]{2,12})[”\"](?:建设)?(?=$|[\s，,。．.；;、：:！!？?）)]|[的和与及等])")
+_QUOTED_BUILD = re.compile(rf"“([^“”\n]{{2,12}}?){_CLOSE}(?:建设)?(?=$|[\s，,。．.；;、：:！!？?）)]|[的和与及等])")
 # A numbered set: two or more numbered parts (两国双园, 一云一池三平台, 三减三健), a name by its form.
 _NUMBERED_SET = re.compile(r"^(?:[一二三四五六七八九十两双百千万][\u4e00-\u9fff]{1,3}){2,4}$")
 # A name opened by 国家 (the state) and ending in a class noun is a national
@@ -100,7 +101,7 @@ _BOX = re.compile(rf"^[ \t\u3000]*专栏\s*[0-9{_CN_NUM}]+[ \t\u3000：:、.．]
 # A name about money is a funding line, not a programme (国家专项资金项目).
 _FUNDING = re.compile(r"资金|补助|补贴|投资|经费|贷款|基金")
 _PERIOD = re.compile(rf"“[{_CN_NUM}]+五[”\"]")  # “十三五”: a five-year-plan period
-_QUOTED_HEAD = re.compile(r"^“([^“”\"]+)[”\"](.*)$")
+_QUOTED_HEAD = re.compile(r'^“([^“”]+?)(?:”|"(?![^“]*”))(.*)$')
 # Conjunctions that coordinate a second name with a first.
 # After an umbrella, a colon or 包括 opens the list of its parts (人才强市工程：青年英才计划、…).
 _COORD = re.compile(r"[、和及与]|[：:]|，?(?:包括|主要包括)")
@@ -194,7 +195,8 @@ class _Programs:
 
 
 def _unquote(s: str) -> str:
-    return s.replace("“", "").replace("”", "").replace("「", "").replace("」", "").replace('"', "")
+    s = s.replace("“", "").replace("”", "").replace("「", "").replace("」", "")
+    return s[:-1] if s.endswith('"') else s  # a straight quote closing a curly one (“一键游包头")
 
 
 def _canonical(head: str, cls: str) -> str:

@@ -153,7 +153,7 @@ def test_document_page_escapes_title_sections_tasks_and_quotes(hostile_server):
     section = httpx.get(hostile_server.url + _id_path(IRIS.section(DOC_ID, 1)), headers={"accept": "text/html"})
     assert "<h1>&lt;/script&gt;&lt;script&gt;window.__pwned=2&lt;/script&gt;</h1>" in section.text
     task = httpx.get(hostile_server.url + _id_path(IRIS.task(DOC_ID, 1)), headers={"accept": "text/html"}).text
-    assert "<h1>&lt;b onmouseover=alert(1)&gt;</h1>" in task
+    assert "<h1>&lt;b onmouseover=alert(1)&gt;加强&lt;/b&gt;</h1>" in task
     # the source quote is marked inside its paragraph, escaped
     assert "<mark>1.&lt;b onmouseover=alert(1)&gt;加强&lt;/b&gt;。实施“&lt;img src=x onerror=&quot;" in task
     # the Turtle of the same page is served as Turtle, not sniffed as HTML

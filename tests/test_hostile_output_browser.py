@@ -49,7 +49,7 @@ def test_id_pages_show_hostile_labels_literally(hostile_server, driver):
 
     pages = {IRIS.document(DOC_ID): TITLE,
              IRIS.section(DOC_ID, 1): "</script><script>window.__pwned=2</script>",
-             IRIS.task(DOC_ID, 1): "<b onmouseover=alert(1)>",
+             IRIS.task(DOC_ID, 1): "<b onmouseover=alert(1)>加强</b>",
              IRIS.program(IMG_PROGRAM): IMG_PROGRAM,
              IRIS.program(HOSTILE_PROGRAMS[2]): HOSTILE_PROGRAMS[2]}
     for iri, label in pages.items():

@@ -221,7 +221,7 @@ def test_the_extractor_really_reads_the_payloads(tmp_path):
     assert doc.title == '某县2019年<img src=x onerror="window.__pwned=1">工作要点'
     assert [s.title for s in doc.sections] == ["</script><script>window.__pwned=2</script>",
                                               '"><svg onload=window.__pwned=3>']
-    assert doc.tasks[0].title == "<b onmouseover=alert(1)>" and doc.tasks[3].title == '实施三名"}UNION{工程'
+    assert doc.tasks[0].title == "<b onmouseover=alert(1)>加强</b>" and doc.tasks[3].title == '实施三名"}UNION{工程'
 
 
 @pytest.mark.parametrize("name", HOSTILE_PROGRAMS)
