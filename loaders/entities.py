@@ -132,6 +132,14 @@ _REG_NAME = re.compile(rf"([{_HAN}0-9]{{2,30}}?)({_REG_KINDS})(?=$|[\s，,。；
 # Unmarked kinds other than 条例 need an issuing authority at the start.
 _AUTHORITY = re.compile(rf"^(?:中央|中共中央|国务院|全国人大|国家|教育部|[{_HAN}]{{2,6}}?(?:省|市|自治区|县))")
 
+# What the title of a law, plan or policy document ends in (before a bracketed qualifier such as
+# （试行）, （草案）, （2021—2025年））: a title in 《》 without one names a book, a play or a film.
+_DOCUMENT_TITLE = re.compile(
+    r"(?:法|条例|规定|办法|细则|纲要|规划|计划|方案|意见|通知|决定|决议|指南|指引|标准|规范|规程|准则|报告|要点|制度|"
+    r"章程|守则|目录|清单|政策|措施|举措|公约|协定|宪法|建议|批复|通告|公告|规则|导则|名录|战略|纲领|路线图|白皮书|"
+    r"行动|工程|规约|协议|备忘录|宣言|说明|解释|令|公报|实施意见|若干意见|大纲|细则|要求|条款|守则|手册)"
+    r"(?:[（(][^（）()]{1,20}[）)])*$")
+
 # Organizations.
 _ORG = re.compile(r"(?:教育局|教育厅|教育部|卫生健康委员会|委员会|基金会|附属学校|附属中学|附中|附小|大学|研究院|研究所|人民政府)+(?![\u4e00-\u9fff]{0,1}(?:级|系统|部门))")
 _ORG_BREAK = re.compile(r".*(?:[的和与及在对向由把将从]|引进|筹建|成立|办好|依托|联合|委托|会同|支持|按照|配合|举办|加强|推动|发挥)")
@@ -559,6 +567,8 @@ def _find_regulations(doc: DocumentRecord, body: Span, locate: _Locator) -> None
     found: list[tuple[str, Span]] = []
     for m in _BOOK.finditer(text, body.start, body.end):
         name = m.group(1).strip()
+        if not _DOCUMENT_TITLE.search(name):
+            continue  # 《生命册》, 《装台》: a novel, a play or a film, not a law, plan or policy
         # "关于印发《X》的通知" wraps the document X itself: not a citation.
         if name and not (doc.title and f"《{name}》" in doc.title and doc.title.startswith("关于", doc.title.find("关于"))
                          and "印发" in doc.title):

@@ -250,3 +250,9 @@ def test_programmes_listed_after_an_umbrella_are_its_parts():
     doc = _doc("1.实施人才强市工程：青年英才计划、名师培养计划和工匠培育计划。\n2.其他工作。\n")
     assert {n: r.part_of for n, r in doc.programs.items() if r.part_of} == {
         "青年英才计划": "人才强市工程", "名师培养计划": "人才强市工程", "工匠培育计划": "人才强市工程"}
+
+
+def test_a_title_in_book_marks_is_a_regulation_only_as_a_law_plan_or_policy():
+    doc = _doc("1.落实《城镇内涝防治规划编制大纲》和《浙江省城市易涝区域整治三年行动方案（2020-2022）》。"
+               "推出《生命册》《装台》等精品剧目。\n2.其他工作。\n")
+    assert doc.regulations == {"城镇内涝防治规划编制大纲", "浙江省城市易涝区域整治三年行动方案（2020-2022）"}
