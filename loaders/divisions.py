@@ -260,7 +260,8 @@ def part_at(doc: DocumentRecord, span: Span) -> PartRef:
 
 
 # What turns a place name into the name of something else: a river, a road, a landmark.
-_LANDMARK_RE = re.compile(r"(?:江|河|湖|路|街|大道|大街|大桥|机场|火车站|高铁站|寺|塔|公园|广场|东路|西路|南路|北路|中路)")
+_LANDMARK_RE = re.compile(r"(?:江|河|湖|路|街|大道|大街|大桥|机场|火车站|高铁站|寺|塔|公园|广场|东路|西路|南路|北路|中路|"
+                          r"电厂|电站|水电站|水库|码头|大坝|煤矿|油田|气田|枢纽)")
 
 
 def _belongs(g: gz.Gazetteer, code: str, juris: str, named: set[str]) -> bool:
