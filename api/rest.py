@@ -86,7 +86,7 @@ async def programs(request: Request, q_: Annotated[str, Query(alias="q", min_len
 @router.get("/programs/{name:path}", response_model=q.ProgramDetail,
             summary="One program: its parts, the tasks that mention it, their targets and divisions")
 async def program(request: Request, name: str):
-    return await api_thread(q.get_program, _store(request), _iris(request).program(name))
+    return await api_thread(q.get_program_named, _store(request), name, _iris(request).program(name))
 
 
 @router.get("/divisions/{code}", response_model=q.DivisionDetail,

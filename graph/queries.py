@@ -544,6 +544,19 @@ def _labels(store, iri: str, prop: str) -> list[str]:
 
 
 @consistent
+def get_program_named(store, name: str, iri: str) -> ProgramDetail:
+    """The program called ``name``: at ``iri`` (the IRI its name gives), or — a registered program,
+    whose IRI comes from its registry id (…/program/quanmian-gaibao) — the one with that exact
+    rdfs:label or skos:altLabel."""
+    if not bool(store.query(f"ASK {{ {iri_ref(iri)} a pkg:Program }}")):
+        rows = _rows(store, f"SELECT ?p WHERE {{ {{ ?p rdfs:label {lit(name)} }} UNION {{ ?p skos:altLabel {lit(name)} }} "
+                            f"?p a pkg:Program }} ORDER BY ?p LIMIT 1")
+        if rows:
+            iri = rows[0]["p"].value
+    return get_program(store, iri)
+
+
+@consistent
 def get_program(store, iri: str) -> ProgramDetail:
     ref = iri_ref(iri)
     if not bool(store.query(f"ASK {{ {ref} a pkg:Program }}")):

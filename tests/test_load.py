@@ -40,6 +40,7 @@ import pytest
 from conftest import API_TOKEN, LiveServer, benchmark_module, run_cli, store_version
 from policykg.api.rest import Neighbourhood
 from policykg.graph import queries as q
+from policykg.graph.results import plural
 from policykg.graph import trace as tr
 from policykg.graph.store import OxigraphStore
 from servers import OxigraphServer
@@ -94,7 +95,7 @@ def read_home(c: httpx.Client, ctx, _doc: str):
         table = {"PolicyDocument": len(rows), "Section": sum(x[1] for x in rows.values()),
                  "Task": sum(x[2] for x in rows.values()), "Target": sum(x[3] for x in rows.values())}
         shown = {k: counts.get(k) for k in table}
-        if shown != table or f"{len(rows)} documents," not in r.text:
+        if shown != table or f"{plural(len(rows), 'document')}," not in r.text:
             problems.append(f"home page: counts {shown} above a table of {table}")
         return bench_load._problems(*problems)
     return r, check
