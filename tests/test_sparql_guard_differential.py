@@ -606,7 +606,9 @@ def _w3c_texts() -> list[tuple[str, str, bool]]:
 
 def _benign(r: random.Random) -> str:
     """A generated benign query: comparisons glued and spaced, collections, paths, VALUES, strings
-    with every escape, numbers with signs, comments in odd places."""
+    with every escape, numbers with signs, comments in odd places. (A closure path starts from a
+    bound node: `?a (ex:p|^ex:q)* ?b` with both ends free now and then crashed pyoxigraph's worker,
+    for the client's text as for the canonical one, which made this test fail one run in three.)"""
     def term() -> str:
         return r.choice(["?a", "?b", "1", "-2", "+3", "4.5", ".5", "1e3", "-1.5E-2", '"x"', "'y'@en", '"z"^^xsd:string',
                          "ex:a", "<http://example.org/b>", "<http\\u003A//example.org/c>", "true", "STR(?a)",
@@ -624,7 +626,7 @@ def _benign(r: random.Random) -> str:
     for _ in range(r.randint(1, 4)):
         parts.append(r.choice([
             "?a ex:p ?b .", "?a ex:p ?b FILTER(" + expr() + ")", "BIND(" + expr() + " AS ?c" + str(r.randrange(99)) + ")",
-            "?a ex:r (1 2 \"three\") .", "?a ex:r ( ?x ?y ?z ) .", "?a ex:p/ex:q? ?b .", "?a (ex:p|^ex:q)* ?b .",
+            "?a ex:r (1 2 \"three\") .", "?a ex:r ( ?x ?y ?z ) .", "?a ex:p/ex:q? ?b .", "ex:a (ex:p|^ex:q)* ?b .",
             "?a !(ex:q|^ex:p) ?b .", "VALUES (?a ?b) { (ex:a 1) (UNDEF \"x\") (<http://example.org/b> -4.5) }",
             "?a foaf:name ?n FILTER(LANGMATCHES(LANG(?n), \"en\") || ?n < \"B\")",
             "OPTIONAL { ?a ex:q ?q FILTER(?q<=4.5) }", "FILTER EXISTS { ?a ex:p ?b FILTER(?b<2) }",
@@ -638,7 +640,9 @@ def _benign(r: random.Random) -> str:
     if head.startswith("SELECT ?a (?b"):
         tail = " GROUP BY ?a ?b"
     elif head.startswith("SELECT *") and r.random() < 0.4:
-        tail = r.choice([" ORDER BY ?a", " ORDER BY DESC(STR(?a)) ?b LIMIT 5", " LIMIT 3 OFFSET 1"])
+        # No LIMIT or OFFSET: without a total order they pick a different slice from one run to
+        # the next (results are compared sorted), and the test would fail now and then.
+        tail = r.choice([" ORDER BY ?a", " ORDER BY DESC(STR(?a)) ?b", " ORDER BY ?b ?a"])
     prologue = "PREFIX ex: <http://example.org/> PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n"
     if r.random() < 0.3:
         prologue = "BASE <http://example.org/> " + prologue.replace("<http://example.org/>", "<>")
