@@ -238,6 +238,17 @@ def run_all(jobs: list[tuple], workers: int = 2) -> list:
         t.start()
     for t in threads:
         t.join()
+    # A worker that died or hung (a machine short of memory) says nothing about the text: once more,
+    # alone, in a fresh worker.
+    again = [i for i, o in enumerate(out) if o[0] in ("crash", "timeout")]
+    if again:
+        ox_ = Oxigraph()
+        try:
+            for i in again:
+                text, update, prefixes = jobs[i]
+                out[i] = ox_.run(text, update=update, prefixes=prefixes)
+        finally:
+            ox_.close()
     return out
 
 
