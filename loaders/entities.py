@@ -125,7 +125,8 @@ _SLOGAN = re.compile(r"[、，,；;。]")
 _UMBRELLA = re.compile(rf"^([{_CN_NUM}]+)([{_HAN}]{{1,2}})({_CLASS_RX})$")
 
 # Regulations.
-_BOOK = re.compile(r"《([^《》\n]{1,80})》")
+# A title may be broken across two lines where a PDF's text layer wraps it.
+_BOOK = re.compile(r"《([^《》\n]{1,80}(?:\n[^《》\n]{1,80})?)》")
 _CITE = re.compile(r"(?:贯彻|落实|执行|遵守|依据|根据|依照|遵照|按照|对照|学习|宣传)+(?:好)?")
 _REG_KINDS = "条例|规定|办法|细则|纲要|指南|规程|准则|法"
 _REG_NAME = re.compile(rf"([{_HAN}0-9]{{2,30}}?)({_REG_KINDS})(?=$|[\s，,。；;、：:）)”]|[的和与及等]|精神|要求)")
@@ -566,7 +567,7 @@ def _find_regulations(doc: DocumentRecord, body: Span, locate: _Locator) -> None
     text = doc.text
     found: list[tuple[str, Span]] = []
     for m in _BOOK.finditer(text, body.start, body.end):
-        name = m.group(1).strip()
+        name = re.sub(r"\s*\n\s*", "", m.group(1)).strip()
         if not _DOCUMENT_TITLE.search(name):
             continue  # 《生命册》, 《装台》: a novel, a play or a film, not a law, plan or policy
         # "关于印发《X》的通知" wraps the document X itself: not a citation.

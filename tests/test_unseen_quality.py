@@ -24,6 +24,7 @@ TUNED = DATA / "unseen" / "tuned"
 FLOORS = {
     "anhui-2022-trade-notice": 0.92,
     "beijing-2022-datazone-notice": 0.91,
+    "beijing-2022-datazone-notice-pdf": 0.84,
     "guangdong-2023-health-notice": 0.87,
     "hebei-2026-general-govreport": 0.90,
     "henan-2026-general-govreport": 0.82,
@@ -39,7 +40,7 @@ FLOORS = {
 
 def _document(stem: str):
     found = [p for p in TUNED.glob(stem + ".*") if p.suffix in (".txt", ".html", ".docx", ".pdf")
-             and not p.name.endswith(".source.txt")]
+             and not p.name.endswith(".source.txt") and p.name[len(stem)] == "."]
     return sorted(found)[0]
 
 
