@@ -1,8 +1,10 @@
 """The ontology keeps the vocabulary's promise, and the shapes tell good graphs from broken ones.
 
-The vocabulary is read from docs/vocabulary.md (a verbatim copy of the public
-spec kept in this repo), so a term added there without a definition in
-ontology/policykg.ttl fails here.
+The vocabulary is read from docs/vocabulary.md (the repo's copy of the public
+spec, saying what this project implements), so a term added there without a
+definition in ontology/policykg.ttl fails here. So does a term the graph
+builder emits (graph/build.py) that the ontology does not declare, and a graph
+the builder makes with every optional field set must satisfy the shapes.
 """
 
 from __future__ import annotations
@@ -38,11 +40,11 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/policykg/ontology")
 
 # Terms the graph builder emits beyond the spec; they must be defined too.
 EXTRA_TERMS = """
-Mention AdministrativeLevel Comparator mentionOf mentionIn evidence text sha256 encoding
+Mention AdministrativeLevel Comparator Bindingness mentionOf mentionIn evidence text sha256 encoding
 number ordinal adminCode level within value minValue maxValue unit comparator deadline
 indicator valueMissing period publisherInferred publisherEvidence mentions partOf dependsOn
 hasTarget appliesTo Province Prefecture County AtLeast AtMost Exactly Approximately Between
-IncreaseBy DecreaseBy
+IncreaseBy DecreaseBy baseline bindingness Binding Anticipatory ledBy supportedBy successorOf
 """.split()
 
 DEFINING_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual,
@@ -133,11 +135,151 @@ def test_every_pkg_term_used_anywhere_is_defined(ontology, shapes):
     assert used - defined == set()
 
 
+def builder_terms() -> set[str]:
+    """Every pkg: local name graph/build.py can emit: the literal ones (``_p(PKG, "ledBy")``) and
+    the ones it takes from the records (comparators, division levels, bindingness)."""
+    from policykg.loaders.indicator_tables import _BINDING
+    from policykg.loaders.records import Comparator, DivisionLevel
+
+    source = (REPO / "graph" / "build.py").read_text(encoding="utf-8")
+    # Every string in a _p(PKG, …) call, also where it is chosen: _p(PKG, "ledBy" if … else "supportedBy").
+    literal = {name for args in re.findall(r"_p\(PKG, ([^()]*)\)", source)
+               for name in re.findall(r'"([A-Za-z][A-Za-z0-9]*)"', re.sub(r'[=!]=\s*"[^"]*"', "", args))}
+    assert {"ledBy", "supportedBy", "baseline", "bindingness"} <= literal  # the pattern still finds them
+    return literal | {c.value for c in Comparator} | {lv.value for lv in DivisionLevel} | set(_BINDING.values())
+
+
+@pytest.mark.parametrize("name", sorted(builder_terms()))
+def test_every_term_the_builder_emits_is_declared(ontology, name):
+    iri = PKG[name]
+    assert set(ontology.objects(iri, RDF.type)) & DEFINING_TYPES, \
+        f"graph/build.py emits pkg:{name} but ontology/policykg.ttl does not declare it"
+    assert {"en", "zh"} <= langs(ontology, iri, RDFS.label), f"pkg:{name} needs rdfs:label @en and @zh"
+
+
+def record_with_every_field():
+    """A document record that sets every field the graph builder turns into a pkg: term:
+    responsibilities of both roles, a task's and a program's dependencies, a successor, a
+    baseline, both bindingness values, a goal outside any task, a blank value, a period."""
+    from datetime import date
+    from decimal import Decimal
+
+    from policykg.loaders.records import (Comparator, DivisionLevel, DivisionRecord, DocumentRecord,
+                                          EntityKind, Mention, PartRef, ProgramRecord, PublisherRecord,
+                                          ResponsibilityRecord, SectionRecord, Span, TargetRecord,
+                                          TaskRecord)
+
+    lines = [
+        "2021年工作方案",
+        "一、主要目标",
+        "到2025年,城市内涝防治达标率达到95%(约束性)。",
+        "二、重点任务",
+        "1.实施排涝工程。依托全面改薄推进,污水处理能力从3.5万吨/日提高到6万吨/日(预期性),"
+        "每年新增示范校 所。(牵头单位:市住房城乡建设局;配合单位:市财政局)",
+        "2.推进义务教育薄弱环节改善与能力提升。在排涝工程基础上完善。",
+        "昆明市人民政府",
+    ]
+    text = "\n".join(lines)
+
+    def at(quote: str) -> Span:
+        k = text.index(quote)
+        return Span(k, k + len(quote))
+
+    def line(n: int) -> Span:
+        return at(lines[n])
+
+    doc = DocumentRecord(doc_id="every-field", source="every-field.txt", sha256="cd" * 32,
+                         media_type="text/plain", encoding="utf-8", text=text)
+    doc.title, doc.title_span = lines[0], line(0)
+    doc.body = Span(line(1).start, len(text))
+    doc.issued = date(2021, 3, 1)
+    doc.publisher = PublisherRecord("昆明市人民政府", inferred=True, evidence=at("昆明市人民政府"))
+    doc.jurisdiction = "530100"
+    doc.sections = [
+        SectionRecord(1, "一", "主要目标", at("主要目标"), Span(line(1).start, line(2).end)),
+        SectionRecord(2, "二", "重点任务", at("重点任务"), Span(line(3).start, line(5).end)),
+    ]
+    doc.tasks = [
+        TaskRecord(1, "1", "实施排涝工程", at("实施排涝工程"), line(4), 2, depends_on={"全面改薄"}),
+        TaskRecord(2, "2", "推进义务教育薄弱环节改善与能力提升", at("推进义务教育薄弱环节改善与能力提升"),
+                   line(5), 2),
+    ]
+    doc.programs = {
+        "排涝工程": ProgramRecord("排涝工程"),
+        "全面改薄": ProgramRecord("全面改薄", registry_id="quanmian-gaibao"),
+        "义务教育薄弱环节改善与能力提升": ProgramRecord(
+            "义务教育薄弱环节改善与能力提升", registry_id="yiwu-jiaoyu-boruo-huanjie",
+            successor_of="全面改薄", depends_on={"排涝工程"}, part_of="全面改薄"),
+    }
+    doc.divisions = {
+        "530000": DivisionRecord("530000", "云南省", DivisionLevel.PROVINCE, short_names={"云南"},
+                                 lat=Decimal("25.0453"), long=Decimal("102.7097")),
+        "530100": DivisionRecord("530100", "昆明市", DivisionLevel.PREFECTURE, "530000", {"昆明"}),
+    }
+    doc.regulations = set()
+    doc.organizations = {"市住房城乡建设局", "市财政局"}
+    bracket = at("(牵头单位:市住房城乡建设局;配合单位:市财政局)")
+    doc.responsibilities = [ResponsibilityRecord(1, "市住房城乡建设局", "lead", bracket),
+                            ResponsibilityRecord(1, "市财政局", "support", bracket)]
+    doc.mentions = [
+        Mention(EntityKind.PROGRAM, "排涝工程", "排涝工程", at("排涝工程"), PartRef.task(1)),
+        Mention(EntityKind.PROGRAM, "全面改薄", "全面改薄", at("全面改薄"), PartRef.task(1)),
+        Mention(EntityKind.PROGRAM, "义务教育薄弱环节改善与能力提升", "义务教育薄弱环节改善与能力提升",
+                at("义务教育薄弱环节改善与能力提升"), PartRef.task(2)),
+        Mention(EntityKind.ORGANIZATION, "市住房城乡建设局", "市住房城乡建设局", at("市住房城乡建设局"),
+                PartRef.task(1)),
+        Mention(EntityKind.ORGANIZATION, "市财政局", "市财政局", at("市财政局"), PartRef.task(1)),
+        Mention(EntityKind.DIVISION, "530100", "昆明市", at("昆明市"), PartRef.document()),
+    ]
+    doc.targets = [
+        TargetRecord(PartRef.section(1), "城市内涝防治达标率", at("城市内涝防治达标率达到95%"),
+                     value=Decimal(95), unit="%", comparator=Comparator.AT_LEAST, deadline=date(2025, 12, 31),
+                     divisions=["530100"], bindingness="Binding"),
+        TargetRecord(PartRef.task(1), "污水处理能力", at("污水处理能力从3.5万吨/日提高到6万吨/日"),
+                     value=Decimal(60000), unit="吨/日", comparator=Comparator.EXACTLY,
+                     baseline=Decimal(35000), bindingness="Anticipatory"),
+        TargetRecord(PartRef.task(1), "新增示范校", at("每年新增示范校 所"), unit="所",
+                     value_missing=True, period="year"),
+        TargetRecord(PartRef.task(1), "新增示范校", at("新增示范校"), min_value=Decimal(3), max_value=Decimal(5),
+                     unit="所", comparator=Comparator.BETWEEN),
+    ]
+    return doc
+
+
+@pytest.fixture(scope="module")
+def built_with_every_field() -> Dataset:
+    from policykg.graph.build import document_quads
+    from policykg.graph.serialize import serialize_quads
+
+    ds = Dataset()
+    ds.parse(data=serialize_quads(document_quads(record_with_every_field()), "nquads"), format="nquads")
+    return ds
+
+
+def test_the_builder_emits_only_declared_terms(ontology, built_with_every_field):
+    """Run, not read: every pkg: IRI in a built graph (as type, predicate or value) is declared."""
+    used = {t for s, p, o, _ in built_with_every_field.quads((None, None, None, None)) for t in (p, o)
+            if isinstance(t, URIRef) and str(t).startswith(str(PKG))}
+    for term in ("ledBy", "supportedBy", "successorOf", "dependsOn", "baseline", "bindingness",
+                 "Binding", "Anticipatory", "partOf", "valueMissing", "period", "hasTarget"):
+        assert PKG[term] in used, f"the record with every field no longer makes the builder emit pkg:{term}"
+    declared = {s for s in ontology.subjects(RDF.type, None) if str(s).startswith(str(PKG))}
+    assert sorted(used - declared) == [], "emitted by graph/build.py but not declared in ontology/policykg.ttl"
+
+
+def test_a_built_graph_with_every_field_conforms(built_with_every_field):
+    result = validate(built_with_every_field)
+    assert result.conforms and result.violations == [], result.format()
+
+
 def test_individuals_and_alignments(ontology):
     for level in ("Province", "Prefecture", "County"):
         assert (PKG[level], RDF.type, PKG.AdministrativeLevel) in ontology
     for comp in ("AtLeast", "AtMost", "Exactly", "Approximately", "Between", "IncreaseBy", "DecreaseBy"):
         assert (PKG[comp], RDF.type, PKG.Comparator) in ontology
+    for kind in ("Binding", "Anticipatory"):
+        assert (PKG[kind], RDF.type, PKG.Bindingness) in ontology
+    assert (PKG.successorOf, RDFS.subPropertyOf, DCT.replaces) in ontology
     eli = Namespace(PREFIXES["eli"])
     assert (PKG.PolicyDocument, RDFS.subClassOf, eli.LegalResource) in ontology
     assert (PKG.PolicyDocument, RDFS.subClassOf, PROV.Entity) in ontology
@@ -173,7 +315,8 @@ TEXT = (
     "一、以改革创新为动力,全面实施“三名工程”\n"
     "1.实施名校建设工程。新增优质学校11所,学前三年毛入园率保持在99%以上。"
     "加强与清华附中合作,贯彻《幼儿园工作规程》,支持寻甸县发展。\n"
-    "2.推进标准化建设。新增标准化学校3至5所。\n"
+    "2.推进标准化建设。新增标准化学校3至5所,标准化学校达标率从80%提高到90%。"
+    "(牵头单位:昆明市教育局;配合单位:昆明市财政局)\n"
     "全市教育系统要抓好落实。"
 )
 
@@ -269,14 +412,18 @@ def build_correct_graph() -> Graph:
     assert province and county
 
     bureau = entity(g, "org", ORG.Organization, "昆明市教育局")
+    finance = entity(g, "org", ORG.Organization, "昆明市财政局")
     school = entity(g, "org", ORG.Organization, "清华附中")
     sanming = entity(g, "program", PKG.Program, "三名工程")
     mingxiao = entity(g, "program", PKG.Program, "名校建设工程", "名校工程")
     g.add((mingxiao, PKG.partOf, sanming))
+    later = entity(g, "program", PKG.Program, "新时代名校建设工程")
+    g.add((later, PKG.successorOf, mingxiao))
     rule = entity(g, "regulation", PKG.Regulation, "幼儿园工作规程")
     good_schools = entity(g, "indicator", PKG.Indicator, "新增优质学校")
     enrolment = entity(g, "indicator", PKG.Indicator, "学前三年毛入园率", "毛入园率")
     standard = entity(g, "indicator", PKG.Indicator, "新增标准化学校")
+    rate = entity(g, "indicator", PKG.Indicator, "标准化学校达标率")
 
     g.add((doc, RDF.type, PKG.PolicyDocument))
     g.add((doc, DCT["title"], Literal("2017年工作要点")))
@@ -319,13 +466,19 @@ def build_correct_graph() -> Graph:
     g.add((task2, RDFS.label, Literal("推进标准化建设")))
     g.add((task2, PKG.text, Literal(line2)))
     g.add((task2, PKG.dependsOn, task1))
+    g.add((task2, PKG.ledBy, bureau))
+    g.add((task2, PKG.supportedBy, finance))
     b.part(section, task2)
+    b.mention(task2, bureau, "昆明市教育局")
+    b.mention(task2, finance, "昆明市财政局")
 
     target(b, task1, 1, good_schools, "新增优质学校11所", "Exactly", "所", value="11")
     t2 = target(b, task1, 2, enrolment, "学前三年毛入园率保持在99%以上", "AtLeast", "%", value="99.0")
     g.add((t2, PKG.deadline, Literal("2017-12-31", datatype=XSD.date)))
     g.add((t2, PKG.appliesTo, county))
     target(b, task2, 3, standard, "新增标准化学校3至5所", "Between", "所", minValue="3", maxValue="5")
+    t4 = target(b, task2, 4, rate, "标准化学校达标率从80%提高到90%", "AtLeast", "%", value="90", baseline="80")
+    g.add((t4, PKG.bindingness, PKG.Binding))
     return g
 
 
@@ -355,7 +508,7 @@ def test_correct_graph_uses_every_class(correct, ontology):
     classes = {c for c in ontology.subjects(RDF.type, OWL.Class) if str(c).startswith(str(PKG))}
     used = set(correct.objects(None, RDF.type))
     # Levels and comparators are individuals of the ontology, used by reference.
-    for pred in (PKG.level, PKG.comparator):
+    for pred in (PKG.level, PKG.comparator, PKG.bindingness):
         for individual in correct.objects(None, pred):
             used |= set(ontology.objects(individual, RDF.type))
     assert classes - used == set()
@@ -473,6 +626,37 @@ BROKEN = {
     "document without sha256": (
         lambda g: _drop(g, ID["doc/kunming-2017"], PKG.sha256),
         ID["doc/kunming-2017"], PKG.sha256, "exactly one pkg:sha256"),
+    "bindingness not in the list": (
+        lambda g: _set(g, _target(4), PKG.bindingness, PKG.Mandatory),
+        _target(4), PKG.bindingness, "pkg:bindingness must be one of pkg:Binding, pkg:Anticipatory"),
+    "two bindingness values": (
+        lambda g: g.add((_target(4), PKG.bindingness, PKG.Anticipatory)),
+        _target(4), PKG.bindingness, "pkg:bindingness must be one of"),
+    "baseline as a string": (
+        lambda g: _set(g, _target(4), PKG.baseline, Literal("80")),
+        _target(4), PKG.baseline, "pkg:baseline must be a single xsd:decimal"),
+    "lead unit that is no organization": (
+        lambda g: g.add((_task(1), PKG.ledBy, ID["program/三名工程"])),
+        _task(1), PKG.ledBy, "pkg:ledBy must point to an org:Organization"),
+    "supporting unit that is no organization": (
+        lambda g: g.add((_task(1), PKG.supportedBy, ID["division/530129"])),
+        _task(1), PKG.supportedBy, "pkg:supportedBy must point to an org:Organization"),
+    "section led by a unit": (
+        lambda g: g.add((ID["doc/kunming-2017/section/1"], PKG.ledBy, ID["org/昆明市教育局"])),
+        ID["doc/kunming-2017/section/1"], None, "Only a pkg:Task may have pkg:ledBy or pkg:supportedBy"),
+    "successor of a regulation": (
+        lambda g: g.add((ID["program/新时代名校建设工程"], PKG.successorOf, ID["regulation/幼儿园工作规程"])),
+        ID["program/新时代名校建设工程"], PKG.successorOf, "pkg:successorOf must point to a pkg:Program"),
+    "program successor of itself": (
+        lambda g: g.add((ID["program/三名工程"], PKG.successorOf, ID["program/三名工程"])),
+        ID["program/三名工程"], None, "cannot be pkg:partOf, pkg:within, pkg:dependsOn or pkg:successorOf itself"),
+    "target stated in a task and a section": (
+        lambda g: g.add((ID["doc/kunming-2017/section/1"], PKG.hasTarget, _target(1))),
+        _target(1), None, "A target must be stated in exactly one pkg:Task"),
+    "target stated by a mention": (
+        lambda g: (g.remove((_task(1), PKG.hasTarget, _target(1))),
+                   g.add((ID["doc/kunming-2017/mention/1"], PKG.hasTarget, _target(1)))),
+        _target(1), None, "A target must be stated in exactly one pkg:Task"),
     "regulation label with book-title marks": (
         lambda g: _set(g, ID["regulation/幼儿园工作规程"], RDFS.label, Literal("《幼儿园工作规程》")),
         ID["regulation/幼儿园工作规程"], RDFS.label, "without 《》"),
@@ -491,6 +675,24 @@ def test_broken_graph_is_rejected(correct, case):
             and (focus is None or v.focus_node == str(focus))
             and (path is None or v.path == str(path))]
     assert hits, f"expected {message!r} on {focus} {path}, got:\n{result.format()}"
+
+
+def test_goal_outside_any_task_may_hang_on_its_section_or_document(correct):
+    """A 主要目标 section without numbered tasks, or text before the first section, states goals too."""
+    for whole in (ID["doc/kunming-2017/section/1"], ID["doc/kunming-2017"]):
+        g = copy(correct)
+        g.remove((_task(1), PKG.hasTarget, _target(1)))
+        g.add((whole, PKG.hasTarget, _target(1)))
+        result = validate(g)
+        assert result.conforms and result.violations == [], result.format()
+
+
+def test_a_title_cited_inside_a_regulation_title_keeps_its_marks(correct):
+    """《关于加快对接〈区域全面经济伙伴关系协定〉…实施意见》: the inner 〈〉 are part of the name."""
+    g = copy(correct)
+    _set(g, ID["regulation/幼儿园工作规程"], RDFS.label, Literal("关于加快对接〈区域全面经济伙伴关系协定〉实施意见"))
+    result = validate(g)
+    assert result.conforms and result.violations == [], result.format()
 
 
 def test_second_canonical_label_is_only_a_warning(correct):
