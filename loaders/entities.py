@@ -204,8 +204,8 @@ class _Programs:
 
 
 def _unquote(s: str) -> str:
-    s = s.replace("“", "").replace("”", "").replace("「", "").replace("」", "")
-    return s[:-1] if s.endswith('"') else s  # a straight quote closing a curly one (“一键游包头")
+    s = re.sub(r'“([^“”"]*)"(?![^“]*”)', r"\1", s)  # a straight quote closing a curly one (“双随机"检查计划)
+    return s.replace("“", "").replace("”", "").replace("「", "").replace("」", "")
 
 
 def _canonical(head: str, cls: str) -> str:

@@ -58,11 +58,18 @@ def find_responsibilities(doc: DocumentRecord) -> None:
         if i < 0 or not doc.tasks[i].span.start <= m.start() < doc.tasks[i].span.end:
             continue
         task = doc.tasks[i].ordinal
+        cursor = m.start()
         for name, role in _assignments(m.group(1)):
+            # Each unit's own characters in the bracket are its mention: one span, one entity.
+            k = text.find(name, cursor, m.end())
+            if k < 0:
+                k = text.find(name, m.start(), m.end())
+            else:
+                cursor = k + len(name)
+            span = Span(k, k + len(name))
             key = (task, name, role)
             if key not in seen:
                 seen.add(key)
-                span = Span(m.start(), m.end())
                 doc.responsibilities.append(ResponsibilityRecord(task, name, role, span))
                 doc.organizations.add(name)
                 if (name, span) not in mentioned:

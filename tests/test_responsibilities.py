@@ -41,7 +41,7 @@ def test_brackets_that_name_no_unit_or_no_role_assign_nothing():
                   "2.加强协作。（由各地负责组织）\n") == set()
 
 
-def test_the_graph_says_who_leads_and_who_supports_with_the_bracket_as_evidence():
+def test_the_graph_says_who_leads_and_who_supports_with_each_unit_as_its_own_evidence():
     doc = extract_bytes((HEAD + "1.扩大出口。（省商务厅牵头，合肥海关配合）\n2.其他工作。\n").encode("utf-8"), "plan.txt")
     quads = document_quads(doc, IriScheme())
     store = ox.Store()
@@ -54,7 +54,7 @@ def test_the_graph_says_who_leads_and_who_supports_with_the_bracket_as_evidence(
         "SELECT ?q WHERE { GRAPH ?g { ?m <https://w3id.org/policykg/ontology#mentionOf> ?o ; "
         "<https://w3id.org/policykg/ontology#evidence>/<http://www.w3.org/ns/oa#exact> ?q } "
         "GRAPH ?h { ?o <http://www.w3.org/2000/01/rdf-schema#label> \"合肥海关\" } }")}
-    assert quotes == {"（省商务厅牵头，合肥海关配合）"}
+    assert quotes == {"合肥海关"}  # each unit's own characters in the bracket: one mention, one unit
 
 
 def test_a_conjunction_inside_a_units_name_does_not_split_it():
