@@ -91,6 +91,11 @@ def find_body(text: str) -> Span:
     return Span(start, end)
 
 
+# A notice's title can run to 250 characters (…关于印发《…》的通知); such a line is still a title
+# when it reads as one: 关于 … ending in a kind of document, with no sentence stop inside.
+_LONG_TITLE = re.compile(r"[^。；;！？!?\n]{0,120}关于[^。；;！？!?\n]{1,280}(?:通知|意见|方案|规划|决定|办法|要点|报告|批复)")
+
+
 def find_title(text: str, body: Span, hint: str | None = None) -> tuple[str, Span] | None:
     """The title: the last short line before the body that names a kind of document.
 
@@ -104,7 +109,8 @@ def find_title(text: str, body: Span, hint: str | None = None) -> tuple[str, Spa
     for ln in head.split("\n"):
         s = ln.strip()
         cleaned, at = _after_domains(ln)
-        if cleaned and not _LABEL_LINE.match(s) and _DOC_KINDS.search(cleaned) and len(cleaned) <= 80:
+        if cleaned and not _LABEL_LINE.match(s) and _DOC_KINDS.search(cleaned) and (
+                len(cleaned) <= 80 or _LONG_TITLE.fullmatch(cleaned)):
             best = (cleaned, Span(pos + at, pos + at + len(cleaned)), len(lines))
         lines.append((s, pos + (ln.index(s) if s else 0)))
         pos += len(ln) + 1

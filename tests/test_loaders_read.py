@@ -227,3 +227,14 @@ def test_a_title_set_on_several_lines_is_joined(head, title):
     got, span = find_title(text, find_body(text))
     assert got == title
     assert text[span.start:span.end].replace("\n", "") == title
+
+
+def test_a_long_notice_title_is_still_the_title():
+    """Real notices run to 240 characters (…关于印发《…》的通知): such a title was dropped at 80, and
+    the document then had no dcterms:title."""
+    from policykg.loaders.extract import extract_bytes
+    title = ("安徽省推进“三地一区”建设领导小组改革开放新高地执行小组办公室关于印发安徽省关于加快对接区域全面经济伙伴关系协定"
+             "（RCEP）经贸新规则扎实推进高水平开放实施意见的通知")
+    doc = extract_bytes(f"{title}\n（皖开放办〔2022〕6号）\n省有关单位：\n一、发展目标\n1.扩大出口。做好工作。\n2.扩大进口。\n"
+                        .encode("utf-8"), "notice.txt")
+    assert doc.title == title
