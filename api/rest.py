@@ -237,18 +237,17 @@ class UploadExtractor:
         return list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
 
     def _run(self, job: tuple, name: str, doing: str):
-        data = job
         if not self._slots.acquire(timeout=self.timeout):
             raise UploadBusy(f"the server is busy: no upload worker came free within {self.timeout:g} s",
                              hint="try again shortly")
         try:
             worker = self._take()
             try:
-                worker.conn.send(data)
+                worker.conn.send(job)
             except OSError:  # it died while idle (out of memory, killed): not this document's fault
                 self._discard(worker)
                 worker = self._take()
-                worker.conn.send(data)
+                worker.conn.send(job)
             if not worker.conn.poll(self.timeout):
                 self._discard(worker)
                 raise UploadTimeout(f"{name}: {doing} took longer than {self.timeout:g} s "

@@ -411,20 +411,13 @@ async def _dump_response(request: Request, store, fmt: str, graph: str | None, c
     try:
         if graph is None:
             async with lock:
-                data = await sparql_thread(store.dump, fmt)
-                await sparql_thread(_write_file, path, data)
-                del data
+                await sparql_thread(store.dump, fmt, None, path)
         else:
-            await sparql_thread(_write_file, path, await sparql_thread(store.dump, fmt, graph))
+            await sparql_thread(store.dump, fmt, graph, path)
     except BaseException:
         os.unlink(path)
         raise
     return FileResponse(path, media_type=ctype, background=BackgroundTask(os.unlink, path))
-
-
-def _write_file(path: str, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 @router.put("/graph-store", tags=["sparql"], operation_id="graph_store_put",

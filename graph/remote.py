@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
@@ -265,8 +266,9 @@ class RemoteStore:
             for t in ox.parse(self._get_graph(g), format=ox.RdfFormat.N_TRIPLES):
                 yield ox.Quad(t.subject, t.predicate, t.object, node)
 
-    def dump(self, fmt: str, graph: str | None = None) -> bytes:
-        """An export, assembled graph by graph through the GSP (portable across servers)."""
+    def dump(self, fmt: str, graph: str | None = None, output: str | Path | None = None) -> bytes:
+        """An export, assembled graph by graph through the GSP (portable across servers); into
+        the file ``output`` when given."""
         from policykg.graph.store import OxigraphStore
 
         local = OxigraphStore(None)
@@ -274,7 +276,7 @@ class RemoteStore:
             data = self._get_graph(g)
             if data:
                 local._store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
-        return local.dump(fmt, graph)
+        return local.dump(fmt, graph, output)
 
     def count(self) -> int:
         rows = self._select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")

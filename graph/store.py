@@ -75,7 +75,7 @@ class GraphStore(Protocol):
     def query(self, sparql: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()): ...
     def update(self, sparql: str) -> None: ...
     def documents(self) -> list[DocumentSummary]: ...
-    def dump(self, fmt: str) -> bytes: ...
+    def dump(self, fmt: str, graph: str | None = None, output: str | Path | None = None) -> bytes: ...
     def count(self) -> int: ...
     def close(self) -> None: ...
 
@@ -470,15 +470,18 @@ class OxigraphStore:
         g = ox.NamedNode(graph) if graph else None
         return iter(self._store.quads_for_pattern(None, None, None, g))
 
-    def dump(self, fmt: str, graph: str | None = None) -> bytes:
+    def dump(self, fmt: str, graph: str | None = None, output: str | Path | None = None) -> bytes:
+        """The store (or one graph) serialized; written straight into the file ``output`` when
+        given (then nothing is returned and the whole dump is never held in memory)."""
         rdf_format = RDF_FORMATS[fmt]
+        out = {"output": str(output)} if output is not None else {}
         if graph is not None:
-            return self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph))
+            return self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph), **out) or b""
         if fmt in DATASET_FORMATS:
-            return self._store.dump(format=rdf_format)
+            return self._store.dump(format=rdf_format, **out) or b""
         # A triple format: the union of all graphs, each triple once.
         triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)
+        return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None, **out) or b""
 
     def count(self) -> int:
         return len(self._store)

@@ -463,7 +463,7 @@ def _listed_parts(doc: DocumentRecord) -> None:
 
 def _registered(matcher: RegistryMatcher, name: str) -> RegisteredProgram | None:
     """The registered program ``name`` is a spelling of: as written, or with its class noun
-    dropped or changed (“一村一幼”项目 is 一村一幼; 特岗计划 with 工程 is not another program)."""
+    dropped (“一村一幼”项目 is 一村一幼)."""
     registry = matcher.registry
     found = registry.lookup(name)
     if found is None and _stem(name) != name:

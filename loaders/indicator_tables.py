@@ -38,7 +38,6 @@ _VALUE = re.compile(r"^(?P<label>[\u4e00-\u9fff]{1,8}?)?(?P<cmp>≥|≤|>=|<=|�
                     r"(?P<pct>%|％)?(?P<tail>以上|以下|左右)?$")
 _DASH = re.compile(r"^[—\-–－]+$")
 _UNIT_BRACKET = re.compile(r"[（(](?P<unit>[^（）()]{1,12})[）)]$")
-_SERIAL = re.compile(r"^\d{1,2}$")
 MAX_HEADER = 14  # cells a header may span
 MAX_CELL = 60  # a longer line is prose: the table has ended
 
@@ -101,11 +100,10 @@ def find_table_targets(text: str, start: int, end: int) -> tuple[list[TableTarge
 def _header(cells: list[_Cell], at: int) -> tuple[list[tuple[str, int | None]], int] | None:
     """The value columns of a header around the 指标 cell ``at`` — (kind, year) with kind
     "base", "target" or "binding" — and the index of the first row's serial cell."""
-    lo = max(0, at - 4)
     columns: list[tuple[str, int | None]] = []
-    for k in range(lo, min(len(cells), at + MAX_HEADER)):
+    for k in range(at + 1, min(len(cells), at + MAX_HEADER)):
         t = cells[k].text.replace(" ", "")
-        if _SERIAL.match(t) and t == "1" and k > at:
+        if t == "1":
             years = [y for kind, y in columns if y]
             if not any(kind == "target" for kind, _ in columns):
                 # Years alone: the latest is the goal, the earlier ones the starting point.
@@ -115,8 +113,6 @@ def _header(cells: list[_Cell], at: int) -> tuple[list[tuple[str, int | None]], 
                            for kind, y in columns]
             columns = [c for c in columns if c[0] != "year"]
             return (columns, k) if any(kind == "target" for kind, _ in columns) else None
-        if k <= at:
-            continue
         if m := _YEAR.match(t):
             y = int(m["y"])
             kind = m["kind"] or ""

@@ -531,8 +531,9 @@ def find_targets(doc: DocumentRecord) -> None:
     table_targets, tables = find_table_targets(text, body.start, body.end)
     targets: list[TargetRecord] = [_from_table(doc, ctx, t) for t in table_targets
                                    if not any(r.start <= t.span.start < r.end for r in review)]
+    skipped = review + tables
     quantities = [q for q in find_quantities(text, body.start, body.end)
-                  if not any(r.start <= q.span.start < r.end for r in review + tables)]
+                  if not any(r.start <= q.span.start < r.end for r in skipped)]
     prev_end = -1
     numbered_clauses: set[int] = set()
     skip: set[int] = set()  # later values of a 分别 list, read with the first
