@@ -111,7 +111,11 @@ def _header(cells: list[_Cell], at: int) -> tuple[list[tuple[str, int | None]], 
                     return None
                 columns = [("target" if y == max(years) else "base", y) if kind == "year" else (kind, y)
                            for kind, y in columns]
-            columns = [c for c in columns if c[0] != "year"]
+            # A bare year beside a target column keeps its place: before the target's year it is
+            # the starting point (2020年 | 2025年目标), otherwise a column of no goal.
+            first_target = min((y for kind, y in columns if kind == "target" and y), default=None)
+            columns = [(("base" if first_target and y and y < first_target else "other"), y) if kind == "year"
+                       else (kind, y) for kind, y in columns]
             return (columns, k) if any(kind == "target" for kind, _ in columns) else None
         if m := _YEAR.match(t):
             y = int(m["y"])

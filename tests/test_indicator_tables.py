@@ -144,3 +144,10 @@ def test_the_review_section_and_the_table_notes_state_no_goal():
     got = _targets()
     assert not any(part in (1, 2) for part, *_ in got)  # 现状与评价: achievements
     assert len(got) == 6
+
+
+def test_a_bare_year_column_before_the_target_column_is_the_baseline():
+    text = ("某市规划\n一、目标\n（一）主要指标\n表1  主要指标\n序号\n指标\n2020年\n2025年目标\n属性\n1\n"
+            "森林覆盖率（%）\n60\n62\n约束性\n（二）其他\n做好工作。\n")
+    doc = extract_bytes(text.encode("utf-8"), "plan.txt")
+    assert [(t.indicator, t.value, t.baseline) for t in doc.targets] == [("森林覆盖率", 62, 60)]
