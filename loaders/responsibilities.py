@@ -12,7 +12,14 @@ The rule of the annotation format: the role is the one the text gives — 牵头
 units (A、B负责 with no lead named) the first is the lead and the rest support;
 units that are 负责 beside a named lead carry out their share and support. A unit is a name
 ending in an organizational noun (…局, …厅, …委, 海关, …集团 …); the task is the one whose text
-holds the bracket. Responsibilities written into the sentence (由X牵头) are not read yet.
+holds the bracket.
+
+Outside brackets, the sentence names them in two forms, read the same way:
+
+* 由X牵头, 由X负责, 由X会同Y…: X leads;
+* a clause that opens with the units and the verb: 北京市经济和信息化局负责…, 市教育局牵头，
+  市财政局配合 — only when everything before the verb reads as units, so that a clause like
+  各地要负责… or 运营单位作为主体，负责… names nobody.
 """
 
 from __future__ import annotations
@@ -38,8 +45,13 @@ _SHARE_VERB = re.compile(r"(?:按职责分工|按照职责分工|按职责|分�
 # What a unit's name ends in.
 _ORG_END = re.compile(
     r"(?:局|厅|委|委员会|办|办公室|办公厅|中心|集团|海关|院|会|部|处|科|政府|管委会|公司|银行|支行|分行|协会|"
-    r"学校|大学|医院|队|站|所|署|馆|台|团|社|联|公署|专班|党委|党组)$")
+    r"学校|大学|医院|队|站|所|署|馆|台|团|社|联|公署|专班|党委|党组|小组|工作组)$")
 _NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9（）()]{2,30}$")
+# In the sentence: 由X牵头/负责/会同…, and a clause opening with units and their verb.
+_BY_UNITS = re.compile(r"由(?P<units>[\u4e00-\u9fff、]{2,60}?)(?:牵头负责|牵头|负责|会同)")
+_CLAUSE_UNITS = re.compile(
+    r"(?:^|(?<=[。；;，,！？\n\u3000 ]))(?P<units>[\u4e00-\u9fff、]{2,60}?)"
+    r"(?P<verb>牵头负责|牵头|(?:按职责分工|按照职责分工)?(?:负责|配合))", re.M)
 
 
 def find_responsibilities(doc: DocumentRecord) -> None:
@@ -76,6 +88,55 @@ def find_responsibilities(doc: DocumentRecord) -> None:
                     mentioned.add((name, span))
                     doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, text[span.start:span.end], span,
                                                 PartRef.task(task)))
+    brackets = [(m.start(), m.end()) for m in _BRACKET.finditer(text, body.start, body.end)]
+    for task in doc.tasks:
+        for name, role, span in _in_sentences(text, task.span, brackets):
+            key = (task.ordinal, name, role)
+            if key not in seen:
+                seen.add(key)
+                doc.responsibilities.append(ResponsibilityRecord(task.ordinal, name, role, span))
+                doc.organizations.add(name)
+                if (name, span) not in mentioned:
+                    mentioned.add((name, span))
+                    doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, text[span.start:span.end], span,
+                                                PartRef.task(task.ordinal)))
+
+
+def _in_sentences(text: str, within: Span, brackets: list[tuple[int, int]]) -> list[tuple[str, str, Span]]:
+    """(unit, role, span) named in the sentences of ``within``, brackets left to the bracket reader."""
+    found: list[tuple[int, str, str]] = []
+    for m in _BY_UNITS.finditer(text, within.start, within.end):
+        names = _whole_units(m["units"])
+        found += [(m.start("units"), n, "lead") for n in names]
+    for m in _CLAUSE_UNITS.finditer(text, within.start, within.end):
+        if text[m.start() - 1 : m.start()] == "由" or m.start() == within.start:
+            continue  # 由X…: read above; the task's own number or title is not a clause of units
+        names = _whole_units(m["units"])
+        verb = m["verb"]
+        role = "lead" if "牵头" in verb or verb.endswith("负责") else "support"
+        found += [(m.start("units"), n, role) for n in names]
+    out = []
+    for start, name, role in sorted(found):
+        if any(a <= start < b for a, b in brackets):
+            continue
+        k = text.find(name, start, within.end)
+        out.append((name, role, Span(k, k + len(name))))
+    return out
+
+
+# In running text a unit's name leads with its jurisdiction (市教育局, 北京市经济和信息化局,
+# 国家发展改革委): a phrase like 积极融入全国数据中心 ends like a unit but is none.
+_JURISDICTION_LED = re.compile(r"^(?:[\u4e00-\u9fff]{0,4}?[省市区县州盟旗镇乡]|国家|国务院|中共|中央)")
+
+
+def _whole_units(listing: str) -> list[str]:
+    """The units of a list when every piece of it is a unit led by its jurisdiction, else none."""
+    names = _units(listing)
+    if not all(_JURISDICTION_LED.match(n) for n in names):
+        return []
+    def bare(x: str) -> str:
+        return re.sub(r"[、和及与等]", "", x)
+    return names if names and bare("".join(names)) == bare(listing) else []
 
 
 def _assignments(content: str) -> list[tuple[str, str]]:

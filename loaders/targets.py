@@ -103,6 +103,8 @@ _BEFORE = [  # (pattern at the end of the text before the number, comparator); f
 ]
 _BEFORE_RE = [(re.compile(rf"(?:{p})\s*(?:为|在)?\s*$"), c) for p, c in _BEFORE]
 _AFTER_RE = re.compile(r"\s*(?P<w>及以上|以上|及以下|以下|以内|之内|左右|上下)")
+#: Units of time and distance, after which a bare 内 means "within" (48小时内).
+_SPAN_UNITS = frozenset({"小时", "分钟", "秒", "天", "日", "周", "个工作日", "工作日", "公里", "千米", "米"})
 _AFTER_COMP = {"及以上": Comparator.AT_LEAST, "以上": Comparator.AT_LEAST, "及以下": Comparator.AT_MOST,
                "以下": Comparator.AT_MOST, "以内": Comparator.AT_MOST, "之内": Comparator.AT_MOST,
                "左右": Comparator.APPROXIMATELY, "上下": Comparator.APPROXIMATELY}
@@ -144,6 +146,9 @@ _DURATION_AFTER = re.compile(r"(?:月|工作日|季度|学期|年度)")
 # A sentence led by a year, then a comma (2020年，全市…为32微克/立方米): a record of that year.
 # It is past, not a goal, when the year is before the year the document was issued.
 _RECORD_YEAR_RE = re.compile(r"[ \t\u3000]*(?:截至|截止)?\s*(?P<y>(?:19|20)[0-9]{2})\s*年(?:底|末)?\s*[，,]")
+
+_SIZE_CLASS_RE = re.compile(r"(?<=以下)[\u4e00-\u9fff](?<![并且和或及的])")
+_EXAMPLES_RE = re.compile(r"(?:\s*、\s*[\u4e00-\u9fff]{1,8})*\s*等\s*$")
 
 _PERIODS = [(re.compile(r"每年|年均|每学年|逐年"), "year"), (re.compile(r"每天|每日"), "day"),
             (re.compile(r"每周"), "week"), (re.compile(r"每月"), "month"), (re.compile(r"每学期"), "term")]
@@ -299,6 +304,9 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
         if a and a.end() <= end:
             q.after = _AFTER_COMP[a["w"]]
             q.span = Span(q.span.start, a.end())
+        elif q.unit in _SPAN_UNITS and text.startswith("内", e) and e < end:
+            q.after = Comparator.AT_MOST  # 48小时内放行, 5公里内: within a time or a distance
+            q.span = Span(q.span.start, e + 1)
         out.append(q)
     for m in _BLANK_RE.finditer(text, start, end):
         if _inside(m.start(), regions, starts):
@@ -563,6 +571,10 @@ def find_targets(doc: DocumentRecord) -> None:
                 and any(ctx.clause_end(e) == ctx.clause_end(o.span.start) for o in quantities[i + 1 : i + 3])
                 and not _GOAL_VERB_NEAR_RE.search(before) and q.unit not in ("%", "‰")):
             continue
+        # An upper bound before a noun names a size class (淘汰10万千瓦及以下燃煤机组, 35蒸吨以下锅炉):
+        # what is to go, not a goal's value.
+        if q.after is Comparator.AT_MOST and _SIZE_CLASS_RE.match(text, e):
+            continue
         if _PAST_RE.search(text[cstart:s]):
             continue
         if _FORMULA_RE.search(text, cstart, ctx.clause_end(e)) or \
@@ -621,6 +633,10 @@ def find_targets(doc: DocumentRecord) -> None:
         span_end = e + len(post.split("、", 1)[0].rstrip()) if used_post else e
         period = next((p for rx, p in _PERIODS if rx.search(text[cstart:s])), None)
         deadline = ctx.deadline(ctx.sentence_start(s), s)
+        # 巩义、永城、林州等10个县（市）: places that end in 等 are examples of what is counted,
+        # not the places the goal binds.
+        if places and _EXAMPLES_RE.match(text, places[-1][1], s):
+            places = []
         scope = sorted({code for _, _, code in places}, key=[p[2] for p in places].index)
         for k, member in enumerate(group):
             if k:  # a later value of a 分别 list: its own span end, the list's 以上 when it has none
@@ -629,7 +645,7 @@ def find_targets(doc: DocumentRecord) -> None:
                     member = dataclasses.replace(member, after=group[-1].after)
             span = Span(lead, span_end)
             targets.append(TargetRecord(
-                part=ctx.part(span), indicator=names[k], span=span,
+                part=_owner(doc, ctx, span), indicator=names[k], span=span,
                 value=None if member.blank else member.value, min_value=member.min_value,
                 max_value=member.max_value, unit=member.unit, comparator=_comparator(before, member),
                 deadline=deadline, divisions=list(scope), value_missing=member.blank, period=period,
@@ -641,15 +657,21 @@ def find_targets(doc: DocumentRecord) -> None:
     doc.targets.extend(targets)
 
 
-def _from_table(doc: DocumentRecord, ctx: _Context, t: TableTarget) -> TargetRecord:
-    """A goal of an indicator table, in the task the table sits in — or, for a table placed
-    under a section before its first task, that section's first task."""
-    part = ctx.part(t.span)
+def _owner(doc: DocumentRecord, ctx: _Context, span: Span) -> PartRef:
+    """The part a goal belongs to: the task it sits in — or, for a goal in a section's opening
+    before its first task (主要预期目标是：… before （一）, an indicator table under the heading),
+    that section's first task, which the opening introduces. A section without tasks keeps it."""
+    part = ctx.part(span)
     if part.kind == "section":
         first = next((task for task in doc.tasks if task.section == part.ordinal), None)
         if first is not None:
             part = PartRef.task(first.ordinal)
-    return TargetRecord(part=part, indicator=t.indicator, span=t.span, value=t.value, unit=t.unit,
+    return part
+
+
+def _from_table(doc: DocumentRecord, ctx: _Context, t: TableTarget) -> TargetRecord:
+    """A goal of an indicator table, in the part the table sits in."""
+    return TargetRecord(part=_owner(doc, ctx, t.span), indicator=t.indicator, span=t.span, value=t.value, unit=t.unit,
                         comparator=t.comparator, deadline=t.deadline, baseline=t.baseline,
                         bindingness=t.bindingness)
 
@@ -674,7 +696,7 @@ def _qualitative(doc: DocumentRecord, ctx: _Context, numbered: set[int]) -> list
         places = ctx.divisions_in(cs, gs)  # 漾濞县力争2019年底前实现脱贫摘帽: the place leads the clause
         span = Span(cs, ge)
         out.append(TargetRecord(
-            part=ctx.part(span), indicator=_clean_goal(goal), span=span,
+            part=_owner(doc, ctx, span), indicator=_clean_goal(goal), span=span,
             deadline=_deadline(text, m.start(), gs), divisions=[p[2] for p in places]))
     return out
 

@@ -1,4 +1,4 @@
-"""Who carries out each task: lead and supporting units read from the bracket after a task."""
+"""Who carries out each task: lead and supporting units read from the bracket after a task or its sentences."""
 
 from __future__ import annotations
 
@@ -61,3 +61,17 @@ def test_a_conjunction_inside_a_units_name_does_not_split_it():
     assert _roles("1.扩大出口。（省商务厅牵头，省发展改革委、省经济和信息化厅配合）\n2.其他。（市教育局和市财政局负责）\n") == {
         (1, "省商务厅", "lead"), (1, "省发展改革委", "support"), (1, "省经济和信息化厅", "support"),
         (2, "市教育局", "lead"), (2, "市财政局", "support")}
+
+
+def test_units_named_in_the_sentence():
+    assert _roles("1.建立监管体系。北京市大数据工作推进小组负责总体指导，北京市大数据工作推进小组办公室负责推进落实。\n"
+                  "2.开展试点。由市经济和信息化局会同监管部门组织做好试点示范。\n"
+                  "3.加强保障。市教育局牵头，市财政局、市人社局配合，完善经费机制。\n") == {
+        (1, "北京市大数据工作推进小组", "lead"), (1, "北京市大数据工作推进小组办公室", "lead"),
+        (2, "市经济和信息化局", "lead"),
+        (3, "市教育局", "lead"), (3, "市财政局", "support"), (3, "市人社局", "support")}
+
+
+def test_a_clause_that_is_not_all_units_names_nobody():
+    assert _roles("1.融入全国。积极融入全国数据中心配合体系，运营单位作为主体，负责建设运营。各地要负责落实。\n"
+                  "2.其他。加强管理（省商务厅牵头）。\n") == {(2, "省商务厅", "lead")}

@@ -222,3 +222,33 @@ def test_a_later_goal_with_its_subject_left_out_takes_the_earlier_indicator():
 def test_formulas_products_durations_and_reviews_of_the_last_plan_are_not_goals():
     assert _goals("1.考评。半年考评分值=日常监测（60%）+实地调研（20%）。保障7×24小时服务。于3个月内出台方案。\n"
                   "2.回顾。十三五期间完成造林100万亩，五年来累计建成学校30所。\n") == []
+
+
+def test_goals_in_a_sections_opening_belong_to_its_first_task():
+    from policykg.loaders.extract import extract_bytes
+    doc = extract_bytes("某省政府工作报告\n一、今年工作\n主要预期目标是：地区生产总值增长5%左右。\n"
+                        "（一）稳定增长\n扩大内需。\n（二）深化改革\n推进改革。\n二、回顾\n去年各项工作。\n".encode("utf-8"),
+                        "report.txt")
+    [goal] = doc.targets
+    assert (goal.part.kind, goal.part.ordinal, goal.value) == ("task", 1, 5)
+
+
+def test_places_given_as_examples_do_not_scope_the_goal():
+    from policykg.loaders.extract import extract_bytes
+    doc = extract_bytes("河南省工作要点\n一、任务\n1.城镇化。支持巩义、永城、林州等10个县（市）发展成为中等城市。\n"
+                        "2.均衡。确保巩义、永城2个县通过评估验收。\n".encode("utf-8"), "plan.txt")
+    scope = {t.part.ordinal: t.divisions for t in doc.targets}
+    assert scope[1] == []  # 等: examples of what is counted
+    assert scope[2] == ["410181", "411481"]  # a full list: the goal binds those two counties
+
+
+def test_an_upper_bound_before_a_noun_is_a_size_class_not_a_goal():
+    assert _goals("1.减排。关停淘汰10万千瓦及以下燃煤机组，淘汰35蒸吨以下燃煤锅炉。PM2.5浓度降至35微克/立方米以下。\n2.其他。\n") == [
+        (1, "PM2.5浓度", 35, "微克/立方米", None)]
+
+
+def test_within_a_time_or_a_distance_is_at_most():
+    from policykg.loaders.extract import extract_bytes
+    doc = extract_bytes("某省工作要点\n一、任务\n1.通关。符合条件的货物48小时内放行，易腐货物实行6小时内放行。\n2.其他。\n"
+                        .encode("utf-8"), "plan.txt")
+    assert [(t.value, t.unit, t.comparator) for t in doc.targets] == [(48, "小时", C.AT_MOST), (6, "小时", C.AT_MOST)]
