@@ -72,7 +72,7 @@ _AFTER_QUOTE = re.compile(rf"([{_HAN}]{{0,14}}?)({_CLASS_Q_RX}){_BOUNDARY}")
 _GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "评选", "宣传", "实践", "竞赛", "评比", "推广"}
 
 # Verbs that launch or carry out an initiative; several may chain (启动实施, 组织开展好).
-_LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|完成)+(?:好|了)?")
+_LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|落细|完成|深化)+(?:好|了)?")
 # An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
 # After a launching verb a name may embed a short quoted part: 提升工程“十三五”行动计划, “健康校园”创建活动.
@@ -110,9 +110,10 @@ _LIST_TAIL = re.compile(rf"等[{_HAN}]{{0,8}}?(?:{_CLASS_RX}){_BOUNDARY}")
 
 # A name containing one of these is a description, not a proper name
 # ("丰富多彩的校园艺术活动", "高雅艺术进校园和戏曲进校园活动").
-_NOT_IN_NAME = re.compile(r"[的和与及等或]")
+# (Not the 等 of 高等, 平等, 均等, the 及 of 普及, the 与 of 参与, the 和 of 和谐, 和平.)
+_NOT_IN_NAME = re.compile(r"的|和(?![谐平美睦])|(?<!参)与|(?<![普涉危以])及|(?<![高同平中对均初优超上次])等|或")
 # A stem that only says how many or what sort ("两个工程", "六项重点改革项目", "各类活动").
-_GENERIC_STEM = re.compile(rf"(?:^(?:各|相关|有关|系列|专项|主题|一系列|多种|多项|丰富|重点|其他|其它|这些|上述|本|部分|若干|一批)|[{_CN_NUM}\d]+[个项大类批]|^.{{0,2}}$)")
+_GENERIC_STEM = re.compile(rf"(?:^(?:各|相关|有关|群众|向|对(?!口)|把|给|系列|专项|主题|一系列|多种|多项|丰富|重点|其他|其它|这些|上述|本(?=[市县区省州镇乡村校院级地次年期轮届]|单位|部门|系统|领域|行业)|部分|若干|一批)|[{_CN_NUM}\d]+[个项大类批]|^.{{0,2}}$)")
 # Words that say what kind of activity, never which: a stem made only of these
 # (集中宣传, 专题培训, 宣传教育) is a kind of work, not a proper name.
 _ACTIVITY_WORDS = re.compile(
@@ -503,6 +504,9 @@ def _national_ok(stem: str) -> bool:
 
 def _acceptable_quoted(content: str) -> bool:
     # A quoted name stays a name even with 的 inside ("我的中国梦"), but not a count phrase.
+    # “十项行动”, “十大工程”: a count that is the whole name names a set of works.
+    if re.fullmatch(rf"[{_CN_NUM}]+[项大](?:{_CLASS_RX})", content):
+        return True
     return not re.search(rf"[{_CN_NUM}\d]+[个项](?!目)", content) and len(content) <= 40
 
 

@@ -13,6 +13,7 @@ process and registry.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ def _in_order(short: str, long: str) -> bool:
     return all(c in it for c in short)
 
 _HAN = range(0x4E00, 0xA000)
+_QUOTE_MARK = re.compile(r"[“”「」]")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,34 @@ class RegistryMatcher:
         end = len(text) if end is None else end
         if not len(self._automaton):
             return []
+        hits = self._scan(text, start, end)
+        # A quoted stem and its class noun (“三北”工程) is a name written in two parts: a second
+        # pass reads the text without quote marks and keeps only such names where the first
+        # found nothing. 专精特新“小巨人” or “双一流”建设 are a label and a word about it.
+        marks = [m.start() for m in _QUOTE_MARK.finditer(text, start, end)]
+        if not marks:
+            return hits
+        window = _QUOTE_MARK.sub("", text[start:end])
+        shifts = [q - start - k for k, q in enumerate(marks)]
+        extra = []
+        for last, (length, program_id, _bare) in self._automaton.iter_long(window):
+            first = last - length + 1
+            s = start + first + bisect.bisect_right(shifts, first)
+            e = start + last + bisect.bisect_right(shifts, last) + 1
+            if e - s == length:
+                continue  # no mark inside: the first pass judged it
+            close = max(text.rfind("”", s, e), text.rfind("」", s, e))
+            if close < 0 or not text[close + 1 : e].endswith(CLASS_NOUNS) or e - close - 1 > 4:
+                continue
+            if text[s - 1 : s] in "“「":
+                s -= 1  # the opening mark belongs to the name as written
+            if any(h.start < e and s < h.end for h in hits):
+                continue
+            extra.append(RegistryHit(s, e, self.registry.by_id[program_id]))
+        return sorted(hits + extra, key=lambda h: h.start)
+
+    def _scan(self, text: str, start: int, end: int) -> list[RegistryHit]:
+        """Spellings as written: leftmost-longest, bare only where they stand alone."""
         hits: list[RegistryHit] = []
         taken_until = start
         window = text[start:end]

@@ -58,8 +58,11 @@ def test_program_names_carry_no_quote_marks_and_keep_spellings(sample):
 
 
 def test_program_mentions_sit_in_the_task_that_names_them(sample, gold):
-    found = {(m.part.ordinal, _norm(m.key)) for m in sample.mentions
-             if m.kind is EntityKind.PROGRAM and m.part.kind == "task"}
+    found = {
+        (m.part.ordinal, _norm(m.key))
+        for m in sample.mentions
+        if m.kind is EntityKind.PROGRAM and m.part.kind == "task"
+    }
     for p in gold["programs"]:
         if not p.get("optional"):
             for t in p["tasks"]:
@@ -71,7 +74,9 @@ def test_program_mentions_sit_in_the_task_that_names_them(sample, gold):
 def test_umbrella_and_dash_hierarchies(sample):
     parts = {n: p.part_of for n, p in sample.programs.items() if p.part_of}
     assert parts == {
-        "名校建设工程": "三名工程", "名师培养工程": "三名工程", "名长建设工程": "三名工程",
+        "名校建设工程": "三名工程",
+        "名师培养工程": "三名工程",
+        "名长建设工程": "三名工程",
         "全面改薄——中小学教育信息化建设项目": "全面改薄计划",
     }
     # 三名工程 is named in section 2's title, not inside any task.
@@ -80,21 +85,26 @@ def test_umbrella_and_dash_hierarchies(sample):
 
 
 def test_umbrella_needs_matching_parts():
-    doc = _doc("一、实施“两基工程”\n1.实施名校建设工程。建设学校。\n2.实施名师培养工程。培养教师。\n"
-               "二、其他\n3.推进教育信息化。建设网络。\n4.加强安全。排查隐患。\n")
+    doc = _doc(
+        "一、实施“两基工程”\n1.实施名校建设工程。建设学校。\n2.实施名师培养工程。培养教师。\n"
+        "二、其他\n3.推进教育信息化。建设网络。\n4.加强安全。排查隐患。\n"
+    )
     assert all(p.part_of is None for p in doc.programs.values())
 
 
 def test_unquoted_names_need_a_launching_verb_and_a_clean_end():
-    doc = _doc("1.学校建设。继续实施校舍安全工程，加快校舍改造工程建设进度，增设贫困地区定向招生计划。"
-               "深入开展校风、教风、学风建设治理行动。进一步健全新闻发布制度。\n"
-               "2.教师培养。深入实施“国培计划”和教师素质提升计划等培训。\n")
+    doc = _doc(
+        "1.学校建设。继续实施校舍安全工程，加快校舍改造工程建设进度，增设贫困地区定向招生计划。"
+        "深入开展校风、教风、学风建设治理行动。进一步健全新闻发布制度。\n"
+        "2.教师培养。深入实施“国培计划”和教师素质提升计划等培训。\n"
+    )
     assert set(doc.programs) == {"校舍安全工程", "国培计划", "教师素质提升计划"}
 
 
 def test_quoted_list_before_a_class_noun_is_one_program_but_a_list_of_priorities_is_not():
-    doc = _doc("1.乡村建设。持续深化“千村示范、万村整治”工程。突出“老城提品质、新区扩优质”两项重点。\n"
-               "2.另一项。开展工作。\n")
+    doc = _doc(
+        "1.乡村建设。持续深化“千村示范、万村整治”工程。突出“老城提品质、新区扩优质”两项重点。\n2.另一项。开展工作。\n"
+    )
     assert set(doc.programs) == {"千村示范、万村整治工程"}
 
 
@@ -106,8 +116,10 @@ def test_regulations_in_book_marks_and_unmarked_statutes(sample):
 
 
 def test_a_notice_does_not_cite_the_document_it_issues():
-    doc = _doc("江西省交通运输厅关于印发《2018年全省交通运输工作要点》的通知\n"
-               "现将《2018年全省交通运输工作要点》印发给你们，请认真贯彻落实，并遵照《江西省公路路政管理条例》执行。\n")
+    doc = _doc(
+        "江西省交通运输厅关于印发《2018年全省交通运输工作要点》的通知\n"
+        "现将《2018年全省交通运输工作要点》印发给你们，请认真贯彻落实，并遵照《江西省公路路政管理条例》执行。\n"
+    )
     assert doc.regulations == {"江西省公路路政管理条例"}
 
 
@@ -123,9 +135,11 @@ def test_publisher_is_inferred_from_the_body_with_evidence(sample):
 
 
 def test_publisher_from_a_signature_is_stated_not_inferred():
-    doc = _doc("江西省交通运输厅关于印发工作要点的通知\n各设区市交通运输局：\n"
-               "现将工作要点印发给你们，请结合实际，认真抓好贯彻落实，全省交通运输工作要加快推进。\n"
-               "江西省交通运输厅\n2018年2月12日\n")
+    doc = _doc(
+        "江西省交通运输厅关于印发工作要点的通知\n各设区市交通运输局：\n"
+        "现将工作要点印发给你们，请结合实际，认真抓好贯彻落实，全省交通运输工作要加快推进。\n"
+        "江西省交通运输厅\n2018年2月12日\n"
+    )
     assert doc.publisher.name == "江西省交通运输厅" and not doc.publisher.inferred
     assert str(doc.issued) == "2018-02-12"
 
@@ -135,20 +149,24 @@ def _programs_in(body: str):
 
 
 def test_dash_part_after_a_launching_verb_makes_both_programs():
-    doc = _doc("1.发展乡村旅游。深入推进乡村旅游提质工程——“洋家乐”集聚区建设项目，打造民宿集聚区。\n"
-               "2.其他。做好工作。\n")
+    doc = _doc(
+        "1.发展乡村旅游。深入推进乡村旅游提质工程——“洋家乐”集聚区建设项目，打造民宿集聚区。\n2.其他。做好工作。\n"
+    )
     whole = "乡村旅游提质工程——洋家乐集聚区建设项目"
     assert set(doc.programs) == {"乡村旅游提质工程", whole}
     assert doc.programs[whole].part_of == "乡村旅游提质工程"
     assert {(m.key, m.part.ordinal) for m in doc.mentions if m.kind is EntityKind.PROGRAM} == {
-        ("乡村旅游提质工程", 1), (whole, 1)}
+        ("乡村旅游提质工程", 1),
+        (whole, 1),
+    }
     # A dash that does not lead to a named part adds nothing.
     assert _programs_in("推进乡村旅游——民宿经济加快发展。") == set()
 
 
 def test_dash_part_may_list_its_objects_and_the_whole_may_be_quoted():
-    doc = _doc("1.治水。深入实施“美丽涪江”建设工程——安昌河、芙蓉溪综合整治项目，新建管网300公里。\n"
-               "2.其他。做好工作。\n")
+    doc = _doc(
+        "1.治水。深入实施“美丽涪江”建设工程——安昌河、芙蓉溪综合整治项目，新建管网300公里。\n2.其他。做好工作。\n"
+    )
     whole = "美丽涪江建设工程——安昌河、芙蓉溪综合整治项目"
     assert doc.programs[whole].part_of == "美丽涪江建设工程"
     assert {m.surface for m in doc.mentions if m.key == "美丽涪江建设工程"} == {"“美丽涪江”建设工程"}
@@ -180,20 +198,32 @@ def test_a_quoted_campaign_built_after_a_launching_verb():
     assert set(doc.programs) == {"四好农村路"}
     assert sum(m.key == "四好农村路" for m in doc.mentions) == 2
     # Not: a reform, a count, a list of slogans, a period, or 建设 without a launching verb.
-    for text in ("推进“放管服”改革。", "推进“两个中心”建设。", "推进“城乡一体、共建共享”建设。",
-                 "推进“十三五”建设。", "为建设“强富美高”新扬州提供保障。", "加快“名校长培养基地”建设进度。"):
+    for text in (
+        "推进“放管服”改革。",
+        "推进“两个中心”建设。",
+        "推进“城乡一体、共建共享”建设。",
+        "推进“十三五”建设。",
+        "为建设“强富美高”新扬州提供保障。",
+        "加快“名校长培养基地”建设进度。",
+    ):
         assert _programs_in(text) == set(), text
 
 
 def test_a_national_programme_is_named_by_its_state_prefix():
     assert _programs_in("做实国家基本公共卫生服务项目。") == {"国家基本公共卫生服务项目"}
     # A rank, a funding line, a description or a plain count is not a programme.
-    for text in ("申报国家级示范项目。", "争取国家专项资金项目，做好储备。", "落实国家和省扶持项目。",
-                 "承担国家两个重点项目。", "按照国家要求做好工作。"):
+    for text in (
+        "申报国家级示范项目。",
+        "争取国家专项资金项目，做好储备。",
+        "落实国家和省扶持项目。",
+        "承担国家两个重点项目。",
+        "按照国家要求做好工作。",
+    ):
         assert _programs_in(text) == set(), text
 
 
 # -- rules added for documents never seen (issue 11) ----------------------------------------------
+
 
 def test_a_quoted_numbered_set_built_or_carried_out_is_a_programme():
     assert _programs_in("加快推进与东盟重点国家“两国双园”建设，探索飞地模式。") == {"两国双园"}
@@ -215,10 +245,12 @@ def test_a_programme_carried_out_with_zuoshi_or_luoshi():
 
 def test_registered_programmes_in_any_spelling_are_one_programme_with_one_iri():
     from policykg.graph.iris import IriScheme
+
     doc = _doc("1.实施全面改善贫困地区义务教育薄弱学校基本办学条件工作。\n2.巩固全面改薄成果，落实两免一补政策。\n")
     registered = {name: rec.registry_id for name, rec in doc.programs.items()}
-    assert set(registered.values()) == {"quanmian-gaibao", "liangmian-yibu"} or \
-        "quanmian-gaibao" in registered.values(), registered
+    assert (
+        set(registered.values()) == {"quanmian-gaibao", "liangmian-yibu"} or "quanmian-gaibao" in registered.values()
+    ), registered
     gaibao = [n for n, rid in registered.items() if rid == "quanmian-gaibao"]
     assert len(gaibao) == 1  # both spellings are one programme
     assert IriScheme().program(gaibao[0], "quanmian-gaibao").endswith("/program/quanmian-gaibao")
@@ -226,13 +258,17 @@ def test_registered_programmes_in_any_spelling_are_one_programme_with_one_iri():
 
 def test_registry_topics_reforms_and_standing_systems_are_not_programmes_bare():
     # A topic, a strategy word, a reform and a way of organising care, written as plain words.
-    assert _programs_in("推进校园足球发展，落实精准扶贫要求，深化放管服改革，发展医养结合，推进县域医共体建设。") == set()
+    assert (
+        _programs_in("推进校园足球发展，落实精准扶贫要求，深化放管服改革，发展医养结合，推进县域医共体建设。") == set()
+    )
 
 
 def test_a_task_builds_on_a_programme_only_where_a_cue_word_says_so():
-    doc = _doc("1.做实服务。各区要以“优质服务基层行”活动、社区医院建设为抓手，提升能力。\n"
-               "2.宣传推广。结合“世界家庭医生日”宣传活动，开展遴选。\n"
-               "3.保障运行。为“优质服务基层行”活动提供保障。\n")
+    doc = _doc(
+        "1.做实服务。各区要以“优质服务基层行”活动、社区医院建设为抓手，提升能力。\n"
+        "2.宣传推广。结合“世界家庭医生日”宣传活动，开展遴选。\n"
+        "3.保障运行。为“优质服务基层行”活动提供保障。\n"
+    )
     deps = {t.ordinal: t.depends_on for t in doc.tasks}
     assert deps[1] == {"优质服务基层行活动"}
     assert deps[2] == {"世界家庭医生日活动"}  # “…”宣传活动: the generic modifier is dropped
@@ -240,8 +276,10 @@ def test_a_task_builds_on_a_programme_only_where_a_cue_word_says_so():
 
 
 def test_programmes_that_open_the_numbered_items_under_an_umbrella_are_its_parts():
-    doc = _doc("一、主要任务\n（一）推进实施“光伏+”示范工程\n积极推进。\n1.“光伏+地铁”工程。利用车站资源。\n"
-               "2.“光伏+铁路”工程。利用站房资源。\n（二）其他工作\n做好工作。\n二、保障\n（一）加强领导\n做好工作。\n")
+    doc = _doc(
+        "一、主要任务\n（一）推进实施“光伏+”示范工程\n积极推进。\n1.“光伏+地铁”工程。利用车站资源。\n"
+        "2.“光伏+铁路”工程。利用站房资源。\n（二）其他工作\n做好工作。\n二、保障\n（一）加强领导\n做好工作。\n"
+    )
     assert doc.programs["光伏+地铁工程"].part_of == "光伏+示范工程"
     assert doc.programs["光伏+铁路工程"].part_of == "光伏+示范工程"
 
@@ -249,10 +287,36 @@ def test_programmes_that_open_the_numbered_items_under_an_umbrella_are_its_parts
 def test_programmes_listed_after_an_umbrella_are_its_parts():
     doc = _doc("1.实施人才强市工程：青年英才计划、名师培养计划和工匠培育计划。\n2.其他工作。\n")
     assert {n: r.part_of for n, r in doc.programs.items() if r.part_of} == {
-        "青年英才计划": "人才强市工程", "名师培养计划": "人才强市工程", "工匠培育计划": "人才强市工程"}
+        "青年英才计划": "人才强市工程",
+        "名师培养计划": "人才强市工程",
+        "工匠培育计划": "人才强市工程",
+    }
 
 
 def test_a_title_in_book_marks_is_a_regulation_only_as_a_law_plan_or_policy():
-    doc = _doc("1.落实《城镇内涝防治规划编制大纲》和《浙江省城市易涝区域整治三年行动方案（2020-2022）》。"
-               "推出《生命册》《装台》等精品剧目。\n2.其他工作。\n")
+    doc = _doc(
+        "1.落实《城镇内涝防治规划编制大纲》和《浙江省城市易涝区域整治三年行动方案（2020-2022）》。"
+        "推出《生命册》《装台》等精品剧目。\n2.其他工作。\n"
+    )
     assert doc.regulations == {"城镇内涝防治规划编制大纲", "浙江省城市易涝区域整治三年行动方案（2020-2022）"}
+
+
+def test_names_with_characters_that_only_look_like_conjunctions():
+    """本 of 本科, 等 of 高等, 及 of 普及 are part of a name, not the start or a list."""
+    doc = _doc("实施本科高校提质扩容工程，深入实施高等教育学科专业设置调整优化三年行动，开展健康知识普及行动。")
+    assert {"本科高校提质扩容工程", "高等教育学科专业设置调整优化三年行动", "健康知识普及行动"} <= set(doc.programs)
+
+
+def test_descriptions_and_generic_activities_are_not_programs():
+    doc = _doc("实施向中度以上失能老年人发放养老服务消费补贴项目，组织群众健身活动，落实落细城乡医疗救助工程。")
+    assert set(doc.programs) == {"城乡医疗救助工程"}
+
+
+def test_a_registered_name_written_in_two_parts_and_a_quoted_set_of_works():
+    doc = _doc(
+        "完成“三北”工程造林种草66.2万亩，扎实实施高质量发展“十项行动”。专精特新“小巨人”达到40家，推进高校“双一流”建设。"
+    )
+    assert any(p.registry_id == "sanbei-fanghulin" for p in doc.programs.values())
+    assert "十项行动" in doc.programs
+    assert not any(p.registry_id == "zhuanjingtexin-xiaojuren" or "小巨人" in n for n, p in doc.programs.items())
+    assert "双一流" in doc.programs
