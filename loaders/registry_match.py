@@ -28,7 +28,7 @@ from policykg.loaders.programs_registry import ProgramRegistry, RegisteredProgra
 ENV = "POLICYKG_PROGRAMS"
 
 #: Class nouns that make a spelling a name on its own (…计划, …工程).
-CLASS_NOUNS = ("计划", "工程", "项目", "行动", "活动")
+CLASS_NOUNS = ("计划", "工程", "项目", "行动", "活动", "运动")  # 运动: a mass campaign (爱国卫生运动)
 _NUMERALS = set("一二三四五六七八九十两百千万")
 
 

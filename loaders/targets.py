@@ -51,11 +51,12 @@ _AR = r"(?<![0-9０-９])[0-9０-９]++(?:[.．][0-9０-９]++)?"
 _CN_NUM = rf"(?<![{_CN}])[{_CN}]+(?![{_CN}])"
 _NUM = rf"(?:{_AR}|{_CN_NUM})"
 _MULT = r"(?:万|亿|千万)"
-# Measure words, longest first. 年/月/日 are absent on purpose (dates, durations), and so are
+# Measure words, longest first. 年/月/日 are absent on purpose (dates, durations) — 年一遇 (a return
+# period: a flood standard) is the one measure with 年 —, and so are
 # 届/期/级/类/种 (ordinals and kinds, not amounts).
 # A count of times something is done to or by a counted thing (人次, 剂次 doses given, 车次,
 # 场次) is a measure word of its own: a measure word + 次.
-_UNITS = ("个百分点|百分点|个千分点|千分点|[人剂车架班户台艘场件辆家项批]次|平方公里|平方米|立方米|公里|千米|公顷|"
+_UNITS = ("年一遇|个百分点|百分点|个千分点|千分点|[人剂车架班户台艘场件辆家项批]次|平方公里|平方米|立方米|公里|千米|公顷|"
           "小时|学时|课时|微克|毫克|千克|公斤|千瓦时|千瓦|兆瓦|"
           "元|岁|人|名|位|所|个|项|家|座|间|套|台|张|户|辆|条|部|门|篇|场|次|件|册|亩|吨|克|%|％|‰")
 _UNIT = rf"(?:{_UNITS})"
@@ -147,6 +148,8 @@ _DURATION_AFTER = re.compile(r"(?:月|工作日|季度|学期|年度)")
 # It is past, not a goal, when the year is before the year the document was issued.
 _RECORD_YEAR_RE = re.compile(r"[ \t\u3000]*(?:截至|截止)?\s*(?P<y>(?:19|20)[0-9]{2})\s*年(?:底|末)?\s*[，,]")
 
+# A bound right before the number makes it the goal even when a noun follows (有效应对不低于50年一遇的暴雨).
+_BOUND_BEFORE_RE = re.compile(r"(?:不低于|不少于|不小于|不超过|不高于|不多于)\s*$")
 _SIZE_CLASS_RE = re.compile(r"(?<=以下)[\u4e00-\u9fff](?<![并且和或及的])")
 _EXAMPLES_RE = re.compile(r"(?:\s*、\s*[\u4e00-\u9fff]{1,8})*\s*等\s*$")
 
@@ -566,7 +569,7 @@ def find_targets(doc: DocumentRecord) -> None:
                 continue
         # A quantity that qualifies a noun (50万元以上的行政村, 25户以上自然村…比例达到100%) is
         # part of another goal's indicator, not a goal.
-        if text.startswith("的", e) or (
+        if (text.startswith("的", e) and not _BOUND_BEFORE_RE.search(before)) or (
                 re.match(r"[\u4e00-\u9fff]", text[e : e + 1])
                 and any(ctx.clause_end(e) == ctx.clause_end(o.span.start) for o in quantities[i + 1 : i + 3])
                 and not _GOAL_VERB_NEAR_RE.search(before) and q.unit not in ("%", "‰")):

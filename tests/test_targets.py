@@ -11,8 +11,15 @@ from policykg.loaders.targets import find_quantities
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "kunming-2017-education-workplan.txt"
 GOLD = ROOT / "tests" / "data" / "gold" / "kunming-2017-education-workplan.gold.json"
-CMP = {">=": C.AT_LEAST, "<=": C.AT_MOST, "=": C.EXACTLY, "~": C.APPROXIMATELY, "between": C.BETWEEN,
-       "+=": C.INCREASE_BY, "-=": C.DECREASE_BY}
+CMP = {
+    ">=": C.AT_LEAST,
+    "<=": C.AT_MOST,
+    "=": C.EXACTLY,
+    "~": C.APPROXIMATELY,
+    "between": C.BETWEEN,
+    "+=": C.INCREASE_BY,
+    "-=": C.DECREASE_BY,
+}
 
 
 def _key(t):
@@ -25,8 +32,11 @@ def test_sample_targets_match_gold():
     gold = json.loads(GOLD.read_text(encoding="utf-8"))["targets"]
     got = {_key(t): t for t in doc.targets if t.value is not None or t.min_value is not None}
     required = [g for g in gold if g.get("value") is not None and not g.get("optional")]
-    optional = {(g["task"], Decimal(str(g["value"])), g["unit"]) for g in gold
-                if g.get("value") is not None and g.get("optional")}
+    optional = {
+        (g["task"], Decimal(str(g["value"])), g["unit"])
+        for g in gold
+        if g.get("value") is not None and g.get("optional")
+    }
     for g in required:
         key = (g["task"], Decimal(str(g["value"])), g["unit"])
         assert key in got, g
@@ -42,7 +52,8 @@ def test_sample_details():
     assert t.part.kind == "task" and t.part.ordinal == 12
     scoped = [t for t in doc.targets if t.divisions]
     assert [set(t.divisions) for t in scoped if t.value is not None] == [
-        {"530114", "530125", "530127", "530128", "530129", "530113"}]
+        {"530114", "530125", "530127", "530128", "530129", "530113"}
+    ]
     blanks = [t for t in doc.targets if t.value_missing]
     assert len(blanks) == 2 and all(t.unit == "所" and t.value is None for t in blanks)
     assert by_ind["普通高中招生"].value == Decimal(37000)
@@ -69,16 +80,19 @@ def _find(doc, indicator):
     return next(t for t in doc.targets if t.indicator == indicator)
 
 
-@pytest.mark.parametrize("indicator,value,unit,comparator", [
-    ("学前三年毛入园率", 90, "%", C.AT_LEAST),            # 百分之九十
-    ("新建幼儿园", 5, "所", C.EXACTLY),                    # Chinese numeral next to a goal verb
-    ("义务教育巩固率", 2, "个百分点", C.INCREASE_BY),
-    ("辍学率", 3, "‰", C.AT_MOST),
-    ("教师参加培训", 1200, "人", C.APPROXIMATELY),          # 约, 名 -> 人
-    ("孕产妇死亡率", 10, "/10万", C.AT_MOST),
-    ("投入资金", 230000000, "元", C.EXACTLY),              # 亿 multiplied out
-    ("九江港集装箱吞吐量", 500000, "标箱", C.AT_LEAST),     # the text's own measure word
-])
+@pytest.mark.parametrize(
+    "indicator,value,unit,comparator",
+    [
+        ("学前三年毛入园率", 90, "%", C.AT_LEAST),  # 百分之九十
+        ("新建幼儿园", 5, "所", C.EXACTLY),  # Chinese numeral next to a goal verb
+        ("义务教育巩固率", 2, "个百分点", C.INCREASE_BY),
+        ("辍学率", 3, "‰", C.AT_MOST),
+        ("教师参加培训", 1200, "人", C.APPROXIMATELY),  # 约, 名 -> 人
+        ("孕产妇死亡率", 10, "/10万", C.AT_MOST),
+        ("投入资金", 230000000, "元", C.EXACTLY),  # 亿 multiplied out
+        ("九江港集装箱吞吐量", 500000, "标箱", C.AT_LEAST),  # the text's own measure word
+    ],
+)
 def test_forms(doc, indicator, value, unit, comparator):
     t = _find(doc, indicator)
     assert (t.value, t.unit, t.comparator) == (Decimal(value), unit, comparator)
@@ -105,25 +119,32 @@ def test_find_quantities_skips_document_numbers():
 
 # --- units as written, measure words with 以上, 分别 lists, a verb that repeats its object ------
 
-@pytest.mark.parametrize("text,value,unit", [
-    ("细颗粒物年均浓度控制在30微克/立方米以内。", 30, "微克/立方米"),   # a rate keeps its unit
-    ("处置能力达到25万吨/年。", 250000, "吨/年"),                    # 万 multiplied, 吨/年 kept
-    ("日处理能力达到3.5吨／日。", Decimal("3.5"), "吨/日"),          # full-width slash read as /
-    ("全年完成接种12万剂次以上。", 120000, "剂次"),                  # a measure word + 次 counts
-    ("开行旅游专列300车次。", 300, "车次"),
-    ("每人每日食盐摄入量不超过5克。", 5, "克"),
-])
+
+@pytest.mark.parametrize(
+    "text,value,unit",
+    [
+        ("细颗粒物年均浓度控制在30微克/立方米以内。", 30, "微克/立方米"),  # a rate keeps its unit
+        ("处置能力达到25万吨/年。", 250000, "吨/年"),  # 万 multiplied, 吨/年 kept
+        ("日处理能力达到3.5吨／日。", Decimal("3.5"), "吨/日"),  # full-width slash read as /
+        ("全年完成接种12万剂次以上。", 120000, "剂次"),  # a measure word + 次 counts
+        ("开行旅游专列300车次。", 300, "车次"),
+        ("每人每日食盐摄入量不超过5克。", 5, "克"),
+    ],
+)
 def test_units_as_written(text, value, unit):
     qs = find_quantities(text)
     assert [(q.value, q.unit) for q in qs] == [(Decimal(value), unit)]
 
 
-@pytest.mark.parametrize("text", [
-    "人口100万以上。",        # 以上 is no measure word: 100万 is a bare number
-    "达到100万以下。",
-    "比例为1/3。",            # a ratio, not a rate with a unit
-    "2020/2021学年。",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "人口100万以上。",  # 以上 is no measure word: 100万 is a bare number
+        "达到100万以下。",
+        "比例为1/3。",  # a ratio, not a rate with a unit
+        "2020/2021学年。",
+    ],
+)
 # (10/10万 and 5/1000 stay rates: tested with the forms above)
 def test_no_unit_is_made_up(text):
     assert not [q for q in find_quantities(text) if q.unit in ("以上", "以下", "/3", "/2021")]
@@ -187,15 +208,19 @@ def test_a_record_of_a_year_before_the_document_is_no_goal():
     assert [x[1:] for x in _in_task(doc, 6)] == [(Decimal(5000), "个", C.AT_LEAST)]
     # without a known issue date nothing is taken for the past
     assert [t.value for t in extract_bytes(LISTS.encode(), "plan.txt").targets if t.part.ordinal == 5] == [
-        Decimal(32), Decimal(30)]
+        Decimal(32),
+        Decimal(30),
+    ]
 
 
 def test_a_share_keeps_its_zhanbi():
     """占比 names a share: its 比 is not the 比 of 比上年 and stays in the indicator."""
     from policykg.loaders.extract import extract_bytes
 
-    doc = extract_bytes("一、总体要求\n1.发展学前教育。公办幼儿园在园幼儿占比保持在85%以上。\n2.其他。增长率比上年提高2个百分点。\n"
-                        .encode("utf-8"), "plan.txt")
+    doc = extract_bytes(
+        "一、总体要求\n1.发展学前教育。公办幼儿园在园幼儿占比保持在85%以上。\n2.其他。增长率比上年提高2个百分点。\n".encode(),
+        "plan.txt",
+    )
     indicators = {t.indicator for t in doc.targets}
     assert "公办幼儿园在园幼儿占比" in indicators
     assert "增长率" in indicators  # while 比上年 still frames the change and is dropped
@@ -203,52 +228,87 @@ def test_a_share_keeps_its_zhanbi():
 
 # -- rules added for documents never seen (issue 11) ----------------------------------------------
 
+
 def _goals(body: str):
     from policykg.loaders.extract import extract_bytes
+
     doc = extract_bytes(("某市工作要点\n一、任务\n" + body).encode("utf-8"), "plan.txt")
     return [(t.part.ordinal, t.indicator, t.value, t.unit, t.baseline) for t in doc.targets]
 
 
 def test_from_x_to_y_makes_x_the_baseline_of_the_goal_y():
     assert _goals("1.治污。污水处理能力从3.5万吨/日提高到6万吨/日。\n2.绿化。森林覆盖率由60%提高到62%以上。\n") == [
-        (1, "污水处理能力", 60000, "吨/日", 35000), (2, "森林覆盖率", 62, "%", 60)]
+        (1, "污水处理能力", 60000, "吨/日", 35000),
+        (2, "森林覆盖率", 62, "%", 60),
+    ]
 
 
 def test_a_later_goal_with_its_subject_left_out_takes_the_earlier_indicator():
     assert _goals("1.提升能力。到2023年，每万常住人口家庭医生数不低于4人，到2025年不低于4.66人。\n2.其他。\n") == [
-        (1, "每万常住人口家庭医生数", 4, "人", None), (1, "每万常住人口家庭医生数", Decimal("4.66"), "人", None)]
+        (1, "每万常住人口家庭医生数", 4, "人", None),
+        (1, "每万常住人口家庭医生数", Decimal("4.66"), "人", None),
+    ]
 
 
 def test_formulas_products_durations_and_reviews_of_the_last_plan_are_not_goals():
-    assert _goals("1.考评。半年考评分值=日常监测（60%）+实地调研（20%）。保障7×24小时服务。于3个月内出台方案。\n"
-                  "2.回顾。十三五期间完成造林100万亩，五年来累计建成学校30所。\n") == []
+    assert (
+        _goals(
+            "1.考评。半年考评分值=日常监测（60%）+实地调研（20%）。保障7×24小时服务。于3个月内出台方案。\n"
+            "2.回顾。十三五期间完成造林100万亩，五年来累计建成学校30所。\n"
+        )
+        == []
+    )
 
 
 def test_goals_in_a_sections_opening_belong_to_its_first_task():
     from policykg.loaders.extract import extract_bytes
-    doc = extract_bytes("某省政府工作报告\n一、今年工作\n主要预期目标是：地区生产总值增长5%左右。\n"
-                        "（一）稳定增长\n扩大内需。\n（二）深化改革\n推进改革。\n二、回顾\n去年各项工作。\n".encode("utf-8"),
-                        "report.txt")
+
+    doc = extract_bytes(
+        "某省政府工作报告\n一、今年工作\n主要预期目标是：地区生产总值增长5%左右。\n"
+        "（一）稳定增长\n扩大内需。\n（二）深化改革\n推进改革。\n二、回顾\n去年各项工作。\n".encode(),
+        "report.txt",
+    )
     [goal] = doc.targets
     assert (goal.part.kind, goal.part.ordinal, goal.value) == ("task", 1, 5)
 
 
 def test_places_given_as_examples_do_not_scope_the_goal():
     from policykg.loaders.extract import extract_bytes
-    doc = extract_bytes("河南省工作要点\n一、任务\n1.城镇化。支持巩义、永城、林州等10个县（市）发展成为中等城市。\n"
-                        "2.均衡。确保巩义、永城2个县通过评估验收。\n".encode("utf-8"), "plan.txt")
+
+    doc = extract_bytes(
+        "河南省工作要点\n一、任务\n1.城镇化。支持巩义、永城、林州等10个县（市）发展成为中等城市。\n"
+        "2.均衡。确保巩义、永城2个县通过评估验收。\n".encode(),
+        "plan.txt",
+    )
     scope = {t.part.ordinal: t.divisions for t in doc.targets}
     assert scope[1] == []  # 等: examples of what is counted
     assert scope[2] == ["410181", "411481"]  # a full list: the goal binds those two counties
 
 
 def test_an_upper_bound_before_a_noun_is_a_size_class_not_a_goal():
-    assert _goals("1.减排。关停淘汰10万千瓦及以下燃煤机组，淘汰35蒸吨以下燃煤锅炉。PM2.5浓度降至35微克/立方米以下。\n2.其他。\n") == [
-        (1, "PM2.5浓度", 35, "微克/立方米", None)]
+    assert _goals(
+        "1.减排。关停淘汰10万千瓦及以下燃煤机组，淘汰35蒸吨以下燃煤锅炉。PM2.5浓度降至35微克/立方米以下。\n2.其他。\n"
+    ) == [(1, "PM2.5浓度", 35, "微克/立方米", None)]
 
 
 def test_within_a_time_or_a_distance_is_at_most():
     from policykg.loaders.extract import extract_bytes
-    doc = extract_bytes("某省工作要点\n一、任务\n1.通关。符合条件的货物48小时内放行，易腐货物实行6小时内放行。\n2.其他。\n"
-                        .encode("utf-8"), "plan.txt")
+
+    doc = extract_bytes(
+        "某省工作要点\n一、任务\n1.通关。符合条件的货物48小时内放行，易腐货物实行6小时内放行。\n2.其他。\n".encode(),
+        "plan.txt",
+    )
     assert [(t.value, t.unit, t.comparator) for t in doc.targets] == [(48, "小时", C.AT_MOST), (6, "小时", C.AT_MOST)]
+
+
+def test_a_bound_before_the_number_keeps_a_goal_that_qualifies_a_noun():
+    """有效应对不低于50年一遇的暴雨: a flood standard, a return period in 年一遇, scoped to its cities."""
+    from policykg.loaders.extract import extract_bytes
+
+    doc = extract_bytes(
+        "浙江省规划\n一、任务\n1.提标。杭州、宁波市中心城区要有效应对不低于50年一遇的暴雨。"
+        "建设50万元以上的行政村道路。\n2.其他。\n".encode("utf-8"),
+        "plan.txt",
+    )
+    [goal] = doc.targets
+    assert (goal.value, goal.unit, goal.comparator, goal.divisions) == (50, "年一遇", C.AT_LEAST, ["330100", "330200"])
