@@ -73,6 +73,8 @@ _GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "评选", "宣传"
 
 # Verbs that launch or carry out an initiative; several may chain (启动实施, 组织开展好).
 _LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|落细|完成|深化)+(?:好|了)?")
+_CUE_VERB = re.compile(r"结合|依托|借助")
+_PLAN_OF_ACTION = re.compile(rf"(?:[{_CN_NUM}]年|攻坚)(?:行动计划|行动)$")
 # An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
 # After a launching verb a name may embed a short quoted part: 提升工程“十三五”行动计划, “健康校园”创建活动.
@@ -250,6 +252,13 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         b = _QUOTED_BUILD.match(text, v.end(), region_end)
         if b and not _SLOGAN.search(b.group(1)) and not _PERIOD.match(b.group(0)) and _acceptable_quoted(b.group(1)):
             progs.add(b.group(1), text[b.start():b.end(1) + 1], Span(b.start(), b.end(1) + 1))
+
+    # After a cue of dependence (结合, 依托, 借助) a name is taken only in the form of a plan of
+    # action (公交品质提升三年行动计划): 结合设施翻新维修工程 is ordinary work, not a programme.
+    for v in _CUE_VERB.finditer(text, region_start, region_end):
+        m = _NAMED_OBJECT.match(text, v.end(), region_end)
+        if m and _PLAN_OF_ACTION.search(m.group(1) + m.group(2)) and _acceptable(_unquote(m.group(1))):
+            progs.add(_canonical(m.group(1), m.group(2)), m.group(0), Span(m.start(), m.end()))
 
     # 专栏3  城市排洪防涝工程: a plan's box is named after the programme it lists.
     for m in _BOX.finditer(text, region_start, region_end):

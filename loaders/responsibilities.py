@@ -12,7 +12,8 @@ The rule of the annotation format: the role is the one the text gives — 牵头
 units (A、B负责 with no lead named) the first is the lead and the rest support;
 units that are 负责 beside a named lead carry out their share and support. A unit is a name
 ending in an organizational noun (…局, …厅, …委, 海关, …集团 …); the task is the one whose text
-holds the bracket.
+holds the bracket. A task-division table (任务分工表: 序号, 工作事项, 牵头单位, 配合单位 …) assigns
+the work items by row, each to the task that holds the item.
 
 Outside brackets, the sentence names them in two forms, read the same way:
 
@@ -89,17 +90,100 @@ def find_responsibilities(doc: DocumentRecord) -> None:
                     doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, text[span.start:span.end], span,
                                                 PartRef.task(task)))
     brackets = [(m.start(), m.end()) for m in _BRACKET.finditer(text, body.start, body.end)]
-    for task in doc.tasks:
-        for name, role, span in _in_sentences(text, task.span, brackets):
-            key = (task.ordinal, name, role)
-            if key not in seen:
-                seen.add(key)
-                doc.responsibilities.append(ResponsibilityRecord(task.ordinal, name, role, span))
-                doc.organizations.add(name)
-                if (name, span) not in mentioned:
-                    mentioned.add((name, span))
-                    doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, text[span.start:span.end], span,
-                                                PartRef.task(task.ordinal)))
+    found = [(task.ordinal, name, role, span) for task in doc.tasks
+             for name, role, span in _in_sentences(text, task.span, brackets)]
+    found += _division_tables(doc, text, body)
+    for ordinal, name, role, span in found:
+        key = (ordinal, name, role)
+        if key not in seen:
+            seen.add(key)
+            doc.responsibilities.append(ResponsibilityRecord(ordinal, name, role, span))
+            doc.organizations.add(name)
+            if (name, span) not in mentioned:
+                mentioned.add((name, span))
+                doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, text[span.start:span.end], span,
+                                            PartRef.task(ordinal)))
+
+
+# A task-division table (任务分工表) flattened one cell per line: a header row naming the lead
+# and supporting columns, then rows opened by their number and the work item they assign.
+_TABLE_LEAD = re.compile(r"^(?:牵头单位|责任单位|牵头部门|主责单位)$")
+_TABLE_SUPPORT = re.compile(r"^(?:配合单位|协同单位|参与单位|配合部门)$")
+_TABLE_NUMBER = re.compile(r"^(?:序号|编号)$")
+_ROW_NUMBER = re.compile(r"^[0-9]{1,3}$")
+_NONE_CELL = {"/", "／", "—", "-", "无", "——"}
+
+
+def _division_tables(doc: DocumentRecord, text: str, body: Span) -> list[tuple[int, str, str, Span]]:
+    """(task, unit, role, span) of every task-division table in the body.
+
+    Each row goes to the task whose text holds the work item the row names (its 工作事项 cell,
+    written as the item's own heading), wherever the table stands — an attachment at the end
+    assigns the plan's items, not the last task. Rows whose item is not found are skipped.
+    A row's cells: number, item, then groups of the other columns (content, lead, support, …),
+    one group per line of content that a merged cell spans.
+    """
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text[body.start:body.end])]
+    lines = [(body.start + a, body.start + b) for a, b in lines]
+    cells = [text[a:b].strip() for a, b in lines]
+    out: list[tuple[int, str, str, Span]] = []
+    k = 0
+    while k < len(cells):
+        if not _TABLE_NUMBER.match(cells[k]):
+            k += 1
+            continue
+        header = [cells[k]]
+        j = k + 1
+        while j < len(cells) and len(cells[j]) <= 12 and not _ROW_NUMBER.match(cells[j]) and len(header) < 10:
+            header.append(cells[j])
+            j += 1
+        lead = next((i for i, h in enumerate(header) if _TABLE_LEAD.match(h)), None)
+        support = next((i for i, h in enumerate(header) if _TABLE_SUPPORT.match(h)), None)
+        if lead is None or len(header) < 4:
+            k = j
+            continue
+        width = len(header) - 2  # the cells after the number and the item, repeated per merged line
+        rows: list[tuple[int, int]] = []  # (index of the row's number cell, index after its last cell)
+        i = j
+        while i < len(cells) and _ROW_NUMBER.match(cells[i]):
+            e = i + 2
+            while e < len(cells) and not _ROW_NUMBER.match(cells[e]):
+                e += 1
+            if (e - i - 2) % width or e - i - 2 == 0:
+                break  # not a row of this table: the table has ended
+            rows.append((i, e))
+            i = e
+        for start, end in rows:
+            task = _task_of_item(doc, text, cells[start + 1], lines[start][0])
+            if task is None:
+                continue
+            for g in range(start + 2, end, width):
+                for col, role in ((lead, "lead"), (support, "support")):
+                    if col is None:
+                        continue
+                    a, _b = lines[g + col - 2]
+                    cell = cells[g + col - 2]
+                    if cell in _NONE_CELL:
+                        continue
+                    for name in _units(cell.replace("，", "、").replace(",", "、")):
+                        at = text.find(name, a)
+                        out.append((task, name, role, Span(at, at + len(name))))
+        k = i if rows else j
+    return out
+
+
+def _task_of_item(doc: DocumentRecord, text: str, item: str, before: int) -> int | None:
+    """The task whose text, before the table, holds ``item`` as a heading."""
+    item = item.strip().rstrip("。.")
+    if len(item) < 4:
+        return None
+    k = text.find(item, 0, before)
+    while k >= 0:
+        for task in doc.tasks:
+            if task.span.start <= k < task.span.end and task.span.end <= before:
+                return task.ordinal
+        k = text.find(item, k + 1, before)
+    return None
 
 
 def _in_sentences(text: str, within: Span, brackets: list[tuple[int, int]]) -> list[tuple[str, str, Span]]:

@@ -569,7 +569,8 @@ def find_targets(doc: DocumentRecord) -> None:
                 continue
         # A quantity that qualifies a noun (50万元以上的行政村, 25户以上自然村…比例达到100%) is
         # part of another goal's indicator, not a goal.
-        if (text.startswith("的", e) and not _BOUND_BEFORE_RE.search(before)) or (
+        # A share before its population (100%的社区卫生服务中心完成中医馆设置) is a goal for that share.
+        if (text.startswith("的", e) and not _BOUND_BEFORE_RE.search(before) and q.unit not in ("%", "‰")) or (
                 re.match(r"[\u4e00-\u9fff]", text[e : e + 1])
                 and any(ctx.clause_end(e) == ctx.clause_end(o.span.start) for o in quantities[i + 1 : i + 3])
                 and not _GOAL_VERB_NEAR_RE.search(before) and q.unit not in ("%", "‰")):
