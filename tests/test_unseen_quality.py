@@ -15,32 +15,36 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import DATA, run_cli
 
 TUNED = DATA / "unseen" / "tuned"
 
 #: The overall score (policykg evaluate, the reference scorer's figure) each tuned document keeps.
 FLOORS = {
-    "anhui-2022-trade-notice": 0.92,
-    "beijing-2022-datazone-notice": 0.91,
-    "beijing-2022-datazone-notice-pdf": 0.84,
-    "guangdong-2023-health-notice": 0.87,
-    "hebei-2026-general-govreport": 0.90,
-    "henan-2026-general-govreport": 0.82,
-    "neimenggu-2022-digitalgov-notice": 0.95,
+    "anhui-2022-trade-notice": 1.00,
+    "beijing-2022-datazone-notice": 0.98,
+    "beijing-2022-datazone-notice-pdf": 0.92,
+    "guangdong-2023-health-notice": 0.95,
+    "hebei-2026-general-govreport": 0.92,
+    "henan-2026-general-govreport": 0.93,
+    "neimenggu-2022-digitalgov-notice": 0.94,
     "neimenggu-2022-govdigital-notice": 0.94,
-    "shaanxi-2026-general-govreport": 0.84,
-    "shanghai-2023-transport-pv-notice": 0.86,
-    "tianjin-2026-general-govreport": 0.90,
-    "xizang-2026-general-govreport": 0.93,
-    "zhejiang-2021-waterlogging-fiveyear-plan": 0.90,
+    "shaanxi-2026-general-govreport": 0.95,
+    "shanghai-2023-transport-pv-notice": 0.94,
+    "tianjin-2026-general-govreport": 0.92,
+    "xizang-2026-general-govreport": 0.95,
+    "zhejiang-2021-waterlogging-fiveyear-plan": 0.97,
 }
 
 
 def _document(stem: str):
-    found = [p for p in TUNED.glob(stem + ".*") if p.suffix in (".txt", ".html", ".docx", ".pdf")
-             and not p.name.endswith(".source.txt") and p.name[len(stem)] == "."]
+    found = [
+        p
+        for p in TUNED.glob(stem + ".*")
+        if p.suffix in (".txt", ".html", ".docx", ".pdf")
+        and not p.name.endswith(".source.txt")
+        and p.name[len(stem)] == "."
+    ]
     return sorted(found)[0]
 
 
@@ -51,12 +55,19 @@ def test_every_tuned_document_has_a_floor():
 
 @pytest.mark.parametrize("stem", sorted(FLOORS))
 def test_a_tuned_document_keeps_its_score(stem):
-    report = json.loads(run_cli("evaluate", str(_document(stem)), str(TUNED / f"{stem}.gold.json"), "--json",
-                                check=True).stdout)
+    report = json.loads(
+        run_cli("evaluate", str(_document(stem)), str(TUNED / f"{stem}.gold.json"), "--json", check=True).stdout
+    )
     assert report["overall"] >= FLOORS[stem], f"{stem}: {report['overall']:.3f} < {FLOORS[stem]}"
 
 
-def test_the_tuned_documents_score_089_on_average():
-    scores = [json.loads(run_cli("evaluate", str(_document(s)), str(TUNED / f"{s}.gold.json"), "--json",
-                                 check=True).stdout)["overall"] for s in sorted(FLOORS)]
-    assert sum(scores) / len(scores) >= 0.89
+def test_the_tuned_documents_score_095_on_average():
+    scores = [
+        json.loads(run_cli("evaluate", str(_document(s)), str(TUNED / f"{s}.gold.json"), "--json", check=True).stdout)[
+            "overall"
+        ]
+        for s in sorted(FLOORS)
+    ]
+    # The bar: every annotated document at 0.90 or more, 0.95 on average.
+    assert min(scores) >= 0.90
+    assert sum(scores) / len(scores) >= 0.95
