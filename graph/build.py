@@ -180,6 +180,16 @@ class _Builder:
             self.add(node, DERIVED, self.doc_node)
             for program in sorted(t.depends_on):
                 self.add(node, _p(PKG, "dependsOn"), self.program(program))
+            for item in t.items:
+                part = _n(self.iris.item(doc_id, t.ordinal, item.ordinal))
+                self.add(part, A, _p(PKG, "Item"))
+                self.add(part, _p(PKG, "ordinal"), _int(item.ordinal))
+                self.add(part, _p(PKG, "number"), Literal(item.number))
+                self.add(part, LABEL, Literal(item.title))
+                self.add(part, IS_PART_OF, node)
+                self.add(node, HAS_PART, part)
+                self.add(part, EVIDENCE, self.span(item.span))
+                self.add(part, DERIVED, self.doc_node)
 
     def entities(self) -> None:
         doc = self.doc

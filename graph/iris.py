@@ -80,6 +80,9 @@ class IriScheme:
     def task(self, doc_id: str, ordinal: int) -> str:
         return f"{self.document(doc_id)}/task/{ordinal}"
 
+    def item(self, doc_id: str, task: int, ordinal: int) -> str:
+        return f"{self.task(doc_id, task)}/item/{ordinal}"
+
     def target(self, doc_id: str, part: str, index: int) -> str:
         return f"{self.document(doc_id)}/target/{part}-{index}"
 
@@ -91,7 +94,4 @@ class IriScheme:
 
     def is_shared(self, iri: str) -> bool:
         """An entity with one IRI across documents (it gets a named graph of its own)."""
-        return iri.startswith(self.base) and iri[len(self.base):].startswith(SHARED_KINDS)
-
-    def is_instance(self, iri: str) -> bool:
-        return iri.startswith(self.base)
+        return iri.startswith(self.base) and iri[len(self.base) :].startswith(SHARED_KINDS)

@@ -88,6 +88,17 @@ class SectionRecord:
 
 
 @dataclass
+class ItemRecord:
+    """A numbered item inside a task (1. under （一）, （1） under 1.): a part of its task."""
+
+    ordinal: int  # position within its task, 1-based
+    number: str  # as printed ("1", "（1）")
+    title: str  # its heading phrase, by the same rule as a task's title
+    title_span: Span
+    span: Span  # the whole item, number included
+
+
+@dataclass
 class TaskRecord:
     ordinal: int  # running position in the whole document, 1-based
     number: str  # as printed ("10", "（一）")
@@ -96,6 +107,7 @@ class TaskRecord:
     span: Span  # the whole task, number included
     section: int | None  # ordinal of its section, None when the document has none
     depends_on: set[str] = field(default_factory=set)  # programs it builds on (依托X, 以X为抓手 …)
+    items: list[ItemRecord] = field(default_factory=list)  # its numbered items, one level down
 
     def text(self, document_text: str) -> str:
         return self.span.quote(document_text)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from policykg.loaders.numerals import chinese_to_int
-from policykg.loaders.records import SectionRecord, Span, TaskRecord
+from policykg.loaders.records import ItemRecord, SectionRecord, Span, TaskRecord
 
 _CN = "零〇一二三四五六七八九十百两"
 
@@ -275,6 +275,7 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
         task_heads = [(h, None, body.end) for h in _in_sequence(found[present[0]], attachments)]
 
     tasks: list[TaskRecord] = []
+    items_of: list[list[ItemRecord]] = []
     for i, (h, section, limit) in enumerate(task_heads):
         end = task_heads[i + 1][0].line_start - 1 if i + 1 < len(task_heads) else body.end
         end = min(end, limit)
@@ -288,7 +289,30 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
             ordinal=i + 1, number=h.number, title=text[h.content_start:title_end].strip(),
             title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, end),
             section=section))
+        tasks[-1].items = _items(text, found, order[order.index(h.family) + 1:], h.line_end, end)
     return sections, tasks
+
+
+def _items(text: str, found: dict[str, list[_Heading]], below: list[str], start: int, end: int) -> list[ItemRecord]:
+    """The numbered items of one task: the highest family below the task's own that is numbered
+    in sequence inside it, from 1 or on from the task before (1.–5. under （一）). Two or more,
+    or it is a stray number."""
+    for family in below:
+        # Numbers may run on from the items of the task before (1.–4. under （一）, 5.–12. under （二）).
+        before = [h.value for h in found[family] if h.line_start <= start]
+        run = _run([h for h in found[family] if start < h.line_start <= end], before[-1] if before else 0)
+        if len(run) < 2:
+            continue
+        items = []
+        for k, h in enumerate(run):
+            item_end = run[k + 1].line_start - 1 if k + 1 < len(run) else end
+            item_end = _before_signature(text, h.line_end, item_end)
+            title_end = _split_title(text, h.content_start, h.line_end, MAX_TITLE)
+            items.append(ItemRecord(
+                ordinal=k + 1, number=h.number, title=text[h.content_start:title_end].strip(),
+                title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, item_end)))
+        return items
+    return []
 
 
 def _run(heads: list[_Heading], last: int) -> list[_Heading]:

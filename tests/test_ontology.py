@@ -47,8 +47,7 @@ hasTarget appliesTo Province Prefecture County AtLeast AtMost Exactly Approximat
 IncreaseBy DecreaseBy baseline bindingness Binding Anticipatory ledBy supportedBy successorOf
 """.split()
 
-DEFINING_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual,
-                  OWL.AnnotationProperty}
+DEFINING_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual, OWL.AnnotationProperty}
 
 
 # ---------------------------------------------------------------------------
@@ -94,8 +93,16 @@ def langs(graph: Graph, subject: URIRef, pred: URIRef) -> set[str]:
 def test_vocabulary_copy_is_present_and_parsed():
     terms = vocabulary_terms()
     # A sanity floor: the tables name the classes, links and target fields.
-    for must in ("pkg:PolicyDocument", "pkg:Task", "pkg:mentions", "pkg:comparator",
-                 "dcterms:isPartOf", "org:Organization", "oa:exact", "geo:lat"):
+    for must in (
+        "pkg:PolicyDocument",
+        "pkg:Task",
+        "pkg:mentions",
+        "pkg:comparator",
+        "dcterms:isPartOf",
+        "org:Organization",
+        "oa:exact",
+        "geo:lat",
+    ):
         assert must in terms, must
     assert len(terms) > 50
 
@@ -105,8 +112,9 @@ def test_ontology_header(ontology):
     assert ontology.value(ONTOLOGY_IRI, OWL.versionInfo) == Literal("0.1.0")
 
 
-@pytest.mark.parametrize("curie", sorted({t for t in vocabulary_terms() if t.startswith("pkg:")}
-                                        | {f"pkg:{t}" for t in EXTRA_TERMS}))
+@pytest.mark.parametrize(
+    "curie", sorted({t for t in vocabulary_terms() if t.startswith("pkg:")} | {f"pkg:{t}" for t in EXTRA_TERMS})
+)
 def test_pkg_term_defined_in_both_languages(ontology, curie):
     iri = expand(curie)
     types = set(ontology.objects(iri, RDF.type))
@@ -115,8 +123,7 @@ def test_pkg_term_defined_in_both_languages(ontology, curie):
     assert {"en", "zh"} <= langs(ontology, iri, RDFS.comment), f"{curie} needs rdfs:comment @en and @zh"
 
 
-@pytest.mark.parametrize("curie", sorted(t for t in vocabulary_terms()
-                                         if not t.startswith(("pkg:", "rdfs:"))))
+@pytest.mark.parametrize("curie", sorted(t for t in vocabulary_terms() if not t.startswith(("pkg:", "rdfs:"))))
 def test_reused_term_declared_with_usage_note(ontology, curie):
     """Standard terms are not redefined, but declared with a note on how policykg uses them.
 
@@ -130,8 +137,13 @@ def test_reused_term_declared_with_usage_note(ontology, curie):
 def test_every_pkg_term_used_anywhere_is_defined(ontology, shapes):
     """Catches typos: a pkg: IRI in either file that the ontology does not define."""
     defined = {s for s in ontology.subjects(RDF.type, None) if str(s).startswith(str(PKG))}
-    used = {t for g in (ontology, shapes) for triple in g for t in triple
-            if isinstance(t, URIRef) and str(t).startswith(str(PKG))}
+    used = {
+        t
+        for g in (ontology, shapes)
+        for triple in g
+        for t in triple
+        if isinstance(t, URIRef) and str(t).startswith(str(PKG))
+    }
     assert used - defined == set()
 
 
@@ -143,8 +155,11 @@ def builder_terms() -> set[str]:
 
     source = (REPO / "graph" / "build.py").read_text(encoding="utf-8")
     # Every string in a _p(PKG, …) call, also where it is chosen: _p(PKG, "ledBy" if … else "supportedBy").
-    literal = {name for args in re.findall(r"_p\(PKG, ([^()]*)\)", source)
-               for name in re.findall(r'"([A-Za-z][A-Za-z0-9]*)"', re.sub(r'[=!]=\s*"[^"]*"', "", args))}
+    literal = {
+        name
+        for args in re.findall(r"_p\(PKG, ([^()]*)\)", source)
+        for name in re.findall(r'"([A-Za-z][A-Za-z0-9]*)"', re.sub(r'[=!]=\s*"[^"]*"', "", args))
+    }
     assert {"ledBy", "supportedBy", "baseline", "bindingness"} <= literal  # the pattern still finds them
     return literal | {c.value for c in Comparator} | {lv.value for lv in DivisionLevel} | set(_BINDING.values())
 
@@ -152,8 +167,9 @@ def builder_terms() -> set[str]:
 @pytest.mark.parametrize("name", sorted(builder_terms()))
 def test_every_term_the_builder_emits_is_declared(ontology, name):
     iri = PKG[name]
-    assert set(ontology.objects(iri, RDF.type)) & DEFINING_TYPES, \
+    assert set(ontology.objects(iri, RDF.type)) & DEFINING_TYPES, (
         f"graph/build.py emits pkg:{name} but ontology/policykg.ttl does not declare it"
+    )
     assert {"en", "zh"} <= langs(ontology, iri, RDFS.label), f"pkg:{name} needs rdfs:label @en and @zh"
 
 
@@ -164,10 +180,22 @@ def record_with_every_field():
     from datetime import date
     from decimal import Decimal
 
-    from policykg.loaders.records import (Comparator, DivisionLevel, DivisionRecord, DocumentRecord,
-                                          EntityKind, Mention, PartRef, ProgramRecord, PublisherRecord,
-                                          ResponsibilityRecord, SectionRecord, Span, TargetRecord,
-                                          TaskRecord)
+    from policykg.loaders.records import (
+        Comparator,
+        DivisionLevel,
+        DivisionRecord,
+        DocumentRecord,
+        EntityKind,
+        Mention,
+        PartRef,
+        ProgramRecord,
+        PublisherRecord,
+        ResponsibilityRecord,
+        SectionRecord,
+        Span,
+        TargetRecord,
+        TaskRecord,
+    )
 
     lines = [
         "2021年工作方案",
@@ -188,8 +216,14 @@ def record_with_every_field():
     def line(n: int) -> Span:
         return at(lines[n])
 
-    doc = DocumentRecord(doc_id="every-field", source="every-field.txt", sha256="cd" * 32,
-                         media_type="text/plain", encoding="utf-8", text=text)
+    doc = DocumentRecord(
+        doc_id="every-field",
+        source="every-field.txt",
+        sha256="cd" * 32,
+        media_type="text/plain",
+        encoding="utf-8",
+        text=text,
+    )
     doc.title, doc.title_span = lines[0], line(0)
     doc.body = Span(line(1).start, len(text))
     doc.issued = date(2021, 3, 1)
@@ -201,47 +235,87 @@ def record_with_every_field():
     ]
     doc.tasks = [
         TaskRecord(1, "1", "实施排涝工程", at("实施排涝工程"), line(4), 2, depends_on={"全面改薄"}),
-        TaskRecord(2, "2", "推进义务教育薄弱环节改善与能力提升", at("推进义务教育薄弱环节改善与能力提升"),
-                   line(5), 2),
+        TaskRecord(2, "2", "推进义务教育薄弱环节改善与能力提升", at("推进义务教育薄弱环节改善与能力提升"), line(5), 2),
     ]
     doc.programs = {
         "排涝工程": ProgramRecord("排涝工程"),
         "全面改薄": ProgramRecord("全面改薄", registry_id="quanmian-gaibao"),
         "义务教育薄弱环节改善与能力提升": ProgramRecord(
-            "义务教育薄弱环节改善与能力提升", registry_id="yiwu-jiaoyu-boruo-huanjie",
-            successor_of="全面改薄", depends_on={"排涝工程"}, part_of="全面改薄"),
+            "义务教育薄弱环节改善与能力提升",
+            registry_id="yiwu-jiaoyu-boruo-huanjie",
+            successor_of="全面改薄",
+            depends_on={"排涝工程"},
+            part_of="全面改薄",
+        ),
     }
     doc.divisions = {
-        "530000": DivisionRecord("530000", "云南省", DivisionLevel.PROVINCE, short_names={"云南"},
-                                 lat=Decimal("25.0453"), long=Decimal("102.7097")),
+        "530000": DivisionRecord(
+            "530000",
+            "云南省",
+            DivisionLevel.PROVINCE,
+            short_names={"云南"},
+            lat=Decimal("25.0453"),
+            long=Decimal("102.7097"),
+        ),
         "530100": DivisionRecord("530100", "昆明市", DivisionLevel.PREFECTURE, "530000", {"昆明"}),
     }
     doc.regulations = set()
     doc.organizations = {"市住房城乡建设局", "市财政局"}
     bracket = at("(牵头单位:市住房城乡建设局;配合单位:市财政局)")
-    doc.responsibilities = [ResponsibilityRecord(1, "市住房城乡建设局", "lead", bracket),
-                            ResponsibilityRecord(1, "市财政局", "support", bracket)]
+    doc.responsibilities = [
+        ResponsibilityRecord(1, "市住房城乡建设局", "lead", bracket),
+        ResponsibilityRecord(1, "市财政局", "support", bracket),
+    ]
     doc.mentions = [
         Mention(EntityKind.PROGRAM, "排涝工程", "排涝工程", at("排涝工程"), PartRef.task(1)),
         Mention(EntityKind.PROGRAM, "全面改薄", "全面改薄", at("全面改薄"), PartRef.task(1)),
-        Mention(EntityKind.PROGRAM, "义务教育薄弱环节改善与能力提升", "义务教育薄弱环节改善与能力提升",
-                at("义务教育薄弱环节改善与能力提升"), PartRef.task(2)),
-        Mention(EntityKind.ORGANIZATION, "市住房城乡建设局", "市住房城乡建设局", at("市住房城乡建设局"),
-                PartRef.task(1)),
+        Mention(
+            EntityKind.PROGRAM,
+            "义务教育薄弱环节改善与能力提升",
+            "义务教育薄弱环节改善与能力提升",
+            at("义务教育薄弱环节改善与能力提升"),
+            PartRef.task(2),
+        ),
+        Mention(
+            EntityKind.ORGANIZATION, "市住房城乡建设局", "市住房城乡建设局", at("市住房城乡建设局"), PartRef.task(1)
+        ),
         Mention(EntityKind.ORGANIZATION, "市财政局", "市财政局", at("市财政局"), PartRef.task(1)),
         Mention(EntityKind.DIVISION, "530100", "昆明市", at("昆明市"), PartRef.document()),
     ]
     doc.targets = [
-        TargetRecord(PartRef.section(1), "城市内涝防治达标率", at("城市内涝防治达标率达到95%"),
-                     value=Decimal(95), unit="%", comparator=Comparator.AT_LEAST, deadline=date(2025, 12, 31),
-                     divisions=["530100"], bindingness="Binding"),
-        TargetRecord(PartRef.task(1), "污水处理能力", at("污水处理能力从3.5万吨/日提高到6万吨/日"),
-                     value=Decimal(60000), unit="吨/日", comparator=Comparator.EXACTLY,
-                     baseline=Decimal(35000), bindingness="Anticipatory"),
-        TargetRecord(PartRef.task(1), "新增示范校", at("每年新增示范校 所"), unit="所",
-                     value_missing=True, period="year"),
-        TargetRecord(PartRef.task(1), "新增示范校", at("新增示范校"), min_value=Decimal(3), max_value=Decimal(5),
-                     unit="所", comparator=Comparator.BETWEEN),
+        TargetRecord(
+            PartRef.section(1),
+            "城市内涝防治达标率",
+            at("城市内涝防治达标率达到95%"),
+            value=Decimal(95),
+            unit="%",
+            comparator=Comparator.AT_LEAST,
+            deadline=date(2025, 12, 31),
+            divisions=["530100"],
+            bindingness="Binding",
+        ),
+        TargetRecord(
+            PartRef.task(1),
+            "污水处理能力",
+            at("污水处理能力从3.5万吨/日提高到6万吨/日"),
+            value=Decimal(60000),
+            unit="吨/日",
+            comparator=Comparator.EXACTLY,
+            baseline=Decimal(35000),
+            bindingness="Anticipatory",
+        ),
+        TargetRecord(
+            PartRef.task(1), "新增示范校", at("每年新增示范校 所"), unit="所", value_missing=True, period="year"
+        ),
+        TargetRecord(
+            PartRef.task(1),
+            "新增示范校",
+            at("新增示范校"),
+            min_value=Decimal(3),
+            max_value=Decimal(5),
+            unit="所",
+            comparator=Comparator.BETWEEN,
+        ),
     ]
     return doc
 
@@ -258,10 +332,26 @@ def built_with_every_field() -> Dataset:
 
 def test_the_builder_emits_only_declared_terms(ontology, built_with_every_field):
     """Run, not read: every pkg: IRI in a built graph (as type, predicate or value) is declared."""
-    used = {t for s, p, o, _ in built_with_every_field.quads((None, None, None, None)) for t in (p, o)
-            if isinstance(t, URIRef) and str(t).startswith(str(PKG))}
-    for term in ("ledBy", "supportedBy", "successorOf", "dependsOn", "baseline", "bindingness",
-                 "Binding", "Anticipatory", "partOf", "valueMissing", "period", "hasTarget"):
+    used = {
+        t
+        for s, p, o, _ in built_with_every_field.quads((None, None, None, None))
+        for t in (p, o)
+        if isinstance(t, URIRef) and str(t).startswith(str(PKG))
+    }
+    for term in (
+        "ledBy",
+        "supportedBy",
+        "successorOf",
+        "dependsOn",
+        "baseline",
+        "bindingness",
+        "Binding",
+        "Anticipatory",
+        "partOf",
+        "valueMissing",
+        "period",
+        "hasTarget",
+    ):
         assert PKG[term] in used, f"the record with every field no longer makes the builder emit pkg:{term}"
     declared = {s for s in ontology.subjects(RDF.type, None) if str(s).startswith(str(PKG))}
     assert sorted(used - declared) == [], "emitted by graph/build.py but not declared in ontology/policykg.ttl"
@@ -364,8 +454,16 @@ class GraphBuilder:
         self.g.add((whole, DCT.hasPart, part))
 
 
-def division(g: Graph, code: str, name: str, short: str, level: str, within: str | None,
-             lat: str | None = None, long: str | None = None) -> URIRef:
+def division(
+    g: Graph,
+    code: str,
+    name: str,
+    short: str,
+    level: str,
+    within: str | None,
+    lat: str | None = None,
+    long: str | None = None,
+) -> URIRef:
     node = ID[f"division/{code}"]
     g.add((node, RDF.type, PKG.AdministrativeDivision))
     g.add((node, PKG.adminCode, Literal(code)))
@@ -389,8 +487,9 @@ def entity(g: Graph, kind: str, cls: URIRef, label: str, *alt: str) -> URIRef:
     return node
 
 
-def target(b: GraphBuilder, task: URIRef, n: int, indicator: URIRef, quote: str, comparator: str,
-           unit: str, **values: str) -> URIRef:
+def target(
+    b: GraphBuilder, task: URIRef, n: int, indicator: URIRef, quote: str, comparator: str, unit: str, **values: str
+) -> URIRef:
     t = b.read(ID[f"doc/kunming-2017/target/{n}"], PKG.Target, quote)
     g = b.g
     g.add((task, PKG.hasTarget, t))
@@ -458,6 +557,11 @@ def build_correct_graph() -> Graph:
     b.mention(task1, school, "清华附中")
     b.mention(task1, rule, "幼儿园工作规程")
     b.mention(task1, county, "寻甸县")
+    item = b.read(ID["doc/kunming-2017/task/1/item/1"], PKG.Item, "实施名校建设工程")
+    g.add((item, PKG.ordinal, Literal(1)))
+    g.add((item, PKG.number, Literal("（1）")))
+    g.add((item, RDFS.label, Literal("实施名校建设工程")))
+    b.part(task1, item)
 
     line2 = TEXT.splitlines()[3]
     task2 = b.read(ID["doc/kunming-2017/task/2"], PKG.Task, line2)
@@ -554,112 +658,226 @@ def _set(g: Graph, s, p, o) -> None:
 
 
 BROKEN = {
+    "item part of a section": (
+        lambda g: _set(g, ID["doc/kunming-2017/task/1/item/1"], DCT.isPartOf, ID["doc/kunming-2017/section/1"]),
+        ID["doc/kunming-2017/task/1/item/1"],
+        DCT.isPartOf,
+        "An item needs exactly one dcterms:isPartOf pointing to its pkg:Task",
+    ),
     "task without label": (
         lambda g: _drop(g, _task(1), RDFS.label),
-        _task(1), RDFS.label, "A task needs exactly one rdfs:label"),
+        _task(1),
+        RDFS.label,
+        "A task needs exactly one rdfs:label",
+    ),
     "target without evidence": (
         lambda g: _drop(g, _target(1), PKG.evidence),
-        _target(1), PKG.evidence, "needs exactly one pkg:evidence span"),
+        _target(1),
+        PKG.evidence,
+        "needs exactly one pkg:evidence span",
+    ),
     "adminCode 5301": (
         lambda g: _set(g, ID["division/530129"], PKG.adminCode, Literal("5301")),
-        ID["division/530129"], PKG.adminCode, "6-digit GB/T 2260 code"),
+        ID["division/530129"],
+        PKG.adminCode,
+        "6-digit GB/T 2260 code",
+    ),
     "comparator not in the list": (
         lambda g: _set(g, _target(1), PKG.comparator, PKG.GreaterThan),
-        _target(1), PKG.comparator, "pkg:comparator must be one of"),
+        _target(1),
+        PKG.comparator,
+        "pkg:comparator must be one of",
+    ),
     "span with start > end": (
         lambda g: _set(g, _first_span(g), OA.start, Literal(10_000, datatype=XSD.integer)),
-        None, OA.start, "oa:start must not be greater than its oa:end"),
+        None,
+        OA.start,
+        "oa:start must not be greater than its oa:end",
+    ),
     "Between without maxValue": (
         lambda g: _drop(g, _target(3), PKG.maxValue),
-        _target(3), None, "A pkg:Between target needs both pkg:minValue and pkg:maxValue"),
+        _target(3),
+        None,
+        "A pkg:Between target needs both pkg:minValue and pkg:maxValue",
+    ),
     "target without indicator": (
         lambda g: _drop(g, _target(2), PKG.indicator),
-        _target(2), PKG.indicator, "A target needs exactly one pkg:indicator"),
+        _target(2),
+        PKG.indicator,
+        "A target needs exactly one pkg:indicator",
+    ),
     "section ordinal 0": (
         lambda g: _set(g, ID["doc/kunming-2017/section/1"], PKG.ordinal, Literal(0)),
-        ID["doc/kunming-2017/section/1"], PKG.ordinal, "xsd:integer >= 1"),
+        ID["doc/kunming-2017/section/1"],
+        PKG.ordinal,
+        "xsd:integer >= 1",
+    ),
     "task without isPartOf": (
         lambda g: _drop(g, _task(2), DCT.isPartOf),
-        _task(2), DCT.isPartOf, "A task needs exactly one dcterms:isPartOf"),
+        _task(2),
+        DCT.isPartOf,
+        "A task needs exactly one dcterms:isPartOf",
+    ),
     "value as a string": (
         lambda g: _set(g, _target(1), PKG.value, Literal("11")),
-        _target(1), PKG.value, "pkg:value must be a single xsd:decimal"),
+        _target(1),
+        PKG.value,
+        "pkg:value must be a single xsd:decimal",
+    ),
     "quote that is not in the text": (
         lambda g: _set(g, _first_span(g), OA.exact, Literal("X" * len(str(g.value(_first_span(g), OA.exact))))),
-        None, None, "oa:exact differs from the document's pkg:text"),
+        None,
+        None,
+        "oa:exact differs from the document's pkg:text",
+    ),
     "division level not in the list": (
         lambda g: _set(g, ID["division/530100"], PKG.level, PKG.City),
-        ID["division/530100"], PKG.level, "pkg:Province, pkg:Prefecture or pkg:County"),
+        ID["division/530100"],
+        PKG.level,
+        "pkg:Province, pkg:Prefecture or pkg:County",
+    ),
     "mention without the shortcut": (
         lambda g: g.remove((_task(1), PKG.mentions, ID["org/清华附中"])),
-        None, None, "not reflected by the pkg:mentions shortcut"),
+        None,
+        None,
+        "not reflected by the pkg:mentions shortcut",
+    ),
     "hasPart without isPartOf": (
         lambda g: g.remove((_task(2), DCT.isPartOf, ID["doc/kunming-2017/section/1"])),
-        _task(2), None, "without the inverse dcterms:isPartOf"),
+        _task(2),
+        None,
+        "without the inverse dcterms:isPartOf",
+    ),
     "isPartOf without hasPart": (
         lambda g: g.remove((ID["doc/kunming-2017/section/1"], DCT.hasPart, _task(1))),
-        _task(1), DCT.isPartOf, "without the inverse dcterms:hasPart"),
+        _task(1),
+        DCT.isPartOf,
+        "without the inverse dcterms:hasPart",
+    ),
     "duplicate task ordinal": (
         lambda g: _set(g, _task(2), PKG.ordinal, Literal(1)),
-        _task(2), PKG.ordinal, "Another section or task of the same document has this pkg:ordinal"),
+        _task(2),
+        PKG.ordinal,
+        "Another section or task of the same document has this pkg:ordinal",
+    ),
     "quote of the wrong length": (
         lambda g: _set(g, _first_span(g), OA.exact, Literal("x")),
-        None, OA.exact, "oa:exact does not have oa:end - oa:start characters"),
+        None,
+        OA.exact,
+        "oa:exact does not have oa:end - oa:start characters",
+    ),
     "span beyond the text": (
-        lambda g: (_set(g, _first_span(g), OA.start, Literal(len(TEXT), datatype=XSD.integer)),
-                   _set(g, _first_span(g), OA.end, Literal(len(TEXT) + 1, datatype=XSD.integer)),
-                   _set(g, _first_span(g), OA.exact, Literal("x"))),
-        None, OA.end, "oa:end lies beyond the end of the document's pkg:text"),
+        lambda g: (
+            _set(g, _first_span(g), OA.start, Literal(len(TEXT), datatype=XSD.integer)),
+            _set(g, _first_span(g), OA.end, Literal(len(TEXT) + 1, datatype=XSD.integer)),
+            _set(g, _first_span(g), OA.exact, Literal("x")),
+        ),
+        None,
+        OA.end,
+        "oa:end lies beyond the end of the document's pkg:text",
+    ),
     "mentions link without a Mention": (
         lambda g: g.add((_task(2), PKG.mentions, ID["org/清华附中"])),
-        _task(2), PKG.mentions, "has no pkg:Mention"),
+        _task(2),
+        PKG.mentions,
+        "has no pkg:Mention",
+    ),
     "program part of itself": (
         lambda g: g.add((ID["program/三名工程"], PKG.partOf, ID["program/三名工程"])),
-        ID["program/三名工程"], None, "cannot be pkg:partOf"),
+        ID["program/三名工程"],
+        None,
+        "cannot be pkg:partOf",
+    ),
     "inferred publisher missing": (
         lambda g: _drop(g, ID["doc/kunming-2017"], DCT.publisher),
-        ID["doc/kunming-2017"], PKG.publisherInferred, "has no dcterms:publisher"),
+        ID["doc/kunming-2017"],
+        PKG.publisherInferred,
+        "has no dcterms:publisher",
+    ),
     "evidence from another document": (
-        lambda g: (_set(g, g.value(_target(1), PKG.evidence), PROV.wasDerivedFrom, ID["doc/other"]),
-                   g.add((ID["doc/other"], RDF.type, PKG.PolicyDocument))),
-        _target(1), PKG.evidence, "derived from another document"),
+        lambda g: (
+            _set(g, g.value(_target(1), PKG.evidence), PROV.wasDerivedFrom, ID["doc/other"]),
+            g.add((ID["doc/other"], RDF.type, PKG.PolicyDocument)),
+        ),
+        _target(1),
+        PKG.evidence,
+        "derived from another document",
+    ),
     "document without sha256": (
         lambda g: _drop(g, ID["doc/kunming-2017"], PKG.sha256),
-        ID["doc/kunming-2017"], PKG.sha256, "exactly one pkg:sha256"),
+        ID["doc/kunming-2017"],
+        PKG.sha256,
+        "exactly one pkg:sha256",
+    ),
     "bindingness not in the list": (
         lambda g: _set(g, _target(4), PKG.bindingness, PKG.Mandatory),
-        _target(4), PKG.bindingness, "pkg:bindingness must be one of pkg:Binding, pkg:Anticipatory"),
+        _target(4),
+        PKG.bindingness,
+        "pkg:bindingness must be one of pkg:Binding, pkg:Anticipatory",
+    ),
     "two bindingness values": (
         lambda g: g.add((_target(4), PKG.bindingness, PKG.Anticipatory)),
-        _target(4), PKG.bindingness, "pkg:bindingness must be one of"),
+        _target(4),
+        PKG.bindingness,
+        "pkg:bindingness must be one of",
+    ),
     "baseline as a string": (
         lambda g: _set(g, _target(4), PKG.baseline, Literal("80")),
-        _target(4), PKG.baseline, "pkg:baseline must be a single xsd:decimal"),
+        _target(4),
+        PKG.baseline,
+        "pkg:baseline must be a single xsd:decimal",
+    ),
     "lead unit that is no organization": (
         lambda g: g.add((_task(1), PKG.ledBy, ID["program/三名工程"])),
-        _task(1), PKG.ledBy, "pkg:ledBy must point to an org:Organization"),
+        _task(1),
+        PKG.ledBy,
+        "pkg:ledBy must point to an org:Organization",
+    ),
     "supporting unit that is no organization": (
         lambda g: g.add((_task(1), PKG.supportedBy, ID["division/530129"])),
-        _task(1), PKG.supportedBy, "pkg:supportedBy must point to an org:Organization"),
+        _task(1),
+        PKG.supportedBy,
+        "pkg:supportedBy must point to an org:Organization",
+    ),
     "section led by a unit": (
         lambda g: g.add((ID["doc/kunming-2017/section/1"], PKG.ledBy, ID["org/昆明市教育局"])),
-        ID["doc/kunming-2017/section/1"], None, "Only a pkg:Task may have pkg:ledBy or pkg:supportedBy"),
+        ID["doc/kunming-2017/section/1"],
+        None,
+        "Only a pkg:Task may have pkg:ledBy or pkg:supportedBy",
+    ),
     "successor of a regulation": (
         lambda g: g.add((ID["program/新时代名校建设工程"], PKG.successorOf, ID["regulation/幼儿园工作规程"])),
-        ID["program/新时代名校建设工程"], PKG.successorOf, "pkg:successorOf must point to a pkg:Program"),
+        ID["program/新时代名校建设工程"],
+        PKG.successorOf,
+        "pkg:successorOf must point to a pkg:Program",
+    ),
     "program successor of itself": (
         lambda g: g.add((ID["program/三名工程"], PKG.successorOf, ID["program/三名工程"])),
-        ID["program/三名工程"], None, "cannot be pkg:partOf, pkg:within, pkg:dependsOn or pkg:successorOf itself"),
+        ID["program/三名工程"],
+        None,
+        "cannot be pkg:partOf, pkg:within, pkg:dependsOn or pkg:successorOf itself",
+    ),
     "target stated in a task and a section": (
         lambda g: g.add((ID["doc/kunming-2017/section/1"], PKG.hasTarget, _target(1))),
-        _target(1), None, "A target must be stated in exactly one pkg:Task"),
+        _target(1),
+        None,
+        "A target must be stated in exactly one pkg:Task",
+    ),
     "target stated by a mention": (
-        lambda g: (g.remove((_task(1), PKG.hasTarget, _target(1))),
-                   g.add((ID["doc/kunming-2017/mention/1"], PKG.hasTarget, _target(1)))),
-        _target(1), None, "A target must be stated in exactly one pkg:Task"),
+        lambda g: (
+            g.remove((_task(1), PKG.hasTarget, _target(1))),
+            g.add((ID["doc/kunming-2017/mention/1"], PKG.hasTarget, _target(1))),
+        ),
+        _target(1),
+        None,
+        "A target must be stated in exactly one pkg:Task",
+    ),
     "regulation label with book-title marks": (
         lambda g: _set(g, ID["regulation/幼儿园工作规程"], RDFS.label, Literal("《幼儿园工作规程》")),
-        ID["regulation/幼儿园工作规程"], RDFS.label, "without 《》"),
+        ID["regulation/幼儿园工作规程"],
+        RDFS.label,
+        "without 《》",
+    ),
 }
 
 
@@ -670,10 +888,13 @@ def test_broken_graph_is_rejected(correct, case):
     mutate(g)
     result = validate(g)
     assert not result.conforms
-    hits = [v for v in result.errors
-            if message in (v.message or "")
-            and (focus is None or v.focus_node == str(focus))
-            and (path is None or v.path == str(path))]
+    hits = [
+        v
+        for v in result.errors
+        if message in (v.message or "")
+        and (focus is None or v.focus_node == str(focus))
+        and (path is None or v.path == str(path))
+    ]
     assert hits, f"expected {message!r} on {focus} {path}, got:\n{result.format()}"
 
 
