@@ -14,8 +14,8 @@ Three layers guard every route: :class:`BodyLimits` caps request bodies and refu
 compressed ones before any route reads a byte, :class:`SecurityHeaders` puts ``nosniff`` and
 a strict Content-Security-Policy on every response that sets none, and :class:`SecretFilter`
 keeps the write token (and any credential) out of the logs. :class:`HeadAsGet` answers ``HEAD``
-wherever ``GET`` is answered, and a 405 names in ``Allow`` every method the path takes. ``from_environment`` builds the app from
-``POLICYKG_*`` variables for ``uvicorn --factory`` and other ASGI servers.
+wherever ``GET`` is answered, and a 405 names in ``Allow`` every method the path takes.
+``from_environment`` builds the app from ``POLICYKG_*`` variables for ``uvicorn --factory`` and other ASGI servers.
 """
 
 from __future__ import annotations
@@ -40,19 +40,28 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policykg import __version__
-from policykg.errors import BadEncoding, PolicyKGError, TooLarge, UnsupportedMediaType
+from policykg.errors import BadEncoding, PolicyKGError, QueryBusy, TooLarge, UnsupportedMediaType
+from policykg.graph.backends import open_store
 from policykg.graph.query_runner import make_runner
-from policykg.graph.store import open_store
 from policykg.ontology import PREFIXES
 from policykg.settings import Settings, load_settings
 
 log = logging.getLogger("policykg.api")
 STATIC = Path(__file__).parent / "static"
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 406: "not_acceptable", 413: "request_too_large",
-               415: "unsupported_media_type", 416: "range_not_satisfiable", 422: "invalid_parameters",
-               500: "internal_error"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
+    422: "invalid_parameters",
+    500: "internal_error",
+}
 
 
 def error_body(status: int, code: str, message: str, hint: str | None = None) -> dict:
@@ -98,8 +107,14 @@ class BodyLimits:
         headers = Headers(scope=scope)
         encoding = headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("", "identity"):
-            await _answer(UnsupportedMediaType(f"Content-Encoding {encoding!r} is not accepted",
-                                               hint="send the body uncompressed"), scope, receive, send)
+            await _answer(
+                UnsupportedMediaType(
+                    f"Content-Encoding {encoding!r} is not accepted", hint="send the body uncompressed"
+                ),
+                scope,
+                receive,
+                send,
+            )
             return
         limit = body_limit(self.settings, scope["path"])
         declared = headers.get("content-length", "")
@@ -121,17 +136,20 @@ class BodyLimits:
 
 
 def _too_large(limit: int) -> TooLarge:
-    return TooLarge(f"the request body is larger than {limit} bytes, the cap for this route",
-                    hint="see max_request_bytes and max_upload_bytes in docs/settings.md")
+    return TooLarge(
+        f"the request body is larger than {limit} bytes, the cap for this route",
+        hint="see max_request_bytes and max_upload_bytes in docs/settings.md",
+    )
 
 
 def error_response(exc: PolicyKGError) -> JSONResponse:
     """The JSON error envelope for ``exc``, with the headers its status calls for."""
     headers = {"WWW-Authenticate": 'Bearer realm="policykg"'} if exc.http_status == 401 else {}
-    if getattr(exc, "retry_after", None):
+    if isinstance(exc, QueryBusy) and exc.retry_after:
         headers["Retry-After"] = str(exc.retry_after)
-    return JSONResponse(error_body(exc.http_status, exc.code, exc.message, exc.hint),
-                        status_code=exc.http_status, headers=headers)
+    return JSONResponse(
+        error_body(exc.http_status, exc.code, exc.message, exc.hint), status_code=exc.http_status, headers=headers
+    )
 
 
 async def _answer(exc: PolicyKGError, scope: Scope, receive: Receive, send: Send) -> None:
@@ -139,6 +157,7 @@ async def _answer(exc: PolicyKGError, scope: Scope, receive: Receive, send: Send
 
 
 # -- query strings ------------------------------------------------------------------------------
+
 
 class StrictQueryString:
     """Refuse a URL whose path or query string is not well-formed percent-encoded UTF-8: 400
@@ -179,14 +198,18 @@ def strict_path(raw_path: bytes) -> None:
         return
     broken = _PATH_ESCAPE.search(raw_path)
     if broken:
-        escape = raw_path[broken.start():broken.start() + 3].decode("latin-1")
-        raise BadEncoding(f"the URL's path has a broken percent-escape {escape!r} at offset {broken.start()}",
-                          hint="a literal % is written %25")
+        escape = raw_path[broken.start() : broken.start() + 3].decode("latin-1")
+        raise BadEncoding(
+            f"the URL's path has a broken percent-escape {escape!r} at offset {broken.start()}",
+            hint="a literal % is written %25",
+        )
     try:
         unquote_to_bytes(raw_path).decode("utf-8")
     except UnicodeDecodeError:
-        raise BadEncoding("the percent-escapes in the URL's path do not decode as UTF-8",
-                          hint="percent-encode the UTF-8 bytes of the text") from None
+        raise BadEncoding(
+            "the percent-escapes in the URL's path do not decode as UTF-8",
+            hint="percent-encode the UTF-8 bytes of the text",
+        ) from None
 
 
 # -- response headers ---------------------------------------------------------------------------
@@ -195,8 +218,10 @@ def strict_path(raw_path: bytes) -> None:
 #: echoes ``<script>`` is never read as HTML), and a policy under which a body a browser shows
 #: anyway (JSON, an error, a static file, SPARQL results) may load, run or be framed by nothing.
 #: HTML pages set their own, looser policy (``policykg.api.pages.SECURITY_HEADERS``).
-DEFAULT_HEADERS = {"X-Content-Type-Options": "nosniff",
-                   "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
+DEFAULT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
 _DEFAULT_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in DEFAULT_HEADERS.items()]
 
 
@@ -258,14 +283,15 @@ class JsonErrors:
                     held = message
                     return
             elif held is not None and message["type"] == "http.response.body":
-                text.extend(message.get("body", b"")[:_PLAIN_ERROR_BYTES - len(text)])
+                text.extend(message.get("body", b"")[: _PLAIN_ERROR_BYTES - len(text)])
                 if message.get("more_body", False):
                     return
                 status = held["status"]
                 reason = text.decode("utf-8", "replace").strip() or HTTPStatus(status).phrase
                 body = JSONResponse(error_body(status, _HTTP_CODES.get(status, "error"), reason)).body
-                headers = [(k, v) for k, v in held.get("headers", []) if k.lower() not in (b"content-type",
-                                                                                            b"content-length")]
+                headers = [
+                    (k, v) for k, v in held.get("headers", []) if k.lower() not in (b"content-type", b"content-length")
+                ]
                 headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
                 await send({**held, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
@@ -276,6 +302,7 @@ class JsonErrors:
 
 
 # -- methods ------------------------------------------------------------------------------------
+
 
 class HeadAsGet:
     """Answer ``HEAD`` wherever ``GET`` is answered, with the same status and headers and no body.
@@ -416,11 +443,18 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     """The application over ``settings.store`` (or an already open ``store``)."""
     scrub_logs(settings.write_token)
     store = store if store is not None else open_store(settings.store)
-    runner = make_runner(store, workers=workers or settings.query_workers, timeout=settings.query_timeout,
-                         max_rows=settings.max_rows, snapshot_dir=settings.snapshot_dir or None,
-                         prefixes=PREFIXES, queue_wait=settings.query_queue_wait,
-                         max_bytes=settings.max_reply_bytes, memory=settings.query_memory,
-                         allow_unisolated=settings.allow_unisolated_workers)
+    runner = make_runner(
+        store,
+        workers=workers or settings.query_workers,
+        timeout=settings.query_timeout,
+        max_rows=settings.max_rows,
+        snapshot_dir=settings.snapshot_dir or None,
+        prefixes=PREFIXES,
+        queue_wait=settings.query_queue_wait,
+        max_bytes=settings.max_reply_bytes,
+        memory=settings.query_memory,
+        allow_unisolated=settings.allow_unisolated_workers,
+    )
 
     from policykg.api.rest import UploadExtractor
 
@@ -434,10 +468,16 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
             runner.close()
             extractor.close()
 
-    app = FastAPI(title="policykg", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="SPARQL 1.1 Protocol, a typed JSON API and pages over a knowledge graph of Chinese "
-                              "policy documents. Errors always come as one JSON envelope: "
-                              '`{"error": {"code", "message", "status", "hint"?}}`.')
+    app = FastAPI(
+        title="policykg",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="SPARQL 1.1 Protocol, a typed JSON API and pages over a knowledge graph of Chinese "
+        "policy documents. Errors always come as one JSON envelope: "
+        '`{"error": {"code", "message", "status", "hint"?}}`.',
+    )
     app.state.store = store
     app.state.settings = settings
     app.state.runner = runner
@@ -459,8 +499,11 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
             message = f"{request.method} is not allowed on {request.url.path}; it takes {allow}"
         elif exc.status_code == 404 and message == "Not Found":  # no route (or no static file) by that path
             message, hint = f"nothing at {request.url.path}", "the routes are listed at /api/docs and in docs/api.md"
-        return JSONResponse(error_body(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), message, hint),
-                            status_code=exc.status_code, headers=headers or None)
+        return JSONResponse(
+            error_body(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), message, hint),
+            status_code=exc.status_code,
+            headers=headers or None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -471,17 +514,25 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     async def _crash(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         # Starlette answers this from outside every middleware: the headers go on by hand.
-        return JSONResponse(error_body(500, "internal_error", f"{type(exc).__name__}: the server failed"),
-                            status_code=500, headers=DEFAULT_HEADERS)
+        return JSONResponse(
+            error_body(500, "internal_error", f"{type(exc).__name__}: the server failed"),
+            status_code=500,
+            headers=DEFAULT_HEADERS,
+        )
 
     app.add_middleware(BodyLimits, settings=settings)
     app.add_middleware(StrictQueryString)
     if settings.cors:
         # Read-only cross-origin use: no credentials, and no Authorization header, so a
         # browser page elsewhere can query but never write.
-        app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type", "Accept"], allow_credentials=False,
-                           expose_headers=["X-PolicyKG-Truncated", "X-PolicyKG-Rows", "X-PolicyKG-Max-Rows"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Accept"],
+            allow_credentials=False,
+            expose_headers=["X-PolicyKG-Truncated", "X-PolicyKG-Rows", "X-PolicyKG-Max-Rows"],
+        )
     app.add_middleware(JsonErrors)  # inside HeadAsGet: a HEAD's error has its headers, not a body
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)  # added last, so outermost: it also sees what the layers above answer
@@ -502,13 +553,21 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
         """200 with ``"ok": true`` when queries and writes can be served; 503 with ``"ok": false``
         and the ``problems`` in words when not (no query worker left, a failed checkpoint, a failed
         write such as a full disk), so a load balancer or a monitor sees the truth."""
-        problems = runner.health() + ([f"the last write failed: {store.write_error}"]
-                                      if getattr(store, "write_error", None) else [])
-        body = {"ok": not problems, "problems": problems, "version": __version__,
-                "query_timeout": settings.query_timeout, "max_rows": settings.max_rows,
-                "max_reply_bytes": settings.max_reply_bytes, "query_memory": settings.query_memory,
-                "query_workers": runner.size, "worker_network_isolated": runner.network_isolated,
-                "writes_enabled": bool(settings.write_token)}
+        problems = runner.health() + (
+            [f"the last write failed: {store.write_error}"] if getattr(store, "write_error", None) else []
+        )
+        body = {
+            "ok": not problems,
+            "problems": problems,
+            "version": __version__,
+            "query_timeout": settings.query_timeout,
+            "max_rows": settings.max_rows,
+            "max_reply_bytes": settings.max_reply_bytes,
+            "query_memory": settings.query_memory,
+            "query_workers": runner.size,
+            "worker_network_isolated": runner.network_isolated,
+            "writes_enabled": bool(settings.write_token),
+        }
         return JSONResponse(body, status_code=503 if problems else 200)
 
     return app

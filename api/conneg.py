@@ -25,9 +25,6 @@ RDF_TYPES: list[tuple[str, str]] = [
     ("application/json", "jsonld"),
     ("application/xml", "rdfxml"),
 ]
-MEDIA_OF = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
-            "tsv": "text/tab-separated-values", "turtle": "text/turtle", "ntriples": "application/n-triples",
-            "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml", "html": "text/html"}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ pool for everything).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter

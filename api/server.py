@@ -80,11 +80,13 @@ class GuardedProtocol(H11Protocol):
 
     # -- the connection cap ---------------------------------------------------------------------
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         if len(self.connections) > self.limits.max_connections and not self._make_room():
-            self._warn("every one of max_connections=%d connections is answering a request: "
-                       "a new connection was closed at once")
+            self._warn(
+                "every one of max_connections=%d connections is answering a request: "
+                "a new connection was closed at once"
+            )
             _reset(transport)
             return
         self._watch()
@@ -95,12 +97,11 @@ class GuardedProtocol(H11Protocol):
         live = [c for c in self.connections if c is not self and not c.transport.is_closing()]
         if len(live) < self.limits.max_connections:
             return True
-        idle = [c for c in live if getattr(c, "waiting_since", None) is not None]
+        idle = [c for c in live if isinstance(c, GuardedProtocol) and c.waiting_since is not None]
         if not idle:
             return False
-        oldest = min(idle, key=lambda c: c.waiting_since)
-        self._warn("max_connections=%d reached: closed the connection that had waited longest for "
-                   "its request headers")
+        oldest = min(idle, key=lambda c: c.waiting_since or 0.0)
+        self._warn("max_connections=%d reached: closed the connection that had waited longest for its request headers")
         oldest._close()
         return True
 
@@ -165,7 +166,7 @@ class GuardedProtocol(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.waiting_since is not None and len(self._head) < _HEAD_KEPT:
-            self._head += data[:_HEAD_KEPT - len(self._head)]
+            self._head += data[: _HEAD_KEPT - len(self._head)]
         super().data_received(data)
         self._watch()
 
@@ -217,9 +218,10 @@ class GuardedProtocol(H11Protocol):
         if unsent < self._unsent_then:
             self._arm_write_clock()  # progress: watch the next stretch
             return
-        client = "%s:%d" % self.client if self.client else "a client"
-        log.warning("%s took none of its reply for %g s (write_timeout): connection reset", client,
-                    self.limits.write_timeout)
+        client = "{}:{}".format(*self.client) if self.client else "a client"
+        log.warning(
+            "%s took none of its reply for %g s (write_timeout): connection reset", client, self.limits.write_timeout
+        )
         _reset(self.transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -236,16 +238,27 @@ class GuardedProtocol(H11Protocol):
 
         line = bytes(self._head).split(b"\n", 1)[0]
         if any(b >= 0x80 for b in line):
-            body = error_body(400, "bad_encoding", "the request line holds bytes that are not ASCII: a URL "
-                              "must be percent-encoded", hint="percent-encode the UTF-8 bytes, e.g. "
-                              "curl -G URL --data-urlencode 'q=三名工程'")
+            body = error_body(
+                400,
+                "bad_encoding",
+                "the request line holds bytes that are not ASCII: a URL must be percent-encoded",
+                hint="percent-encode the UTF-8 bytes, e.g. curl -G URL --data-urlencode 'q=三名工程'",
+            )
         else:
-            body = error_body(400, "bad_request", "the request is not valid HTTP/1.1 (a malformed request "
-                              "line or header, or headers longer than the server reads)",
-                              hint="send long queries by POST")
+            body = error_body(
+                400,
+                "bad_request",
+                "the request is not valid HTTP/1.1 (a malformed request "
+                "line or header, or headers longer than the server reads)",
+                hint="send long queries by POST",
+            )
         data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # as JSONResponse
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-                   (b"connection", b"close"), *_DEFAULT_RAW]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(data)).encode()),
+            (b"connection", b"close"),
+            *_DEFAULT_RAW,
+        ]
         try:
             output = self.conn.send(h11.Response(status_code=400, headers=headers, reason=STATUS_PHRASES[400]))
             output += self.conn.send(h11.Data(data=data)) or b""
@@ -271,13 +284,15 @@ def _reset(transport) -> None:
 def protocol_class(header_timeout: float, max_connections: int, write_timeout: float) -> type[GuardedProtocol]:
     """A :class:`GuardedProtocol` subclass carrying these limits, for uvicorn's ``http=``."""
     if header_timeout <= 0 or write_timeout <= 0 or max_connections < 1:
-        raise PolicyKGError("header_timeout and write_timeout must be over 0 s, max_connections at least 1",
-                            hint="see docs/settings.md")
+        raise PolicyKGError(
+            "header_timeout and write_timeout must be over 0 s, max_connections at least 1", hint="see docs/settings.md"
+        )
     limits = Limits(header_timeout, max_connections, write_timeout)
     return type("PolicyKGProtocol", (GuardedProtocol,), {"limits": limits})
 
 
 # -- starting ------------------------------------------------------------------------------------
+
 
 def raise_open_file_limit() -> int:
     """Raise the soft limit on open files to the hard one (Linux's default soft limit, 1 024, is
@@ -317,11 +332,13 @@ def bind(host: str, port: int) -> socket.socket:
     """A listening socket on ``host:port``, or one error that names them and says how to pick
     another port (before anything else starts: the store, the workers, the "Serving" line)."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                              flags=socket.AI_PASSIVE)[0]
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
     except socket.gaierror as exc:
-        raise PolicyKGError(f"cannot listen on host {host!r}: {exc.strerror} (use --host 127.0.0.1, or "
-                            "0.0.0.0 for every interface)") from None
+        raise PolicyKGError(
+            f"cannot listen on host {host!r}: {exc.strerror} (use --host 127.0.0.1, or 0.0.0.0 for every interface)"
+        ) from None
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -331,19 +348,33 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         why = "is already in use (another server?)" if exc.errno == 98 else f"cannot be used: {exc.strerror}"
-        raise PolicyKGError(f"port {port} on {host} {why}: choose another with `policykg serve --port N`, "
-                            f"or `PORT=N bash scripts/quickstart.sh`") from None
+        raise PolicyKGError(
+            f"port {port} on {host} {why}: choose another with `policykg serve --port N`, "
+            f"or `PORT=N bash scripts/quickstart.sh`"
+        ) from None
     return sock
 
 
-def serve(app, sock: socket.socket, *, header_timeout: float, idle_timeout: float, max_connections: int,
-          write_timeout: float, log_level: str) -> None:
+def serve(
+    app,
+    sock: socket.socket,
+    *,
+    header_timeout: float,
+    idle_timeout: float,
+    max_connections: int,
+    write_timeout: float,
+    log_level: str,
+) -> None:
     """Run ``app`` under uvicorn on the bound ``sock`` with :class:`GuardedProtocol`."""
     import uvicorn
 
     # The accept loop takes up to `backlog` connections at once before any of them is seen, so
     # the backlog bounds the burst beyond max_connections: open files stay under 2 × the cap.
-    config = uvicorn.Config(app, log_level=log_level, timeout_keep_alive=idle_timeout,  # type: ignore[arg-type]
-                            backlog=max(64, min(max_connections, 2048)),
-                            http=protocol_class(header_timeout, max_connections, write_timeout))
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        timeout_keep_alive=idle_timeout,  # type: ignore[arg-type]
+        backlog=max(64, min(max_connections, 2048)),
+        http=protocol_class(header_timeout, max_connections, write_timeout),
+    )
     uvicorn.Server(config).run(sockets=[sock])

@@ -13,18 +13,27 @@ import asyncio
 import hashlib
 import hmac
 import re
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from policykg.api.pools import sparql_thread
 
 from policykg.api.conneg import RDF_TYPES, RESULT_TYPES, negotiate, prefers_html
-from policykg.errors import (AuthError, BadEncoding, NotAcceptable, QueryBusy, QueryError, QueryTooComplex,
-                             TooLarge, UnsupportedMediaType, WritesDisabled)
+from policykg.api.pools import sparql_thread
+from policykg.errors import (
+    AuthError,
+    BadEncoding,
+    NotAcceptable,
+    QueryBusy,
+    QueryError,
+    QueryTooComplex,
+    TooLarge,
+    UnsupportedMediaType,
+    WritesDisabled,
+)
 from policykg.graph import sparql_guard
 from policykg.graph.queries import iri_ref
 from policykg.graph.store import RDF_FORMATS
@@ -52,9 +61,10 @@ def utf8_text(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadEncoding(f"the {what} is not UTF-8: byte 0x{data[exc.start]:02X} at offset {exc.start} "
-                          "cannot be decoded", hint="send SPARQL as UTF-8 (GBK or GB18030 text must be "
-                                                    "converted first)") from None
+        raise BadEncoding(
+            f"the {what} is not UTF-8: byte 0x{data[exc.start]:02X} at offset {exc.start} cannot be decoded",
+            hint="send SPARQL as UTF-8 (GBK or GB18030 text must be converted first)",
+        ) from None
 
 
 _BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -67,13 +77,18 @@ def parse_form(data: bytes, what: str) -> list[tuple[str, str]]:
     raw = utf8_text(data, what)
     broken = _BROKEN_ESCAPE.search(raw)
     if broken:
-        raise BadEncoding(f"the {what} has a broken percent-escape {raw[broken.start():broken.start() + 3]!r} "
-                          f"at offset {broken.start()}", hint="a literal % is written %25")
+        raise BadEncoding(
+            f"the {what} has a broken percent-escape {raw[broken.start() : broken.start() + 3]!r} "
+            f"at offset {broken.start()}",
+            hint="a literal % is written %25",
+        )
     try:
         return parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise BadEncoding(f"the percent-escapes in the {what} do not decode as UTF-8",
-                          hint="percent-encode the UTF-8 bytes of the text") from None
+        raise BadEncoding(
+            f"the percent-escapes in the {what} do not decode as UTF-8",
+            hint="percent-encode the UTF-8 bytes of the text",
+        ) from None
 
 
 async def protocol_params(request: Request, operation: str) -> dict[str, list[str]]:
@@ -116,25 +131,37 @@ def endpoint_url(request: Request, path: str = "sparql") -> str:
 
 # -- queries ---------------------------------------------------------------------------
 
+
 async def run_query(request: Request, query: str, params: dict[str, list[str]]) -> Response:
     app = request.app
     store = app.state.store
     cap = app.state.settings.max_query_bytes
     size = len(query.encode("utf-8"))
     if size > cap:
-        raise TooLarge(f"the query is {size} bytes; this endpoint reads queries up to {cap} bytes",
-                       hint="move long VALUES lists into the store, or ask the operator for a larger "
-                            "max_query_bytes")
+        raise TooLarge(
+            f"the query is {size} bytes; this endpoint reads queries up to {cap} bytes",
+            hint="move long VALUES lists into the store, or ask the operator for a larger max_query_bytes",
+        )
     # Reading a query costs a few µs a token: off the event loop, so other requests go on meanwhile.
     # What runs is the guard's canonical text (info.text), never the client's: one reading.
-    info = await sparql_thread(sparql_guard.guard_query, query, graph_exists=store.contains_graph,
-                               default_prefixes=PREFIXES, base_iri=endpoint_url(request))
-    offers = RDF_TYPES if info.form in ("CONSTRUCT", "DESCRIBE") else \
-        [o for o in RESULT_TYPES if info.form != "ASK" or o[1] in ("json", "xml")]
+    info = await sparql_thread(
+        sparql_guard.guard_query,
+        query,
+        graph_exists=store.contains_graph,
+        default_prefixes=PREFIXES,
+        base_iri=endpoint_url(request),
+    )
+    offers = (
+        RDF_TYPES
+        if info.form in ("CONSTRUCT", "DESCRIBE")
+        else [o for o in RESULT_TYPES if info.form != "ASK" or o[1] in ("json", "xml")]
+    )
     chosen = negotiate(request.headers.get("accept"), offers)
     if chosen is None:
-        raise NotAcceptable("none of the Accept media types fits a " + (info.form or "query") + " result",
-                            hint="offered: " + ", ".join(m for m, _ in offers))
+        raise NotAcceptable(
+            "none of the Accept media types fits a " + (info.form or "query") + " result",
+            hint="offered: " + ", ".join(m for m, _ in offers),
+        )
     media, fmt = chosen
     default_graphs = [g for g in params.get("default-graph-uri", []) if g]
     named_graphs = [g for g in params.get("named-graph-uri", []) if g]
@@ -144,9 +171,15 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         iri_ref(g)
     runner = app.state.runner
     async with query_slot(app):
-        reply = await sparql_thread(runner.run, info.text, fmt=fmt, default_graphs=default_graphs,
-                                    named_graphs=named_graphs, base_iri=endpoint_url(request),
-                                    query_dataset=bool(info.from_graphs or info.from_named))
+        reply = await sparql_thread(
+            runner.run,
+            info.text,
+            fmt=fmt,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            base_iri=endpoint_url(request),
+            query_dataset=bool(info.from_graphs or info.from_named),
+        )
     headers = {"Vary": "Accept", "X-PolicyKG-Rows": str(reply["rows"])}
     if reply["truncated"]:
         headers["X-PolicyKG-Truncated"] = "true"
@@ -172,18 +205,29 @@ async def query_slot(app) -> AsyncIterator[None]:
     try:
         await asyncio.wait_for(slots.acquire(), runner.queue_wait)
     except TimeoutError:
-        raise QueryBusy(f"the server is busy: every query worker stayed busy for {runner.queue_wait:g} s",
-                        retry_after=runner.retry_after(), hint="try again after Retry-After seconds") from None
+        raise QueryBusy(
+            f"the server is busy: every query worker stayed busy for {runner.queue_wait:g} s",
+            retry_after=runner.retry_after(),
+            hint="try again after Retry-After seconds",
+        ) from None
     try:
         yield
     finally:
         slots.release()
 
 
-@router.get("/sparql", tags=["sparql"], operation_id="sparql_get",
-            summary="SPARQL 1.1 Protocol query by GET, or the Service Description without a query")
-@router.post("/sparql", tags=["sparql"], operation_id="sparql_post",
-             summary="SPARQL 1.1 Protocol query by form POST or direct POST (read-only)")
+@router.get(
+    "/sparql",
+    tags=["sparql"],
+    operation_id="sparql_get",
+    summary="SPARQL 1.1 Protocol query by GET, or the Service Description without a query",
+)
+@router.post(
+    "/sparql",
+    tags=["sparql"],
+    operation_id="sparql_post",
+    summary="SPARQL 1.1 Protocol query by form POST or direct POST (read-only)",
+)
 async def sparql(request: Request) -> Response:
     """Query by GET (`?query=`), form POST or direct POST (`application/sparql-query`).
 
@@ -250,7 +294,7 @@ def service_description_turtle(request: Request) -> str:
         f"  sd:resultFormat {formats} ;",
         '  dcterms:title "policykg SPARQL endpoint (read-only)" ;',
         f'  dcterms:description "Read-only. Queries stop after {settings.query_timeout:g} s; at most '
-        f'{settings.max_rows} results are returned (then X-PolicyKG-Truncated: true). SERVICE, LOAD and FROM '
+        f"{settings.max_rows} results are returned (then X-PolicyKG-Truncated: true). SERVICE, LOAD and FROM "
         f'with graphs outside the store are refused." ;',
         "  sd:defaultDataset [ a sd:Dataset ;",
         "      sd:defaultGraph [ a sd:Graph ] ] .",
@@ -258,9 +302,16 @@ def service_description_turtle(request: Request) -> str:
     return "\n".join(lines) + "\n"
 
 
-SD_OFFERS = [("text/turtle", "turtle"), ("application/n-triples", "ntriples"), ("application/ld+json", "jsonld"),
-             ("application/rdf+xml", "rdfxml"), ("application/x-turtle", "turtle"), ("text/plain", "ntriples"),
-             ("application/xml", "rdfxml"), ("application/json", "jsonld")]
+SD_OFFERS = [
+    ("text/turtle", "turtle"),
+    ("application/n-triples", "ntriples"),
+    ("application/ld+json", "jsonld"),
+    ("application/rdf+xml", "rdfxml"),
+    ("application/x-turtle", "turtle"),
+    ("text/plain", "ntriples"),
+    ("application/xml", "rdfxml"),
+    ("application/json", "jsonld"),
+]
 
 
 def service_description(request: Request) -> Response:
@@ -276,7 +327,7 @@ def service_description(request: Request) -> Response:
         body = ttl.encode()
     else:
         triples = list(ox.parse(ttl.encode(), format=ox.RdfFormat.TURTLE))
-        body = ox.serialize(triples, format=RDF_FORMATS[fmt])
+        body = ox.serialize(triples, format=RDF_FORMATS[fmt]) or b""
     ctype = media if not media.startswith("text/") else media + "; charset=utf-8"
     return Response(body, media_type=ctype, headers={"Vary": "Accept"})
 
@@ -293,18 +344,23 @@ def check_token(request: Request) -> None:
     constant time. Without a configured token every write is refused (403)."""
     token = request.app.state.settings.write_token
     if not token:
-        raise WritesDisabled("writes are disabled on this server (it was started without a write token)",
-                             hint="the operator enables them with POLICYKG_WRITE_TOKEN")
+        raise WritesDisabled(
+            "writes are disabled on this server (it was started without a write token)",
+            hint="the operator enables them with POLICYKG_WRITE_TOKEN",
+        )
     auth = request.headers.get("authorization", "")
     given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
     # Compare digests, not the strings: equal lengths, so the time taken says nothing about
     # the token's length either.
-    if not given or not hmac.compare_digest(hashlib.sha256(given.encode()).digest(),
-                                            hashlib.sha256(token.encode()).digest()):
+    if not given or not hmac.compare_digest(
+        hashlib.sha256(given.encode()).digest(), hashlib.sha256(token.encode()).digest()
+    ):
         in_url = any(k.lower() in TOKEN_PARAMS for k in request.query_params)
-        raise AuthError("a valid bearer token is required to change the store",
-                        hint="send Authorization: Bearer <token>" + (
-                            "; a token in the URL is never accepted (URLs are logged)" if in_url else ""))
+        raise AuthError(
+            "a valid bearer token is required to change the store",
+            hint="send Authorization: Bearer <token>"
+            + ("; a token in the URL is never accepted (URLs are logged)" if in_url else ""),
+        )
 
 
 async def run_update(request: Request, params: dict[str, list[str]]) -> Response:
@@ -314,8 +370,9 @@ async def run_update(request: Request, params: dict[str, list[str]]) -> Response
     text = _one(params, "update")
     if text is None:
         raise QueryError("no update given: send update=… or a body of type application/sparql-update")
-    info = await sparql_thread(sparql_guard.guard_update, text, default_prefixes=PREFIXES,
-                               base_iri=endpoint_url(request))
+    info = await sparql_thread(
+        sparql_guard.guard_update, text, default_prefixes=PREFIXES, base_iri=endpoint_url(request)
+    )
     using = [g for g in params.get("using-graph-uri", []) if g]
     using_named = [g for g in params.get("using-named-graph-uri", []) if g]
     for g in using + using_named:
@@ -323,8 +380,9 @@ async def run_update(request: Request, params: dict[str, list[str]]) -> Response
     # The guard's canonical text (with the protocol's USING clauses), never the client's: one reading.
     text = sparql_guard.add_using(info, using, using_named)
     # Updates run in this process, which a parser stack overflow would kill: try it in a worker first.
-    await sparql_thread(app.state.runner.check_update, text, sparql_guard.where_patterns(info),
-                        base_iri=endpoint_url(request))
+    await sparql_thread(
+        app.state.runner.check_update, text, sparql_guard.where_patterns(info), base_iri=endpoint_url(request)
+    )
     store = app.state.store
     try:
         await sparql_thread(store.update, text, base_iri=endpoint_url(request))
@@ -333,8 +391,7 @@ async def run_update(request: Request, params: dict[str, list[str]]) -> Response
     return Response(status_code=204)
 
 
-@router.post("/update", tags=["sparql"], summary="SPARQL 1.1 Update (needs the bearer token)",
-             status_code=204)
+@router.post("/update", tags=["sparql"], summary="SPARQL 1.1 Update (needs the bearer token)", status_code=204)
 async def update(request: Request) -> Response:
     """Form POST (`update=`) or direct POST (`application/sparql-update`), with
     `using-graph-uri` / `using-named-graph-uri`. `Authorization: Bearer <token>` is required."""
@@ -345,9 +402,14 @@ async def update(request: Request) -> Response:
 
 # -- Graph Store HTTP Protocol --------------------------------------------------------------
 
-_PARSE_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
-                  "application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-                  "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD}
+_PARSE_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
 
 
 def _target_graph(request: Request) -> str | None:
@@ -378,11 +440,14 @@ async def graph_store_get(request: Request) -> Response:
         try:
             check_token(request)
         except (AuthError, WritesDisabled):
-            raise AuthError("reading the whole store at once (?default) needs the bearer token",
-                            hint="read one document with ?graph=<its IRI> (see /api/documents), query /sparql "
-                                 "with LIMIT, or export with `policykg export`") from None
+            raise AuthError(
+                "reading the whole store at once (?default) needs the bearer token",
+                hint="read one document with ?graph=<its IRI> (see /api/documents), query /sparql "
+                "with LIMIT, or export with `policykg export`",
+            ) from None
     elif not store.contains_graph(graph):
         from policykg.errors import NotFoundError
+
         raise NotFoundError(f"no graph {graph}")
     ctype = media if not media.startswith("text/") else media + "; charset=utf-8"
     if request.method == "HEAD":
@@ -404,8 +469,9 @@ async def _dump_response(request: Request, store, fmt: str, graph: str | None, c
     if lock is None:  # made on the event loop's thread: no race
         lock = state.whole_dump_lock = asyncio.Lock()
     if graph is None and lock.locked():
-        raise QueryBusy("another export of the whole store is under way", retry_after=10,
-                        hint="try again when it has finished")
+        raise QueryBusy(
+            "another export of the whole store is under way", retry_after=10, hint="try again when it has finished"
+        )
     fd, path = tempfile.mkstemp(prefix="policykg-dump-")
     os.close(fd)
     try:
@@ -420,12 +486,24 @@ async def _dump_response(request: Request, store, fmt: str, graph: str | None, c
     return FileResponse(path, media_type=ctype, background=BackgroundTask(os.unlink, path))
 
 
-@router.put("/graph-store", tags=["sparql"], operation_id="graph_store_put",
-            summary="Graph Store Protocol: replace a named graph (token)")
-@router.post("/graph-store", tags=["sparql"], operation_id="graph_store_post",
-             summary="Graph Store Protocol: add to a named graph (token)")
-@router.delete("/graph-store", tags=["sparql"], operation_id="graph_store_delete",
-               summary="Graph Store Protocol: delete a named graph (token)")
+@router.put(
+    "/graph-store",
+    tags=["sparql"],
+    operation_id="graph_store_put",
+    summary="Graph Store Protocol: replace a named graph (token)",
+)
+@router.post(
+    "/graph-store",
+    tags=["sparql"],
+    operation_id="graph_store_post",
+    summary="Graph Store Protocol: add to a named graph (token)",
+)
+@router.delete(
+    "/graph-store",
+    tags=["sparql"],
+    operation_id="graph_store_delete",
+    summary="Graph Store Protocol: delete a named graph (token)",
+)
 async def graph_store_write(request: Request) -> Response:
     check_token(request)
     graph = _target_graph(request)
@@ -438,13 +516,15 @@ async def graph_store_write(request: Request) -> Response:
         runner.mark_dirty()
         if not removed:
             from policykg.errors import NotFoundError
+
             raise NotFoundError(f"no graph {graph}")
         return Response(status_code=204)
     media, _ = _media(request)
     fmt = _PARSE_FORMATS.get(media)
     if fmt is None:
-        raise UnsupportedMediaType(f"cannot read {media or 'a body without Content-Type'}; "
-                                   f"use one of {', '.join(_PARSE_FORMATS)}")
+        raise UnsupportedMediaType(
+            f"cannot read {media or 'a body without Content-Type'}; use one of {', '.join(_PARSE_FORMATS)}"
+        )
     body = await request.body()
 
     # Parsed in an upload worker under upload_timeout: nested RDF/XML took 28 s in this process.
@@ -474,14 +554,18 @@ def parse_graph(body: bytes, media: str, graph: str) -> list[ox.Quad]:
     fmt = _PARSE_FORMATS[media]
     if fmt == ox.RdfFormat.RDF_XML and b"<!ENTITY" in body:
         # Entities nest: 600 bytes of declarations expand to gigabytes (the "billion laughs").
-        raise QueryError("RDF/XML with entity declarations (<!ENTITY …>) is not accepted",
-                         hint="expand the entities, or send Turtle or N-Triples")
+        raise QueryError(
+            "RDF/XML with entity declarations (<!ENTITY …>) is not accepted",
+            hint="expand the entities, or send Turtle or N-Triples",
+        )
     if fmt == ox.RdfFormat.JSON_LD:
         _refuse_deep_json(body)
     g = ox.NamedNode(graph)
     try:
-        return [ox.Quad(t.subject, t.predicate, t.object, g)
-                for t in ox.parse(body, format=fmt, base_iri=graph, without_named_graphs=True)]
+        return [
+            ox.Quad(t.subject, t.predicate, t.object, g)
+            for t in ox.parse(body, format=fmt, base_iri=graph, without_named_graphs=True)
+        ]
     except (SyntaxError, ValueError) as exc:
         raise QueryError(f"cannot parse the graph: {exc}") from None
 

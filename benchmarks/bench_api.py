@@ -62,8 +62,6 @@ ORDER BY DESC(?issued) LIMIT 100""",
 }
 
 
-
-
 def median_ms(fn, runs: int) -> float:
     fn()  # warm up
     times = []
@@ -119,16 +117,23 @@ def main() -> None:
         direct = OxigraphStore(work / "direct", read_only=True)
         port = free_port()
         env = {**os.environ, "POLICYKG_QUERY_TIMEOUT": "60", "POLICYKG_MAX_ROWS": "100000"}
-        serve = subprocess.Popen([sys.executable, "-m", "policykg", "serve", "--store", str(store_path),
-                                  "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "policykg", "serve", "--store", str(store_path), "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         procs.append(serve)
         ours = f"http://127.0.0.1:{port}/sparql"
         wait_http(ours + "?query=ASK%7B%7D", serve, timeout=120)
         theirs = None
         if not args.no_rdflib:
             rport = free_port()
-            rl = subprocess.Popen([sys.executable, "-c", RDFLIB_SERVER, str(work / "dump.nq"), str(rport)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            rl = subprocess.Popen(
+                [sys.executable, "-c", RDFLIB_SERVER, str(work / "dump.nq"), str(rport)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             procs.append(rl)
             theirs = f"http://127.0.0.1:{rport}/"
             wait_http(theirs + "?query=ASK%7B%7D", rl, timeout=600)
@@ -149,14 +154,14 @@ def main() -> None:
         for name, body in QUERIES.items():
             q = PROLOGUE + body
             row = {"query": name, "rows": in_process(q)}
-            row["direct_ms"] = median_ms(lambda: in_process(q), args.runs)
+            row["direct_ms"] = median_ms(lambda q=q: in_process(q), args.runs)
             assert over_http(ours, q) == row["rows"], name
-            row["endpoint_ms"] = median_ms(lambda: over_http(ours, q), args.runs)
+            row["endpoint_ms"] = median_ms(lambda q=q: over_http(ours, q), args.runs)
             row["endpoint_vs_direct"] = row["endpoint_ms"] / row["direct_ms"]
             if theirs:
                 n = over_http(theirs, q)
                 row["rdflib_rows"] = n
-                row["rdflib_ms"] = median_ms(lambda: over_http(theirs, q), max(3, args.runs // 3))
+                row["rdflib_ms"] = median_ms(lambda q=q: over_http(theirs, q), max(3, args.runs // 3))
                 row["rdflib_vs_endpoint"] = row["rdflib_ms"] / row["endpoint_ms"]
             results.append(row)
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
@@ -167,16 +172,23 @@ def main() -> None:
             head += f" {'rdflib-ep':>10} {'ratio':>7}"
         print(head)
         for r in results:
-            line = (f"{r['query']:<34} {r['rows']:>6} {r['direct_ms']:>8.2f} {r['endpoint_ms']:>9.2f} "
-                    f"{r['endpoint_vs_direct']:>6.1f}")
+            line = (
+                f"{r['query']:<34} {r['rows']:>6} {r['direct_ms']:>8.2f} {r['endpoint_ms']:>9.2f} "
+                f"{r['endpoint_vs_direct']:>6.1f}"
+            )
             if theirs:
                 flag = "" if r["rdflib_rows"] == r["rows"] else f" (rows {r['rdflib_rows']})"
                 line += f" {r['rdflib_ms']:>10.1f} {r['rdflib_vs_endpoint']:>7.1f}{flag}"
             print(line)
         print("\nratio = endpoint / direct, and rdflib-endpoint / endpoint (higher: ours faster)")
         if args.json:
-            args.json.write_text(json.dumps({"docs": args.docs, "quads": quads, "runs": args.runs,
-                                             "results": results}, ensure_ascii=False, indent=2))
+            args.json.write_text(
+                json.dumps(
+                    {"docs": args.docs, "quads": quads, "runs": args.runs, "results": results},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
     finally:
         for p in procs:
             p.terminate()

@@ -23,8 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _corpus() -> list[tuple[str, bytes]]:
     docs = [REPO / "samples" / "kunming-2017-education-workplan.txt"]
-    docs += sorted(p for p in (REPO / "tests" / "data" / "docs").iterdir()
-                   if p.suffix in {".txt", ".html"})
+    docs += sorted(p for p in (REPO / "tests" / "data" / "docs").iterdir() if p.suffix in {".txt", ".html"})
     return [(p.name, p.read_bytes()) for p in docs]
 
 
@@ -33,9 +32,10 @@ def _large(sample: bytes, target_bytes: int = 1_000_000) -> bytes:
     import re
 
     text = sample.decode("utf-8")
-    body = text[text.index("一、"):]
+    body = text[text.index("一、") :]
     parts, n, size = [text[: text.index("一、")]], 0, 0
     while size < target_bytes:
+
         def renumber(m: re.Match[str]) -> str:
             nonlocal n
             n += 1
@@ -73,9 +73,9 @@ def main() -> int:
     rows = []
     for name, data in corpus:
         text_mb = len(normalize_text(decode_bytes(data, name)[0]).encode("utf-8")) / 1e6
-        base = _time(lambda: normalize_text(decode_bytes(data, name)[0]), args.repeat)
-        extract = _time(lambda: extract_bytes(data, name), args.repeat)
-        full = _time(lambda: document_quads(extract_bytes(data, name)), args.repeat)
+        base = _time(lambda data=data, name=name: normalize_text(decode_bytes(data, name)[0]), args.repeat)
+        extract = _time(lambda data=data, name=name: extract_bytes(data, name), args.repeat)
+        full = _time(lambda data=data, name=name: document_quads(extract_bytes(data, name)), args.repeat)
         rows.append((name, text_mb, text_mb / extract, text_mb / full, extract / base))
 
     total_mb = sum(r[1] for r in rows)

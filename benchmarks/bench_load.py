@@ -43,10 +43,10 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import quote
 
 import httpx
@@ -139,9 +139,15 @@ class Facts:
                 names[s] = o
         tasks = frozenset(types.get("Task", ()))
         mentioned = {e: frozenset(ts & tasks) for e, ts in links[_P["mentions"]].items()}
-        return cls(tasks, frozenset(types.get("Target", ())), mentioned,
-                   {t: frozenset(x) for t, x in links[_P["hasTarget"]].items()},
-                   {d: frozenset(x) for d, x in links[_P["appliesTo"]].items()}, frozenset(spatial), names)
+        return cls(
+            tasks,
+            frozenset(types.get("Target", ())),
+            mentioned,
+            {t: frozenset(x) for t, x in links[_P["hasTarget"]].items()},
+            {d: frozenset(x) for d, x in links[_P["appliesTo"]].items()},
+            frozenset(spatial),
+            names,
+        )
 
 
 NO_FACTS = Facts.of(())  # what an absent document contributes
@@ -240,8 +246,7 @@ def _problems(*found: str | None) -> list[str]:
     return [p for p in found if p]
 
 
-def check_seen(history: History, doc_id: str, t0: float, t1: float, seen: Version | None,
-               what: str) -> str | None:
+def check_seen(history: History, doc_id: str, t0: float, t1: float, seen: Version | None, what: str) -> str | None:
     """A problem if ``seen`` (a whole version, or None for absent) is not allowed at [t0, t1]."""
     allowed = history.allowed(doc_id, t0, t1)
     if any(seen is a or (seen is not None and a is not None and seen.sha256 == a.sha256) for a in allowed):
@@ -249,16 +254,21 @@ def check_seen(history: History, doc_id: str, t0: float, t1: float, seen: Versio
     return f"{what}: {doc_id} was {_show(seen)}, expected one of: {', '.join(_show(a) for a in allowed)}"
 
 
-def match_version(history: History, doc_id: str, t0: float, t1: float, sizes: tuple,
-                  sha256: str | None, what: str) -> str | None:
+def match_version(
+    history: History, doc_id: str, t0: float, t1: float, sizes: tuple, sha256: str | None, what: str
+) -> str | None:
     """A stored document as a reader saw it: the sizes must be those of one allowed version."""
     allowed = [a for a in history.allowed(doc_id, t0, t1) if a is not None]
     for a in allowed:
-        if (sha256 is None or sha256 == a.sha256) and all(s is None or s == e for s, e in zip(sizes, a.sizes())):
+        if (sha256 is None or sha256 == a.sha256) and all(
+            s is None or s == e for s, e in zip(sizes, a.sizes(), strict=False)
+        ):
             return None
     shown = "/".join("?" if s is None else str(s) for s in sizes)
-    return (f"{what}: {doc_id} seen as {sha256 and sha256[:8]} title/tasks/targets/triples {shown} — not one whole "
-            f"version of: {', '.join(_show(a) for a in history.allowed(doc_id, t0, t1))}")
+    return (
+        f"{what}: {doc_id} seen as {sha256 and sha256[:8]} title/tasks/targets/triples {shown} — not one whole "
+        f"version of: {', '.join(_show(a) for a in history.allowed(doc_id, t0, t1))}"
+    )
 
 
 # -- readers ---------------------------------------------------------------------------------
@@ -281,7 +291,7 @@ class ReadContext:
 
 
 def _by_id(ctx: ReadContext, iri: str) -> str:
-    return iri[len(ctx.base_iri) + len("doc/"):]
+    return iri[len(ctx.base_iri) + len("doc/") :]
 
 
 def read_sparql_documents(c: httpx.Client, ctx: ReadContext, _doc: str) -> tuple[httpx.Response, Callable]:
@@ -298,10 +308,12 @@ def read_sparql_documents(c: httpx.Client, ctx: ReadContext, _doc: str) -> tuple
                 continue
             val = {k: v["value"] for k, v in row.items()}
             sizes = (val.get("title"), int(val.get("nt", 0)), int(val.get("ng", 0)), int(val["n"]))
-            problems.append(match_version(ctx.history, doc, t0, t1, sizes, val.get("sha", "(none)"),
-                                          "SPARQL documents"))
+            problems.append(
+                match_version(ctx.history, doc, t0, t1, sizes, val.get("sha", "(none)"), "SPARQL documents")
+            )
         problems += [f"SPARQL documents: unexpected document graph {d}" for d in seen]
         return _problems(*problems)
+
     return r, check
 
 
@@ -314,19 +326,28 @@ def read_sparql_tasks(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[http
         n = len(r.json()["results"]["bindings"])
         counts = {0 if a is None else a.tasks for a in ctx.history.allowed(doc, t0, t1)}
         return [] if n in counts else [f"SPARQL tasks: {doc} has {n} tasks, expected one of {sorted(counts)}"]
+
     return r, check
 
 
 def read_sparql_ask(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
     q = f"ASK {{ GRAPH <{ctx.doc_iri(doc)}> {{ <{ctx.doc_iri(doc)}> pkg:sha256 ?sha }} }}"
-    r = c.post(ctx.base + "/sparql", content=q.encode(), headers={**SPARQL_JSON,
-                                                                   "Content-Type": "application/sparql-query"})
+    r = c.post(
+        ctx.base + "/sparql", content=q.encode(), headers={**SPARQL_JSON, "Content-Type": "application/sparql-query"}
+    )
 
     def check(t0: float, t1: float) -> list[str]:
         present = r.json()["boolean"]
         states = {a is not None for a in ctx.history.allowed(doc, t0, t1)}
-        return [] if present in states else [f"SPARQL ASK: {doc} {'present' if present else 'absent'}, "
-                                             f"expected {'present' if True in states else 'absent'}"]
+        return (
+            []
+            if present in states
+            else [
+                f"SPARQL ASK: {doc} {'present' if present else 'absent'}, "
+                f"expected {'present' if True in states else 'absent'}"
+            ]
+        )
+
     return r, check
 
 
@@ -343,11 +364,13 @@ def read_api_list(c: httpx.Client, ctx: ReadContext, _doc: str) -> tuple[httpx.R
         page = r.json()
         items = {_by_id(ctx, i["iri"]): i for i in page["items"]}
         problems = [_api_item(ctx, i, t0, t1, "/api/documents") for i in items.values()]
-        problems += [check_seen(ctx.history, d, t0, t1, None, "/api/documents")
-                     for d in ctx.history.doc_ids if d not in items]
+        problems += [
+            check_seen(ctx.history, d, t0, t1, None, "/api/documents") for d in ctx.history.doc_ids if d not in items
+        ]
         if page["total"] != len(page["items"]):
             problems.append(f"/api/documents: total {page['total']} but {len(page['items'])} items on the only page")
         return _problems(*problems)
+
     return r, check
 
 
@@ -358,6 +381,7 @@ def read_api_document(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[http
         if r.status_code == 404:
             return _problems(check_seen(ctx.history, doc, t0, t1, None, "/api/documents/{id}"))
         return _problems(_api_item(ctx, r.json(), t0, t1, "/api/documents/{id}"))
+
     return r, check
 
 
@@ -369,8 +393,12 @@ def read_api_outline(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx
             return _problems(check_seen(ctx.history, doc, t0, t1, None, "outline"))
         o = r.json()
         tasks = len(o["tasks"]) + sum(len(s["tasks"]) for s in o["sections"])
-        return _problems(match_version(ctx.history, doc, t0, t1, (o["title"], tasks, None, None), None,
-                                       "/api/documents/{id}/outline"))
+        return _problems(
+            match_version(
+                ctx.history, doc, t0, t1, (o["title"], tasks, None, None), None, "/api/documents/{id}/outline"
+            )
+        )
+
     return r, check
 
 
@@ -385,6 +413,7 @@ def read_page(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Respon
             if a is not None and f"<h1>{html.escape(a.title or '')}</h1>" in r.text and a.sha256 in r.text:
                 return []
         return [f"/id/ page: {doc} shows no whole version of: {', '.join(_show(a) for a in allowed)}"]
+
     return r, check
 
 
@@ -424,6 +453,7 @@ def _task_iri(ctx: ReadContext, doc: str) -> str:
 
 def _one_node(ctx: ReadContext, doc: str, iri: str, r: httpx.Response, read: Callable, what: str):
     """A check that the node ``iri`` of ``doc`` is shown exactly as one allowed version shows it."""
+
     def check(t0: float, t1: float) -> list[str]:
         allowed = ctx.history.allowed(doc, t0, t1)
         seen = None if r.status_code == 404 else _canon(r.json())
@@ -431,6 +461,7 @@ def _one_node(ctx: ReadContext, doc: str, iri: str, r: httpx.Response, read: Cal
             return []
         shown = "absent" if seen is None else json.dumps(seen, ensure_ascii=False)[:300]
         return [f"{what}: {iri} shown as {shown} — not as one of: {', '.join(_show(a) for a in allowed)}"]
+
     return check
 
 
@@ -455,7 +486,7 @@ def read_api_resource(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[http
 def _doc_of(ctx: ReadContext, iri: str) -> str | None:
     """The document a task or target IRI belongs to (…/doc/{id}/task/3)."""
     prefix = ctx.base_iri + "doc/"
-    return iri[len(prefix):].split("/", 1)[0] if iri.startswith(prefix) else None
+    return iri[len(prefix) :].split("/", 1)[0] if iri.startswith(prefix) else None
 
 
 def _shares(ctx: ReadContext, items: Iterable[str]) -> dict[str, set[str]]:
@@ -467,8 +498,9 @@ def _shares(ctx: ReadContext, items: Iterable[str]) -> dict[str, set[str]]:
     return out
 
 
-def _gathered(ctx: ReadContext, t0: float, t1: float, what: str, seen: dict[str, tuple],
-               share: Callable[[Facts], tuple]) -> list[str]:
+def _gathered(
+    ctx: ReadContext, t0: float, t1: float, what: str, seen: dict[str, tuple], share: Callable[[Facts], tuple]
+) -> list[str]:
     """Each document's share of a gathering view (``seen[doc]``; nothing shown of it is the share
     of no facts) must be the share of one allowed version of that document (absent: no facts)."""
     nothing = share(NO_FACTS)
@@ -478,8 +510,9 @@ def _gathered(ctx: ReadContext, t0: float, t1: float, what: str, seen: dict[str,
         got = seen.get(doc, nothing)
         if got not in [share(a.facts if a is not None else NO_FACTS) for a in allowed]:
             sizes = "/".join(str(len(x)) if isinstance(x, frozenset) else str(x) for x in got)
-            problems.append(f"{what}: {doc}'s part was {sizes}, not one whole version of: "
-                            f"{', '.join(_show(a) for a in allowed)}")
+            problems.append(
+                f"{what}: {doc}'s part was {sizes}, not one whole version of: {', '.join(_show(a) for a in allowed)}"
+            )
     return problems
 
 
@@ -513,20 +546,27 @@ def read_api_program(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx
         if listed != set(tasks):
             problems.append(f"/api/programs/{name}: documents {sorted(listed)} but tasks from {sorted(tasks)}")
         return problems
+
     return r, check
 
 
 def read_api_division(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
     """A division the document governs or names: for every document, whether it governs it, its
     tasks mentioning it and its targets applying to it are one version's."""
-    division = _an_entity(ctx, doc, lambda f: sorted(f.spatial) + sorted(
-        e for e in f.mentioned_by if "/division/" in e and f.mentioned_by[e]))
+    division = _an_entity(
+        ctx,
+        doc,
+        lambda f: sorted(f.spatial) + sorted(e for e in f.mentioned_by if "/division/" in e and f.mentioned_by[e]),
+    )
     code = (division or "000000").rsplit("/", 1)[1]
     r = c.get(ctx.base + f"/api/divisions/{code}")
 
     def share(f: Facts) -> tuple:
-        return (division in f.spatial, f.mentioned_by.get(division or "", frozenset()),
-                f.applying_to.get(division or "", frozenset()))
+        return (
+            division in f.spatial,
+            f.mentioned_by.get(division or "", frozenset()),
+            f.applying_to.get(division or "", frozenset()),
+        )
 
     def check(t0: float, t1: float) -> list[str]:
         if r.status_code == 404:
@@ -535,9 +575,12 @@ def read_api_division(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[http
         governs = {_by_id(ctx, d["iri"]) for d in dv["documents"]}
         tasks = _shares(ctx, (t["iri"] for t in dv["tasks"]))
         direct = _shares(ctx, (t["iri"] for t in dv["targets"] if division in {x["iri"] for x in t["divisions"]}))
-        seen = {d: (d in governs, frozenset(tasks.get(d, ())), frozenset(direct.get(d, ())))
-                for d in governs | set(tasks) | set(direct)}
+        seen = {
+            d: (d in governs, frozenset(tasks.get(d, ())), frozenset(direct.get(d, ())))
+            for d in governs | set(tasks) | set(direct)
+        }
         return _gathered(ctx, t0, t1, f"/api/divisions/{code}", seen, share)
+
     return r, check
 
 
@@ -559,12 +602,26 @@ READS: dict[str, Callable] = {
 #: store. The others (a task with its targets, a node page, a program, a division) are several
 #: queries, one view only where the store has a sequence lock (the embedded store); behind a
 #: SPARQL server that another process writes they can mix two states (docs/scale.md).
-ONE_SNAPSHOT_READS = ["SPARQL SELECT, all documents", "SPARQL SELECT, one document's tasks", "SPARQL ASK",
-                      "/api/documents", "/api/documents/{id}", "/api/documents/{id}/outline", "/api/search",
-                      "/id/doc/{id} page"]
+ONE_SNAPSHOT_READS = [
+    "SPARQL SELECT, all documents",
+    "SPARQL SELECT, one document's tasks",
+    "SPARQL ASK",
+    "/api/documents",
+    "/api/documents/{id}",
+    "/api/documents/{id}/outline",
+    "/api/search",
+    "/id/doc/{id} page",
+]
 #: Reads of one thing by its id: 404 is their answer while it is absent (the oracle says when).
-MAY_BE_ABSENT = {"/api/documents/{id}", "/api/documents/{id}/outline", "/id/doc/{id} page", "/api/tasks/{id}/{n}",
-                 "/api/resource (a task)", "/api/programs/{name}", "/api/divisions/{code}"}
+MAY_BE_ABSENT = {
+    "/api/documents/{id}",
+    "/api/documents/{id}/outline",
+    "/id/doc/{id} page",
+    "/api/tasks/{id}/{n}",
+    "/api/resource (a task)",
+    "/api/programs/{name}",
+    "/api/divisions/{code}",
+}
 
 
 def one_read(c: httpx.Client, ctx: ReadContext, kind: str, doc: str) -> Sample:
@@ -654,23 +711,34 @@ class Writer:
             with httpx.Client(timeout=60, headers=auth) as c:
                 for w in script:
                     if time.monotonic() - started > deadline_s:
-                        self.samples.append(Sample("write", 0, 0.0, f"writer: out of time after {len(self.samples)} "
-                                                                       f"of {len(script)} writes"))
+                        self.samples.append(
+                            Sample(
+                                "write",
+                                0,
+                                0.0,
+                                f"writer: out of time after {len(self.samples)} of {len(script)} writes",
+                            )
+                        )
                         break
                     op = self.history.begin(w.doc_id, w.state)
                     t0 = time.monotonic()
                     kind = "upload" if w.state else "remove"
                     try:
                         if w.state is not None:
-                            r = c.post(self.base + "/documents", params={"name": w.state.name}, content=w.state.data,
-                                       headers={"Content-Type": "application/octet-stream"})
+                            r = c.post(
+                                self.base + "/documents",
+                                params={"name": w.state.name},
+                                content=w.state.data,
+                                headers={"Content-Type": "application/octet-stream"},
+                            )
                             ok = r.status_code in (200, 201)
                         else:
-                            r = c.delete(self.base + "/graph-store",
-                                         params={"graph": f"{self.base_iri}doc/{w.doc_id}"})
+                            r = c.delete(self.base + "/graph-store", params={"graph": f"{self.base_iri}doc/{w.doc_id}"})
                             ok = r.status_code == 204
-                        status, problem = r.status_code, None if ok else f"{kind} {w.doc_id}: HTTP {r.status_code}: " \
-                                                                          f"{r.text[:300]}"
+                        status, problem = (
+                            r.status_code,
+                            None if ok else f"{kind} {w.doc_id}: HTTP {r.status_code}: {r.text[:300]}",
+                        )
                     except httpx.HTTPError as exc:
                         status, problem = 0, f"{kind} {w.doc_id}: {type(exc).__name__}: {exc}"
                     if problem is None:
@@ -688,7 +756,7 @@ def mixed_script(first: dict[str, Version], second: dict[str, Version], *, chang
     ids = list(first)
     script = [Write(d, first[d]) for d in ids]
     script += [Write(d, second[d]) for d in ids[:changed]]
-    gone = ids[changed:changed + removed]
+    gone = ids[changed : changed + removed]
     script += [Write(d, None) for d in gone] + [Write(d, first[d]) for d in gone]
     script += [Write(d, first[d]) for d in ids[: changed // 2]]
     return script
@@ -705,10 +773,16 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 def summary(samples: list[Sample], wall: float) -> dict:
     times = sorted(s.seconds for s in samples if s.status)
-    return {"requests": len(samples), "failed": sum(1 for s in samples if s.problem), "seconds": wall,
-            "per_s": len(samples) / wall if wall else 0.0, "p50_ms": percentile(times, 50) * 1000,
-            "p95_ms": percentile(times, 95) * 1000, "p99_ms": percentile(times, 99) * 1000,
-            "max_ms": (times[-1] if times else float("nan")) * 1000}
+    return {
+        "requests": len(samples),
+        "failed": sum(1 for s in samples if s.problem),
+        "seconds": wall,
+        "per_s": len(samples) / wall if wall else 0.0,
+        "p50_ms": percentile(times, 50) * 1000,
+        "p95_ms": percentile(times, 95) * 1000,
+        "p99_ms": percentile(times, 99) * 1000,
+        "max_ms": (times[-1] if times else float("nan")) * 1000,
+    }
 
 
 def by_kind(samples: list[Sample]) -> dict[str, dict]:
@@ -722,11 +796,20 @@ def problems(samples: list[Sample]) -> list[str]:
     return [s.problem for s in samples if s.problem]
 
 
-def concurrent(ctx: ReadContext, writer: Writer, script: list[Write], *, readers: int, max_reads: int,
-               deadline_s: float, seed: int = 0) -> tuple[ReadLoad, Writer]:
+def concurrent(
+    ctx: ReadContext,
+    writer: Writer,
+    script: list[Write],
+    *,
+    readers: int,
+    max_reads: int,
+    deadline_s: float,
+    seed: int = 0,
+) -> tuple[ReadLoad, Writer]:
     """Readers for as long as the writer works (bounded by ``max_reads`` and the deadline)."""
-    load = ReadLoad(ctx, readers=readers, max_requests=max_reads, deadline_s=deadline_s, seed=seed,
-                    until=writer.finished.is_set)
+    load = ReadLoad(
+        ctx, readers=readers, max_requests=max_reads, deadline_s=deadline_s, seed=seed, until=writer.finished.is_set
+    )
     t = threading.Thread(target=writer.run, args=(script, deadline_s), name="writer")
     t.start()
     load.run()
@@ -740,8 +823,7 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
 
     t = time.perf_counter()
     v1, v2, v3 = corpus_versions(docs, seeds=(0, 1, 2))
-    print(f"  {docs} documents × 3 versions generated and extracted in {time.perf_counter() - t:.1f}s",
-          file=sys.stderr)
+    print(f"  {docs} documents × 3 versions generated and extracted in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     corpus = write_corpus(work / "corpus", v1.values())
     store = work / "store"
     bin_ = Path(sys.executable).parent
@@ -751,8 +833,12 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
     token = "bench-load-token"
     port = free_port()
     env = {**os.environ, "POLICYKG_WRITE_TOKEN": token}
-    server = subprocess.Popen([str(bin_ / "policykg"), "serve", "--store", str(store), "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [str(bin_ / "policykg"), "serve", "--store", str(store), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/health", server)
@@ -769,8 +855,15 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
         solo.run([Write(d, v2[d]) for d in v2], deadline_s=600)
         print(f"  writer alone: {docs} uploads in {solo.wall:.1f}s", file=sys.stderr)
 
-        load, writer = concurrent(ctx, Writer(base, token, history), [Write(d, v3[d]) for d in v3],
-                                  readers=readers, max_reads=reads * 3, deadline_s=600, seed=1)
+        load, writer = concurrent(
+            ctx,
+            Writer(base, token, history),
+            [Write(d, v3[d]) for d in v3],
+            readers=readers,
+            max_reads=reads * 3,
+            deadline_s=600,
+            seed=1,
+        )
         print(f"  both: {len(load.samples)} requests, {docs} uploads in {writer.wall:.1f}s", file=sys.stderr)
     finally:
         server.terminate()
@@ -784,13 +877,19 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
     for p in examples[:20]:
         print("  PROBLEM", p, file=sys.stderr)
     return {
-        "machine": machine(), "documents": docs, "readers": readers, "quads_per_document": round(
-            statistics.mean(v.triples for v in v1.values())),
-        "readers_alone": summary(alone.samples, alone.wall), "readers_with_writer": summary(load.samples, load.wall),
-        "kinds_alone": by_kind(alone.samples), "kinds_with_writer": by_kind(load.samples),
+        "machine": machine(),
+        "documents": docs,
+        "readers": readers,
+        "quads_per_document": round(statistics.mean(v.triples for v in v1.values())),
+        "readers_alone": summary(alone.samples, alone.wall),
+        "readers_with_writer": summary(load.samples, load.wall),
+        "kinds_alone": by_kind(alone.samples),
+        "kinds_with_writer": by_kind(load.samples),
         "writer_alone": {**summary(solo.samples, solo.wall), "docs_per_s": docs / solo.wall},
         "writer_with_readers": {**summary(writer.samples, writer.wall), "docs_per_s": docs / writer.wall},
-        "problems": len(found), "problem_examples": examples[:5], "when": when,
+        "problems": len(found),
+        "problem_examples": examples[:5],
+        "when": when,
         "problem_kinds": dict(Counter(line.split(":", 1)[0] for p in found for line in p.split("\n"))),
         "loadavg": [load_start, os.getloadavg()[0]],
     }
@@ -808,56 +907,87 @@ def load_section(res: dict, note: str = "") -> str:
     """The "## Load" section of RESULTS.md (run.py writes it; it keeps the other sections)."""
     m, a, w = res["machine"], res["readers_alone"], res["readers_with_writer"]
     sa, sw = res["writer_alone"], res["writer_with_readers"]
-    lines = [f"## {SECTION}", "",
-             "`.venv/bin/python benchmarks/run.py --only-load` (or `benchmarks/bench_load.py`; the same scenario, "
-             "small, is `tests/test_load.py`). `policykg serve` (uvicorn, 127.0.0.1, 2 query workers) over an "
-             f"embedded store holding {res['documents']} generated documents (~{res['quads_per_document']} quads "
-             f"each in its own graph); {res['readers']} reader threads mix SPARQL SELECT/ASK on `/sparql`, "
-             "`/api/documents` (list, one, outline), a task (`/api/tasks/{id}/{n}`, `/api/resource`), "
-             "`/api/programs/{name}`, `/api/divisions/{code}`, `/api/search` and `/id/` pages; the writer uploads a "
-             "changed version of every document (`POST /documents`, one at a time). Every reply is checked "
-             "against the writer's history (each document — or each document's share of a program or a "
-             "division — absent or one whole version, never older than an acknowledged write); latencies "
-             "are client-side, whole requests.", "",
-             f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; Python {m['python']}, "
-             f"pyoxigraph {m['pyoxigraph']}; run on {res['when']}; load average {res['loadavg'][0]:.1f} at the "
-             f"start, {res['loadavg'][1]:.1f} at the end" + (f" — {note}" if note else "") + ".", "",
-             "| readers | requests | requests/s | p50 ms | p95 ms | p99 ms | max ms | failed |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"## {SECTION}",
+        "",
+        "`.venv/bin/python benchmarks/run.py --only-load` (or `benchmarks/bench_load.py`; the same scenario, "
+        "small, is `tests/test_load.py`). `policykg serve` (uvicorn, 127.0.0.1, 2 query workers) over an "
+        f"embedded store holding {res['documents']} generated documents (~{res['quads_per_document']} quads "
+        f"each in its own graph); {res['readers']} reader threads mix SPARQL SELECT/ASK on `/sparql`, "
+        "`/api/documents` (list, one, outline), a task (`/api/tasks/{id}/{n}`, `/api/resource`), "
+        "`/api/programs/{name}`, `/api/divisions/{code}`, `/api/search` and `/id/` pages; the writer uploads a "
+        "changed version of every document (`POST /documents`, one at a time). Every reply is checked "
+        "against the writer's history (each document — or each document's share of a program or a "
+        "division — absent or one whole version, never older than an acknowledged write); latencies "
+        "are client-side, whole requests.",
+        "",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; Python {m['python']}, "
+        f"pyoxigraph {m['pyoxigraph']}; run on {res['when']}; load average {res['loadavg'][0]:.1f} at the "
+        f"start, {res['loadavg'][1]:.1f} at the end" + (f" — {note}" if note else "") + ".",
+        "",
+        "| readers | requests | requests/s | p50 ms | p95 ms | p99 ms | max ms | failed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for name, r in (("alone (baseline)", a), ("while the writer uploads", w)):
-        lines.append(f"| {name} | {r['requests']} | {r['per_s']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
-                     f"{r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['failed']} |")
-    lines.append(f"| **with writer / alone** | | **{_x(w['per_s'], a['per_s'])}** | **{_x(w['p50_ms'], a['p50_ms'])}** "
-                 f"| **{_x(w['p95_ms'], a['p95_ms'])}** | **{_x(w['p99_ms'], a['p99_ms'])}** | | |")
-    lines += ["", "| writer | documents | seconds | documents/s | p50 ms | p99 ms | failed |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {name} | {r['requests']} | {r['per_s']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
+            f"{r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['failed']} |"
+        )
+    lines.append(
+        f"| **with writer / alone** | | **{_x(w['per_s'], a['per_s'])}** | **{_x(w['p50_ms'], a['p50_ms'])}** "
+        f"| **{_x(w['p95_ms'], a['p95_ms'])}** | **{_x(w['p99_ms'], a['p99_ms'])}** | | |"
+    )
+    lines += [
+        "",
+        "| writer | documents | seconds | documents/s | p50 ms | p99 ms | failed |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for name, r in (("alone (baseline)", sa), (f"with {res['readers']} readers", sw)):
-        lines.append(f"| {name} | {r['requests']} | {r['seconds']:.1f} | {r['docs_per_s']:.1f} | {r['p50_ms']:.0f} | "
-                     f"{r['p99_ms']:.0f} | {r['failed']} |")
+        lines.append(
+            f"| {name} | {r['requests']} | {r['seconds']:.1f} | {r['docs_per_s']:.1f} | {r['p50_ms']:.0f} | "
+            f"{r['p99_ms']:.0f} | {r['failed']} |"
+        )
     lines.append(f"| **with readers / alone** | | | **{_x(sw['docs_per_s'], sa['docs_per_s'])}** | | | |")
     lines += ["", "| read (p50 / p99 ms) | alone | while the writer uploads | × p50 |", "|---|---:|---:|---:|"]
     for kind in READS:
         ka, kw = res["kinds_alone"].get(kind), res["kinds_with_writer"].get(kind)
         if ka and kw:
-            lines.append(f"| {kind} | {ka['p50_ms']:.1f} / {ka['p99_ms']:.1f} | {kw['p50_ms']:.1f} / "
-                         f"{kw['p99_ms']:.1f} | {_x(kw['p50_ms'], ka['p50_ms'])} |")
-    slow = sorted(((kw["p50_ms"] / ka["p50_ms"], k) for k in READS
-                   if (ka := res["kinds_alone"].get(k)) and (kw := res["kinds_with_writer"].get(k)) and ka["p50_ms"]),
-                  reverse=True)
-    lines += ["", "Reading (written by the script from the figures above):", "",
-              f"- With a writer uploading, the readers got {_x(w['per_s'], a['per_s'])} of their requests/s alone "
-              f"and a p50 / p99 of {_x(w['p50_ms'], a['p50_ms'])} / {_x(w['p99_ms'], a['p99_ms'])}; the writer "
-              f"with {res['readers']} readers stored {_x(sw['docs_per_s'], sa['docs_per_s'])} of its documents/s "
-              "alone."]
+            lines.append(
+                f"| {kind} | {ka['p50_ms']:.1f} / {ka['p99_ms']:.1f} | {kw['p50_ms']:.1f} / "
+                f"{kw['p99_ms']:.1f} | {_x(kw['p50_ms'], ka['p50_ms'])} |"
+            )
+    slow = sorted(
+        (
+            (kw["p50_ms"] / ka["p50_ms"], k)
+            for k in READS
+            if (ka := res["kinds_alone"].get(k)) and (kw := res["kinds_with_writer"].get(k)) and ka["p50_ms"]
+        ),
+        reverse=True,
+    )
+    lines += [
+        "",
+        "Reading (written by the script from the figures above):",
+        "",
+        f"- With a writer uploading, the readers got {_x(w['per_s'], a['per_s'])} of their requests/s alone "
+        f"and a p50 / p99 of {_x(w['p50_ms'], a['p50_ms'])} / {_x(w['p99_ms'], a['p99_ms'])}; the writer "
+        f"with {res['readers']} readers stored {_x(sw['docs_per_s'], sa['docs_per_s'])} of its documents/s "
+        "alone.",
+    ]
     if slow:
         lines.append("- Hit hardest by writes (p50 × alone): " + ", ".join(f"{k} {r:.1f}×" for r, k in slow[:3]) + ".")
     if res.get("problem_kinds"):
-        lines.append("- Replies that were not one whole, current version, by read: " + ", ".join(
-            f"`{k}` {n}" for k, n in sorted(res["problem_kinds"].items(), key=lambda kv: -kv[1])) + ".")
+        lines.append(
+            "- Replies that were not one whole, current version, by read: "
+            + ", ".join(f"`{k}` {n}" for k, n in sorted(res["problem_kinds"].items(), key=lambda kv: -kv[1]))
+            + "."
+        )
     checked = a["requests"] + w["requests"]
-    lines += ["", f"Replies checked: {checked}; replies that showed a document not as one whole, current version: "
-              f"**{res['problems']}**"
-              + (":" if res["problems"] else "."), ""]
+    lines += [
+        "",
+        f"Replies checked: {checked}; replies that showed a document not as one whole, current version: "
+        f"**{res['problems']}**" + (":" if res["problems"] else "."),
+        "",
+    ]
     lines += [f"- {p}" for p in res["problem_examples"]]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -29,8 +29,18 @@ from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
 from policykg.loaders.records import (
-    Comparator, DivisionLevel, DivisionRecord, DocumentRecord, EntityKind, Mention, PartRef, ProgramRecord,
-    SectionRecord, Span, TargetRecord, TaskRecord,
+    Comparator,
+    DivisionLevel,
+    DivisionRecord,
+    DocumentRecord,
+    EntityKind,
+    Mention,
+    PartRef,
+    ProgramRecord,
+    SectionRecord,
+    Span,
+    TargetRecord,
+    TaskRecord,
 )
 
 HOT = "热点工程"
@@ -39,23 +49,42 @@ N_PROGRAMS = 300
 
 def synthetic_record(i: int, tasks: int) -> DocumentRecord:
     parts: list[str] = [f"第{i}号文件工作要点\n"]
-    doc = DocumentRecord(f"synthetic-{i:05d}", f"synthetic-{i:05d}.txt", f"{i:064x}", "text/plain", "utf-8", "",
-                         title=f"第{i}号文件工作要点", jurisdiction=f"53{i % 16:02d}00")
+    doc = DocumentRecord(
+        f"synthetic-{i:05d}",
+        f"synthetic-{i:05d}.txt",
+        f"{i:064x}",
+        "text/plain",
+        "utf-8",
+        "",
+        title=f"第{i}号文件工作要点",
+        jurisdiction=f"53{i % 16:02d}00",
+    )
     pos = len(parts[0])
     per_section = max(1, tasks // 5)
     for t in range(1, tasks + 1):
         sec = (t - 1) // per_section + 1
         if (t - 1) % per_section == 0:
             head = f"{sec}、第{sec}部分\n"
-            doc.sections.append(SectionRecord(sec, str(sec), f"第{sec}部分", Span(pos + 2, pos + len(head) - 1),
-                                              Span(pos, pos + len(head))))
+            doc.sections.append(
+                SectionRecord(
+                    sec, str(sec), f"第{sec}部分", Span(pos + 2, pos + len(head) - 1), Span(pos, pos + len(head))
+                )
+            )
             parts.append(head)
             pos += len(head)
         prog = f"项目{(i * 7 + t) % N_PROGRAMS}工程"
         line = f"{t}.任务{t}。实施{HOT}和{prog},指标{t % 50}达到{t}%以上。\n"
         title = f"任务{t}"
-        doc.tasks.append(TaskRecord(t, str(t), title, Span(pos + len(str(t)) + 1, pos + len(str(t)) + 1 + len(title)),
-                                    Span(pos, pos + len(line) - 1), sec))
+        doc.tasks.append(
+            TaskRecord(
+                t,
+                str(t),
+                title,
+                Span(pos + len(str(t)) + 1, pos + len(str(t)) + 1 + len(title)),
+                Span(pos, pos + len(line) - 1),
+                sec,
+            )
+        )
         for name in (HOT, prog):
             j = pos + line.index(name)
             doc.mentions.append(Mention(EntityKind.PROGRAM, name, name, Span(j, j + len(name)), PartRef.task(t)))
@@ -64,8 +93,17 @@ def synthetic_record(i: int, tasks: int) -> DocumentRecord:
         target = f"指标{t % 50}达到{t}%以上"
         code = f"53{(i + t) % 16:02d}{t % 30:02d}"
         doc.divisions[code] = DivisionRecord(code, f"区县{code}", DivisionLevel.COUNTY, f"53{(i + t) % 16:02d}00")
-        doc.targets.append(TargetRecord(PartRef.task(t), f"指标{t % 50}", Span(k, k + len(target)), value=Decimal(t),
-                                        unit="%", comparator=Comparator.AT_LEAST, divisions=[code]))
+        doc.targets.append(
+            TargetRecord(
+                PartRef.task(t),
+                f"指标{t % 50}",
+                Span(k, k + len(target)),
+                value=Decimal(t),
+                unit="%",
+                comparator=Comparator.AT_LEAST,
+                divisions=[code],
+            )
+        )
         parts.append(line)
         pos += len(line)
     doc.text = "".join(parts)
@@ -132,14 +170,17 @@ def main() -> None:
     base = "https://w3id.org/policykg/id/"
     hot = base + "program/" + HOT
     with TestClient(app) as c:
+
         def get(path, **params):
             r = c.get(path, params=params)
             assert r.status_code == 200, (path, r.text[:300])
             return r.json() if r.headers.get("content-type", "").startswith("application/json") else r.content
 
         # baselines in the same run: the cheapest request through the app, and a trivial query
-        report["baseline_ask_s"], _ = timed(lambda: c.get("/sparql", params={"query": "ASK {}"},
-                                                           headers={"Accept": "application/sparql-results+json"}), 5)
+        report["baseline_ask_s"], _ = timed(
+            lambda: c.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"}),
+            5,
+        )
         # cold: the first search after start (or after a write) reads the label index
         if LABEL_INDEXES is not None:
             LABEL_INDEXES.clear()
@@ -153,8 +194,9 @@ def main() -> None:
         report["expand_hot_program_drawn_nodes"] = len(data["nodes"])
         report["expand_hot_program_summaries"] = [n["label"] for n in data["nodes"] if n["kind"] == "summary"]
         summary = next(n for n in data["nodes"] if n["kind"] == "summary" and n["summary"]["count"] > 1000)["summary"]
-        report["page_hot_group_s"], _ = timed(lambda: get("/api/explore/node", iri=hot, group=summary["group"],
-                                                          offset=summary["offset"]))
+        report["page_hot_group_s"], _ = timed(
+            lambda: get("/api/explore/node", iri=hot, group=summary["group"], offset=summary["offset"])
+        )
         task = f"{base}doc/synthetic-00007/task/3"
         report["expand_task_s"], _ = timed(lambda: get("/api/explore/node", iri=task), 5)
         report["details_s"], _ = timed(lambda: get("/api/explore/details", iri=hot), 5)
@@ -188,8 +230,13 @@ def machine() -> dict[str, object]:
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError):
         ram = 0.0
-    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "ram_gb": round(ram, 1),
-            "python": platform.python_version(), "pyoxigraph": pyoxigraph.__version__}
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "ram_gb": round(ram, 1),
+        "python": platform.python_version(),
+        "pyoxigraph": pyoxigraph.__version__,
+    }
 
 
 def browser_times(app, hot: str) -> dict[str, float]:
@@ -208,12 +255,21 @@ def browser_times(app, hot: str) -> dict[str, float]:
     profile = tempfile.mkdtemp(prefix="bench-chromium-")
     opts = Options()
     opts.binary_location = "/usr/bin/chromium"
-    for f in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,900",
-              f"--user-data-dir={profile}"):
+    for f in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,900",
+        f"--user-data-dir={profile}",
+    ):
         opts.add_argument(f)
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     try:
+
         def wait(script, *a):
             while not d.execute_script(script, *a):
                 time.sleep(0.01)
@@ -221,9 +277,12 @@ def browser_times(app, hot: str) -> dict[str, float]:
         def run(script, *a):
             """Time an async action of the page until the canvas has drawn its result."""
             t = time.perf_counter()
-            d.execute_script("window.__done = false; Promise.resolve(" + script + ").then(function () "
-                             "{ window.pkgExplore.network.once('afterDrawing', function () { window.__done = true; }); "
-                             "window.pkgExplore.network.redraw(); });", *a)
+            d.execute_script(
+                "window.__done = false; Promise.resolve(" + script + ").then(function () "
+                "{ window.pkgExplore.network.once('afterDrawing', function () { window.__done = true; }); "
+                "window.pkgExplore.network.redraw(); });",
+                *a,
+            )
             wait("return window.__done")
             return round(time.perf_counter() - t, 3)
 
@@ -236,22 +295,33 @@ def browser_times(app, hot: str) -> dict[str, float]:
         t0 = time.perf_counter()
         d.get(f"http://127.0.0.1:{port}/explore?focus={hot}")
         wait("return window.pkgExplore && window.pkgExplore.ready && window.pkgExplore.isIdle()")
-        d.execute_script("window.__drawn = false; window.pkgExplore.network.once('afterDrawing', function () "
-                         "{ window.__drawn = true; }); window.pkgExplore.network.redraw();")
+        d.execute_script(
+            "window.__drawn = false; window.pkgExplore.network.once('afterDrawing', function () "
+            "{ window.__drawn = true; }); window.pkgExplore.network.redraw();"
+        )
         wait("return window.__drawn")
         first = round(time.perf_counter() - t0, 3)
-        task = d.execute_script("return window.pkgExplore.nodes.getIds().filter(function (i) "
-                                "{ return i.indexOf('/task/') > 0; })[0]")
+        task = d.execute_script(
+            "return window.pkgExplore.nodes.getIds().filter(function (i) { return i.indexOf('/task/') > 0; })[0]"
+        )
         expand = run("window.pkgExplore.expand(arguments[0])", task)
-        summary = d.execute_script("return window.pkgExplore.nodes.get().filter(function (n) "
-                                   "{ return n.kind === 'summary' && n.summary.count > 1000; })[0].id")
+        summary = d.execute_script(
+            "return window.pkgExplore.nodes.get().filter(function (n) "
+            "{ return n.kind === 'summary' && n.summary.count > 1000; })[0].id"
+        )
         more = run("window.pkgExplore.loadMore(arguments[0])", summary)
         search = run("window.pkgExplore.search(arguments[0])", HOT)
         n = d.execute_script("return window.pkgExplore.nodes.length")
         physics = d.execute_script("return window.pkgExplore.network.physics.physicsEnabled")
-        return {"browser_blank_page_s": blank, "browser_first_draw_s": first, "browser_expand_s": expand,
-                "browser_load_more_s": more, "browser_search_s": search, "browser_nodes_drawn": n,
-                "browser_physics_on": physics}
+        return {
+            "browser_blank_page_s": blank,
+            "browser_first_draw_s": first,
+            "browser_expand_s": expand,
+            "browser_load_more_s": more,
+            "browser_search_s": search,
+            "browser_nodes_drawn": n,
+            "browser_physics_on": physics,
+        }
     finally:
         d.quit()
         srv.should_exit = True

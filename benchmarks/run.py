@@ -63,14 +63,18 @@ SELECT ?doc ?title ?value ?deadline WHERE {
     "planner: plans governing places in one province": """
 SELECT ?doc ?place WHERE {
   ?doc a pkg:PolicyDocument ; dcterms:spatial ?d .
-  ?d pkg:within* <%sdivision/530000> ; rdfs:label ?place .
-} LIMIT 200""" % ID,
+  ?d pkg:within* <"""
+    + ID
+    + """division/530000> ; rdfs:label ?place .
+} LIMIT 200""",
     # Per-document questions name the document's graph (a property path such as
     # dcterms:isPartOf+ over the union took 4.9 s at 10^4 documents; see the reading).
     "planner: one document's tasks": """
 SELECT ?task ?label WHERE {
-  GRAPH <%sdoc/plan-00007> { ?task a pkg:Task ; rdfs:label ?label }
-}""" % ID,
+  GRAPH <"""
+    + ID
+    + """doc/plan-00007> { ?task a pkg:Task ; rdfs:label ?label }
+}""",
     "researcher: programs by number of plans": """
 SELECT ?label (COUNT(DISTINCT ?doc) AS ?n) WHERE {
   GRAPH ?doc { ?part pkg:mentions ?p }
@@ -95,12 +99,25 @@ def machine() -> dict:
     import pyoxigraph
     import rdflib
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     server = subprocess.run([str(BIN / "oxigraph"), "--version"], capture_output=True, text=True).stdout.strip()
-    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "os": platform.platform(), "python": platform.python_version(), "pyoxigraph": pyoxigraph.__version__,
-            "rdflib": rdflib.__version__, "oxigraph_server": server}
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pyoxigraph": pyoxigraph.__version__,
+        "rdflib": rdflib.__version__,
+        "oxigraph_server": server,
+    }
 
 
 def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, int, subprocess.CompletedProcess]:
@@ -131,8 +148,11 @@ def latencies(fn, *, min_runs: int = 5, max_runs: int = 30, budget: float = 15.0
         if spent > budget * 3:
             break
     times.sort()
-    return {"p50": statistics.median(times), "p95": times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))],
-            "runs": len(times)}
+    return {
+        "p50": statistics.median(times),
+        "p95": times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))],
+        "runs": len(times),
+    }
 
 
 def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -167,17 +187,25 @@ def bench_size(n: int, work: Path, workers: int, rdflib_max: int) -> dict:
     # 1. ingest end to end
     store = work / f"store-{n}"
     shutil.rmtree(store, ignore_errors=True)
-    secs, peak, proc = run_measured([str(BIN / "policykg"), "ingest", "--store", str(store), "-q",
-                                     "--workers", str(workers), str(corpus)])
+    secs, peak, proc = run_measured(
+        [str(BIN / "policykg"), "ingest", "--store", str(store), "-q", "--workers", str(workers), str(corpus)]
+    )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode(errors="replace")[-3000:])
-    res["ingest"] = {"seconds": secs, "docs_per_s": n / secs, "mb_per_s": size / 1e6 / secs,
-                     "peak_rss_mb": peak / 2**20, "workers": workers}
+    res["ingest"] = {
+        "seconds": secs,
+        "docs_per_s": n / secs,
+        "mb_per_s": size / 1e6 / secs,
+        "peak_rss_mb": peak / 2**20,
+        "workers": workers,
+    }
     # resume: everything unchanged
     secs2, _, _ = run_measured([str(BIN / "policykg"), "ingest", "--store", str(store), "-q", str(corpus)])
     res["resume_seconds"] = secs2
-    print(f"  ingest {n}: {secs:.1f}s ({n / secs:.1f} docs/s), peak {peak / 2**20:.0f} MB; resume {secs2:.1f}s",
-          file=sys.stderr)
+    print(
+        f"  ingest {n}: {secs:.1f}s ({n / secs:.1f} docs/s), peak {peak / 2**20:.0f} MB; resume {secs2:.1f}s",
+        file=sys.stderr,
+    )
 
     # 2. loads of the same N-Quads
     nq = work / f"export-{n}.nq"
@@ -206,8 +234,11 @@ def bench_size(n: int, work: Path, workers: int, rdflib_max: int) -> dict:
     server_dir = work / f"oxigraph-server-{n}"
     shutil.rmtree(server_dir, ignore_errors=True)
     port = free_port()
-    server = subprocess.Popen([str(BIN / "oxigraph"), "serve", "--location", str(server_dir), "--bind",
-                               f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [str(BIN / "oxigraph"), "serve", "--location", str(server_dir), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", server)
         remote = RemoteStore(f"http://127.0.0.1:{port}/query", timeout=600)
@@ -227,35 +258,50 @@ def bench_size(n: int, work: Path, workers: int, rdflib_max: int) -> dict:
         rd_secs = time.perf_counter() - t
         loads["rdflib Dataset (memory)"] = rd_secs
         res["rdflib_quads"] = rd_quads
-        res["loads"] = {k: {"seconds": v, "triples_per_s": (rd_quads if k.startswith("rdflib") else quads) / v}
-                        for k, v in loads.items()}
-        print(f"  loads {n}: " + ", ".join(f"{k} {v['triples_per_s']:.0f}/s" for k, v in res["loads"].items()),
-              file=sys.stderr)
+        res["loads"] = {
+            k: {"seconds": v, "triples_per_s": (rd_quads if k.startswith("rdflib") else quads) / v}
+            for k, v in loads.items()
+        }
+        print(
+            f"  loads {n}: " + ", ".join(f"{k} {v['triples_per_s']:.0f}/s" for k, v in res["loads"].items()),
+            file=sys.stderr,
+        )
 
         # 3. queries
         emb = OxigraphStore(store, read_only=True)
         q = {}
         for name, sparql in QUERIES.items():
-            q[name] = {"embedded": latencies(lambda: list(emb.query(sparql))),
-                       "Oxigraph server": latencies(lambda: list(remote.query(sparql)))}
+            q[name] = {
+                "embedded": latencies(lambda sparql=sparql: list(emb.query(sparql))),
+                "Oxigraph server": latencies(lambda sparql=sparql: list(remote.query(sparql))),
+            }
             if rd_quads == quads:
-                q[name]["rdflib"] = latencies(lambda: list(ds.query(PROLOGUE + sparql)), min_runs=3, max_runs=10,
-                                              budget=10)
+                q[name]["rdflib"] = latencies(
+                    lambda sparql=sparql: list(ds.query(PROLOGUE + sparql)), min_runs=3, max_runs=10, budget=10
+                )
             q[name]["rows"] = len(list(emb.query(sparql)))
         emb = None
         ds = None
         api_port = free_port()
-        api = subprocess.Popen([str(BIN / "policykg"), "serve", "--store", str(store), "--port", str(api_port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        api = subprocess.Popen(
+            [str(BIN / "policykg"), "serve", "--store", str(store), "--port", str(api_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             wait_http(f"http://127.0.0.1:{api_port}/sparql?query=ASK%7B%7D", api)
             client = httpx.Client(timeout=600)
             for name, sparql in QUERIES.items():
+
                 def call(s=sparql):
-                    r = client.post(f"http://127.0.0.1:{api_port}/sparql", data={"query": PROLOGUE + s},
-                                    headers={"Accept": "application/sparql-results+json"})
+                    r = client.post(
+                        f"http://127.0.0.1:{api_port}/sparql",
+                        data={"query": PROLOGUE + s},
+                        headers={"Accept": "application/sparql-results+json"},
+                    )
                     r.raise_for_status()
                     return r.content
+
                 q[name]["API /sparql"] = latencies(call)
         finally:
             api.terminate()
@@ -282,43 +328,70 @@ def _ms(x: float) -> str:
 
 
 def report(m: dict, results: list[dict], reading: str) -> str:
-    out = ["# Benchmarks", "",
-           "Generated by `.venv/bin/python benchmarks/run.py` (one command, everything side by side). "
-           "Corpus: `benchmarks/generate_corpus.py`, seed 0 — synthetic Chinese work plans from the whole "
-           "gazetteer, mixed layouts, numberings and encodings (UTF-8, BOM, GB18030, UTF-16, HTML).", "",
-           "## Machine", "",
-           f"- CPU: {m['cpu']}, {m['cores']} cores available; RAM {m['ram_gb']} GB",
-           f"- {m['os']}; Python {m['python']}; pyoxigraph {m['pyoxigraph']}; rdflib {m['rdflib']}; "
-           f"{m['oxigraph_server']}", f"- run on {time.strftime('%Y-%m-%d %H:%M')}", "",
-           "## Ingest, end to end", "",
-           "`policykg ingest --workers N` on a folder: read, decode, extract, build the graph, store. "
-           "Peak memory is the whole process tree (parent + workers). Resume = the same command again "
-           "(everything skipped by content hash).", "",
-           "| documents | corpus MB | workers | seconds | documents/s | MB/s | peak RSS MB | quads | resume s |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "# Benchmarks",
+        "",
+        "Generated by `.venv/bin/python benchmarks/run.py` (one command, everything side by side). "
+        "Corpus: `benchmarks/generate_corpus.py`, seed 0 — synthetic Chinese work plans from the whole "
+        "gazetteer, mixed layouts, numberings and encodings (UTF-8, BOM, GB18030, UTF-16, HTML).",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, {m['cores']} cores available; RAM {m['ram_gb']} GB",
+        f"- {m['os']}; Python {m['python']}; pyoxigraph {m['pyoxigraph']}; rdflib {m['rdflib']}; "
+        f"{m['oxigraph_server']}",
+        f"- run on {time.strftime('%Y-%m-%d %H:%M')}",
+        "",
+        "## Ingest, end to end",
+        "",
+        "`policykg ingest --workers N` on a folder: read, decode, extract, build the graph, store. "
+        "Peak memory is the whole process tree (parent + workers). Resume = the same command again "
+        "(everything skipped by content hash).",
+        "",
+        "| documents | corpus MB | workers | seconds | documents/s | MB/s | peak RSS MB | quads | resume s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         i = r["ingest"]
-        out.append(f"| {r['documents']} | {r['corpus_mb']:.1f} | {i['workers']} | {i['seconds']:.1f} | "
-                   f"{i['docs_per_s']:.1f} | {i['mb_per_s']:.2f} | {i['peak_rss_mb']:.0f} | {r['quads']:,} | "
-                   f"{r['resume_seconds']:.1f} |")
-    out += ["", "## Loading the same N-Quads", "",
-            "Triples (quads) per second; ratio = this loader's rate / rdflib's rate.", "",
-            "| documents | quads | loader | seconds | triples/s | × rdflib |", "|---:|---:|---|---:|---:|---:|"]
+        out.append(
+            f"| {r['documents']} | {r['corpus_mb']:.1f} | {i['workers']} | {i['seconds']:.1f} | "
+            f"{i['docs_per_s']:.1f} | {i['mb_per_s']:.2f} | {i['peak_rss_mb']:.0f} | {r['quads']:,} | "
+            f"{r['resume_seconds']:.1f} |"
+        )
+    out += [
+        "",
+        "## Loading the same N-Quads",
+        "",
+        "Triples (quads) per second; ratio = this loader's rate / rdflib's rate.",
+        "",
+        "| documents | quads | loader | seconds | triples/s | × rdflib |",
+        "|---:|---:|---|---:|---:|---:|",
+    ]
     for r in results:
         base = r["loads"]["rdflib Dataset (memory)"]["triples_per_s"]
         for k, v in r["loads"].items():
             nq = r["rdflib_quads"] if k.startswith("rdflib") else r["quads"]
-            out.append(f"| {r['documents']} | {nq:,} | {k} | {v['seconds']:.2f} | {v['triples_per_s']:,.0f} | "
-                       f"{v['triples_per_s'] / base:.1f} |")
-    out += ["", "## Query latency (ms, p50 / p95)", "",
-            "Embedded = `OxigraphStore.query` in-process; API = `POST /sparql` of `policykg serve` (uvicorn, "
-            "127.0.0.1, JSON results); Oxigraph server = `RemoteStore` against `oxigraph serve`; rdflib = "
-            "`Dataset(default_union=True).query` in memory (skipped where only a sample was loaded). "
-            "Ratios are p50 / embedded p50.", ""]
+            out.append(
+                f"| {r['documents']} | {nq:,} | {k} | {v['seconds']:.2f} | {v['triples_per_s']:,.0f} | "
+                f"{v['triples_per_s'] / base:.1f} |"
+            )
+    out += [
+        "",
+        "## Query latency (ms, p50 / p95)",
+        "",
+        "Embedded = `OxigraphStore.query` in-process; API = `POST /sparql` of `policykg serve` (uvicorn, "
+        "127.0.0.1, JSON results); Oxigraph server = `RemoteStore` against `oxigraph serve`; rdflib = "
+        "`Dataset(default_union=True).query` in memory (skipped where only a sample was loaded). "
+        "Ratios are p50 / embedded p50.",
+        "",
+    ]
     for r in results:
-        out += [f"### {r['documents']} documents ({r['quads']:,} quads)", "",
-                "| query | rows | embedded | API /sparql | × | Oxigraph server | × | rdflib | × |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        out += [
+            f"### {r['documents']} documents ({r['quads']:,} quads)",
+            "",
+            "| query | rows | embedded | API /sparql | × | Oxigraph server | × | rdflib | × |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for name, q in r["queries"].items():
             e = q["embedded"]["p50"]
             cells = [name, str(q["rows"]), f"{_ms(e)} / {_ms(q['embedded']['p95'])}"]
@@ -351,10 +424,15 @@ def auto_reading(results: list[dict]) -> str:
     if rd:
         r = rd[-1]
         ratio = statistics.median(q["rdflib"]["p50"] / q["embedded"]["p50"] for q in r["queries"].values())
-        lines.append(f"- rdflib in memory is {ratio:.0f}× slower than the embedded store on these queries at "
-                     f"{r['documents']:,} documents (median ratio), and loads "
-                     f"{r['loads']['embedded (memory)']['triples_per_s'] / r['loads']['rdflib Dataset (memory)']['triples_per_s']:.0f}× "
-                     "slower.")
+        loads = (
+            r["loads"]["embedded (memory)"]["triples_per_s"] / r["loads"]["rdflib Dataset (memory)"]["triples_per_s"]
+        )
+        lines.append(
+            f"- rdflib in memory is {ratio:.0f}× slower than the embedded store on these queries at "
+            f"{r['documents']:,} documents (median ratio), and loads "
+            f"{loads:.0f}× "
+            "slower."
+        )
     return "\n".join(lines)
 
 
@@ -363,17 +441,25 @@ def main() -> None:
     ap.add_argument("--sizes", default="100,1000,10000")
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "policykg-bench")
-    ap.add_argument("--rdflib-max-quads", type=int, default=1_500_000,
-                    help="rdflib parses at most this many quads (it needs ~1 KB of RAM per quad)")
+    ap.add_argument(
+        "--rdflib-max-quads",
+        type=int,
+        default=1_500_000,
+        help="rdflib parses at most this many quads (it needs ~1 KB of RAM per quad)",
+    )
     ap.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--reading", type=Path, default=None, help="a hand-written reading to put in RESULTS.md")
-    ap.add_argument("--load-docs", type=int, default=100,
-                    help="documents of the load benchmark (bench_load.py); 0 skips it")
+    ap.add_argument(
+        "--load-docs", type=int, default=100, help="documents of the load benchmark (bench_load.py); 0 skips it"
+    )
     ap.add_argument("--load-reads", type=int, default=3000, help="requests of the load benchmark's baseline")
     ap.add_argument("--load-readers", type=int, default=8, help="reader threads of the load benchmark")
     ap.add_argument("--load-note", default="", help="said on the Load section's machine line (e.g. a shared machine)")
-    ap.add_argument("--only-load", action="store_true",
-                    help="run only the load benchmark and replace only the Load section of RESULTS.md")
+    ap.add_argument(
+        "--only-load",
+        action="store_true",
+        help="run only the load benchmark and replace only the Load section of RESULTS.md",
+    )
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     m = machine()
@@ -400,15 +486,15 @@ def main() -> None:
         reading = args.reading.read_text() if args.reading else auto_reading(results)
         own = OWN_SECTIONS | ({bench_load.SECTION} if load else set())
         load_md = "\n" + bench_load.load_section(load, args.load_note) if load else ""
-        args.output.write_text(report(m, results, reading) + load_md + kept_sections(args.output, own),
-                               encoding="utf-8")
+        args.output.write_text(
+            report(m, results, reading) + load_md + kept_sections(args.output, own), encoding="utf-8"
+        )
     print(f"wrote {args.output}", file=sys.stderr)
 
 
 # The sections this script writes; the others in RESULTS.md come from the single-purpose
 # benchmarks (bench_extract.py, bench_api.py, bench_viz.py) and are kept as they are.
-OWN_SECTIONS = {"Machine", "Ingest, end to end", "Loading the same N-Quads", "Query latency (ms, p50 / p95)",
-                "Reading"}
+OWN_SECTIONS = {"Machine", "Ingest, end to end", "Loading the same N-Quads", "Query latency (ms, p50 / p95)", "Reading"}
 
 
 def _sections(path: Path) -> tuple[str, list[str]]:
@@ -433,7 +519,7 @@ def replace_section(path: Path, section: str) -> None:
     head, sections = _sections(path)
     title = _title(section)
     at = next((i for i, s in enumerate(sections) if _title(s) == title), len(sections))
-    sections[at:at + 1] = [section.rstrip("\n") + "\n"]
+    sections[at : at + 1] = [section.rstrip("\n") + "\n"]
     path.write_text(head.rstrip("\n") + "\n" + "".join("\n" + s for s in sections), encoding="utf-8")
 
 

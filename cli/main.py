@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -25,7 +26,7 @@ class CliContext:
         self.settings = settings
 
     def open_store(self, *, read_only: bool = False):
-        from policykg.graph.store import open_store
+        from policykg.graph.backends import open_store
 
         return open_store(self.settings.store, read_only=read_only)
 
@@ -67,8 +68,14 @@ def programs_option(func: Callable) -> Callable:
     """``--programs FILE``: registry files of the user's own, merged over the bundled registry
     for this extraction (and its worker processes, through ``POLICYKG_PROGRAMS``)."""
 
-    @click.option("--programs", "programs", metavar="FILE", multiple=True,
-                  type=click.Path(exists=True, dir_okay=False, path_type=Path), help=_setting_help("programs"))
+    @click.option(
+        "--programs",
+        "programs",
+        metavar="FILE",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=_setting_help("programs"),
+    )
     @functools.wraps(func)
     def wrapper(*args: Any, programs: tuple[Path, ...], **kwargs: Any) -> Any:
         if programs:
@@ -115,9 +122,9 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 def _interrupted_note(exc: BaseException) -> str:
-    """What an interrupted command leaves behind, if it said (``ingest`` does)."""
-    note = getattr(exc, "policykg_note", None)
-    return f" {note}" if note else ""
+    """What an interrupted command leaves behind, if it said in a note (``ingest`` does)."""
+    notes = getattr(exc, "__notes__", None)
+    return f" {notes[-1]}" if notes else ""
 
 
 @click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -129,16 +136,24 @@ def cli() -> None:
 # -- ingest ----------------------------------------------------------------
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--workers", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Extraction processes. Default: the number of CPUs.")
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Extraction processes. Default: the number of CPUs.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print a line for every document, however many.")
-@click.option("--batch-bytes", type=click.IntRange(min=1), default=None, metavar="BYTES",
-              help=_setting_help("ingest_batch_bytes"))
+@click.option(
+    "--batch-bytes", type=click.IntRange(min=1), default=None, metavar="BYTES", help=_setting_help("ingest_batch_bytes")
+)
 @programs_option
 @store_options
-def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet: bool, verbose: bool,
-           batch_bytes: int | None) -> None:
+def ingest(
+    ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet: bool, verbose: bool, batch_bytes: int | None
+) -> None:
     """Extract documents and store each in its own named graph.
 
     PATHS are files, folders (searched recursively for .txt, .html, .docx, .pdf) and
@@ -154,11 +169,16 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
     sources = list_sources(paths, skipped)
     if skipped and not quiet:
         names = ", ".join(_shown(p.name) for p in sorted(skipped)[:5]) + (", …" if len(skipped) > 5 else "")
-        click.echo(f"skipped    {len(skipped)} file(s) that are not documents by their suffix ({names}); "
-                   "name a file to read it anyway", err=True)
+        click.echo(
+            f"skipped    {len(skipped)} file(s) that are not documents by their suffix ({names}); "
+            "name a file to read it anyway",
+            err=True,
+        )
     if not sources:
-        raise PolicyKGError("no documents found in " + ", ".join(map(str, paths)),
-                            hint="a folder is searched for .txt, .html, .docx and .pdf files and archives")
+        raise PolicyKGError(
+            "no documents found in " + ", ".join(map(str, paths)),
+            hint="a folder is searched for .txt, .html, .docx and .pdf files and archives",
+        )
     total = len(sources)
     workers = max(1, min(workers or default_workers(), total))
     store = ctx.open_store()
@@ -171,32 +191,48 @@ def ingest(ctx: CliContext, paths: tuple[Path, ...], workers: int | None, quiet:
             click.secho(f"failed     {_shown(o.source)}: {_reason(o)}", fg="red", err=True)
         elif per_doc:
             progress.clear()
-            click.echo(f"{o.status:<10} {_shown(o.source)}: {o.sections} sections, {o.tasks} tasks, {o.programs} "
-                       f"programs, {o.divisions} divisions, {o.targets} targets, {o.triples} triples (+{o.shared} in "
-                       f"shared entity graphs) -> <{o.graph}>"
-                       if o.status != "unchanged" else f"{o.status:<10} {_shown(o.source)} -> <{o.graph}>", err=True)
+            click.echo(
+                f"{o.status:<10} {_shown(o.source)}: {o.sections} sections, {o.tasks} tasks, {o.programs} "
+                f"programs, {o.divisions} divisions, {o.targets} targets, {o.triples} triples (+{o.shared} in "
+                f"shared entity graphs) -> <{o.graph}>"
+                if o.status != "unchanged"
+                else f"{o.status:<10} {_shown(o.source)} -> <{o.graph}>",
+                err=True,
+            )
         progress.update(o)
 
     try:
-        report = ingest_corpus(store, None, ctx.iris, sources=sources, workers=workers, progress=on_document,
-                               batch_bytes=ctx.settings.ingest_batch_bytes)
+        report = ingest_corpus(
+            store,
+            None,
+            ctx.iris,
+            sources=sources,
+            workers=workers,
+            progress=on_document,
+            batch_bytes=ctx.settings.ingest_batch_bytes,
+        )
         store.flush()
     except (KeyboardInterrupt, Terminated) as exc:
         progress.clear()
         # Every write is one transaction: what was reported stored is whole, the rest is absent.
-        exc.policykg_note = (  # type: ignore[attr-defined]
-            f"after storing all {total} document(s); nothing is left to store" if progress.stored >= total else
-            f"after storing {progress.stored} of {total} document(s) whole; run the same command again to store "
-            "the rest")
+        exc.add_note(
+            f"after storing all {total} document(s); nothing is left to store"
+            if progress.stored >= total
+            else f"after storing {progress.stored} of {total} document(s) whole; run the same command again to store "
+            "the rest"
+        )
         raise
     progress.done()
     if not quiet:
         secs = max(report.seconds, 1e-9)
-        click.echo(f"{report.count('added')} added, {report.count('replaced')} replaced, "
-                   f"{report.count('unchanged')} unchanged, {report.count('failed')} failed "
-                   f"in {report.seconds:.1f}s ({len(report.outcomes) / secs:.1f} documents/s, "
-                   f"{report.bytes / secs / 1e6:.2f} MB/s, {workers} workers; "
-                   f"store: {ctx.settings.store}, {store.count()} quads)", err=True)
+        click.echo(
+            f"{report.count('added')} added, {report.count('replaced')} replaced, "
+            f"{report.count('unchanged')} unchanged, {report.count('failed')} failed "
+            f"in {report.seconds:.1f}s ({len(report.outcomes) / secs:.1f} documents/s, "
+            f"{report.bytes / secs / 1e6:.2f} MB/s, {workers} workers; "
+            f"store: {ctx.settings.store}, {store.count()} quads)",
+            err=True,
+        )
     if report.failed:
         click.secho(f"{len(report.failed)} document(s) failed:", fg="red", err=True)
         for o in report.failed:
@@ -209,7 +245,7 @@ def _reason(outcome: Any) -> str:
     error = outcome.error or "failed"
     for name in (outcome.source, Path(outcome.source).name):
         if error.startswith(name + ": "):
-            error = error[len(name) + 2:]
+            error = error[len(name) + 2 :]
             break
     return _shown(error, keep="\n")  # a hint goes on a line of its own
 
@@ -217,14 +253,26 @@ def _reason(outcome: Any) -> str:
 # C0 and C1 control characters: a file may be named with a newline or a terminal escape sequence.
 #: Printed as escapes: control characters, and the bidirectional formatting characters that
 #: reorder what a terminal shows (a file name with U+202E reads backwards: "Trojan Source").
-_CONTROL = frozenset(chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
-                                      *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_CONTROL = frozenset(
+    chr(c)
+    for c in [
+        *range(0x20),
+        0x7F,
+        *range(0x80, 0xA0),
+        0x061C,
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
 
 
 def _shown(text: str, keep: str = "") -> str:
     """Text with a file name in it as the terminal should print it: control characters as escapes."""
-    return "".join(ch.encode("unicode_escape").decode("ascii") if ch in _CONTROL and ch not in keep else ch
-                   for ch in text)
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if ch in _CONTROL and ch not in keep else ch for ch in text
+    )
 
 
 class _Progress:
@@ -255,9 +303,11 @@ class _Progress:
         elapsed = max(now - self.start, 1e-9)
         rate = self.n / elapsed
         eta = (self.total - self.n) / rate if rate else 0.0
-        line = (f"[{self.n}/{self.total}] {100 * self.n / self.total:5.1f}%  {rate:.1f} docs/s  "
-                f"{self.bytes / elapsed / 1e6:.2f} MB/s  ETA {_duration(eta)}"
-                + (f"  {self.failed} failed" if self.failed else ""))
+        line = (
+            f"[{self.n}/{self.total}] {100 * self.n / self.total:5.1f}%  {rate:.1f} docs/s  "
+            f"{self.bytes / elapsed / 1e6:.2f} MB/s  ETA {_duration(eta)}"
+            + (f"  {self.failed} failed" if self.failed else "")
+        )
         if self.tty:
             sys.stderr.write("\r\x1b[2K" + line)
             self.drawn = True
@@ -308,29 +358,27 @@ def remove(ctx: CliContext, documents: tuple[str, ...]) -> None:
             named = [d.iri for d in stored if d.source in {doc, Path(doc).name}]
             match = named[0] if len(named) == 1 else None
         if match is None:
-            raise NotFoundError(f"no document {doc!r} in the store {ctx.settings.store}",
-                                hint="`policykg list` shows the stored documents")
+            raise NotFoundError(
+                f"no document {doc!r} in the store {ctx.settings.store}",
+                hint="`policykg list` shows the stored documents",
+            )
         store.remove_graph(match)
         click.echo(f"removed    <{match}> ({by_iri[match].triples} triples)", err=True)
     store.flush()
 
 
-class _null_bar:
-    def __enter__(self) -> "_null_bar":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        return None
-
-
 # -- extract ---------------------------------------------------------------
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "-f", "fmt", type=click.Choice(["turtle", "nquads", "trig", "jsonld", "ntriples"]),
-              default="turtle", show_default=True, help="Serialization written to stdout.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["turtle", "nquads", "trig", "jsonld", "ntriples"]),
+    default="turtle",
+    show_default=True,
+    help="Serialization written to stdout.",
+)
 @programs_option
 @base_iri_option
 def extract(ctx: CliContext, file: Path, fmt: str) -> None:
@@ -348,9 +396,15 @@ def extract(ctx: CliContext, file: Path, fmt: str) -> None:
 @cli.command()
 @click.argument("sparql", required=False)
 @click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "nquads"]),
-              default="table", show_default=True, help="Output for SELECT/ASK (table, csv, tsv, json) "
-              "or CONSTRUCT/DESCRIBE (turtle, nquads; table means turtle).")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json", "turtle", "nquads"]),
+    default="table",
+    show_default=True,
+    help="Output for SELECT/ASK (table, csv, tsv, json) or CONSTRUCT/DESCRIBE (turtle, nquads; table means turtle).",
+)
 @store_options
 def query(ctx: CliContext, sparql: str | None, query_file: Any, fmt: str) -> None:
     """Run a SPARQL query over the union of all documents.
@@ -363,8 +417,9 @@ def query(ctx: CliContext, sparql: str | None, query_file: Any, fmt: str) -> Non
         try:
             sparql = query_file.read()
         except UnicodeDecodeError as exc:
-            raise PolicyKGError(f"{query_file.name}: not UTF-8 text (byte {exc.start} cannot be read)",
-                                hint="save the query as UTF-8") from None
+            raise PolicyKGError(
+                f"{query_file.name}: not UTF-8 text (byte {exc.start} cannot be read)", hint="save the query as UTF-8"
+            ) from None
     if not sparql:
         raise PolicyKGError("give a SPARQL query or --file Q.rq")
     store = ctx.open_store(read_only=True)
@@ -373,9 +428,15 @@ def query(ctx: CliContext, sparql: str | None, query_file: Any, fmt: str) -> Non
 
 # -- export ----------------------------------------------------------------
 @cli.command()
-@click.option("--format", "-f", "fmt", type=click.Choice(["nquads", "trig", "turtle", "ntriples", "jsonld", "rdfxml"]),
-              default="nquads", show_default=True,
-              help="nquads, trig and jsonld keep one named graph per document; the others merge them.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["nquads", "trig", "turtle", "ntriples", "jsonld", "rdfxml"]),
+    default="nquads",
+    show_default=True,
+    help="nquads, trig and jsonld keep one named graph per document; the others merge them.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @store_options
 def export(ctx: CliContext, fmt: str, output: Path | None) -> None:
@@ -403,8 +464,13 @@ def list_documents(ctx: CliContext, as_json: bool) -> None:
         return
     from policykg.graph.results import text_table
 
-    click.echo(text_table(["document", "title", "issued", "triples"],
-                          [[d.iri, d.title or "", d.issued or "", str(d.triples)] for d in docs]), nl=False)
+    click.echo(
+        text_table(
+            ["document", "title", "issued", "triples"],
+            [[d.iri, d.title or "", d.issued or "", str(d.triples)] for d in docs],
+        ),
+        nl=False,
+    )
 
 
 # -- validate --------------------------------------------------------------
@@ -422,8 +488,10 @@ def validate(ctx: CliContext, file: Path | None) -> None:
     graph = load_rdf_file(file) if file else store_as_rdflib(ctx.open_store(read_only=True))
     result = shacl_validate(graph)
     if result.conforms:
-        click.echo(f"Conforms: {len(graph)} triples checked against the shapes"
-                   + (f", {len(result.warnings)} warnings:" if result.warnings else "."))
+        click.echo(
+            f"Conforms: {len(graph)} triples checked against the shapes"
+            + (f", {len(result.warnings)} warnings:" if result.warnings else ".")
+        )
         if result.warnings:
             click.echo(result.format())
         return
@@ -444,8 +512,8 @@ def evaluate(ctx: CliContext, document: Path, gold: Path, details: bool, as_json
     Prints precision, recall and F1 per kind of fact and an overall score,
     computed exactly as the reference scorer does.
     """
-    from policykg.graph.checks import quads_as_rdflib
     from policykg.graph.build import document_quads
+    from policykg.graph.checks import quads_as_rdflib
     from policykg.graph.evaluate import score_graph
     from policykg.loaders.extract import extract_path
 
@@ -470,30 +538,46 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvico
 @click.option("--port", default=None, type=int, help=_setting_help("port"))
 @click.option("--write-token", default=None, help=_setting_help("write_token"))
 @click.option("--query-timeout", default=None, type=float, help=_setting_help("query_timeout"))
-@click.option("--log-level", type=click.Choice(LOG_LEVELS), default="warning", show_default=True,
-              help="What the server logs (uvicorn's levels; `info` and below log every request, "
-              "never its token).")
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    default="warning",
+    show_default=True,
+    help="What the server logs (uvicorn's levels; `info` and below log every request, never its token).",
+)
 @store_options
-def serve(ctx: CliContext, host: str | None, port: int | None, write_token: str | None,
-          query_timeout: float | None, log_level: str) -> None:
+def serve(
+    ctx: CliContext,
+    host: str | None,
+    port: int | None,
+    write_token: str | None,
+    query_timeout: float | None,
+    log_level: str,
+) -> None:
     """Serve the SPARQL endpoint, the JSON API, resource pages and the network view."""
     from policykg.api import server
     from policykg.api.app import create_app
 
-    settings = ctx.settings.with_overrides(host=host, port=port, write_token=write_token,
-                                           query_timeout=query_timeout)
+    settings = ctx.settings.with_overrides(host=host, port=port, write_token=write_token, query_timeout=query_timeout)
     server.protocol_class(settings.header_timeout, settings.max_connections, settings.write_timeout)  # checked
     sock = server.bind(settings.host, settings.port)  # a taken port fails here, before anything starts
     server.raise_open_file_limit()
     server.return_freed_replies()
     app = create_app(settings)
     click.echo(f"Serving {settings.store} on http://{settings.host}:{settings.port}/ (Ctrl+C to stop)", err=True)
-    server.serve(app, sock, header_timeout=settings.header_timeout, idle_timeout=settings.idle_timeout,
-                 max_connections=settings.max_connections, write_timeout=settings.write_timeout,
-                 log_level=log_level)
+    server.serve(
+        app,
+        sock,
+        header_timeout=settings.header_timeout,
+        idle_timeout=settings.idle_timeout,
+        max_connections=settings.max_connections,
+        write_timeout=settings.write_timeout,
+        log_level=log_level,
+    )
 
 
 from policykg.cli.network import register as _register_network  # noqa: E402  (trace, path, rank, viz)
+
 _register_network(cli)
 
 

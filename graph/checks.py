@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pyoxigraph as ox
 import rdflib
 
 from policykg.errors import InputError
 
-_GUESS = {".nq": "nquads", ".trig": "trig", ".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld",
-          ".json": "json-ld", ".rdf": "xml", ".xml": "xml", ".owl": "xml"}
+_GUESS = {
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".nt": "nt",
+    ".ttl": "turtle",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".xml": "xml",
+    ".owl": "xml",
+}
 
 
 def quads_as_rdflib(quads: Sequence[ox.Quad]) -> rdflib.Dataset:
@@ -31,8 +40,10 @@ def store_as_rdflib(store) -> rdflib.Graph:
 def load_rdf_file(path: Path) -> rdflib.Graph:
     fmt = _GUESS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(f"{path}: cannot tell the RDF format from the file ending",
-                         hint="use .ttl, .nt, .nq, .trig, .jsonld or .rdf")
+        raise InputError(
+            f"{path}: cannot tell the RDF format from the file ending",
+            hint="use .ttl, .nt, .nq, .trig, .jsonld or .rdf",
+        )
     try:
         if fmt in {"nquads", "trig"}:
             ds = rdflib.Dataset(default_union=True)

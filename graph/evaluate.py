@@ -93,13 +93,6 @@ PROGRAM_SUFFIXES: tuple[str, ...] = ("计划", "工程", "项目", "行动", "�
 #: Units that all count people.
 PERSON_UNITS: frozenset[str] = frozenset({"人", "名", "位", "人次"})
 
-#: Row names in the order the reference prints them; the last four appear only when the
-#: gold file can judge them.
-ROW_NAMES: tuple[str, ...] = (
-    "sections", "task titles", "task in section", "programs", "program mentions", "program part-of",
-    "division mentions", "regulations", "targets", "target comparators", "target scope",
-    "target baselines", "target bindingness", "responsibilities", "dependencies",
-)
 COMPARATOR_ROW = "target comparators"
 #: Rows that are accuracies on matched targets (tp right, fn wrong), not F1 figures.
 ACCURACY_ROWS: tuple[str, ...] = (COMPARATOR_ROW, "target baselines", "target bindingness")
@@ -131,6 +124,7 @@ def same_name(a: str, b: str) -> bool:
 
 def same_value(pred: float | tuple[float | None, float | None] | None, gold: Any) -> bool:
     """A predicted number (or ``(low, high)``) against a gold number (or ``[low, high]``)."""
+
     def close(a, b) -> bool:
         return a is not None and b is not None and abs(a - float(b)) <= 1e-6 * max(1.0, abs(a))
 
@@ -225,14 +219,21 @@ class EvaluationReport:
         with the counts and the missed and extra items of every row, accuracy rows
         included (as lists, so the object stays JSON).
         """
-        out: dict[str, Any] = {k: dict(zip(("precision", "recall", "f1"), v.prf())) for k, v in self.f1_rows.items()}
+        out: dict[str, Any] = {
+            k: dict(zip(("precision", "recall", "f1"), v.prf(), strict=True)) for k, v in self.f1_rows.items()
+        }
         out["comparator accuracy"] = self.comparator_accuracy
         out |= {_accuracy_key(k): a for k, a in self.accuracies.items() if k != COMPARATOR_ROW}
         out["overall"] = self.overall
         if details:
             out["details"] = {
-                k: {"tp": v.tp, "fp": v.fp, "fn": v.fn,
-                    "misses": [_jsonable(m) for m in v.misses], "extras": [_jsonable(e) for e in v.extras]}
+                k: {
+                    "tp": v.tp,
+                    "fp": v.fp,
+                    "fn": v.fn,
+                    "misses": [_jsonable(m) for m in v.misses],
+                    "extras": [_jsonable(e) for e in v.extras],
+                }
                 for k, v in self.rows.items()
             }
         return out
@@ -246,8 +247,9 @@ class EvaluationReport:
         lines = [f"{'fact':<20} {'prec':>6} {'recall':>6} {'F1':>6}   tp  fp  fn"]
         for k, v in self.rows.items():
             if k in ACCURACY_ROWS:
-                lines.append(f"{k:<20} {'':>6} {'':>6} {v.accuracy:6.3f}   accuracy on matched targets "
-                             f"({v.tp}/{v.tp + v.fn})")
+                lines.append(
+                    f"{k:<20} {'':>6} {'':>6} {v.accuracy:6.3f}   accuracy on matched targets ({v.tp}/{v.tp + v.fn})"
+                )
                 if details:
                     lines.extend(f"    wrong:  {m}" for m in v.misses)
                 continue
@@ -329,7 +331,7 @@ def _match_names(name: str, pred_names: set[str], gold_items: list[dict]) -> tup
 
 def _queryable(graph: Graph) -> Graph:
     """A graph whose SPARQL default graph is the union of all its triples, as the reference reads it."""
-    if hasattr(graph, "contexts") and not getattr(graph, "default_union", True):
+    if isinstance(graph, Dataset) and not graph.default_union:
         union = Graph()
         for s, p, o, _ in graph.quads((None, None, None, None)):
             union.add((s, p, o))
@@ -347,20 +349,39 @@ def score_graph(graph: Graph | Dataset, gold: Mapping[str, Any]) -> EvaluationRe
     out: dict[str, ScoreRow] = {}
 
     # Sections: ordinal and title.
-    pred = {(int(r.n), norm(r.t)) for r in _rows(g, """
-        SELECT ?n ?t WHERE { ?s a pkg:Section ; pkg:ordinal ?n ; rdfs:label ?t }""")}
+    pred: set[tuple[Any, ...]] = {
+        (int(r.n), norm(r.t))
+        for r in _rows(
+            g,
+            """
+        SELECT ?n ?t WHERE { ?s a pkg:Section ; pkg:ordinal ?n ; rdfs:label ?t }""",
+        )
+    }
     out["sections"] = _score_set("sections", pred, {(s["ordinal"], norm(s["title"])) for s in gold["sections"]}, set())
 
     # Tasks: ordinal and title.
-    pred = {(int(r.n), norm(r.t)) for r in _rows(g, """
-        SELECT ?n ?t WHERE { ?s a pkg:Task ; pkg:ordinal ?n ; rdfs:label ?t }""")}
-    out["task titles"] = _score_set("task titles", pred, {(t["ordinal"], norm(t["title"])) for t in gold["tasks"]},
-                                    set())
+    pred = {
+        (int(r.n), norm(r.t))
+        for r in _rows(
+            g,
+            """
+        SELECT ?n ?t WHERE { ?s a pkg:Task ; pkg:ordinal ?n ; rdfs:label ?t }""",
+        )
+    }
+    out["task titles"] = _score_set(
+        "task titles", pred, {(t["ordinal"], norm(t["title"])) for t in gold["tasks"]}, set()
+    )
 
     # Task -> section membership.
-    pred = {(int(r.tn), int(r.sn)) for r in _rows(g, """
+    pred = {
+        (int(r.tn), int(r.sn))
+        for r in _rows(
+            g,
+            """
         SELECT ?tn ?sn WHERE { ?t a pkg:Task ; pkg:ordinal ?tn ; dcterms:isPartOf ?s .
-                               ?s a pkg:Section ; pkg:ordinal ?sn }""")}
+                               ?s a pkg:Section ; pkg:ordinal ?sn }""",
+        )
+    }
     gold_pairs = {(tn, s["ordinal"]) for s in gold["sections"] for tn in s.get("tasks", [])}
     out["task in section"] = _score_set("task in section", pred, gold_pairs, set())
 
@@ -370,8 +391,11 @@ def score_graph(graph: Graph | Dataset, gold: Mapping[str, Any]) -> EvaluationRe
 
     # Which task mentions which program.
     pred = set()
-    for r in _rows(g, """SELECT ?n ?l WHERE { ?t a pkg:Task ; pkg:ordinal ?n ; pkg:mentions ?p .
-                                              ?p a pkg:Program ; rdfs:label ?l }"""):
+    for r in _rows(
+        g,
+        """SELECT ?n ?l WHERE { ?t a pkg:Task ; pkg:ordinal ?n ; pkg:mentions ?p .
+                                              ?p a pkg:Program ; rdfs:label ?l }""",
+    ):
         pred.add((int(r.n), prog_map.get(str(r.l), norm(r.l))))
     gold_m = {(tn, p["name"]) for p in gold["programs"] if not p.get("optional") for tn in p.get("tasks", [])}
     opt_m = {(tn, p["name"]) for p in gold["programs"] if p.get("optional") for tn in p.get("tasks", [])}
@@ -379,15 +403,24 @@ def score_graph(graph: Graph | Dataset, gold: Mapping[str, Any]) -> EvaluationRe
 
     # Program hierarchy.
     pred = set()
-    for r in _rows(g, """SELECT ?a ?b WHERE { ?x a pkg:Program ; pkg:partOf ?y ; rdfs:label ?a .
-                                              ?y rdfs:label ?b }"""):
+    for r in _rows(
+        g,
+        """SELECT ?a ?b WHERE { ?x a pkg:Program ; pkg:partOf ?y ; rdfs:label ?a .
+                                              ?y rdfs:label ?b }""",
+    ):
         pred.add((prog_map.get(str(r.a), norm(r.a)), prog_map.get(str(r.b), norm(r.b))))
     gold_h = {(p["name"], p["part_of"]) for p in gold["programs"] if p.get("part_of")}
     out["program part-of"] = _score_set("program part-of", pred, gold_h, set())
 
     # Divisions mentioned by tasks, by administrative code.
-    pred = {(int(r.n), str(r.c)) for r in _rows(g, """
-        SELECT ?n ?c WHERE { ?t a pkg:Task ; pkg:ordinal ?n ; pkg:mentions ?d . ?d pkg:adminCode ?c }""")}
+    pred = {
+        (int(r.n), str(r.c))
+        for r in _rows(
+            g,
+            """
+        SELECT ?n ?c WHERE { ?t a pkg:Task ; pkg:ordinal ?n ; pkg:mentions ?d . ?d pkg:adminCode ?c }""",
+        )
+    }
     gold_d = {(tn, d["adcode"]) for d in gold["divisions"] if not d.get("optional") for tn in d["tasks"]}
     opt_d = {(tn, d["adcode"]) for d in gold["divisions"] if d.get("optional") for tn in d["tasks"]}
     out["division mentions"] = _score_set("division mentions", pred, gold_d, opt_d)
@@ -417,9 +450,9 @@ class _PredictedTarget:
     iri: str
     task: int
     value: float | tuple[float | None, float | None]
-    unit: str                  # through norm_unit
-    comparator: str | None     # local name: "AtLeast", …
-    indicator: str             # normalized label of its pkg:indicator (one of them), "" without
+    unit: str  # through norm_unit
+    comparator: str | None  # local name: "AtLeast", …
+    indicator: str  # normalized label of its pkg:indicator (one of them), "" without
 
     def item(self) -> tuple:
         """How the reference lists it as an extra: (task, value, unit, comparator)."""
@@ -433,20 +466,29 @@ def _predicted_targets(g: Graph) -> list[_PredictedTarget]:
     pkg:maxValue. The order matters: it breaks ties between equally good candidates.
     """
     out = []
-    for r in _rows(g, """SELECT ?t ?n ?v ?lo ?hi ?u ?c (SAMPLE(?il) AS ?ind) WHERE {
+    for r in _rows(
+        g,
+        """SELECT ?t ?n ?v ?lo ?hi ?u ?c (SAMPLE(?il) AS ?ind) WHERE {
             ?task a pkg:Task ; pkg:ordinal ?n ; pkg:hasTarget ?t .
             OPTIONAL { ?t pkg:value ?v } OPTIONAL { ?t pkg:minValue ?lo } OPTIONAL { ?t pkg:maxValue ?hi }
             OPTIONAL { ?t pkg:unit ?u } OPTIONAL { ?t pkg:comparator ?c }
             OPTIONAL { ?t pkg:indicator/rdfs:label ?il }
-            FILTER(BOUND(?v) || BOUND(?lo) || BOUND(?hi)) } GROUP BY ?t ?n ?v ?lo ?hi ?u ?c"""):
+            FILTER(BOUND(?v) || BOUND(?lo) || BOUND(?hi)) } GROUP BY ?t ?n ?v ?lo ?hi ?u ?c""",
+    ):
         if r.v is not None:
             value: float | tuple = float(r.v)
         else:
             value = (float(r.lo) if r.lo is not None else None, float(r.hi) if r.hi is not None else None)
-        out.append(_PredictedTarget(
-            iri=str(r.t), task=int(r.n), value=value, unit=norm_unit(r.u),
-            comparator=str(r.c).rsplit("#", 1)[-1] if r.c is not None else None,
-            indicator=norm(r.ind) if r.ind is not None else ""))
+        out.append(
+            _PredictedTarget(
+                iri=str(r.t),
+                task=int(r.n),
+                value=value,
+                unit=norm_unit(r.u),
+                comparator=str(r.c).rsplit("#", 1)[-1] if r.c is not None else None,
+                indicator=norm(r.ind) if r.ind is not None else "",
+            )
+        )
     return out
 
 
@@ -457,15 +499,18 @@ def _best_target(pred: list[_PredictedTarget], taken: set[int], gt: Mapping[str,
     (difflib ratio), so that the order of the graph does not decide; on a tie, the first.
     """
     unit = norm_unit(gt.get("unit"))
-    candidates = [i for i, p in enumerate(pred) if i not in taken and p.task == gt["task"]
-                  and same_value(p.value, gt["value"]) and p.unit == unit]
+    candidates = [
+        i
+        for i, p in enumerate(pred)
+        if i not in taken and p.task == gt["task"] and same_value(p.value, gt["value"]) and p.unit == unit
+    ]
     want = norm(gt.get("indicator") or "")
-    return max(candidates, key=lambda i: (SequenceMatcher(None, pred[i].indicator, want).ratio(), -i),
-               default=None)
+    return max(candidates, key=lambda i: (SequenceMatcher(None, pred[i].indicator, want).ratio(), -i), default=None)
 
 
-def _score_targets(g: Graph, gold: Mapping[str, Any]
-                   ) -> tuple[ScoreRow, ScoreRow, list[tuple[Mapping[str, Any], _PredictedTarget]]]:
+def _score_targets(
+    g: Graph, gold: Mapping[str, Any]
+) -> tuple[ScoreRow, ScoreRow, list[tuple[Mapping[str, Any], _PredictedTarget]]]:
     """Gold targets with a value matched one to one: the targets row, the comparator row, the pairs.
 
     An optional gold target takes its match (no extra) but counts nothing; the comparator
@@ -503,17 +548,19 @@ def _score_targets(g: Graph, gold: Mapping[str, Any]
 def _score_target_scope(g: Graph, gold: Mapping[str, Any]) -> ScoreRow:
     """Targets scoped to divisions, as (task, administrative code) pairs; a value is not needed."""
     pred = set()
-    for r in _rows(g, """SELECT ?n ?v ?c WHERE { ?task a pkg:Task ; pkg:ordinal ?n ; pkg:hasTarget ?t .
+    for r in _rows(
+        g,
+        """SELECT ?n ?v ?c WHERE { ?task a pkg:Task ; pkg:ordinal ?n ; pkg:hasTarget ?t .
                                                ?t pkg:appliesTo ?d . ?d pkg:adminCode ?c .
-                                               OPTIONAL { ?t pkg:value ?v } }"""):
+                                               OPTIONAL { ?t pkg:value ?v } }""",
+    ):
         pred.add((int(r.n), str(r.c)))
     gold_s = {(x["task"], c) for x in gold["targets"] if not x.get("optional") for c in x.get("divisions", [])}
     opt_s = {(x["task"], c) for x in gold["targets"] if x.get("optional") for c in x.get("divisions", [])}
     return _score_set("target scope", pred, gold_s, opt_s)
 
 
-def _score_target_facts(g: Graph, matched: list[tuple[Mapping[str, Any], _PredictedTarget]]
-                        ) -> dict[str, ScoreRow]:
+def _score_target_facts(g: Graph, matched: list[tuple[Mapping[str, Any], _PredictedTarget]]) -> dict[str, ScoreRow]:
     """Baseline and bindingness, as accuracies on the matched gold targets that give them.
 
     The baseline is the value a target starts from (从X提高到Y: X), right when a
@@ -522,10 +569,15 @@ def _score_target_facts(g: Graph, matched: list[tuple[Mapping[str, Any], _Predic
     is present only when some matched gold target gives that fact.
     """
     facts: dict[str, tuple[float | None, str | None]] = {}
-    for r in _rows(g, """SELECT ?t ?b ?k WHERE { ?t a pkg:Target .
-                         OPTIONAL { ?t pkg:baseline ?b } OPTIONAL { ?t pkg:bindingness ?k } }"""):
-        facts[str(r.t)] = (float(r.b) if r.b is not None else None,
-                           str(r.k).rsplit("#", 1)[-1] if r.k is not None else None)
+    for r in _rows(
+        g,
+        """SELECT ?t ?b ?k WHERE { ?t a pkg:Target .
+                         OPTIONAL { ?t pkg:baseline ?b } OPTIONAL { ?t pkg:bindingness ?k } }""",
+    ):
+        facts[str(r.t)] = (
+            float(r.b) if r.b is not None else None,
+            str(r.k).rsplit("#", 1)[-1] if r.k is not None else None,
+        )
     base = ScoreRow("target baselines")
     bind = ScoreRow("target bindingness")
     for gt, p in matched:
@@ -558,8 +610,11 @@ def _score_responsibilities(g: Graph, gold: Mapping[str, Any]) -> ScoreRow:
     """(task, organization, role) triples: pkg:ledBy is "lead" (牵头), pkg:supportedBy "support" (配合)."""
     orgs = gold.get("organizations", [])
     pred = set()
-    for r in _rows(g, """SELECT ?n ?role ?l WHERE { ?t a pkg:Task ; pkg:ordinal ?n ; ?role ?o .
-                         VALUES ?role { pkg:ledBy pkg:supportedBy } ?o rdfs:label ?l }"""):
+    for r in _rows(
+        g,
+        """SELECT ?n ?role ?l WHERE { ?t a pkg:Task ; pkg:ordinal ?n ; ?role ?o .
+                         VALUES ?role { pkg:ledBy pkg:supportedBy } ?o rdfs:label ?l }""",
+    ):
         role = "lead" if str(r.role).endswith("ledBy") else "support"
         pred.add((int(r.n), _org_name(str(r.l), orgs), role))
     resp = gold["responsibilities"]
@@ -575,23 +630,38 @@ def _dependency_key(x: Mapping[str, Any]) -> tuple:
 
 def _score_dependencies(g: Graph, gold: Mapping[str, Any], prog_map: dict[str, str]) -> ScoreRow:
     """A task or program pkg:dependsOn a program, program names through the programs' matching."""
-    pred = set()
-    for r in _rows(g, """SELECT ?n ?a ?b WHERE { ?x pkg:dependsOn ?y . ?y a pkg:Program ; rdfs:label ?b .
+    pred: set[tuple[Any, ...]] = set()
+    for r in _rows(
+        g,
+        """SELECT ?n ?a ?b WHERE { ?x pkg:dependsOn ?y . ?y a pkg:Program ; rdfs:label ?b .
                          OPTIONAL { ?x a pkg:Task ; pkg:ordinal ?n }
-                         OPTIONAL { ?x a pkg:Program ; rdfs:label ?a } }"""):
+                         OPTIONAL { ?x a pkg:Program ; rdfs:label ?a } }""",
+    ):
         on = prog_map.get(str(r.b), norm(r.b))
         if r.n is not None:
             pred.add(("task", int(r.n), on))
         if r.a is not None:
             pred.add(("program", prog_map.get(str(r.a), norm(r.a)), on))
     deps = gold["dependencies"]
-    return _score_set("dependencies", pred, {_dependency_key(x) for x in deps if not x.get("optional")},
-                      {_dependency_key(x) for x in deps if x.get("optional")})
+    return _score_set(
+        "dependencies",
+        pred,
+        {_dependency_key(x) for x in deps if not x.get("optional")},
+        {_dependency_key(x) for x in deps if x.get("optional")},
+    )
 
 
 # -- files ---------------------------------------------------------------------------
-_FORMATS = ((".nq", "nquads"), (".trig", "trig"), (".nt", "nt"), (".ttl", "turtle"),
-            (".jsonld", "json-ld"), (".json", "json-ld"), (".rdf", "xml"), (".xml", "xml"))
+_FORMATS = (
+    (".nq", "nquads"),
+    (".trig", "trig"),
+    (".nt", "nt"),
+    (".ttl", "turtle"),
+    (".jsonld", "json-ld"),
+    (".json", "json-ld"),
+    (".rdf", "xml"),
+    (".xml", "xml"),
+)
 
 
 def load_graph(path: str | Path) -> Dataset:

@@ -48,12 +48,12 @@ import time
 import zipfile
 import zlib
 from collections import deque
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -62,8 +62,17 @@ from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import GraphStore
 from policykg.loaders.extract import document_id, extract_bytes, extract_path
-from policykg.loaders.limits import (ArchiveBudget, TarHeaderTooLarge, check_size, check_zip_directory,
-                                     document_size_limit, inflate, open_tar, read_limited, read_limited_stream)
+from policykg.loaders.limits import (
+    ArchiveBudget,
+    TarHeaderTooLarge,
+    check_size,
+    check_zip_directory,
+    document_size_limit,
+    inflate,
+    open_tar,
+    read_limited,
+    read_limited_stream,
+)
 from policykg.loaders.read import SUPPORTED_SUFFIXES
 from policykg.loaders.records import DocumentRecord
 from policykg.ontology import PKG
@@ -156,7 +165,7 @@ def _walk(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> Ite
         root = os.path.realpath(p)
         found: list[tuple[Path, str | None]] = []
 
-        def unlisted(exc: OSError) -> None:
+        def unlisted(exc: OSError, found: list[tuple[Path, str | None]] = found) -> None:
             found.append((Path(exc.filename), f"{exc.filename}: cannot list the folder: {exc.strerror}"))
 
         for folder, dirs, files in os.walk(p, onerror=unlisted):
@@ -191,8 +200,7 @@ def _refusal(f: Path, root: str) -> str | None:
     except OSError as exc:
         return f"{f}: cannot read the file: {exc.strerror}"
     if not stat.S_ISREG(mode):
-        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-                else "a device")
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
         return f"{f}: {kind}, not a file; not read"
     return None
 
@@ -255,8 +263,9 @@ def _list_archive(path: Path) -> list[Source]:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or "damaged"
         error = f"{path}: cannot open the archive: {reason}"
     else:
-        return [Source(f"{path}:{name}", name.rsplit("/", 1)[-1], path, member=name)
-                for name in names if _ingestible(name)]
+        return [
+            Source(f"{path}:{name}", name.rsplit("/", 1)[-1], path, member=name) for name in names if _ingestible(name)
+        ]
     return [Source(str(path), path.name, path, error=error)]
 
 
@@ -298,14 +307,14 @@ _ZIP_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, EOFError, NotImplement
 def _read_archive(members: list[Source]) -> Iterator[tuple[Source, bytes | None, str | None]]:
     path = members[0].path
     wanted = {src.member: src for src in members}
-    done: set[str] = set()
+    done: set[str | None] = set()
     try:
         if path.name.lower().endswith(".zip"):
             with zipfile.ZipFile(path) as zf:
                 for src in members:
                     done.add(src.member)
                     try:
-                        info = zf.getinfo(src.member)
+                        info = zf.getinfo(src.member or "")
                         check_size(info.file_size, src.label)
                         # In chunks: a member that understates its size fails its CRC past it.
                         data = read_limited_stream(inflate(zf, info), src.label)
@@ -318,18 +327,18 @@ def _read_archive(members: list[Source]) -> Iterator[tuple[Source, bytes | None,
             return
         with open_tar(path) as tf:
             for m in tf:
-                src = wanted.get(m.name)
-                if src is None or m.name in done:
+                found = wanted.get(m.name)
+                if found is None or m.name in done:
                     continue
                 done.add(m.name)
                 try:
-                    check_size(m.size, src.label)
+                    check_size(m.size, found.label)
                     f = tf.extractfile(m)
-                    data = read_limited_stream(f, src.label) if f else b""
+                    data = read_limited_stream(f, found.label) if f else b""
                 except InputError as exc:
-                    yield src, None, str(exc)
+                    yield found, None, str(exc)
                 else:
-                    yield src, data, None
+                    yield found, data, None
         for src in members:
             if src.member not in done:
                 yield src, None, f"{src.label}: missing from the archive"
@@ -398,16 +407,24 @@ def extract_document(data: bytes, name: str, iris: IriScheme | None = None) -> E
     doc = extract_bytes(data, name)
     quads = document_quads(doc, iris)
     ordered = [q for q in quads if q.predicate != _SHA256] + [q for q in quads if q.predicate == _SHA256]
+    counts = _counts(quads, iris.graph(doc.doc_id))
     return Extracted(
-        graph=iris.graph(doc.doc_id), sha256=doc.sha256,
-        nquads=ox.serialize(ordered, format=ox.RdfFormat.N_QUADS) if ordered else b"",
-        **_counts(quads, iris.graph(doc.doc_id)), sections=len(doc.sections), tasks=len(doc.tasks),
-        programs=len(doc.programs), divisions=len(doc.divisions), targets=len(doc.targets))
+        graph=iris.graph(doc.doc_id),
+        sha256=doc.sha256,
+        nquads=(ox.serialize(ordered, format=ox.RdfFormat.N_QUADS) or b"") if ordered else b"",
+        triples=counts["triples"],
+        shared=counts["shared"],
+        sections=len(doc.sections),
+        tasks=len(doc.tasks),
+        programs=len(doc.programs),
+        divisions=len(doc.divisions),
+        targets=len(doc.targets),
+    )
 
 
 def _counts(quads: list[ox.Quad], graph: str) -> dict[str, int]:
     """Quads in the document's own graph (``triples``) and in shared entity graphs (``shared``)."""
-    own = sum(1 for q in quads if q.graph_name.value == graph)
+    own = sum(1 for q in quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == graph)
     return {"triples": own, "shared": len(quads) - own}
 
 
@@ -427,8 +444,11 @@ def stored_hashes(store: GraphStore) -> dict[str, str]:
     from policykg.graph.store import OxigraphStore
 
     # `GRAPH ?g {}` lists graphs without reading them in Oxigraph; other servers need a pattern.
-    listing = ("SELECT ?g WHERE { GRAPH ?g { } }" if isinstance(store, OxigraphStore)
-               else "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    listing = (
+        "SELECT ?g WHERE { GRAPH ?g { } }"
+        if isinstance(store, OxigraphStore)
+        else "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    )
     known = {r["g"].value: "" for r in store.query(listing) if r["g"] is not None}
     for r in store.query(f"SELECT ?g ?sha WHERE {{ GRAPH ?g {{ ?g <{PKG}sha256> ?sha }} }}"):
         known[r["g"].value] = r["sha"].value
@@ -444,7 +464,8 @@ class _Loader:
         self.batch_bytes = batch_bytes
         self.pending: list[tuple[DocumentOutcome, Extracted]] = []
         self.pending_size = 0
-        self.bulk = getattr(store, "load", None)
+        # a store that loads N-Quads in bulk (the embedded one) takes new documents in batches
+        self.bulk: Callable[[bytes, str], object] | None = getattr(store, "load", None)
 
     def add(self, outcome: DocumentOutcome, ex: Extracted) -> None:
         outcome.graph = ex.graph
@@ -477,6 +498,7 @@ class _Loader:
     def flush(self) -> None:
         if not self.pending:
             return
+        assert self.bulk is not None, "only a bulk-loading store holds documents back"
         batch, self.pending, self.pending_size = self.pending, [], 0
         try:
             self.bulk(b"".join(ex.nquads for _, ex in batch), "nquads")
@@ -499,10 +521,16 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: IriScheme, *,
-                  sources: list[Source] | None = None, workers: int = 1,
-                  progress: Callable[[DocumentOutcome], None] | None = None,
-                  batch_bytes: int | None = None) -> IngestReport:
+def ingest_corpus(
+    store: GraphStore,
+    paths: Iterable[str | Path] | None,
+    iris: IriScheme,
+    *,
+    sources: list[Source] | None = None,
+    workers: int = 1,
+    progress: Callable[[DocumentOutcome], None] | None = None,
+    batch_bytes: int | None = None,
+) -> IngestReport:
     """Ingest every document in ``paths`` (files, folders, archives); see the module docstring.
 
     ``progress`` is called once per document, in input order, after it is stored or skipped.
@@ -551,7 +579,7 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
     try:
         for src, data, error in read_sources(sources):
             outcome = DocumentOutcome(source=src.label, bytes=len(data) if data else 0)
-            if error is not None:
+            if data is None:  # read_sources gives the bytes or an error
                 outcome.status, outcome.error = "failed", error
                 window.append((outcome, error, None, src.name))
             else:
@@ -566,9 +594,13 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
                 if first[1] != sha:
                     # Two different files, one document id (it comes from the file name): the
                     # second would replace the first, and every rerun swap them back.
-                    outcome.status, outcome.error = "failed", (
-                        f"{src.label}: {first[0]}, also in this run, has the same document id <{graph}> "
-                        "(ids come from file names); rename one of them")
+                    outcome.status, outcome.error = (
+                        "failed",
+                        (
+                            f"{src.label}: {first[0]}, also in this run, has the same document id <{graph}> "
+                            "(ids come from file names); rename one of them"
+                        ),
+                    )
                     window.append((outcome, outcome.error, None, src.name))
                 elif known.get(graph) == sha:
                     outcome.status, outcome.graph = "unchanged", graph
@@ -584,7 +616,8 @@ def ingest_corpus(store: GraphStore, paths: Iterable[str | Path] | None, iris: I
         raise StoreUnavailableError(
             f"ingest stopped: {exc.message}\n  {stored} document(s) were stored in this run before it",
             hint=(exc.hint + "; " if exc.hint else "") + "then run the same command again: stored documents "
-            "are skipped, the rest are stored") from None
+            "are skipped, the rest are stored",
+        ) from None
     finally:
         pool.close()
     report.seconds = time.perf_counter() - started
@@ -657,8 +690,9 @@ class _Pool:
                 # Started deaf to Ctrl+C: a forkserver interrupted while it imported this module
                 # printed a KeyboardInterrupt traceback. The ingest process ends it.
                 multiprocessing.forkserver.ensure_running()
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
-                                                initargs=(self.base_iri, os.getpid()))
+            self.executor = ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=_worker_init, initargs=(self.base_iri, os.getpid())
+            )
         return self.executor
 
     def submit(self, data: bytes, name: str) -> Future | Extracted | str:
@@ -713,18 +747,24 @@ def ingest_record(store: GraphStore, doc: DocumentRecord, iris: IriScheme) -> Do
     quads = document_quads(doc, iris)
     result = store.replace_graph(iris.graph(doc.doc_id), quads, sha256=doc.sha256)
     status = "unchanged" if result.unchanged else "replaced" if result.replaced else "added"
+    counts = _counts(quads, result.graph)
     return DocumentOutcome(
-        source=doc.source, graph=result.graph, status=status, **_counts(quads, result.graph),
-        sections=len(doc.sections), tasks=len(doc.tasks), programs=len(doc.programs),
-        divisions=len(doc.divisions), targets=len(doc.targets))
+        source=doc.source,
+        graph=result.graph,
+        status=status,
+        triples=counts["triples"],
+        shared=counts["shared"],
+        sections=len(doc.sections),
+        tasks=len(doc.tasks),
+        programs=len(doc.programs),
+        divisions=len(doc.divisions),
+        targets=len(doc.targets),
+    )
 
 
-def ingest_bytes(store: GraphStore, data: bytes, source: str, iris: IriScheme) -> DocumentOutcome:
-    return ingest_record(store, extract_bytes(data, source), iris)
-
-
-def ingest_files(store: GraphStore, files: list[Path], iris: IriScheme,
-                 progress: Callable[[Path], None] | None = None) -> IngestReport:
+def ingest_files(
+    store: GraphStore, files: list[Path], iris: IriScheme, progress: Callable[[Path], None] | None = None
+) -> IngestReport:
     """Files one by one in this process (small inputs, tests); see :func:`ingest_corpus` for corpora."""
     report = IngestReport()
     for path in files:
@@ -738,8 +778,3 @@ def ingest_files(store: GraphStore, files: list[Path], iris: IriScheme,
         if progress:
             progress(path)
     return report
-
-
-def iter_documents(files: list[Path]) -> Iterator[DocumentRecord]:
-    for f in files:
-        yield extract_path(f)

@@ -16,18 +16,18 @@ for the few edges a result shows (see :mod:`policykg.graph.trace`).
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Iterable
+from collections.abc import Iterable
+from enum import StrEnum
 
 import networkx as nx
 
 from policykg.graph.queries import iri_ref
 from policykg.graph.store import GraphStore
 from policykg.graph.store_cache import StoreStateCache
-from policykg.ontology import DCTERMS, ORG, PKG, RDFS, SKOS
+from policykg.ontology import DCTERMS, ORG, PKG, RDFS
 
 
-class NodeKind(str, Enum):
+class NodeKind(StrEnum):
     DOCUMENT = "document"
     SECTION = "section"
     TASK = "task"
@@ -39,7 +39,7 @@ class NodeKind(str, Enum):
     REGULATION = "regulation"
 
 
-class EdgeKind(str, Enum):
+class EdgeKind(StrEnum):
     IS_PART_OF = "isPartOf"  # Task -> Section -> PolicyDocument
     MENTIONS = "mentions"  # Task/Section/Document -> Program/Division/Organization/Regulation
     PART_OF = "partOf"  # Program -> Program
@@ -96,8 +96,7 @@ EDGE_PHRASES: dict[EdgeKind, tuple[str, str]] = {
 }
 
 #: Kinds shared across documents (one IRI each): things people name.
-ENTITY_KINDS = (NodeKind.PROGRAM, NodeKind.DIVISION, NodeKind.INDICATOR,
-                NodeKind.ORGANIZATION, NodeKind.REGULATION)
+ENTITY_KINDS = (NodeKind.PROGRAM, NodeKind.DIVISION, NodeKind.INDICATOR, NodeKind.ORGANIZATION, NodeKind.REGULATION)
 
 
 def _values(var: str, iris: Iterable[str]) -> str:
@@ -114,9 +113,14 @@ def kind_of(classes: Iterable[str]) -> NodeKind | None:
     return None
 
 
-def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
-            edge_kinds: Iterable[EdgeKind] | None = None, graphs: Iterable[str] | None = None,
-            with_labels: bool = True) -> nx.MultiDiGraph:
+def project(
+    store: GraphStore,
+    *,
+    node_kinds: Iterable[NodeKind] | None = None,
+    edge_kinds: Iterable[EdgeKind] | None = None,
+    graphs: Iterable[str] | None = None,
+    with_labels: bool = True,
+) -> nx.MultiDiGraph:
     """The typed entity network of the store (or of some documents' graphs).
 
     ``node_kinds`` and ``edge_kinds`` restrict what is projected (default: all);
@@ -125,12 +129,14 @@ def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
     kinds = set(node_kinds) if node_kinds is not None else set(NodeKind)
     ekinds = set(edge_kinds) if edge_kinds is not None else set(EdgeKind)
     graph_filter = list(graphs) if graphs is not None else None
-    g = nx.MultiDiGraph()
+    g: nx.MultiDiGraph = nx.MultiDiGraph()
 
     classes = [KIND_CLASS[k] for k in kinds]
     gvalues = _values("g", graph_filter) if graph_filter else ""
-    rows = list(store.query(f"""
-        SELECT ?s ?c ?g WHERE {{ {_values("c", classes)} {gvalues} GRAPH ?g {{ ?s a ?c }} }}"""))
+    rows = list(
+        store.query(f"""
+        SELECT ?s ?c ?g WHERE {{ {_values("c", classes)} {gvalues} GRAPH ?g {{ ?s a ?c }} }}""")
+    )
     for r in rows:
         s, c, gr = r["s"].value, r["c"].value, r["g"].value
         attrs = g.nodes.get(s)
@@ -139,8 +145,10 @@ def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
         else:
             attrs["graphs"].add(gr)
     if with_labels and g.number_of_nodes():
-        rows = list(store.query(f"""
-            SELECT ?s ?l WHERE {{ {_values("c", classes)} {gvalues} GRAPH ?g {{ ?s a ?c ; <{RDFS}label> ?l }} }}"""))
+        rows = list(
+            store.query(f"""
+            SELECT ?s ?l WHERE {{ {_values("c", classes)} {gvalues} GRAPH ?g {{ ?s a ?c ; <{RDFS}label> ?l }} }}""")
+        )
         for r in rows:
             node = g.nodes.get(r["s"].value)
             if node is not None and node["label"] is None:
@@ -148,8 +156,10 @@ def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
 
     preds = [KIND_PREDICATE[k] for k in ekinds]
     if preds:
-        rows = list(store.query(f"""
-            SELECT ?s ?p ?o ?g WHERE {{ {_values("p", preds)} {gvalues} GRAPH ?g {{ ?s ?p ?o }} }}"""))
+        rows = list(
+            store.query(f"""
+            SELECT ?s ?p ?o ?g WHERE {{ {_values("p", preds)} {gvalues} GRAPH ?g {{ ?s ?p ?o }} }}""")
+        )
         seen: dict[tuple[str, str, str], dict] = {}
         for r in rows:
             s, o = r["s"].value, r["o"].value
@@ -166,7 +176,7 @@ def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
     # the documents a node belongs to: its own graph when that is a document's, and the
     # documents whose links reach it (shared entities live in graphs of their own)
     docs = {n for n, d in g.nodes(data=True) if d["kind"] == NodeKind.DOCUMENT.value}
-    for n, d in g.nodes(data=True):
+    for _, d in g.nodes(data=True):
         d["documents"] = {x for x in d["graphs"] if x in docs}
     for s_, o_, d in g.edges(data=True):
         for gr in d["graphs"]:
@@ -178,15 +188,4 @@ def project(store: GraphStore, *, node_kinds: Iterable[NodeKind] | None = None,
 
 # One projection per store, rebuilt after a write (counting quads to notice a change cost
 # 0.4 s per call at 3·10^6 quads; the store's write counter costs nothing).
-PROJECTIONS: "StoreStateCache[nx.MultiDiGraph]" = StoreStateCache(lambda store: project(store))
-
-
-def entity_label_index(store: GraphStore) -> dict[str, list[str]]:
-    """Every rdfs:label and skos:altLabel of a node of a public class -> its IRIs."""
-    rows = list(store.query(f"""
-        SELECT DISTINCT ?s ?l WHERE {{ {_values("c", list(CLASS_KIND))} ?s a ?c .
-          {{ ?s <{RDFS}label> ?l }} UNION {{ ?s <{SKOS}altLabel> ?l }} }}"""))
-    index: dict[str, list[str]] = {}
-    for r in rows:
-        index.setdefault(r["l"].value, []).append(r["s"].value)
-    return index
+PROJECTIONS: StoreStateCache[nx.MultiDiGraph] = StoreStateCache(lambda store: project(store))

@@ -32,23 +32,42 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
-from policykg.errors import (IsolationUnavailable, PolicyKGError, QueryBusy, QueryError, QueryMemoryError,
-                             QueryTimeoutError, QueryTooComplex, StoreError, StoreTimeoutError)
+from policykg.errors import (
+    IsolationUnavailable,
+    PolicyKGError,
+    QueryBusy,
+    QueryError,
+    QueryMemoryError,
+    QueryTimeoutError,
+    QueryTooComplex,
+    StoreError,
+    StoreTimeoutError,
+)
 from policykg.graph.results import serialize_result
 
 log = logging.getLogger("policykg.query")
 
 
-def evaluate(store, query: str, *, fmt: str, max_rows: int, max_bytes: int | None = None,
-             default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-             prefixes: dict[str, str] | None = None, base_iri: str | None = None,
-             query_dataset: bool = False) -> dict:
+def evaluate(
+    store,
+    query: str,
+    *,
+    fmt: str,
+    max_rows: int,
+    max_bytes: int | None = None,
+    default_graphs: Sequence[str] = (),
+    named_graphs: Sequence[str] = (),
+    prefixes: dict[str, str] | None = None,
+    base_iri: str | None = None,
+    query_dataset: bool = False,
+) -> dict:
     """Run one query on a pyoxigraph store and serialize at most ``max_rows`` results and
     ``max_bytes`` bytes."""
     import pyoxigraph as ox
+
     kwargs: dict = {}  # no prefixes: the guard's canonical text spells every IRI out (see sparql_guard)
     if base_iri:
         kwargs["base_iri"] = base_iri
@@ -69,13 +88,15 @@ def evaluate(store, query: str, *, fmt: str, max_rows: int, max_bytes: int | Non
     return serialize_result(result, fmt=fmt, max_rows=max_rows, max_bytes=max_bytes, prefixes=prefixes)
 
 
-def check_update(update: str, patterns: Sequence[str], *, prefixes: dict[str, str] | None = None,
-                 base_iri: str | None = None) -> dict:
+def check_update(
+    update: str, patterns: Sequence[str], *, prefixes: dict[str, str] | None = None, base_iri: str | None = None
+) -> dict:
     """Parse ``update`` and run it, then each of its WHERE ``patterns`` (ASK queries), on an empty
     in-memory store. Only a syntax error is reported: the empty store lacks the real graphs, so
     other errors say nothing about the real run. What this is for is the crash that a parser or
     planner stack overflow would cause here rather than in the server."""
     import pyoxigraph as ox
+
     scratch = ox.Store()
     kwargs: dict = {"prefixes": prefixes or {}}
     if base_iri:
@@ -96,10 +117,12 @@ def check_update(update: str, patterns: Sequence[str], *, prefixes: dict[str, st
 
 # -- worker processes ------------------------------------------------------------
 
+
 def _isolate_network() -> bool:
     """Move this process into an empty network namespace (only loopback, down). Best effort."""
     try:
         import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
         if libc.unshare(CLONE_NEWNET) == 0:
@@ -121,10 +144,12 @@ def _worker_main(conn, isolate: bool, memory: int = 0, stderr_path: str | None =
         os.close(fd)
     isolated = _isolate_network() if isolate else False
     import pyoxigraph as ox
+
     if memory:
         # RLIMIT_DATA, not RLIMIT_AS: it counts what queries allocate (heap, anonymous maps) and not
         # the store's file mappings or reserved address space, which say nothing of memory used.
         import resource
+
         resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     conn.send({"ready": True, "isolated": isolated, "pid": os.getpid()})
     store = None
@@ -138,31 +163,52 @@ def _worker_main(conn, isolate: bool, memory: int = 0, stderr_path: str | None =
             return
         try:
             if "update" in job:
-                out = check_update(job["update"], job["patterns"], prefixes=job["prefixes"],
-                                   base_iri=job.get("base_iri"))
+                out = check_update(
+                    job["update"], job["patterns"], prefixes=job["prefixes"], base_iri=job.get("base_iri")
+                )
             else:
                 if job["snapshot"] != store_path:
                     store = None
                     store = ox.Store.read_only(job["snapshot"])
                     store_path = job["snapshot"]
-                out = evaluate(store, job["query"], fmt=job["fmt"], max_rows=job["max_rows"],
-                               max_bytes=job.get("max_bytes"),
-                               default_graphs=job["default_graphs"], named_graphs=job["named_graphs"],
-                               prefixes=job["prefixes"], base_iri=job.get("base_iri"),
-                               query_dataset=job.get("query_dataset", False))
+                out = evaluate(
+                    store,
+                    job["query"],
+                    fmt=job["fmt"],
+                    max_rows=job["max_rows"],
+                    max_bytes=job.get("max_bytes"),
+                    default_graphs=job["default_graphs"],
+                    named_graphs=job["named_graphs"],
+                    prefixes=job["prefixes"],
+                    base_iri=job.get("base_iri"),
+                    query_dataset=job.get("query_dataset", False),
+                )
             conn.send({"ok": True, **out})
         except MemoryError:
             # Python's own allocations hit the limit (Rust's abort the process instead): the heap
             # may be in pieces, so this worker asks to be replaced.
             store = out = None
-            conn.send({"ok": False, "code": QueryMemoryError.code, "memory": True, "status": 503,
-                       "message": "the query needed more memory than a query worker may take"})
+            conn.send(
+                {
+                    "ok": False,
+                    "code": QueryMemoryError.code,
+                    "memory": True,
+                    "status": 503,
+                    "message": "the query needed more memory than a query worker may take",
+                }
+            )
             return
         except PolicyKGError as exc:
             conn.send({"ok": False, "code": exc.code, "message": exc.message, "status": exc.http_status})
         except Exception as exc:  # an evaluation error (type error in a function, I/O …)
-            conn.send({"ok": False, "code": "query_failed", "message": f"{type(exc).__name__}: {exc}",
-                       "status": 400 if isinstance(exc, (ValueError, TypeError)) else 500})
+            conn.send(
+                {
+                    "ok": False,
+                    "code": "query_failed",
+                    "message": f"{type(exc).__name__}: {exc}",
+                    "status": 400 if isinstance(exc, (ValueError, TypeError)) else 500,
+                }
+            )
 
 
 class _Worker:
@@ -170,8 +216,9 @@ class _Worker:
         parent, child = ctx.Pipe()
         self.conn = parent
         self.stderr_path = stderr_path
-        self.process = ctx.Process(target=_worker_main, args=(child, isolate, memory, stderr_path), daemon=True,
-                                   name="policykg-query-worker")
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, isolate, memory, stderr_path), daemon=True, name="policykg-query-worker"
+        )
         self.process.start()
         child.close()
         hello = self.conn.recv() if self.conn.poll(60) else {}
@@ -216,8 +263,10 @@ def _snapshot_prefixes(store_path: Path, snapshot_dir: str | None) -> list[tuple
     else the system temp folder (a checkpoint there is a copy)."""
     if snapshot_dir:
         return [(Path(snapshot_dir), "policykg-snapshots-")]
-    return [(store_path.resolve().parent, f".{store_path.name}.snapshots-"),
-            (Path(tempfile.gettempdir()), "policykg-snapshots-")]
+    return [
+        (store_path.resolve().parent, f".{store_path.name}.snapshots-"),
+        (Path(tempfile.gettempdir()), "policykg-snapshots-"),
+    ]
 
 
 def _snapshot_root(store_path: Path, snapshot_dir: str | None) -> Path:
@@ -253,7 +302,7 @@ def remove_stale_snapshots(store_path: Path, snapshot_dir: str | None) -> list[P
         except OSError:
             continue
         for path in candidates:
-            owner = path.name[len(prefix):].split("-", 1)[0]
+            owner = path.name[len(prefix) :].split("-", 1)[0]
             if owner.isdigit() and _alive(int(owner)):
                 continue  # this server's, or another live one's
             if not owner.isdigit() and not prefix.startswith("."):
@@ -269,11 +318,22 @@ def remove_stale_snapshots(store_path: Path, snapshot_dir: str | None) -> list[P
 class QueryRunner:
     """Time-limited, row-capped query evaluation in killable worker processes."""
 
-    def __init__(self, store, *, workers: int = 2, timeout: float = 30.0, max_rows: int = 10000,
-                 snapshot_dir: str | None = None, isolate_network: bool = True,
-                 prefixes: dict[str, str] | None = None, queue_wait: float | None = None,
-                 max_bytes: int | None = None, memory: int = 0) -> None:
+    def __init__(
+        self,
+        store,
+        *,
+        workers: int = 2,
+        timeout: float = 30.0,
+        max_rows: int = 10000,
+        snapshot_dir: str | None = None,
+        isolate_network: bool = True,
+        prefixes: dict[str, str] | None = None,
+        queue_wait: float | None = None,
+        max_bytes: int | None = None,
+        memory: int = 0,
+    ) -> None:
         import multiprocessing
+
         self.store = store
         self.timeout = timeout
         #: most bytes of one reply (rows past it are cut, the reply flagged truncated)
@@ -296,10 +356,9 @@ class QueryRunner:
         self._current: str | None = None
         self._dirty = True
         self._all: list[_Worker] = []
-        self._idle: "queue.Queue[_Worker]" = queue.Queue()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
         self.size = max(1, workers)
         self.timeouts = 0
-        self.crashes = 0
         #: why the last checkpoint failed, None once one succeeds (for /health)
         self.checkpoint_error: str | None = None
         self.started = False
@@ -307,6 +366,7 @@ class QueryRunner:
         #: whether every worker runs without network access (None until the workers start)
         self.network_isolated: bool | None = None
         import atexit
+
         atexit.register(self.close)
 
     def start(self) -> None:
@@ -325,8 +385,10 @@ class QueryRunner:
                 self._add_worker()
             self.network_isolated = all(w.isolated for w in self._all)
             if self._isolate and not self.network_isolated:
-                log.warning("query workers could not drop their network access (unshare refused, e.g. by a "
-                            "container's seccomp profile): only the query guard keeps public queries off the network")
+                log.warning(
+                    "query workers could not drop their network access (unshare refused, e.g. by a "
+                    "container's seccomp profile): only the query guard keeps public queries off the network"
+                )
             self.started = True
 
     # snapshots
@@ -364,6 +426,8 @@ class QueryRunner:
 
     def _collect(self) -> None:
         """Remove the checkpoints no worker reads. Call with ``_snap_lock`` held."""
+        if self._snap_root is None:  # no checkpoint taken yet
+            return
         in_use = {w.snapshot for w in self._all} | {self._current}
         for child in self._snap_root.iterdir():
             if str(child) not in in_use:
@@ -397,24 +461,45 @@ class QueryRunner:
         """Replace a killed or dead worker in the background: the caller answers at once."""
         threading.Thread(target=self._replace, args=(dead,), daemon=True).start()
 
-    def run(self, query: str, *, fmt: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-            max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None,
-            query_dataset: bool = False) -> dict:
+    def run(
+        self,
+        query: str,
+        *,
+        fmt: str,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        max_rows: int | None = None,
+        timeout: float | None = None,
+        base_iri: str | None = None,
+        query_dataset: bool = False,
+    ) -> dict:
         """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread."""
-        job = {"query": query, "fmt": fmt, "max_rows": max_rows or self.max_rows, "max_bytes": self.max_bytes,
-               "default_graphs": list(default_graphs), "named_graphs": list(named_graphs),
-               "prefixes": self.prefixes, "base_iri": base_iri, "query_dataset": query_dataset}
+        job = {
+            "query": query,
+            "fmt": fmt,
+            "max_rows": max_rows or self.max_rows,
+            "max_bytes": self.max_bytes,
+            "default_graphs": list(default_graphs),
+            "named_graphs": list(named_graphs),
+            "prefixes": self.prefixes,
+            "base_iri": base_iri,
+            "query_dataset": query_dataset,
+        }
         return self._call(job, self.timeout if timeout is None else timeout, "query", wait=self.queue_wait)
 
     def check_update(self, update: str, patterns: Sequence[str] = (), *, base_iri: str | None = None) -> None:
         """Blocking: parse and dry-run ``update`` and its WHERE ``patterns`` in a worker (see the module
         notes); raise if that fails to parse, crashes the worker or outlives the time limit."""
         try:
-            self._call({"update": update, "patterns": list(patterns), "prefixes": self.prefixes,
-                        "base_iri": base_iri}, self.timeout, "update")
+            self._call(
+                {"update": update, "patterns": list(patterns), "prefixes": self.prefixes, "base_iri": base_iri},
+                self.timeout,
+                "update",
+            )
         except QueryTimeoutError:
-            raise QueryTooComplex(f"this update could not even be planned within {self.timeout:g} s",
-                                  hint="split it into smaller updates") from None
+            raise QueryTooComplex(
+                f"this update could not even be planned within {self.timeout:g} s", hint="split it into smaller updates"
+            ) from None
 
     def retry_after(self) -> int:
         """Whole seconds until a worker surely comes free: the nearest deadline of a running job."""
@@ -429,8 +514,11 @@ class QueryRunner:
         try:
             worker = self._idle.get(timeout=wait)
         except queue.Empty:
-            raise QueryBusy(f"the server is busy: every query worker stayed busy for {wait:g} s",
-                            retry_after=self.retry_after(), hint="try again after Retry-After seconds") from None
+            raise QueryBusy(
+                f"the server is busy: every query worker stayed busy for {wait:g} s",
+                retry_after=self.retry_after(),
+                hint="try again after Retry-After seconds",
+            ) from None
         # The time limit counts from here: a query that waited for a worker still gets all of it
         # (counted from arrival, one that got a worker late was killed, worker and all, at once).
         deadline = time.monotonic() + limit
@@ -451,8 +539,10 @@ class QueryRunner:
                 self._idle.put(worker)
                 self.checkpoint_error = str(exc).split("\n")[0]
                 if isinstance(exc, OSError):
-                    raise StoreError(f"cannot take a checkpoint of the store for this query: {exc}",
-                                     hint="free disk space beside the store (or set snapshot_dir)") from None
+                    raise StoreError(
+                        f"cannot take a checkpoint of the store for this query: {exc}",
+                        hint="free disk space beside the store (or set snapshot_dir)",
+                    ) from None
                 raise
         try:
             worker.conn.send(job)
@@ -460,14 +550,14 @@ class QueryRunner:
             if not worker.conn.poll(remaining):
                 self.timeouts += 1
                 self._replace_later(worker)
-                raise QueryTimeoutError(f"the {what} ran longer than {limit:g} s and was stopped",
-                                        hint="add LIMIT, narrow the patterns, or ask the operator for a longer "
-                                             "query_timeout")
+                raise QueryTimeoutError(
+                    f"the {what} ran longer than {limit:g} s and was stopped",
+                    hint="add LIMIT, narrow the patterns, or ask the operator for a longer query_timeout",
+                )
             reply = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             # The worker died: out of memory (Rust aborts when an allocation fails) or a stack
             # overflow in the parser or planner (a query nested or chained thousands deep).
-            self.crashes += 1
             worker.process.join(5)
             words = worker.last_words()
             self._replace_later(worker)
@@ -475,9 +565,11 @@ class QueryRunner:
                 log.warning("a query worker died (exit %s): %s", worker.process.exitcode, words[-500:])
             if "memory allocation" in words or "MemoryError" in words or "out of memory" in words.lower():
                 raise self._memory_error(what) from None
-            raise QueryTooComplex(f"this {what} crashed the worker process that read it; it is probably nested "
-                                  "or chained too deeply (thousands of groups, UNIONs or patterns)",
-                                  hint="split it into smaller queries") from None
+            raise QueryTooComplex(
+                f"this {what} crashed the worker process that read it; it is probably nested "
+                "or chained too deeply (thousands of groups, UNIONs or patterns)",
+                hint="split it into smaller queries",
+            ) from None
         if reply.get("memory"):
             self._replace_later(worker)
             raise self._memory_error(what)
@@ -501,9 +593,11 @@ class QueryRunner:
         return problems
 
     def _memory_error(self, what: str) -> QueryMemoryError:
-        return QueryMemoryError(f"the {what} needed more than {self.memory / 1e9:g} GB of memory and was stopped",
-                                hint="add LIMIT, avoid building huge strings or sorting huge joins, or ask the "
-                                     "operator for a larger query_memory")
+        return QueryMemoryError(
+            f"the {what} needed more than {self.memory / 1e9:g} GB of memory and was stopped",
+            hint="add LIMIT, avoid building huge strings or sorting huge joins, or ask the "
+            "operator for a larger query_memory",
+        )
 
     def close(self) -> None:
         self.closed = True
@@ -536,10 +630,16 @@ class RemoteQueryRunner:
     network_isolated = None
     started = True
     timeouts = 0
-    crashes = 0
 
-    def __init__(self, store, *, timeout: float = 30.0, max_rows: int = 10000,
-                 prefixes: dict[str, str] | None = None, max_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        store,
+        *,
+        timeout: float = 30.0,
+        max_rows: int = 10000,
+        prefixes: dict[str, str] | None = None,
+        max_bytes: int | None = None,
+    ) -> None:
         self.store = store
         self.timeout = timeout
         self.max_rows = max_rows
@@ -558,9 +658,18 @@ class RemoteQueryRunner:
     def check_update(self, update: str, patterns: Sequence[str] = (), *, base_iri: str | None = None) -> None:
         return None  # the remote server parses updates in its own process
 
-    def run(self, query: str, *, fmt: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-            max_rows: int | None = None, timeout: float | None = None, base_iri: str | None = None,
-            query_dataset: bool = False) -> dict:
+    def run(
+        self,
+        query: str,
+        *,
+        fmt: str,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        max_rows: int | None = None,
+        timeout: float | None = None,
+        base_iri: str | None = None,
+        query_dataset: bool = False,
+    ) -> dict:
         if base_iri:
             query = f"BASE <{base_iri}>\n" + query
         try:
@@ -568,8 +677,9 @@ class RemoteQueryRunner:
         except StoreTimeoutError:
             self.timeouts += 1
             raise QueryTimeoutError(f"the SPARQL server did not answer within {self.timeout:g} s") from None
-        return serialize_result(result, fmt=fmt, max_rows=max_rows or self.max_rows, max_bytes=self.max_bytes,
-                                prefixes=self.prefixes)
+        return serialize_result(
+            result, fmt=fmt, max_rows=max_rows or self.max_rows, max_bytes=self.max_bytes, prefixes=self.prefixes
+        )
 
     def close(self) -> None:
         return None
@@ -585,8 +695,11 @@ def network_isolation_available() -> bool:
     if _isolation_available is None:
         import subprocess
         import sys
-        probe = ("import sys; from policykg.graph.query_runner import _isolate_network; "
-                 "sys.exit(0 if _isolate_network() else 1)")
+
+        probe = (
+            "import sys; from policykg.graph.query_runner import _isolate_network; "
+            "sys.exit(0 if _isolate_network() else 1)"
+        )
         try:
             # -P: the probe imports policykg from its installation, never from the current folder.
             done = subprocess.run([sys.executable, "-P", "-c", probe], capture_output=True, timeout=60)
@@ -596,9 +709,19 @@ def network_isolation_available() -> bool:
     return _isolation_available
 
 
-def make_runner(store, *, workers: int, timeout: float, max_rows: int, snapshot_dir: str | None,
-                prefixes: dict[str, str], queue_wait: float | None = None, max_bytes: int | None = None,
-                memory: int = 0, allow_unisolated: bool = True):
+def make_runner(
+    store,
+    *,
+    workers: int,
+    timeout: float,
+    max_rows: int,
+    snapshot_dir: str | None,
+    prefixes: dict[str, str],
+    queue_wait: float | None = None,
+    max_bytes: int | None = None,
+    memory: int = 0,
+    allow_unisolated: bool = True,
+):
     """Worker processes over a checkpoint for the embedded store; direct calls for a remote one.
 
     Unless ``allow_unisolated``, refuse (StoreError) where workers could not drop their network
@@ -613,6 +736,16 @@ def make_runner(store, *, workers: int, timeout: float, max_rows: int, snapshot_
             "query workers cannot drop their network access on this machine (unshare is refused, e.g. by a "
             "container's seccomp profile), so only the query guard would keep public queries off the network",
             hint="allow unshare (CLONE_NEWNET/CLONE_NEWUSER) for the server, or start it anyway with "
-                 "POLICYKG_ALLOW_UNISOLATED_WORKERS=1")
-    return QueryRunner(store, workers=workers, timeout=timeout, max_rows=max_rows, snapshot_dir=snapshot_dir,
-                       prefixes=prefixes, queue_wait=queue_wait, max_bytes=max_bytes, memory=memory)
+            "POLICYKG_ALLOW_UNISOLATED_WORKERS=1",
+        )
+    return QueryRunner(
+        store,
+        workers=workers,
+        timeout=timeout,
+        max_rows=max_rows,
+        snapshot_dir=snapshot_dir,
+        prefixes=prefixes,
+        queue_wait=queue_wait,
+        max_bytes=max_bytes,
+        memory=memory,
+    )

@@ -38,15 +38,24 @@ How the three URLs are derived from the store URL is in :func:`endpoints`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pyoxigraph as ox
 
 from policykg.errors import QueryError, StoreError, StoreTimeoutError, StoreUnavailableError
+from policykg.graph.store import (
+    _DOCUMENTS_QUERY,
+    DocumentSummary,
+    LoadResult,
+    OxigraphStore,
+    orphan_entity_graphs,
+    removal_update,
+    replace_update,
+)
 from policykg.ontology import PKG, PREFIXES
 
 _RDF_MEDIA = {
@@ -64,8 +73,12 @@ _RESULTS_MEDIA = {
     "text/tab-separated-values": ox.QueryResultsFormat.TSV,
 }
 _SHA256 = ox.NamedNode(PKG + "sha256")
-_UPLOAD_MEDIA = {"nquads": "application/n-quads", "trig": "application/trig",
-                 "ntriples": "application/n-triples", "turtle": "text/turtle"}
+_UPLOAD_MEDIA = {
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
+    "ntriples": "application/n-triples",
+    "turtle": "text/turtle",
+}
 
 
 @dataclass(frozen=True)
@@ -78,8 +91,7 @@ class Endpoints:
     update_replace: bool = True  # a replace is one SPARQL Update; False: entity POSTs, then one GSP PUT
 
 
-def endpoints(url: str, *, update_url: str | None = None, gsp_url: str | None = None,
-              union: str = "auto") -> Endpoints:
+def endpoints(url: str, *, update_url: str | None = None, gsp_url: str | None = None, union: str = "auto") -> Endpoints:
     """The query, update, GSP and bulk-upload URLs for a store URL, by the URL's path:
 
     * ``/query`` or nothing (Oxigraph server, ``oxigraph serve``): update ``/update``,
@@ -129,8 +141,10 @@ def endpoints(url: str, *, update_url: str | None = None, gsp_url: str | None = 
 
 
 # -- recognizing the query form ---------------------------------------------
-_NOISE = re.compile(r'<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-                    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
+_NOISE = re.compile(
+    r'<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*'
+)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 
@@ -155,9 +169,17 @@ def _iri(value: str) -> str:
 class RemoteStore:
     """A store behind SPARQL 1.1 Query/Update and the Graph Store Protocol, over HTTP."""
 
-    def __init__(self, url: str, *, update_url: str | None = None, gsp_url: str | None = None,
-                 union: str = "auto", timeout: float = 60.0, read_only: bool = False,
-                 client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        update_url: str | None = None,
+        gsp_url: str | None = None,
+        union: str = "auto",
+        timeout: float = 60.0,
+        read_only: bool = False,
+        client: httpx.Client | None = None,
+    ) -> None:
         self.url = url
         self.endpoints = endpoints(url, update_url=update_url, gsp_url=gsp_url, union=union)
         self.read_only = read_only
@@ -173,11 +195,15 @@ class RemoteStore:
         try:
             return self._client.request(method, url, **kwargs)
         except httpx.TimeoutException:
-            raise StoreTimeoutError(f"the SPARQL server at {url} did not answer in time",
-                                        hint="raise remote_timeout, or check the server's load") from None
+            raise StoreTimeoutError(
+                f"the SPARQL server at {url} did not answer in time",
+                hint="raise remote_timeout, or check the server's load",
+            ) from None
         except httpx.HTTPError as exc:
-            raise StoreUnavailableError(f"cannot reach the SPARQL server at {url}: {exc}",
-                                        hint="is the server running? check --store / POLICYKG_STORE") from None
+            raise StoreUnavailableError(
+                f"cannot reach the SPARQL server at {url}: {exc}",
+                hint="is the server running? check --store / POLICYKG_STORE",
+            ) from None
 
     @staticmethod
     def _fail(resp: httpx.Response, what: str, *, query: bool = False) -> None:
@@ -210,17 +236,20 @@ class RemoteStore:
             params[self.endpoints.union_param] = ""
         if named_graphs:
             body["named-graph-uri"] = [_iri(g) for g in named_graphs]
-        accept = ("application/n-triples, text/turtle;q=0.5" if form in {"CONSTRUCT", "DESCRIBE"}
-                  else "application/sparql-results+json, application/sparql-results+xml;q=0.5")
+        accept = (
+            "application/n-triples, text/turtle;q=0.5"
+            if form in {"CONSTRUCT", "DESCRIBE"}
+            else "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+        )
         resp = self._send("POST", self.endpoints.query, params=params, data=body, headers={"Accept": accept})
         self._fail(resp, "SPARQL query", query=True)
         ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             if form in {"CONSTRUCT", "DESCRIBE"}:
-                fmt = _RDF_MEDIA.get(ctype, ox.RdfFormat.N_TRIPLES)
-                return [t if isinstance(t, ox.Triple) else t.triple for t in ox.parse(resp.content, format=fmt)]
-            fmt = _RESULTS_MEDIA.get(ctype, ox.QueryResultsFormat.JSON)
-            return ox.parse_query_results(resp.content, format=fmt)
+                rdf = _RDF_MEDIA.get(ctype, ox.RdfFormat.N_TRIPLES)
+                return [t if isinstance(t, ox.Triple) else t.triple for t in ox.parse(resp.content, format=rdf)]
+            results = _RESULTS_MEDIA.get(ctype, ox.QueryResultsFormat.JSON)
+            return ox.parse_query_results(resp.content, format=results)
         except (SyntaxError, ValueError) as exc:
             raise StoreError(f"unreadable answer ({ctype}) from {self.endpoints.query}: {exc}") from None
 
@@ -236,13 +265,19 @@ class RemoteStore:
         return bool(self.query(f"ASK {{ GRAPH <{_iri(graph)}> {{ ?s ?p ?o }} }}"))
 
     def documents(self):
-        from policykg.graph.store import _DOCUMENTS_QUERY, DocumentSummary
 
         out = []
         for r in self.query(_DOCUMENTS_QUERY):
-            out.append(DocumentSummary(
-                iri=r["g"].value, title=_v(r["title"]), issued=_v(r["issued"]), source=_v(r["source"]),
-                sha256=_v(r["sha"]), triples=int(r["n"].value)))
+            out.append(
+                DocumentSummary(
+                    iri=r["g"].value,
+                    title=_v(r["title"]),
+                    issued=_v(r["issued"]),
+                    source=_v(r["source"]),
+                    sha256=_v(r["sha"]),
+                    triples=int(r["n"].value),
+                )
+            )
         return out
 
     def contains_graph(self, graph: str) -> bool:
@@ -253,15 +288,16 @@ class RemoteStore:
         return [r["g"].value for r in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
 
     def _get_graph(self, graph: str) -> bytes:
-        resp = self._send("GET", self.endpoints.gsp, params={"graph": _iri(graph)},
-                          headers={"Accept": "application/n-triples"})
+        resp = self._send(
+            "GET", self.endpoints.gsp, params={"graph": _iri(graph)}, headers={"Accept": "application/n-triples"}
+        )
         if resp.status_code == 404:
             return b""
         self._fail(resp, f"reading graph {graph}")
         return resp.content
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
-        for g in ([graph] if graph else self.graphs()):
+        for g in [graph] if graph else self.graphs():
             node = ox.NamedNode(g)
             for t in ox.parse(self._get_graph(g), format=ox.RdfFormat.N_TRIPLES):
                 yield ox.Quad(t.subject, t.predicate, t.object, node)
@@ -269,10 +305,9 @@ class RemoteStore:
     def dump(self, fmt: str, graph: str | None = None, output: str | Path | None = None) -> bytes:
         """An export, assembled graph by graph through the GSP (portable across servers); into
         the file ``output`` when given."""
-        from policykg.graph.store import OxigraphStore
 
         local = OxigraphStore(None)
-        for g in ([graph] if graph else self.graphs()):
+        for g in [graph] if graph else self.graphs():
             data = self._get_graph(g)
             if data:
                 local._store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
@@ -286,7 +321,6 @@ class RemoteStore:
     def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None):
         """Make ``graph`` hold exactly its quads and add the others (shared entities' own graphs)
         to their graphs, in one SPARQL Update request: all of it or nothing (see the module doc)."""
-        from policykg.graph.store import LoadResult, replace_update
 
         self._writable()
         if not all(isinstance(q.graph_name, ox.NamedNode) for q in quads):
@@ -307,10 +341,14 @@ class RemoteStore:
         own = [q.triple for q in quads if q.graph_name == g]
         shared = [q for q in quads if q.graph_name != g]
         if shared:
-            self.load(ox.serialize(shared, format=ox.RdfFormat.N_QUADS), "nquads")
-        resp = self._send("PUT", self.endpoints.gsp, params={"graph": _iri(graph)},
-                          content=ox.serialize(own, format=ox.RdfFormat.N_TRIPLES) if own else b"",
-                          headers={"Content-Type": "application/n-triples"})
+            self.load(ox.serialize(shared, format=ox.RdfFormat.N_QUADS) or b"", "nquads")
+        resp = self._send(
+            "PUT",
+            self.endpoints.gsp,
+            params={"graph": _iri(graph)},
+            content=ox.serialize(own, format=ox.RdfFormat.N_TRIPLES) if own else b"",
+            headers={"Content-Type": "application/n-triples"},
+        )
         self._fail(resp, f"replacing graph {graph}")
 
     def load(self, data: bytes, fmt: str = "nquads") -> None:
@@ -318,9 +356,8 @@ class RemoteStore:
         self._writable()
         if fmt not in {"nquads", "trig"}:
             raise StoreError(f"bulk load takes nquads or trig, not {fmt}")
-        if self._dataset_post:
-            resp = self._send("POST", self.endpoints.bulk, content=data,
-                              headers={"Content-Type": _UPLOAD_MEDIA[fmt]})
+        if self._dataset_post and self.endpoints.bulk is not None:
+            resp = self._send("POST", self.endpoints.bulk, content=data, headers={"Content-Type": _UPLOAD_MEDIA[fmt]})
             if resp.is_success:
                 return
             if resp.status_code not in {400, 404, 405, 406, 415, 501}:
@@ -338,14 +375,17 @@ class RemoteStore:
         # Entity graphs first, documents (sha256 last in each) after: cut short, the upload leaves
         # no document that looks complete while what it says about its entities is missing.
         for g, triples in sorted(by_graph.items(), key=lambda item: item[0] in documents):
-            resp = self._send("POST", self.endpoints.gsp, params={"graph": g},
-                              content=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
-                              headers={"Content-Type": "application/n-triples"})
+            resp = self._send(
+                "POST",
+                self.endpoints.gsp,
+                params={"graph": g},
+                content=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+                headers={"Content-Type": "application/n-triples"},
+            )
             self._fail(resp, f"uploading graph {g}")
 
     def remove_graph(self, graph: str) -> bool:
         """Drop one document's graph, and the shared entity graphs no document uses any more."""
-        from policykg.graph.store import removal_update
 
         self._writable()
         if not self._exists(graph):
@@ -354,7 +394,6 @@ class RemoteStore:
         return True
 
     def orphan_entity_graphs(self) -> list[str]:
-        from policykg.graph.store import orphan_entity_graphs
 
         return orphan_entity_graphs(self)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from xml.sax.saxutils import escape as _xml_escape
 
 import pyoxigraph as ox
@@ -41,9 +41,9 @@ def _pad(s: str, width: int) -> str:
 
 def text_table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(header)]
-    line = "  ".join(_pad(h, w) for h, w in zip(header, widths)).rstrip()
+    line = "  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()
     out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    out += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=False)).rstrip() for r in rows]
     return "\n".join(out) + "\n"
 
 
@@ -54,7 +54,7 @@ def shorten(term) -> str:
     if isinstance(term, ox.NamedNode):
         for prefix, ns in PREFIXES.items():
             if term.value.startswith(ns):
-                return f"{prefix}:{term.value[len(ns):]}"
+                return f"{prefix}:{term.value[len(ns) :]}"
         return f"<{term.value}>"
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
@@ -64,7 +64,7 @@ def shorten(term) -> str:
 def render_result(result, fmt: str) -> bytes:
     if isinstance(result, ox.QueryBoolean):
         if fmt == "table":
-            return (b"true\n" if bool(result) else b"false\n")
+            return b"true\n" if bool(result) else b"false\n"
         _results_format(fmt)
         return serialize_boolean(bool(result), fmt)
     if isinstance(result, ox.QuerySolutions):
@@ -79,8 +79,8 @@ def render_result(result, fmt: str) -> bytes:
     if rdf is None:
         raise PolicyKGError(f"--format {fmt} does not fit a CONSTRUCT or DESCRIBE query; use turtle or nquads")
     if rdf == ox.RdfFormat.TURTLE:
-        return ox.serialize(result, format=rdf, prefixes=PREFIXES)
-    return ox.serialize(result, format=rdf)
+        return ox.serialize(result, format=rdf, prefixes=PREFIXES) or b""
+    return ox.serialize(result, format=rdf) or b""
 
 
 def _results_format(fmt: str) -> ox.QueryResultsFormat:
@@ -90,6 +90,7 @@ def _results_format(fmt: str) -> ox.QueryResultsFormat:
 
 
 # -- results for programs: one serializer, cut at a row and a byte cap -------------------------
+
 
 def _term_json(term) -> dict:
     if isinstance(term, ox.NamedNode):
@@ -104,9 +105,14 @@ def _term_json(term) -> dict:
             out["datatype"] = term.datatype.value
         return out
     # RDF-star triple term
-    return {"type": "triple", "value": {"subject": _term_json(term.subject),
-                                         "predicate": _term_json(term.predicate),
-                                         "object": _term_json(term.object)}}
+    return {
+        "type": "triple",
+        "value": {
+            "subject": _term_json(term.subject),
+            "predicate": _term_json(term.predicate),
+            "object": _term_json(term.object),
+        },
+    }
 
 
 def _term_xml(term) -> str:
@@ -120,8 +126,10 @@ def _term_xml(term) -> str:
         if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
             return f'<literal datatype="{_xml_escape(term.datatype.value)}">{_xml_escape(term.value)}</literal>'
         return f"<literal>{_xml_escape(term.value)}</literal>"
-    return (f"<triple><subject>{_term_xml(term.subject)}</subject><predicate>{_term_xml(term.predicate)}</predicate>"
-            f"<object>{_term_xml(term.object)}</object></triple>")
+    return (
+        f"<triple><subject>{_term_xml(term.subject)}</subject><predicate>{_term_xml(term.predicate)}</predicate>"
+        f"<object>{_term_xml(term.object)}</object></triple>"
+    )
 
 
 #: A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with one of
@@ -155,7 +163,7 @@ def _tsv_cell(term) -> str:
         # The quotes are no protection: spreadsheets drop them and read what is inside.
         inner = defuse_formula(term.value)
         if inner != term.value:
-            text = '"\'' + text[1:]
+            text = "\"'" + text[1:]
     return text
 
 
@@ -163,8 +171,13 @@ class _SolutionWriter:
     """One results format as a head, one chunk per row, a separator and a tail, so that a reply
     can stop at any row and still be a whole document."""
 
-    def __init__(self, head: Callable[[list[str]], str], row: Callable[[list[str], list], str], sep: str,
-                 tail: Callable[[bool], str]) -> None:
+    def __init__(
+        self,
+        head: Callable[[list[str]], str],
+        row: Callable[[list[str], list], str],
+        sep: str,
+        tail: Callable[[bool], str],
+    ) -> None:
         self.head, self.row, self.sep, self.tail = head, row, sep, tail
 
 
@@ -172,32 +185,46 @@ _XML_HEAD = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql
 _WRITERS = {
     "json": _SolutionWriter(
         lambda vs: '{"head": {"vars": ' + json.dumps(vs, ensure_ascii=False) + '}, "results": {"bindings": [',
-        lambda vs, row: json.dumps({v: _term_json(t) for v, t in zip(vs, row) if t is not None}, ensure_ascii=False),
+        lambda vs, row: json.dumps(
+            {v: _term_json(t) for v, t in zip(vs, row, strict=False) if t is not None}, ensure_ascii=False
+        ),
         ", ",
         # "truncated" is an extra member; clients ignore it, people and our UI read it
-        lambda truncated: "]}" + (', "truncated": true' if truncated else "") + "}"),
+        lambda truncated: "]}" + (', "truncated": true' if truncated else "") + "}",
+    ),
     "xml": _SolutionWriter(
         lambda vs: _XML_HEAD + "".join(f'<variable name="{_xml_escape(v)}"/>' for v in vs) + "</head><results>",
-        lambda vs, row: "<result>" + "".join(f'<binding name="{_xml_escape(v)}">{_term_xml(t)}</binding>'
-                                             for v, t in zip(vs, row) if t is not None) + "</result>",
+        lambda vs, row: (
+            "<result>"
+            + "".join(
+                f'<binding name="{_xml_escape(v)}">{_term_xml(t)}</binding>'
+                for v, t in zip(vs, row, strict=False)
+                if t is not None
+            )
+            + "</result>"
+        ),
         "",
-        lambda truncated: ("<!-- truncated -->" if truncated else "") + "</results></sparql>\n"),
+        lambda truncated: ("<!-- truncated -->" if truncated else "") + "</results></sparql>\n",
+    ),
     "csv": _SolutionWriter(
         lambda vs: ",".join(vs) + "\r\n",
         lambda vs, row: ",".join(_csv_cell(t) for t in row) + "\r\n",
         "",
-        lambda truncated: ""),
+        lambda truncated: "",
+    ),
     "tsv": _SolutionWriter(
         lambda vs: "\t".join("?" + v for v in vs) + "\n",
         lambda vs, row: "\t".join(_tsv_cell(t) for t in row) + "\n",
         "",
-        lambda truncated: ""),
+        lambda truncated: "",
+    ),
 }
 _TAIL_ROOM = 64  # bytes kept for the tail, so the cut reply with its tail stays within the cap
 
 
-def serialize_solutions(variables: list[str], rows: Iterable[list], fmt: str, *, max_rows: int | None = None,
-                        max_bytes: int | None = None) -> tuple[bytes, int, bool]:
+def serialize_solutions(
+    variables: list[str], rows: Iterable[list], fmt: str, *, max_rows: int | None = None, max_bytes: int | None = None
+) -> tuple[bytes, int, bool]:
     """Rows as one results document, cut at ``max_rows`` rows or before ``max_bytes`` bytes.
 
     Returns the body, the rows written and whether rows were left out. Rows are read one past
@@ -227,19 +254,33 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
     if fmt == "json":
         return json.dumps({"head": {}, "boolean": value}).encode()
     if fmt == "xml":
-        return (f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
-                f'<boolean>{"true" if value else "false"}</boolean></sparql>\n').encode()
+        return (
+            f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+            f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+        ).encode()
     if fmt in ("csv", "tsv"):
-        return (("_askResult\r\n" if fmt == "csv" else "?_askResult\n") + ("true" if value else "false") + "\n").encode()
+        return (
+            ("_askResult\r\n" if fmt == "csv" else "?_askResult\n") + ("true" if value else "false") + "\n"
+        ).encode()
     raise QueryError(f"unknown results format {fmt}")
 
 
-_RDF_OUT = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-            "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+_RDF_OUT = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
 
 
-def serialize_result(result, *, fmt: str, max_rows: int | None = None, max_bytes: int | None = None,
-                     prefixes: dict[str, str] | None = None) -> dict:
+def serialize_result(
+    result,
+    *,
+    fmt: str,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+    prefixes: dict[str, str] | None = None,
+) -> dict:
     """A pyoxigraph query result as the protocol's body, cut at ``max_rows`` and ``max_bytes``.
 
     ``{"kind", "body", "rows", "truncated"}``; ``truncated`` says rows were left out.
@@ -253,7 +294,8 @@ def serialize_result(result, *, fmt: str, max_rows: int | None = None, max_bytes
         return {"kind": "solutions", "body": body, "rows": count, "truncated": truncated}
     if fmt not in _RDF_OUT:
         raise QueryError(f"unknown RDF format {fmt}")
-    triples, truncated, size = [], False, 0
+    triples: list[ox.Triple] = []
+    truncated, size = False, 0
     for triple in result:
         if max_rows is not None and len(triples) >= max_rows:
             truncated = True
@@ -264,5 +306,8 @@ def serialize_result(result, *, fmt: str, max_rows: int | None = None, max_bytes
             break
         triples.append(triple)
     rdf_format = _RDF_OUT[fmt]
-    body = ox.serialize(triples, format=rdf_format, prefixes=prefixes if rdf_format == ox.RdfFormat.TURTLE else None)
-    return {"kind": "graph", "body": body or b"", "rows": len(triples), "truncated": truncated}
+    body = (
+        ox.serialize(triples, format=rdf_format, prefixes=prefixes if rdf_format == ox.RdfFormat.TURTLE else None)
+        or b""
+    )
+    return {"kind": "graph", "body": body, "rows": len(triples), "truncated": truncated}

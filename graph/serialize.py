@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pyoxigraph as ox
 
@@ -11,9 +11,6 @@ from policykg.graph.store import DATASET_FORMATS, RDF_FORMATS
 from policykg.ontology import PREFIXES
 
 FORMAT_NAMES = tuple(RDF_FORMATS)
-# File endings for each format, for output files and for guessing a format from a name.
-SUFFIXES = {"nquads": ".nq", "trig": ".trig", "turtle": ".ttl", "ntriples": ".nt", "jsonld": ".jsonld",
-            "rdfxml": ".rdf"}
 
 
 def serialize_quads(quads: Sequence[ox.Quad], fmt: str) -> bytes:
@@ -21,9 +18,7 @@ def serialize_quads(quads: Sequence[ox.Quad], fmt: str) -> bytes:
         raise PolicyKGError(f"unknown format {fmt!r}; choose one of {', '.join(FORMAT_NAMES)}")
     prefixes = PREFIXES if fmt in {"turtle", "trig", "rdfxml"} else None
     if fmt in DATASET_FORMATS:
-        return ox.serialize(quads, format=RDF_FORMATS[fmt], prefixes=prefixes) if prefixes else \
-            ox.serialize(quads, format=RDF_FORMATS[fmt])
+        # with no output file ox.serialize returns the bytes, never None
+        return ox.serialize(quads, format=RDF_FORMATS[fmt], prefixes=prefixes) or b""
     triples = [q.triple for q in quads]
-    if prefixes:
-        return ox.serialize(triples, format=RDF_FORMATS[fmt], prefixes=prefixes)
-    return ox.serialize(triples, format=RDF_FORMATS[fmt])
+    return ox.serialize(triples, format=RDF_FORMATS[fmt], prefixes=prefixes) or b""

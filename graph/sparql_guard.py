@@ -47,8 +47,8 @@ Evaluation with time limits and row caps is :mod:`policykg.graph.query_runner`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import pyoxigraph as ox
 
@@ -62,8 +62,10 @@ MAX_NESTING = 200
 # -- the grammar's terminals, as Oxigraph 0.5 writes them ------------------------------------------
 
 # Oxigraph's PN_CHARS_BASE stops at U+FFFD (no supplementary planes, unlike the W3C grammar).
-_PN_CHARS_BASE = "A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D" \
-                 "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+)
 _PN_CHARS_U = _PN_CHARS_BASE + "_"
 _PN_CHARS = _PN_CHARS_U + r"\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
@@ -78,8 +80,10 @@ _PNAME = re.compile(rf"(?P<prefix>(?:{_PN_PREFIX})?):(?P<local>{_PN_LOCAL})?")
 _VAR = re.compile(rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*")
 _BNODE = re.compile(rf"_:[{_PN_CHARS_U}0-9][{_PN_CHARS}]*(?:\.+[{_PN_CHARS}]+)*")
 _LANG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*(?:--[a-zA-Z]+)?")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+"
-                     r"|[0-9]*\.[0-9]+|[0-9]+)")
+_NUMBER = re.compile(
+    r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+"
+    r"|[0-9]*\.[0-9]+|[0-9]+)"
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # \u escapes spelling a word: what engines that decode \u everywhere would read as a keyword
 _ESCAPED_WORD = re.compile(rf"(?:[A-Za-z0-9_]|\\u{_HEX4}|\\U{_HEX8})+")
@@ -89,7 +93,8 @@ _STRING = re.compile(
     rf"'''(?:(?:''|')?(?:[^'\\]|{_STR_ESC}))*'''"
     rf'|"""(?:(?:""|")?(?:[^"\\]|{_STR_ESC}))*"""'
     rf"|'(?:[^'\\\n\r]|{_STR_ESC})*'"
-    rf'|"(?:[^"\\\n\r]|{_STR_ESC})*"')
+    rf'|"(?:[^"\\\n\r]|{_STR_ESC})*"'
+)
 _ESCAPE = re.compile(rf"\\(?:([tbnrf\"'\\])|u({_HEX4})|U({_HEX8}))")
 _ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _IRI_ESCAPE = re.compile(rf"\\u({_HEX4})|\\U({_HEX8})|\\")
@@ -101,7 +106,8 @@ _NIL = re.compile(r"\([ \t\r\n]*\)")
 _ANON = re.compile(r"\[[ \t\r\n]*\]")
 
 #: Every keyword of Oxigraph 0.5's grammar (``i("…")``: ASCII, any case).
-KEYWORDS = frozenset("""
+KEYWORDS = frozenset(
+    """
 ABS ADD ADJUST ALL AS ASC ASK AVG BASE BIND BNODE BOUND BY CEIL CLEAR COALESCE CONCAT CONSTRUCT
 CONTAINS COPY COUNT CREATE DATA DATATYPE DAY DEFAULT DELETE DESC DESCRIBE DISTINCT DROP
 ENCODE_FOR_URI EXISTS FILTER FLOOR FROM GRAPH GROUP GROUP_CONCAT HASLANG HASLANGDIR HAVING HOURS IF
@@ -111,15 +117,18 @@ PREDICATE PREFIX RAND REDUCED REGEX REPLACE ROUND SAMETERM SAMPLE SECONDS SELECT
 SHA1 SHA256 SHA384 SHA512 SILENT STR STRAFTER STRBEFORE STRDT STRENDS STRLANG STRLANGDIR STRLEN
 STRSTARTS STRUUID SUBJECT SUBSTR SUM TIMEZONE TO TRIPLE TZ UCASE UNDEF UNION URI USING UUID VALUES
 VERSION WHERE WITH YEAR
-""".split())
+""".split()
+)
 #: Keywords a bracket follows as a call: what is inside it is an expression.
-BUILTINS = frozenset("""
+BUILTINS = frozenset(
+    """
 ABS ADJUST AVG BNODE BOUND CEIL COALESCE CONCAT CONTAINS COUNT DATATYPE DAY ENCODE_FOR_URI FLOOR
 GROUP_CONCAT HASLANG HASLANGDIR HOURS IF IRI ISBLANK ISIRI ISLITERAL ISNUMERIC ISTRIPLE ISURI LANG
 LANGDIR LANGMATCHES LCASE MAX MD5 MIN MINUTES MONTH NOW OBJECT PREDICATE RAND REGEX REPLACE ROUND
 SAMETERM SAMPLE SECONDS SHA1 SHA256 SHA384 SHA512 STR STRAFTER STRBEFORE STRDT STRENDS STRLANG
 STRLANGDIR STRLEN STRSTARTS STRUUID SUBJECT SUBSTR SUM TIMEZONE TRIPLE TZ UCASE UUID YEAR
-""".split())
+""".split()
+)
 _EXPRESSION_AFTER = BUILTINS | {"FILTER", "BIND", "HAVING", "ASC", "DESC"}
 #: Oxigraph reads these glued to their bracket (``CONCAT(`` but not ``CONCAT (``; ``BNODE()``).
 _GLUED_CALLS = frozenset({"CONCAT", "COALESCE", "BNODE"})
@@ -164,6 +173,7 @@ class Inspection:
 
 # -- reading -------------------------------------------------------------------------------------
 
+
 class _Frame:
     """One open bracket. ``kind``: top, group (``{``), expr, paren (a collection, path or VALUES
     row), bracket (``[``), rt (``<<``), tt (``<<(``), annot (``{|``). ``clause``: a frame
@@ -178,8 +188,7 @@ class _Frame:
         self.after = False
 
 
-_CLOSERS = {"}": ("group",), ")": ("expr", "paren"), "]": ("bracket",), ">>": ("rt",), ")>>": ("tt",),
-            "|}": ("annot",)}
+_CLOSERS = {"}": ("group",), ")": ("expr", "paren"), "]": ("bracket",), ">>": ("rt",), ")>>": ("tt",), "|}": ("annot",)}
 
 
 def _where(text: str, pos: int) -> str:
@@ -195,14 +204,17 @@ def _ascii_upper(s: str) -> str:
 def _decode_string(raw: str, text: str, pos: int) -> str:
     """A string's value as Oxigraph's ``unescape_string`` makes it: ECHAR and UCHAR decoded in one
     left-to-right pass; what one escape yields is never read again."""
+
     def sub(m: re.Match) -> str:
         if m.group(1):
             return _ECHARS[m.group(1)]
         code = int(m.group(2) or m.group(3), 16)
         if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
-            raise QueryError(f"the string at {_where(text, pos)} holds the escape {m.group(0)}, which is no "
-                             "Unicode character")
+            raise QueryError(
+                f"the string at {_where(text, pos)} holds the escape {m.group(0)}, which is no Unicode character"
+            )
         return chr(code)
+
     return _ESCAPE.sub(sub, raw)
 
 
@@ -214,17 +226,21 @@ def canonical_string(value: str) -> str:
 def _decode_iri(raw: str, text: str, pos: int) -> str:
     def sub(m: re.Match) -> str:
         if m.group(0) == "\\":
-            raise QueryError(f"the IRI at {_where(text, pos)} holds a backslash: IRIs take only \\uXXXX and "
-                             "\\UXXXXXXXX escapes")
+            raise QueryError(
+                f"the IRI at {_where(text, pos)} holds a backslash: IRIs take only \\uXXXX and \\UXXXXXXXX escapes"
+            )
         code = int(m.group(1) or m.group(2), 16)
         if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
             raise QueryError(f"the IRI at {_where(text, pos)} holds an escape that is no Unicode character")
         return chr(code)
+
     iri = _IRI_ESCAPE.sub(sub, raw) if "\\" in raw else raw
     bad = _IRI_FORBIDDEN.search(iri)
     if bad:
-        raise QueryError(f"the IRI <{raw[:80]}> at {_where(text, pos)} holds {bad.group(0)!r}, which an IRI "
-                         "cannot hold", hint="percent-encode it (a space is %20)")
+        raise QueryError(
+            f"the IRI <{raw[:80]}> at {_where(text, pos)} holds {bad.group(0)!r}, which an IRI cannot hold",
+            hint="percent-encode it (a space is %20)",
+        )
     return iri
 
 
@@ -236,8 +252,7 @@ def resolve_iri(base: str | None, iri: str) -> str:
     if base is None:
         raise ValueError(f"the relative IRI <{iri}> needs a base IRI")
     # Oxigraph's own resolution, through its Turtle parser (the IRI holds no '>' or space).
-    triple = next(iter(ox.parse(f"<{iri}> <urn:x:p> <urn:x:o> .".encode(), format=ox.RdfFormat.TURTLE,
-                                base_iri=base)))
+    triple = next(iter(ox.parse(f"<{iri}> <urn:x:p> <urn:x:o> .".encode(), format=ox.RdfFormat.TURTLE, base_iri=base)))
     return triple.subject.value
 
 
@@ -260,8 +275,10 @@ class _Reader:
 
     # -- errors
     def fail(self, pos: int, what: str, hint: str | None = None) -> QueryError:
-        return QueryError(f"cannot read the query at {_where(self.text, pos)}: {what}",
-                          hint=hint or "check the SPARQL syntax near that point")
+        return QueryError(
+            f"cannot read the query at {_where(self.text, pos)}: {what}",
+            hint=hint or "check the SPARQL syntax near that point",
+        )
 
     # -- emitting
     def emit(self, kind: str, text: str, start: int) -> Token:
@@ -269,8 +286,9 @@ class _Reader:
         self.tokens.append(tok)
         frame = self.frames[-1]
         if frame.kind == "expr":
-            frame.after = kind in ("var", "number", "string", "lang", "iri", "nil") or \
-                (kind == "word" and text in ("true", "false"))
+            frame.after = kind in ("var", "number", "string", "lang", "iri", "nil") or (
+                kind == "word" and text in ("true", "false")
+            )
         if kind == "punct" and text == "!":
             self.bangs += 1
             self._check_depth(start)
@@ -297,9 +315,11 @@ class _Reader:
         depth = len(self.frames) - 1 + self.bangs
         self.depth = max(self.depth, depth)
         if depth > MAX_NESTING:
-            raise QueryTooComplex(f"this text is nested more than {MAX_NESTING} levels deep (at "
-                                  f"{_where(self.text, pos)}); the server accepts at most {MAX_NESTING}",
-                                  hint="flatten the nested groups, brackets or ! operators")
+            raise QueryTooComplex(
+                f"this text is nested more than {MAX_NESTING} levels deep (at "
+                f"{_where(self.text, pos)}); the server accepts at most {MAX_NESTING}",
+                hint="flatten the nested groups, brackets or ! operators",
+            )
 
     def prev(self, back: int = 1) -> Token | None:
         return self.tokens[-back] if len(self.tokens) >= back else None
@@ -329,7 +349,7 @@ class _Reader:
             if in_prologue:
                 word = _WORD.match(text, pos)
                 kw = word.group(0).upper() if word else ""
-                if kw in ("PREFIX", "BASE", "VERSION"):
+                if word and kw in ("PREFIX", "BASE", "VERSION"):
                     pos = self.declaration(kw, word.end())
                     continue
                 in_prologue = False
@@ -337,10 +357,14 @@ class _Reader:
             if c == '"' or c == "'":
                 m = _STRING.match(text, pos)
                 if not m:
-                    raise self.fail(pos, "a string that is not closed on its line, or holds an escape other than "
-                                         "\\t \\b \\n \\r \\f \\\" \\' \\\\ \\uXXXX \\UXXXXXXXX")
-                value = _decode_string(m.group(0)[3:-3] if m.group(0)[:3] in ('"""', "'''") else m.group(0)[1:-1],
-                                       text, pos)
+                    raise self.fail(
+                        pos,
+                        "a string that is not closed on its line, or holds an escape other than "
+                        "\\t \\b \\n \\r \\f \\\" \\' \\\\ \\uXXXX \\UXXXXXXXX",
+                    )
+                value = _decode_string(
+                    m.group(0)[3:-3] if m.group(0)[:3] in ('"""', "'''") else m.group(0)[1:-1], text, pos
+                )
                 self.emit("string", canonical_string(value), pos)
                 pos = m.end()
             elif c == "<":
@@ -358,10 +382,18 @@ class _Reader:
             elif c == "(":
                 m = _NIL.match(text, pos)
                 prev = self.prev()
-                if prev is not None and prev.kind == "word" and prev.keyword in _GLUED_CALLS and spaced and \
-                        (m or prev.keyword != "BNODE"):
-                    raise self.fail(pos, f"{prev.text} takes its bracket without a space before it "
-                                         f"({prev.text}(…)), as Oxigraph reads it")
+                if (
+                    prev is not None
+                    and prev.kind == "word"
+                    and prev.keyword in _GLUED_CALLS
+                    and spaced
+                    and (m or prev.keyword != "BNODE")
+                ):
+                    raise self.fail(
+                        pos,
+                        f"{prev.text} takes its bracket without a space before it "
+                        f"({prev.text}(…)), as Oxigraph reads it",
+                    )
                 if m:
                     self.emit("nil", "()", pos)
                     pos = m.end()
@@ -430,10 +462,9 @@ class _Reader:
                 op = "^^" if text.startswith("^^", pos) else "^"
                 self.emit("punct", op, pos)
                 pos += len(op)
-            elif c in "0123456789" or (c in "+-." and _NUMBER.match(text, pos)):
-                m = _NUMBER.match(text, pos)
-                self.emit("number", m.group(0), pos)
-                pos = m.end()
+            elif c in "+-.0123456789" and (num := _NUMBER.match(text, pos)):  # a digit always matches
+                self.emit("number", num.group(0), pos)
+                pos = num.end()
             elif c in ".,;*/=~+-":
                 self.emit("punct", c, pos)
                 pos += 1
@@ -476,13 +507,15 @@ class _Reader:
             name = m.group("prefix")
             spelled = _OUTWARD_PREFIXES.get(_ascii_upper(name))
             if spelled:
-                raise QueryError(f"the prefix name {name}: spells {spelled}: choose another name",
-                                 hint=f"SPARQL engines may read {name}:x as {spelled} followed by :x")
+                raise QueryError(
+                    f"the prefix name {name}: spells {spelled}: choose another name",
+                    hint=f"SPARQL engines may read {name}:x as {spelled} followed by :x",
+                )
             pos = self.skip(m.end())
         if not text.startswith("<", pos) or text.find(">", pos) < 0:
             raise self.fail(pos, f"{kw} takes an IRI in <…>")
         end = text.index(">", pos)
-        iri = _decode_iri(text[pos + 1:end], text, pos)
+        iri = _decode_iri(text[pos + 1 : end], text, pos)
         try:
             resolved = resolve_iri(self.base, iri)
         except (ValueError, SyntaxError) as exc:
@@ -541,7 +574,7 @@ class _Reader:
         end = text.find(">", pos + 1)
         if end < 0:
             raise self.fail(pos, "'<' that starts an IRI no '>' closes")
-        iri = _decode_iri(text[pos + 1:end], text, pos)
+        iri = _decode_iri(text[pos + 1 : end], text, pos)
         self.emit("iri", f"<{iri}>", pos)
         self.after_iri(iri, pos)
         return end + 1
@@ -574,8 +607,11 @@ class _Reader:
         w = _WORD.match(text, pos)
         if not w:
             char = text[pos]
-            raise self.fail(pos, f"the character {char!r} (U+{ord(char):04X}) has no place in SPARQL here",
-                            "SPARQL's only spaces are space, tab, CR and LF" if char.isspace() else None)
+            raise self.fail(
+                pos,
+                f"the character {char!r} (U+{ord(char):04X}) has no place in SPARQL here",
+                "SPARQL's only spaces are space, tab, CR and LF" if char.isspace() else None,
+            )
         word = w.group(0)
         if w.end() < len(text) and text[w.end()] == "\\":
             self.escaped_word(pos)
@@ -587,8 +623,10 @@ class _Reader:
         else:
             for outward, _ in _OUTWARD[:2]:
                 if kw.startswith(outward):
-                    raise ForbiddenQueryError(f"{outward} is not allowed: {word!r} at {_where(text, pos)} reads as "
-                                              f"the keyword {outward} followed by more")
+                    raise ForbiddenQueryError(
+                        f"{outward} is not allowed: {word!r} at {_where(text, pos)} reads as "
+                        f"the keyword {outward} followed by more"
+                    )
             raise self.fail(pos, f"{word!r} is no SPARQL keyword")
         return w.end()
 
@@ -604,8 +642,11 @@ class _Reader:
         elif kw == "SELECT" and frame.kind == "group":
             frame.clause = True  # a subquery: its projection, GROUP BY, ORDER BY take expressions
         elif kw in ("PREFIX", "BASE", "VERSION"):
-            raise self.fail(pos, f"{kw} after the start: declarations come first (Oxigraph takes them only "
-                                 "before the first query form or update operation)")
+            raise self.fail(
+                pos,
+                f"{kw} after the start: declarations come first (Oxigraph takes them only "
+                "before the first query form or update operation)",
+            )
         if self.form is None and not self.is_update:
             if kw in QUERY_FORMS:
                 self.form = kw
@@ -617,21 +658,26 @@ class _Reader:
         raw = m.group(0)
         hidden = self.hidden_keyword(prefix)
         if hidden:
-            rest = raw[len(hidden):]
-            msg = (f"{raw!r} at {_where(self.text, pos)} reads as the keyword {hidden} followed by {rest!r} "
-                   "(Oxigraph does not need a space there)")
+            rest = raw[len(hidden) :]
+            msg = (
+                f"{raw!r} at {_where(self.text, pos)} reads as the keyword {hidden} followed by {rest!r} "
+                "(Oxigraph does not need a space there)"
+            )
             if hidden == "FROM":
                 raise QueryError(msg, hint="write FROM, a space, then the graph's IRI")
             raise ForbiddenQueryError(f"{hidden} is not allowed: {msg}")
         if prefix not in self.prefixes:
-            raise QueryError(f"the prefix {prefix}: of {raw!r} at {_where(self.text, pos)} is not declared",
-                             hint=f"add PREFIX {prefix}: <…> at the start of the query")
+            raise QueryError(
+                f"the prefix {prefix}: of {raw!r} at {_where(self.text, pos)} is not declared",
+                hint=f"add PREFIX {prefix}: <…> at the start of the query",
+            )
         iri = self.prefixes[prefix] + local.replace("\\", "")
         try:
             ox.NamedNode(iri)
         except ValueError as exc:
-            raise QueryError(f"{raw!r} at {_where(self.text, pos)} makes the IRI <{iri}>, which is not valid: "
-                             f"{exc}") from None
+            raise QueryError(
+                f"{raw!r} at {_where(self.text, pos)} makes the IRI <{iri}>, which is not valid: {exc}"
+            ) from None
         self.emit("iri", f"<{iri}>", pos)
         self.after_iri(iri, pos)
 
@@ -642,9 +688,9 @@ class _Reader:
         up = _ascii_upper(prefix)
         for kw, extra in _OUTWARD:
             if up.startswith(kw):
-                rests = [prefix[len(kw):]]
-                if up[len(kw):].startswith(extra):
-                    rests.append(prefix[len(kw) + len(extra):])
+                rests = [prefix[len(kw) :]]
+                if up[len(kw) :].startswith(extra):
+                    rests.append(prefix[len(kw) + len(extra) :])
                 if any(r == "" or r in self.prefixes for r in rests):
                     return kw
         return ""
@@ -653,35 +699,44 @@ class _Reader:
         """A ``\\u`` escape outside strings and IRIs: Oxigraph reads no such thing there; engines
         that decode escapes first would read a word. Refuse, as forbidden if that word reaches out."""
         m = _ESCAPED_WORD.match(self.text, pos)
-        raw = m.group(0) if m else self.text[pos:pos + 2]
-        decoded = re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})",
-                         lambda e: chr(min(int(e.group(1) or e.group(2), 16), 0x10FFFF)), raw)
+        raw = m.group(0) if m else self.text[pos : pos + 2]
+        decoded = re.sub(
+            r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})",
+            lambda e: chr(min(int(e.group(1) or e.group(2), 16), 0x10FFFF)),
+            raw,
+        )
         up = _ascii_upper(decoded)
         for kw, _ in _OUTWARD:
             if up.startswith(kw) and "\\" in raw:
                 if kw == "FROM":
-                    raise ForbiddenQueryError(f"FROM written as {raw!r}: the server never fetches graphs from the "
-                                              "web, and reads \\u escapes only inside strings and IRIs")
-                raise ForbiddenQueryError(f"{kw} is not allowed (written as {raw!r}: \\u escapes are read only "
-                                          "inside strings and IRIs)")
-        raise self.fail(pos, "a backslash outside a string, an IRI or a prefixed name's \\-escape",
-                        "\\uXXXX escapes are read only inside strings and IRIs")
+                    raise ForbiddenQueryError(
+                        f"FROM written as {raw!r}: the server never fetches graphs from the "
+                        "web, and reads \\u escapes only inside strings and IRIs"
+                    )
+                raise ForbiddenQueryError(
+                    f"{kw} is not allowed (written as {raw!r}: \\u escapes are read only inside strings and IRIs)"
+                )
+        raise self.fail(
+            pos,
+            "a backslash outside a string, an IRI or a prefixed name's \\-escape",
+            "\\uXXXX escapes are read only inside strings and IRIs",
+        )
 
 
 def _join(tokens: Sequence[Token]) -> str:
     parts: list[str] = []
     prev: Token | None = None
     for tok in tokens:
-        if prev is not None and not (tok.kind == "lang" or (
-                prev.kind == "word" and prev.keyword in _GLUED_CALLS and tok.text in ("(", "()"))):
+        if prev is not None and not (
+            tok.kind == "lang" or (prev.kind == "word" and prev.keyword in _GLUED_CALLS and tok.text in ("(", "()"))
+        ):
             parts.append(" ")
         parts.append(tok.text)
         prev = tok
     return "".join(parts)
 
 
-def inspect(text: str, default_prefixes: dict[str, str] | None = None, *, base_iri: str | None = None
-            ) -> Inspection:
+def inspect(text: str, default_prefixes: dict[str, str] | None = None, *, base_iri: str | None = None) -> Inspection:
     """Read ``text`` once, as Oxigraph does; raise :class:`QueryError` for what cannot be read that
     way, :class:`QueryTooComplex` past :data:`MAX_NESTING`, :class:`ForbiddenQueryError` for an
     outward keyword hidden where Oxigraph would still find it. ``base_iri`` is the base the text
@@ -690,44 +745,68 @@ def inspect(text: str, default_prefixes: dict[str, str] | None = None, *, base_i
     reader.read()
     if len(reader.frames) > 1:
         open_ = reader.frames[-1].kind
-        raise QueryError(f"the text ends with a bracket still open ({open_})",
-                         hint="check that the brackets are balanced")
+        raise QueryError(
+            f"the text ends with a bracket still open ({open_})", hint="check that the brackets are balanced"
+        )
     body = _join(reader.tokens)
     canonical = " ".join(reader.prologue + ([body] if body else []))
-    return Inspection(canonical, reader.tokens, reader.form, reader.is_update, reader.base, reader.prefixes,
-                      service=reader.service, load=reader.load, from_graphs=reader.from_graphs,
-                      from_named=reader.from_named, using=reader.using, depth=reader.depth,
-                      prologue=reader.prologue, source=text)
+    return Inspection(
+        canonical,
+        reader.tokens,
+        reader.form,
+        reader.is_update,
+        reader.base,
+        reader.prefixes,
+        service=reader.service,
+        load=reader.load,
+        from_graphs=reader.from_graphs,
+        from_named=reader.from_named,
+        using=reader.using,
+        depth=reader.depth,
+        prologue=reader.prologue,
+        source=text,
+    )
 
 
-def guard_query(text: str, *, graph_exists: Callable[[str], bool], default_prefixes: dict[str, str] | None = None,
-                base_iri: str | None = None) -> Inspection:
+def guard_query(
+    text: str,
+    *,
+    graph_exists: Callable[[str], bool],
+    default_prefixes: dict[str, str] | None = None,
+    base_iri: str | None = None,
+) -> Inspection:
     """Refuse a query that would reach outside the store; return what was read of it. Run
     ``info.text`` (the canonical text), never ``text``."""
     info = inspect(text, default_prefixes, base_iri=base_iri)
     if info.is_update:
         raise QueryError("this is a SPARQL Update, not a query: send it to the update endpoint with a token")
     if info.service:
-        raise ForbiddenQueryError("SERVICE is not allowed: queries cannot call other endpoints",
-                                  hint="copy the data you need into the store instead")
+        raise ForbiddenQueryError(
+            "SERVICE is not allowed: queries cannot call other endpoints",
+            hint="copy the data you need into the store instead",
+        )
     if info.load:
         raise ForbiddenQueryError("LOAD is not allowed: the server does not fetch data from the web")
     for iri in info.from_graphs + info.from_named:
         if not iri or not graph_exists(iri):
             raise ForbiddenQueryError(
                 f"FROM <{iri}> names no graph in this store; the server never fetches graphs from the web",
-                hint="use FROM / FROM NAMED only with the IRIs of documents in the store (see /documents)")
+                hint="use FROM / FROM NAMED only with the IRIs of documents in the store (see /documents)",
+            )
     return info
 
 
-def guard_update(text: str, default_prefixes: dict[str, str] | None = None, *, base_iri: str | None = None
-                 ) -> Inspection:
+def guard_update(
+    text: str, default_prefixes: dict[str, str] | None = None, *, base_iri: str | None = None
+) -> Inspection:
     """Refuse an update that would fetch data or nest too deeply; return what was read of it. Run
     ``info.text`` (or :func:`add_using`'s text), never ``text``."""
     info = inspect(text, default_prefixes, base_iri=base_iri)
     if info.load:
-        raise ForbiddenQueryError("LOAD is not allowed: the server does not fetch data from the web",
-                                  hint="upload the data with POST /documents or the Graph Store Protocol")
+        raise ForbiddenQueryError(
+            "LOAD is not allowed: the server does not fetch data from the web",
+            hint="upload the data with POST /documents or the Graph Store Protocol",
+        )
     if info.service:
         raise ForbiddenQueryError("SERVICE is not allowed: updates cannot call other endpoints")
     return info
@@ -747,7 +826,7 @@ def where_patterns(info: Inspection) -> list[str]:
             end = _closing_brace(tokens, i + 1)
             if end is None:
                 break
-            asks.append(" ".join(info.prologue + ["ASK", _join(tokens[i + 1:end + 1])]))
+            asks.append(" ".join(info.prologue + ["ASK", _join(tokens[i + 1 : end + 1])]))
             i = end + 1
             continue
         if tok.kind == "punct" and tok.text == "{":

@@ -18,14 +18,16 @@ import shutil
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
+from typing import Protocol, TypeVar
 
 import pyoxigraph as ox
 
 from policykg.errors import QueryError, StoreError, StoreUnavailableError
+from policykg.graph.iris import SHARED_KINDS
 from policykg.ontology import PKG, PREFIXES
 
 T = TypeVar("T")
@@ -103,13 +105,18 @@ def _iri(value: str) -> str:
 
 
 # RocksDB's OSErrors carry no errno, only text: the reason in words, and what to do.
-_LOCKED = ("another process has the store open",
-           "another policykg process (serve?) has this store open; stop it or use another --store")
+_LOCKED = (
+    "another process has the store open",
+    "another policykg process (serve?) has this store open; stop it or use another --store",
+)
 _IO_REASONS = (
     ("No space left on device", "the disk is full", "free some space"),
     ("File too large", "a file reached the file size limit (ulimit -f)", "raise the limit"),
-    ("Read-only file system", "the file system is read-only",
-     "use a --store on a writable file system; reading commands (query, list, export) still work"),
+    (
+        "Read-only file system",
+        "the file system is read-only",
+        "use a --store on a writable file system; reading commands (query, list, export) still work",
+    ),
     ("Permission denied", "permission denied", "check the owner and permissions of the store folder"),
     ("Resource temporarily unavailable", *_LOCKED),
     ("lock", *_LOCKED),  # after the others: "While open a file for lock: …: Permission denied"
@@ -137,8 +144,10 @@ def _in_use(path: Path, doing: str, detail: str) -> StoreUnavailableError:
         pid, command = holder
         who = f"another process (pid {pid}: {command})" if command else f"another process (pid {pid})"
         if " serve" in f" {command}":
-            hint = ("`policykg serve` holds it: add documents through that server (POST /documents with "
-                    "the write token, see docs/api.md), or stop it and run this again")
+            hint = (
+                "`policykg serve` holds it: add documents through that server (POST /documents with "
+                "the write token, see docs/api.md), or stop it and run this again"
+            )
         elif " ingest" in f" {command}":
             hint = "another ingest is writing it: wait for it to end, then run this again"
     return StoreUnavailableError(f"cannot {doing} the store at {path}: it is in use by {who}", hint=hint)
@@ -162,8 +171,11 @@ def lock_holder(lock_file: Path) -> tuple[int, str] | None:
                 argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 return pid, ""
-            words = [Path(a.decode(errors="replace")).name if i < 2 else a.decode(errors="replace")
-                     for i, a in enumerate(argv) if a]
+            words = [
+                Path(a.decode(errors="replace")).name if i < 2 else a.decode(errors="replace")
+                for i, a in enumerate(argv)
+                if a
+            ]
             if len(words) > 1 and words[0].startswith("python"):
                 words = words[1:]  # "python3 …/policykg serve" -> "policykg serve"
             return pid, " ".join(words)[:200]
@@ -175,21 +187,30 @@ def _check_store_folder(path: Path, *, read_only: bool) -> None:
     things (a new store would be written in among them), or, for reading, no store at all."""
     is_store = (path / "CURRENT").is_file()
     if path.exists() and not path.is_dir():
-        raise StoreUnavailableError(f"cannot open the store at {path}: it is a file, not a store folder",
-                                    hint="give --store a folder: a new one, an empty one or an existing store")
+        raise StoreUnavailableError(
+            f"cannot open the store at {path}: it is a file, not a store folder",
+            hint="give --store a folder: a new one, an empty one or an existing store",
+        )
     if is_store:
         return
     if read_only:
-        raise StoreUnavailableError(f"no store at {path}",
-                                    hint="create one with `policykg ingest --store PATH FILES`, or check --store")
+        raise StoreUnavailableError(
+            f"no store at {path}", hint="create one with `policykg ingest --store PATH FILES`, or check --store"
+        )
     try:
         others = sorted(p.name for p in path.iterdir()) if path.is_dir() else []
     except OSError:
         return  # unreadable: RocksDB says why
     if others:
         shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
-        raise StoreUnavailableError(f"cannot create a store in {path}: the folder is not a store and holds "
-                                    f"other files ({shown})", hint="give --store a new or empty folder")
+        raise StoreUnavailableError(
+            f"cannot create a store in {path}: the folder is not a store and holds other files ({shown})",
+            hint="give --store a new or empty folder",
+        )
+
+
+class _Stale(Exception):
+    """A read that a write began or ended during: its answer may mix two states, so read again."""
 
 
 class OxigraphStore:
@@ -255,7 +276,8 @@ class OxigraphStore:
         if free < REOPEN_FREE_BYTES:
             raise StoreUnavailableError(
                 f"cannot {doing} the store at {self.path}: the disk is still full ({free // 1_000_000} MB free)",
-                hint="free some space; the store is reopened by itself on the next write once there is room")
+                hint="free some space; the store is reopened by itself on the next write once there is room",
+            )
         old, self._store = self._store, _Reopening(self.path)  # type: ignore[assignment]
         del old  # the database closes when the last reference (a query under way) lets go
         deadline = time.monotonic() + 10
@@ -314,15 +336,17 @@ class OxigraphStore:
                 if before % 2:  # a write is under way: wait for it, then read
                     self._until_write_ends(before)
                     continue
-                ok, value = self._try_read(read, before)
-                if ok:
-                    return value
+                try:
+                    return self._try_read(read, before)
+                except _Stale:
+                    continue
             while not self._write_lock.acquire(timeout=0.05):
                 before = self.generation
                 if before % 2 == 0:  # the lock is held, but by no write: by another reader's last attempt
-                    ok, value = self._try_read(read, before)
-                    if ok:
-                        return value
+                    try:
+                        return self._try_read(read, before)
+                    except _Stale:
+                        continue
             try:
                 return read()
             finally:
@@ -330,16 +354,18 @@ class OxigraphStore:
         finally:
             self._reading.active = False
 
-    def _try_read(self, read: Callable[[], T], before: int) -> tuple[bool, T | None]:
-        """(True, ``read()``) if no write began or ended while it ran (``before``: the generation
-        it started at), else (False, None)."""
+    def _try_read(self, read: Callable[[], T], before: int) -> T:
+        """``read()`` if no write began or ended while it ran (``before``: the generation it
+        started at); :class:`_Stale` if one did."""
         try:
             value = read()
         except Exception:
             if self.generation == before:
                 raise
-            return False, None  # e.g. "no such document" from a half-seen write: look again
-        return (True, value) if self.generation == before else (False, None)
+            raise _Stale from None  # e.g. "no such document" from a half-seen write: look again
+        if self.generation != before:
+            raise _Stale
+        return value
 
     def _until_write_ends(self, generation: int) -> None:
         """Wait for the write under way at ``generation`` (odd) to end; not for whoever takes the
@@ -353,7 +379,7 @@ class OxigraphStore:
     def graph_sha256(self, graph: str) -> str | None:
         node = ox.NamedNode(graph)
         for q in self._store.quads_for_pattern(node, ox.NamedNode(PKG + "sha256"), None, node):
-            return q.object.value
+            return q.object.value if isinstance(q.object, ox.Literal) else None
         return None
 
     def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None) -> LoadResult:
@@ -372,7 +398,7 @@ class OxigraphStore:
             if not all(isinstance(q.graph_name, ox.NamedNode) for q in quads):
                 raise StoreError(f"a quad for {graph} is outside any named graph")
             update = replace_update(graph, quads)
-            written = {graph, *(q.graph_name.value for q in quads)}
+            written = {graph, *(q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode))}
             with self._writing(f"write graph {graph} to", written):
                 try:
                     self._store.update(update)
@@ -459,11 +485,19 @@ class OxigraphStore:
 
     def documents(self) -> list[DocumentSummary]:
         rows = self._store.query(_DOCUMENTS_QUERY)
+        assert isinstance(rows, ox.QuerySolutions)  # a SELECT
         out = []
         for r in rows:
-            out.append(DocumentSummary(
-                iri=r["g"].value, title=_v(r["title"]), issued=_v(r["issued"]), source=_v(r["source"]),
-                sha256=_v(r["sha"]), triples=int(r["n"].value)))
+            out.append(
+                DocumentSummary(
+                    iri=r["g"].value,
+                    title=_v(r["title"]),
+                    issued=_v(r["issued"]),
+                    source=_v(r["source"]),
+                    sha256=_v(r["sha"]),
+                    triples=int(r["n"].value),
+                )
+            )
         return out
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
@@ -474,14 +508,15 @@ class OxigraphStore:
         """The store (or one graph) serialized; written straight into the file ``output`` when
         given (then nothing is returned and the whole dump is never held in memory)."""
         rdf_format = RDF_FORMATS[fmt]
-        out = {"output": str(output)} if output is not None else {}
+        out = str(output) if output is not None else None
         if graph is not None:
-            return self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph), **out) or b""
+            return self._store.dump(out, format=rdf_format, from_graph=ox.NamedNode(graph)) or b""
         if fmt in DATASET_FORMATS:
-            return self._store.dump(format=rdf_format, **out) or b""
+            return self._store.dump(out, format=rdf_format) or b""
         # A triple format: the union of all graphs, each triple once.
         triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None, **out) or b""
+        assert isinstance(triples, ox.QueryTriples)  # a CONSTRUCT
+        return ox.serialize(triples, out, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None) or b""
 
     def count(self) -> int:
         return len(self._store)
@@ -504,8 +539,9 @@ class _Reopening:
         self.path = path
 
     def __getattr__(self, name: str):
-        raise StoreUnavailableError(f"the store at {self.path} is being reopened after a failed write",
-                                    hint="try again in a moment")
+        raise StoreUnavailableError(
+            f"the store at {self.path} is being reopened after a failed write", hint="try again in a moment"
+        )
 
     def __len__(self) -> int:
         raise StoreUnavailableError(f"the store at {self.path} is being reopened after a failed write")
@@ -515,7 +551,7 @@ def _v(term) -> str | None:
     return None if term is None else term.value
 
 
-def read_consistently(store: "GraphStore", read: Callable[[], T]) -> T:
+def read_consistently(store: GraphStore, read: Callable[[], T]) -> T:
     """``read()`` under one consistent view of ``store`` where the store can give one (the
     embedded store: :meth:`OxigraphStore.read_consistently`); else simply ``read()``: a store
     behind a SPARQL server is written by other processes, each query there is its own snapshot."""
@@ -526,14 +562,13 @@ def read_consistently(store: "GraphStore", read: Callable[[], T]) -> T:
 _GRAPH_LINKS = "SELECT DISTINCT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o)) } }"
 
 
-def orphan_entity_graphs(store: "GraphStore", *, removing: str | None = None) -> list[str]:
+def orphan_entity_graphs(store: GraphStore, *, removing: str | None = None) -> list[str]:
     """Shared-entity graphs that no document graph reaches, directly or through other entities.
 
     Works on any store with ``query``; only graphs named like a policykg entity
     (``…/program/…``, ``…/division/…`` …) are candidates, so a server's own graphs are safe.
     ``removing``: a document graph to count as gone already.
     """
-    from policykg.graph.iris import SHARED_KINDS
 
     docs = {r["g"].value for r in store.query(_DOCUMENT_GRAPHS)} - {removing}
     refs: dict[str, set[str]] = {}
@@ -551,7 +586,7 @@ def orphan_entity_graphs(store: "GraphStore", *, removing: str | None = None) ->
     return sorted(entity_graphs - reached)
 
 
-def removal_graphs(store: "GraphStore", graph: str) -> list[str]:
+def removal_graphs(store: GraphStore, graph: str) -> list[str]:
     """What removing a document drops: its graph and the entity graphs only it reached."""
     return [graph, *orphan_entity_graphs(store, removing=graph)]
 
@@ -560,7 +595,7 @@ def drop_update(graphs: Sequence[str]) -> str:
     return " ;\n".join(f"DROP SILENT GRAPH <{_iri(g)}>" for g in graphs)
 
 
-def removal_update(store: "GraphStore", graph: str) -> str:
+def removal_update(store: GraphStore, graph: str) -> str:
     """One SPARQL Update that drops a document's graph and the entity graphs only it reached.
 
     One request, one transaction: a crash leaves the document with its entities, or neither.
@@ -576,29 +611,16 @@ def replace_update(graph: str, quads: Sequence[ox.Quad]) -> str:
     """
     by_graph: dict[str, list[ox.Triple]] = {}
     for q in quads:
+        if not isinstance(q.graph_name, ox.NamedNode):
+            raise StoreError(f"a quad for {graph} is outside any named graph")
         by_graph.setdefault(q.graph_name.value, []).append(q.triple)
     # N-Triples is valid SPARQL triple syntax; serialized in Rust, one call per graph.
-    bodies = {name: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode() for name, triples in by_graph.items()}
+    bodies = {
+        name: (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+        for name, triples in by_graph.items()
+    }
     inserts = "\n".join(f"GRAPH <{_iri(name)}> {{\n{body}}}" for name, body in bodies.items())
     return f"DROP SILENT GRAPH <{_iri(graph)}> ;\nINSERT DATA {{\n{inserts}\n}}"
-
-
-def open_store(location: str | Path | None, *, read_only: bool = False, settings=None) -> GraphStore:
-    """The store named by ``location``: a folder (embedded Oxigraph) or an http(s) URL.
-
-    A URL opens a :class:`policykg.graph.remote.RemoteStore`; its update and Graph Store
-    Protocol URLs come from ``settings`` (``remote_update_url``, ``remote_gsp_url``,
-    ``remote_union``, ``remote_timeout``; read from the environment when not given) or
-    are derived from the URL (see :func:`policykg.graph.remote.endpoints`).
-    """
-    if isinstance(location, str) and location.startswith(("http://", "https://")):
-        from policykg.graph.remote import RemoteStore
-        from policykg.settings import load_settings
-
-        s = settings if settings is not None else load_settings()
-        return RemoteStore(location, update_url=s.remote_update_url, gsp_url=s.remote_gsp_url,
-                           union=s.remote_union, timeout=s.remote_timeout, read_only=read_only)
-    return OxigraphStore(location, read_only=read_only)
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:

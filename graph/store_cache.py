@@ -13,7 +13,8 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from policykg.graph.store import read_consistently
 
@@ -54,9 +55,13 @@ class StoreStateCache(Generic[T]):
     retry); ``apply`` runs after, so that a write is less likely to interrupt the read.
     """
 
-    def __init__(self, build: Callable[[Any], T], *,
-                 update: tuple[Callable[[Any, set[str]], Any], Callable[[T, Any], T]] | None = None,
-                 consistent: bool = False) -> None:
+    def __init__(
+        self,
+        build: Callable[[Any], T],
+        *,
+        update: tuple[Callable[[Any, set[str]], Any], Callable[[T, Any], T]] | None = None,
+        consistent: bool = False,
+    ) -> None:
         self._build = build
         self._update = update
         self._consistent = consistent
@@ -78,6 +83,7 @@ class StoreStateCache(Generic[T]):
 
     def _make(self, store, old: tuple[tuple, T] | None) -> tuple[tuple, T]:
         """(the state read at, the value): from ``old`` plus the graphs changed since, or built anew."""
+
         def read() -> tuple[tuple, bool, Any]:
             state = store_state(store)
             changed_graphs = getattr(store, "changed_graphs", None)
@@ -86,6 +92,7 @@ class StoreStateCache(Generic[T]):
                 if changed is not None:
                     return state, True, self._update[0](store, changed) if changed else None
             return state, False, self._build(store)
+
         state, is_change, got = read_consistently(store, read) if self._consistent else read()
         if not is_change:
             return state, got

@@ -13,9 +13,9 @@ program's canonical label across documents built by different versions).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Mapping
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
@@ -246,7 +246,7 @@ def _report_prefixes(extra: Mapping[str, str] | None) -> list[tuple[str, str]]:
 def _shorten(iri: str, known: list[tuple[str, str]]) -> str:
     for prefix, ns in known:
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return iri if iri.startswith("_:") else f"<{iri}>"
 
 

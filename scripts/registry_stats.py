@@ -25,11 +25,13 @@ def table() -> str:
     rows = ["| domain | entries | national | provincial | institutions |", "| --- | ---: | ---: | ---: | ---: |"]
     totals = [0, 0, 0, 0]
     for domain, programs in sorted(registry.domains().items()):
-        counts = [len(programs),
-                  sum(p.level == "national" for p in programs),
-                  sum(p.level == "provincial" for p in programs),
-                  sum(p.kind == "institution" for p in programs)]
-        totals = [t + c for t, c in zip(totals, counts)]
+        counts = [
+            len(programs),
+            sum(p.level == "national" for p in programs),
+            sum(p.level == "provincial" for p in programs),
+            sum(p.kind == "institution" for p in programs),
+        ]
+        totals = [t + c for t, c in zip(totals, counts, strict=True)]
         rows.append(f"| {domain} | " + " | ".join(map(str, counts)) + " |")
     rows.append("| **total** | " + " | ".join(f"**{t}**" for t in totals) + " |")
     return "\n".join(rows)

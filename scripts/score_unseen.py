@@ -19,8 +19,19 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 UNSEEN = REPO / "tests" / "data" / "unseen"
-ROWS = ("sections", "task titles", "programs", "program mentions", "program part-of", "division mentions",
-        "regulations", "targets", "target scope", "responsibilities", "dependencies")
+ROWS = (
+    "sections",
+    "task titles",
+    "programs",
+    "program mentions",
+    "program part-of",
+    "division mentions",
+    "regulations",
+    "targets",
+    "target scope",
+    "responsibilities",
+    "dependencies",
+)
 
 
 def documents(folder: Path) -> list[tuple[Path, Path]]:
@@ -43,13 +54,15 @@ def score(document: Path, gold: Path, policykg: Path | None = None) -> dict:
     policykg = policykg or Path(sys.executable).parent / "policykg"
     with tempfile.TemporaryDirectory() as tmp:
         graph = Path(tmp) / "graph.nq"
-        proc = subprocess.run([str(policykg), "extract", str(document), "--format", "nquads"],
-                              capture_output=True, timeout=600)
+        proc = subprocess.run(
+            [str(policykg), "extract", str(document), "--format", "nquads"], capture_output=True, timeout=600
+        )
         if proc.returncode != 0:
             return {"error": proc.stderr.decode(errors="replace").strip().splitlines()[-1]}
         graph.write_bytes(proc.stdout)
-        proc = subprocess.run([sys.executable, str(SCORER), str(graph), str(gold), "--json"], capture_output=True,
-                              timeout=600)
+        proc = subprocess.run(
+            [sys.executable, str(SCORER), str(graph), str(gold), "--json"], capture_output=True, timeout=600
+        )
     if proc.returncode != 0:
         return {"error": proc.stderr.decode(errors="replace").strip().splitlines()[-1]}
     return json.loads(proc.stdout)
@@ -58,9 +71,13 @@ def score(document: Path, gold: Path, policykg: Path | None = None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--locked", action="store_true", help="also score the locked documents (overall only)")
-    parser.add_argument("--extractor", type=Path, default=None,
-                        help="the `policykg` command to score (default: this environment's); for a blind score, "
-                             "one installed from the commit before any change made for the new documents")
+    parser.add_argument(
+        "--extractor",
+        type=Path,
+        default=None,
+        help="the `policykg` command to score (default: this environment's); for a blind score, "
+        "one installed from the commit before any change made for the new documents",
+    )
     args = parser.parse_args()
     print("| document | overall | " + " | ".join(ROWS) + " |")
     print("|---|---|" + "---|" * len(ROWS))

@@ -17,8 +17,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 #: For a browser test module: the ``browser`` marker, and a skip where Chromium is missing.
-MARKS = [pytest.mark.browser,
-         pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs Debian chromium at {CHROMIUM}")]
+MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs Debian chromium at {CHROMIUM}"),
+]
 
 
 def open_chromium(profile: Path):
@@ -30,9 +32,17 @@ def open_chromium(profile: Path):
 
     opts = Options()
     opts.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,900",
-                 f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,900",
+        f"--user-data-dir={profile}",
+    ):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
@@ -70,11 +80,13 @@ def click_node(driver, iri: str) -> None:
     driver.execute_script("var n = window.pkgExplore.network; n.stopSimulation(); n.fit({animation: false});")
     time.sleep(0.1)
     pos = driver.execute_script(
-        "var n = window.pkgExplore.network; return n.canvasToDOM(n.getPosition(arguments[0]));", iri)
+        "var n = window.pkgExplore.network; return n.canvasToDOM(n.getPosition(arguments[0]));", iri
+    )
     canvas = driver.find_element(By.CSS_SELECTOR, "#net canvas")
     w, h = canvas.size["width"], canvas.size["height"]
-    ActionChains(driver).move_to_element_with_offset(canvas, int(pos["x"] - w / 2), int(pos["y"] - h / 2)) \
-        .click().perform()
+    ActionChains(driver).move_to_element_with_offset(
+        canvas, int(pos["x"] - w / 2), int(pos["y"] - h / 2)
+    ).click().perform()
     wait(driver, "return window.pkgExplore.network.getSelectedNodes()[0] === arguments[0]", 10, iri)
     idle(driver)
 

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 # POLICYKG and LiveServer are imported from here by many test modules
-from servers import POLICYKG, LiveServer, Listener, Served, assert_serves, store_digest
+from servers import POLICYKG, Listener, LiveServer, Served, assert_serves, store_digest
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -32,14 +32,16 @@ SAMPLE = REPO / "samples" / "kunming-2017-education-workplan.txt"
 SAMPLE_GOLD = DATA / "gold" / "kunming-2017-education-workplan.gold.json"
 
 
-def run_cli(*args: str, input: bytes | None = None, env: dict | None = None,
-            check: bool = False) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, input: bytes | None = None, env: dict | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
     """Run the real ``policykg`` entry point as a user would."""
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run([POLICYKG, *args], input=input, capture_output=True, env=full_env, timeout=300)
     if check and proc.returncode != 0:
-        raise AssertionError(f"policykg {' '.join(args)} failed ({proc.returncode}):\n"
-                             f"{proc.stderr.decode(errors='replace')}")
+        raise AssertionError(
+            f"policykg {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr.decode(errors='replace')}"
+        )
     return proc
 
 
@@ -135,8 +137,14 @@ def api_server(api_store_template, tmp_path_factory):
     Tests that write must use their own graph IRIs and clean up after themselves.
     """
     path = copy_store(api_store_template, tmp_path_factory.mktemp("api-live") / "store")
-    server = LiveServer(path, write_token=API_TOKEN, query_timeout=3.0, max_rows=200, max_request_bytes=200_000,
-                        max_upload_bytes=2_000_000)
+    server = LiveServer(
+        path,
+        write_token=API_TOKEN,
+        query_timeout=3.0,
+        max_rows=200,
+        max_request_bytes=200_000,
+        max_upload_bytes=2_000_000,
+    )
     yield server
     server.stop()
 
@@ -166,9 +174,14 @@ QUERY_TYPE = {"content-type": "application/sparql-query"}
 UPDATE_TYPE = {"content-type": "application/sparql-update"}
 FORM_TYPE = {"content-type": "application/x-www-form-urlencoded"}
 #: The served process's settings: the token, a short time limit, small body caps.
-SERVER_ENV = {"POLICYKG_WRITE_TOKEN": API_TOKEN, "POLICYKG_QUERY_TIMEOUT": "1.5",
-              "POLICYKG_MAX_ROWS": "100000", "POLICYKG_MAX_REQUEST_BYTES": "300000",
-              "POLICYKG_MAX_UPLOAD_BYTES": "1000000", "POLICYKG_MAX_QUERY_BYTES": "100000"}
+SERVER_ENV = {
+    "POLICYKG_WRITE_TOKEN": API_TOKEN,
+    "POLICYKG_QUERY_TIMEOUT": "1.5",
+    "POLICYKG_MAX_ROWS": "100000",
+    "POLICYKG_MAX_REQUEST_BYTES": "300000",
+    "POLICYKG_MAX_UPLOAD_BYTES": "1000000",
+    "POLICYKG_MAX_QUERY_BYTES": "100000",
+}
 #: The served process's address space: a memory bomb that gets through fails its test instead
 #: of taking the machine down.
 SERVER_MEMORY = 3_000_000_000
@@ -228,6 +241,7 @@ def assert_refused(r: httpx.Response, status: int, code: str | None = None) -> d
 
 # -- the hostile document (hostile_document.py) --------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def hostile_store_template(api_store_template, tmp_path_factory) -> Path:
     """The API store plus the hostile document; a folder to copy, never opened by a server itself."""
@@ -239,13 +253,15 @@ def hostile_store_template(api_store_template, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def hostile_server(hostile_store_template, tmp_path_factory):
     """A live server over a copy of the hostile store (5 s query limit), one per test module."""
-    srv = LiveServer(copy_store(hostile_store_template, tmp_path_factory.mktemp("hostile-live") / "store"),
-                     query_timeout=5.0)
+    srv = LiveServer(
+        copy_store(hostile_store_template, tmp_path_factory.mktemp("hostile-live") / "store"), query_timeout=5.0
+    )
     yield srv
     srv.stop()
 
 
 # -- a real Chromium (browser.py) ------------------------------------------------------------------
+
 
 @pytest.fixture()
 def driver(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import copy_store
+
 from policykg.graph.iris import IriScheme
 
 IRIS = IriScheme()

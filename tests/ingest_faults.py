@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-
 from conftest import POLICYKG, benchmark_module, quads_of
+
 from policykg.graph.ingest import extract_document, ingest_corpus, list_sources
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore, orphan_entity_graphs
@@ -48,7 +48,7 @@ def _lines(quads) -> frozenset[str]:
 def _by_graph(lines) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for line in lines:
-        out.setdefault(line[line.rindex("<") + 1: line.rindex(">")], set()).add(line)
+        out.setdefault(line[line.rindex("<") + 1 : line.rindex(">")], set()).add(line)
     return out
 
 
@@ -95,7 +95,7 @@ def check_whole_on_disk(path: Path, corpus: Corpus) -> set[str]:
 def summary(stderr: str) -> dict[str, int]:
     m = _SUMMARY.search(stderr)
     assert m, stderr[-2000:]
-    return dict(zip(["added", "replaced", "unchanged", "failed"], map(int, m.groups())))
+    return dict(zip(["added", "replaced", "unchanged", "failed"], map(int, m.groups()), strict=True))
 
 
 # -- killing an ingest ---------------------------------------------------------------------------
@@ -146,8 +146,9 @@ class Run:
     leftovers: set[int]  # its helper processes (forkserver, workers) still running after it died
 
 
-def ingest_and_kill(store: str, folder: Path, *, workers: int, after: int, delay: float,
-                    batch_bytes: int | None = None, kill=None) -> Run:
+def ingest_and_kill(
+    store: str, folder: Path, *, workers: int, after: int, delay: float, batch_bytes: int | None = None, kill=None
+) -> Run:
     """`policykg ingest -v` until it has stored ``after`` documents, ``delay`` seconds more, then SIGKILL.
 
     ``kill`` (default: the ingest itself) is what gets the SIGKILL, e.g. a remote store's server.
@@ -155,8 +156,12 @@ def ingest_and_kill(store: str, folder: Path, *, workers: int, after: int, delay
     env = {**os.environ}
     if batch_bytes:
         env["POLICYKG_INGEST_BATCH_BYTES"] = str(batch_bytes)
-    proc = subprocess.Popen([POLICYKG, "ingest", "--store", store, "-j", str(workers), "-v", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [POLICYKG, "ingest", "--store", store, "-j", str(workers), "-v", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     fd = proc.stderr.fileno()  # read unbuffered: every byte read is in `err`
     err = b""
     while len(_WRITE_LINE.findall(err)) < after:

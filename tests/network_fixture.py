@@ -12,8 +12,18 @@ from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
 from policykg.loaders.records import (
-    Comparator, DivisionLevel, DivisionRecord, DocumentRecord, EntityKind, Mention, PartRef,
-    ProgramRecord, SectionRecord, Span, TargetRecord, TaskRecord,
+    Comparator,
+    DivisionLevel,
+    DivisionRecord,
+    DocumentRecord,
+    EntityKind,
+    Mention,
+    PartRef,
+    ProgramRecord,
+    SectionRecord,
+    Span,
+    TargetRecord,
+    TaskRecord,
 )
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">"</script><script>window.__pwned=2</script>'
@@ -73,18 +83,28 @@ def _mention(text: str, kind: EntityKind, key: str, surface: str, part: PartRef,
 def kunming_record() -> DocumentRecord:
     t = KUNMING
     T = PartRef.task
-    doc = DocumentRecord(doc_id="kunming-2017", source="kunming-2017.txt", sha256="0" * 64,
-                         media_type="text/plain", encoding="utf-8", text=t, title="昆明市2017年工作要点",
-                         jurisdiction="530100")
+    doc = DocumentRecord(
+        doc_id="kunming-2017",
+        source="kunming-2017.txt",
+        sha256="0" * 64,
+        media_type="text/plain",
+        encoding="utf-8",
+        text=t,
+        title="昆明市2017年工作要点",
+        jurisdiction="530100",
+    )
     doc.sections = [
         _section(t, 1, "二", "以改革创新为动力,全面实施“三名工程”", "三、"),
         _section(t, 2, "三", "以提高质量为中心", "四、"),
         _section(t, 3, "四", "以促进公平为重点", None),
     ]
     doc.tasks = [
-        _task(t, 7, "实施名校建设工程", 1), _task(t, 8, "实施名师培养工程", 1), _task(t, 9, "实施名长建设工程", 1),
+        _task(t, 7, "实施名校建设工程", 1),
+        _task(t, 8, "实施名师培养工程", 1),
+        _task(t, 9, "实施名长建设工程", 1),
         _task(t, 13, "均衡发展义务教育", 2),
-        _task(t, 19, "加快基础设施建设", 3), _task(t, 20, "提升教育信息化水平", 3),
+        _task(t, 19, "加快基础设施建设", 3),
+        _task(t, 20, "提升教育信息化水平", 3),
     ]
     sub = "全面改薄——中小学教育信息化建设项目"
     doc.programs = {
@@ -109,16 +129,48 @@ def kunming_record() -> DocumentRecord:
         _mention(t, D, "530100", "昆明市", PartRef.document()),
     ]
     doc.targets = [
-        TargetRecord(T(7), "新增优质学校", _span(t, "新增优质学校11所"), value=Decimal(11), unit="所",
-                     comparator=Comparator.EXACTLY),
-        TargetRecord(T(8), "选派名师到先进发达地区研修学习", _span(t, "选派100位名师到先进发达地区研修学习"),
-                     value=Decimal(100), unit="人", comparator=Comparator.EXACTLY),
-        TargetRecord(T(9), "每年选送名校长到国内外研修", _span(t, "每年选送50名名校长到国内外研修"),
-                     value=Decimal(50), unit="人", comparator=Comparator.EXACTLY, period="year"),
-        TargetRecord(T(13), "完成基本均衡评估验收的县区", _span(t, "确保呈贡、寻甸2个县区完成基本均衡评估验收"),
-                     value=Decimal(2), unit="个", comparator=Comparator.EXACTLY, divisions=["530114", "530129"]),
-        TargetRecord(T(19), "小学班额", _span(t, "小学班额不超过45人"), value=Decimal(45), unit="人",
-                     comparator=Comparator.AT_MOST),
+        TargetRecord(
+            T(7),
+            "新增优质学校",
+            _span(t, "新增优质学校11所"),
+            value=Decimal(11),
+            unit="所",
+            comparator=Comparator.EXACTLY,
+        ),
+        TargetRecord(
+            T(8),
+            "选派名师到先进发达地区研修学习",
+            _span(t, "选派100位名师到先进发达地区研修学习"),
+            value=Decimal(100),
+            unit="人",
+            comparator=Comparator.EXACTLY,
+        ),
+        TargetRecord(
+            T(9),
+            "每年选送名校长到国内外研修",
+            _span(t, "每年选送50名名校长到国内外研修"),
+            value=Decimal(50),
+            unit="人",
+            comparator=Comparator.EXACTLY,
+            period="year",
+        ),
+        TargetRecord(
+            T(13),
+            "完成基本均衡评估验收的县区",
+            _span(t, "确保呈贡、寻甸2个县区完成基本均衡评估验收"),
+            value=Decimal(2),
+            unit="个",
+            comparator=Comparator.EXACTLY,
+            divisions=["530114", "530129"],
+        ),
+        TargetRecord(
+            T(19),
+            "小学班额",
+            _span(t, "小学班额不超过45人"),
+            value=Decimal(45),
+            unit="人",
+            comparator=Comparator.AT_MOST,
+        ),
     ]
     return doc
 
@@ -126,9 +178,16 @@ def kunming_record() -> DocumentRecord:
 def other_record(hostile: str = HOSTILE) -> DocumentRecord:
     t = OTHER.replace("HOSTILE", hostile)
     T = PartRef.task
-    doc = DocumentRecord(doc_id="xundian-2018", source="xundian-2018.txt", sha256="1" * 64,
-                         media_type="text/plain", encoding="utf-8", text=t, title="寻甸县2018年教育工作要点",
-                         jurisdiction="530129")
+    doc = DocumentRecord(
+        doc_id="xundian-2018",
+        source="xundian-2018.txt",
+        sha256="1" * 64,
+        media_type="text/plain",
+        encoding="utf-8",
+        text=t,
+        title="寻甸县2018年教育工作要点",
+        jurisdiction="530129",
+    )
     doc.sections = [_section(t, 1, "一", "实施三名工程", None)]
     doc.tasks = [_task(t, 1, "推进名校建设工程", 1), _task(t, 2, "加强校园安全", 1)]
     doc.programs = {
@@ -145,15 +204,17 @@ def other_record(hostile: str = HOSTILE) -> DocumentRecord:
         _mention(t, EntityKind.DIVISION, "530129", "寻甸县", PartRef.document()),
     ]
     doc.targets = [
-        TargetRecord(T(1), "新增优质学校", _span(t, "新增优质学校2所"), value=Decimal(2), unit="所",
-                     comparator=Comparator.EXACTLY, divisions=["530129"]),
+        TargetRecord(
+            T(1),
+            "新增优质学校",
+            _span(t, "新增优质学校2所"),
+            value=Decimal(2),
+            unit="所",
+            comparator=Comparator.EXACTLY,
+            divisions=["530129"],
+        ),
     ]
     return doc
-
-
-def fixture_quads(iris: IriScheme | None = None) -> list:
-    iris = iris or IriScheme()
-    return document_quads(kunming_record(), iris) + document_quads(other_record(), iris)
 
 
 def fixture_store(path=None) -> OxigraphStore:

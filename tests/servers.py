@@ -32,16 +32,19 @@ import pytest
 #: The ``policykg`` entry point of this virtual environment, as a user runs it.
 POLICYKG = shutil.which("policykg", path=str(Path(sys.executable).parent)) or "policykg"
 #: The ``oxigraph`` server binary (policykg's [test] extra), or None.
-OXIGRAPH = shutil.which("oxigraph", path=os.pathsep.join([str(Path(sys.executable).parent),
-                                                          os.environ.get("PATH", "")]))
+OXIGRAPH = shutil.which(
+    "oxigraph", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+)
 COUNT_TASKS = "SELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:Task }"
 
 #: Runs ``argv[1:]`` with SIGINT and SIGTERM at their default disposition. A job started with
 #: ``&`` from a script (``nohup bash .ci/run &``) inherits SIGINT as *ignored*, and an ignored
 #: disposition survives exec: a test that sends Ctrl+C to a child must set it itself, or its
 #: result depends on how the test run was launched. (No preexec_fn: the test process has threads.)
-_DEFAULT_SIGNALS = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                    "signal.signal(signal.SIGTERM, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])")
+_DEFAULT_SIGNALS = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 def with_default_signals(command: list[str]) -> list[str]:
@@ -72,6 +75,7 @@ def _answers(url: str) -> bool:
 
 
 # -- policykg, in the test process ----------------------------------------------------------------
+
 
 class LiveServer:
     """uvicorn serving ``create_app`` in a thread on a free loopback port."""
@@ -104,6 +108,7 @@ class LiveServer:
 
 # -- policykg, in a process of its own ------------------------------------------------------------
 
+
 class Served:
     """``policykg serve`` (or, with ``log_level``, uvicorn's own CLI over
     ``policykg.api.app:from_environment``) over ``store`` in its own process on 127.0.0.1.
@@ -114,22 +119,51 @@ class Served:
     (``tasks``) and the store's digest (``digest``), while nothing hostile has run yet.
     """
 
-    def __init__(self, store: Path, log: Path, *, env: dict[str, str], log_level: str | None = None,
-                 memory: int | None = None, digest: bool = True) -> None:
+    def __init__(
+        self,
+        store: Path,
+        log: Path,
+        *,
+        env: dict[str, str],
+        log_level: str | None = None,
+        memory: int | None = None,
+        digest: bool = True,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         clean = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKG_")}
-        full_env = {**clean, "POLICYKG_STORE": str(store), "POLICYKG_HOST": "127.0.0.1",
-                    "POLICYKG_PORT": str(self.port), **env}
+        full_env = {
+            **clean,
+            "POLICYKG_STORE": str(store),
+            "POLICYKG_HOST": "127.0.0.1",
+            "POLICYKG_PORT": str(self.port),
+            **env,
+        }
         if log_level is None:
             command = [POLICYKG, "serve"]
         else:
-            command = [sys.executable, "-m", "uvicorn", "--factory", "policykg.api.app:from_environment",
-                       "--host", "127.0.0.1", "--port", str(self.port), "--log-level", log_level]
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "policykg.api.app:from_environment",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                log_level,
+            ]
         with open(log, "wb") as out:
-            self.proc = subprocess.Popen(with_default_signals(command), stdout=out, stderr=subprocess.STDOUT, env=full_env,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                with_default_signals(command),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=full_env,
+                start_new_session=True,
+            )
         if memory:  # set from outside (no preexec_fn in a threaded process); the workers inherit it
             resource.prlimit(self.proc.pid, resource.RLIMIT_AS, (memory, memory))
         try:
@@ -167,6 +201,7 @@ class Served:
 
 # -- what a served store answers ------------------------------------------------------------------
 
+
 def task_count(server) -> int:
     """The ordinary query over HTTP: how many tasks the store holds."""
     r = httpx.get(server.url + "/sparql", params={"query": COUNT_TASKS}, timeout=30)
@@ -183,8 +218,12 @@ def assert_serves(server: Served) -> None:
 def store_digest(server) -> tuple[int, str]:
     """Every quad of the store, counted and hashed, as the server reads them (over HTTP: the
     server holds the store's lock, so this is the only way in while it runs)."""
-    r = httpx.get(server.url + "/sparql", params={"query": "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"},
-                  headers={"accept": "text/tab-separated-values"}, timeout=30)
+    r = httpx.get(
+        server.url + "/sparql",
+        params={"query": "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"accept": "text/tab-separated-values"},
+        timeout=30,
+    )
     assert r.status_code == 200 and "x-policykg-truncated" not in r.headers, r.text[:300]
     lines = sorted(r.text.splitlines()[1:])
     return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
@@ -192,16 +231,24 @@ def store_digest(server) -> tuple[int, str]:
 
 # -- the remote store -----------------------------------------------------------------------------
 
+
 def start_oxigraph(location: Path) -> tuple[subprocess.Popen, str]:
     """`oxigraph serve` on a free loopback port; returns the process and its base URL."""
     port = free_port()
-    proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until(lambda: _answers(base + "/query?query=ASK%7B%7D"), "oxigraph serve", timeout=30,
-                    alive=lambda: proc.poll() is None,
-                    log=lambda: proc.stderr.read().decode(errors="replace") if proc.poll() is not None else "")
+        _wait_until(
+            lambda: _answers(base + "/query?query=ASK%7B%7D"),
+            "oxigraph serve",
+            timeout=30,
+            alive=lambda: proc.poll() is None,
+            log=lambda: proc.stderr.read().decode(errors="replace") if proc.poll() is not None else "",
+        )
     except RuntimeError:
         proc.kill()
         raise
@@ -215,8 +262,10 @@ class OxigraphServer:
 
     def __init__(self, folder: Path) -> None:
         if OXIGRAPH is None:
-            pytest.skip("the `oxigraph` server binary is missing: pip install 'oxigraph>=0.5.1,<0.6' "
-                        "(it is in policykg's [test] extra)")
+            pytest.skip(
+                "the `oxigraph` server binary is missing: pip install 'oxigraph>=0.5.1,<0.6' "
+                "(it is in policykg's [test] extra)"
+            )
         self.folder = folder
         self.start()
 
@@ -242,6 +291,7 @@ class OxigraphServer:
 
 
 # -- the web --------------------------------------------------------------------------------------
+
 
 class Listener:
     """A loopback TCP listener that counts connections."""

@@ -38,10 +38,6 @@ def _v2() -> bytes:
     return (data[: len(data) * 2 // 3] + "\n附件：第二版修订说明。\n").encode("utf-8")
 
 
-def _triples(store, graph: str) -> set[str]:
-    return {str(q.triple) for q in store.quads(graph)}
-
-
 def _own(quads, graph: str) -> list:
     """The quads of one document's own graph (shared entities live in graphs of their own)."""
     return [q for q in quads if q.graph_name.value == graph]
@@ -106,8 +102,7 @@ class StoreContract:
         n = list(store.query("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a pkg:Program }"))[0]["n"]
         assert int(n.value) > 0
         # One graph only, by name.
-        only_a = list(store.query("SELECT ?d WHERE { ?d a pkg:PolicyDocument }",
-                                  default_graphs=[IRIS.graph("a")]))
+        only_a = list(store.query("SELECT ?d WHERE { ?d a pkg:PolicyDocument }", default_graphs=[IRIS.graph("a")]))
         assert [r["d"].value for r in only_a] == [IRIS.document("a")]
         assert bool(store.query("ASK { GRAPH ?g { ?d a pkg:PolicyDocument } }"))
         triples = list(store.query(f"CONSTRUCT {{ ?d a <{PKG_DOC}> }} WHERE {{ ?d a <{PKG_DOC}> }}"))
@@ -130,8 +125,11 @@ class StoreContract:
     def test_dump_round_trips(self, store):
         g, q, sha = _doc(_v1(), "a.txt")
         store.replace_graph(g, q, sha256=sha)
-        dumped = _canonical(x for x in ox.parse(store.dump("nquads"), format=ox.RdfFormat.N_QUADS)
-                            if x.graph_name.value.startswith(IRIS.base))  # not a server's own graphs
+        dumped = _canonical(
+            x
+            for x in ox.parse(store.dump("nquads"), format=ox.RdfFormat.N_QUADS)
+            if x.graph_name.value.startswith(IRIS.base)
+        )  # not a server's own graphs
         assert dumped == _canonical(q)  # the document's graph and its entities' graphs
 
     def test_corpus_ingest_and_resume(self, store, tmp_path):
@@ -142,7 +140,10 @@ class StoreContract:
         (folder / "broken.txt").write_bytes(b"\x00\x01\x02garbage\x00" * 50)
         report = ingest_corpus(store, [folder], IRIS)
         assert [(Path(o.source).name, o.status) for o in report.outcomes] == [
-            ("a.txt", "added"), ("b.txt", "added"), ("broken.txt", "failed")]
+            ("a.txt", "added"),
+            ("b.txt", "added"),
+            ("broken.txt", "failed"),
+        ]
         assert "broken.txt" in report.failed[0].error
         again = ingest_corpus(store, [folder], IRIS)
         assert [o.status for o in again.outcomes] == ["unchanged", "unchanged", "failed"]

@@ -24,7 +24,7 @@ CORPUS = [
     "PREFIX ex: <http://x.example/> SELECT * FROM ex:g FROM NAMED ex:h WHERE { ?s ?p ?o }",
     "SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && ?o > 1) }",
     "SELECT * WHERE { ?s ?p ?o . OPTIONAL { SERVICE <http://x.example/> { ?o ?q ?r } } }",
-    "ASK { FILTER(REGEX(\"SERVICE\", \"^S\")) }",
+    'ASK { FILTER(REGEX("SERVICE", "^S")) }',
     "CONSTRUCT { ?s ?p ?o } FROM <http://x.example/g> WHERE { ?s ?p ?o }",
     "DESCRIBE <http://x.example/a>",
 ]
@@ -114,9 +114,11 @@ def test_load_is_refused_in_updates():
 
 
 def test_using_parameters_go_before_each_modify_where():
-    text = ("CLEAR ALL ; INSERT DATA { GRAPH <http://g> { <http://a> a <http://b> } } ;\n"
-            "INSERT { GRAPH <http://h> { ?s a <http://c> } } WHERE { ?s a <http://b> } ;\n"
-            "DELETE WHERE { ?a ?b ?c }")
+    text = (
+        "CLEAR ALL ; INSERT DATA { GRAPH <http://g> { <http://a> a <http://b> } } ;\n"
+        "INSERT { GRAPH <http://h> { ?s a <http://c> } } WHERE { ?s a <http://b> } ;\n"
+        "DELETE WHERE { ?a ?b ?c }"
+    )
     out = add_using(inspect(text), ["http://g"], ["http://n"])
     assert out.count("USING <http://g> USING NAMED <http://n> WHERE { ?s a") == 1
     assert "DELETE WHERE" in out

@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-
 from conftest import API_TOKEN, AUTH, SAMPLE, assert_refused, copy_store, quads_of
 from network_fixture import HOSTILE
 from servers import LiveServer
@@ -28,10 +27,11 @@ def api(server, path, **params):
 
 
 def page_path(iri: str) -> str:
-    return "/id/" + quote(iri[len(IRIS.base):], safe="/%-._~")
+    return "/id/" + quote(iri[len(IRIS.base) :], safe="/%-._~")
 
 
 # -- JSON API ------------------------------------------------------------------------------------
+
 
 def test_documents_list_and_pagination(api_server):
     page = api(api_server, "/api/documents")
@@ -51,7 +51,7 @@ def test_outline_and_text(api_server):
     assert [t["label"] for t in outline["sections"][0]["tasks"]] == ["推进名校建设工程", "加强校园安全"]
     text = api(api_server, "/api/documents/xundian-2018/text")
     for span in text["spans"]:
-        assert text["text"][span["start"]:span["end"]] == span["exact"]
+        assert text["text"][span["start"] : span["end"]] == span["exact"]
     assert any(ref["kind"] == "Target" for s in text["spans"] for ref in s["evidence_for"])
 
 
@@ -67,15 +67,21 @@ def test_task_and_targets(api_server):
 PKG = "https://w3id.org/policykg/ontology#"
 
 
-@pytest.mark.parametrize("params,where", [
-    ({}, ""),
-    ({"indicator": "新增优质学校"}, '?t pkg:indicator/rdfs:label ?il FILTER(CONTAINS(?il, "新增优质学校"))'),
-    ({"division": "530129"}, "?t pkg:appliesTo/pkg:within* <https://w3id.org/policykg/id/division/530129>"),
-    ({"division": "530100"}, "?t pkg:appliesTo/pkg:within* <https://w3id.org/policykg/id/division/530100>"),
-    ({"comparator": "Exactly", "document": XUNDIAN}, f"?t pkg:comparator pkg:Exactly ; prov:wasDerivedFrom <{XUNDIAN}>"),
-    ({"min_value": 10}, "?t pkg:value ?v FILTER(?v >= 10)"),
-    ({"min_value": 1, "max_value": 5}, "?t pkg:value ?v FILTER(?v >= 1 && ?v <= 5)"),
-])
+@pytest.mark.parametrize(
+    "params,where",
+    [
+        ({}, ""),
+        ({"indicator": "新增优质学校"}, '?t pkg:indicator/rdfs:label ?il FILTER(CONTAINS(?il, "新增优质学校"))'),
+        ({"division": "530129"}, "?t pkg:appliesTo/pkg:within* <https://w3id.org/policykg/id/division/530129>"),
+        ({"division": "530100"}, "?t pkg:appliesTo/pkg:within* <https://w3id.org/policykg/id/division/530100>"),
+        (
+            {"comparator": "Exactly", "document": XUNDIAN},
+            f"?t pkg:comparator pkg:Exactly ; prov:wasDerivedFrom <{XUNDIAN}>",
+        ),
+        ({"min_value": 10}, "?t pkg:value ?v FILTER(?v >= 10)"),
+        ({"min_value": 1, "max_value": 5}, "?t pkg:value ?v FILTER(?v >= 1 && ?v <= 5)"),
+    ],
+)
 def test_target_filters(api_server, params, where):
     expected = {r[0].value for r in api_server.store.query(f"SELECT DISTINCT ?t WHERE {{ ?t a pkg:Target . {where} }}")}
     page = api(api_server, "/api/targets", **params)
@@ -132,17 +138,35 @@ def test_neighbours(api_server):
     assert n["node"]["kind"] == "Program"
     by_iri = {x["iri"]: x for x in n["neighbours"]}
     parent = by_iri[IRIS.program("三名工程")]
-    assert {"predicate": "partOf", "predicate_iri": "https://w3id.org/policykg/ontology#partOf",
-            "direction": "out"} in parent["edges"]
-    assert any(x["kind"] == "Task" and {"predicate": "mentions", "direction": "in"}.items() <= e.items()
-               for x in n["neighbours"] for e in x["edges"])
+    assert {
+        "predicate": "partOf",
+        "predicate_iri": "https://w3id.org/policykg/ontology#partOf",
+        "direction": "out",
+    } in parent["edges"]
+    assert any(
+        x["kind"] == "Task" and {"predicate": "mentions", "direction": "in"}.items() <= e.items()
+        for x in n["neighbours"]
+        for e in x["edges"]
+    )
 
 
 def test_openapi_is_complete_and_docs_are_local(api_server):
     spec = api(api_server, "/openapi.json")
-    for path in ("/api/documents", "/api/documents/{doc_id}/outline", "/api/documents/{doc_id}/text", "/api/tasks",
-                 "/api/targets", "/api/programs/{name}", "/api/divisions/{code}", "/api/search", "/api/neighbours",
-                 "/documents", "/sparql", "/update", "/graph-store"):
+    for path in (
+        "/api/documents",
+        "/api/documents/{doc_id}/outline",
+        "/api/documents/{doc_id}/text",
+        "/api/tasks",
+        "/api/targets",
+        "/api/programs/{name}",
+        "/api/divisions/{code}",
+        "/api/search",
+        "/api/neighbours",
+        "/documents",
+        "/sparql",
+        "/update",
+        "/graph-store",
+    ):
         assert path in spec["paths"], path
     html = httpx.get(api_server.url + "/api/docs").text
     assert "/api/targets" in html
@@ -151,6 +175,7 @@ def test_openapi_is_complete_and_docs_are_local(api_server):
 
 # -- upload ---------------------------------------------------------------------------------------
 
+
 def test_upload_is_token_protected_atomic_and_summarised(api_server):
     auth = {"Authorization": f"Bearer {API_TOKEN}"}
     before = api_server.store.count()
@@ -158,8 +183,12 @@ def test_upload_is_token_protected_atomic_and_summarised(api_server):
     assert r.status_code in (400, 422) and r.json()["error"]["message"]
     assert api_server.store.count() == before  # a failed upload changes nothing
     data = SAMPLE.read_bytes()
-    r = httpx.post(api_server.url + "/documents", files={"file": ("uploaded-plan.txt", data, "text/plain")},
-                   headers=auth, timeout=60)
+    r = httpx.post(
+        api_server.url + "/documents",
+        files={"file": ("uploaded-plan.txt", data, "text/plain")},
+        headers=auth,
+        timeout=60,
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["iri"] == IRIS.document("uploaded-plan") and body["status"] == "added" and body["tasks"] > 0
@@ -167,8 +196,9 @@ def test_upload_is_token_protected_atomic_and_summarised(api_server):
         assert httpx.get(api_server.url + r.headers["location"], headers={"accept": "text/turtle"}).status_code == 200
         q = f"ASK {{ <{body['iri']}> a <https://w3id.org/policykg/ontology#PolicyDocument> }}"
         assert httpx.get(api_server.url + "/sparql", params={"query": q}).json()["boolean"] is True
-        again = httpx.post(api_server.url + "/documents", params={"name": "uploaded-plan.txt"}, content=data,
-                           headers=auth, timeout=60)
+        again = httpx.post(
+            api_server.url + "/documents", params={"name": "uploaded-plan.txt"}, content=data, headers=auth, timeout=60
+        )
         assert again.status_code == 200 and again.json()["status"] == "unchanged"
     finally:
         httpx.delete(api_server.url + "/graph-store", params={"graph": body["iri"]}, headers=auth)
@@ -179,21 +209,31 @@ def test_an_upload_that_outlives_upload_timeout_is_stopped_and_stores_nothing(ap
     """A big but legal work plan (5 MB: seconds of extraction) to a server whose upload_timeout is
     1 s: refused with 422 `upload_timeout`, naming the file and the setting, about when the limit
     is up; the store quad for quad as before; the next upload (a fresh worker) is stored."""
-    server = LiveServer(copy_store(api_store_template, tmp_path / "store"), write_token=API_TOKEN,
-                        upload_timeout=1.0, max_upload_bytes=8_000_000)
+    server = LiveServer(
+        copy_store(api_store_template, tmp_path / "store"),
+        write_token=API_TOKEN,
+        upload_timeout=1.0,
+        max_upload_bytes=8_000_000,
+    )
     try:
         before = quads_of(server.store)
         big = SAMPLE.read_bytes() * 220
         started = time.monotonic()
-        r = httpx.post(server.url + "/documents", params={"name": "巨大 plan.txt"}, content=big, headers=AUTH,
-                       timeout=60)
+        r = httpx.post(
+            server.url + "/documents", params={"name": "巨大 plan.txt"}, content=big, headers=AUTH, timeout=60
+        )
         err = assert_refused(r, 422, "upload_timeout")
         assert "巨大 plan.txt" in err["message"] and "upload_timeout" in err["message"] and "1 s" in err["message"]
         assert time.monotonic() - started < 20, "stopped at the limit, not after the whole extraction"
         assert quads_of(server.store) == before
 
-        r = httpx.post(server.url + "/documents", params={"name": "after-the-timeout.txt"},
-                       content=SAMPLE.read_bytes(), headers=AUTH, timeout=60)
+        r = httpx.post(
+            server.url + "/documents",
+            params={"name": "after-the-timeout.txt"},
+            content=SAMPLE.read_bytes(),
+            headers=AUTH,
+            timeout=60,
+        )
         assert r.status_code == 201, r.text
         assert r.json()["iri"] == IRIS.document("after-the-timeout") and r.json()["tasks"] > 0
         assert before < quads_of(server.store)
@@ -202,6 +242,7 @@ def test_an_upload_that_outlives_upload_timeout_is_stopped_and_stores_nothing(ap
 
 
 # -- pages -----------------------------------------------------------------------------------------
+
 
 def assert_offline(html: str) -> None:
     """No script, style, image or font from the internet."""
@@ -222,15 +263,24 @@ def test_instance_pages_html_turtle_jsonld(api_server):
         r = httpx.get(api_server.url + page_path(task), headers={"accept": accept})
         assert r.status_code == 200 and r.headers["content-type"].startswith(ctype)
         assert task in r.text or task.rsplit("/", 1)[-1] in r.text
-    for suffix, ctype in ((".ttl", "text/turtle"), (".jsonld", "application/ld+json"), (".nt", "application/n-triples")):
+    for suffix, ctype in (
+        (".ttl", "text/turtle"),
+        (".jsonld", "application/ld+json"),
+        (".nt", "application/n-triples"),
+    ):
         r = httpx.get(api_server.url + page_path(task) + suffix)
         assert r.status_code == 200 and r.headers["content-type"].startswith(ctype)
     assert httpx.get(api_server.url + "/id/doc/nope", headers={"accept": "text/html"}).status_code == 404
 
 
 def test_every_instance_iri_dereferences(api_server):
-    subjects = [r[0].value for r in api_server.store.query(
-        "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), 'https://w3id.org/policykg/id/')) }")]
+    subjects = [
+        r[0].value
+        for r in api_server.store.query(
+            "SELECT DISTINCT ?s WHERE { ?s ?p ?o "
+            "FILTER(isIRI(?s) && STRSTARTS(STR(?s), 'https://w3id.org/policykg/id/')) }"
+        )
+    ]
     assert len(subjects) > 100
     with httpx.Client(base_url=api_server.url, timeout=30) as c:
         for iri in subjects[::7]:
@@ -256,10 +306,17 @@ def test_hostile_label_is_escaped_in_every_page(api_server):
     hostile_program = IRIS.program(HOSTILE)
     task = IRIS.task("xundian-2018", 2)
     pages = [
-        "/", "/search?q=" + quote("<img"), "/search?q=" + quote(HOSTILE),
-        page_path(hostile_program), page_path(task), page_path(XUNDIAN),
-        page_path(IRIS.section("xundian-2018", 1)), page_path(IRIS.division("530129")),
-        "/query?query=" + quote(HOSTILE), "/api/docs", "/id/" + quote(HOSTILE),
+        "/",
+        "/search?q=" + quote("<img"),
+        "/search?q=" + quote(HOSTILE),
+        page_path(hostile_program),
+        page_path(task),
+        page_path(XUNDIAN),
+        page_path(IRIS.section("xundian-2018", 1)),
+        page_path(IRIS.division("530129")),
+        "/query?query=" + quote(HOSTILE),
+        "/api/docs",
+        "/id/" + quote(HOSTILE),
     ]
     for path in pages:
         r = httpx.get(api_server.url + path, headers={"accept": "text/html"})

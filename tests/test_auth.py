@@ -16,7 +16,6 @@ import base64
 
 import httpx
 import pytest
-
 from conftest import API_TOKEN, AUTH, REPO, SERVER_ENV, UPDATE_TYPE, assert_refused, run_cli, serve
 from servers import store_digest
 
@@ -34,21 +33,27 @@ def writes(server, headers: dict[str, str], params: dict[str, str]) -> dict[str,
     gsp = {"graph": EXISTING, **params}
     nt = b"<http://example.org/s> <http://example.org/p> <http://example.org/o> ."
     return {
-        "update, direct": httpx.post(url + "/update", params=params, content=INSERT.encode(),
-                                     headers={**UPDATE_TYPE, **headers}),
+        "update, direct": httpx.post(
+            url + "/update", params=params, content=INSERT.encode(), headers={**UPDATE_TYPE, **headers}
+        ),
         "update, form": httpx.post(url + "/update", params=params, data={"update": INSERT}, headers=headers),
         "update on /sparql, form": httpx.post(url + "/sparql", params=params, data={"update": INSERT}, headers=headers),
-        "update on /sparql, direct": httpx.post(url + "/sparql", params=params, content=INSERT.encode(),
-                                                headers={**UPDATE_TYPE, **headers}),
-        "graph store PUT": httpx.put(url + "/graph-store", params=gsp, content=nt,
-                                     headers={"content-type": "application/n-triples", **headers}),
-        "graph store POST": httpx.post(url + "/graph-store", params=gsp, content=nt,
-                                       headers={"content-type": "application/n-triples", **headers}),
+        "update on /sparql, direct": httpx.post(
+            url + "/sparql", params=params, content=INSERT.encode(), headers={**UPDATE_TYPE, **headers}
+        ),
+        "graph store PUT": httpx.put(
+            url + "/graph-store", params=gsp, content=nt, headers={"content-type": "application/n-triples", **headers}
+        ),
+        "graph store POST": httpx.post(
+            url + "/graph-store", params=gsp, content=nt, headers={"content-type": "application/n-triples", **headers}
+        ),
         "graph store DELETE": httpx.delete(url + "/graph-store", params=gsp, headers=headers),
-        "upload, raw": httpx.post(url + "/documents", params={"name": "auth-test.txt", **params}, content=DOCUMENT,
-                                  headers=headers),
-        "upload, multipart": httpx.post(url + "/documents", params=params, files={"file": ("auth-test.txt", DOCUMENT)},
-                                        headers=headers),
+        "upload, raw": httpx.post(
+            url + "/documents", params={"name": "auth-test.txt", **params}, content=DOCUMENT, headers=headers
+        ),
+        "upload, multipart": httpx.post(
+            url + "/documents", params=params, files={"file": ("auth-test.txt", DOCUMENT)}, headers=headers
+        ),
     }
 
 
@@ -96,8 +101,11 @@ def test_a_token_in_the_url_is_never_accepted_and_the_reply_says_why(served):
 def test_the_right_token_is_let_in_whatever_the_case_of_its_scheme(served):
     before = store_digest(served)
     for scheme in ("Bearer", "bearer", "BEARER"):
-        r = httpx.post(served.url + "/update", content=INSERT.encode(),
-                       headers={**UPDATE_TYPE, "Authorization": f"{scheme}  {API_TOKEN}"})
+        r = httpx.post(
+            served.url + "/update",
+            content=INSERT.encode(),
+            headers={**UPDATE_TYPE, "Authorization": f"{scheme}  {API_TOKEN}"},
+        )
         assert r.status_code == 204, r.text
     assert store_digest(served) != before
     r = httpx.post(served.url + "/update", content=f"DROP GRAPH <{SCRATCH}>".encode(), headers={**UPDATE_TYPE, **AUTH})
@@ -152,9 +160,13 @@ def test_the_token_is_compared_in_one_place_in_constant_time():
     func = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == "check_token")
     calls = {ast.unparse(n.func) for n in ast.walk(func) if isinstance(n, ast.Call)}
     assert "hmac.compare_digest" in calls and "hashlib.sha256" in calls
-    compared = {name.id for n in ast.walk(func) if isinstance(n, ast.Compare)
-                and any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in n.ops)
-                for name in ast.walk(n) if isinstance(name, ast.Name)}
+    compared = {
+        name.id
+        for n in ast.walk(func)
+        if isinstance(n, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in n.ops)
+        for name in ast.walk(n)
+        if isinstance(name, ast.Name)
+    }
     assert not compared & {"token", "given"}, "the token is compared with == or in somewhere in check_token"
 
 
@@ -173,18 +185,34 @@ def test_the_token_never_reaches_the_log(api_store_template, tmp_path, log_level
     try:
         ok = httpx.post(server.url + "/update", content=INSERT.encode(), headers={**UPDATE_TYPE, **AUTH})
         assert ok.status_code == 204, ok.text
-        httpx.post(server.url + "/update", params={"token": SECRET_IN_URL}, content=INSERT.encode(), headers=UPDATE_TYPE)
-        httpx.post(server.url + "/update", params={"access_token": API_TOKEN}, content=INSERT.encode(),
-                   headers=UPDATE_TYPE)
-        httpx.put(server.url + "/graph-store", params={"graph": SCRATCH, "key": SECRET_IN_URL},
-                  headers={"Authorization": f"Bearer {SECRET_IN_HEADER}", "content-type": "text/turtle"}, content=b"")
-        httpx.post(server.url + "/documents", params={"name": "x.txt"}, content=DOCUMENT,
-                   headers={"Authorization": _basic(SECRET_IN_HEADER)})
+        httpx.post(
+            server.url + "/update", params={"token": SECRET_IN_URL}, content=INSERT.encode(), headers=UPDATE_TYPE
+        )
+        httpx.post(
+            server.url + "/update", params={"access_token": API_TOKEN}, content=INSERT.encode(), headers=UPDATE_TYPE
+        )
+        httpx.put(
+            server.url + "/graph-store",
+            params={"graph": SCRATCH, "key": SECRET_IN_URL},
+            headers={"Authorization": f"Bearer {SECRET_IN_HEADER}", "content-type": "text/turtle"},
+            content=b"",
+        )
+        httpx.post(
+            server.url + "/documents",
+            params={"name": "x.txt"},
+            content=DOCUMENT,
+            headers={"Authorization": _basic(SECRET_IN_HEADER)},
+        )
         httpx.get(server.url + "/sparql", params={"query": "ASK {}"}, headers=AUTH)
     finally:
         server.stop()  # the log is complete once the process has exited
     log = server.log()
-    secrets = [API_TOKEN, SECRET_IN_URL, SECRET_IN_HEADER, base64.b64encode(f"policykg:{SECRET_IN_HEADER}".encode()).decode()]
+    secrets = [
+        API_TOKEN,
+        SECRET_IN_URL,
+        SECRET_IN_HEADER,
+        base64.b64encode(f"policykg:{SECRET_IN_HEADER}".encode()).decode(),
+    ]
     for secret in secrets:
         assert secret not in log, f"{secret!r} is in the log:\n{log[-3000:]}"
     if log_level is not None:  # the requests really were logged, token parameters blanked
@@ -210,6 +238,7 @@ def test_the_log_scrubber_blanks_token_parameters_and_credentials():
 
 # -- the token is never printed with the settings ------------------------------------------------
 
+
 def test_the_token_is_never_printed_with_the_settings(tmp_path):
     """The settings' repr, str and pretty-print leave the token out (every secret row of the table
     is hidden there); a bad value of another setting is one readable line that names it, without
@@ -221,13 +250,23 @@ def test_the_token_is_never_printed_with_the_settings(tmp_path):
 
     settings = load_settings(environ={"POLICYKG_WRITE_TOKEN": SECRET_IN_HEADER}, port=8001)
     assert settings.write_token == SECRET_IN_HEADER
-    for text in (repr(settings), str(settings), f"{settings}", pprint.pformat(settings),
-                 repr(settings.with_overrides(host="::1")), repr([settings])):
+    for text in (
+        repr(settings),
+        str(settings),
+        f"{settings}",
+        pprint.pformat(settings),
+        repr(settings.with_overrides(host="::1")),
+        repr([settings]),
+    ):
         assert SECRET_IN_HEADER not in text and "write_token" not in text, text
     assert {f.name for f in fields(Settings) if not f.repr} == {s.name for s in SETTINGS if s.secret} == {"write_token"}
 
-    proc = run_cli("serve", "--store", str(tmp_path / "store"),
-                   env={"POLICYKG_WRITE_TOKEN": SECRET_IN_HEADER, "POLICYKG_PORT": "eighty"})
+    proc = run_cli(
+        "serve",
+        "--store",
+        str(tmp_path / "store"),
+        env={"POLICYKG_WRITE_TOKEN": SECRET_IN_HEADER, "POLICYKG_PORT": "eighty"},
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 1 and err.startswith("Error: POLICYKG_PORT='eighty' is not a whole number"), err
     assert SECRET_IN_HEADER not in err + proc.stdout.decode() and "Traceback" not in err

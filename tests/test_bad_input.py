@@ -20,13 +20,13 @@ import tarfile
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from conftest import DATA, SAMPLE, copy_store, quads_on_disk, run_cli
+
 from policykg.loaders.extract import extract_bytes
 
 SAMPLE_TEXT = SAMPLE.read_text(encoding="utf-8")
@@ -48,14 +48,20 @@ def failed_line(stderr: str, path: Path) -> str:
 
 # -- bad files, built in tmp_path ---------------------------------------------------------------------
 
+
 def png() -> bytes:
     """A real 16x16 greyscale PNG."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     rows = b"".join(b"\x00" + bytes((x * 16 + y) % 256 for x in range(16)) for y in range(16))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def pdf(objects: list[bytes]) -> bytes:
@@ -73,15 +79,17 @@ def image_only_pdf() -> bytes:
     """A scan: one page that draws one image and has no text at all."""
     pixels = zlib.compress(bytes((x * 7) % 256 for x in range(64 * 64)))
     content = b"q 400 0 0 400 100 300 cm /Im1 Do Q"
-    return pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R >> >>"
-        b" /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-        b"<< /Type /XObject /Subtype /Image /Width 64 /Height 64 /ColorSpace /DeviceGray /BitsPerComponent 8"
-        b" /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream" % (len(pixels), pixels),
-    ])
+    return pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R >> >>"
+            b" /Contents 4 0 R >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+            b"<< /Type /XObject /Subtype /Image /Width 64 /Height 64 /ColorSpace /DeviceGray /BitsPerComponent 8"
+            b" /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream" % (len(pixels), pixels),
+        ]
+    )
 
 
 def truncated_gb18030() -> bytes:
@@ -130,16 +138,42 @@ def zip_bytes(members: list[Member], stated_entries: int | None = None) -> bytes
     offset = 0
     for m in members:
         name = m.name.encode()
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, m.method, 0, 0x21, m.crc,
-                                   len(m.data), m.size, len(name), 0, 0, 0, 0, 0, offset) + name)
-        local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, m.method, 0, 0x21, m.crc, len(m.data), m.size,
-                            len(name), 0) + name
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0x800,
+                m.method,
+                0,
+                0x21,
+                m.crc,
+                len(m.data),
+                m.size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + name
+        )
+        local = (
+            struct.pack(
+                "<IHHHHHIIIHH", 0x04034B50, 20, 0x800, m.method, 0, 0x21, m.crc, len(m.data), m.size, len(name), 0
+            )
+            + name
+        )
         out += [local, m.data]
         offset += len(local) + len(m.data)
     directory = b"".join(central)
     count = len(members) if stated_entries is None else stated_entries
-    return b"".join(out) + directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory),
-                                                   offset, 0)
+    return (
+        b"".join(out) + directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), offset, 0)
+    )
 
 
 def deflated_pieces(pieces: list[tuple[bytes, int]]) -> tuple[bytes, int, int]:
@@ -206,22 +240,31 @@ BAD_FILES = {
     "only blank lines": Bad("blank.txt", lambda: b" \r\n\t\n", "the file is empty"),
     "binary file": Bad("data.txt", lambda: bytes(range(256)) * 16, "binary file, not text"),
     "a PNG renamed .txt": Bad("photo.txt", png, "binary file, not text"),
-    "GB18030 cut mid-character": Bad("cut.txt", truncated_gb18030,
-                                     "ends in the middle of a GB18030 character"),
-    "first half UTF-8, second half GBK": Bad("mixed.txt", utf8_then_gbk,
-                                             "mixed encodings: the text is UTF-8 up to byte"),
+    "GB18030 cut mid-character": Bad("cut.txt", truncated_gb18030, "ends in the middle of a GB18030 character"),
+    "first half UTF-8, second half GBK": Bad(
+        "mixed.txt", utf8_then_gbk, "mixed encodings: the text is UTF-8 up to byte"
+    ),
     "an HTML page that is all script": Bad(
-        "scripts.html", lambda: b"<html><head><script>var a = '\xe6\x95\x99\xe8\x82\xb2';</script></head><body>"
-                                b"<script>document.write('x')</script><noscript></noscript></body></html>",
-        "the page has no visible text"),
-    "an HTML page of 300 000 elements": Bad("flat.html", lambda: b"<html><body>" + b"<p>x</p>" * 300_000
-                                            + b"</body></html>", "elements (more than 200000)"),
-    "a .docx that is not a zip": Bad("old-word.docx", lambda: "一、总则".encode("gbk") * 20,
-                                     "not a valid .docx file (no zip signature)"),
+        "scripts.html",
+        lambda: (
+            b"<html><head><script>var a = '\xe6\x95\x99\xe8\x82\xb2';</script></head><body>"
+            b"<script>document.write('x')</script><noscript></noscript></body></html>"
+        ),
+        "the page has no visible text",
+    ),
+    "an HTML page of 300 000 elements": Bad(
+        "flat.html", lambda: b"<html><body>" + b"<p>x</p>" * 300_000 + b"</body></html>", "elements (more than 200000)"
+    ),
+    "a .docx that is not a zip": Bad(
+        "old-word.docx", lambda: "一、总则".encode("gbk") * 20, "not a valid .docx file (no zip signature)"
+    ),
     "a .docx of 10 001 entries": Bad("many.docx", docx_with_many_entries, "entries (a Word file has a few dozen"),
     "a PDF without a text layer": Bad("scan.pdf", image_only_pdf, "the PDF has no text layer"),
-    "a PDF cut in half": Bad("half.pdf", lambda: (DATA / "docs" / "county-health-notice.pdf").read_bytes()[:36_000],
-                             "the file looks truncated"),
+    "a PDF cut in half": Bad(
+        "half.pdf",
+        lambda: (DATA / "docs" / "county-health-notice.pdf").read_bytes()[:36_000],
+        "the file looks truncated",
+    ),
     "a .pdf that is not a PDF": Bad("notes.pdf", lambda: "会议记录".encode() * 10, "not a PDF file"),
     "a spreadsheet": Bad("figures.xls", lambda: b"\xd0\xcf\x11\xe0" + bytes(500), "unsupported file type '.xls'"),
     "Chinese, spaces and quotes in the name": Bad("空 文件 \"引号\" '单引号'.txt", lambda: b"", "the file is empty"),
@@ -357,8 +400,9 @@ main()
 def run_measured(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, float, float]:
     """The real CLI in a process of its own: the result, its peak memory (MB) and its run time (s)."""
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _MEASURED, *args], capture_output=True, timeout=300,
-                          env={**os.environ, **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURED, *args], capture_output=True, timeout=300, env={**os.environ, **(env or {})}
+    )
     seconds = time.perf_counter() - started
     peak = re.search(rb"peak-rss-kb (\d+)", proc.stderr)
     assert peak, proc.stderr.decode()
@@ -395,20 +439,25 @@ def test_the_size_limit_is_a_setting(tmp_path):
     assert proc.returncode == 0 and proc.stdout
 
 
-@pytest.mark.parametrize("declared, reason", [
-    (None, "unpacks too large, a zip bomb? (1074.6 MB > limit 50 MB)"),  # 1 GiB and the other parts
-    # The zip understates the size: read in bounded chunks, the entry runs past it and fails its CRC check
-    # (zipfile's own read() would inflate all of it first: 2.1 GB).
-    (4096, "not a valid .docx file (a damaged zip: Bad CRC-32 for file 'word/document.xml')"),
-], ids=["zip bomb stating its size", "zip bomb understating its size"])
+@pytest.mark.parametrize(
+    "declared, reason",
+    [
+        (None, "unpacks too large, a zip bomb? (1074.6 MB > limit 50 MB)"),  # 1 GiB and the other parts
+        # The zip understates the size: read in bounded chunks, the entry runs past it and fails its CRC check
+        # (zipfile's own read() would inflate all of it first: 2.1 GB).
+        (4096, "not a valid .docx file (a damaged zip: Bad CRC-32 for file 'word/document.xml')"),
+    ],
+    ids=["zip bomb stating its size", "zip bomb understating its size"],
+)
 def test_a_docx_zip_bomb_is_refused_without_inflating_it(declared, reason, user_store, tmp_path):
     path = tmp_path / "bomb.docx"
     path.write_bytes(docx_bomb(declared))
     assert path.stat().st_size < 2_000_000
     before = quads_on_disk(user_store)
 
-    proc, peak_mb, seconds = run_measured("ingest", "--store", str(user_store), str(path),
-                                          env={"POLICYKG_MAX_DOCUMENT_BYTES": ""})
+    proc, peak_mb, seconds = run_measured(
+        "ingest", "--store", str(user_store), str(path), env={"POLICYKG_MAX_DOCUMENT_BYTES": ""}
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 1 and "Traceback" not in err
     assert f"failed     {path}: {reason}" in err, err
@@ -453,41 +502,66 @@ class BadArchive:
 
 BAD_ARCHIVES = {
     "a zip member stating 1 GiB": BadArchive(
-        "honest.zip", lambda p: p.write_bytes(zip_bytes([repeated("plans/huge.txt", PLAN_BLOCK, 1024)])),
-        "plans/huge.txt", re.escape("too large (1073.7 MB > limit 50 MB)")),
+        "honest.zip",
+        lambda p: p.write_bytes(zip_bytes([repeated("plans/huge.txt", PLAN_BLOCK, 1024)])),
+        "plans/huge.txt",
+        re.escape("too large (1073.7 MB > limit 50 MB)"),
+    ),
     # zipfile's read() would inflate all of it before noticing (2.1 GB): read in chunks, the
     # member runs past the size it states and fails its CRC check there.
     "a zip member stating 4 KB and holding 1 GiB": BadArchive(
-        "liar.zip", lambda p: p.write_bytes(zip_bytes([repeated("plans/huge.txt", PLAN_BLOCK, 1024, 4096)])),
+        "liar.zip",
+        lambda p: p.write_bytes(zip_bytes([repeated("plans/huge.txt", PLAN_BLOCK, 1024, 4096)])),
         "plans/huge.txt",
-        re.escape("cannot read the archive member, the zip is damaged: Bad CRC-32 for file 'plans/huge.txt'")),
+        re.escape("cannot read the archive member, the zip is damaged: Bad CRC-32 for file 'plans/huge.txt'"),
+    ),
     "a .tar holding a 1 GiB member": BadArchive(
-        "huge.tar", sparse_tar, "plans/huge.txt", re.escape("too large (1073.7 MB > limit 50 MB)")),
+        "huge.tar", sparse_tar, "plans/huge.txt", re.escape("too large (1073.7 MB > limit 50 MB)")
+    ),
     "a .tar.gz of 1 MB holding a 1 GiB member": BadArchive(
-        "bomb.tar.gz", lambda p: p.write_bytes(gzipped([(tar_header("plans/huge.txt", GIB), 1),
-                                                         (bytes(1 << 20), 1024), (bytes(1024), 1)])),
-        "", r"unpacks to more than [\d.]+ MB, 100 times its own size, at entry plans/huge\.txt \(1073\.7 MB\): "
-            r"a zip bomb\?\n  hint: unpack the archive and ingest the folder"),
+        "bomb.tar.gz",
+        lambda p: p.write_bytes(
+            gzipped([(tar_header("plans/huge.txt", GIB), 1), (bytes(1 << 20), 1024), (bytes(1024), 1)])
+        ),
+        "",
+        r"unpacks to more than [\d.]+ MB, 100 times its own size, at entry plans/huge\.txt \(1073\.7 MB\): "
+        r"a zip bomb\?\n  hint: unpack the archive and ingest the folder",
+    ),
     "a zip bomb of 300 members of 10 MiB": BadArchive(
-        "medium.zip", lambda p: p.write_bytes(zip_bytes([repeated(f"plans/plan-{i:03d}.txt", PLAN_BLOCK, 10)
-                                                         for i in range(300)])),
-        "", r"unpacks to more than [\d.]+ MB, 100 times its own size, at entry plans/plan-\d{3}\.txt "
-            r"\(10\.5 MB\): a zip bomb\?"),
+        "medium.zip",
+        lambda p: p.write_bytes(zip_bytes([repeated(f"plans/plan-{i:03d}.txt", PLAN_BLOCK, 10) for i in range(300)])),
+        "",
+        r"unpacks to more than [\d.]+ MB, 100 times its own size, at entry plans/plan-\d{3}\.txt "
+        r"\(10\.5 MB\): a zip bomb\?",
+    ),
     "a zip of 20 000 tiny members": BadArchive(
-        "many.zip", lambda p: p.write_bytes(zip_bytes(tiny_members(20_000))),
-        "", re.escape("holds 20000 entries, more than 10000 (files and folders)")),
+        "many.zip",
+        lambda p: p.write_bytes(zip_bytes(tiny_members(20_000))),
+        "",
+        re.escape("holds 20000 entries, more than 10000 (files and folders)"),
+    ),
     # zipfile parses the whole directory before anyone can count it (~0.6 KB of memory an entry).
     "a zip stating 1 entry and holding 200 000": BadArchive(
-        "hidden-many.zip", lambda p: p.write_bytes(zip_bytes(tiny_members(200_000), stated_entries=1)),
-        "", r"its directory of entries takes [\d.]+ MB, more than 10000 entries need"),
+        "hidden-many.zip",
+        lambda p: p.write_bytes(zip_bytes(tiny_members(200_000), stated_entries=1)),
+        "",
+        r"its directory of entries takes [\d.]+ MB, more than 10000 entries need",
+    ),
     "a .tar.gz of 20 000 tiny members": BadArchive(
-        "many.tar.gz", lambda p: tar_gz_of_tiny_members(p, 20_000),
-        "", re.escape("holds more than 10000 entries (files and folders; entry 10001 is plans/plan-10000.txt)")),
+        "many.tar.gz",
+        lambda p: tar_gz_of_tiny_members(p, 20_000),
+        "",
+        re.escape("holds more than 10000 entries (files and folders; entry 10001 is plans/plan-10000.txt)"),
+    ),
     # tarfile reads a pax header whole into memory: 1 GiB here, from 1 MB.
     "a .tar.gz stating a 1 GiB pax header": BadArchive(
-        "pax.tar.gz", lambda p: p.write_bytes(gzipped([(tar_header("././@PaxHeader", GIB, tarfile.XHDTYPE), 1),
-                                                        (bytes(1 << 20), 1024), (bytes(1024), 1)])),
-        "", re.escape("refused: a tar header of 1073.7 MB (limit 1 MB)")),
+        "pax.tar.gz",
+        lambda p: p.write_bytes(
+            gzipped([(tar_header("././@PaxHeader", GIB, tarfile.XHDTYPE), 1), (bytes(1 << 20), 1024), (bytes(1024), 1)])
+        ),
+        "",
+        re.escape("refused: a tar header of 1073.7 MB (limit 1 MB)"),
+    ),
 }
 
 
@@ -500,12 +574,13 @@ def test_an_archive_bomb_is_refused_by_name_before_it_is_unpacked(case, user_sto
     assert path.stat().st_blocks * 512 < 40_000_000  # small on disk, however much it unpacks to
     before = quads_on_disk(user_store)
 
-    proc, peak_mb, seconds = run_measured("ingest", "--store", str(user_store), str(path),
-                                          env={"POLICYKG_MAX_DOCUMENT_BYTES": ""})
+    proc, peak_mb, seconds = run_measured(
+        "ingest", "--store", str(user_store), str(path), env={"POLICYKG_MAX_DOCUMENT_BYTES": ""}
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 1 and "Traceback" not in err, err
     label = f"{path}:{case.failed}" if case.failed else str(path)
-    line = err[err.index(f"failed     {label}: "):]
+    line = err[err.index(f"failed     {label}: ") :]
     assert re.match(f"failed     {re.escape(label)}: {case.reason}", line), err
     assert "0 added, 0 replaced, 0 unchanged, 1 failed" in err
     print(f"peak {peak_mb:.0f} MB, {seconds:.1f} s")

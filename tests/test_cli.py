@@ -10,7 +10,6 @@ import time
 
 import httpx
 import pytest
-
 from conftest import POLICYKG, SAMPLE, copy_store, run_cli
 from servers import free_port
 
@@ -35,8 +34,15 @@ def test_ingest_then_list_then_query(store_dir):
     assert b"1 added" in proc.stderr and b"28 tasks" in proc.stderr
     listed = json.loads(run_cli("list", "--store", store_dir, "--json", check=True).stdout)
     assert [d["title"] for d in listed] == ["2017年工作要点"]
-    out = run_cli("query", "--store", store_dir, "-f", "json",
-                  "SELECT ?l WHERE { ?t a pkg:Task ; pkg:ordinal 13 ; rdfs:label ?l }", check=True).stdout
+    out = run_cli(
+        "query",
+        "--store",
+        store_dir,
+        "-f",
+        "json",
+        "SELECT ?l WHERE { ?t a pkg:Task ; pkg:ordinal 13 ; rdfs:label ?l }",
+        check=True,
+    ).stdout
     assert [b["l"]["value"] for b in json.loads(out)["results"]["bindings"]] == ["均衡发展义务教育"]
 
 
@@ -64,8 +70,15 @@ def test_query_formats(store_dir):
     assert csv.split() == ["n", "1", "2", "3", "4", "5"]
     ask = run_cli("query", "--store", store_dir, "ASK { ?s a pkg:Task }", check=True).stdout
     assert ask.strip() == b"true"
-    construct = run_cli("query", "--store", store_dir, "-f", "turtle",
-                        "CONSTRUCT { ?s a pkg:Section } WHERE { ?s a pkg:Section }", check=True).stdout
+    construct = run_cli(
+        "query",
+        "--store",
+        store_dir,
+        "-f",
+        "turtle",
+        "CONSTRUCT { ?s a pkg:Section } WHERE { ?s a pkg:Section }",
+        check=True,
+    ).stdout
     assert construct.count(b"pkg:Section") == 5
 
 
@@ -108,26 +121,33 @@ def test_validate_the_sample_store_conforms(store_dir):
 def test_validate_reports_a_broken_file(tmp_path):
     broken = tmp_path / "broken.ttl"
     broken.write_text(
-        "@prefix pkg: <https://w3id.org/policykg/ontology#> .\n"
-        "<https://example.org/t> a pkg:Task ; pkg:ordinal 0 .\n", encoding="utf-8")
+        "@prefix pkg: <https://w3id.org/policykg/ontology#> .\n<https://example.org/t> a pkg:Task ; pkg:ordinal 0 .\n",
+        encoding="utf-8",
+    )
     proc = run_cli("validate", str(broken))
     assert proc.returncode == 1
     assert b"example.org/t" in proc.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (("query", "SELECT WHERE {"), b"syntax"),
-    (("ingest", "/no/such/file.txt"), b"does not exist"),
-    (("extract", "--format", "nquads", "EMPTY"), b"empty"),
-    (("extract", "--format", "nquads", "BINARY"), b"binary"),
-    (("extract", "--format", "nquads", "GBK_AS_UNKNOWN"), b"unsupported"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("query", "SELECT WHERE {"), b"syntax"),
+        (("ingest", "/no/such/file.txt"), b"does not exist"),
+        (("extract", "--format", "nquads", "EMPTY"), b"empty"),
+        (("extract", "--format", "nquads", "BINARY"), b"binary"),
+        (("extract", "--format", "nquads", "GBK_AS_UNKNOWN"), b"unsupported"),
+    ],
+)
 def test_user_mistakes_get_a_message_not_a_traceback(args, message, tmp_path, store_dir):
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "doc.xyz").write_bytes("一、总则".encode("gbk"))
-    replace = {"EMPTY": str(tmp_path / "empty.txt"), "BINARY": str(tmp_path / "binary.txt"),
-               "GBK_AS_UNKNOWN": str(tmp_path / "doc.xyz")}
+    replace = {
+        "EMPTY": str(tmp_path / "empty.txt"),
+        "BINARY": str(tmp_path / "binary.txt"),
+        "GBK_AS_UNKNOWN": str(tmp_path / "doc.xyz"),
+    }
     args = tuple(replace.get(a, a) for a in args)
     if args[0] == "query":
         run_cli("ingest", "--store", store_dir, str(SAMPLE), check=True)
@@ -166,8 +186,9 @@ def test_ingest_batch_bytes_gives_the_same_store(tmp_path):
         (folder / f"plan-{i}.txt").write_bytes(SAMPLE.read_bytes())
     run_cli("ingest", "--store", str(tmp_path / "default"), str(folder), check=True)
     run_cli("ingest", "--store", str(tmp_path / "one-by-one"), "--batch-bytes", "1", str(folder), check=True)
-    dumps = [run_cli("export", "--store", str(tmp_path / name), check=True).stdout
-             for name in ("default", "one-by-one")]
+    dumps = [
+        run_cli("export", "--store", str(tmp_path / name), check=True).stdout for name in ("default", "one-by-one")
+    ]
     assert sorted(dumps[0].splitlines()) == sorted(dumps[1].splitlines()) and dumps[0]
     proc = run_cli("ingest", "--store", str(tmp_path / "never"), "--batch-bytes", "0", str(folder))
     assert proc.returncode == 2 and b"--batch-bytes" in proc.stderr and not (tmp_path / "never").exists()
@@ -181,8 +202,12 @@ def test_serve_log_level_decides_whether_requests_are_logged(level, requests_log
     command = [POLICYKG, "serve", "--store", str(store), "--port", url.rsplit(":", 1)[1]]
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(command + (["--log-level", level] if level else []), stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            command + (["--log-level", level] if level else []),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:

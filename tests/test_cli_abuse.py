@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import POLICYKG, SAMPLE, quads_on_disk, run_cli, serve
 from ingest_faults import Corpus, check_whole_on_disk, descendants, left_running, make_corpus, summary
 from servers import store_digest, with_default_signals
@@ -29,7 +28,7 @@ FAST = 10  # seconds: what "does not hang" means here
 def _err(proc: subprocess.CompletedProcess) -> str:
     text = proc.stderr.decode("utf-8", "replace")
     assert "Traceback" not in text and 'File "' not in text, text[-3000:]
-    assert "b'" not in text and "b\"" not in text, text  # no Python repr of bytes
+    assert "b'" not in text and 'b"' not in text, text  # no Python repr of bytes
     return text
 
 
@@ -46,6 +45,7 @@ def corpus(tmp_path_factory) -> Corpus:
 
 # -- input trees ----------------------------------------------------------------------------------
 
+
 def test_a_fifo_a_socket_or_a_device_named_txt_never_hangs_the_ingest(tmp_path):
     """A named pipe given by name was opened blocking and waited for a writer for ever; found in a
     folder, pipes, sockets and devices named like documents were skipped without a word."""
@@ -55,13 +55,16 @@ def test_a_fifo_a_socket_or_a_device_named_txt_never_hangs_the_ingest(tmp_path):
     os.mkfifo(folder / "pipe.txt")
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(folder / "sock.txt"))
-        for args in (["ingest", "--store", str(tmp_path / "a"), str(folder / "pipe.txt")],
-                     ["extract", str(folder / "pipe.txt")]):
+        for args in (
+            ["ingest", "--store", str(tmp_path / "a"), str(folder / "pipe.txt")],
+            ["extract", str(folder / "pipe.txt")],
+        ):
             proc = subprocess.run([POLICYKG, *args], capture_output=True, timeout=FAST)
             assert proc.returncode == 1
             assert "pipe.txt: a named pipe (FIFO) that nothing was written to" in _err(proc)
-        proc = subprocess.run([POLICYKG, "ingest", "--store", str(tmp_path / "b"), str(folder)],
-                              capture_output=True, timeout=FAST)
+        proc = subprocess.run(
+            [POLICYKG, "ingest", "--store", str(tmp_path / "b"), str(folder)], capture_output=True, timeout=FAST
+        )
     err = _err(proc)
     assert proc.returncode == 1
     assert re.search(r"failed +\S*pipe\.txt: a named pipe \(FIFO\), not a file; not read", err), err
@@ -83,8 +86,9 @@ def test_a_link_out_of_the_folder_is_refused_by_name_and_a_link_loop_costs_nothi
     (folder / "loop").symlink_to(".")
     (folder / "away").symlink_to(private)
     (folder / "alias.txt").symlink_to("good.txt")  # inside the folder: the same file, read once
-    proc = subprocess.run([POLICYKG, "ingest", "--store", str(tmp_path / "store"), str(folder)],
-                          capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [POLICYKG, "ingest", "--store", str(tmp_path / "store"), str(folder)], capture_output=True, timeout=60
+    )
     err = _err(proc)
     assert proc.returncode == 1
     assert f"notes.txt: a link to {private / 'secret.txt'}, outside the folder" in err
@@ -125,11 +129,12 @@ def test_two_files_with_one_document_id_do_not_replace_each_other(tmp_path):
     (tmp_path / "in" / "a").mkdir(parents=True)
     (tmp_path / "in" / "b").mkdir()
     (tmp_path / "in" / "a" / "plan.txt").write_bytes(SAMPLE_BYTES)
-    (tmp_path / "in" / "b" / "plan.txt").write_bytes(SAMPLE_BYTES[: len(SAMPLE_BYTES) // 2].decode(
-        "utf-8", "ignore").encode("utf-8"))
+    (tmp_path / "in" / "b" / "plan.txt").write_bytes(
+        SAMPLE_BYTES[: len(SAMPLE_BYTES) // 2].decode("utf-8", "ignore").encode("utf-8")
+    )
     (tmp_path / "in" / "a" / "copy.txt").write_bytes(SAMPLE_BYTES)  # same bytes, another name: its own document
     store = tmp_path / "store"
-    for run in range(2):
+    for _ in range(2):
         proc = run_cli("ingest", "--store", str(store), str(tmp_path / "in"))
         err = _err(proc)
         assert proc.returncode == 1
@@ -153,8 +158,9 @@ def test_5000_tiny_files_are_stored_at_hundreds_per_second_with_sane_progress(tm
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(5000):
-        (folder / f"d{i:05d}.txt").write_text(f"关于第{i}号工作的通知\n一、新增优质学校{i % 50 + 1}所。\n",
-                                              encoding="utf-8")
+        (folder / f"d{i:05d}.txt").write_text(
+            f"关于第{i}号工作的通知\n一、新增优质学校{i % 50 + 1}所。\n", encoding="utf-8"
+        )
     started = time.perf_counter()
     proc = run_cli("ingest", "--store", str(tmp_path / "store"), str(folder))
     took = time.perf_counter() - started
@@ -165,6 +171,7 @@ def test_5000_tiny_files_are_stored_at_hundreds_per_second_with_sane_progress(tm
 
 
 # -- the store path -------------------------------------------------------------------------------
+
 
 def test_a_store_path_that_is_a_file_or_a_folder_of_other_things_is_refused_and_left_alone(tmp_path):
     """A file as --store gave "[Errno 17] File exists: 'x'"; a folder of other files got RocksDB's
@@ -195,9 +202,17 @@ def test_a_store_held_by_another_process_is_refused_at_once_naming_its_pid(tmp_p
     store = tmp_path / "store"
     run_cli("ingest", "--store", str(store), str(SAMPLE), check=True)
     before = quads_on_disk(store)
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom policykg.graph.store import "
-                               "OxigraphStore\ns = OxigraphStore(sys.argv[1])\nprint('open', flush=True)\n"
-                               "time.sleep(60)", str(store)], stdout=subprocess.PIPE)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom policykg.graph.store import "
+            "OxigraphStore\ns = OxigraphStore(sys.argv[1])\nprint('open', flush=True)\n"
+            "time.sleep(60)",
+            str(store),
+        ],
+        stdout=subprocess.PIPE,
+    )
     try:
         assert holder.stdout.readline() == b"open\n"
         other = tmp_path / "other.txt"
@@ -231,6 +246,7 @@ def test_ingest_into_a_store_that_serve_holds_points_at_the_upload_api(api_store
 
 # -- signals --------------------------------------------------------------------------------------
 
+
 def _hold_at_a_full_pipe(stream) -> None:
     """Shrink the child's stderr pipe to one page, so the ingest cannot finish before the signal.
 
@@ -240,20 +256,26 @@ def _hold_at_a_full_pipe(stream) -> None:
     documents before the signal arrived, and the outcome depended on the machine's load.
     """
     import fcntl
+
     fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
 
 
-@pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "Interrupted"), (signal.SIGTERM, 143, "Stopped")],
-                         ids=["ctrl-c", "sigterm"])
-def test_a_signal_mid_ingest_stops_it_in_one_line_with_whole_documents_and_no_workers(corpus, tmp_path,
-                                                                                    sig, code, word):
+@pytest.mark.parametrize(
+    "sig, code, word",
+    [(signal.SIGINT, 130, "Interrupted"), (signal.SIGTERM, 143, "Stopped")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_signal_mid_ingest_stops_it_in_one_line_with_whole_documents_and_no_workers(
+    corpus, tmp_path, sig, code, word
+):
     """Ctrl+C reaches the whole process group (workers and forkserver too). Before: SIGTERM left
     exit -15 and a resource_tracker warning; a signal inside the process pool's own calls left it
     waiting for ever, and one during the forkserver's start printed its KeyboardInterrupt."""
     store = tmp_path / "store"
     command = [POLICYKG, "ingest", "--store", str(store), "-j", "2", "-v", str(corpus.folder)]
-    proc = subprocess.Popen(with_default_signals(command),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        with_default_signals(command), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
     _hold_at_a_full_pipe(proc.stderr)
     err = b""
     while err.count(b"\nadded") < 3:  # workers running, some documents stored
@@ -267,8 +289,11 @@ def test_a_signal_mid_ingest_stops_it_in_one_line_with_whole_documents_and_no_wo
     assert proc.wait(FAST) == code
     text = _err(subprocess.CompletedProcess([], code, b"", err))
     last = text.rstrip().splitlines()[-1]
-    assert re.fullmatch(rf"{word} after storing \d+ of 60 document\(s\) whole; run the same command again "
-                        r"to store the rest\.", last), text[-1500:]
+    assert re.fullmatch(
+        rf"{word} after storing \d+ of 60 document\(s\) whole; run the same command again "
+        r"to store the rest\.",
+        last,
+    ), text[-1500:]
     assert not left_running(helpers, FAST), "worker processes left running"
     check_whole_on_disk(store, corpus)
     rerun = run_cli("ingest", "--store", str(store), "-j", "2", str(corpus.folder), check=True)
@@ -289,8 +314,21 @@ def test_ctrl_c_stops_serve_without_a_traceback_and_removes_its_snapshots(api_st
 
 # -- output hygiene -------------------------------------------------------------------------------
 
-COMMANDS = ["ingest", "remove", "extract", "query", "export", "list", "validate", "evaluate", "serve",
-            "trace", "path", "rank", "viz"]
+COMMANDS = [
+    "ingest",
+    "remove",
+    "extract",
+    "query",
+    "export",
+    "list",
+    "validate",
+    "evaluate",
+    "serve",
+    "trace",
+    "path",
+    "rank",
+    "viz",
+]
 
 
 def test_every_command_has_help():
@@ -314,8 +352,9 @@ def test_a_damaged_archive_is_named_without_python_class_names(tmp_path):
     """A fake .zip was refused as "cannot open the archive: BadZipFile: File is not a zip file"."""
     (tmp_path / "bundle.zip").write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "bundle.tar.gz").write_bytes(b"\x1f\x8b not really gzip")
-    proc = run_cli("ingest", "--store", str(tmp_path / "store"), str(tmp_path / "bundle.zip"),
-                   str(tmp_path / "bundle.tar.gz"))
+    proc = run_cli(
+        "ingest", "--store", str(tmp_path / "store"), str(tmp_path / "bundle.zip"), str(tmp_path / "bundle.tar.gz")
+    )
     err = _err(proc)
     assert proc.returncode == 1 and err.count("cannot open the archive: ") == 2, err
     assert not re.search(r"\b(BadZipFile|ReadError|TarError|OSError|EOFError)\b", err), err

@@ -9,12 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO, run_cli
 
 from policykg.graph.ingest import ingest_corpus, list_sources
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
-
-from conftest import REPO, run_cli
 
 _spec = importlib.util.spec_from_file_location("generate_corpus", REPO / "benchmarks" / "generate_corpus.py")
 generate_corpus = importlib.util.module_from_spec(_spec)
@@ -25,7 +24,7 @@ _spec.loader.exec_module(generate_corpus)
 def _summary(stderr: bytes) -> dict[str, int]:
     m = re.search(rb"(\d+) added, (\d+) replaced, (\d+) unchanged, (\d+) failed", stderr)
     assert m, stderr.decode(errors="replace")[-2000:]
-    return dict(zip(["added", "replaced", "unchanged", "failed"], map(int, m.groups())))
+    return dict(zip(["added", "replaced", "unchanged", "failed"], map(int, m.groups()), strict=True))
 
 
 def _dump(store_path: Path) -> list[str]:
@@ -95,9 +94,9 @@ def test_library_ingest_reports_progress_in_input_order(tmp_path):
     generate_corpus.generate(corpus, 30, seed=2, corrupt_at=10)
     seen: list[str] = []
     store = OxigraphStore(tmp_path / "store")
-    report = ingest_corpus(store, [corpus], IriScheme(), workers=2, progress=lambda o: seen.append(o.source),
-                           batch_bytes=20_000)  # many small bulk batches
-    assert seen == [str(corpus / f"plan-{i:05d}.{'html' if seen[i].endswith('html') else 'txt'}")
-                    for i in range(30)]
+    report = ingest_corpus(
+        store, [corpus], IriScheme(), workers=2, progress=lambda o: seen.append(o.source), batch_bytes=20_000
+    )  # many small bulk batches
+    assert seen == [str(corpus / f"plan-{i:05d}.{'html' if seen[i].endswith('html') else 'txt'}") for i in range(30)]
     assert report.count("added") == 29 and [Path(o.source).name for o in report.failed] == ["plan-00010.txt"]
     assert len(store.documents()) == 29

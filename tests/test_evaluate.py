@@ -21,10 +21,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE, SAMPLE_GOLD, run_cli
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDFS, XSD
-
-from conftest import SAMPLE, SAMPLE_GOLD, run_cli
 
 from policykg.graph.evaluate import (
     ACCURACY_ROWS,
@@ -41,12 +40,14 @@ from policykg.graph.evaluate import (
 )
 
 # rdflib's Dataset warns about its own deprecated internals on every quad.
-pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:NTSerializer always uses UTF-8:UserWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:NTSerializer always uses UTF-8:UserWarning"),
+]
 
 DATA = Path(__file__).resolve().parent / "data"
 GOLD_DIR = DATA / "gold"
-TUNED = DATA / "unseen" / "tuned"          # version-2 annotations; never tests/data/unseen/locked/
+TUNED = DATA / "unseen" / "tuned"  # version-2 annotations; never tests/data/unseen/locked/
 GOLDS = sorted(GOLD_DIR.glob("*.gold.json")) + sorted(TUNED.glob("*.gold.json"))
 PKG = Namespace("https://w3id.org/policykg/ontology#")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -56,7 +57,7 @@ ID = Namespace("https://w3id.org/policykg/id/test/")
 def _load_reference():
     spec = importlib.util.spec_from_file_location("reference_scorer", DATA / "reference_scorer.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module          # dataclasses look their module up there
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -132,10 +133,18 @@ def gold_graph(gold: dict, *, optional: bool = True) -> Graph:
     for i, x in enumerate(gold["targets"]):
         if x.get("optional") and not optional:
             continue
-        add_target(g, x["task"], x.get("value"), x.get("unit"),
-                   COMPARATORS.get(x.get("comparator")), x.get("divisions", ()), key=f"g{i}",
-                   indicator=x.get("indicator"), baseline=x.get("baseline"),
-                   binding=BINDINGNESS.get(x.get("binding")))
+        add_target(
+            g,
+            x["task"],
+            x.get("value"),
+            x.get("unit"),
+            COMPARATORS.get(x.get("comparator")),
+            x.get("divisions", ()),
+            key=f"g{i}",
+            indicator=x.get("indicator"),
+            baseline=x.get("baseline"),
+            binding=BINDINGNESS.get(x.get("binding")),
+        )
     for x in gold.get("responsibilities", []):
         if x.get("optional") and not optional:
             continue
@@ -150,8 +159,19 @@ def gold_graph(gold: dict, *, optional: bool = True) -> Graph:
     return g
 
 
-def add_target(g: Graph, task: int, value, unit=None, comparator: str | None = None, divisions=(), *, key: str,
-               indicator: str | None = None, baseline=None, binding: str | None = None):
+def add_target(
+    g: Graph,
+    task: int,
+    value,
+    unit=None,
+    comparator: str | None = None,
+    divisions=(),
+    *,
+    key: str,
+    indicator: str | None = None,
+    baseline=None,
+    binding: str | None = None,
+):
     node = ID[f"target-{key}"]
     g.add((ID[f"task-{task}"], PKG.hasTarget, node))
     g.add((node, RDF.type, PKG.Target))
@@ -201,19 +221,27 @@ def add_task(g: Graph, ordinal: int, title: str, section: int | None = None):
 
 SMALL_GOLD = {
     "document": {"title": "测试", "issued": "2017-03-31", "city_adcode": "530100"},
-    "sections": [{"ordinal": 1, "title": "以立德树人为根本,深入推进素质教育", "tasks": [1, 2]},
-                 {"ordinal": 2, "title": "全面实施“三名工程”", "tasks": [3]}],
-    "tasks": [{"ordinal": 1, "section": 1, "label": "1.", "title": "全面加强学校体育教育"},
-              {"ordinal": 2, "section": 1, "label": "2.", "title": "普及提升学前教育"},
-              {"ordinal": 3, "section": 2, "label": "3.", "title": "实施名校建设工程"}],
-    "programs": [{"name": "三名工程", "tasks": []},
-                 {"name": "名校建设工程", "aliases": [], "tasks": [3], "part_of": "三名工程"},
-                 {"name": "阳光亮眼计划", "aliases": ["阳光亮眼"], "tasks": [1]},
-                 {"name": "国培计划", "tasks": [2]},
-                 {"name": "两学一做", "tasks": [2], "optional": True}],
-    "divisions": [{"adcode": "530100", "name": "昆明市", "tasks": [1, 3]},
-                  {"adcode": "530129", "name": "寻甸回族彝族自治县", "aliases": ["寻甸"], "tasks": [2]},
-                  {"adcode": "530000", "name": "云南省", "tasks": [1], "optional": True}],
+    "sections": [
+        {"ordinal": 1, "title": "以立德树人为根本,深入推进素质教育", "tasks": [1, 2]},
+        {"ordinal": 2, "title": "全面实施“三名工程”", "tasks": [3]},
+    ],
+    "tasks": [
+        {"ordinal": 1, "section": 1, "label": "1.", "title": "全面加强学校体育教育"},
+        {"ordinal": 2, "section": 1, "label": "2.", "title": "普及提升学前教育"},
+        {"ordinal": 3, "section": 2, "label": "3.", "title": "实施名校建设工程"},
+    ],
+    "programs": [
+        {"name": "三名工程", "tasks": []},
+        {"name": "名校建设工程", "aliases": [], "tasks": [3], "part_of": "三名工程"},
+        {"name": "阳光亮眼计划", "aliases": ["阳光亮眼"], "tasks": [1]},
+        {"name": "国培计划", "tasks": [2]},
+        {"name": "两学一做", "tasks": [2], "optional": True},
+    ],
+    "divisions": [
+        {"adcode": "530100", "name": "昆明市", "tasks": [1, 3]},
+        {"adcode": "530129", "name": "寻甸回族彝族自治县", "aliases": ["寻甸"], "tasks": [2]},
+        {"adcode": "530000", "name": "云南省", "tasks": [1], "optional": True},
+    ],
     "regulations": [{"name": "幼儿园工作规程", "tasks": [2]}, {"name": "宪法", "tasks": [3], "optional": True}],
     "targets": [
         {"task": 2, "indicator": "学前三年毛入园率", "value": 99, "unit": "%", "comparator": ">="},
@@ -238,8 +266,8 @@ def messy_graph() -> Graph:
         g.add((s, PKG.ordinal, Literal(n)))
         g.add((s, RDFS.label, Literal(title)))
     add_task(g, 1, "全面加强学校体育教育", 1)
-    add_task(g, 2, "普及提升学前教育。", 1)       # wrong title (full stop kept)
-    add_task(g, 3, "实施名校建设工程", 1)          # wrong section
+    add_task(g, 2, "普及提升学前教育。", 1)  # wrong title (full stop kept)
+    add_task(g, 3, "实施名校建设工程", 1)  # wrong section
     add_task(g, 4, "多出来的任务", 3)
     progs = {}
     for label in ("名校建设", "“三名”工程", "三名工程", "阳光亮眼", "国培计划", "两学一做", "不存在的行动"):
@@ -258,21 +286,20 @@ def messy_graph() -> Graph:
     for i, label in enumerate(("《幼儿园工作规程》", "宪法", "未知条例")):
         g.add((ID[f"r-{i}"], RDF.type, PKG.Regulation))
         g.add((ID[f"r-{i}"], RDFS.label, Literal(label)))
-    add_target(g, 2, 99, "％", "AtLeast", key="a")           # full-width percent sign
-    add_target(g, 2, 3, "所", "AtLeast", key="b")            # wrong comparator
-    add_target(g, 2, (3, 5), "所", "Between", key="c")       # a range
-    add_target(g, 3, 100, "名", "Exactly", key="d")          # 名 counts people
-    add_target(g, 3, 37000, "人次", None, key="e")           # 人次 folds with 人; no comparator
+    add_target(g, 2, 99, "％", "AtLeast", key="a")  # full-width percent sign
+    add_target(g, 2, 3, "所", "AtLeast", key="b")  # wrong comparator
+    add_target(g, 2, (3, 5), "所", "Between", key="c")  # a range
+    add_target(g, 3, 100, "名", "Exactly", key="d")  # 名 counts people
+    add_target(g, 3, 37000, "人次", None, key="e")  # 人次 folds with 人; no comparator
     add_target(g, 3, 6, "个", "Exactly", ["530129", "530114"], key="f")
-    add_target(g, 3, 6, "个", "Exactly", key="g")            # a duplicate: one to one, so an extra
-    add_target(g, 1, 1, "小时", "AtLeast", key="h")          # optional in gold
+    add_target(g, 3, 6, "个", "Exactly", key="g")  # a duplicate: one to one, so an extra
+    add_target(g, 1, 1, "小时", "AtLeast", key="h")  # optional in gold
     add_target(g, 2, None, None, None, ["530129"], key="i")  # no value: not scored as a target
-    add_target(g, 4, 2017, "年", "Exactly", key="j")        # a date taken for a target
+    add_target(g, 4, 2017, "年", "Exactly", key="j")  # a date taken for a target
     return g
 
 
-def assert_agree(graph: Graph, gold: dict, tmp_path: Path, *, fmt: str = "nt", ties: bool = False
-                 ) -> EvaluationReport:
+def assert_agree(graph: Graph, gold: dict, tmp_path: Path, *, fmt: str = "nt", ties: bool = False) -> EvaluationReport:
     """Score with both and compare everything the reference computes and prints.
 
     Where two predicted targets fit a gold target equally well (same task, value, unit and
@@ -287,7 +314,7 @@ def assert_agree(graph: Graph, gold: dict, tmp_path: Path, *, fmt: str = "nt", t
     graph_path = tmp_path / f"graph.{fmt}"
     graph.serialize(graph_path, format={"nt": "nt", "ttl": "turtle", "nq": "nquads", "trig": "trig"}[fmt])
 
-    report = score_files(graph_path, gold_path)      # the graph as the reference reads it
+    report = score_files(graph_path, gold_path)  # the graph as the reference reads it
     ref_rows = REF.score(REF.load_graph(str(graph_path)), gold)
     assert list(report.rows) == list(ref_rows)
     for name, ref in ref_rows.items():
@@ -347,7 +374,7 @@ def test_messy_graph(tmp_path):
     assert t.misses == [(1, 100, "%", "建团率")]
     assert sorted(t.extras) == [(3, 6.0, "个", "Exactly"), (4, 2017.0, "年", "Exactly")]
     cp = report.comparators
-    assert (cp.tp, cp.fn) == (4, 2)            # 3 所 AtLeast and 37000 without comparator are wrong
+    assert (cp.tp, cp.fn) == (4, 2)  # 3 所 AtLeast and 37000 without comparator are wrong
     assert report.comparator_accuracy == pytest.approx(4 / 6)
     assert (report["target scope"].tp, report["target scope"].fp) == (1, 1)
     # One to one: “三名”工程 takes 三名工程, so a second node spelled 三名工程 is an extra.
@@ -360,7 +387,7 @@ def test_messy_graph(tmp_path):
 def test_empty_graph(tmp_path):
     report = assert_agree(Graph(), SMALL_GOLD, tmp_path)
     assert report["sections"].recall == 0.0 and report["sections"].precision == 0.0
-    assert report.comparator_accuracy == 1.0       # nothing matched, nothing to judge
+    assert report.comparator_accuracy == 1.0  # nothing matched, nothing to judge
 
 
 def test_empty_gold_and_graph(tmp_path):
@@ -385,6 +412,7 @@ def test_annotations_score_perfectly_against_themselves(gold_path, tmp_path):
 def _optional_and_required_share_a_key(gold: dict) -> bool:
     def key(t: dict) -> tuple:
         return (t.get("task"), json.dumps(t.get("value")), t.get("unit"))
+
     optional = {key(t) for t in gold.get("targets", []) if t.get("optional")}
     return any(key(t) in optional for t in gold.get("targets", []) if not t.get("optional"))
 
@@ -420,16 +448,30 @@ def test_agreement_on_damaged_graphs(gold_path, seed, tmp_path):
     for i in range(8):
         task = rng.choice([t["ordinal"] for t in gold["tasks"]])
         value = rng.choice([1, 3, 99, 100, [3, 5], 37000])
-        add_target(g, task, value, rng.choice(["%", "人", "名", "所", "个", None]), rng.choice(comparators + [None]),
-                   rng.sample(["530100", "330523", "321023", "360700"], k=rng.randint(0, 1)), key=f"x{i}")
+        add_target(
+            g,
+            task,
+            value,
+            rng.choice(["%", "人", "名", "所", "个", None]),
+            rng.choice(comparators + [None]),
+            rng.sample(["530100", "330523", "321023", "360700"], k=rng.randint(0, 1)),
+            key=f"x{i}",
+        )
     valued = [x for x in gold["targets"] if x.get("value") is not None and x.get("task") is not None]
     indicators = sorted({x.get("indicator") or "" for x in valued} | {"无关指标"})
     for i, x in enumerate(rng.sample(valued, k=min(4, len(valued)))):
-        add_target(g, x["task"], x["value"], x.get("unit"), rng.choice(comparators + [None]), key=f"y{i}",
-                   indicator=rng.choice(indicators), baseline=rng.choice([None, 1, 60, 35000]),
-                   binding=rng.choice([None, *sorted(BINDINGNESS.values())]))
-    orgs = sorted({n for o in gold.get("organizations", []) for n in [o["name"], *o.get("aliases", [])]}
-                  | {"未知单位"})
+        add_target(
+            g,
+            x["task"],
+            x["value"],
+            x.get("unit"),
+            rng.choice(comparators + [None]),
+            key=f"y{i}",
+            indicator=rng.choice(indicators),
+            baseline=rng.choice([None, 1, 60, 35000]),
+            binding=rng.choice([None, *sorted(BINDINGNESS.values())]),
+        )
+    orgs = sorted({n for o in gold.get("organizations", []) for n in [o["name"], *o.get("aliases", [])]} | {"未知单位"})
     tasks = [t["ordinal"] for t in gold["tasks"]]
     for _ in range(4):
         add_responsibility(g, rng.choice(tasks), rng.choice(orgs), rng.choice(["lead", "support"]))
@@ -480,24 +522,31 @@ def test_report_layout_and_json():
 # -- version 2: responsibilities, dependencies, baselines, bindingness -------------------
 V2_GOLD = {
     **SMALL_GOLD,
-    "organizations": [{"name": "市教育局", "aliases": ["昆明市教育局"], "tasks": [1, 2, 3]},
-                      {"name": "市财政局", "tasks": [3]}, {"name": "市体育局", "tasks": [1]}],
-    "responsibilities": [{"task": 1, "org": "市体育局", "role": "lead"},
-                         {"task": 1, "org": "市教育局", "role": "support"},
-                         {"task": 2, "org": "市教育局", "role": "lead"},
-                         {"task": 3, "org": "市教育局", "role": "lead"},
-                         {"task": 3, "org": "市财政局", "role": "support"},
-                         {"task": 3, "org": "各县区政府", "role": "support", "optional": True}],
-    "dependencies": [{"task": 3, "on": "三名工程", "cue": "依托"},
-                     {"program": "阳光亮眼计划", "on": "国培计划", "cue": "以…为抓手"},
-                     {"task": 2, "on": "国培计划", "cue": "结合", "optional": True}],
+    "organizations": [
+        {"name": "市教育局", "aliases": ["昆明市教育局"], "tasks": [1, 2, 3]},
+        {"name": "市财政局", "tasks": [3]},
+        {"name": "市体育局", "tasks": [1]},
+    ],
+    "responsibilities": [
+        {"task": 1, "org": "市体育局", "role": "lead"},
+        {"task": 1, "org": "市教育局", "role": "support"},
+        {"task": 2, "org": "市教育局", "role": "lead"},
+        {"task": 3, "org": "市教育局", "role": "lead"},
+        {"task": 3, "org": "市财政局", "role": "support"},
+        {"task": 3, "org": "各县区政府", "role": "support", "optional": True},
+    ],
+    "dependencies": [
+        {"task": 3, "on": "三名工程", "cue": "依托"},
+        {"program": "阳光亮眼计划", "on": "国培计划", "cue": "以…为抓手"},
+        {"task": 2, "on": "国培计划", "cue": "结合", "optional": True},
+    ],
     "targets": [
         {**SMALL_GOLD["targets"][0], "baseline": 95, "binding": "binding"},
         {**SMALL_GOLD["targets"][1], "baseline": 1, "binding": "anticipatory"},
         SMALL_GOLD["targets"][2],
         {**SMALL_GOLD["targets"][3], "binding": "anticipatory"},
         *SMALL_GOLD["targets"][4:6],
-        {**SMALL_GOLD["targets"][6], "baseline": 0.5},                # optional: not judged
+        {**SMALL_GOLD["targets"][6], "baseline": 0.5},  # optional: not judged
         *SMALL_GOLD["targets"][7:],
     ],
 }
@@ -507,24 +556,24 @@ def messy_v2_graph() -> Graph:
     """messy_graph() with hits, misses and extras of every version-2 row."""
     g = messy_graph()
     # Targets a (99 ％), b (3 所) and d (100 名) match gold targets that give a baseline or bindingness.
-    g.add((ID["target-a"], PKG.baseline, Literal("95", datatype=XSD.decimal)))      # right
-    g.add((ID["target-a"], PKG.bindingness, PKG.Binding))                            # right
-    g.add((ID["target-b"], PKG.baseline, Literal("2", datatype=XSD.decimal)))       # wrong; bindingness missing
-    g.add((ID["target-d"], PKG.bindingness, PKG.Binding))                            # wrong
-    g.add((ID["target-h"], PKG.baseline, Literal("7", datatype=XSD.decimal)))       # optional target
-    add_responsibility(g, 1, "市体育局", "lead")          # hit
-    add_responsibility(g, 1, "市教育局", "lead")          # wrong role: an extra, and the support row a miss
-    add_responsibility(g, 2, "昆明市教育局", "lead")      # hit through the alias
-    add_responsibility(g, 3, "“市教育局”", "lead")        # hit: quote marks do not matter
-    add_responsibility(g, 3, "各县区政府", "support")     # optional
-    add_responsibility(g, 4, "未知单位", "lead")          # extra
+    g.add((ID["target-a"], PKG.baseline, Literal("95", datatype=XSD.decimal)))  # right
+    g.add((ID["target-a"], PKG.bindingness, PKG.Binding))  # right
+    g.add((ID["target-b"], PKG.baseline, Literal("2", datatype=XSD.decimal)))  # wrong; bindingness missing
+    g.add((ID["target-d"], PKG.bindingness, PKG.Binding))  # wrong
+    g.add((ID["target-h"], PKG.baseline, Literal("7", datatype=XSD.decimal)))  # optional target
+    add_responsibility(g, 1, "市体育局", "lead")  # hit
+    add_responsibility(g, 1, "市教育局", "lead")  # wrong role: an extra, and the support row a miss
+    add_responsibility(g, 2, "昆明市教育局", "lead")  # hit through the alias
+    add_responsibility(g, 3, "“市教育局”", "lead")  # hit: quote marks do not matter
+    add_responsibility(g, 3, "各县区政府", "support")  # optional
+    add_responsibility(g, 4, "未知单位", "lead")  # extra
     # Programs of messy_graph: p-0 名校建设, p-1 “三名”工程, p-2 三名工程 (unmatched), p-3 阳光亮眼, p-4 国培计划,
     # p-6 不存在的行动.
-    g.add((ID["task-3"], PKG.dependsOn, ID["p-1"]))     # hit: “三名”工程 is 三名工程
-    g.add((ID["p-3"], PKG.dependsOn, ID["p-4"]))        # hit: 阳光亮眼 is 阳光亮眼计划
-    g.add((ID["task-2"], PKG.dependsOn, ID["p-4"]))     # optional
-    g.add((ID["task-4"], PKG.dependsOn, ID["p-6"]))     # extra
-    g.add((ID["p-0"], PKG.dependsOn, ID["p-2"]))        # extra, on a program the annotation does not match
+    g.add((ID["task-3"], PKG.dependsOn, ID["p-1"]))  # hit: “三名”工程 is 三名工程
+    g.add((ID["p-3"], PKG.dependsOn, ID["p-4"]))  # hit: 阳光亮眼 is 阳光亮眼计划
+    g.add((ID["task-2"], PKG.dependsOn, ID["p-4"]))  # optional
+    g.add((ID["task-4"], PKG.dependsOn, ID["p-6"]))  # extra
+    g.add((ID["p-0"], PKG.dependsOn, ID["p-2"]))  # extra, on a program the annotation does not match
     return g
 
 
@@ -577,7 +626,7 @@ def test_v2_rows_only_when_the_gold_file_can_judge_them(tmp_path):
     report = assert_agree(messy_v2_graph(), gold, tmp_path)
     assert "responsibilities" in report.rows and "dependencies" in report.rows
     assert "target baselines" not in report.rows and "target bindingness" not in report.rows
-    assert report["responsibilities"].precision == 0.0     # every predicted row is an extra
+    assert report["responsibilities"].precision == 0.0  # every predicted row is an extra
     # A baseline on a gold target that nothing matches is not judged either.
     gold = {**SMALL_GOLD, "targets": [{"task": 9, "value": 1, "unit": "个", "comparator": "=", "baseline": 0}]}
     assert "target baselines" not in assert_agree(messy_v2_graph(), gold, tmp_path).rows
@@ -585,10 +634,23 @@ def test_v2_rows_only_when_the_gold_file_can_judge_them(tmp_path):
 
 def test_same_value_targets_match_by_indicator(tmp_path):
     """Two predicted targets share (task, value, unit): the indicator decides, not the order of the graph."""
-    gold = {"sections": [], "tasks": [{"ordinal": 1, "title": "t"}], "programs": [], "divisions": [],
-            "targets": [{"task": 1, "indicator": "新增省级示范幼儿园", "value": 3, "unit": "所", "comparator": "="},
-                        {"task": 1, "indicator": "新创建示范高中", "value": 3, "unit": "所", "comparator": ">=",
-                         "binding": "binding"}]}
+    gold = {
+        "sections": [],
+        "tasks": [{"ordinal": 1, "title": "t"}],
+        "programs": [],
+        "divisions": [],
+        "targets": [
+            {"task": 1, "indicator": "新增省级示范幼儿园", "value": 3, "unit": "所", "comparator": "="},
+            {
+                "task": 1,
+                "indicator": "新创建示范高中",
+                "value": 3,
+                "unit": "所",
+                "comparator": ">=",
+                "binding": "binding",
+            },
+        ],
+    }
     for keys in (("1", "2"), ("2", "1")):
         g = Graph()
         add_task(g, 1, "t")
@@ -615,30 +677,36 @@ def test_cli_json_reports_v2_rows(tmp_path):
 
 
 # -- matching rules ----------------------------------------------------------------
-@pytest.mark.parametrize("a, b", [
-    ("“阳光亮眼”计划", "阳光亮眼计划"),
-    ("阳光亮眼", "阳光亮眼计划"),
-    ("名校建设工程", "名校建设"),
-    ("一村一幼", "“一村一幼”项目"),
-    ("平安交通", "平安交通活动"),
-    ("义务教育均衡发展领导挂钩联系", "义务教育均衡发展领导挂钩联系制度"),
-    ("学前教育改革发展", "学前教育改革发展行动计划"),
-    ("《幼儿园工作规程》", "幼儿园工作规程"),
-    ("以立德树人为根本，深入推进素质教育", "以立德树人为根本,深入推进素质教育"),
-    ("乡村振兴战略规划（2018－2022年）", "乡村振兴战略规划(2018-2022年)"),
-    ("千村示范、万村整治 工程", "“千村示范、万村整治”工程"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("“阳光亮眼”计划", "阳光亮眼计划"),
+        ("阳光亮眼", "阳光亮眼计划"),
+        ("名校建设工程", "名校建设"),
+        ("一村一幼", "“一村一幼”项目"),
+        ("平安交通", "平安交通活动"),
+        ("义务教育均衡发展领导挂钩联系", "义务教育均衡发展领导挂钩联系制度"),
+        ("学前教育改革发展", "学前教育改革发展行动计划"),
+        ("《幼儿园工作规程》", "幼儿园工作规程"),
+        ("以立德树人为根本，深入推进素质教育", "以立德树人为根本,深入推进素质教育"),
+        ("乡村振兴战略规划（2018－2022年）", "乡村振兴战略规划(2018-2022年)"),
+        ("千村示范、万村整治 工程", "“千村示范、万村整治”工程"),
+    ],
+)
 def test_same_name(a, b):
     assert same_name(a, b) and same_name(b, a)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("名校建设工程", "名师培养工程"),
-    ("国培计划", "国培计划计划计划"),     # one suffix only
-    ("三名工程", "名工程"),
-    ("阳光亮眼计划", "阳光亮眼规划"),     # 规划 is not a program word
-    ("校校通工程", "校校通计划"),          # different suffixes are different names
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("名校建设工程", "名师培养工程"),
+        ("国培计划", "国培计划计划计划"),  # one suffix only
+        ("三名工程", "名工程"),
+        ("阳光亮眼计划", "阳光亮眼规划"),  # 规划 is not a program word
+        ("校校通工程", "校校通计划"),  # different suffixes are different names
+    ],
+)
 def test_different_names(a, b):
     assert not same_name(a, b)
 
@@ -652,9 +720,9 @@ def test_norm_drops_quotes_brackets_and_space():
 def test_ranges():
     assert same_value((3.0, 5.0), [3, 5])
     assert not same_value((3.0, 5.0), [3, 6])
-    assert not same_value(3.0, [3, 5])              # a number is not a range
-    assert not same_value((3.0, 5.0), 3)            # nor a range a number
-    assert not same_value((3.0, None), [3, 5])      # a half-open range matches nothing
+    assert not same_value(3.0, [3, 5])  # a number is not a range
+    assert not same_value((3.0, 5.0), 3)  # nor a range a number
+    assert not same_value((3.0, None), [3, 5])  # a half-open range matches nothing
     assert not same_value(None, 3)
     assert same_value(2700000000.0 + 1, 2700000000)  # relative tolerance 1e-6
     assert same_value(99.0000001, 99)
@@ -672,23 +740,34 @@ def test_person_units():
 
 
 def test_person_units_match_in_scoring():
-    gold = {"sections": [], "tasks": [], "programs": [], "divisions": [],
-            "targets": [{"task": 1, "value": 120, "unit": "人", "comparator": "="},
-                        {"task": 1, "value": 5000, "unit": "人次", "comparator": "="},
-                        {"task": 1, "value": 3, "unit": "所", "comparator": "="}]}
+    gold = {
+        "sections": [],
+        "tasks": [],
+        "programs": [],
+        "divisions": [],
+        "targets": [
+            {"task": 1, "value": 120, "unit": "人", "comparator": "="},
+            {"task": 1, "value": 5000, "unit": "人次", "comparator": "="},
+            {"task": 1, "value": 3, "unit": "所", "comparator": "="},
+        ],
+    }
     g = Graph()
     add_task(g, 1, "t")
     add_target(g, 1, 120, "名", "Exactly", key="1")
     add_target(g, 1, 5000, "人", "Exactly", key="2")
-    add_target(g, 1, 3, "个", "Exactly", key="3")      # 个 is not 所
+    add_target(g, 1, 3, "个", "Exactly", key="3")  # 个 is not 所
     t = score_graph(g, gold)["targets"]
     assert (t.tp, t.fp, t.fn) == (2, 1, 1)
 
 
 def test_optional_items_neither_count_nor_penalise():
-    gold = {"sections": [], "tasks": [{"ordinal": 1, "title": "t"}], "divisions": [],
-            "programs": [{"name": "两学一做", "tasks": [1], "optional": True}],
-            "targets": [{"task": 1, "value": 1, "unit": "小时", "comparator": ">=", "optional": True}]}
+    gold = {
+        "sections": [],
+        "tasks": [{"ordinal": 1, "title": "t"}],
+        "divisions": [],
+        "programs": [{"name": "两学一做", "tasks": [1], "optional": True}],
+        "targets": [{"task": 1, "value": 1, "unit": "小时", "comparator": ">=", "optional": True}],
+    }
     g = Graph()
     add_task(g, 1, "t")
     assert score_graph(g, gold).overall == 1.0

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from browser import MARKS, click_node, idle, node_ids, severe, wait
 from network_fixture import HOSTILE, fixture_store
 from servers import LiveServer
@@ -88,7 +87,7 @@ def test_hostile_label_executes_nothing(server, driver):
     assert driver.execute_script("return typeof window.__pwned") == "undefined"
     assert driver.execute_script("return document.querySelectorAll('img').length") == 0
     with pytest.raises(NoAlertPresentException):
-        driver.switch_to.alert.text
+        _ = driver.switch_to.alert.text  # raises unless an alert() is open
     # the API's page also starts from a resource (?focus=IRI)
     driver.get(server + "/explore?focus=" + BASE + "program/三名工程")
     idle(driver)

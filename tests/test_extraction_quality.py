@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, SAMPLE, SAMPLE_GOLD, run_cli
 
 OVERALL_BAR = 0.95
@@ -58,6 +57,9 @@ def test_evaluate_agrees_with_the_reference_scorer(tmp_path):
     graph = tmp_path / "sample.nq"
     graph.write_bytes(run_cli("extract", str(SAMPLE), "--format", "nquads", check=True).stdout)
     ours = json.loads(run_cli("evaluate", str(SAMPLE), str(SAMPLE_GOLD), "--json", check=True).stdout)
-    ref = subprocess.run([sys.executable, str(DATA / "reference_scorer.py"), str(graph), str(SAMPLE_GOLD), "--json"],
-                         capture_output=True, check=True)
+    ref = subprocess.run(
+        [sys.executable, str(DATA / "reference_scorer.py"), str(graph), str(SAMPLE_GOLD), "--json"],
+        capture_output=True,
+        check=True,
+    )
     assert json.loads(ref.stdout) == {k: v for k, v in ours.items() if k != "details"}

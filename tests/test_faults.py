@@ -23,7 +23,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import POLICYKG, copy_store, quads_on_disk, run_cli
 from ingest_faults import Corpus, check_whole_on_disk, ingest_and_kill, make_corpus, summary
 
@@ -34,10 +33,10 @@ def corpus(tmp_path_factory) -> Corpus:
     return make_corpus(tmp_path_factory.mktemp("faults") / "corpus", 80, seed=21)
 
 
-def _kill_and_check(store: Path, corpus: Corpus, *, workers: int, after: int, delay: float,
-                    batch_bytes: int | None) -> set[str]:
-    run = ingest_and_kill(str(store), corpus.folder, workers=workers, after=after, delay=delay,
-                          batch_bytes=batch_bytes)
+def _kill_and_check(
+    store: Path, corpus: Corpus, *, workers: int, after: int, delay: float, batch_bytes: int | None
+) -> set[str]:
+    run = ingest_and_kill(str(store), corpus.folder, workers=workers, after=after, delay=delay, batch_bytes=batch_bytes)
     assert run.returncode in (-signal.SIGKILL, 0), run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     assert not run.leftovers, f"processes left running after the ingest was killed: {run.leftovers}"
@@ -58,8 +57,9 @@ def test_sigkill_mid_write_with_workers_leaves_whole_documents_and_a_rerun_compl
     """SIGKILL the ingest (2 workers, a transaction every ~2 documents) while it writes, once."""
     rng = random.Random(7)
     store = tmp_path / "store"
-    stored = _kill_and_check(store, corpus, workers=2, after=rng.randint(8, 30), delay=rng.uniform(0, 0.3),
-                             batch_bytes=700_000)
+    stored = _kill_and_check(
+        store, corpus, workers=2, after=rng.randint(8, 30), delay=rng.uniform(0, 0.3), batch_bytes=700_000
+    )
     assert 0 < len(stored) < len(corpus.own), "the kill missed the writes: move it"
     _rerun_completes(store, corpus, stored)
 
@@ -101,6 +101,7 @@ def _file_size_limit(limit: int):
         # instead of killing the process with SIGXFSZ.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -122,8 +123,12 @@ def test_file_size_limit_stops_the_ingest_with_one_clear_error_and_changes_nothi
     few.mkdir()
     for f in sorted(corpus.folder.iterdir())[:12]:
         shutil.copy(f, few)
-    proc = subprocess.run([POLICYKG, "ingest", "--store", str(path), "-j", "1", "-v", str(few)],
-                          capture_output=True, timeout=120, preexec_fn=_file_size_limit(3_000_000))
+    proc = subprocess.run(
+        [POLICYKG, "ingest", "--store", str(path), "-j", "1", "-v", str(few)],
+        capture_output=True,
+        timeout=120,
+        preexec_fn=_file_size_limit(3_000_000),
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 1, err
     assert f"Error: ingest stopped: cannot load data into the store at {path}" in err

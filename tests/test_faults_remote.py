@@ -13,14 +13,13 @@ import random
 import re
 
 import pytest
+from conftest import quads_of, run_cli
+from ingest_faults import Corpus, check_whole, ingest_and_kill, make_corpus, summary
+from servers import OxigraphServer
 
 from policykg.graph.ingest import ingest_corpus
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
-
-from conftest import quads_of, run_cli
-from ingest_faults import Corpus, check_whole, ingest_and_kill, make_corpus, summary
-from servers import OxigraphServer
 
 pytestmark = pytest.mark.remote
 
@@ -48,8 +47,15 @@ def test_server_killed_mid_ingest_stops_it_clearly_and_a_rerun_completes(server,
     """New documents go up in bulk POSTs of ~3 documents; the server dies after a few."""
     rng = random.Random(11)
     base = server.base
-    run = ingest_and_kill(server.url, remote_corpus.folder, workers=1, after=rng.randint(3, 12),
-                          delay=rng.uniform(0.0, 0.2), batch_bytes=1_000_000, kill=server.kill)
+    run = ingest_and_kill(
+        server.url,
+        remote_corpus.folder,
+        workers=1,
+        after=rng.randint(3, 12),
+        delay=rng.uniform(0.0, 0.2),
+        batch_bytes=1_000_000,
+        kill=server.kill,
+    )
     assert run.returncode == 1, run.stderr[-2000:]
     _stopped_clearly(run.stderr, base)
 
@@ -75,8 +81,9 @@ def test_server_killed_while_documents_are_replaced_leaves_each_old_or_new_whole
     ingest_corpus(server.store(), [old.folder], IriScheme(), workers=1)
 
     base = server.base
-    run = ingest_and_kill(server.url, new.folder, workers=1, after=rng.randint(2, 8), delay=rng.uniform(0.0, 0.2),
-                          kill=server.kill)
+    run = ingest_and_kill(
+        server.url, new.folder, workers=1, after=rng.randint(2, 8), delay=rng.uniform(0.0, 0.2), kill=server.kill
+    )
     assert run.returncode == 1, run.stderr[-2000:]
     _stopped_clearly(run.stderr, base)
 

@@ -24,17 +24,58 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlparse
 
 import httpx
-
 from conftest import copy_store, run_cli
 from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS
 
 #: Strings that would be live markup if a label reached a page unescaped.
 MARKUP = ("<img", "<svg", "<script>alert", "<script>window", "<b onmouseover")
 #: The tags the page templates write; a hostile label that became markup adds others.
-TEMPLATE_TAGS = {"html", "head", "meta", "title", "link", "script", "body", "header", "nav", "a", "main", "footer",
-                 "h1", "h2", "h3", "p", "form", "input", "button", "table", "thead", "tbody", "tr", "th", "td", "ul",
-                 "li", "span", "small", "code", "div", "blockquote", "mark", "pre", "section", "b", "textarea",
-                 "aside", "label", "select", "option", "strong", "style", "i"}
+TEMPLATE_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "link",
+    "script",
+    "body",
+    "header",
+    "nav",
+    "a",
+    "main",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "form",
+    "input",
+    "button",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "ul",
+    "li",
+    "span",
+    "small",
+    "code",
+    "div",
+    "blockquote",
+    "mark",
+    "pre",
+    "section",
+    "b",
+    "textarea",
+    "aside",
+    "label",
+    "select",
+    "option",
+    "strong",
+    "style",
+    "i",
+}
 DOC = IRIS.document(DOC_ID)
 TITLE = '某县2019年<img src=x onerror="window.__pwned=1">工作要点'
 
@@ -83,8 +124,10 @@ def assert_inert(html: str, where: str) -> PageParser:
     page = parse(html)
     assert page.tags <= TEMPLATE_TAGS, (where, page.tags - TEMPLATE_TAGS)
     assert page.events == [], (where, page.events)
-    assert not [u for u in page.urls if u.strip().lower().startswith(("javascript:", "vbscript:", "data:text"))], \
-        (where, page.urls)
+    assert not [u for u in page.urls if u.strip().lower().startswith(("javascript:", "vbscript:", "data:text"))], (
+        where,
+        page.urls,
+    )
     for raw in MARKUP:
         assert raw not in html, (where, raw)
     return page
@@ -103,16 +146,25 @@ def assert_page_headers(r: httpx.Response, where: str) -> None:
 
 
 def _id_path(iri: str) -> str:
-    return "/id/" + quote(iri[len(IRIS.base):], safe="/%-._~")
+    return "/id/" + quote(iri[len(IRIS.base) :], safe="/%-._~")
 
 
 def test_every_page_shows_hostile_labels_as_text(hostile_server):
     """Crawl the pages around the hostile document: every HTML response is inert, has the CSP and
     nosniff, and the hostile labels are there, escaped."""
-    start = ["/", "/search?q=" + quote("<img"), "/search?q=" + quote("onerror"), "/query", "/api/docs",
-             "/query?query=" + quote('SELECT * { ?s ?p "</textarea><script>alert(1)</script>" }'),
-             "/explore", "/explore?focus=" + quote(IRIS.program(HOSTILE_PROGRAMS[0])),
-             _id_path(DOC), "/id/" + quote(TITLE), "/id/program/" + quote("<svg onload=alert(1)>")]
+    start = [
+        "/",
+        "/search?q=" + quote("<img"),
+        "/search?q=" + quote("onerror"),
+        "/query",
+        "/api/docs",
+        "/query?query=" + quote('SELECT * { ?s ?p "</textarea><script>alert(1)</script>" }'),
+        "/explore",
+        "/explore?focus=" + quote(IRIS.program(HOSTILE_PROGRAMS[0])),
+        _id_path(DOC),
+        "/id/" + quote(TITLE),
+        "/id/program/" + quote("<svg onload=alert(1)>"),
+    ]
     start += [_id_path(IRIS.program(name)) for name in HOSTILE_PROGRAMS]
     seen: set[str] = set()
     queue = list(start)
@@ -137,8 +189,11 @@ def test_every_page_shows_hostile_labels_as_text(hostile_server):
             # follow this document's local pages (its sections, tasks, targets, programs, spans)
             for url in page.urls:
                 target = urlparse(urljoin(path, url))
-                if target.path.startswith("/id/") and not target.path.endswith((".ttl", ".nt", ".jsonld", ".rdf")) \
-                        and (DOC_ID in target.path or "/program/" in target.path):
+                if (
+                    target.path.startswith("/id/")
+                    and not target.path.endswith((".ttl", ".nt", ".jsonld", ".rdf"))
+                    and (DOC_ID in target.path or "/program/" in target.path)
+                ):
                     queue.append(target.path)
     assert len(seen) >= 30, len(seen)
     # every hostile name reached a page, where a browser reads it back literally
@@ -176,8 +231,12 @@ def test_query_page_and_api_reference_are_local_and_strict(hostile_server):
 def test_json_errors_are_never_served_as_html(hostile_server):
     """Errors (unknown route, bad parameter, missing node) are the JSON envelope even for a browser,
     so a hostile value in the message is never markup."""
-    for path in ("/nothing/<script>", "/api/resource?iri=" + quote("x:<img src=x onerror=alert(1)>"),
-                 "/api/explore/node?iri=" + quote("x:<svg/onload=alert(1)>"), "/api/trace?program=" + quote("<img")):
+    for path in (
+        "/nothing/<script>",
+        "/api/resource?iri=" + quote("x:<img src=x onerror=alert(1)>"),
+        "/api/explore/node?iri=" + quote("x:<svg/onload=alert(1)>"),
+        "/api/trace?program=" + quote("<img"),
+    ):
         r = httpx.get(hostile_server.url + path, headers={"accept": "text/html"})
         assert 400 <= r.status_code < 500, path
         assert r.headers["content-type"].startswith("application/json"), (path, r.headers["content-type"])
@@ -197,23 +256,31 @@ def test_every_response_kind_carries_nosniff_and_a_csp(hostile_server):
         "error envelope from a route": httpx.get(url + "/api/resource", params={"iri": "x:<script>"}),
         "error envelope from validation": httpx.get(url + "/api/documents", params={"limit": "<b>"}),
         "unknown route": httpx.get(url + "/nothing/<script>"),
-        "error envelope from the body layer": httpx.post(url + "/sparql", content=b"\x1f\x8b",
-                                                         headers={"content-encoding": "gzip"}),
+        "error envelope from the body layer": httpx.post(
+            url + "/sparql", content=b"\x1f\x8b", headers={"content-encoding": "gzip"}
+        ),
         "/static asset": httpx.get(url + "/static/query.js"),
         "/sparql results": httpx.get(url + "/sparql", params={"query": "ASK {}"}),
         "/sparql service description": httpx.get(url + "/sparql", headers={"accept": "text/turtle"}),
         "/health": httpx.get(url + "/health"),
         "/openapi.json": httpx.get(url + "/openapi.json"),
         "redirect to the query page": httpx.get(url + "/sparql", headers={"accept": "text/html"}),
-        "CORS preflight": httpx.options(url + "/sparql", headers={"origin": "https://example.org",
-                                                                  "access-control-request-method": "POST"}),
+        "CORS preflight": httpx.options(
+            url + "/sparql", headers={"origin": "https://example.org", "access-control-request-method": "POST"}
+        ),
     }
     for what, r in responses.items():
         assert r.headers.get("x-content-type-options") == "nosniff", (what, r.status_code, dict(r.headers))
         assert r.headers.get_list("content-security-policy") == [STRICT_CSP], (what, dict(r.headers))
-    assert [responses[k].status_code for k in ("error envelope from a route", "error envelope from validation",
-                                               "unknown route", "error envelope from the body layer")] \
-        == [400, 400, 404, 415]
+    assert [
+        responses[k].status_code
+        for k in (
+            "error envelope from a route",
+            "error envelope from validation",
+            "unknown route",
+            "error envelope from the body layer",
+        )
+    ] == [400, 400, 404, 415]
     # an HTML page keeps its own policy (not replaced, not doubled)
     from policykg.api.pages import PAGE_CSP
 
@@ -246,14 +313,25 @@ def test_network_json_gives_labels_as_text_and_no_popups(hostile_server):
     node = httpx.get(hostile_server.url + "/api/explore/node", params={"iri": iri}).json()
     assert node["node"]["fullLabel"] == name and node["node"]["label"].startswith("<img src=x")
     doc = httpx.get(hostile_server.url + "/api/explore/node", params={"iri": DOC}).json()
-    assert {n["fullLabel"] for n in doc["nodes"]} >= {"</script><script>window.__pwned=2</script>",
-                                                      '"><svg onload=window.__pwned=3>'}
+    assert {n["fullLabel"] for n in doc["nodes"]} >= {
+        "</script><script>window.__pwned=2</script>",
+        '"><svg onload=window.__pwned=3>',
+    }
     details = httpx.get(hostile_server.url + "/api/explore/details", params={"iri": iri}).json()
     assert details["label"] == name and any("<img src=x" in q["quote"] for q in details["quotes"])
     traced = httpx.get(hostile_server.url + "/api/trace", params={"program": name}).json()
     path = httpx.get(hostile_server.url + "/api/path", params={"a": name, "b": HOSTILE_PROGRAMS[3]}).json()
-    vis = [node["node"], *node["nodes"], *node["edges"], *doc["nodes"], *doc["edges"],
-           *traced["vis"]["nodes"], *traced["vis"]["edges"], *path["vis"]["nodes"], *path["vis"]["edges"]]
+    vis = [
+        node["node"],
+        *node["nodes"],
+        *node["edges"],
+        *doc["nodes"],
+        *doc["edges"],
+        *traced["vis"]["nodes"],
+        *traced["vis"]["edges"],
+        *path["vis"]["nodes"],
+        *path["vis"]["edges"],
+    ]
     assert all("title" not in item for item in vis)
     r = httpx.get(hostile_server.url + "/explore")
     assert_page_headers(r, "/explore")
@@ -289,6 +367,7 @@ def test_standalone_export_runs_only_its_own_scripts(hostile_store_template, tmp
 
 # -- the terminal ------------------------------------------------------------------------------
 
+
 def test_cli_text_output_cannot_drive_the_terminal(hostile_store_template, tmp_path):
     """A label with terminal escape sequences (set the window title, write the clipboard) or a bidi
     override, as any store may hold: trace, path and rank print it with visible escapes."""
@@ -298,13 +377,17 @@ def test_cli_text_output_cannot_drive_the_terminal(hostile_store_template, tmp_p
     iri = IRIS.program("终端")
     label = "终端\x1b]0;owned\x07\x1b]52;c;cHduZWQ=\x07\u202e划计\r工程"
     store = OxigraphStore(store_dir)
-    store.update(f"INSERT DATA {{ GRAPH <{iri}> {{ <{iri}> a pkg:Program ; rdfs:label {json.dumps(label)} ; "
-                 f"pkg:partOf <{IRIS.program('三名工程')}> }} }}")
+    store.update(
+        f"INSERT DATA {{ GRAPH <{iri}> {{ <{iri}> a pkg:Program ; rdfs:label {json.dumps(label)} ; "
+        f"pkg:partOf <{IRIS.program('三名工程')}> }} }}"
+    )
     store.flush()
     store.close()
-    outputs = [run_cli("trace", iri, "--store", str(store_dir), check=True).stdout,
-               run_cli("path", iri, "名校建设工程", "--store", str(store_dir), check=True).stdout,
-               run_cli("rank", "--limit", "100", "--store", str(store_dir), check=True).stdout]
+    outputs = [
+        run_cli("trace", iri, "--store", str(store_dir), check=True).stdout,
+        run_cli("path", iri, "名校建设工程", "--store", str(store_dir), check=True).stdout,
+        run_cli("rank", "--limit", "100", "--store", str(store_dir), check=True).stdout,
+    ]
     for out in outputs:
         text = out.decode("utf-8")
         assert "终端\\u001b]0;owned\\u0007" in text and "\\u202e划计\\u000d工程" in text, text[:400]

@@ -15,7 +15,6 @@ import time
 from urllib.parse import quote
 
 import pytest
-
 from browser import MARKS, click_node, idle, wait
 from conftest import copy_store, run_cli
 from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS
@@ -34,24 +33,29 @@ def assert_nothing_ran(driver, where: str) -> None:
         driver.switch_to.alert.text  # noqa: B018 - raises unless an alert() is open
     assert driver.execute_script("return typeof window.__pwned") == "undefined", where
     assert driver.execute_script("return document.querySelectorAll('img, svg, b[onmouseover]').length") == 0, where
-    problems = [e["message"] for e in driver.get_log("browser")
-                if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]]
+    problems = [
+        e["message"]
+        for e in driver.get_log("browser")
+        if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]
+    ]
     assert problems == [], (where, problems)
 
 
 def _id_path(iri: str) -> str:
-    return "/id/" + quote(iri[len(IRIS.base):], safe="/%-._~")
+    return "/id/" + quote(iri[len(IRIS.base) :], safe="/%-._~")
 
 
 def test_id_pages_show_hostile_labels_literally(hostile_server, driver):
     """The document, a section, a task and a program page: the heading reads back the exact label."""
     from selenium.webdriver.common.by import By
 
-    pages = {IRIS.document(DOC_ID): TITLE,
-             IRIS.section(DOC_ID, 1): "</script><script>window.__pwned=2</script>",
-             IRIS.task(DOC_ID, 1): "<b onmouseover=alert(1)>加强</b>",
-             IRIS.program(IMG_PROGRAM): IMG_PROGRAM,
-             IRIS.program(HOSTILE_PROGRAMS[2]): HOSTILE_PROGRAMS[2]}
+    pages = {
+        IRIS.document(DOC_ID): TITLE,
+        IRIS.section(DOC_ID, 1): "</script><script>window.__pwned=2</script>",
+        IRIS.task(DOC_ID, 1): "<b onmouseover=alert(1)>加强</b>",
+        IRIS.program(IMG_PROGRAM): IMG_PROGRAM,
+        IRIS.program(HOSTILE_PROGRAMS[2]): HOSTILE_PROGRAMS[2],
+    }
     for iri, label in pages.items():
         driver.get(hostile_server.url + _id_path(iri))
         assert driver.find_element(By.TAG_NAME, "h1").text == label
@@ -80,15 +84,20 @@ def test_explore_search_open_expand_and_hover_hostile_nodes(hostile_server, driv
     assert any("/task/" in i for i in driver.execute_script("return window.pkgExplore.nodes.getIds()"))
     # hover the node on the canvas (vis-network's hover; no node has a popup title)
     iri = IRIS.program(IMG_PROGRAM)
-    pos = driver.execute_script("var n = window.pkgExplore.network; n.stopSimulation(); n.fit({animation: false});"
-                                "return n.canvasToDOM(n.getPosition(arguments[0]));", iri)
+    pos = driver.execute_script(
+        "var n = window.pkgExplore.network; n.stopSimulation(); n.fit({animation: false});"
+        "return n.canvasToDOM(n.getPosition(arguments[0]));",
+        iri,
+    )
     canvas = driver.find_element(By.CSS_SELECTOR, "#net canvas")
     w, h = canvas.size["width"], canvas.size["height"]
     ActionChains(driver).move_to_element_with_offset(canvas, int(pos["x"] - w / 2), int(pos["y"] - h / 2)).perform()
     time.sleep(0.3)
-    assert driver.execute_script("return document.querySelectorAll('.vis-tooltip').length === 0 || "
-                                 "Array.from(document.querySelectorAll('.vis-tooltip')).every(function (t) {"
-                                 " return t.children.length === 0; })")
+    assert driver.execute_script(
+        "return document.querySelectorAll('.vis-tooltip').length === 0 || "
+        "Array.from(document.querySelectorAll('.vis-tooltip')).every(function (t) {"
+        " return t.children.length === 0; })"
+    )
     assert_nothing_ran(driver, "hover")
     # open the hostile document from its task: its sections' labels are hostile too
     driver.execute_script("return window.pkgExplore.open(arguments[0])", IRIS.document(DOC_ID))
@@ -104,8 +113,10 @@ def test_query_page_renders_results_as_text(hostile_server, driver):
     """A shared query link whose results hold the hostile labels and a javascript: IRI: text cells, no such link."""
     from selenium.webdriver.common.by import By
 
-    query = ('SELECT ?l (IRI("javascript:window.__pwned=9") AS ?x) WHERE { ?p a pkg:Program ; rdfs:label ?l '
-             'FILTER(CONTAINS(?l, "<")) } ORDER BY ?l')
+    query = (
+        'SELECT ?l (IRI("javascript:window.__pwned=9") AS ?x) WHERE { ?p a pkg:Program ; rdfs:label ?l '
+        'FILTER(CONTAINS(?l, "<")) } ORDER BY ?l'
+    )
     driver.get(hostile_server.url + "/query?query=" + quote(query))
     wait(driver, "return document.querySelectorAll('#results td').length > 0")
     cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#results td")]
@@ -122,19 +133,22 @@ def test_standalone_export_of_the_hostile_document(hostile_store_template, drive
 
     out = tmp_path / "hostile.html"
     store = copy_store(hostile_store_template, tmp_path / "store")
-    run_cli("viz", "--focus", IRIS.document(DOC_ID), "--depth", "3", "-o", str(out), "--store", str(store),
-            check=True)
+    run_cli("viz", "--focus", IRIS.document(DOC_ID), "--depth", "3", "-o", str(out), "--store", str(store), check=True)
     driver.get(out.as_uri())
     wait(driver, "return window.__pkgDrawn === true")
     iri = IRIS.program(IMG_PROGRAM)
     # a real click on the node: focus the view on it first so nothing overlaps it
-    pos = driver.execute_script("var n = window.pkgNetwork; n.stopSimulation();"
-                                "n.focus(arguments[0], {scale: 2, animation: false});"
-                                "return n.canvasToDOM(n.getPosition(arguments[0]));", iri)
+    pos = driver.execute_script(
+        "var n = window.pkgNetwork; n.stopSimulation();"
+        "n.focus(arguments[0], {scale: 2, animation: false});"
+        "return n.canvasToDOM(n.getPosition(arguments[0]));",
+        iri,
+    )
     canvas = driver.find_element(By.CSS_SELECTOR, "#net canvas")
     w, h = canvas.size["width"], canvas.size["height"]
-    ActionChains(driver).move_to_element_with_offset(canvas, int(pos["x"] - w / 2), int(pos["y"] - h / 2)) \
-        .click().perform()
+    ActionChains(driver).move_to_element_with_offset(
+        canvas, int(pos["x"] - w / 2), int(pos["y"] - h / 2)
+    ).click().perform()
     wait(driver, "return document.querySelector('#panel h3')")
     assert driver.find_element(By.CSS_SELECTOR, "#panel h3").text == IMG_PROGRAM
     assert driver.find_element(By.ID, "title").text.startswith(IRIS.document(DOC_ID))

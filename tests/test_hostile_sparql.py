@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-
 from conftest import AUTH, FORM_TYPE, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused
 from servers import COUNT_TASKS, assert_serves
 
@@ -45,6 +44,7 @@ def update(server, text: str, *, path: str = "/update", form: bool = False) -> h
 
 # -- SERVICE, FROM, LOAD: nothing leaves the machine -------------------------------------------
 
+
 def assert_forbidden(r: httpx.Response, word: str) -> None:
     """Refused as a forbidden query (400), the message naming ``word``."""
     err = assert_refused(r, 400, "forbidden_query")
@@ -61,7 +61,7 @@ SERVICE = {
     "inside MINUS": "SELECT * WHERE {{ ?t a pkg:Task MINUS {{ SERVICE <{url}> {{ ?t ?p ?o }} }} }}",
     "in a UNION branch": "SELECT * WHERE {{ {{ ?t a pkg:Task }} UNION {{ SERVICE <{url}> {{ ?t ?p ?o }} }} }}",
     "with a variable": "SELECT * WHERE {{ VALUES ?x {{ <{url}> }} SERVICE ?x {{ ?s ?p ?o }} }}",
-    "with a bound variable, silent": "SELECT * WHERE {{ BIND(IRI(\"{url}\") AS ?x) SERVICE SILENT ?x {{ ?s ?p ?o }} }}",
+    "with a bound variable, silent": 'SELECT * WHERE {{ BIND(IRI("{url}") AS ?x) SERVICE SILENT ?x {{ ?s ?p ?o }} }}',
     "to a file: IRI": "SELECT * WHERE {{ SERVICE <file:///etc/passwd> {{ ?s ?p ?o }} }}",
     "keyword written as \\u escapes": "SELECT * WHERE {{ \\u0053\\u0045RVICE <{url}> {{ ?s ?p ?o }} }}",
     "mixed case": "SELECT * WHERE {{ sErViCe <{url}> {{ ?s ?p ?o }} }}",
@@ -101,8 +101,9 @@ def test_from_outside_the_store_is_refused_before_any_connection(served, web, un
 def test_protocol_graph_parameters_never_fetch(served, web, unharmed, param):
     """default-graph-uri / named-graph-uri naming a URL or a file select an empty graph (the
     W3C protocol tests expect 2xx); nothing is fetched or read."""
-    query = "SELECT * WHERE { ?s ?p ?o }" if param == "default-graph-uri" else \
-        "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"
+    query = (
+        "SELECT * WHERE { ?s ?p ?o }" if param == "default-graph-uri" else "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"
+    )
     for target in (f"http://127.0.0.1:{web.port}/g.ttl", "file:///etc/passwd"):
         r = httpx.get(served.url + "/sparql", params={"query": query, param: target}, timeout=30)
         assert r.status_code == 200, r.text
@@ -136,8 +137,13 @@ def test_update_with_service_or_using_a_url_makes_no_connection(served, web, unt
     # USING only selects graphs of the store: a URL there selects nothing and is never fetched
     r = update(served, f"INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }} USING <{url}> WHERE {{ ?s ?p ?o }}")
     assert r.status_code == 204, r.text
-    r = httpx.post(served.url + "/update", params={"using-graph-uri": url}, headers={**UPDATE_TYPE, **AUTH},
-                   content=f"INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}".encode(), timeout=30)
+    r = httpx.post(
+        served.url + "/update",
+        params={"using-graph-uri": url},
+        headers={**UPDATE_TYPE, **AUTH},
+        content=f"INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}".encode(),
+        timeout=30,
+    )
     assert r.status_code == 204, r.text
 
 
@@ -150,7 +156,7 @@ READ_TWO_WAYS = {
     "SERVICE glued to a prefixed name": "PREFIX : <{url}> SELECT * {{ SERVICE:x {{ ?s ?p ?o }} }}",
     "SERVICE SILENT glued to a prefixed name": "PREFIX : <{url}> SELECT * {{ SERVICESILENT:x {{ ?s ?p ?o }} }}",
     "a prefix named SERVICE and something": "PREFIX SERVICEx: <urn:x:> PREFIX x: <{url}> "
-                                            "SELECT * {{ SERVICEx:y {{ ?s ?p ?o }} }}",
+    "SELECT * {{ SERVICEx:y {{ ?s ?p ?o }} }}",
     "< as less-than before a #": "PREFIX : <{url}> SELECT * {{ FILTER(?a<?b)SERVICE:x#>\n{{ ?s ?p ?o }} }}",
     "\\u0022 in a string": 'SELECT * {{ BIND("\\u0022" AS ?x) SERVICE <{url}> {{ ?s ?p ?o }} }} # "',
     "\\u005C in a string": 'SELECT * {{ BIND("\\u005C" AS ?x) SERVICE <{url}> {{ ?s ?p ?o }} }} # "',
@@ -182,8 +188,9 @@ def test_load_glued_to_a_prefixed_name_is_refused_even_with_the_write_token(serv
 
 
 def _graph_values(served, graph: str) -> list[str]:
-    r = httpx.get(served.url + "/sparql", params={"query": f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
-                  timeout=30)
+    r = httpx.get(
+        served.url + "/sparql", params={"query": f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}, timeout=30
+    )
     assert r.status_code == 200, r.text
     return sorted(b["o"]["value"] for b in r.json()["results"]["bindings"])
 
@@ -194,13 +201,16 @@ def test_an_update_runs_as_oxigraph_reads_it_not_a_decoded_copy(served, web, unt
     victim, target = "http://example.org/hostile-victim", "http://example.org/hostile-note"
     assert update(served, f"INSERT DATA {{ GRAPH <{victim}> {{ <urn:a> <urn:b> <urn:c> }} }}").status_code == 204
     try:
-        text = (f'INSERT DATA {{ GRAPH <{target}> {{ <urn:a> <urn:note> "x\\u0022 }} }} ; DROP GRAPH <{victim}> ; '
-                f'INSERT DATA {{ GRAPH <{target}> {{ <urn:a> <urn:b> \\u0022y" }} }}')
+        text = (
+            f'INSERT DATA {{ GRAPH <{target}> {{ <urn:a> <urn:note> "x\\u0022 }} }} ; DROP GRAPH <{victim}> ; '
+            f'INSERT DATA {{ GRAPH <{target}> {{ <urn:a> <urn:b> \\u0022y" }} }}'
+        )
         r = update(served, text)
         assert r.status_code == 204, r.text
         assert _graph_values(served, victim) == ["urn:c"], "the DROP hidden in a string ran"
-        assert _graph_values(served, target) == [f'x" }} }} ; DROP GRAPH <{victim}> ; INSERT DATA {{ GRAPH <{target}> '
-                                                 '{ <urn:a> <urn:b> "y']
+        assert _graph_values(served, target) == [
+            f'x" }} }} ; DROP GRAPH <{victim}> ; INSERT DATA {{ GRAPH <{target}> {{ <urn:a> <urn:b> "y'
+        ]
     finally:
         update(served, f"DROP SILENT GRAPH <{victim}> ; DROP SILENT GRAPH <{target}>")
 
@@ -225,8 +235,11 @@ DEEP = {
     "10 000 nested brackets in a FILTER": "ASK { FILTER(" + "(" * 10_000 + "1" + ")" * 10_000 + ") }",
     "10 000 negations": "ASK { FILTER(" + "!" * 10_000 + "true) }",
     "3 000 nested subqueries": "SELECT * WHERE " + "{ SELECT * WHERE " * 3_000 + "{ ?s ?p ?o }" + " }" * 3_000,
-    "3 000 nested quoted triples": "ASK { ?s ?p " + "<< <http://a> <http://b> " * 3_000 + "<http://c>"
-                                   + " >>" * 3_000 + " }",
+    "3 000 nested quoted triples": "ASK { ?s ?p "
+    + "<< <http://a> <http://b> " * 3_000
+    + "<http://c>"
+    + " >>" * 3_000
+    + " }",
 }
 
 
@@ -242,11 +255,19 @@ def test_deeply_nested_query_is_refused_before_a_worker_reads_it(served, unharme
 
 DEEP_UPDATES = {
     "10 000 nested blank nodes": "INSERT DATA { GRAPH <http://example.org/deep> { <http://a> <http://b> "
-                                 + "[ <http://c> " * 10_000 + "1" + " ]" * 10_000 + " } }",
+    + "[ <http://c> " * 10_000
+    + "1"
+    + " ]" * 10_000
+    + " } }",
     "10 000 nested collections": "INSERT DATA { GRAPH <http://example.org/deep> { <http://a> <http://b> "
-                                 + "( " * 10_000 + "1" + " )" * 10_000 + " } }",
+    + "( " * 10_000
+    + "1"
+    + " )" * 10_000
+    + " } }",
     "10 000 nested groups in WHERE": "INSERT { GRAPH <http://example.org/deep> { ?s ?p ?o } } WHERE "
-                                     + "{" * 10_000 + " ?s ?p ?o " + "}" * 10_000,
+    + "{" * 10_000
+    + " ?s ?p ?o "
+    + "}" * 10_000,
 }
 
 
@@ -266,10 +287,11 @@ def test_a_query_chained_thousands_long_costs_a_worker_not_the_server(served, un
 
 CHAINED_UPDATES = {
     "20 000 UNION branches": "INSERT { GRAPH <http://example.org/chain> { ?s ?p ?o } } WHERE { {} "
-                             + "UNION {} " * 20_000 + "}",
-    "20 000 FILTERs after an operation that fails on an empty store":
-        "DROP GRAPH <https://w3id.org/policykg/id/doc/xundian-2018> ; "
-        "INSERT { GRAPH <http://example.org/chain> { ?s ?p ?o } } WHERE { ?s ?p ?o " + "FILTER(true) " * 20_000 + "}",
+    + "UNION {} " * 20_000
+    + "}",
+    "20 000 FILTERs after an operation that fails on an empty store": "DROP GRAPH "
+    "<https://w3id.org/policykg/id/doc/xundian-2018> ; "
+    "INSERT { GRAPH <http://example.org/chain> { ?s ?p ?o } } WHERE { ?s ?p ?o " + "FILTER(true) " * 20_000 + "}",
 }
 
 
@@ -293,8 +315,9 @@ def test_an_update_too_big_to_plan_is_stopped_at_the_time_limit(served, untouche
 
 RUNAWAY = {
     "join of four unbound patterns": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
-    "property path over everything": "SELECT (COUNT(*) AS ?n) WHERE { ?s (<http://example.org/p>|!<http://example.org/p>)* "
-                                     "?o . ?o (<http://example.org/p>|!<http://example.org/p>)* ?x }",
+    "property path over everything": "SELECT (COUNT(*) AS ?n) WHERE { "
+    "?s (<http://example.org/p>|!<http://example.org/p>)* "
+    "?o . ?o (<http://example.org/p>|!<http://example.org/p>)* ?x }",
 }
 
 
@@ -308,6 +331,7 @@ def test_runaway_query_is_stopped_at_the_time_limit_and_the_next_is_served(serve
 
 
 # -- size -----------------------------------------------------------------------------------------
+
 
 def test_a_query_over_max_query_bytes_is_413_before_it_is_read(served, unharmed):
     huge = "SELECT * WHERE { ?s ?p ?o } # " + "x" * 120_000  # under max_request_bytes, over max_query_bytes
@@ -328,6 +352,7 @@ def test_a_url_too_long_for_the_http_layer_is_a_plain_400(served, unharmed):
 
 # -- doubled parameters ---------------------------------------------------------------------------
 
+
 def test_two_queries_are_400_however_they_come(served, untouched):
     q = "ASK {}"
     url = served.url + "/sparql"
@@ -344,11 +369,13 @@ def test_two_queries_are_400_however_they_come(served, untouched):
 
 def test_two_updates_are_400_and_change_nothing(served, untouched):
     text = "INSERT DATA { GRAPH <http://example.org/doubled> { <http://a> <http://b> <http://c> } }"
-    r = httpx.post(served.url + "/update", content=urlencode([("update", text), ("update", text)]),
-                   headers={**FORM_TYPE, **AUTH})
+    r = httpx.post(
+        served.url + "/update", content=urlencode([("update", text), ("update", text)]), headers={**FORM_TYPE, **AUTH}
+    )
     assert_refused(r, 400, "bad_query")
-    r = httpx.post(served.url + "/update", params={"update": text}, content=text.encode(),
-                   headers={**UPDATE_TYPE, **AUTH})
+    r = httpx.post(
+        served.url + "/update", params={"update": text}, content=text.encode(), headers={**UPDATE_TYPE, **AUTH}
+    )
     assert_refused(r, 400, "bad_query")
 
 
@@ -360,8 +387,14 @@ def test_an_update_by_get_is_refused_even_with_the_token(served, untouched):
 
 def test_two_default_graphs_are_legal_and_merged(served):
     docs = ["https://w3id.org/policykg/id/doc/xundian-2018", "https://w3id.org/policykg/id/doc/kunming-2017"]
-    counts = [int(httpx.get(served.url + "/sparql", params={"query": COUNT_TASKS, "default-graph-uri": d})
-                  .json()["results"]["bindings"][0]["n"]["value"]) for d in docs]
+    counts = [
+        int(
+            httpx.get(served.url + "/sparql", params={"query": COUNT_TASKS, "default-graph-uri": d}).json()["results"][
+                "bindings"
+            ][0]["n"]["value"]
+        )
+        for d in docs
+    ]
     r = httpx.get(served.url + "/sparql", params=[("query", COUNT_TASKS)] + [("default-graph-uri", d) for d in docs])
     assert r.status_code == 200, r.text
     assert int(r.json()["results"]["bindings"][0]["n"]["value"]) == sum(counts) and min(counts) >= 2
@@ -381,8 +414,11 @@ def test_a_gbk_query_body_is_400_naming_the_byte(served, untouched):
 
 
 def test_a_declared_other_charset_is_415_naming_it(served, unharmed):
-    r = httpx.post(served.url + "/sparql", content=QUERY_ZH.encode("gbk"),
-                   headers={"content-type": "application/sparql-query; charset=GBK"})
+    r = httpx.post(
+        served.url + "/sparql",
+        content=QUERY_ZH.encode("gbk"),
+        headers={"content-type": "application/sparql-query; charset=GBK"},
+    )
     err = assert_refused(r, 415, "unsupported_media_type")
     assert "gbk" in err["message"]
 
@@ -428,13 +464,18 @@ def test_graph_parameters_are_iris_never_query_text(served, untouched, iri):
     """using-graph-uri is written into the update text: anything but an IRI is a 400 first."""
     text = "INSERT { GRAPH <http://example.org/inj> { ?s ?p ?o } } WHERE { ?s ?p ?o }"
     for name in ("using-graph-uri", "using-named-graph-uri"):
-        r = httpx.post(served.url + "/update", params={name: iri}, content=text.encode(),
-                       headers={**UPDATE_TYPE, **AUTH})
+        r = httpx.post(
+            served.url + "/update", params={name: iri}, content=text.encode(), headers={**UPDATE_TYPE, **AUTH}
+        )
         assert_refused(r, 400, "bad_query")
     for name in ("default-graph-uri", "named-graph-uri"):
         assert_refused(httpx.get(served.url + "/sparql", params={"query": "ASK {}", name: iri}), 400, "bad_query")
-    r = httpx.put(served.url + "/graph-store", params={"graph": iri}, headers={"content-type": "text/turtle", **AUTH},
-                  content=b"<http://a> <http://b> <http://c> .")
+    r = httpx.put(
+        served.url + "/graph-store",
+        params={"graph": iri},
+        headers={"content-type": "text/turtle", **AUTH},
+        content=b"<http://a> <http://b> <http://c> .",
+    )
     assert_refused(r, 400, "bad_query")
 
 

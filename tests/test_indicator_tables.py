@@ -120,8 +120,19 @@ PLAN = """某省城市内涝治理“十四五”规划
 
 def _targets():
     doc = extract_bytes(PLAN.encode("utf-8"), "plan.txt")
-    return [(t.part.ordinal, t.indicator, t.value, t.unit, t.comparator.value if t.comparator else None,
-             t.baseline, t.bindingness, t.deadline.isoformat() if t.deadline else None) for t in doc.targets]
+    return [
+        (
+            t.part.ordinal,
+            t.indicator,
+            t.value,
+            t.unit,
+            t.comparator.value if t.comparator else None,
+            t.baseline,
+            t.bindingness,
+            t.deadline.isoformat() if t.deadline else None,
+        )
+        for t in doc.targets
+    ]
 
 
 def test_a_flattened_indicator_table_gives_goals_with_baselines_and_bindingness():
@@ -147,7 +158,9 @@ def test_the_review_section_and_the_table_notes_state_no_goal():
 
 
 def test_a_bare_year_column_before_the_target_column_is_the_baseline():
-    text = ("某市规划\n一、目标\n（一）主要指标\n表1  主要指标\n序号\n指标\n2020年\n2025年目标\n属性\n1\n"
-            "森林覆盖率（%）\n60\n62\n约束性\n（二）其他\n做好工作。\n")
+    text = (
+        "某市规划\n一、目标\n（一）主要指标\n表1  主要指标\n序号\n指标\n2020年\n2025年目标\n属性\n1\n"
+        "森林覆盖率（%）\n60\n62\n约束性\n（二）其他\n做好工作。\n"
+    )
     doc = extract_bytes(text.encode("utf-8"), "plan.txt")
     assert [(t.indicator, t.value, t.baseline) for t in doc.targets] == [("森林覆盖率", 62, 60)]

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
-
 from conftest import copy_store, run_cli
 from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS, write_hostile_document
 
@@ -32,7 +32,7 @@ PAYLOADS = {
     "double quote U+0022": '"',
     "single quote": "'",
     "6-char escape \\u0022": "\\u0022",
-    "escaped quote \\\"": '\\"',
+    'escaped quote \\"': '\\"',
     "UNION after a literal": '"} UNION { ?s ?p ?o } #',
     "UNION after an IRI": "> } UNION { ?s ?p ?o } <",
     "newline then UNION": "名\n} UNION { ?s ?p ?o } #",
@@ -79,9 +79,11 @@ def _indicators_containing(payload: str, body: Any) -> None:
 
 def _program_named(key: str) -> Callable[[str, Any], None]:
     """Trace and path resolve a name exactly or by a unique part: what they found holds the payload."""
+
     def check(payload: str, body: Any) -> None:
         label = body[key]["label"] if key in body else body["steps"][0]["from"]["label"]
         assert payload.strip() in label or _fold(payload) and _fold(payload) in _fold(label), (payload, label)
+
     return check
 
 
@@ -183,12 +185,18 @@ def test_a_union_payload_returns_nothing_where_pasting_would_return_everything(h
     union_literal, union_iri = PAYLOADS["UNION after a literal"], PAYLOADS["UNION after an IRI"]
     everything = httpx.get(hostile_server.url + "/api/targets", params={"limit": 1}).json()["total"]
     assert everything > 10
-    for params in ({"division": union_literal}, {"indicator": union_literal}, {"indicator": union_iri},
-                   {"indicator": "指标\")) } UNION { ?t ?p ?o } #"}):
+    for params in (
+        {"division": union_literal},
+        {"indicator": union_literal},
+        {"indicator": union_iri},
+        {"indicator": '指标")) } UNION { ?t ?p ?o } #'},
+    ):
         r = httpx.get(hostile_server.url + "/api/targets", params=params)
         assert r.status_code == 200 and r.json()["total"] == 0, (params, r.text[:300])
-    for params in ({"document": IRIS.document(DOC_ID) + "> } UNION { ?x ?p ?o } #"},
-                   {"mentioning": PROGRAM + "> . } UNION { ?x a ?t"}):
+    for params in (
+        {"document": IRIS.document(DOC_ID) + "> } UNION { ?x ?p ?o } #"},
+        {"mentioning": PROGRAM + "> . } UNION { ?x a ?t"},
+    ):
         r = httpx.get(hostile_server.url + "/api/tasks", params=params)
         assert r.status_code == 400 and "not a valid IRI" in r.json()["error"]["message"], (params, r.text)
 
@@ -196,9 +204,13 @@ def test_a_union_payload_returns_nothing_where_pasting_would_return_everything(h
 def test_numbers_that_would_break_the_query_text(hostile_server):
     """Offsets past 2^64, NaN and infinite bounds or coordinates: an empty page or a clear 400, no SPARQL error."""
     huge = str(10**30)
-    for path, params in (("/api/documents", {"offset": huge}), ("/api/tasks", {"offset": huge}),
-                         ("/api/targets", {"offset": huge}), ("/api/documents/x/text", {"offset": huge}),
-                         ("/api/explore/node", {"iri": PROGRAM, "group": "partOf|in|program", "offset": huge})):
+    for path, params in (
+        ("/api/documents", {"offset": huge}),
+        ("/api/tasks", {"offset": huge}),
+        ("/api/targets", {"offset": huge}),
+        ("/api/documents/x/text", {"offset": huge}),
+        ("/api/explore/node", {"iri": PROGRAM, "group": "partOf|in|program", "offset": huge}),
+    ):
         r = httpx.get(hostile_server.url + path, params=params)
         assert r.status_code in (200, 404), (path, r.text[:300])
         assert "SPARQL" not in r.text
@@ -212,6 +224,7 @@ def test_numbers_that_would_break_the_query_text(hostile_server):
 
 # -- names that are payloads -------------------------------------------------------------------
 
+
 def test_the_extractor_really_reads_the_payloads(tmp_path):
     """The hostile text gives exactly the hostile names (the other tests rely on them)."""
     from policykg.loaders.extract import extract_path
@@ -219,8 +232,10 @@ def test_the_extractor_really_reads_the_payloads(tmp_path):
     doc = extract_path(write_hostile_document(tmp_path))
     assert set(doc.programs) == set(HOSTILE_PROGRAMS)
     assert doc.title == '某县2019年<img src=x onerror="window.__pwned=1">工作要点'
-    assert [s.title for s in doc.sections] == ["</script><script>window.__pwned=2</script>",
-                                              '"><svg onload=window.__pwned=3>']
+    assert [s.title for s in doc.sections] == [
+        "</script><script>window.__pwned=2</script>",
+        '"><svg onload=window.__pwned=3>',
+    ]
     assert doc.tasks[0].title == "<b onmouseover=alert(1)>加强</b>" and doc.tasks[3].title == '实施三名"}UNION{工程'
 
 
@@ -238,7 +253,7 @@ def test_lookup_by_exact_hostile_name_finds_exactly_it(hostile_server, name: str
     assert traced.status_code == 200 and traced.json()["program"] == {"iri": iri, "label": name}, traced.text[:300]
     assert httpx.get(f"{url}/api/tasks", params={"mentioning": iri}).json()["total"] >= 1
     assert httpx.get(f"{url}/api/resource", params={"iri": iri}).json()["label"] == name
-    page = httpx.get(url + "/id/" + quote(iri[len(IRIS.base):], safe="/%-._~"), headers={"accept": "text/html"})
+    page = httpx.get(url + "/id/" + quote(iri[len(IRIS.base) :], safe="/%-._~"), headers={"accept": "text/html"})
     assert page.status_code == 200 and IRIS.document(DOC_ID) in page.text
 
 
@@ -255,6 +270,7 @@ def test_program_route_takes_the_exact_hostile_name(hostile_server, name: str):
 
 # -- the CLI ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def cli_store(hostile_store_template, tmp_path_factory) -> str:
     return str(copy_store(hostile_store_template, tmp_path_factory.mktemp("hostile-cli") / "store"))
@@ -266,14 +282,18 @@ def test_cli_trace_path_viz_take_hostile_names(cli_store, tmp_path):
     name = '三名"}UNION{工程'
     out = json.loads(run_cli("trace", name, "--json", "--store", cli_store, check=True).stdout)
     assert out["program"] == {"iri": IRIS.program(name), "label": name}
-    path = json.loads(run_cli("path", name, "javascript:alert(1)行动", "--json", "--store", cli_store,
-                              check=True).stdout)
+    path = json.loads(
+        run_cli("path", name, "javascript:alert(1)行动", "--json", "--store", cli_store, check=True).stdout
+    )
     assert path["from"]["label"] == name and path["to"]["label"] == "javascript:alert(1)行动"
     html = tmp_path / "trace.html"
     run_cli("viz", "--trace", "> } UNION { ?s ?p ?o } <计划", "-o", str(html), "--store", cli_store, check=True)
     assert "\\u003e } UNION { ?s ?p ?o } \\u003c计划" in html.read_text(encoding="utf-8")
-    for args in (("trace", "三名工程\n} UNION { ?s ?p ?o } #"), ("path", "三名工程", "x:a>b"),
-                 ("viz", "--focus", IRIS.base + "program/三名工程> } UNION { ?s ?p ?o } #", "-o", str(html))):
+    for args in (
+        ("trace", "三名工程\n} UNION { ?s ?p ?o } #"),
+        ("path", "三名工程", "x:a>b"),
+        ("viz", "--focus", IRIS.base + "program/三名工程> } UNION { ?s ?p ?o } #", "-o", str(html)),
+    ):
         proc = run_cli(*args, "--store", cli_store)
         err = proc.stderr.decode()
         assert proc.returncode == 1 and err.startswith("Error: "), (args, proc.returncode, err)

@@ -4,8 +4,8 @@ import random
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import benchmark_module, store_version
+
 from policykg.graph import queries as q
 from policykg.graph import trace as tr
 from policykg.graph.iris import IriScheme
@@ -18,15 +18,20 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 def _program(name: str, graph: str) -> list[ox.Quad]:
     s, g = ox.NamedNode(f"http://x/program/{name}"), ox.NamedNode(graph)
     a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    return [ox.Quad(g, a, ox.NamedNode(PKG + "PolicyDocument"), g), ox.Quad(s, a, ox.NamedNode(PKG + "Program"), g),
-            ox.Quad(s, ox.NamedNode(RDFS + "label"), ox.Literal(name), g)]
+    return [
+        ox.Quad(g, a, ox.NamedNode(PKG + "PolicyDocument"), g),
+        ox.Quad(s, a, ox.NamedNode(PKG + "Program"), g),
+        ox.Quad(s, ox.NamedNode(RDFS + "label"), ox.Literal(name), g),
+    ]
 
 
 def test_ranking_exact_prefix_contains_and_kinds():
     s = OxigraphStore(None)
-    s.update('INSERT DATA { GRAPH <http://x/g> { <http://x/a> a pkg:Program ; rdfs:label "新建名校工程" . '
-             '<http://x/b> a pkg:Program ; rdfs:label "名校建设工程" ; skos:altLabel "名校" . '
-             '<http://x/c> a pkg:Task ; rdfs:label "名校建设" . <http://x/d> rdfs:label "名校 (untyped)" } }')
+    s.update(
+        'INSERT DATA { GRAPH <http://x/g> { <http://x/a> a pkg:Program ; rdfs:label "新建名校工程" . '
+        '<http://x/b> a pkg:Program ; rdfs:label "名校建设工程" ; skos:altLabel "名校" . '
+        '<http://x/c> a pkg:Task ; rdfs:label "名校建设" . <http://x/d> rdfs:label "名校 (untyped)" } }'
+    )
     hits = q.search_labels(s, "名校")
     assert [h.iri for h in hits] == ["http://x/b", "http://x/c", "http://x/a"]  # exact, prefix, contains
     assert hits[0].exact and hits[0].matched == "名校" and hits[0].label == "名校建设工程"
@@ -42,8 +47,10 @@ def test_index_follows_writes():
     assert [h.label for h in q.search_labels(s, "工程")] == ["甲工程"]
     s.replace_graph("http://x/doc2", _program("乙工程", "http://x/doc2"))
     assert [h.label for h in q.search_labels(s, "工程")] == ["乙工程", "甲工程"]
-    s.update('DELETE DATA { GRAPH <http://x/doc2> { <http://x/program/乙工程> rdfs:label "乙工程" } } ;'
-             'INSERT DATA { GRAPH <http://x/doc2> { <http://x/program/乙工程> rdfs:label "丙工程" } }')
+    s.update(
+        'DELETE DATA { GRAPH <http://x/doc2> { <http://x/program/乙工程> rdfs:label "乙工程" } } ;'
+        'INSERT DATA { GRAPH <http://x/doc2> { <http://x/program/乙工程> rdfs:label "丙工程" } }'
+    )
     assert [h.label for h in q.search_labels(s, "工程")] == ["丙工程", "甲工程"]
     s.remove_graph("http://x/doc1")
     assert [h.label for h in q.search_labels(s, "工程")] == ["丙工程"]
@@ -79,15 +86,17 @@ def test_search_after_each_upload_or_removal_finds_what_a_fresh_index_finds(vers
             store.remove_graph(IriScheme().graph(doc))
         elif roll < 0.25:
             updates += 1
-            store.update(f'INSERT DATA {{ GRAPH <http://x/extra> {{ <http://x/p{step}> a pkg:Program ; '
-                         f'rdfs:label "额外工程{step}" }} }}')
+            store.update(
+                f"INSERT DATA {{ GRAPH <http://x/extra> {{ <http://x/p{step}> a pkg:Program ; "
+                f'rdfs:label "额外工程{step}" }} }}'
+            )
         else:
             store_version(store, rnd.choice((first, second))[doc])
         for text in ("工程", "教育", "发展", "市"):
             updated = q.search_labels(store, text, limit=200)
             fresh = q.LabelIndex(graph_facts(store, None))
             with monkeypatch.context() as m:
-                m.setattr(q, "label_index", lambda s: fresh)
+                m.setattr(q, "label_index", lambda s, fresh=fresh: fresh)
                 assert updated == q.search_labels(store, text, limit=200), f"step {step}, {text!r}"
     assert full_reads.count(True) == 1 + updates, "everything read again only at the start and after SPARQL updates"
     assert full_reads.count(False) > 20, "the uploads and removals were followed graph by graph"

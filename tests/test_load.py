@@ -36,14 +36,14 @@ import threading
 
 import httpx
 import pytest
-
 from conftest import API_TOKEN, LiveServer, benchmark_module, run_cli, store_version
+from servers import OxigraphServer
+
 from policykg.api.rest import Neighbourhood
 from policykg.graph import queries as q
-from policykg.graph.results import plural
 from policykg.graph import trace as tr
+from policykg.graph.results import plural
 from policykg.graph.store import OxigraphStore
-from servers import OxigraphServer
 
 bench_load = benchmark_module("bench_load")
 
@@ -62,6 +62,7 @@ def versions():
 
 # -- two reads of several typed queries each, beside bench_load's ----------------------------------
 
+
 def _neighbourhood(store, iri: str) -> Neighbourhood:
     """What /api/neighbours answers about ``iri`` with its default parameters."""
     return Neighbourhood(q.node_info(store, iri), q.neighbours(store, iri))
@@ -75,8 +76,10 @@ def read_api_neighbours(c: httpx.Client, ctx, doc: str):
 
 
 _HOME_COUNT = re.compile(r"<tr><td>(\w+)</td><td class=num>(\d+)</td></tr>")
-_HOME_ROW = re.compile(r'<tr><td><a href="/id/doc/([^"]+)">(.*?)</a></td><td>.*?</td><td>.*?</td>'
-                       r"<td class=num>(\d+)</td><td class=num>(\d+)</td><td class=num>(\d+)</td></tr>")
+_HOME_ROW = re.compile(
+    r'<tr><td><a href="/id/doc/([^"]+)">(.*?)</a></td><td>.*?</td><td>.*?</td>'
+    r"<td class=num>(\d+)</td><td class=num>(\d+)</td><td class=num>(\d+)</td></tr>"
+)
 
 
 def read_home(c: httpx.Client, ctx, _doc: str):
@@ -86,18 +89,30 @@ def read_home(c: httpx.Client, ctx, _doc: str):
 
     def check(t0: float, t1: float) -> list[str]:
         counts = {k: int(v) for k, v in _HOME_COUNT.findall(r.text)}
-        rows = {doc: (html.unescape(title), int(sections), int(tasks), int(targets))
-                for doc, title, sections, tasks, targets in _HOME_ROW.findall(r.text)}
-        problems = [bench_load.match_version(ctx.history, doc, t0, t1, (title, tasks, targets, None), None,
-                                             "home page") for doc, (title, _, tasks, targets) in rows.items()]
-        problems += [bench_load.check_seen(ctx.history, d, t0, t1, None, "home page")
-                     for d in ctx.history.doc_ids if d not in rows]
-        table = {"PolicyDocument": len(rows), "Section": sum(x[1] for x in rows.values()),
-                 "Task": sum(x[2] for x in rows.values()), "Target": sum(x[3] for x in rows.values())}
+        rows = {
+            doc: (html.unescape(title), int(sections), int(tasks), int(targets))
+            for doc, title, sections, tasks, targets in _HOME_ROW.findall(r.text)
+        }
+        problems = [
+            bench_load.match_version(ctx.history, doc, t0, t1, (title, tasks, targets, None), None, "home page")
+            for doc, (title, _, tasks, targets) in rows.items()
+        ]
+        problems += [
+            bench_load.check_seen(ctx.history, d, t0, t1, None, "home page")
+            for d in ctx.history.doc_ids
+            if d not in rows
+        ]
+        table = {
+            "PolicyDocument": len(rows),
+            "Section": sum(x[1] for x in rows.values()),
+            "Task": sum(x[2] for x in rows.values()),
+            "Target": sum(x[3] for x in rows.values()),
+        }
         shown = {k: counts.get(k) for k in table}
         if shown != table or f"{plural(len(rows), 'document')}," not in r.text:
             problems.append(f"home page: counts {shown} above a table of {table}")
         return bench_load._problems(*problems)
+
     return r, check
 
 
@@ -118,11 +133,15 @@ def live(tmp_path):
 
 def _report(name: str, samples: list, wall: float) -> None:
     s = bench_load.summary(samples, wall)
-    print(f"\n{name}: {s['requests']} requests in {s['seconds']:.1f}s ({s['per_s']:.0f}/s), "
-          f"p50 {s['p50_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, max {s['max_ms']:.0f} ms")
+    print(
+        f"\n{name}: {s['requests']} requests in {s['seconds']:.1f}s ({s['per_s']:.0f}/s), "
+        f"p50 {s['p50_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, max {s['max_ms']:.0f} ms"
+    )
     for kind, k in bench_load.by_kind(samples).items():
-        print(f"  {kind:<38} {k['requests']:>5}  p50 {k['p50_ms']:7.1f}  p95 {k['p95_ms']:7.1f}  "
-              f"p99 {k['p99_ms']:7.1f} ms")
+        print(
+            f"  {kind:<38} {k['requests']:>5}  p50 {k['p50_ms']:7.1f}  p95 {k['p95_ms']:7.1f}  "
+            f"p99 {k['p99_ms']:7.1f} ms"
+        )
 
 
 @pytest.mark.slow
@@ -138,8 +157,9 @@ def test_readers_see_only_whole_documents_while_a_writer_ingests(live, versions,
     assert warm.problem is None, warm.problem  # the query workers are up before the clock runs
 
     writer = bench_load.Writer(live.url, API_TOKEN, history, base_iri=live.settings.base_iri)
-    load, writer = bench_load.concurrent(ctx, writer, script, readers=READERS, max_reads=MAX_READS,
-                                         deadline_s=DEADLINE_S)
+    load, writer = bench_load.concurrent(
+        ctx, writer, script, readers=READERS, max_reads=MAX_READS, deadline_s=DEADLINE_S
+    )
     _report("readers while the writer ingests", load.samples, load.wall)
     _report("writer", writer.samples, writer.wall)
 
@@ -155,8 +175,10 @@ def test_readers_see_only_whole_documents_while_a_writer_ingests(live, versions,
     final = {w.doc_id: w.state for w in script}
     after = bench_load.ReadLoad(ctx, readers=2, max_requests=2 * len(bench_load.READS), deadline_s=20)
     assert bench_load.problems(after.run()) == []
-    stored = {r["g"].value.rsplit("/", 1)[-1]: r["sha"].value for r in live.store.query(
-        "SELECT ?g ?sha WHERE { GRAPH ?g { ?g pkg:sha256 ?sha } }")}
+    stored = {
+        r["g"].value.rsplit("/", 1)[-1]: r["sha"].value
+        for r in live.store.query("SELECT ?g ?sha WHERE { GRAPH ?g { ?g pkg:sha256 ?sha } }")
+    }
     assert stored == {d: v.sha256 for d, v in final.items() if v is not None}
 
 
@@ -169,7 +191,7 @@ def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_st
     the ingest — of every kind — the new state."""
     first, second = versions
     ids = list(first)
-    old, new = ids[:DOCS // 2], ids[DOCS // 2:]
+    old, new = ids[: DOCS // 2], ids[DOCS // 2 :]
     uploads = [second[d] for d in old[:CHANGED]] + [first[d] for d in new]
     before = bench_load.write_corpus(tmp_path / "before", [first[d] for d in old])
     after_dir = bench_load.write_corpus(tmp_path / "after", uploads)
@@ -188,8 +210,18 @@ def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_st
             # One CLI run writes every document: each may be in either state until the process exits.
             ops = [history.begin(v.doc_id, v) for v in uploads]
             try:
-                result.append(run_cli("ingest", "--store", store, "-q", "--workers", "1", str(after_dir),
-                                      env={"POLICYKG_INGEST_BATCH_BYTES": "1"}))
+                result.append(
+                    run_cli(
+                        "ingest",
+                        "--store",
+                        store,
+                        "-q",
+                        "--workers",
+                        "1",
+                        str(after_dir),
+                        env={"POLICYKG_INGEST_BATCH_BYTES": "1"},
+                    )
+                )
                 if result[0].returncode == 0:
                     for op in ops:
                         history.done(op)
@@ -199,8 +231,14 @@ def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_st
         writer = threading.Thread(target=ingest, name="policykg-ingest")
         # Only reads of one snapshot: a reply of several queries has no common view on a store
         # that another process writes (the embedded store's sequence lock is in this process).
-        load = bench_load.ReadLoad(ctx, readers=READERS, max_requests=MAX_READS, deadline_s=DEADLINE_S,
-                                   until=finished.is_set, kinds=bench_load.ONE_SNAPSHOT_READS)
+        load = bench_load.ReadLoad(
+            ctx,
+            readers=READERS,
+            max_requests=MAX_READS,
+            deadline_s=DEADLINE_S,
+            until=finished.is_set,
+            kinds=bench_load.ONE_SNAPSHOT_READS,
+        )
         writer.start()
         load.run()
         writer.join(DEADLINE_S)
@@ -220,6 +258,7 @@ def test_readers_see_only_whole_documents_while_the_cli_ingests_into_a_remote_st
 
 # -- a write between the reads of one reply ----------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def torn(versions, tmp_path_factory):
     """A server over the first versions, a document whose second version changes a program's
@@ -228,30 +267,42 @@ def torn(versions, tmp_path_factory):
     server = LiveServer(tmp_path_factory.mktemp("torn") / "store")
     for v in first.values():
         store_version(server.store, v)
-    doc, program = next((d, first[d].facts.names[e]) for d in first for e, tasks in first[d].facts.mentioned_by.items()
-                        if "/program/" in e and e in first[d].facts.names
-                        and tasks and second[d].facts.mentioned_by.get(e) not in (None, tasks))
+    doc, program = next(
+        (d, first[d].facts.names[e])
+        for d in first
+        for e, tasks in first[d].facts.mentioned_by.items()
+        if "/program/" in e
+        and e in first[d].facts.names
+        and tasks
+        and second[d].facts.mentioned_by.get(e) not in (None, tasks)
+    )
     yield server, doc, program
     server.stop()
 
 
-@pytest.mark.parametrize("path, between", [
-    ("/", (q, "list_documents")),  # counts (overview), then the table
-    ("/api/neighbours", (q, "neighbours")),  # the node, then its neighbours
-    ("/api/explore/node", (tr, "nodes_info")),  # neighbour groups, then the nodes' labels
-    ("/api/explore/details", (tr, "_own_evidence")),  # the node and its properties, then its quote
-    ("/api/trace", (tr, "_part_info")),  # the program's tasks, then what each task is
-], ids=lambda x: x if isinstance(x, str) else x[1])
-def test_a_reply_of_several_reads_shows_the_state_after_a_write_that_came_between(torn, versions, monkeypatch,
-                                                                                 path, between):
+@pytest.mark.parametrize(
+    "path, between",
+    [
+        ("/", (q, "list_documents")),  # counts (overview), then the table
+        ("/api/neighbours", (q, "neighbours")),  # the node, then its neighbours
+        ("/api/explore/node", (tr, "nodes_info")),  # neighbour groups, then the nodes' labels
+        ("/api/explore/details", (tr, "_own_evidence")),  # the node and its properties, then its quote
+        ("/api/trace", (tr, "_part_info")),  # the program's tasks, then what each task is
+    ],
+    ids=lambda x: x if isinstance(x, str) else x[1],
+)
+def test_a_reply_of_several_reads_shows_the_state_after_a_write_that_came_between(
+    torn, versions, monkeypatch, path, between
+):
     """A document is replaced between two of the reads a reply is made of: the reply is read again and
     equals the reply to a request sent after the write — never the first reads' version of the
     document beside the later reads' version."""
     server, doc, program = torn
     first, second = versions
     iri = f"{server.settings.base_iri}doc/{doc}"
-    params = {"/": {}, "/api/trace": {"program": program},
-              "/api/neighbours": {"iri": iri}}.get(path, {"iri": iri + "/task/1"})  # the title beside the parts
+    params = {"/": {}, "/api/trace": {"program": program}, "/api/neighbours": {"iri": iri}}.get(
+        path, {"iri": iri + "/task/1"}
+    )  # the title beside the parts
     module, name = between
     read = getattr(module, name)
     writes = []
@@ -281,13 +332,18 @@ def test_a_reply_of_several_reads_shows_the_state_after_a_write_that_came_betwee
 
 # -- the parts, without a server ---------------------------------------------------------------
 
+
 def _whole_documents(store: OxigraphStore, first: dict, second: dict) -> list[str]:
     """Documents of ``store`` that are not exactly one version (sha256, title, tasks, targets, triples)."""
     problems = []
     for r in store.query(bench_load.DOCUMENTS_SPARQL):
         doc = r["g"].value.rsplit("/", 1)[-1]
-        seen = (r["title"].value if r["title"] else None, int(r["nt"].value if r["nt"] else 0),
-                int(r["ng"].value if r["ng"] else 0), int(r["n"].value))
+        seen = (
+            r["title"].value if r["title"] else None,
+            int(r["nt"].value if r["nt"] else 0),
+            int(r["ng"].value if r["ng"] else 0),
+            int(r["n"].value),
+        )
         if not any(v.sha256 == r["sha"].value and v.sizes() == seen for v in (first[doc], second[doc])):
             problems.append(f"{doc}: {r['sha'].value[:8]} with title/tasks/targets/triples {seen}")
     return problems
@@ -355,8 +411,10 @@ def test_a_read_that_writes_keep_interrupting_finally_holds_them_off():
     writes: list[threading.Thread] = []
 
     def read() -> int:
-        t = threading.Thread(target=store.update, args=(f"INSERT DATA {{ GRAPH <http://x/g> {{ <http://x/a> "
-                                                        f"<http://x/b> {len(writes)} }} }}",))
+        t = threading.Thread(
+            target=store.update,
+            args=(f"INSERT DATA {{ GRAPH <http://x/g> {{ <http://x/a> <http://x/b> {len(writes)} }} }}",),
+        )
         writes.append(t)
         t.start()
         t.join(0.3)

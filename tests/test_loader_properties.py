@@ -14,14 +14,15 @@ examples every time; an example that once found a bug is pinned with ``@example`
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 from html import escape
 
+from conftest import DATA, SAMPLE
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, SAMPLE
 from policykg.errors import InputError, PolicyKGError
 from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
@@ -32,8 +33,13 @@ from policykg.loaders.read import read_bytes
 from policykg.loaders.records import DocumentRecord, EntityKind
 from policykg.loaders.targets import find_quantities
 
-PROPERTIES = settings(derandomize=True, database=None, max_examples=200, deadline=None,
-                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTIES = settings(
+    derandomize=True,
+    database=None,
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def assert_records_contract(doc: DocumentRecord) -> None:
@@ -47,20 +53,20 @@ def assert_records_contract(doc: DocumentRecord) -> None:
         # A span past the end would quote fewer characters than it claims.
         assert 0 <= span.start <= span.end <= n, (span, n)
     if doc.title_span:
-        assert text[doc.title_span.start:doc.title_span.end].replace("\n", "") == doc.title
+        assert text[doc.title_span.start : doc.title_span.end].replace("\n", "") == doc.title
     for s in doc.sections:
-        assert text[s.title_span.start:s.title_span.end] == s.title
+        assert text[s.title_span.start : s.title_span.end] == s.title
         assert s.span.start <= s.title_span.start and s.title_span.end <= s.span.end
     for t in doc.tasks:
-        assert text[t.title_span.start:t.title_span.end] == t.title
+        assert text[t.title_span.start : t.title_span.end] == t.title
         assert t.span.start <= t.title_span.start and t.title_span.end <= t.span.end
         if t.section is not None:
             section = doc.sections[t.section - 1]
             assert section.span.start <= t.span.start and t.span.end <= section.span.end
-    for a, b in zip(doc.tasks, doc.tasks[1:]):
+    for a, b in itertools.pairwise(doc.tasks):
         assert a.span.end <= b.span.start, "tasks overlap"
     for m in doc.mentions:
-        assert m.span.end > m.span.start and text[m.span.start:m.span.end] == m.surface, m
+        assert m.span.end > m.span.start and text[m.span.start : m.span.end] == m.surface, m
         if m.kind is EntityKind.DIVISION:
             assert m.key in doc.divisions
     for g in doc.targets:
@@ -92,8 +98,18 @@ def read_or_refuse(data: bytes, name: str) -> DocumentRecord | None:
 
 # -- (a) random bytes, damaged real files, random text ---------------------------------------------
 
-MAGIC = [b"", b"PK\x03\x04", b"%PDF-1.4\n", b"<html><body>", b"<!DOCTYPE html><p>", b"\xef\xbb\xbf",
-         b"\xff\xfe", b"\xfe\xff", b"<?xml version='1.0'?>", b"\x89PNG\r\n\x1a\n"]
+MAGIC = [
+    b"",
+    b"PK\x03\x04",
+    b"%PDF-1.4\n",
+    b"<html><body>",
+    b"<!DOCTYPE html><p>",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"<?xml version='1.0'?>",
+    b"\x89PNG\r\n\x1a\n",
+]
 NAMES = ["doc.txt", "doc.html", "doc.docx", "doc.pdf", "doc", "doc.md", "doc.xls", "文件 'a\".txt"]
 REAL_FILES = [SAMPLE, *sorted(p for p in (DATA / "docs").iterdir() if p.suffix in {".txt", ".html", ".docx", ".pdf"})]
 
@@ -113,14 +129,18 @@ def test_damaged_real_files_are_read_or_refused_by_name(path, data):
     del raw[cut:]
     for _ in range(data.draw(st.integers(0, 4), label="overwrites")):
         at = data.draw(st.integers(0, len(raw) - 1), label="at")
-        raw[at:at + 8] = data.draw(st.binary(min_size=1, max_size=8), label="bytes")
+        raw[at : at + 8] = data.draw(st.binary(min_size=1, max_size=8), label="bytes")
     read_or_refuse(bytes(raw), path.name)
 
 
 # Text without control characters: a file with NULs or escapes in it is binary, not text.
 TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")) | st.sampled_from("\n\t"), max_size=400)
-CHINESE = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
-                  | st.sampled_from("，。、；：“”（）《》％0123456789 abc\n　"), min_size=1, max_size=400)
+CHINESE = st.text(
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+    | st.sampled_from("，。、；：“”（）《》％0123456789 abc\n　"),
+    min_size=1,
+    max_size=400,
+)
 
 
 def assert_reads_back(data: bytes, text: str) -> None:
@@ -193,13 +213,11 @@ def _fragments() -> dict[str, list[str]]:
     tasks = sorted({_TASK_HEAD.sub("", ln) for ln in lines if _TASK_HEAD.match(ln) and not _SECTION_HEAD.match(ln)})
     sentences = {s + "。" for t in tasks for s in t.split("。") if s}
     goals = sorted(s for s in sentences if find_quantities(s))
-    places = sorted({m.surface for path in files for m in extract_path(path).mentions
-                     if m.kind is EntityKind.DIVISION})
+    places = sorted({m.surface for path in files for m in extract_path(path).mentions if m.kind is EntityKind.DIVISION})
     noise = sorted({ln for ln in lines if is_furniture(ln)} | {ln for ln in lines if ln.startswith(("来源", "发布"))})
     titles = sorted({ln for ln in lines if len(ln) < 40 and re.search(r"(要点|方案|通知)$", ln)})
     assert headings and tasks and goals and places and noise and titles
-    return {"headings": headings, "tasks": tasks, "goals": goals, "places": places, "noise": noise,
-            "titles": titles}
+    return {"headings": headings, "tasks": tasks, "goals": goals, "places": places, "noise": noise, "titles": titles}
 
 
 FRAGMENTS = _fragments()
@@ -213,14 +231,23 @@ def chinese(n: int) -> str:
 
 
 SECTION_STYLES = [lambda i: f"{chinese(i)}、", lambda i: f"第{chinese(i)}部分　", lambda i: f"第{chinese(i)}章 "]
-TASK_STYLES = [lambda i: f"{i}.", lambda i: f"{i}、", lambda i: f"{i}．", lambda i: f"（{chinese(i)}）",
-               lambda i: f"（{i}）"]
+TASK_STYLES = [
+    lambda i: f"{i}.",
+    lambda i: f"{i}、",
+    lambda i: f"{i}．",
+    lambda i: f"（{chinese(i)}）",
+    lambda i: f"（{i}）",
+]
 
 
 # What a goal's numbers look like at their worst: runs of digits and numerals, units, ranges,
 # quotes and brackets left open, stray separators.
-NASTY = st.text(st.sampled_from("0123456789０１２３４５６７８９.．%％‰一二两三十百千万亿年月底前到至-~所个人万元"
-                                "“”《》（）、，。；： 　\t"), max_size=30)
+NASTY = st.text(
+    st.sampled_from(
+        "0123456789０１２３４５６７８９.．%％‰一二两三十百千万亿年月底前到至-~所个人万元“”《》（）、，。；： 　\t"
+    ),
+    max_size=30,
+)
 HIDDEN = "脚本里的字"  # inside <script>, <style> or a comment: never part of the text
 
 
@@ -275,8 +302,17 @@ def _as_page(draw, lines: list[str]) -> bytes:
         depth = draw(st.integers(0, 3))
         parts.append("<div>" * depth + f"<{tag}>{inner}</{tag}>" + "</div>" * depth)
         if draw(st.integers(0, 5)) == 0:
-            parts.append(draw(st.sampled_from([f"<script>var s = '{HIDDEN}';</script>", f"<!-- {HIDDEN} -->",
-                                               f"<style>p::after {{content: '{HIDDEN}'}}</style>"])))
+            parts.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            f"<script>var s = '{HIDDEN}';</script>",
+                            f"<!-- {HIDDEN} -->",
+                            f"<style>p::after {{content: '{HIDDEN}'}}</style>",
+                        ]
+                    )
+                )
+            )
     codec = draw(st.sampled_from(["utf-8", "gbk"]))
     page = f'<html><head><meta charset="{codec}"></head><body>{"".join(parts)}</body></html>'
     return page.encode("gb18030" if codec == "gbk" else codec)
@@ -285,7 +321,9 @@ def _as_page(draw, lines: list[str]) -> bytes:
 @PROPERTIES
 @given(policy_documents())
 # A title after junk and a domain: its span quoted "%www.78836" for the title "%2017年工作要点".
-@example(("%www.788365.com2017年工作要点\n严格执行“一超四罚”，全省高速公路入口称重检测率达到100%。".encode(), "plan.txt"))
+@example(
+    ("%www.788365.com2017年工作要点\n严格执行“一超四罚”，全省高速公路入口称重检测率达到100%。".encode(), "plan.txt")
+)
 def test_documents_built_from_real_fragments_keep_the_records_contract(document):
     data, name = document
     doc = read_or_refuse(data, name)

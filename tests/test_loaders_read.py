@@ -19,17 +19,34 @@ SHORT = "一、总体要求\n全市教育工作以立德树人为根本。\n1.�
 
 def _facts(doc):
     """What a user sees of a record: everything but the hash and the encoding of the bytes."""
-    return (doc.text, doc.title, doc.issued, doc.publisher, doc.jurisdiction, doc.body,
-            [(s.ordinal, s.title, s.span) for s in doc.sections],
-            [(t.ordinal, t.number, t.title, t.span, t.section) for t in doc.tasks],
-            sorted(doc.programs), sorted(doc.regulations), sorted(doc.organizations),
-            sorted((m.kind.value, m.key, m.span.start, m.part.kind, m.part.ordinal) for m in doc.mentions))
+    return (
+        doc.text,
+        doc.title,
+        doc.issued,
+        doc.publisher,
+        doc.jurisdiction,
+        doc.body,
+        [(s.ordinal, s.title, s.span) for s in doc.sections],
+        [(t.ordinal, t.number, t.title, t.span, t.section) for t in doc.tasks],
+        sorted(doc.programs),
+        sorted(doc.regulations),
+        sorted(doc.organizations),
+        sorted((m.kind.value, m.key, m.span.start, m.part.kind, m.part.ordinal) for m in doc.mentions),
+    )
 
 
-@pytest.mark.parametrize("codec,recorded", [
-    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"), ("gbk", "gb18030"),
-    ("utf-16", "utf-16"), ("utf-16-le", "utf-16"), ("utf-16-be", "utf-16"),
-])
+@pytest.mark.parametrize(
+    "codec,recorded",
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("gb18030", "gb18030"),
+        ("gbk", "gb18030"),
+        ("utf-16", "utf-16"),
+        ("utf-16-le", "utf-16"),
+        ("utf-16-be", "utf-16"),
+    ],
+)
 def test_short_chinese_text_decodes_in_every_common_encoding(codec, recorded):
     raw = read_bytes(SHORT.encode(codec), "plan.txt")
     assert raw.text == SHORT
@@ -38,8 +55,9 @@ def test_short_chinese_text_decodes_in_every_common_encoding(codec, recorded):
 
 def test_the_sample_in_four_encodings_gives_identical_records():
     text = SAMPLE.read_text(encoding="utf-8")
-    docs = {codec: extract_bytes(text.encode(codec), "kunming.txt")
-            for codec in ("utf-8", "utf-8-sig", "gb18030", "utf-16")}
+    docs = {
+        codec: extract_bytes(text.encode(codec), "kunming.txt") for codec in ("utf-8", "utf-8-sig", "gb18030", "utf-16")
+    }
     reference = _facts(docs["utf-8"])
     assert reference[6] and reference[7], "the sample has sections and tasks"
     for codec, doc in docs.items():
@@ -53,13 +71,16 @@ def test_crlf_line_ends_do_not_change_the_text():
     assert a == b
 
 
-@pytest.mark.parametrize("data,words", [
-    (b"", "empty"),
-    (b"   \n\n", "empty"),
-    (bytes(range(256)) * 4, "binary"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "binary"),
-    ("教育".encode("big5") + b"\xff\xfe\xfd\x80", "decode"),
-])
+@pytest.mark.parametrize(
+    "data,words",
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (bytes(range(256)) * 4, "binary"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "binary"),
+        ("教育".encode("big5") + b"\xff\xfe\xfd\x80", "decode"),
+    ],
+)
 def test_unreadable_files_fail_with_the_file_named(data, words):
     with pytest.raises(InputError) as err:
         read_bytes(data, "broken.txt")
@@ -125,8 +146,13 @@ def test_docx_paragraphs_tables_and_bold_headings():
     buf = io.BytesIO()
     d.save(buf)
     raw = read_bytes(buf.getvalue(), "plan.docx")
-    assert raw.text.split("\n") == ["2018年全县教育工作要点", "加强教师队伍建设",
-                                    "1.实施名师培养工程。选派100位名师到先进地区研修学习。", "指标 目标值", "2.推进教育信息化。"]
+    assert raw.text.split("\n") == [
+        "2018年全县教育工作要点",
+        "加强教师队伍建设",
+        "1.实施名师培养工程。选派100位名师到先进地区研修学习。",
+        "指标 目标值",
+        "2.推进教育信息化。",
+    ]
     assert raw.headings == ["加强教师队伍建设"]
     assert raw.encoding is None
 
@@ -142,7 +168,8 @@ def _pdf(lines: list[str]) -> bytes:
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        "/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
         f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -187,13 +214,16 @@ def test_pdf_line_before_an_opening_quote_is_joined():
     assert text == f"{FULL}围绕“世界防治结核病日”等主题日，开展宣传。"
 
 
-@pytest.mark.parametrize("pages,lines", [
-    ([f"{FULL}。\n癌筛查3000人。"], 2),                  # the line above ends a sentence
-    ([f"{FULL}\n2.推进建设。"], 2),                       # the line below opens a numbered part
-    (["眉县卫生健康局\n关于印发《实施方案》的通知"], 2),  # a short line ends where its text ends
-    ([f"{FULL}。\n- 1 -", "短行"], 2),                    # a page break after a finished sentence
-    (["Work plan 2018 for the county\nschools and teachers"], 2),  # Latin wrapped in Latin stays
-])
+@pytest.mark.parametrize(
+    "pages,lines",
+    [
+        ([f"{FULL}。\n癌筛查3000人。"], 2),  # the line above ends a sentence
+        ([f"{FULL}\n2.推进建设。"], 2),  # the line below opens a numbered part
+        (["眉县卫生健康局\n关于印发《实施方案》的通知"], 2),  # a short line ends where its text ends
+        ([f"{FULL}。\n- 1 -", "短行"], 2),  # a page break after a finished sentence
+        (["Work plan 2018 for the county\nschools and teachers"], 2),  # Latin wrapped in Latin stays
+    ],
+)
 def test_pdf_lines_that_do_not_continue_stay_apart(pages, lines):
     assert len(join_printed_lines(pages).split("\n")) == lines
 
@@ -211,30 +241,43 @@ TITLED = """{head}
 """
 
 
-@pytest.mark.parametrize("head,title", [
-    # the issuer on its own line above 关于…的通知
-    ("眉县卫生健康局文件\n眉卫健发〔2021〕8号\n眉县卫生健康局\n关于印发《眉县2021年实施方案》的通知",
-     "眉县卫生健康局关于印发《眉县2021年实施方案》的通知"),
-    # a 《》 broken across the lines
-    ("关于印发《眉县2021年基层卫生健康\n重点工作实施方案》的通知", "关于印发《眉县2021年基层卫生健康重点工作实施方案》的通知"),
-    # not joined: a document number, a red head, or a title that does not open with 关于
-    ("眉卫健发〔2021〕8号\n关于印发《实施方案》的通知", "关于印发《实施方案》的通知"),
-    ("眉县卫生健康局文件\n关于印发《实施方案》的通知", "关于印发《实施方案》的通知"),
-    ("眉县卫生健康局\n眉县2021年基层卫生健康重点工作实施方案", "眉县2021年基层卫生健康重点工作实施方案"),
-])
+@pytest.mark.parametrize(
+    "head,title",
+    [
+        # the issuer on its own line above 关于…的通知
+        (
+            "眉县卫生健康局文件\n眉卫健发〔2021〕8号\n眉县卫生健康局\n关于印发《眉县2021年实施方案》的通知",
+            "眉县卫生健康局关于印发《眉县2021年实施方案》的通知",
+        ),
+        # a 《》 broken across the lines
+        (
+            "关于印发《眉县2021年基层卫生健康\n重点工作实施方案》的通知",
+            "关于印发《眉县2021年基层卫生健康重点工作实施方案》的通知",
+        ),
+        # not joined: a document number, a red head, or a title that does not open with 关于
+        ("眉卫健发〔2021〕8号\n关于印发《实施方案》的通知", "关于印发《实施方案》的通知"),
+        ("眉县卫生健康局文件\n关于印发《实施方案》的通知", "关于印发《实施方案》的通知"),
+        ("眉县卫生健康局\n眉县2021年基层卫生健康重点工作实施方案", "眉县2021年基层卫生健康重点工作实施方案"),
+    ],
+)
 def test_a_title_set_on_several_lines_is_joined(head, title):
     text = TITLED.format(head=head)
     got, span = find_title(text, find_body(text))
     assert got == title
-    assert text[span.start:span.end].replace("\n", "") == title
+    assert text[span.start : span.end].replace("\n", "") == title
 
 
 def test_a_long_notice_title_is_still_the_title():
     """Real notices run to 240 characters (…关于印发《…》的通知): such a title was dropped at 80, and
     the document then had no dcterms:title."""
     from policykg.loaders.extract import extract_bytes
-    title = ("安徽省推进“三地一区”建设领导小组改革开放新高地执行小组办公室关于印发安徽省关于加快对接区域全面经济伙伴关系协定"
-             "（RCEP）经贸新规则扎实推进高水平开放实施意见的通知")
-    doc = extract_bytes(f"{title}\n（皖开放办〔2022〕6号）\n省有关单位：\n一、发展目标\n1.扩大出口。做好工作。\n2.扩大进口。\n"
-                        .encode("utf-8"), "notice.txt")
+
+    title = (
+        "安徽省推进“三地一区”建设领导小组改革开放新高地执行小组办公室关于印发安徽省关于加快对接区域全面经济伙伴关系协定"
+        "（RCEP）经贸新规则扎实推进高水平开放实施意见的通知"
+    )
+    doc = extract_bytes(
+        f"{title}\n（皖开放办〔2022〕6号）\n省有关单位：\n一、发展目标\n1.扩大出口。做好工作。\n2.扩大进口。\n".encode(),
+        "notice.txt",
+    )
     assert doc.title == title

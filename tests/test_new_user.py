@@ -19,8 +19,12 @@ def test_ingest_workers_do_not_import_policykg_from_the_current_folder(tmp_path)
     the forkserver's ``python -c`` put the current folder first on its import path."""
     (tmp_path / "policykg").mkdir()  # what the parent folder of a clone holds
     _two_documents(tmp_path)
-    proc = subprocess.run([POLICYKG, "ingest", "--store", str(tmp_path / "store"), "-j", "2", "a.txt", "b.txt"],
-                          cwd=tmp_path, capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [POLICYKG, "ingest", "--store", str(tmp_path / "store"), "-j", "2", "a.txt", "b.txt"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 0, err[-2000:]
     assert "Traceback" not in err and "ImportError" not in err
@@ -53,13 +57,22 @@ def test_a_file_name_that_makes_no_document_id_is_refused_by_name_and_the_others
     for name in ("..txt", "...txt", ".txt"):
         shutil.copy(SAMPLE, tmp_path / name)
     shutil.copy(SAMPLE, tmp_path / "document.txt")
-    proc = run_cli("ingest", "--store", str(tmp_path / "store"), str(tmp_path / "..txt"), str(tmp_path / "...txt"),
-                   str(tmp_path / ".txt"), str(tmp_path / "document.txt"))
+    proc = run_cli(
+        "ingest",
+        "--store",
+        str(tmp_path / "store"),
+        str(tmp_path / "..txt"),
+        str(tmp_path / "...txt"),
+        str(tmp_path / ".txt"),
+        str(tmp_path / "document.txt"),
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 1
     for name, stem in (("..txt", "'.'"), ("...txt", "'..'"), (".txt", "''")):
-        assert f"{tmp_path / name}: no document id can be made from this file name (it is {stem} without its " \
-               "suffix)" in err, err
+        assert (
+            f"{tmp_path / name}: no document id can be made from this file name (it is {stem} without its "
+            "suffix)" in err
+        ), err
     assert "1 added" in err and "3 failed" in err
 
 
@@ -67,6 +80,5 @@ def test_right_to_left_overrides_in_file_names_are_printed_as_escapes(tmp_path):
     """A U+202E in a file name made the terminal print the rest of the line backwards."""
     name = "report\u202etxt.exe.txt"
     shutil.copy(SAMPLE, tmp_path / name)
-    err = run_cli("ingest", "--store", str(tmp_path / "store"), "-v", str(tmp_path / name),
-                  check=True).stderr.decode()
+    err = run_cli("ingest", "--store", str(tmp_path / "store"), "-v", str(tmp_path / name), check=True).stderr.decode()
     assert "\u202e" not in err and "report\\u202etxt.exe.txt" in err

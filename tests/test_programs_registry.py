@@ -9,15 +9,25 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from policykg.errors import PolicyKGError, RegistryError
 from policykg.loaders.programs_registry import bundled_files, load_registry, normalise
 
-from conftest import REPO
-
-DOMAINS = ("education", "health", "civil-affairs", "agriculture-rural", "environment-water", "housing-urban",
-           "transport", "poverty-rural-revitalisation", "employment", "culture-tourism", "science-technology",
-           "governance")
+DOMAINS = (
+    "education",
+    "health",
+    "civil-affairs",
+    "agriculture-rural",
+    "environment-water",
+    "housing-urban",
+    "transport",
+    "poverty-rural-revitalisation",
+    "employment",
+    "culture-tourism",
+    "science-technology",
+    "governance",
+)
 
 
 @pytest.fixture(scope="module")
@@ -95,14 +105,16 @@ def test_the_toml_files_ship_as_package_data():
 
 
 def test_the_docs_table_is_current():
-    out = subprocess.run([sys.executable, str(REPO / "scripts" / "registry_stats.py")], capture_output=True,
-                         text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "registry_stats.py")], capture_output=True, text=True, check=True
+    ).stdout.strip()
     doc = (REPO / "docs" / "programs-registry.md").read_text(encoding="utf-8")
     shown = doc.split("<!-- registry-stats -->\n", 1)[1].split("\n<!-- /registry-stats -->", 1)[0]
     assert shown == out, "run: python scripts/registry_stats.py --write"
 
 
 # -- user files ------------------------------------------------------------------------------------
+
 
 def _write(tmp_path: Path, body: str, name: str = "mine.toml") -> Path:
     path = tmp_path / name
@@ -111,7 +123,9 @@ def _write(tmp_path: Path, body: str, name: str = "mine.toml") -> Path:
 
 
 def test_a_user_file_overrides_and_adds(tmp_path, registry):
-    path = _write(tmp_path, """
+    path = _write(
+        tmp_path,
+        """
 [[program]]
 id = "quanmian-gaibao"
 name = "全面改善贫困地区义务教育薄弱学校基本办学条件"
@@ -126,7 +140,8 @@ parent = "yiwu-jiaoyu-boruo-huanjie"
 level = "provincial"
 province = "某省"
 sources = ["某省人民政府办公厅通知，2021年"]
-""")
+""",
+    )
     merged = load_registry([path])
     assert len(merged) == len(registry) + 1
     overridden = merged.lookup("改薄")
@@ -140,36 +155,60 @@ sources = ["某省人民政府办公厅通知，2021年"]
     assert len(load_registry()) == len(registry)  # the bundled registry is untouched
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ('[[program]]\nid = "a"\nsources = ["s"]\n', "program 'a': missing name"),
-    ('[[program]]\nname = "甲计划"\nsources = ["s"]\n', "program number 1: missing id"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\n', "program 'a': missing sources"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\nsources = []\n', "program 'a': missing sources"),
-    ('[[program]]\nid = "A b"\nname = "甲计划"\nsources = ["s"]\n', "program 'A b': id must be"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\nsources = ["s"]\n'
-     '[[program]]\nid = "a"\nname = "乙计划"\nsources = ["s"]\n', "program 'a': duplicate id"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\naliases = ["全面改薄"]\nsources = ["s"]\n',
-     "program 'a': the spelling '全面改薄' is already claimed by program 'quanmian-gaibao'"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\naliases = ["丙"]\nsources = ["s"]\n'
-     '[[program]]\nid = "b"\nname = "乙计划"\naliases = ["“丙”"]\nsources = ["s"]\n',
-     "program 'b': the spelling '“丙”' is already claimed by program 'a'"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\nparent = "no-such-id"\nsources = ["s"]\n',
-     "program 'a': parent 'no-such-id' is not the id of any program"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\nsuccessor_of = "no-such-id"\nsources = ["s"]\n',
-     "program 'a': successor_of 'no-such-id' is not the id of any program"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\nparent = "b"\nsources = ["s"]\n'
-     '[[program]]\nid = "b"\nname = "乙计划"\nparent = "a"\nsources = ["s"]\n',
-     "its parent chain is a cycle: a -> b -> a"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\nsuccessor_of = "a"\nsources = ["s"]\n',
-     "program 'a': its successor_of chain is a cycle: a -> a"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\npredecessor_of = "b"\nsources = ["s"]\n',
-     "program 'a': unknown field(s) predecessor_of"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\nlevel = "provincial"\nsources = ["s"]\n',
-     "program 'a': a provincial program needs province"),
-    ('[[program]]\nid = "a"\nname = "甲计划"\nstart_year = "2014"\nsources = ["s"]\n',
-     "program 'a': start_year must be a year"),
-    ('[[program]\nid = "a"\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('[[program]]\nid = "a"\nsources = ["s"]\n', "program 'a': missing name"),
+        ('[[program]]\nname = "甲计划"\nsources = ["s"]\n', "program number 1: missing id"),
+        ('[[program]]\nid = "a"\nname = "甲计划"\n', "program 'a': missing sources"),
+        ('[[program]]\nid = "a"\nname = "甲计划"\nsources = []\n', "program 'a': missing sources"),
+        ('[[program]]\nid = "A b"\nname = "甲计划"\nsources = ["s"]\n', "program 'A b': id must be"),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\nsources = ["s"]\n'
+            '[[program]]\nid = "a"\nname = "乙计划"\nsources = ["s"]\n',
+            "program 'a': duplicate id",
+        ),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\naliases = ["全面改薄"]\nsources = ["s"]\n',
+            "program 'a': the spelling '全面改薄' is already claimed by program 'quanmian-gaibao'",
+        ),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\naliases = ["丙"]\nsources = ["s"]\n'
+            '[[program]]\nid = "b"\nname = "乙计划"\naliases = ["“丙”"]\nsources = ["s"]\n',
+            "program 'b': the spelling '“丙”' is already claimed by program 'a'",
+        ),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\nparent = "no-such-id"\nsources = ["s"]\n',
+            "program 'a': parent 'no-such-id' is not the id of any program",
+        ),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\nsuccessor_of = "no-such-id"\nsources = ["s"]\n',
+            "program 'a': successor_of 'no-such-id' is not the id of any program",
+        ),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\nparent = "b"\nsources = ["s"]\n'
+            '[[program]]\nid = "b"\nname = "乙计划"\nparent = "a"\nsources = ["s"]\n',
+            "its parent chain is a cycle: a -> b -> a",
+        ),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\nsuccessor_of = "a"\nsources = ["s"]\n',
+            "program 'a': its successor_of chain is a cycle: a -> a",
+        ),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\npredecessor_of = "b"\nsources = ["s"]\n',
+            "program 'a': unknown field(s) predecessor_of",
+        ),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\nlevel = "provincial"\nsources = ["s"]\n',
+            "program 'a': a provincial program needs province",
+        ),
+        (
+            '[[program]]\nid = "a"\nname = "甲计划"\nstart_year = "2014"\nsources = ["s"]\n',
+            "program 'a': start_year must be a year",
+        ),
+        ('[[program]\nid = "a"\n', "not valid TOML"),
+    ],
+)
 def test_each_bad_entry_is_refused_with_a_readable_message(tmp_path, body, expected):
     path = _write(tmp_path, body)
     with pytest.raises(RegistryError) as info:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from conftest import run_cli
+
 from policykg.loaders.programs_registry import load_registry
 from policykg.loaders.registry_match import RegistryMatcher, stands_alone
 
-USER_REGISTRY = '''domain = "local"
+USER_REGISTRY = """domain = "local"
 
 [[program]]
 id = "kunming-jinse-yangguang"
@@ -15,7 +16,7 @@ aliases = ["金色阳光工程", "金色阳光助学"]
 level = "provincial"
 province = "云南省"
 sources = ["（a test entry）"]
-'''
+"""
 
 
 def test_a_spelling_stands_alone_only_where_its_form_says_it_is_a_name():
@@ -29,7 +30,7 @@ def test_a_spelling_stands_alone_only_where_its_form_says_it_is_a_name():
 def test_the_longest_spelling_wins_and_quotes_admit_the_rest():
     matcher = RegistryMatcher(load_registry())
     text = "落实农村义务教育学生营养改善计划，推进医联体建设，发展医养结合，试点“医联体”。"
-    hits = [(text[h.start:h.end], h.program.id) for h in matcher.find(text)]
+    hits = [(text[h.start : h.end], h.program.id) for h in matcher.find(text)]
     # 医联体 is a standing system: only in quote marks
     assert hits == [("农村义务教育学生营养改善计划", "yingyang-gaishan-jihua"), ("医联体", "yiliaolianheti")]
 
@@ -45,9 +46,15 @@ def test_ingest_with_a_registry_of_ones_own_finds_its_programmes_under_their_reg
     assert "https://w3id.org/policykg/id/program/kunming-jinse-yangguang" in with_it.decode()
     store = tmp_path / "store"
     run_cli("ingest", "--store", str(store), "--programs", str(registry), str(doc), check=True)
-    rows = run_cli("query", "--store", str(store), "--format", "csv",
-                   "SELECT ?l WHERE { <https://w3id.org/policykg/id/program/kunming-jinse-yangguang> rdfs:label ?l }",
-                   check=True).stdout.decode()
+    rows = run_cli(
+        "query",
+        "--store",
+        str(store),
+        "--format",
+        "csv",
+        "SELECT ?l WHERE { <https://w3id.org/policykg/id/program/kunming-jinse-yangguang> rdfs:label ?l }",
+        check=True,
+    ).stdout.decode()
     assert "金色阳光工程" in rows
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from policykg.graph.remote import RemoteStore, endpoints, query_form
-from policykg.graph.store import OxigraphStore, open_store
-from policykg.settings import load_settings
-
 from conftest import LiveServer, run_cli
 from servers import OxigraphServer, free_port
+
+from policykg.graph.backends import open_store
+from policykg.graph.remote import RemoteStore, endpoints, query_form
+from policykg.graph.store import OxigraphStore
+from policykg.settings import load_settings
+
 pytest.register_assert_rewrite("store_contract")
 from store_contract import SAMPLE, StoreContract  # noqa: E402
 
@@ -72,25 +73,36 @@ def test_an_unreachable_server_is_a_store_error_not_a_traceback():
 
 def test_endpoint_derivation():
     ox = endpoints("http://127.0.0.1:7878/query")
-    assert (ox.update, ox.gsp, ox.union_param) == ("http://127.0.0.1:7878/update", "http://127.0.0.1:7878/store",
-                                                   "union-default-graph")
+    assert (ox.update, ox.gsp, ox.union_param) == (
+        "http://127.0.0.1:7878/update",
+        "http://127.0.0.1:7878/store",
+        "union-default-graph",
+    )
     assert endpoints("http://h:7878").query == "http://h:7878/query"
     v = endpoints("http://h:8890/sparql")
     assert (v.update, v.gsp, v.union_param) == ("http://h:8890/sparql", "http://h:8890/sparql-graph-crud", None)
     g = endpoints("http://h:7200/repositories/kg")
-    assert (g.update, g.gsp) == ("http://h:7200/repositories/kg/statements",
-                                 "http://h:7200/repositories/kg/rdf-graphs/service")
+    assert (g.update, g.gsp) == (
+        "http://h:7200/repositories/kg/statements",
+        "http://h:7200/repositories/kg/rdf-graphs/service",
+    )
     f = endpoints("http://h:3030/ds", gsp_url="http://h:3030/ds/data", union="param")
-    assert (f.query, f.update, f.gsp, f.union_param) == ("http://h:3030/ds", "http://h:3030/ds",
-                                                          "http://h:3030/ds/data", "union-default-graph")
+    assert (f.query, f.update, f.gsp, f.union_param) == (
+        "http://h:3030/ds",
+        "http://h:3030/ds",
+        "http://h:3030/ds/data",
+        "union-default-graph",
+    )
     s = load_settings(environ={"POLICYKG_REMOTE_GSP_URL": "http://x/gsp", "POLICYKG_REMOTE_UNION": "server"})
     store = open_store("http://h:7878/query", settings=s)
     assert (store.endpoints.gsp, store.endpoints.union_param) == ("http://x/gsp", None)
 
 
 def test_query_form_ignores_iris_strings_and_comments():
-    assert query_form("# SELECT in a comment\nPREFIX a: <http://x/ASK#>\nCONSTRUCT { ?s ?p 'SELECT' } WHERE {}") \
+    assert (
+        query_form("# SELECT in a comment\nPREFIX a: <http://x/ASK#>\nCONSTRUCT { ?s ?p 'SELECT' } WHERE {}")
         == "CONSTRUCT"
+    )
     assert query_form("ask { }") == "ASK"
 
 
@@ -103,14 +115,21 @@ def test_two_api_processes_serve_one_remote_graph(oxigraph_server):
     servers = [LiveServer(url), LiveServer(url)]
     try:
         for server in servers:
-            resp = httpx.post(server.url + "/sparql", data={"query": "SELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:Task }"},
-                              headers={"Accept": "text/csv"}, timeout=30)
+            resp = httpx.post(
+                server.url + "/sparql",
+                data={"query": "SELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:Task }"},
+                headers={"Accept": "text/csv"},
+                timeout=30,
+            )
             assert resp.status_code == 200 and resp.text.split()[-1] == "28"
             page = httpx.get(server.url + "/api/search", params={"q": "三名工程"}, timeout=30)
             assert page.status_code == 200 and "三名工程" in page.text
             # The guard still refuses outbound requests before they reach the remote server.
-            bad = httpx.post(server.url + "/sparql", timeout=30,
-                             data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+            bad = httpx.post(
+                server.url + "/sparql",
+                timeout=30,
+                data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"},
+            )
             assert bad.status_code == 400
     finally:
         for server in servers:

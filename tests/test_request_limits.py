@@ -19,10 +19,10 @@ import zipfile
 
 import httpx
 import pytest
-
 from conftest import AUTH, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused
-from policykg.api.app import MULTIPART_SLACK
 from servers import assert_serves
+
+from policykg.api.app import MULTIPART_SLACK
 
 pytestmark = pytest.mark.remote
 
@@ -34,8 +34,12 @@ UPLOAD_CAP = int(SERVER_ENV["POLICYKG_MAX_UPLOAD_BYTES"])
 ROUTES = {
     "query": ("POST", "/sparql", QUERY_TYPE, REQUEST_CAP),
     "update": ("POST", "/update", {**UPDATE_TYPE, **AUTH}, REQUEST_CAP),
-    "graph store": ("PUT", "/graph-store?graph=http://example.org/big", {"content-type": "text/turtle", **AUTH},
-                    UPLOAD_CAP),
+    "graph store": (
+        "PUT",
+        "/graph-store?graph=http://example.org/big",
+        {"content-type": "text/turtle", **AUTH},
+        UPLOAD_CAP,
+    ),
     "upload": ("POST", "/documents?name=big.txt", AUTH, UPLOAD_CAP + MULTIPART_SLACK),
 }
 
@@ -53,7 +57,9 @@ def _read_reply(sock: socket.socket) -> tuple[int, bytes]:
         assert chunk, f"connection closed before a reply: {data!r}"
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
-    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    length = next(
+        int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+    )
     while len(body) < length:
         body += sock.recv(65536)
     return int(head.split(b" ", 2)[1]), body[:length]
@@ -92,16 +98,23 @@ def test_an_endless_chunked_body_is_stopped_soon_after_the_cap(served, route):
 
 
 def _valid_body(route: str) -> bytes:
-    return {"query": b"ASK {}", "update": b"CLEAR SILENT GRAPH <http://example.org/none>",
-            "graph store": b"<http://a> <http://b> <http://c> .", "upload": "一、标题\n1.任务。".encode()}[route]
+    return {
+        "query": b"ASK {}",
+        "update": b"CLEAR SILENT GRAPH <http://example.org/none>",
+        "graph store": b"<http://a> <http://b> <http://c> .",
+        "upload": "一、标题\n1.任务。".encode(),
+    }[route]
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=list(ROUTES))
 @pytest.mark.usefixtures("untouched")
 def test_a_compressed_body_is_415_and_never_inflated(served, route):
     method, target, headers, _cap = ROUTES[route]
-    for encoding, body in (("gzip", gzip.compress(_valid_body(route))), ("deflate", b"x\x9c\x03\x00\x00\x00\x00\x01"),
-                           ("br", b"\x3b")):
+    for encoding, body in (
+        ("gzip", gzip.compress(_valid_body(route))),
+        ("deflate", b"x\x9c\x03\x00\x00\x00\x00\x01"),
+        ("br", b"\x3b"),
+    ):
         r = httpx.request(method, served.url + target, content=body, headers={**headers, "content-encoding": encoding})
         err = assert_refused(r, 415, "unsupported_media_type")
         assert encoding in err["message"]
@@ -121,6 +134,7 @@ def test_a_gzip_bomb_costs_no_memory(served):
 
 
 # -- uploads ---------------------------------------------------------------------------------------
+
 
 def _docx_bomb(paragraphs: int) -> bytes:
     """A real .docx (python-docx) whose document.xml inflates ~400 times: 700 kB -> 270 MB."""
@@ -151,7 +165,9 @@ def test_a_docx_zip_bomb_upload_is_refused_naming_the_file(served):
     assert len(bomb) < UPLOAD_CAP
     peak = served.peak_rss_kb()
     started = time.monotonic()
-    r = httpx.post(served.url + "/documents", params={"name": "炸弹 bomb.docx"}, content=bomb, headers=AUTH, timeout=120)
+    r = httpx.post(
+        served.url + "/documents", params={"name": "炸弹 bomb.docx"}, content=bomb, headers=AUTH, timeout=120
+    )
     err = assert_refused(r, 422, "bad_input")
     assert "炸弹 bomb.docx" in err["message"]
     assert time.monotonic() - started < 10.0
@@ -159,20 +175,31 @@ def test_a_docx_zip_bomb_upload_is_refused_naming_the_file(served):
 
 
 MULTIPART = {
-    "no boundary": ("multipart/form-data",
-                    b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\ntext\r\n--x--\r\n'),
-    "cut off inside the part": ("multipart/form-data; boundary=xyz",
-                                b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
-                                + "一、标题\n1.任务。".encode()),
+    "no boundary": (
+        "multipart/form-data",
+        b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\ntext\r\n--x--\r\n',
+    ),
+    "cut off inside the part": (
+        "multipart/form-data; boundary=xyz",
+        b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
+        + "一、标题\n1.任务。".encode(),
+    ),
     "not multipart at all": ("multipart/form-data; boundary=xyz", b"garbage"),
-    "the file in another field": ("multipart/form-data; boundary=xyz",
-                                  b'--xyz\r\nContent-Disposition: form-data; name="document"; filename="a.txt"\r\n\r\n'
-                                  + "一、标题\n1.任务。".encode() + b"\r\n--xyz--\r\n"),
-    "a text field, not a file": ("multipart/form-data; boundary=xyz",
-                                 b'--xyz\r\nContent-Disposition: form-data; name="file"\r\n\r\nhello\r\n--xyz--\r\n'),
-    "two thousand fields": ("multipart/form-data; boundary=xyz",
-                            b"".join(b'--xyz\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nv\r\n' % i
-                                     for i in range(2000)) + b"--xyz--\r\n"),
+    "the file in another field": (
+        "multipart/form-data; boundary=xyz",
+        b'--xyz\r\nContent-Disposition: form-data; name="document"; filename="a.txt"\r\n\r\n'
+        + "一、标题\n1.任务。".encode()
+        + b"\r\n--xyz--\r\n",
+    ),
+    "a text field, not a file": (
+        "multipart/form-data; boundary=xyz",
+        b'--xyz\r\nContent-Disposition: form-data; name="file"\r\n\r\nhello\r\n--xyz--\r\n',
+    ),
+    "two thousand fields": (
+        "multipart/form-data; boundary=xyz",
+        b"".join(b'--xyz\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nv\r\n' % i for i in range(2000))
+        + b"--xyz--\r\n",
+    ),
 }
 
 
@@ -188,17 +215,24 @@ def test_malformed_multipart_upload_is_400_and_stores_nothing(served, case):
 def test_an_upload_of_another_media_type_without_a_name_is_400(served):
     """A body that is not multipart is the raw document, and then its name must be given."""
     for ctype in ("application/json", "multipart/mixed; boundary=xyz", "text/plain"):
-        r = httpx.post(served.url + "/documents", content="一、标题\n1.任务。".encode(),
-                       headers={"content-type": ctype, **AUTH})
+        r = httpx.post(
+            served.url + "/documents", content="一、标题\n1.任务。".encode(), headers={"content-type": ctype, **AUTH}
+        )
         err = assert_refused(r, 400)
         assert "name" in err["message"]
 
 
 # -- Graph Store bodies that would hurt the parser -------------------------------------------------
 
+
 def _gsp_put(served, body: bytes, ctype: str) -> httpx.Response:
-    return httpx.put(served.url + "/graph-store", params={"graph": "http://example.org/hostile-gsp"}, content=body,
-                     headers={"content-type": ctype, **AUTH}, timeout=60)
+    return httpx.put(
+        served.url + "/graph-store",
+        params={"graph": "http://example.org/hostile-gsp"},
+        content=body,
+        headers={"content-type": ctype, **AUTH},
+        timeout=60,
+    )
 
 
 @pytest.mark.usefixtures("untouched")
@@ -213,11 +247,14 @@ def test_json_ld_nested_10_000_deep_is_400_not_a_dead_server(served):
 def test_rdf_xml_billion_laughs_is_400_not_gigabytes(served):
     """Six hundred bytes of nested entities expand to 1 GB in the RDF/XML parser."""
     names = "abcdefghi"
-    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(f'<!ENTITY {names[i]} "{("&" + names[i - 1] + ";") * 10}">'
-                                                     for i in range(1, 9))
-    body = (f'<?xml version="1.0"?><!DOCTYPE r [{entities}]><rdf:RDF '
-            'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">'
-            '<rdf:Description rdf:about="http://a"><e:p>&i;</e:p></rdf:Description></rdf:RDF>').encode()
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {names[i]} "{("&" + names[i - 1] + ";") * 10}">' for i in range(1, 9)
+    )
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE r [{entities}]><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">'
+        '<rdf:Description rdf:about="http://a"><e:p>&i;</e:p></rdf:Description></rdf:RDF>'
+    ).encode()
     peak = served.peak_rss_kb()
     err = assert_refused(_gsp_put(served, body, "application/rdf+xml"), 400, "bad_query")
     assert "ENTITY" in err["message"]
@@ -225,14 +262,16 @@ def test_rdf_xml_billion_laughs_is_400_not_gigabytes(served):
 
 
 @pytest.mark.usefixtures("untouched")
-def test_graph_store_bodies_that_name_urls_fetch_nothing(served, web):  # noqa: F811 (the imported fixture)
+def test_graph_store_bodies_that_name_urls_fetch_nothing(served, web):
     """A JSON-LD remote @context and an RDF/XML external entity: refused, no connection."""
     url = f"http://127.0.0.1:{web.port}/context.jsonld"
     body = f'{{"@context": "{url}", "@id": "http://a", "name": "x"}}'.encode()
     assert_refused(_gsp_put(served, body, "application/ld+json"), 400, "bad_query")
-    body = (f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "{url}">]><rdf:RDF '
-            'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">'
-            '<rdf:Description rdf:about="http://a"><e:p>&x;</e:p></rdf:Description></rdf:RDF>').encode()
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "{url}">]><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">'
+        '<rdf:Description rdf:about="http://a"><e:p>&x;</e:p></rdf:Description></rdf:RDF>'
+    ).encode()
     assert_refused(_gsp_put(served, body, "application/rdf+xml"), 400, "bad_query")
 
 

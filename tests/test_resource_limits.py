@@ -19,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import POLICYKG, SERVER_ENV, SERVER_MEMORY, assert_refused, copy_store, run_cli, serve
 from servers import LiveServer, assert_serves
 
@@ -27,18 +26,24 @@ MEMORY = 400_000_000  # a worker's cap in these tests: far below what the bombs 
 REPLY = 20_000  # bytes: the reply cap in these tests
 
 #: 16 characters doubled 27 times: a 2 GB string, built inside the query engine.
-DOUBLING = ('SELECT (STRLEN(?a27) AS ?n) { BIND("abcdefghijklmnop" AS ?a0) '
-            + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(27)) + " }")
+DOUBLING = (
+    'SELECT (STRLEN(?a27) AS ?n) { BIND("abcdefghijklmnop" AS ?a0) '
+    + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(27))
+    + " }"
+)
 #: The issue's sort of a cross join, one pattern wider so that the API store is big enough.
 SORTED_JOIN = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?f ?i LIMIT 1"
 
 
 @pytest.fixture(scope="module")
 def capped(api_store_template, tmp_path_factory):
-    env = {**SERVER_ENV, "POLICYKG_QUERY_MEMORY": str(MEMORY), "POLICYKG_MAX_REPLY_BYTES": str(REPLY),
-           "POLICYKG_QUERY_TIMEOUT": "20"}
-    server = serve(api_store_template, tmp_path_factory.mktemp("capped"), env=env, memory=SERVER_MEMORY,
-                   digest=False)
+    env = {
+        **SERVER_ENV,
+        "POLICYKG_QUERY_MEMORY": str(MEMORY),
+        "POLICYKG_MAX_REPLY_BYTES": str(REPLY),
+        "POLICYKG_QUERY_TIMEOUT": "20",
+    }
+    server = serve(api_store_template, tmp_path_factory.mktemp("capped"), env=env, memory=SERVER_MEMORY, digest=False)
     yield server
     server.stop()
 
@@ -65,42 +70,56 @@ def test_a_reply_is_cut_at_max_reply_bytes_and_says_so(capped):
     assert body["truncated"] is True and 10 < len(body["results"]["bindings"]) == int(r.headers["x-policykg-rows"])
     r = _ask(capped, "SELECT ?s ?p ?o { ?s ?p ?o }", accept="text/csv")
     assert r.status_code == 200 and r.headers["x-policykg-truncated"] == "true" and len(r.content) <= REPLY
-    assert r.text.endswith("\r\n") and len(list(csv.reader(io.StringIO(r.text)))) == int(r.headers["x-policykg-rows"]) + 1
+    assert (
+        r.text.endswith("\r\n") and len(list(csv.reader(io.StringIO(r.text)))) == int(r.headers["x-policykg-rows"]) + 1
+    )
 
 
 def test_a_reply_that_is_one_giant_value_comes_back_empty_and_truncated(capped):
-    giant = ('SELECT ?a16 { BIND("abcdefghijklmnop" AS ?a0) '
-             + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(16)) + " }")  # 1 MB
+    giant = (
+        'SELECT ?a16 { BIND("abcdefghijklmnop" AS ?a0) '
+        + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(16))
+        + " }"
+    )  # 1 MB
     r = _ask(capped, giant)
     assert r.status_code == 200 and r.headers["x-policykg-truncated"] == "true"
     assert r.json()["results"]["bindings"] == [] and len(r.content) < 200
 
 
-FORMULAS = ('SELECT ?f ?at ?text ?neg ?num { BIND("=HYPERLINK(\\"http://x.example/\\",\\"click\\")" AS ?f) '
-            'BIND("@SUM(A1:A9)" AS ?at) BIND("plain, with a comma" AS ?text) BIND("-5" AS ?neg) BIND(-7 AS ?num) }')
+FORMULAS = (
+    'SELECT ?f ?at ?text ?neg ?num { BIND("=HYPERLINK(\\"http://x.example/\\",\\"click\\")" AS ?f) '
+    'BIND("@SUM(A1:A9)" AS ?at) BIND("plain, with a comma" AS ?text) BIND("-5" AS ?neg) BIND(-7 AS ?num) }'
+)
 
 
 def test_csv_and_tsv_cells_that_would_start_a_spreadsheet_formula_are_defused(served):
     r = httpx.post(served.url + "/sparql", data={"query": FORMULAS}, headers={"accept": "text/csv"}, timeout=30)
     rows = list(csv.reader(io.StringIO(r.text)))
-    assert rows[1] == ["'=HYPERLINK(\"http://x.example/\",\"click\")", "'@SUM(A1:A9)", "plain, with a comma",
-                       "-5", "-7"]  # numbers stay numbers
-    r = httpx.post(served.url + "/sparql", data={"query": FORMULAS},
-                   headers={"accept": "text/tab-separated-values"}, timeout=30)
+    assert rows[1] == [
+        '\'=HYPERLINK("http://x.example/","click")',
+        "'@SUM(A1:A9)",
+        "plain, with a comma",
+        "-5",
+        "-7",
+    ]  # numbers stay numbers
+    r = httpx.post(
+        served.url + "/sparql", data={"query": FORMULAS}, headers={"accept": "text/tab-separated-values"}, timeout=30
+    )
     cells = r.text.splitlines()[1].split("\t")
-    assert cells[0].startswith("\"'=HYPERLINK") and cells[1] == "\"'@SUM(A1:A9)\""
+    assert cells[0].startswith("\"'=HYPERLINK") and cells[1] == '"\'@SUM(A1:A9)"'
     assert cells[3] == '"-5"' and cells[4].startswith('"-7"^^')  # numbers stay numbers
 
 
 def test_policykg_query_writes_csv_through_the_same_defused_serializer(sample_store_path):
     proc = run_cli("query", "--store", str(sample_store_path), "--format", "csv", FORMULAS, check=True)
     row = next(csv.reader(io.StringIO(proc.stdout.decode().splitlines()[1])))
-    assert row[:2] == ["'=HYPERLINK(\"http://x.example/\",\"click\")", "'@SUM(A1:A9)"] and row[3:] == ["-5", "-7"]
+    assert row[:2] == ['\'=HYPERLINK("http://x.example/","click")', "'@SUM(A1:A9)"] and row[3:] == ["-5", "-7"]
     table = run_cli("query", "--store", str(sample_store_path), FORMULAS, check=True).stdout.decode()
     assert table.rstrip().endswith("(1 row)")
 
 
 # -- checkpoints and /health ------------------------------------------------------------------
+
 
 @pytest.fixture()
 def live(api_store_template, tmp_path):
@@ -198,9 +217,21 @@ def test_a_store_whose_disk_filled_up_takes_writes_again_once_space_returns(tmp_
     """)
     mnt = tmp_path / "disk"
     mnt.mkdir()
-    proc = subprocess.run([unshare, "-m", "sh", "-c",
-                           'mount -t tmpfs -o size=80m tmpfs "$1" || exit 97; "$2" -c "$3" "$1"',
-                           "sh", str(mnt), sys.executable, script], capture_output=True, timeout=180)
+    proc = subprocess.run(
+        [
+            unshare,
+            "-m",
+            "sh",
+            "-c",
+            'mount -t tmpfs -o size=80m tmpfs "$1" || exit 97; "$2" -c "$3" "$1"',
+            "sh",
+            str(mnt),
+            sys.executable,
+            script,
+        ],
+        capture_output=True,
+        timeout=180,
+    )
     if proc.returncode == 97:
         pytest.skip("cannot mount a tmpfs here")
     out = proc.stdout.decode()
@@ -230,8 +261,10 @@ _NO_UNSHARE = textwrap.dedent("""
 
 def _libseccomp() -> bool:
     import ctypes.util
+
     try:
         import ctypes
+
         ctypes.CDLL("libseccomp.so.2")
         return True
     except OSError:
@@ -239,8 +272,7 @@ def _libseccomp() -> bool:
 
 
 @pytest.mark.skipif(not _libseccomp(), reason="libseccomp is not installed")
-def test_serve_refuses_to_start_where_workers_cannot_drop_their_network_unless_allowed(api_store_template,
-                                                                                       tmp_path):
+def test_serve_refuses_to_start_where_workers_cannot_drop_their_network_unless_allowed(api_store_template, tmp_path):
     store = copy_store(api_store_template, tmp_path / "store")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKG_")}
     command = [sys.executable, "-c", _NO_UNSHARE, POLICYKG, "serve", "--store", str(store), "--port", "1"]
@@ -268,13 +300,18 @@ class _ShimmedServed:
         import time
 
         from servers import free_port
+
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         with open(log, "wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-c", _NO_UNSHARE, POLICYKG, "serve", "--store", str(store),
-                                          "--port", str(self.port)], stdout=out, stderr=subprocess.STDOUT, env=env,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _NO_UNSHARE, POLICYKG, "serve", "--store", str(store), "--port", str(self.port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while True:
             assert self.proc.poll() is None and time.monotonic() < deadline, self.log()
@@ -289,5 +326,6 @@ class _ShimmedServed:
 
     def stop(self) -> None:
         import signal
+
         os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(30)

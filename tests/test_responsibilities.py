@@ -118,10 +118,16 @@ def test_a_clause_that_is_not_all_units_names_nobody():
 
 def test_a_task_division_table_assigns_each_row_to_the_task_holding_its_item():
     """附件 任务分工表, one cell per line (an HTML table as read): rows name the plan's work items."""
-    table = ("附件\n任务分工表\n序号\n工作事项\n主要内容\n牵头单位\n配合单位\n"
-             "1\n扩大家庭医生来源。\n增加医生。\n各区政府\n市卫生健康委、市人社局\n"
-             "引导医师下沉。\n市卫生健康委\n/\n"
-             "2\n优化转诊服务。\n统筹资源。\n市医保局\n市卫生健康委\n")
+    table = (
+        "附件\n任务分工表\n序号\n工作事项\n主要内容\n牵头单位\n配合单位\n"
+        "1\n扩大家庭医生来源。\n增加医生。\n各区政府\n市卫生健康委、市人社局\n"
+        "引导医师下沉。\n市卫生健康委\n/\n"
+        "2\n优化转诊服务。\n统筹资源。\n市医保局\n市卫生健康委\n"
+    )
     assert _roles("1.扩大供给\n1.扩大家庭医生来源。增加医生。\n2.优化服务\n2.优化转诊服务。统筹资源。\n" + table) >= {
-        (1, "市卫生健康委", "support"), (1, "市人社局", "support"), (1, "市卫生健康委", "lead"),
-        (2, "市医保局", "lead"), (2, "市卫生健康委", "support")}
+        (1, "市卫生健康委", "support"),
+        (1, "市人社局", "support"),
+        (1, "市卫生健康委", "lead"),
+        (2, "市医保局", "lead"),
+        (2, "市卫生健康委", "support"),
+    }

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import REPO, SERVER_ENV, SERVER_MEMORY, assert_refused, assert_serves, serve
 
 #: A four-way cross join over the whole store: runs until its worker is killed.
@@ -26,8 +25,13 @@ DOC = "/id/doc/kunming-2017-education-workplan"
 
 @pytest.fixture(scope="module")
 def busy(api_store_template, tmp_path_factory):
-    env = {**SERVER_ENV, "POLICYKG_QUERY_WORKERS": "1", "POLICYKG_QUERY_TIMEOUT": "4",
-           "POLICYKG_QUERY_QUEUE_WAIT": "0.5", "POLICYKG_MAX_TRACE_NODES": "3"}
+    env = {
+        **SERVER_ENV,
+        "POLICYKG_QUERY_WORKERS": "1",
+        "POLICYKG_QUERY_TIMEOUT": "4",
+        "POLICYKG_QUERY_QUEUE_WAIT": "0.5",
+        "POLICYKG_MAX_TRACE_NODES": "3",
+    }
     server = serve(api_store_template, tmp_path_factory.mktemp("abuse"), env=env, memory=SERVER_MEMORY)
     yield server
     server.stop()
@@ -73,9 +77,24 @@ def test_runaway_queries_beyond_the_workers_leave_the_api_pages_and_a_cheap_quer
 
 
 #: One route of each kind: page, API, SPARQL, service description, network view, static, schema.
-GET_ROUTES = ["/", "/health", "/api/documents", "/api/overview", DOC, DOC + ".ttl", "/query", "/explore",
-              "/sparql?query=ASK%7B%7D", "/graph-store?default", "/api/trace?program=%E4%B8%89%E5%90%8D%E5%B7%A5%E7%A8%8B",
-              "/static/style.css", "/openapi.json", "/api/docs", "/id/doc/no-such-document", "/no-such-route"]
+GET_ROUTES = [
+    "/",
+    "/health",
+    "/api/documents",
+    "/api/overview",
+    DOC,
+    DOC + ".ttl",
+    "/query",
+    "/explore",
+    "/sparql?query=ASK%7B%7D",
+    "/graph-store?default",
+    "/api/trace?program=%E4%B8%89%E5%90%8D%E5%B7%A5%E7%A8%8B",
+    "/static/style.css",
+    "/openapi.json",
+    "/api/docs",
+    "/id/doc/no-such-document",
+    "/no-such-route",
+]
 
 
 @pytest.mark.parametrize("path", GET_ROUTES)
@@ -90,10 +109,19 @@ def test_head_answers_wherever_get_does_with_the_same_status_and_headers_and_no_
         assert head.headers.get(name) == get.headers.get(name), (path, name)
 
 
-@pytest.mark.parametrize("path,allow", [
-    ("/", "GET, HEAD"), ("/api/documents", "GET, HEAD"), (DOC, "GET, HEAD"),
-    ("/sparql", "GET, HEAD, POST"), ("/update", "POST"), ("/documents", "POST"),
-    ("/graph-store?default", "DELETE, GET, HEAD, POST, PUT"), ("/static/style.css", "GET, HEAD")])
+@pytest.mark.parametrize(
+    "path,allow",
+    [
+        ("/", "GET, HEAD"),
+        ("/api/documents", "GET, HEAD"),
+        (DOC, "GET, HEAD"),
+        ("/sparql", "GET, HEAD, POST"),
+        ("/update", "POST"),
+        ("/documents", "POST"),
+        ("/graph-store?default", "DELETE, GET, HEAD, POST, PUT"),
+        ("/static/style.css", "GET, HEAD"),
+    ],
+)
 def test_a_method_a_route_does_not_take_is_405_in_the_envelope_naming_every_method_it_does(busy, path, allow):
     """Starlette's 405 named only the first route of the path: ``Allow: POST`` for /sparql (which
     takes GET too), ``Allow: HEAD`` for /graph-store."""
@@ -131,21 +159,47 @@ def _raw(port: int, request: bytes) -> bytes:
 
 
 EDGE_CASES = [
-    "/static/../../etc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd", "/static/..%2f..%2fetc%2fpasswd",
-    "/static/style.css%00.js", "/id/%2e%2e/%2e%2e/etc/passwd", "/id/doc/%00", DOC + "%00.ttl", DOC + ".nope",
-    DOC + "..ttl", DOC + "?format=nope", "/api/documents/%00", "/api/programs/%00",
-    "/api/documents?offset=9223372036854775808", "/api/tasks?offset=99999999999999999999&limit=1000",
-    "/api/documents?limit=0", "/api/documents?limit=1001", "/api/documents?offset=-1",
+    "/static/../../etc/passwd",
+    "/static/%2e%2e/%2e%2e/etc/passwd",
+    "/static/..%2f..%2fetc%2fpasswd",
+    "/static/style.css%00.js",
+    "/id/%2e%2e/%2e%2e/etc/passwd",
+    "/id/doc/%00",
+    DOC + "%00.ttl",
+    DOC + ".nope",
+    DOC + "..ttl",
+    DOC + "?format=nope",
+    "/api/documents/%00",
+    "/api/programs/%00",
+    "/api/documents?offset=9223372036854775808",
+    "/api/tasks?offset=99999999999999999999&limit=1000",
+    "/api/documents?limit=0",
+    "/api/documents?limit=1001",
+    "/api/documents?offset=-1",
     "/api/documents/kunming-2017-education-workplan/text?offset=99999999999999999999",
-    "/api/targets?min_value=nan", "/api/targets?min_value=1e400", "/api/explore/node?iri=x&x=nan",
+    "/api/targets?min_value=nan",
+    "/api/targets?min_value=1e400",
+    "/api/explore/node?iri=x&x=nan",
     "/api/explore/node?iri=https%3A%2F%2Fw3id.org%2Fpolicykg%2Fid%2Fprogram%2F%E4%B8%89&offset=9223372036854775808",
-    "/api/tasks/x/99999999999999999999999", "/api/divisions/%EF%BC%95%EF%BC%93%EF%BC%90%EF%BC%91%EF%BC%90%EF%BC%90",
-    "/api/search?q=%ED%A0%80", "/api/rankings?limit=1000", "/sparql?query=ASK%7B%7D&format=nope",
+    "/api/tasks/x/99999999999999999999999",
+    "/api/divisions/%EF%BC%95%EF%BC%93%EF%BC%90%EF%BC%91%EF%BC%90%EF%BC%90",
+    "/api/search?q=%ED%A0%80",
+    "/api/rankings?limit=1000",
+    "/sparql?query=ASK%7B%7D&format=nope",
 ]
 
 
-@pytest.mark.parametrize("accept", [None, "*/*;q=abc", ";;;,,,", "\x01", "text/turtle;q=0, */*;q=0",
-                                    ",".join(["text/html;q=0.%d" % (i % 9) for i in range(1500)])])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        None,
+        "*/*;q=abc",
+        ";;;,,,",
+        "\x01",
+        "text/turtle;q=0, */*;q=0",
+        ",".join([f"text/html;q=0.{i % 9}" for i in range(1500)]),
+    ],
+)
 def test_traversal_nul_extreme_numbers_and_broken_accept_headers_never_fail_or_leak_a_path(busy, accept):
     """Path traversal (plain and percent-encoded) on /static and /id/, encoded NULs, offsets past
     2^63, nan and 1e400, fullwidth digits, lone surrogates, unknown suffixes and formats, under
@@ -167,7 +221,9 @@ def test_http_1_0_without_host_and_absolute_uris_are_served_locally(busy):
     this server as its own paths; nothing is fetched and nothing fails."""
     reply = _raw(busy.port, b"GET /api/documents HTTP/1.0\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
-    reply = _raw(busy.port, b"GET http://elsewhere.invalid/no-such-route HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    reply = _raw(
+        busy.port, b"GET http://elsewhere.invalid/no-such-route HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
     assert reply.startswith(b"HTTP/1.1 404"), reply[:200]
     assert_serves(busy)
 

@@ -21,7 +21,6 @@ import re
 import resource
 import signal
 import socket
-import struct
 import subprocess
 import threading
 import time
@@ -30,17 +29,19 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
-
 from conftest import POLICYKG, REPO, SERVER_ENV, SERVER_MEMORY, assert_refused, assert_serves, copy_store, serve
-from servers import free_port
 
 pytestmark = pytest.mark.remote
 
 #: The edges server's short limits: each is reached in a second or two.
 HEADER_TIMEOUT = 1.5
 WRITE_TIMEOUT = 2.0
-EDGES_ENV = {**SERVER_ENV, "POLICYKG_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
-             "POLICYKG_WRITE_TIMEOUT": str(WRITE_TIMEOUT), "POLICYKG_QUERY_TIMEOUT": "20"}
+EDGES_ENV = {
+    **SERVER_ENV,
+    "POLICYKG_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
+    "POLICYKG_WRITE_TIMEOUT": str(WRITE_TIMEOUT),
+    "POLICYKG_QUERY_TIMEOUT": "20",
+}
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +115,11 @@ def test_idle_sockets_beyond_max_connections_leave_an_ordinary_request_answering
         start = time.monotonic()
         r = httpx.get(server.url + "/health", timeout=10)
         assert r.status_code == 200 and time.monotonic() - start < 3, (r.status_code, time.monotonic() - start)
-        _wait(lambda: sum(not _closed_by_server(s) for s in socks) <= CAP,
-              "the server holds at most max_connections idle sockets", 10)
+        _wait(
+            lambda: sum(not _closed_by_server(s) for s in socks) <= CAP,
+            "the server holds at most max_connections idle sockets",
+            10,
+        )
         assert_serves(server)
         assert "max_connections=40 reached" in server.log()
     finally:
@@ -124,8 +128,11 @@ def test_idle_sockets_beyond_max_connections_leave_an_ordinary_request_answering
         server.stop()
 
 
-@pytest.mark.parametrize("sent", [b"", b"GET /health HTTP/1.1\r\nHost: x\r\n", b"trickle"],
-                         ids=["nothing", "half a header", "a byte at a time"])
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"GET /health HTTP/1.1\r\nHost: x\r\n", b"trickle"],
+    ids=["nothing", "half a header", "a byte at a time"],
+)
 def test_a_request_whose_headers_do_not_come_within_header_timeout_is_closed(edges, sent):
     """A fresh connection that sends nothing, half a request's headers, or one byte of a header
     every fifth of a second (a slowloris keeping the socket busy) is closed header_timeout
@@ -194,10 +201,12 @@ def test_a_client_that_never_reads_its_reply_is_reset_after_write_timeout_and_th
             s.connect(("127.0.0.1", edges.port))
             s.sendall(request)
             socks.append(s)
-        _wait(lambda: all(_closed_by_server(s) for s in socks), "every non-reading client reset",
-              WRITE_TIMEOUT + 40)
-        after = _wait(lambda: (m := _rss_mb(edges.proc.pid)) <= before + 48 and m,
-                      "the server's memory back within 48 MB of where it was", 10)
+        _wait(lambda: all(_closed_by_server(s) for s in socks), "every non-reading client reset", WRITE_TIMEOUT + 40)
+        after = _wait(
+            lambda: (m := _rss_mb(edges.proc.pid)) <= before + 48 and m,
+            "the server's memory back within 48 MB of where it was",
+            10,
+        )
         assert after <= before + 48
     finally:
         for s in socks:
@@ -232,6 +241,7 @@ def test_a_client_that_reads_in_bursts_with_pauses_shorter_than_write_timeout_ge
 
 # -- requests that are not HTTP ---------------------------------------------------------------------
 
+
 def test_unencoded_chinese_in_the_request_line_gets_the_json_envelope(edges):
     """curl sends ``/api/search?q=三名工程`` as raw UTF-8 bytes; h11 refuses them, and uvicorn
     answered with a plain-text "Invalid HTTP request received.". Now: 400 ``bad_encoding`` in
@@ -243,16 +253,22 @@ def test_unencoded_chinese_in_the_request_line_gets_the_json_envelope(edges):
     _envelope(status, headers, body, "bad_encoding")
 
 
-@pytest.mark.parametrize("request_bytes", [
-    b"GET /health HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
-    b"GET /health HTTP/1.1\r\nHost: x\r\nX-Bad\x01: y\r\n\r\n",
-    b"NOT HTTP AT ALL\r\n\r\n"], ids=["broken header", "control byte in a header name", "not http"])
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /health HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX-Bad\x01: y\r\n\r\n",
+        b"NOT HTTP AT ALL\r\n\r\n",
+    ],
+    ids=["broken header", "control byte in a header name", "not http"],
+)
 def test_a_request_that_is_not_http_gets_the_json_envelope(edges, request_bytes):
     _envelope(*_raw(edges.port, request_bytes), "bad_request")
     assert_serves(edges)
 
 
 # -- a taken port ------------------------------------------------------------------------------------
+
 
 def test_serve_on_a_taken_port_says_which_and_how_to_choose_another_in_one_line(tmp_path):
     """Before: "Serving …" and then uvicorn's bind error. Now one line naming host and port and
@@ -263,8 +279,12 @@ def test_serve_on_a_taken_port_says_which_and_how_to_choose_another_in_one_line(
         port = taken.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKG_")}
         store = tmp_path / "store"
-        proc = subprocess.run([POLICYKG, "serve", "--host", "127.0.0.1", "--port", str(port), "--store", str(store)],
-                              capture_output=True, env=env, timeout=60)
+        proc = subprocess.run(
+            [POLICYKG, "serve", "--host", "127.0.0.1", "--port", str(port), "--store", str(store)],
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
     err = proc.stderr.decode()
     assert proc.returncode == 1, err
     assert "Serving" not in err and "Traceback" not in err, err
@@ -276,7 +296,7 @@ def test_serve_on_a_taken_port_says_which_and_how_to_choose_another_in_one_line(
 
 
 def test_the_serving_line_names_the_store(edges):
-    assert re.search(r"Serving \S+/store on http://127\.0\.0\.1:%d/" % edges.port, edges.log()), edges.log()[:500]
+    assert re.search(rf"Serving \S+/store on http://127\.0\.0\.1:{edges.port}/", edges.log()), edges.log()[:500]
 
 
 # -- the SPARQL pool and the JSON API's --------------------------------------------------------------
@@ -295,10 +315,12 @@ def _with_many_targets(template: Path, dest: Path) -> Path:
     lines = []
     for i in range(TARGETS):
         t, task = f"<{base}doc/synthetic/target/{i}>", f"<{base}doc/synthetic/task/{i // 5}>"
-        lines += [f"{t} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{pkg}Target> {doc} .",
-                  f"{task} <{pkg}hasTarget> {t} {doc} .",
-                  f"{t} <http://www.w3.org/ns/prov#wasDerivedFrom> {doc} {doc} .",
-                  f'{t} <http://www.w3.org/2000/01/rdf-schema#label> "目标 {i}" {doc} .']
+        lines += [
+            f"{t} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{pkg}Target> {doc} .",
+            f"{task} <{pkg}hasTarget> {t} {doc} .",
+            f"{t} <http://www.w3.org/ns/prov#wasDerivedFrom> {doc} {doc} .",
+            f'{t} <http://www.w3.org/2000/01/rdf-schema#label> "目标 {i}" {doc} .',
+        ]
     store = OxigraphStore(copy_store(template, dest))
     try:
         store.load("\n".join(lines).encode(), "nquads")
@@ -357,8 +379,15 @@ def test_a_flood_of_json_api_calls_does_not_make_a_sparql_query_wait(api_store_t
 
 TOKEN = "a+b/c=d"
 #: The token as a URL can carry it: percent-encoded in full, in part, in lower case, twice.
-TOKEN_FORMS = [TOKEN, quote(TOKEN), quote(TOKEN, safe=""), quote_plus(TOKEN), quote(TOKEN, safe="").lower(),
-               "a+b%2Fc=d", quote(quote(TOKEN, safe=""), safe="")]
+TOKEN_FORMS = [
+    TOKEN,
+    quote(TOKEN),
+    quote(TOKEN, safe=""),
+    quote_plus(TOKEN),
+    quote(TOKEN, safe="").lower(),
+    "a+b%2Fc=d",
+    quote(quote(TOKEN, safe=""), safe=""),
+]
 
 
 def test_a_token_with_plus_slash_equals_is_redacted_by_value_in_any_encoding(api_store_template, tmp_path):
@@ -369,13 +398,23 @@ def test_a_token_with_plus_slash_equals_is_redacted_by_value_in_any_encoding(api
     env = {**SERVER_ENV, "POLICYKG_WRITE_TOKEN": TOKEN, "POLICYKG_QUERY_WORKERS": "1"}
     server = serve(api_store_template, tmp_path, env=env, log_level="info")
     try:
-        sent = [f"/api/documents?whatever={quote(TOKEN, safe='')}", f"/api/documents?x={TOKEN}",
-                f"/api/documents?y={quote(TOKEN, safe='').lower()}", "/api/documents?z=a+b%2Fc=d",
-                f"/id/{quote(TOKEN, safe='')}", f"/api/search?q={quote(quote(TOKEN, safe=''), safe='')}"]
+        sent = [
+            f"/api/documents?whatever={quote(TOKEN, safe='')}",
+            f"/api/documents?x={TOKEN}",
+            f"/api/documents?y={quote(TOKEN, safe='').lower()}",
+            "/api/documents?z=a+b%2Fc=d",
+            f"/id/{quote(TOKEN, safe='')}",
+            f"/api/search?q={quote(quote(TOKEN, safe=''), safe='')}",
+        ]
         for path in sent:
             httpx.get(server.url + path, timeout=30)
-        httpx.post(server.url + "/update", params={"whatever": TOKEN}, content=b"x",
-                   headers={"content-type": "application/sparql-update"}, timeout=30)
+        httpx.post(
+            server.url + "/update",
+            params={"whatever": TOKEN},
+            content=b"x",
+            headers={"content-type": "application/sparql-update"},
+            timeout=30,
+        )
     finally:
         server.stop()
     log = server.log()
@@ -390,8 +429,16 @@ def test_the_scrubber_catches_every_encoding_of_the_token():
 
     for token in (TOKEN, "密 码/+=", "plain-token-1"):
         pattern = secret_pattern(token)
-        forms = {token, quote(token), quote(token, safe=""), quote_plus(token), quote_plus(token).lower(),
-                 quote(token, safe="").lower(), quote(quote(token, safe=""), safe=""), str(token.encode())[2:-1]}
+        forms = {
+            token,
+            quote(token),
+            quote(token, safe=""),
+            quote_plus(token),
+            quote_plus(token).lower(),
+            quote(token, safe="").lower(),
+            quote(quote(token, safe=""), safe=""),
+            str(token.encode())[2:-1],
+        }
         for form in forms:
             assert pattern.sub("***", f"GET /x?k={form}&n=1") == "GET /x?k=***&n=1", (token, form)
     assert secret_pattern(TOKEN).sub("***", "a+b/c=e a%2Bb") == "a+b/c=e a%2Bb"
@@ -399,8 +446,20 @@ def test_the_scrubber_catches_every_encoding_of_the_token():
 
 # -- paths and the one envelope ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/id/%FF", "/id/doc/%E4%B8", "/id/%C0%AF", "/api/documents/%FF", "/static/%FF",
-                                  "/id/100%", "/id/%zz", "/explore/%FF"])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/%FF",
+        "/id/doc/%E4%B8",
+        "/id/%C0%AF",
+        "/api/documents/%FF",
+        "/static/%FF",
+        "/id/100%",
+        "/id/%zz",
+        "/explore/%FF",
+    ],
+)
 def test_a_path_that_is_not_percent_encoded_utf8_is_400_bad_encoding(edges, path):
     """uvicorn decodes ``/id/%FF`` to U+FFFD: a 404 for an IRI nobody asked about. Like the query
     string (commit cb69a08), the path is read strictly on every route."""
@@ -411,26 +470,32 @@ def test_a_path_that_is_not_percent_encoded_utf8_is_400_bad_encoding(edges, path
 
 def _documented_codes() -> set[str]:
     text = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
-    codes = text[text.index("Codes:"):text.index("## SPARQL")]
+    codes = text[text.index("Codes:") : text.index("## SPARQL")]
     return set(re.findall(r"`([a-z_]+)`", codes))
 
 
 #: One request for every way the server says no: (method, path, headers, body).
 ERRORS = [
-    ("GET", "/no-such-route", {}, None), ("GET", "/static/no-such-file.css", {}, None),
+    ("GET", "/no-such-route", {}, None),
+    ("GET", "/static/no-such-file.css", {}, None),
     ("GET", "/id/doc/no-such-document", {"accept": "application/json"}, None),
-    ("GET", "/id/doc/no-such-document", {}, None), ("GET", "/api/documents/no-such-document", {}, None),
+    ("GET", "/id/doc/no-such-document", {}, None),
+    ("GET", "/api/documents/no-such-document", {}, None),
     ("GET", "/graph-store?graph=urn:x:no-such-graph", {}, None),
     ("GET", "/static/style.css", {"range": "bytes=999999-"}, None),
     ("GET", "/static/style.css", {"range": "bytes=abc"}, None),
-    ("PATCH", "/api/documents", {}, None), ("DELETE", "/sparql", {}, None),
-    ("GET", "/api/documents?limit=x", {}, None), ("GET", "/api/divisions/999", {}, None),
-    ("GET", "/sparql?query=SELEC", {}, None), ("GET", "/sparql?query=ASK{}", {"accept": "image/png"}, None),
+    ("PATCH", "/api/documents", {}, None),
+    ("DELETE", "/sparql", {}, None),
+    ("GET", "/api/documents?limit=x", {}, None),
+    ("GET", "/api/divisions/999", {}, None),
+    ("GET", "/sparql?query=SELEC", {}, None),
+    ("GET", "/sparql?query=ASK{}", {"accept": "image/png"}, None),
     ("POST", "/sparql", {"content-type": "text/foo"}, b"x"),
     ("POST", "/sparql", {"content-type": "application/sparql-query", "content-encoding": "gzip"}, b"x"),
     ("POST", "/sparql", {"content-type": "application/sparql-query"}, b"x" * 400_000),
     ("POST", "/update", {"content-type": "application/sparql-update"}, b"x"),
-    ("GET", "/sparql?query=%FF", {}, None), ("GET", "/id/%FF", {}, None),
+    ("GET", "/sparql?query=%FF", {}, None),
+    ("GET", "/id/%FF", {}, None),
     ("GET", "/api/trace?program=no-such-program", {}, None),
 ]
 

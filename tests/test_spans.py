@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import rdflib
-
 from conftest import DATA, SAMPLE, run_cli
 
 DOCS = [SAMPLE, *sorted(p for p in (DATA / "docs").iterdir() if p.suffix in {".txt", ".html", ".docx", ".pdf"})]
@@ -26,32 +25,41 @@ def test_every_span_cuts_its_quote_out_of_the_stored_text(doc):
     rows = list(ds.query(SPANS))
     assert len(rows) > 20
     for r in rows:
-        assert str(r.text)[int(r.start):int(r.end)] == str(r.exact), r.span
+        assert str(r.text)[int(r.start) : int(r.end)] == str(r.exact), r.span
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=[d.name for d in DOCS])
 def test_every_fact_has_evidence(doc):
     ds = rdflib.Dataset(default_union=True)
     ds.parse(data=run_cli("extract", str(doc), "--format", "nquads", check=True).stdout, format="nquads")
-    missing = list(ds.query("""
+    missing = list(
+        ds.query("""
         PREFIX pkg: <https://w3id.org/policykg/ontology#>
         SELECT ?x WHERE { VALUES ?c { pkg:Section pkg:Task pkg:Target pkg:Mention } ?x a ?c .
-                          FILTER NOT EXISTS { ?x pkg:evidence ?s } }"""))
+                          FILTER NOT EXISTS { ?x pkg:evidence ?s } }""")
+    )
     assert missing == []
 
 
 def test_the_same_document_in_four_encodings_gives_identical_graphs(tmp_path):
     text = SAMPLE.read_text(encoding="utf-8")
     outputs = set()
-    for name, data in {"utf8": text.encode("utf-8"), "bom": b"\xef\xbb\xbf" + text.encode("utf-8"),
-                       "gb18030": text.encode("gb18030"), "utf16": text.encode("utf-16")}.items():
+    for name, data in {
+        "utf8": text.encode("utf-8"),
+        "bom": b"\xef\xbb\xbf" + text.encode("utf-8"),
+        "gb18030": text.encode("gb18030"),
+        "utf16": text.encode("utf-16"),
+    }.items():
         folder = tmp_path / name
         folder.mkdir()
         path = folder / SAMPLE.name  # same file name: the document id comes from it
         path.write_bytes(data)
         nq = run_cli("extract", str(path), "--format", "nquads", check=True).stdout
         # The graphs differ only in what they record about the bytes: sha256 and encoding.
-        kept = b"".join(line + b"\n" for line in nq.splitlines()
-                        if b"ontology#sha256>" not in line and b"ontology#encoding>" not in line)
+        kept = b"".join(
+            line + b"\n"
+            for line in nq.splitlines()
+            if b"ontology#sha256>" not in line and b"ontology#encoding>" not in line
+        )
         outputs.add(kept)
     assert len(outputs) == 1

@@ -21,10 +21,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import API_TOKEN, LiveServer
 from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.collection import Collection
-
-from conftest import API_TOKEN, LiveServer
 
 W3C = Path(__file__).resolve().parent / "data" / "w3c" / "sparql" / "sparql11"
 PROTOCOL = W3C / "protocol" / "manifest.ttl"
@@ -41,10 +40,22 @@ RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 #: Tests deliberately not run, with the reason. Keep empty unless a test cannot pass by design.
 EXCLUDED: dict[str, str] = {}
 
-RESULT_MEDIA = {"application/sparql-results+json", "application/sparql-results+xml", "application/json",
-                "text/csv", "text/tab-separated-values", "application/xml", "text/xml"}
-RDF_MEDIA = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
-             "application/ld+json": "json-ld", "text/plain": "nt"}
+RESULT_MEDIA = {
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "application/json",
+    "text/csv",
+    "text/tab-separated-values",
+    "application/xml",
+    "text/xml",
+}
+RDF_MEDIA = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+    "text/plain": "nt",
+}
 
 
 def _load(path: Path) -> Graph:
@@ -81,8 +92,12 @@ def _reset(client: httpx.Client, g: Graph, test: URIRef) -> None:
     for data in g.objects(test, UT.graphData):
         file = Path(str(g.value(data, UT.graph)).removeprefix("file://"))
         name = str(g.value(data, RDFS_LABEL))
-        r = client.put("/graph-store", params={"graph": name}, content=file.read_bytes(),
-                       headers={"content-type": "application/n-triples", **_auth()})
+        r = client.put(
+            "/graph-store",
+            params={"graph": name},
+            content=file.read_bytes(),
+            headers={"content-type": "application/n-triples", **_auth()},
+        )
         assert r.status_code in (201, 204), r.text
 
 
@@ -144,7 +159,7 @@ def test_protocol(w3c_server, name, test, g):
                     headers[str(g.value(h, HT.fieldName))] = str(g.value(h, HT.fieldValue))
             ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
             assert path.startswith("/sparql/")
-            rest = path[len("/sparql/"):]
+            rest = path[len("/sparql/") :]
             if update_test and _is_update(method, path, ctype, body):
                 target = "/update" + rest
                 headers.update(_auth())
@@ -159,6 +174,7 @@ def test_protocol(w3c_server, name, test, g):
 
 
 # -- service description --------------------------------------------------------------------
+
 
 def _service_description(server) -> tuple[httpx.Response, Graph]:
     r = httpx.get(server.url + "/sparql", headers={"Accept": "text/turtle, application/rdf+xml;q=0.9"}, timeout=30)
@@ -195,8 +211,11 @@ def _sd_conforms_to_schema(server):
     assert (dataset, RDF.type, SD.Dataset) in g
 
 
-SD_CHECKS = {"returns-rdf": _sd_returns_rdf, "has-endpoint-triple": _sd_has_endpoint_triple,
-             "conforms-to-schema": _sd_conforms_to_schema}
+SD_CHECKS = {
+    "returns-rdf": _sd_returns_rdf,
+    "has-endpoint-triple": _sd_has_endpoint_triple,
+    "conforms-to-schema": _sd_conforms_to_schema,
+}
 
 
 @pytest.mark.remote

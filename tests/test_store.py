@@ -11,6 +11,7 @@ import time
 
 import pyoxigraph as ox
 import pytest
+from conftest import SAMPLE
 
 from policykg.errors import QueryError, StoreError
 from policykg.graph.build import document_quads
@@ -18,15 +19,20 @@ from policykg.graph.ingest import ingest_files, ingest_record
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
 
-from conftest import SAMPLE
-
 G = "https://example.org/g/"
 
 
 def _quads(graph: str, n: int, tag: str = "v") -> list[ox.Quad]:
     g = ox.NamedNode(graph)
-    return [ox.Quad(ox.NamedNode(f"https://example.org/s/{i}"), ox.NamedNode("https://example.org/p"),
-                    ox.Literal(f"{tag}{i}"), g) for i in range(n)]
+    return [
+        ox.Quad(
+            ox.NamedNode(f"https://example.org/s/{i}"),
+            ox.NamedNode("https://example.org/p"),
+            ox.Literal(f"{tag}{i}"),
+            g,
+        )
+        for i in range(n)
+    ]
 
 
 def _graph_size(store: OxigraphStore, graph: str) -> int:
@@ -92,14 +98,14 @@ def test_a_crash_midway_never_leaves_half_a_document(tmp_path):
         import pyoxigraph as ox, sys
         from policykg.graph.store import OxigraphStore
         store = OxigraphStore({str(path)!r})
-        g = ox.NamedNode({G + 'big'!r})
+        g = ox.NamedNode({G + "big"!r})
         def quads(n, tag):
             return [ox.Quad(ox.NamedNode(f"https://example.org/s/{{i}}"), ox.NamedNode("https://example.org/p"),
                             ox.Literal(f"{{tag}}{{i}}"), g) for i in range(n)]
         a, b = quads(30000, "a"), quads(20000, "b")
         i = 0
         while True:
-            store.replace_graph({G + 'big'!r}, a if i % 2 else b)
+            store.replace_graph({G + "big"!r}, a if i % 2 else b)
             if i == 0:
                 print("ready", flush=True)
             i += 1

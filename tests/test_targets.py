@@ -307,7 +307,7 @@ def test_a_bound_before_the_number_keeps_a_goal_that_qualifies_a_noun():
 
     doc = extract_bytes(
         "浙江省规划\n一、任务\n1.提标。杭州、宁波市中心城区要有效应对不低于50年一遇的暴雨。"
-        "建设50万元以上的行政村道路。\n2.其他。\n".encode("utf-8"),
+        "建设50万元以上的行政村道路。\n2.其他。\n".encode(),
         "plan.txt",
     )
     [goal] = doc.targets

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import run_cli
 from network_fixture import HOSTILE, fixture_store
+
 from policykg.errors import NotFoundError
 from policykg.graph import trace as tr
 from policykg.graph.projection import EdgeKind, NodeKind, project
@@ -63,7 +63,7 @@ def test_trace_reaches_parts_tasks_targets_divisions_with_quotes(store):
         ev = e["evidence"]
         # the quote is cut out of the stored text at its offsets
         text = store.query(f"SELECT ?t WHERE {{ <{ev['document']}> <https://w3id.org/policykg/ontology#text> ?t }}")
-        assert next(iter(text))["t"].value[ev["start"]:ev["end"]] == ev["quote"]
+        assert next(iter(text))["t"].value[ev["start"] : ev["end"]] == ev["quote"]
     task7 = next(n for n in t.root.walk() if n.iri.endswith("kunming-2017/task/7"))
     assert task7.evidence.quote == "名校建设工程" and "实施名校建设工程" in task7.evidence.context
     tree = tr.render_tree(t)
@@ -150,10 +150,18 @@ def test_cli_trace_stops_at_the_max_trace_nodes_setting(sample_store_path):
     """`policykg trace` honours the same cap as /api/trace, and says the tree was cut."""
     full = json.loads(run_cli("trace", "三名工程", "--json", "--store", str(sample_store_path), check=True).stdout)
     assert not full.get("truncated") and len(full["nodes"]) > 3
-    cut = run_cli("trace", "三名工程", "--json", "--store", str(sample_store_path),
-                  env={"POLICYKG_MAX_TRACE_NODES": "3"}, check=True)
+    cut = run_cli(
+        "trace",
+        "三名工程",
+        "--json",
+        "--store",
+        str(sample_store_path),
+        env={"POLICYKG_MAX_TRACE_NODES": "3"},
+        check=True,
+    )
     cut = json.loads(cut.stdout)
     assert cut["truncated"] and len(cut["nodes"]) == 3
-    tree = run_cli("trace", "三名工程", "--store", str(sample_store_path), env={"POLICYKG_MAX_TRACE_NODES": "3"},
-                   check=True)
+    tree = run_cli(
+        "trace", "三名工程", "--store", str(sample_store_path), env={"POLICYKG_MAX_TRACE_NODES": "3"}, check=True
+    )
     assert "cut at 3 nodes" in tree.stdout.decode()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
-
 from conftest import run_cli
+from fastapi.testclient import TestClient
 from network_fixture import HOSTILE, fixture_store
+
 from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
@@ -68,7 +68,10 @@ def test_standalone_focus_and_trace(store):
     assert all("x" in n and "y" in n for n in d["nodes"])
     assert d["options"]["physics"]["enabled"]  # small: physics on
     t = network_data(store, trace_program="全面改薄")
-    assert {n["fullLabel"] for n in t["nodes"] if n["kind"] == "program"} == {"全面改薄", "全面改薄——中小学教育信息化建设项目"}
+    assert {n["fullLabel"] for n in t["nodes"] if n["kind"] == "program"} == {
+        "全面改薄",
+        "全面改薄——中小学教育信息化建设项目",
+    }
     assert any(e.get("quote") for e in t["edges"])
     big = network_data(store, max_nodes=5)
     assert len(big["nodes"]) == 5 and big["omitted"] > 0
@@ -77,8 +80,9 @@ def test_standalone_focus_and_trace(store):
 
 def test_cli_viz_writes_a_file(sample_store_path, tmp_path):
     out = tmp_path / "v.html"
-    proc = run_cli("viz", "--focus", "三名工程", "--depth", "2", "-o", str(out), "--store", str(sample_store_path),
-                   check=True)
+    proc = run_cli(
+        "viz", "--focus", "三名工程", "--depth", "2", "-o", str(out), "--store", str(sample_store_path), check=True
+    )
     assert out.exists() and b"nodes" in proc.stderr
     assert _external_urls(out.read_text(encoding="utf-8")) == []
 
@@ -88,8 +92,12 @@ def test_explore_page_and_assets(client):
     r = client.get("/explore")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     assert "script-src 'self'" in r.headers["content-security-policy"]
-    assert _external_urls(r.text) == ["/explore/static/vis-network.css", "/explore/static/explore.css",
-                                      "/explore/static/vis-network.min.js", "/explore/static/explore.js"]
+    assert _external_urls(r.text) == [
+        "/explore/static/vis-network.css",
+        "/explore/static/explore.css",
+        "/explore/static/vis-network.min.js",
+        "/explore/static/explore.js",
+    ]
     for name in ("explore.js", "explore.css", "vis-network.min.js", "vis-network.css"):
         assert client.get(f"/explore/static/{name}").status_code == 200
     assert client.get("/explore/static/..%2Fexport.py").status_code == 404
@@ -136,8 +144,16 @@ def _crowded_store(n_tasks: int, path) -> OxigraphStore:
     doc = DocumentRecord("crowd", "crowd.txt", "2" * 64, "text/plain", "utf-8", text, title="crowd")
     pos = 0
     for i, line in enumerate(lines, start=1):
-        doc.tasks.append(TaskRecord(i, str(i), f"任务{i}", Span(pos + len(str(i)) + 1, pos + len(str(i)) + 1 + len(f"任务{i}")),
-                                    Span(pos, pos + len(line)), None))
+        doc.tasks.append(
+            TaskRecord(
+                i,
+                str(i),
+                f"任务{i}",
+                Span(pos + len(str(i)) + 1, pos + len(str(i)) + 1 + len(f"任务{i}")),
+                Span(pos, pos + len(line)),
+                None,
+            )
+        )
         j = pos + line.index("大工程")
         doc.mentions.append(Mention(EntityKind.PROGRAM, "大工程", "大工程", Span(j, j + 3), PartRef.task(i)))
         pos += len(line) + 1

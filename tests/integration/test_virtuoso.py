@@ -20,14 +20,16 @@ pytest.register_assert_rewrite("store_contract")
 
 from store_contract import StoreContract  # noqa: E402
 
+from policykg.graph.backends import open_store  # noqa: E402
 from policykg.graph.remote import RemoteStore  # noqa: E402
-from policykg.graph.store import open_store  # noqa: E402
 from policykg.settings import load_settings  # noqa: E402
 
 URL = os.environ.get("POLICYKG_VIRTUOSO_URL")
 
-pytestmark = [pytest.mark.remote,
-              pytest.mark.skipif(not URL, reason="POLICYKG_VIRTUOSO_URL is not set: run bash scripts/virtuoso-test.sh")]
+pytestmark = [
+    pytest.mark.remote,
+    pytest.mark.skipif(not URL, reason="POLICYKG_VIRTUOSO_URL is not set: run bash scripts/virtuoso-test.sh"),
+]
 
 
 def _drop_policykg_graphs(store: RemoteStore) -> None:
