@@ -200,14 +200,19 @@ def test_a_government_work_report_numbers_its_priorities_yishi_ershi():
 def test_numbered_items_below_a_task_are_its_items():
     from policykg.loaders.extract import extract_bytes
 
-    text = ("某市实施方案\n一、重点任务\n（一）扩大供给\n1.有序扩大家庭医生来源。增加医生。\n2.优化团队。组建团队。\n"
-            "（二）拓展内涵\n3.提升服务能力。培育科室。\n4.保障合理用药。配备药品。\n5.丰富服务内容。\n"
-            "（三）加强宣传\n宣传引导。\n二、保障措施\n（一）加强领导\n落实责任。\n（二）强化监管\n严格考核。\n")
+    text = (
+        "某市实施方案\n一、重点任务\n（一）扩大供给\n1.有序扩大家庭医生来源。增加医生。\n2.优化团队。组建团队。\n"
+        "（二）拓展内涵\n3.提升服务能力。培育科室。\n4.保障合理用药。配备药品。\n5.丰富服务内容。\n"
+        "（三）加强宣传\n宣传引导。\n二、保障措施\n（一）加强领导\n落实责任。\n（二）强化监管\n严格考核。\n"
+    )
     doc = extract_bytes(text.encode("utf-8"), "plan.txt")
     assert [t.title for t in doc.tasks][:3] == ["扩大供给", "拓展内涵", "加强宣传"]
     first, second, third = doc.tasks[:3]
-    assert [(i.ordinal, i.number, i.title) for i in first.items] == [(1, "1", "有序扩大家庭医生来源"), (2, "2", "优化团队")]
+    assert [(i.ordinal, i.number, i.title) for i in first.items] == [
+        (1, "1", "有序扩大家庭医生来源"),
+        (2, "2", "优化团队"),
+    ]
     # numbers that run on from the task before still make items
     assert [i.number for i in second.items] == ["3", "4", "5"]
     assert third.items == []
-    assert doc.text[first.items[0].span.start:first.items[0].span.end] == "1.有序扩大家庭医生来源。增加医生。"
+    assert doc.text[first.items[0].span.start : first.items[0].span.end] == "1.有序扩大家庭医生来源。增加医生。"
