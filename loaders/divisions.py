@@ -49,7 +49,7 @@ _COMMON_WORDS = frozenset(
 _CN_DIGITS = "零〇一二两三四五六七八九十百"
 _ENUM_COUNT_RE = re.compile(
     rf"\s*(?:\d+|[{_CN_DIGITS}]+)\s*个?\s*"
-    r"(?:县[（(]市、?区[)）]|县[（(]区[)）]|县市区|县区|区县|县市|市县|州市|市州|县|区|市|州|地区|盟|旗)")
+    r"(?:县[（(]市、?区[)）]|县[（(]区[)）]|县市区|县区|区县|县市|市县|州市|市州|县|区|市|州|地区|地|盟|旗)")
 # What may stand between two members of an enumeration.
 # (Not the comma: it separates clauses as often as list members.)
 _ENUM_SEP_RE = re.compile(r"\s*(?:、|和|及|与|以及)\s*")
@@ -179,6 +179,25 @@ def _accept_enumerations(text: str, hits: list[_Hit]) -> None:
                         h.codes = inside
 
 
+def _accept_after_province(text: str, hits: list[_Hit]) -> None:
+    """Places listed right after their province (浙江省海宁、桐乡两地, 江苏省昆山、太仓等地): the
+    province says where the short names lie, whatever the document's own jurisdiction."""
+    g = gz.gazetteer()
+    for k, head in enumerate(hits):
+        provinces = [c for c in head.codes if g.units[c].level is DivisionLevel.PROVINCE]
+        if not provinces or k + 1 == len(hits) or hits[k + 1].start != head.end:
+            continue
+        run = [hits[k + 1]]
+        for h in hits[k + 2:]:
+            if not _ENUM_SEP_RE.fullmatch(text[run[-1].end : h.start]):
+                break
+            run.append(h)
+        inside = [[c for c in h.codes if c in g.units and g.is_within(c, provinces[0])] for h in run]
+        if all(inside):
+            for h, codes in zip(run, inside):
+                h.codes, h.strong = codes, True
+
+
 def infer_jurisdiction(doc: DocumentRecord, hits: list[_Hit] | None = None) -> str | None:
     """The division a document governs: from its publisher's or title's leading place name,
     else the most-mentioned prefecture or province (ties go to the prefecture)."""
@@ -298,6 +317,7 @@ def find_divisions(doc: DocumentRecord) -> None:
     hits: list[_Hit] = []
     for start, end in _regions(doc):
         region_hits = _scan(text, start, end)
+        _accept_after_province(text, region_hits)
         _accept_enumerations(text, region_hits)
         hits.extend(region_hits)
 
