@@ -24,6 +24,7 @@ _PUBLISHED = re.compile(r"(发布时间|发布日期|成文日期|印发日期)\
 _DOC_KINDS = re.compile(r"(要点|计划|方案|规划|意见|通知|办法|纲要|报告|决定|规定|细则|总结|安排)$")
 _FOOTER = re.compile(r"(版权所有|ICP备|ICP证|技术支持|主办单位|联系电话|网站地图|Copyright|©)", re.I)
 _PROSE_PUNCT = re.compile(r"[，,。；;：:]")
+_CLAUSE_MARKS = re.compile(r"[，,。；;]")
 # Lines after which nothing is body: page tools, related-link lists, the
 # colophon of an official document (抄送 …, … 印发).
 _BODY_ENDS = re.compile(r"(打印本页|关闭窗口|【打印|【关闭|^\s*相关(?:信息|链接|文章|阅读|新闻|文件)\s*$|^\s*上一篇|^\s*下一篇|分享到|扫一扫|"
@@ -74,7 +75,10 @@ def find_body(text: str) -> Span:
         if is_furniture(s):
             continue
         # A numbered heading opens the body too: a plan may start at 一、 with no preamble.
-        if len(s) >= 40 and _PROSE_PUNCT.search(s) or opens_with_number(s):
+        # A PDF breaks prose by width (lines of 30-odd characters): two clause marks make a
+        # shorter line prose too.
+        if (len(s) >= 40 and _PROSE_PUNCT.search(s) or len(s) >= 20 and len(_CLAUSE_MARKS.findall(s)) >= 2
+                or opens_with_number(s)):
             first = i
             break
     if first is None:
@@ -135,12 +139,15 @@ def _title_head(above: str, title: str) -> bool:
     Official titles are set on two or three centred lines: the issuer, then 关于…的通知
     (眉县卫生健康局 / 关于印发《…》的通知), or a 《…》 broken inside (关于印发《眉县… /
     …方案》的通知). The line above belongs to the title when the title opens with 关于 and that
-    line is an issuer's name alone, or when a 《 opened above closes in the title.
+    line is an issuer's name alone, when a 《 opened above closes in the title, or when the title
+    is only the tail 的通知 of a line broken by width.
     """
     if not above or is_furniture(above) or _DOC_KINDS.search(above):
         return False
     if above.count("《") > above.count("》") and title.count("》") > title.count("《"):
         return True
+    if title.startswith("的") and not _PROSE_PUNCT.search(above):
+        return True  # …印发《…》 / 的通知: a line broken by width, its tail alone on the next line
     return title.startswith("关于") and bool(_ISSUER_LINE.match(above))
 
 

@@ -281,3 +281,20 @@ def test_a_long_notice_title_is_still_the_title():
         "notice.txt",
     )
     assert doc.title == title
+
+
+def test_prose_broken_by_width_opens_the_body_and_a_title_tail_joins_its_line():
+    """A PDF's text layer breaks lines by width: the covering notice (and its citations) is body,
+    and a title whose 的通知 fell onto the next line is one title."""
+    text = (
+        "某局印发《关于推进数据专区建设的指导意见》\n的通知\n京经信发〔2022〕87号\n各区政府：\n"
+        "为促进数据融合应用，充分释放数据要素价值，培育\n和带动数字经济发展，根据《数字经济发展规划》等文\n"
+        "件，现印发给你们。\n一、总体要求\n（一）指导思想\n坚持创新。\n（二）总体定位\n服务全市。\n"
+    )
+    body = find_body(text)
+    assert text[body.start :].startswith("为促进数据融合应用")
+    title, span = find_title(text, body)
+    assert title == "某局印发《关于推进数据专区建设的指导意见》的通知"
+    assert text[span.start : span.end] == "某局印发《关于推进数据专区建设的指导意见》\n的通知"
+    doc = extract_bytes(text.encode("utf-8"), "notice.txt")
+    assert "数字经济发展规划" in doc.regulations
