@@ -24,7 +24,7 @@ TUNED = DATA / "unseen" / "tuned"
 FLOORS = {
     "anhui-2022-trade-notice": 1.00,
     "beijing-2022-datazone-notice": 0.98,
-    "beijing-2022-datazone-notice-pdf": 1.00,
+    "beijing-2022-datazone-notice-pdf": 0.98,
     "guangdong-2023-health-notice": 0.95,
     "hebei-2026-general-govreport": 0.92,
     "henan-2026-general-govreport": 0.93,
