@@ -8,11 +8,11 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import API_TOKEN, AUTH, SAMPLE, assert_refused, copy_store, quads_of
-from network_fixture import HOSTILE
-from servers import LiveServer
 
 from policykg.graph.iris import IriScheme
+from support.common import API_TOKEN, AUTH, SAMPLE, assert_refused, copy_store, quads_of
+from support.network_fixture import HOSTILE
+from support.servers import LiveServer
 
 pytestmark = pytest.mark.remote
 

@@ -7,8 +7,9 @@ import time
 
 import httpx
 import pytest
-from conftest import API_TOKEN, copy_store
-from servers import COUNT_TASKS, task_count
+
+from support.common import API_TOKEN, copy_store
+from support.servers import COUNT_TASKS, task_count
 
 pytestmark = pytest.mark.remote
 

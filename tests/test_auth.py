@@ -16,8 +16,9 @@ import base64
 
 import httpx
 import pytest
-from conftest import API_TOKEN, AUTH, REPO, SERVER_ENV, UPDATE_TYPE, assert_refused, run_cli, serve
-from servers import store_digest
+
+from support.common import API_TOKEN, AUTH, REPO, SERVER_ENV, UPDATE_TYPE, assert_refused, run_cli, serve
+from support.servers import store_digest
 
 pytestmark = pytest.mark.remote
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SAMPLE, copy_store, quads_on_disk, run_cli
 
 from policykg.loaders.extract import extract_bytes
+from support.common import DATA, SAMPLE, copy_store, quads_on_disk, run_cli
 
 SAMPLE_TEXT = SAMPLE.read_text(encoding="utf-8")
 PAGE = DATA / "docs" / "health-gbk-page.html"

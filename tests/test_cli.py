@@ -10,8 +10,9 @@ import time
 
 import httpx
 import pytest
-from conftest import POLICYKG, SAMPLE, copy_store, run_cli
-from servers import free_port
+
+from support.common import SAMPLE, copy_store, run_cli
+from support.servers import POLICYKG, free_port
 
 
 @pytest.fixture()
@@ -171,7 +172,7 @@ def test_a_bad_file_among_good_ones_fails_alone(store_dir, tmp_path):
 
 
 def test_evaluate_scores_the_sample(tmp_path):
-    from conftest import SAMPLE_GOLD
+    from support.common import SAMPLE_GOLD
 
     proc = run_cli("evaluate", str(SAMPLE), str(SAMPLE_GOLD), "--json", check=True)
     report = json.loads(proc.stdout)

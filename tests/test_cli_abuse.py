@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import POLICYKG, SAMPLE, quads_on_disk, run_cli, serve
-from ingest_faults import Corpus, check_whole_on_disk, descendants, left_running, make_corpus, summary
-from servers import store_digest, with_default_signals
+
+from support.common import SAMPLE, quads_on_disk, run_cli, serve
+from support.ingest_faults import Corpus, check_whole_on_disk, descendants, left_running, make_corpus, summary
+from support.servers import POLICYKG, store_digest, with_default_signals
 
 SAMPLE_BYTES = SAMPLE.read_bytes()
 FAST = 10  # seconds: what "does not hang" means here

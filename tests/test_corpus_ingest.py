@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli
 
 from policykg.graph.ingest import ingest_corpus, list_sources
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
-
-_spec = importlib.util.spec_from_file_location("generate_corpus", REPO / "benchmarks" / "generate_corpus.py")
-generate_corpus = importlib.util.module_from_spec(_spec)
-sys.modules["generate_corpus"] = generate_corpus
-_spec.loader.exec_module(generate_corpus)
+from support import generate_corpus
+from support.common import run_cli
 
 
 def _summary(stderr: bytes) -> dict[str, int]:

@@ -216,8 +216,11 @@ def test_places_listed_right_after_their_province():
     """浙江省海宁、桐乡两地 in a Shanghai plan: the province says where the short names lie."""
     from policykg.loaders.extract import extract_bytes
 
-    doc = extract_bytes("上海市工作要点\n一、任务\n1.协同。学习浙江省海宁、桐乡两地经验，与江苏省昆山、太仓等地协同。"
-                        "浙江省委部署。\n2.其他。\n".encode("utf-8"), "plan.txt")
+    doc = extract_bytes(
+        "上海市工作要点\n一、任务\n1.协同。学习浙江省海宁、桐乡两地经验，与江苏省昆山、太仓等地协同。"
+        "浙江省委部署。\n2.其他。\n".encode(),
+        "plan.txt",
+    )
     found = [(m.surface, m.key) for m in doc.mentions if m.kind.value == "division" and m.part.ordinal == 1]
     assert ("海宁", "330481") in found and ("桐乡", "330483") in found
     assert ("昆山", "320583") in found and ("太仓", "320585") in found

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import REPO
-
 from policykg.cli.main import cli
 from policykg.settings import SETTINGS
+from support.common import REPO
 
 
 def test_every_cli_command_is_documented():
@@ -58,7 +57,7 @@ def test_the_readme_queries_are_in_the_query_gallery():
 
 
 def test_the_readme_shows_the_real_output_of_its_queries(sample_store_path):
-    from conftest import run_cli
+    from support.common import run_cli
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for rq in sorted((REPO / "docs" / "queries").glob("*.rq")):

@@ -21,7 +21,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, SAMPLE_GOLD, run_cli
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDFS, XSD
 
@@ -38,6 +37,7 @@ from policykg.graph.evaluate import (
     score_files,
     score_graph,
 )
+from support.common import SAMPLE, SAMPLE_GOLD, run_cli
 
 # rdflib's Dataset warns about its own deprecated internals on every quad.
 pytestmark = [

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from browser import MARKS, click_node, idle, node_ids, severe, wait
-from network_fixture import HOSTILE, fixture_store
-from servers import LiveServer
+
+from support.browser import MARKS, click_node, idle, node_ids, severe, wait
+from support.network_fixture import HOSTILE, fixture_store
+from support.servers import LiveServer
 
 BASE = "https://w3id.org/policykg/id/"
 

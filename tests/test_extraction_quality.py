@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SAMPLE, SAMPLE_GOLD, run_cli
+
+from support.common import DATA, SAMPLE, SAMPLE_GOLD, run_cli
 
 OVERALL_BAR = 0.95
 ROW_BAR = 0.90

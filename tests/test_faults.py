@@ -23,8 +23,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import POLICYKG, copy_store, quads_on_disk, run_cli
-from ingest_faults import Corpus, check_whole_on_disk, ingest_and_kill, make_corpus, summary
+
+from support.common import copy_store, quads_on_disk, run_cli
+from support.ingest_faults import Corpus, check_whole_on_disk, ingest_and_kill, make_corpus, summary
+from support.servers import POLICYKG
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,13 @@ import random
 import re
 
 import pytest
-from conftest import quads_of, run_cli
-from ingest_faults import Corpus, check_whole, ingest_and_kill, make_corpus, summary
-from servers import OxigraphServer
 
 from policykg.graph.ingest import ingest_corpus
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
+from support.common import quads_of, run_cli
+from support.ingest_faults import Corpus, check_whole, ingest_and_kill, make_corpus, summary
+from support.servers import OxigraphServer
 
 pytestmark = pytest.mark.remote
 

@@ -7,8 +7,9 @@ import time
 
 import httpx
 import pytest
-from conftest import API_TOKEN, AUTH, assert_refused, copy_store
-from servers import LiveServer
+
+from support.common import API_TOKEN, AUTH, assert_refused, copy_store
+from support.servers import LiveServer
 
 NESTED_RDFXML = (
     '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '

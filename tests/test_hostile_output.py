@@ -2,7 +2,7 @@
 
 The store holds a real document, extracted from text, whose title, section and task
 labels, program names and quotes are ``<img src=x onerror=…>``, ``</script><script>…``,
-``"><svg onload=…>``, ``javascript:…`` (see tests/hostile_document.py). Every HTML page
+``"><svg onload=…>``, ``javascript:…`` (see tests/support/hostile_document.py). Every HTML page
 the server sends (home, search, the query page, the API reference, /explore, every /id/
 page of the document, its 404 page) is parsed: only the templates' own tags, no event
 attribute, no inline script, no ``javascript:`` link, the label present escaped; and each
@@ -24,8 +24,9 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlparse
 
 import httpx
-from conftest import copy_store, run_cli
-from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS
+
+from support.common import copy_store, run_cli
+from support.hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS
 
 #: Strings that would be live markup if a label reached a page unescaped.
 MARKUP = ("<img", "<svg", "<script>alert", "<script>window", "<b onmouseover")

@@ -1,6 +1,6 @@
 """Hostile labels in a real headless Chromium: shown as text, nothing runs.
 
-The payloads of the hostile document (tests/hostile_document.py) set ``window.__pwned`` or
+The payloads of the hostile document (tests/support/hostile_document.py) set ``window.__pwned`` or
 call ``alert`` if they ever run. Chromium opens the /id/ pages, /explore (search the
 hostile program, open it, expand it, hover its node, open the hostile document), the
 query page with results holding the labels and a ``javascript:`` IRI, and the standalone
@@ -15,9 +15,10 @@ import time
 from urllib.parse import quote
 
 import pytest
-from browser import MARKS, click_node, idle, wait
-from conftest import copy_store, run_cli
-from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS
+
+from support.browser import MARKS, click_node, idle, wait
+from support.common import copy_store, run_cli
+from support.hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS
 
 pytestmark = MARKS
 

@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import AUTH, FORM_TYPE, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused
-from servers import COUNT_TASKS, assert_serves
+
+from support.common import AUTH, FORM_TYPE, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused
+from support.servers import COUNT_TASKS, assert_serves
 
 pytestmark = pytest.mark.remote
 

@@ -8,7 +8,7 @@ payload really matches, or a 4xx in the JSON error envelope: never a 500, a trac
 rows a UNION would have pulled in. The store also holds a real document, extracted from
 text, whose program names are such payloads: looking each up by its exact name finds it.
 
-The hostile document is in ``hostile_document.py``; its store and server are conftest fixtures.
+The hostile document is in ``support/hostile_document.py``; its store and server are conftest fixtures.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import copy_store, run_cli
-from hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS, write_hostile_document
+
+from support.common import copy_store, run_cli
+from support.hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS, write_hostile_document
 
 # -- payloads and parameters ----------------------------------------------------------------
 

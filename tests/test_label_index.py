@@ -4,12 +4,13 @@ import random
 
 import pyoxigraph as ox
 import pytest
-from conftest import benchmark_module, store_version
 
 from policykg.graph import queries as q
 from policykg.graph import trace as tr
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
+from support import load_scenario
+from support.common import store_version
 
 PKG = "https://w3id.org/policykg/ontology#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -59,8 +60,8 @@ def test_index_follows_writes():
 
 @pytest.fixture(scope="module")
 def versions():
-    """Two versions of 10 generated documents (benchmarks/bench_load.py), same file names, other content."""
-    return benchmark_module("bench_load").corpus_versions(10, seeds=(0, 1))
+    """Two versions of 10 generated documents (support/load_scenario.py), same file names, other content."""
+    return load_scenario.corpus_versions(10, seeds=(0, 1))
 
 
 def test_search_after_each_upload_or_removal_finds_what_a_fresh_index_finds(versions, monkeypatch):

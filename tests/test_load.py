@@ -1,6 +1,6 @@
 """Load: readers on a live server while a writer ingests, and every reply is checked.
 
-A real server (uvicorn on 127.0.0.1 over an Oxigraph store on disk, the conftest ``LiveServer``)
+A real server (uvicorn on 127.0.0.1 over an Oxigraph store on disk, ``support.servers.LiveServer``)
 gets, at the same time:
 
 * one writer uploading generated documents through ``POST /documents`` with the token — new
@@ -9,7 +9,7 @@ gets, at the same time:
   (``/api/tasks``, ``/api/resource``, ``/api/neighbours``), a program, a division, ``/api/search``,
   ``/id/`` pages and the home page.
 
-Each reply is held against what the writer had done by then (``benchmarks/bench_load.py``'s
+Each reply is held against what the writer had done by then (``support/load_scenario.py``'s
 ``History``): every document is absent or one whole version — the sha256, title, task, target
 and triple counts that the extractor computes from that version's file — never a part of one,
 never a mix of two, never older than a write the server had acknowledged before the request
@@ -36,16 +36,15 @@ import threading
 
 import httpx
 import pytest
-from conftest import API_TOKEN, LiveServer, benchmark_module, run_cli, store_version
-from servers import OxigraphServer
 
 from policykg.api.rest import Neighbourhood
 from policykg.graph import queries as q
 from policykg.graph import trace as tr
 from policykg.graph.results import plural
 from policykg.graph.store import OxigraphStore
-
-bench_load = benchmark_module("bench_load")
+from support import load_scenario as bench_load
+from support.common import API_TOKEN, run_cli, store_version
+from support.servers import LiveServer, OxigraphServer
 
 DOCS, CHANGED, REMOVED = 24, 8, 4  # 24 + 8 + 4 + 4 + 4 = 44 writes
 READERS, MAX_READS, DEADLINE_S = 8, 1500, 40.0

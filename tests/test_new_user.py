@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from conftest import POLICYKG, SAMPLE, run_cli
+from support.common import SAMPLE, run_cli
+from support.servers import POLICYKG
 
 
 def _two_documents(folder) -> None:

@@ -9,10 +9,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 
 from policykg.errors import PolicyKGError, RegistryError
 from policykg.loaders.programs_registry import bundled_files, load_registry, normalise
+from support.common import REPO
 
 DOMAINS = (
     "education",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import run_cli
-
 from policykg.loaders.programs_registry import load_registry
 from policykg.loaders.registry_match import RegistryMatcher, stands_alone
+from support.common import run_cli
 
 USER_REGISTRY = """domain = "local"
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import LiveServer, run_cli
-from servers import OxigraphServer, free_port
 
 from policykg.graph.backends import open_store
 from policykg.graph.remote import RemoteStore, endpoints, query_form
 from policykg.graph.store import OxigraphStore
 from policykg.settings import load_settings
-
-pytest.register_assert_rewrite("store_contract")
-from store_contract import SAMPLE, StoreContract  # noqa: E402
+from support.common import run_cli
+from support.servers import LiveServer, OxigraphServer, free_port
+from support.store_contract import SAMPLE, StoreContract
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ import zipfile
 
 import httpx
 import pytest
-from conftest import AUTH, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused
-from servers import assert_serves
 
 from policykg.api.app import MULTIPART_SLACK
+from support.common import AUTH, QUERY_TYPE, SERVER_ENV, UPDATE_TYPE, assert_refused
+from support.servers import assert_serves
 
 pytestmark = pytest.mark.remote
 

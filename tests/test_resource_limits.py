@@ -19,8 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import POLICYKG, SERVER_ENV, SERVER_MEMORY, assert_refused, copy_store, run_cli, serve
-from servers import LiveServer, assert_serves
+
+from support.common import SERVER_ENV, SERVER_MEMORY, assert_refused, copy_store, run_cli, serve
+from support.servers import POLICYKG, LiveServer, assert_serves
 
 MEMORY = 400_000_000  # a worker's cap in these tests: far below what the bombs below need
 REPLY = 20_000  # bytes: the reply cap in these tests
@@ -299,7 +300,7 @@ class _ShimmedServed:
     def __init__(self, store: Path, log: Path, *, env: dict[str, str]) -> None:
         import time
 
-        from servers import free_port
+        from support.servers import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

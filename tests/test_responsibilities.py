@@ -131,3 +131,26 @@ def test_a_task_division_table_assigns_each_row_to_the_task_holding_its_item():
         (2, "市医保局", "lead"),
         (2, "市卫生健康委", "support"),
     }
+
+
+def test_a_unit_named_by_its_level_alone_is_the_unit_of_the_documents_place():
+    """市教育局 of a 昆明 plan and 市教育局 of a 北京 plan are two organizations."""
+    from policykg.loaders.organizations import qualified_name
+
+    assert qualified_name("市教育局", "530100") == "昆明市教育局"
+    assert qualified_name("市教育局", "110108") == "北京市教育局"  # a municipality's 市
+    assert qualified_name("区住房城乡建设委", "110108") == "海淀区住房城乡建设委"
+    assert qualified_name("区教育厅", "450000") == "广西壮族自治区教育厅"
+    assert qualified_name("市县教育局", "530100") is None and qualified_name("市教育局", None) is None
+    assert qualified_name("昆明市教育局", "530100") is None  # already full
+
+    store = ox.Store()
+    for city in ("昆明市", "北京市"):
+        doc = extract_bytes(f"{city}2022年教育工作要点\n一、重点任务\n1.扩大学位。新建学校。（市教育局牵头）\n"
+                            "2.其他。\n".encode("utf-8"), f"{city}.txt")
+        store.extend(document_quads(doc, IriScheme()))
+    rows = {(r["o"].value.rsplit("/", 1)[1], r["l"].value, r["full"].value) for r in store.query(
+        "SELECT ?o ?l ?full WHERE { GRAPH ?g { ?t <https://w3id.org/policykg/ontology#ledBy> ?o } "
+        "GRAPH ?h { ?o <http://www.w3.org/2000/01/rdf-schema#label> ?l ; "
+        "<http://www.w3.org/2004/02/skos/core#altLabel> ?full } }")}
+    assert rows == {("昆明市教育局", "市教育局", "昆明市教育局"), ("北京市教育局", "市教育局", "北京市教育局")}

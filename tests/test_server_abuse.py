@@ -1,6 +1,6 @@
 """Abuse of the running server beyond hostile SPARQL: exhaustion, unbounded reach, HTTP edge cases.
 
-Everything runs against ``policykg serve`` in its own process (``conftest.serve``) on 127.0.0.1,
+Everything runs against ``policykg serve`` in its own process (``support.common.serve``) on 127.0.0.1,
 with one query worker, a short ``query_timeout`` and queue wait, and a tiny ``max_trace_nodes``,
 so each limit is reached in well under a second of real work.
 """
@@ -14,7 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REPO, SERVER_ENV, SERVER_MEMORY, assert_refused, assert_serves, serve
+
+from support.common import REPO, SERVER_ENV, SERVER_MEMORY, assert_refused, serve
+from support.servers import assert_serves
 
 #: A four-way cross join over the whole store: runs until its worker is killed.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

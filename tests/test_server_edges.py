@@ -1,6 +1,6 @@
 """The edges of the running server: connections, ports, thread pools, the log, the error envelope.
 
-Everything runs against ``policykg serve`` in its own process (``conftest.serve``) on 127.0.0.1:
+Everything runs against ``policykg serve`` in its own process (``support.common.serve``) on 127.0.0.1:
 
 * connections (``policykg.api.server``): idle sockets beyond ``max_connections`` under a small
   open-file limit, unfinished headers past ``header_timeout``, a client that never reads past
@@ -29,7 +29,9 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
-from conftest import POLICYKG, REPO, SERVER_ENV, SERVER_MEMORY, assert_refused, assert_serves, copy_store, serve
+
+from support.common import REPO, SERVER_ENV, SERVER_MEMORY, assert_refused, copy_store, serve
+from support.servers import POLICYKG, assert_serves
 
 pytestmark = pytest.mark.remote
 
@@ -344,7 +346,7 @@ def test_a_flood_of_json_api_calls_does_not_make_a_sparql_query_wait(api_store_t
     folder = tmp_path / "pools"
     folder.mkdir()
     store = _with_many_targets(api_store_template, folder / "store")
-    from servers import Served
+    from support.servers import Served
 
     env = {**SERVER_ENV, "POLICYKG_MAX_ROWS": "1000000", "POLICYKG_QUERY_TIMEOUT": "30"}
     server = Served(store, folder / "server.log", env=env, memory=SERVER_MEMORY)

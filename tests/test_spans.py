@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import rdflib
-from conftest import DATA, SAMPLE, run_cli
+
+from support.common import DATA, SAMPLE, run_cli
 
 DOCS = [SAMPLE, *sorted(p for p in (DATA / "docs").iterdir() if p.suffix in {".txt", ".html", ".docx", ".pdf"})]
 

@@ -49,11 +49,11 @@ import time
 
 import pyoxigraph as ox
 import pytest
-from conftest import DATA, REPO
 
 from policykg.errors import ForbiddenQueryError, QueryError
 from policykg.graph.sparql_guard import guard_query, guard_update, inspect
 from policykg.ontology import PREFIXES
+from support.common import DATA, REPO
 
 SEED = 20260514
 #: The base IRI the endpoint gives queries (its own URL); the guard and Oxigraph get the same.

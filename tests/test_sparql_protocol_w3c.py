@@ -21,9 +21,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import API_TOKEN, LiveServer
 from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.collection import Collection
+
+from support.common import API_TOKEN
+from support.servers import LiveServer
 
 W3C = Path(__file__).resolve().parent / "data" / "w3c" / "sparql" / "sparql11"
 PROTOCOL = W3C / "protocol" / "manifest.ttl"

@@ -11,13 +11,13 @@ import time
 
 import pyoxigraph as ox
 import pytest
-from conftest import SAMPLE
 
 from policykg.errors import QueryError, StoreError
 from policykg.graph.build import document_quads
 from policykg.graph.ingest import ingest_files, ingest_record
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
+from support.common import SAMPLE
 
 G = "https://example.org/g/"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_cli
-from network_fixture import HOSTILE, fixture_store
 
 from policykg.errors import NotFoundError
 from policykg.graph import trace as tr
 from policykg.graph.projection import EdgeKind, NodeKind, project
+from support.common import run_cli
+from support.network_fixture import HOSTILE, fixture_store
 
 BASE = "https://w3id.org/policykg/id/"
 

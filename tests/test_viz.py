@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import run_cli
 from fastapi.testclient import TestClient
-from network_fixture import HOSTILE, fixture_store
 
 from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
@@ -16,6 +14,8 @@ from policykg.loaders.records import DocumentRecord, EntityKind, Mention, PartRe
 from policykg.settings import load_settings
 from policykg.viz.export import network_data, render_standalone, write_standalone
 from policykg.viz.visdata import script_json
+from support.common import run_cli
+from support.network_fixture import HOSTILE, fixture_store
 
 BASE = "https://w3id.org/policykg/id/"
 

@@ -10,19 +10,13 @@ derived from the ``/sparql`` URL), its Graph Store Protocol endpoint is
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-pytest.register_assert_rewrite("store_contract")
-
-from store_contract import StoreContract  # noqa: E402
-
-from policykg.graph.backends import open_store  # noqa: E402
-from policykg.graph.remote import RemoteStore  # noqa: E402
-from policykg.settings import load_settings  # noqa: E402
+from policykg.graph.backends import open_store
+from policykg.graph.remote import RemoteStore
+from policykg.settings import load_settings
+from support.store_contract import StoreContract
 
 URL = os.environ.get("POLICYKG_VIRTUOSO_URL")
 

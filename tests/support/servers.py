@@ -8,8 +8,7 @@
 * :class:`OxigraphServer`: ``oxigraph serve``, the remote store.
 * :class:`Listener`: a loopback port standing in for "the web"; it counts connections.
 
-Nothing here imports ``conftest`` (conftest imports this), so ``conftest`` re-exports what
-tests used to import from it.
+Nothing here imports :mod:`support.common` (it imports this).
 """
 
 from __future__ import annotations

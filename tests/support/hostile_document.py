@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import copy_store
-
 from policykg.graph.iris import IriScheme
+from support.common import copy_store
 
 IRIS = IriScheme()
 DOC_ID = "hostile-2019"

@@ -1,6 +1,6 @@
 """Ingests killed on purpose, and what the store must hold afterwards.
 
-A generated corpus (``benchmarks/generate_corpus.py``) with what a clean ingest makes of it,
+A generated corpus (:mod:`support.generate_corpus`) with what a clean ingest makes of it,
 document by document; ``policykg ingest -v`` killed (or its remote store killed) after it
 reported a number of documents stored; and the checks that the store holds whole documents
 only. Shared by ``test_faults.py`` (an embedded store) and ``test_faults_remote.py`` (a
@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from conftest import POLICYKG, benchmark_module, quads_of
 
 from policykg.graph.ingest import extract_document, ingest_corpus, list_sources
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore, orphan_entity_graphs
+from support import generate_corpus
+from support.common import quads_of
+from support.servers import POLICYKG
 
 _STORED_LINE = re.compile(r"^(?:added|replaced) +.* -> <([^>]+)>$", re.M)
 _WRITE_LINE = re.compile(rb"^(?:added|replaced) .*\n", re.M)
@@ -53,7 +55,7 @@ def _by_graph(lines) -> dict[str, set[str]]:
 
 
 def make_corpus(folder: Path, count: int, seed: int) -> Corpus:
-    benchmark_module("generate_corpus").generate(folder, count, seed=seed)
+    generate_corpus.generate(folder, count, seed=seed)
     own, shared = {}, {}
     for src in list_sources([folder]):
         ex = extract_document(src.path.read_bytes(), src.name)
