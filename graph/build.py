@@ -111,7 +111,12 @@ class _Builder:
             return _n(self.iris.division(key))
         if kind is EntityKind.REGULATION:
             return _n(self.iris.regulation(key))
-        return _n(self.iris.organization(key))
+        return self.organization(key)
+
+    def organization(self, name: str) -> NamedNode:
+        """The node of a unit the document names: by its full name where the document gives only
+        its level (市教育局 of a 昆明 plan is 昆明市教育局, not 北京's)."""
+        return _n(self.iris.organization(self.doc.organization_names.get(name, name)))
 
     def program(self, name: str) -> NamedNode:
         """The node of the document's program ``name`` (registered ones by their registry id)."""
@@ -225,14 +230,15 @@ class _Builder:
             self.add(node, A, _p(PKG, "Regulation"))
             self.add(node, LABEL, Literal(name))
         for name in sorted(doc.organizations):
-            node = _n(self.iris.organization(name))
+            node = self.organization(name)
             self.add(node, A, _p(ORG, "Organization"))
-            self.add(node, LABEL, Literal(name))
+            self.add(node, LABEL, Literal(name))  # as written; the full name beside it
+            if name in doc.organization_names:
+                self.add(node, ALT, Literal(doc.organization_names[name]))
         # Who carries out a task (牵头 / 配合); the bracket that says so is the unit's mention there.
         for r in doc.responsibilities:
             task = _n(self.iris.task(doc.doc_id, r.task))
-            self.add(task, _p(PKG, "ledBy" if r.role == "lead" else "supportedBy"),
-                     _n(self.iris.organization(r.org)))
+            self.add(task, _p(PKG, "ledBy" if r.role == "lead" else "supportedBy"), self.organization(r.org))
 
     def mentions(self) -> None:
         seen: set[tuple[str, str]] = set()

@@ -54,7 +54,7 @@ def extract_raw(raw: RawDocument, doc_id: str | None = None) -> DocumentRecord:
 
 def _find_facts(doc: DocumentRecord) -> None:
     # Imported here so each step stays an independent module.
-    from policykg.loaders import divisions, entities, responsibilities, targets
+    from policykg.loaders import divisions, entities, organizations, responsibilities, targets
 
     entities.find_entities(doc)
     responsibilities.find_responsibilities(doc)
@@ -63,6 +63,7 @@ def _find_facts(doc: DocumentRecord) -> None:
         doc.publisher = metadata.infer_publisher(doc)
     divisions.find_divisions(doc)  # also sets the jurisdiction from the publisher or the body
     targets.find_targets(doc)
+    organizations.qualify_organizations(doc)  # needs the jurisdiction
 
 
 def extract_bytes(data: bytes, source: str, doc_id: str | None = None) -> DocumentRecord:

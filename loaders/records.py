@@ -203,7 +203,8 @@ class DocumentRecord:
     programs: dict[str, ProgramRecord] = field(default_factory=dict)
     divisions: dict[str, DivisionRecord] = field(default_factory=dict)
     regulations: set[str] = field(default_factory=set)
-    organizations: set[str] = field(default_factory=set)
+    organizations: set[str] = field(default_factory=set)  # names as written
+    organization_names: dict[str, str] = field(default_factory=dict)  # 市教育局 -> 昆明市教育局
     responsibilities: list[ResponsibilityRecord] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     targets: list[TargetRecord] = field(default_factory=list)
