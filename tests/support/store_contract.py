@@ -17,8 +17,8 @@ from policykg.graph.build import document_quads
 from policykg.graph.ingest import ingest_corpus
 from policykg.graph.iris import IriScheme
 from policykg.loaders.extract import extract_bytes
+from support.common import SAMPLE
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "kunming-2017-education-workplan.txt"
 IRIS = IriScheme()
 PKG_DOC = "https://w3id.org/policykg/ontology#PolicyDocument"
 
