@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up everything the test suite needs on a fresh Debian machine, then run it.
-# Usage: bash scripts/test.sh [pytest arguments]
+# Set up everything the test suite needs on a fresh Debian machine, run the checks
+# (scripts/lint.sh), then the tests. Fails when a check or a test fails.
+# Usage: bash scripts/test.sh [pytest arguments]    (SKIP_LINT=1: the tests alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -15,6 +16,10 @@ fi
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-# The test extra brings pytest, SPARQLWrapper, selenium and the `oxigraph` server the remote-store tests start.
-.venv/bin/python -m pip install -q -e '.[test]'
+# The test extra brings pytest, SPARQLWrapper, selenium and the `oxigraph` server the remote-store
+# tests start; the lint extra ruff, mypy and vulture.
+.venv/bin/python -m pip install -q -e '.[test,lint]'
+if [ "${SKIP_LINT:-}" != 1 ]; then
+  bash scripts/lint.sh
+fi
 exec .venv/bin/python -m pytest "$@"
