@@ -145,7 +145,9 @@ class _Builder:
             org = _n(self.iris.organization(doc.publisher.name))
             self.add(d, _p(DCTERMS, "publisher"), org)
             self.add(org, A, _p(ORG, "Organization"))
-            self.add(org, LABEL, Literal(doc.publisher.name))
+            if doc.publisher.name not in doc.organization_names.values():
+                # else the body names it by its level alone (省农业农村厅): that spelling labels it
+                self.add(org, LABEL, Literal(doc.publisher.name))
             self.add(d, _p(PKG, "publisherInferred"),
                      Literal("true" if doc.publisher.inferred else "false", datatype=XSD_BOOLEAN))
             if doc.publisher.evidence:
@@ -229,12 +231,18 @@ class _Builder:
             node = _n(self.iris.regulation(name))
             self.add(node, A, _p(PKG, "Regulation"))
             self.add(node, LABEL, Literal(name))
-        for name in sorted(doc.organizations):
-            node = self.organization(name)
+        # One label per organization, as the document writes it (the shortest spelling where it
+        # writes both 省农业农村厅 and 安徽省农业农村厅); the other spellings and the full name beside it.
+        spellings: dict[str, set[str]] = {}
+        for name in doc.organizations:
+            spellings.setdefault(doc.organization_names.get(name, name), set()).add(name)
+        for full in sorted(spellings):
+            names = sorted(spellings[full], key=lambda n: (len(n), n))
+            node = _n(self.iris.organization(full))
             self.add(node, A, _p(ORG, "Organization"))
-            self.add(node, LABEL, Literal(name))  # as written; the full name beside it
-            if name in doc.organization_names:
-                self.add(node, ALT, Literal(doc.organization_names[name]))
+            self.add(node, LABEL, Literal(names[0]))
+            for other in sorted({*names[1:], full} - {names[0]}):
+                self.add(node, ALT, Literal(other))
         # Who carries out a task (牵头 / 配合); the bracket that says so is the unit's mention there.
         for r in doc.responsibilities:
             task = _n(self.iris.task(doc.doc_id, r.task))

@@ -74,6 +74,9 @@ _GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "评选", "宣传"
 # Verbs that launch or carry out an initiative; several may chain (启动实施, 组织开展好).
 _LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|落细|完成|深化)+(?:好|了)?")
 _CUE_VERB = re.compile(r"结合|依托|借助")
+# A clause that opens with a works and its construction verb.
+_WORKS_SUBJECT = re.compile(rf"(?:^|(?<=[。；;，,\n]))[ \t\u3000]*([{_HAN}0-9A-Za-z]{{4,24}}?)工程"
+                            rf"(?=(?:顺利|全面|正式|如期)?(?:建成|开工|投运|竣工|完工|通车|并网))", re.M)
 _PLAN_OF_ACTION = re.compile(rf"(?:[{_CN_NUM}]年|攻坚)(?:行动计划|行动)$")
 # An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
@@ -259,6 +262,11 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         m = _NAMED_OBJECT.match(text, v.end(), region_end)
         if m and _PLAN_OF_ACTION.search(m.group(1) + m.group(2)) and _acceptable(_unquote(m.group(1))):
             progs.add(_canonical(m.group(1), m.group(2)), m.group(0), Span(m.start(), m.end()))
+
+    # 金上至湖北特高压直流输电工程建成投运: a works named as the subject of its construction.
+    for m in _WORKS_SUBJECT.finditer(text, region_start, region_end):
+        if _acceptable(_unquote(m.group(1))):
+            progs.add(m.group(1) + "工程", m.group(1) + "工程", Span(m.start(1), m.end(1) + 2))
 
     # 专栏3  城市排洪防涝工程: a plan's box is named after the programme it lists.
     for m in _BOX.finditer(text, region_start, region_end):

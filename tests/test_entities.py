@@ -330,3 +330,8 @@ def test_after_a_cue_of_dependence_only_a_plan_of_action_is_a_programme():
     )
     assert set(doc.programs) == {"公交品质提升三年行动计划"}
     assert doc.tasks[0].depends_on == {"公交品质提升三年行动计划"}
+
+
+def test_a_works_named_as_the_subject_of_its_construction():
+    doc = _doc("重点项目完成投资。金上至湖北特高压直流输电工程建成投运，雅下水电工程顺利开工。")
+    assert {"金上至湖北特高压直流输电工程", "雅下水电工程"} <= set(doc.programs)
