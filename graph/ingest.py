@@ -59,6 +59,7 @@ import pyoxigraph as ox
 
 from policykg.errors import InputError, PolicyKGError, StoreUnavailableError
 from policykg.graph.build import document_quads
+from policykg.graph.citations import CITATIONS_PATH, resolve_citations
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import GraphStore
 from policykg.loaders.extract import document_id, extract_bytes, extract_path
@@ -611,6 +612,9 @@ def ingest_corpus(
         drain(0)
         loader.flush()
         release()
+        if report.count("added") + report.count("replaced"):
+            # links to and from what arrived, whatever the order it arrived in
+            resolve_citations(store, iris.base + CITATIONS_PATH)
     except StoreUnavailableError as exc:
         stored = report.count("added") + report.count("replaced")
         raise StoreUnavailableError(
@@ -747,6 +751,8 @@ def ingest_record(store: GraphStore, doc: DocumentRecord, iris: IriScheme) -> Do
     quads = document_quads(doc, iris)
     result = store.replace_graph(iris.graph(doc.doc_id), quads, sha256=doc.sha256)
     status = "unchanged" if result.unchanged else "replaced" if result.replaced else "added"
+    if not result.unchanged:
+        resolve_citations(store, iris.base + CITATIONS_PATH)
     counts = _counts(quads, result.graph)
     return DocumentOutcome(
         source=doc.source,

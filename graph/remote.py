@@ -385,12 +385,15 @@ class RemoteStore:
             self._fail(resp, f"uploading graph {g}")
 
     def remove_graph(self, graph: str) -> bool:
-        """Drop one document's graph, and the shared entity graphs no document uses any more."""
+        """Drop one document's graph, the shared entity graphs no document uses any more, and
+        the citation links to and from it."""
+        from policykg.graph.citations import citations_graph, resolve_citations
 
         self._writable()
         if not self._exists(graph):
             return False
         self.update(removal_update(self, graph))
+        resolve_citations(self, citations_graph(graph))
         return True
 
     def orphan_entity_graphs(self) -> list[str]:

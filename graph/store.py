@@ -407,7 +407,10 @@ class OxigraphStore:
         return LoadResult(graph, len(quads), replaced=existed, unchanged=False)
 
     def remove_graph(self, graph: str) -> bool:
-        """Drop one document's graph, and the shared entity graphs no document uses any more."""
+        """Drop one document's graph, the shared entity graphs no document uses any more, and
+        the citation links to and from it."""
+        from policykg.graph.citations import citations_graph, resolve_citations
+
         g = ox.NamedNode(_iri(graph))
         with self._write_lock:
             if not self._store.contains_named_graph(g):
@@ -415,6 +418,7 @@ class OxigraphStore:
             drops = removal_graphs(self, graph)
             with self._writing(f"remove graph {graph} from", drops):
                 self._store.update(drop_update(drops))
+        resolve_citations(self, citations_graph(graph))
         return True
 
     def orphan_entity_graphs(self) -> list[str]:
