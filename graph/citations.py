@@ -58,7 +58,7 @@ def document_keys(title: str) -> set[str]:
     return {k for k in keys if len(k) >= 4}
 
 
-def citation_links(store: "GraphStore") -> list[tuple[str, str]]:
+def citation_links(store: GraphStore) -> list[tuple[str, str]]:
     """(citing part or document, cited document) pairs, sorted; a document never cites itself."""
     index: dict[str, set[str]] = {}
     for row in store.query(_DOCUMENT_TITLES):
@@ -80,7 +80,7 @@ def citations_graph(document_iri: str) -> str:
     return base + CITATIONS_PATH
 
 
-def resolve_citations(store: "GraphStore", graph: str) -> int:
+def resolve_citations(store: GraphStore, graph: str) -> int:
     """Rebuild the links graph ``graph`` from the whole store; the number of links it now holds.
 
     ``graph`` is ``<base>links/citations`` (:func:`citations_graph` of any document IRI).

@@ -11,12 +11,16 @@ from policykg.graph.ingest import ingest_corpus, ingest_files
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
 
-PLAN = ("某市教育局关于印发《某市学前教育三年行动计划（2021—2023年）》的通知\n"
-        "各县区教育局：\n现将《某市学前教育三年行动计划（2021—2023年）》印发给你们，请认真贯彻落实。\n"
-        "一、总体目标\n1.扩大资源。新建幼儿园10所。\n2.提高质量。学前三年毛入园率达到90%。\n")
-WORKPLAN = ("某市教育局2022年工作要点\n一、学前教育\n"
-            "1.扩大普惠资源。按照《某市学前教育三年行动计划(2021-2023年)》要求，新建幼儿园5所。\n"
-            "2.加强督导。落实《幼儿园工作规程》。\n二、义务教育\n3.推进均衡。完善机制。\n")
+PLAN = (
+    "某市教育局关于印发《某市学前教育三年行动计划（2021—2023年）》的通知\n"
+    "各县区教育局：\n现将《某市学前教育三年行动计划（2021—2023年）》印发给你们，请认真贯彻落实。\n"
+    "一、总体目标\n1.扩大资源。新建幼儿园10所。\n2.提高质量。学前三年毛入园率达到90%。\n"
+)
+WORKPLAN = (
+    "某市教育局2022年工作要点\n一、学前教育\n"
+    "1.扩大普惠资源。按照《某市学前教育三年行动计划(2021-2023年)》要求，新建幼儿园5所。\n"
+    "2.加强督导。落实《幼儿园工作规程》。\n二、义务教育\n3.推进均衡。完善机制。\n"
+)
 REFERENCES = "http://purl.org/dc/terms/references"
 
 
@@ -34,7 +38,8 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_titles_compare_without_marks_issuers_brackets_or_dashes():
-    assert title_key("《某市学前教育三年行动计划(2021-2023年)》") == title_key("某市学前教育三年行动计划（2021—2023年）")
+    cited = title_key("《某市学前教育三年行动计划(2021-2023年)》")
+    assert cited == title_key("某市学前教育三年行动计划（2021—2023年）")
     assert title_key("某市教育局关于加强督导的通知") == title_key("关于加强督导的通知")
     # a notice is found under the plan it issues too
     assert title_key("某市学前教育三年行动计划（2021—2023年）") in document_keys(PLAN.splitlines()[0])

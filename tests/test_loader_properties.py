@@ -83,8 +83,12 @@ def assert_records_contract(doc: DocumentRecord) -> None:
             # or in the opening of the task's section, before its first task, which it introduces
             section = doc.sections[task.section - 1] if task.section else None
             first = next((t for t in doc.tasks if t.section == task.section), None)
-            opening = (section is not None and first is task
-                       and section.span.start <= g.span.start and g.span.end <= task.span.start)
+            opening = (
+                section is not None
+                and first is task
+                and section.span.start <= g.span.start
+                and g.span.end <= task.span.start
+            )
             assert inside or opening, g
 
 

@@ -146,11 +146,17 @@ def test_a_unit_named_by_its_level_alone_is_the_unit_of_the_documents_place():
 
     store = ox.Store()
     for city in ("昆明市", "北京市"):
-        doc = extract_bytes(f"{city}2022年教育工作要点\n一、重点任务\n1.扩大学位。新建学校。（市教育局牵头）\n"
-                            "2.其他。\n".encode("utf-8"), f"{city}.txt")
+        doc = extract_bytes(
+            f"{city}2022年教育工作要点\n一、重点任务\n1.扩大学位。新建学校。（市教育局牵头）\n2.其他。\n".encode(),
+            f"{city}.txt",
+        )
         store.extend(document_quads(doc, IriScheme()))
-    rows = {(r["o"].value.rsplit("/", 1)[1], r["l"].value, r["full"].value) for r in store.query(
-        "SELECT ?o ?l ?full WHERE { GRAPH ?g { ?t <https://w3id.org/policykg/ontology#ledBy> ?o } "
-        "GRAPH ?h { ?o <http://www.w3.org/2000/01/rdf-schema#label> ?l ; "
-        "<http://www.w3.org/2004/02/skos/core#altLabel> ?full } }")}
+    rows = {
+        (r["o"].value.rsplit("/", 1)[1], r["l"].value, r["full"].value)
+        for r in store.query(
+            "SELECT ?o ?l ?full WHERE { GRAPH ?g { ?t <https://w3id.org/policykg/ontology#ledBy> ?o } "
+            "GRAPH ?h { ?o <http://www.w3.org/2000/01/rdf-schema#label> ?l ; "
+            "<http://www.w3.org/2004/02/skos/core#altLabel> ?full } }"
+        )
+    }
     assert rows == {("昆明市教育局", "市教育局", "昆明市教育局"), ("北京市教育局", "市教育局", "北京市教育局")}
