@@ -17,22 +17,18 @@ from policykg.api.pools import api_thread
 
 from policykg.api.conneg import RDF_TYPES, negotiate, prefers_html
 from policykg.errors import NotAcceptable, NotFoundError
-from policykg.graph import queries as q
+from policykg.graph import documents, resources
+from policykg.graph.kinds import prefixed
+from policykg.graph.search import search_labels
 from policykg.graph.iris import segment
 from policykg.graph.results import plural
 from policykg.graph.store import read_consistently
+from policykg.html_pages import SECURITY_HEADERS
 from policykg.ontology import PREFIXES, sparql_prologue
 
 router = APIRouter(include_in_schema=False)
 
-#: Scripts, styles and requests from this server only; no inline script or style, no plugin,
-#: no <base> to re-point relative links, forms post here, and no other site may frame a page.
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
-#: The headers of every page (and of the RDF the pages offer): the CSP, and no MIME sniffing,
-#: so a browser never reads a served text or JSON body as HTML.
-SECURITY_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff",
-                    "Referrer-Policy": "same-origin"}
+
 
 
 def h(value) -> str:
@@ -69,7 +65,7 @@ def local_path(request: Request, iri: str) -> str:
 def link(request: Request, iri: str | None, label: str | None = None) -> str:
     if not iri:
         return ""
-    text = label or q.prefixed(iri)
+    text = label or prefixed(iri)
     base = request.app.state.settings.base_iri
     if iri.startswith(base):
         return f'<a href="{h(local_path(request, iri))}">{h(text)}</a>'
@@ -86,7 +82,7 @@ async def home(request: Request):
     # The counts and the table in one state of the store: a write between them would show, say,
     # 12 documents above a table of 11.
     ov, docs = await api_thread(read_consistently, store,
-                                lambda: (q.overview(store), q.list_documents(store, offset=0, limit=100)))
+                                lambda: (resources.overview(store), documents.list_documents(store, offset=0, limit=100)))
     counts = "".join(f"<tr><td>{h(k)}</td><td class=num>{v}</td></tr>" for k, v in ov.by_kind.items())
     rows = "".join(
         f"<tr><td>{link(request, d.iri, d.title or d.iri)}</td><td>{h(d.issued)}</td>"
@@ -111,7 +107,7 @@ or point any SPARQL client at <code>{h(str(request.base_url))}sparql</code>.</p>
 @router.get("/search", response_class=HTMLResponse)
 async def search_page(request: Request, q_: str = "", kind: str | None = None):
     text = request.query_params.get("q", q_)
-    hits = await api_thread(q.search_labels, request.app.state.store, text, [kind] if kind else None, 50) \
+    hits = await api_thread(search_labels, request.app.state.store, text, [kind] if kind else None, 50) \
         if text.strip() else []
     items = "".join(f"<li>{link(request, x.iri, x.label)} <span class=kind>{h(x.kind)}</span>"
                     + (f" <small>({h(x.matched)})</small>" if x.matched != x.label else "") + "</li>" for x in hits)
@@ -277,25 +273,25 @@ async def instance(request: Request, rest: str):
             raise NotAcceptable("this page is offered as text/html, Turtle, N-Triples, JSON-LD or RDF/XML")
     if fmt is not None:
         media, name = fmt
-        body = await api_thread(q.resource_rdf, store, iri, name)
+        body = await api_thread(resources.resource_rdf, store, iri, name)
         ctype = media + "; charset=utf-8" if media.startswith("text/") else media
         return Response(body, media_type=ctype, headers={"Vary": "Accept", **SECURITY_HEADERS})
     try:
-        res = await api_thread(q.describe, store, iri)
+        res = await api_thread(resources.describe, store, iri)
     except NotFoundError:
         return layout("Not found", f"<h1>Not found</h1><p>Nothing is known about <code>{h(iri)}</code>.</p>",
                       status_code=404)
     return layout(res.label or iri, resource_html(request, res))
 
 
-def resource_html(request: Request, res: q.Resource) -> str:
+def resource_html(request: Request, res: resources.Resource) -> str:
     path = local_path(request, res.iri)
-    types = ", ".join(link(request, t, q.prefixed(t)) for t in res.types)
+    types = ", ".join(link(request, t, prefixed(t)) for t in res.types)
     props = []
     for p in res.properties:
         v = p.value
         if v.iri:
-            cell = link(request, v.iri, v.label or q.prefixed(v.iri))
+            cell = link(request, v.iri, v.label or prefixed(v.iri))
         else:
             text = v.literal or ""
             long = len(text) > 400
@@ -303,9 +299,9 @@ def resource_html(request: Request, res: q.Resource) -> str:
             if v.language:
                 cell += f" <small>@{h(v.language)}</small>"
             elif v.datatype and not v.datatype.endswith("#string"):
-                cell += f" <small>{h(q.prefixed(v.datatype))}</small>"
+                cell += f" <small>{h(prefixed(v.datatype))}</small>"
         props.append(f"<tr><th>{link(request, p.predicate, p.name)}</th><td>{cell}</td></tr>")
-    links_in = "".join(f"<tr><td>{link(request, li.subject, li.label or q.prefixed(li.subject))} "
+    links_in = "".join(f"<tr><td>{link(request, li.subject, li.label or prefixed(li.subject))} "
                        f"<span class=kind>{h(li.kind)}</span></td><th>{link(request, li.predicate, li.name)}</th></tr>"
                        for li in res.links_in)
     evidence = []

@@ -1,4 +1,5 @@
-"""The JSON API for people and the network view: typed, paginated, read through graph.queries.
+"""The JSON API for people and the network view: typed, paginated, read through the typed read API
+(:mod:`policykg.graph.documents`, :mod:`~policykg.graph.tasks` … one module per kind of resource).
 
 Also ``POST /documents`` (upload), whose extraction runs in a worker process under a time limit
 (:class:`UploadExtractor`).
@@ -15,12 +16,20 @@ from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from policykg.api.pools import api_thread
 
+from policykg.api.pools import api_thread
 from policykg.errors import InputError, PolicyKGError, StoreError, TooLarge, UploadBusy, UploadTimeout
-from policykg.graph import queries as q
+from policykg.graph import neighbourhood, resources
+from policykg.graph.divisions import DivisionDetail, get_division
+from policykg.graph.documents import DocumentInfo, DocumentText, Outline, get_document, list_documents, outline
+from policykg.graph.documents import document_text as text_of_document
 from policykg.graph.iris import IriScheme
+from policykg.graph.programs import ProgramDetail, get_program_named
+from policykg.graph.read import Page, Ref
+from policykg.graph.search import LabelHit, search_labels
 from policykg.graph.store import read_consistently
+from policykg.graph.targets import TargetInfo, find_targets
+from policykg.graph.tasks import TaskDetail, get_task, list_tasks
 
 if TYPE_CHECKING:
     from policykg.loaders.records import DocumentRecord
@@ -40,88 +49,115 @@ def _store(request: Request):
     return request.app.state.store
 
 
-@router.get("/documents", response_model=q.Page[q.DocumentInfo], summary="List the documents")
+@router.get("/documents", response_model=Page[DocumentInfo], summary="List the documents")
 async def documents(request: Request, offset: Offset = 0, limit: Limit = 50):
-    return await api_thread(q.list_documents, _store(request), offset=offset, limit=limit)
+    return await api_thread(list_documents, _store(request), offset=offset, limit=limit)
 
 
-@router.get("/documents/{doc_id}", response_model=q.DocumentInfo, summary="One document")
+@router.get("/documents/{doc_id}", response_model=DocumentInfo, summary="One document")
 async def document(request: Request, doc_id: str):
-    return await api_thread(q.get_document, _store(request), _iris(request).document(doc_id))
+    return await api_thread(get_document, _store(request), _iris(request).document(doc_id))
 
 
-@router.get("/documents/{doc_id}/outline", response_model=q.Outline, summary="Sections and tasks of a document")
+@router.get("/documents/{doc_id}/outline", response_model=Outline, summary="Sections and tasks of a document")
 async def document_outline(request: Request, doc_id: str):
-    return await api_thread(q.outline, _store(request), _iris(request).document(doc_id))
+    return await api_thread(outline, _store(request), _iris(request).document(doc_id))
 
 
-@router.get("/documents/{doc_id}/text", response_model=q.DocumentText,
-            summary="The document's text with the spans read from it")
+@router.get(
+    "/documents/{doc_id}/text", response_model=DocumentText, summary="The document's text with the spans read from it"
+)
 async def document_text(request: Request, doc_id: str, offset: Offset = 0, limit: Limit = 500):
-    return await api_thread(q.document_text, _store(request), _iris(request).document(doc_id),
-                            offset=offset, limit=limit)
+    return await api_thread(
+        text_of_document, _store(request), _iris(request).document(doc_id), offset=offset, limit=limit
+    )
 
 
-@router.get("/tasks", response_model=q.Page[q.Ref], summary="List tasks, by document or by what they mention")
-async def tasks(request: Request, document: str | None = None, mentioning: str | None = None,
-                offset: Offset = 0, limit: Limit = 100):
-    return await api_thread(q.list_tasks, _store(request), document=document, mentioning=mentioning,
-                            offset=offset, limit=limit)
+@router.get("/tasks", response_model=Page[Ref], summary="List tasks, by document or by what they mention")
+async def tasks(
+    request: Request, document: str | None = None, mentioning: str | None = None, offset: Offset = 0, limit: Limit = 100
+):
+    return await api_thread(
+        list_tasks, _store(request), document=document, mentioning=mentioning, offset=offset, limit=limit
+    )
 
 
-@router.get("/tasks/{doc_id}/{ordinal}", response_model=q.TaskDetail, summary="One task with its targets")
+@router.get("/tasks/{doc_id}/{ordinal}", response_model=TaskDetail, summary="One task with its targets")
 async def task(request: Request, doc_id: str, ordinal: int):
-    return await api_thread(q.get_task, _store(request), _iris(request).task(doc_id, ordinal))
+    return await api_thread(get_task, _store(request), _iris(request).task(doc_id, ordinal))
 
 
-@router.get("/programs", response_model=list[q.LabelHit], summary="Find programs by name or short name")
+@router.get("/programs", response_model=list[LabelHit], summary="Find programs by name or short name")
 async def programs(request: Request, q_: Annotated[str, Query(alias="q", min_length=1)], limit: Limit = 20):
-    return await api_thread(q.search_labels, _store(request), q_, ["Program"], limit)
+    return await api_thread(search_labels, _store(request), q_, ["Program"], limit)
 
 
 # ``:path`` because a program's name is free text and may hold "/" (``</script>计划``): the
 # server decodes %2F before routing, so a plain ``{name}`` segment could never match it. No
 # other route lies under /api/programs/. Document ids need no such care: they are file stems
 # (an upload keeps only the last path part), which hold no "/".
-@router.get("/programs/{name:path}", response_model=q.ProgramDetail,
-            summary="One program: its parts, the tasks that mention it, their targets and divisions")
+@router.get(
+    "/programs/{name:path}",
+    response_model=ProgramDetail,
+    summary="One program: its parts, the tasks that mention it, their targets and divisions",
+)
 async def program(request: Request, name: str):
-    return await api_thread(q.get_program_named, _store(request), name, _iris(request).program(name))
+    return await api_thread(get_program_named, _store(request), name, _iris(request).program(name))
 
 
-@router.get("/divisions/{code}", response_model=q.DivisionDetail,
-            summary="One administrative division by its 6-digit code, with everything scoped to it")
+@router.get(
+    "/divisions/{code}",
+    response_model=DivisionDetail,
+    summary="One administrative division by its 6-digit code, with everything scoped to it",
+)
 async def division(request: Request, code: str):
     if not (len(code) == 6 and code.isdigit()):
         raise PolicyKGError("a division code has 6 digits (GB/T 2260)")
-    return await api_thread(q.get_division, _store(request), code)
+    return await api_thread(get_division, _store(request), code)
 
 
-@router.get("/targets", response_model=q.Page[q.TargetInfo], summary="Filter targets")
-async def targets(request: Request, indicator: str | None = Query(None, description="indicator IRI or label text"),
-                  division: str | None = Query(None, description="division IRI or 6-digit code (includes divisions "
-                                                                 "within it)"),
-                  comparator: str | None = Query(None, description="AtLeast, AtMost, Exactly, Approximately, "
-                                                                   "Between, IncreaseBy, DecreaseBy"),
-                  document: str | None = Query(None, description="document IRI"),
-                  min_value: float | None = None, max_value: float | None = None,
-                  offset: Offset = 0, limit: Limit = 100):
-    return await api_thread(q.find_targets, _store(request), indicator=indicator, division=division,
-                            comparator=comparator, document=document, min_value=min_value,
-                            max_value=max_value, offset=offset, limit=limit)
+@router.get("/targets", response_model=Page[TargetInfo], summary="Filter targets")
+async def targets(
+    request: Request,
+    indicator: str | None = Query(None, description="indicator IRI or label text"),
+    division: str | None = Query(None, description="division IRI or 6-digit code (includes divisions within it)"),
+    comparator: str | None = Query(
+        None, description="AtLeast, AtMost, Exactly, Approximately, Between, IncreaseBy, DecreaseBy"
+    ),
+    document: str | None = Query(None, description="document IRI"),
+    min_value: float | None = None,
+    max_value: float | None = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+):
+    return await api_thread(
+        find_targets,
+        _store(request),
+        indicator=indicator,
+        division=division,
+        comparator=comparator,
+        document=document,
+        min_value=min_value,
+        max_value=max_value,
+        offset=offset,
+        limit=limit,
+    )
 
 
-@router.get("/search", response_model=list[q.LabelHit], summary="Search Chinese names and short names")
-async def search(request: Request, q_: Annotated[str, Query(alias="q", min_length=1)],
-                 kind: Annotated[list[str] | None, Query(description="class local names, e.g. Program")] = None,
-                 limit: Limit = 20):
-    return await api_thread(q.search_labels, _store(request), q_, kind, limit)
+@router.get("/search", response_model=list[LabelHit], summary="Search Chinese names and short names")
+async def search(
+    request: Request,
+    q_: Annotated[str, Query(alias="q", min_length=1)],
+    kind: Annotated[list[str] | None, Query(description="class local names, e.g. Program")] = None,
+    limit: Limit = 20,
+):
+    return await api_thread(search_labels, _store(request), q_, kind, limit)
 
 
 @dataclass(frozen=True)
 class Neighbourhood:
-    node: q.NodeInfo
-    neighbours: list[q.Neighbour]
+    node: resources.NodeInfo
+    neighbours: list[neighbourhood.Neighbour]
 
 
 @router.get("/neighbours", response_model=Neighbourhood, summary="Neighbours of any node (for the network view)")
@@ -129,20 +165,23 @@ async def neighbours(request: Request, iri: str, limit: Limit = 200, provenance:
     store = _store(request)
 
     def run() -> Neighbourhood:
-        return Neighbourhood(q.node_info(store, iri), q.neighbours(store, iri, limit, provenance=provenance))
+        return Neighbourhood(
+            resources.node_info(store, iri), neighbourhood.neighbours(store, iri, limit, provenance=provenance)
+        )
+
     # Two typed reads, one reply: both see one state of the store (never a node's label from one
     # version of its document beside the neighbours of another).
     return await api_thread(read_consistently, store, run)
 
 
-@router.get("/resource", response_model=q.Resource, summary="Everything about one node")
+@router.get("/resource", response_model=resources.Resource, summary="Everything about one node")
 async def resource(request: Request, iri: str):
-    return await api_thread(q.describe, _store(request), iri)
+    return await api_thread(resources.describe, _store(request), iri)
 
 
-@router.get("/overview", response_model=q.StoreOverview, summary="What is in the store")
+@router.get("/overview", response_model=resources.StoreOverview, summary="What is in the store")
 async def overview(request: Request):
-    return await api_thread(q.overview, _store(request))
+    return await api_thread(resources.overview, _store(request))
 
 
 # -- upload ---------------------------------------------------------------------------------
@@ -157,9 +196,11 @@ def _run_job(job: tuple):
         import pyoxigraph as ox
 
         from policykg.api.sparql import parse_graph
+
         _, body, media, graph = job
         return ox.serialize(parse_graph(body, media, graph), format=ox.RdfFormat.N_QUADS) or b""
     from policykg.loaders.extract import extract_bytes
+
     _, data, name = job
     return extract_bytes(data, name)
 
@@ -180,7 +221,7 @@ def _extract_main(conn) -> None:  # runs in a spawned process
             conn.send(("ok", _run_job(job)))
         except PolicyKGError as exc:
             conn.send(("error", exc))
-        except Exception as exc:  # noqa: BLE001 - the server logs it and answers 500
+        except Exception as exc:
             conn.send(("failed", f"{type(exc).__name__}: {exc}"))
 
 
@@ -233,13 +274,15 @@ class UploadExtractor:
         """A Graph Store body parsed in a worker under the same time limit: a parser that takes for
         ever on a hostile body (2 MB of nested RDF/XML took 28 s in the server) is stopped."""
         import pyoxigraph as ox
+
         nquads = self._run(("graph", body, media, graph), f"the body for <{graph}>", "parsing the graph")
         return list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
 
     def _run(self, job: tuple, name: str, doing: str):
         if not self._slots.acquire(timeout=self.timeout):
-            raise UploadBusy(f"the server is busy: no upload worker came free within {self.timeout:g} s",
-                             hint="try again shortly")
+            raise UploadBusy(
+                f"the server is busy: no upload worker came free within {self.timeout:g} s", hint="try again shortly"
+            )
         try:
             worker = self._take()
             try:
@@ -250,15 +293,16 @@ class UploadExtractor:
                 worker.conn.send(job)
             if not worker.conn.poll(self.timeout):
                 self._discard(worker)
-                raise UploadTimeout(f"{name}: {doing} took longer than {self.timeout:g} s "
-                                    f"(upload_timeout) and was stopped; nothing was stored",
-                                    hint="split the document, or ask the operator for a longer upload_timeout")
+                raise UploadTimeout(
+                    f"{name}: {doing} took longer than {self.timeout:g} s "
+                    f"(upload_timeout) and was stopped; nothing was stored",
+                    hint="split the document, or ask the operator for a longer upload_timeout",
+                )
             try:
                 kind, value = worker.conn.recv()
             except (EOFError, OSError):
                 self._discard(worker)
-                raise InputError(f"{name}: {doing} crashed the process doing it; nothing was stored") \
-                    from None
+                raise InputError(f"{name}: {doing} crashed the process doing it; nothing was stored") from None
             self._keep(worker)
         finally:
             self._slots.release()
@@ -288,7 +332,7 @@ class UploadExtractor:
         def replace() -> None:
             try:
                 self._keep(_ExtractWorker(self._ctx))
-            except Exception as exc:  # noqa: BLE001 - the next upload starts one itself
+            except Exception as exc:
                 log.warning("could not start an upload worker: %s", exc)
 
         if not self.closed:
@@ -315,8 +359,12 @@ class UploadResult:
     targets: int
 
 
-@upload_router.post("/documents", response_model=UploadResult, status_code=201,
-                    summary="Ingest one document (token): multipart field `file`, or the raw bytes with ?name=")
+@upload_router.post(
+    "/documents",
+    response_model=UploadResult,
+    status_code=201,
+    summary="Ingest one document (token): multipart field `file`, or the raw bytes with ?name=",
+)
 async def upload(request: Request, name: str | None = None):
     """Extracts the document (in a worker process, within `upload_timeout` seconds: past it 422 and
     nothing stored) and replaces its named graph in one transaction (atomic: a failure leaves the
@@ -332,8 +380,10 @@ async def upload(request: Request, name: str | None = None):
         form = await request.form(max_files=1, max_fields=8)
         f = form.get("file")
         if f is None or isinstance(f, str):
-            raise PolicyKGError("no multipart field named 'file' holds a document (is the body cut short?)",
-                                hint="curl -F file=@document.txt …")
+            raise PolicyKGError(
+                "no multipart field named 'file' holds a document (is the body cut short?)",
+                hint="curl -F file=@document.txt …",
+            )
         data = await f.read()
         name = name or f.filename
     else:
@@ -349,10 +399,26 @@ async def upload(request: Request, name: str | None = None):
         outcome = await api_thread(ingest_record, store, doc, _iris(request))
     finally:
         request.app.state.runner.mark_dirty()
-    from fastapi.responses import JSONResponse
     from fastapi.encoders import jsonable_encoder
-    result = UploadResult(outcome.graph or "", outcome.status, name, outcome.triples, outcome.sections,
-                          outcome.tasks, outcome.programs, outcome.divisions, outcome.targets)
-    return JSONResponse(jsonable_encoder(result), status_code=200 if outcome.status == "unchanged" else 201,
-                        headers={"Location": quote("/id/" + result.iri[len(settings.base_iri):], safe="/%-._~")
-                                 if result.iri.startswith(settings.base_iri) else quote(result.iri, safe=":/%-._~")})
+    from fastapi.responses import JSONResponse
+
+    result = UploadResult(
+        outcome.graph or "",
+        outcome.status,
+        name,
+        outcome.triples,
+        outcome.sections,
+        outcome.tasks,
+        outcome.programs,
+        outcome.divisions,
+        outcome.targets,
+    )
+    return JSONResponse(
+        jsonable_encoder(result),
+        status_code=200 if outcome.status == "unchanged" else 201,
+        headers={
+            "Location": quote("/id/" + result.iri[len(settings.base_iri) :], safe="/%-._~")
+            if result.iri.startswith(settings.base_iri)
+            else quote(result.iri, safe=":/%-._~")
+        },
+    )

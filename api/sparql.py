@@ -35,7 +35,7 @@ from policykg.errors import (
     WritesDisabled,
 )
 from policykg.graph import sparql_guard
-from policykg.graph.queries import iri_ref
+from policykg.graph.sparql_params import iri
 from policykg.graph.store import RDF_FORMATS
 from policykg.ontology import PREFIXES
 
@@ -168,7 +168,7 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
     for g in default_graphs + named_graphs:
         # A malformed IRI is a 400, not a worker error. An IRI of no graph here selects an empty
         # graph (the W3C protocol tests expect 2xx for that); it is never fetched.
-        iri_ref(g)
+        iri(g)
     runner = app.state.runner
     async with query_slot(app):
         reply = await sparql_thread(
@@ -376,7 +376,7 @@ async def run_update(request: Request, params: dict[str, list[str]]) -> Response
     using = [g for g in params.get("using-graph-uri", []) if g]
     using_named = [g for g in params.get("using-named-graph-uri", []) if g]
     for g in using + using_named:
-        iri_ref(g)
+        iri(g)
     # The guard's canonical text (with the protocol's USING clauses), never the client's: one reading.
     text = sparql_guard.add_using(info, using, using_named)
     # Updates run in this process, which a parser stack overflow would kill: try it in a worker first.
@@ -418,7 +418,7 @@ def _target_graph(request: Request) -> str | None:
     if len(graphs) > 1 or (graphs and "default" in q):
         raise QueryError("give either ?graph=<iri> or ?default")
     if graphs:
-        iri_ref(graphs[0])
+        iri(graphs[0])
         return graphs[0]
     if "default" in q:
         return None

@@ -159,9 +159,12 @@ def main() -> None:
 
     store = build_store(args.store, args.docs, args.tasks)
     try:
-        from policykg.graph.queries import LABEL_INDEXES
+        from policykg.graph.label_index import LABEL_INDEXES
     except ImportError:  # an older checkout (to measure the "before" on the same store)
-        LABEL_INDEXES = None
+        try:
+            from policykg.graph.queries import LABEL_INDEXES
+        except ImportError:
+            LABEL_INDEXES = None
 
     report: dict[str, object] = {"machine": machine(), "documents": args.docs, "quads": store.count()}
     report["projection_build_s"], g = timed(lambda: (PROJECTIONS.clear(), PROJECTIONS.get(store))[1], 1)

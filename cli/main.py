@@ -7,88 +7,17 @@ traceback, with a non-zero exit status. Progress goes to stderr, results to stdo
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from policykg import __version__
+from policykg.cli.network import NETWORK_COMMANDS
+from policykg.cli.options import CliContext, base_iri_option, programs_option, setting_help, store_options
 from policykg.errors import PolicyKGError
-from policykg.settings import SETTINGS_BY_NAME, Settings, load_settings
-
-
-class CliContext:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def open_store(self, *, read_only: bool = False):
-        from policykg.graph.backends import open_store
-
-        return open_store(self.settings.store, read_only=read_only)
-
-    @property
-    def iris(self):
-        from policykg.graph.iris import IriScheme
-
-        return IriScheme(self.settings.base_iri)
-
-
-def _setting_help(name: str) -> str:
-    s = SETTINGS_BY_NAME[name]
-    return f"{s.help} [env: {s.env}]"
-
-
-def store_options(func: Callable) -> Callable:
-    """The option bundle of every command that touches the store."""
-
-    @click.option("--store", "store", metavar="PATH", default=None, help=_setting_help("store"))
-    @click.option("--base-iri", "base_iri", metavar="IRI", default=None, help=_setting_help("base_iri"))
-    @functools.wraps(func)
-    def wrapper(*args: Any, store: str | None, base_iri: str | None, **kwargs: Any) -> Any:
-        ctx = CliContext(load_settings(store=store, base_iri=base_iri))
-        return func(ctx, *args, **kwargs)
-
-    return wrapper
-
-
-def base_iri_option(func: Callable) -> Callable:
-    @click.option("--base-iri", "base_iri", metavar="IRI", default=None, help=_setting_help("base_iri"))
-    @functools.wraps(func)
-    def wrapper(*args: Any, base_iri: str | None, **kwargs: Any) -> Any:
-        return func(CliContext(load_settings(base_iri=base_iri)), *args, **kwargs)
-
-    return wrapper
-
-
-def programs_option(func: Callable) -> Callable:
-    """``--programs FILE``: registry files of the user's own, merged over the bundled registry
-    for this extraction (and its worker processes, through ``POLICYKG_PROGRAMS``)."""
-
-    @click.option(
-        "--programs",
-        "programs",
-        metavar="FILE",
-        multiple=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help=_setting_help("programs"),
-    )
-    @functools.wraps(func)
-    def wrapper(*args: Any, programs: tuple[Path, ...], **kwargs: Any) -> Any:
-        if programs:
-            import os
-
-            from policykg.loaders.programs_registry import load_registry
-            from policykg.loaders.registry_match import ENV
-
-            load_registry([p.resolve() for p in programs])  # a bad file is one clear error, before any work
-            os.environ[ENV] = os.pathsep.join(str(p.resolve()) for p in programs)
-        return func(*args, **kwargs)
-
-    return wrapper
 
 
 class FriendlyGroup(click.Group):
@@ -147,7 +76,7 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print a line for every document, however many.")
 @click.option(
-    "--batch-bytes", type=click.IntRange(min=1), default=None, metavar="BYTES", help=_setting_help("ingest_batch_bytes")
+    "--batch-bytes", type=click.IntRange(min=1), default=None, metavar="BYTES", help=setting_help("ingest_batch_bytes")
 )
 @programs_option
 @store_options
@@ -534,10 +463,10 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvico
 
 
 @cli.command()
-@click.option("--host", default=None, help=_setting_help("host"))
-@click.option("--port", default=None, type=int, help=_setting_help("port"))
-@click.option("--write-token", default=None, help=_setting_help("write_token"))
-@click.option("--query-timeout", default=None, type=float, help=_setting_help("query_timeout"))
+@click.option("--host", default=None, help=setting_help("host"))
+@click.option("--port", default=None, type=int, help=setting_help("port"))
+@click.option("--write-token", default=None, help=setting_help("write_token"))
+@click.option("--query-timeout", default=None, type=float, help=setting_help("query_timeout"))
 @click.option(
     "--log-level",
     type=click.Choice(LOG_LEVELS),
@@ -576,9 +505,8 @@ def serve(
     )
 
 
-from policykg.cli.network import register as _register_network  # noqa: E402  (trace, path, rank, viz)
-
-_register_network(cli)
+for _command in NETWORK_COMMANDS:  # trace, path, rank, viz
+    cli.add_command(_command)
 
 
 def main() -> None:

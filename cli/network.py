@@ -1,33 +1,24 @@
 """Network commands: ``trace``, ``path``, ``rank`` and ``viz``.
 
-Thin adapters over :mod:`policykg.graph.trace` and :mod:`policykg.viz.export`;
-registered on the main group by ``cli/main.py``.
+Thin adapters over the typed reads of :mod:`policykg.graph` (``trace``, ``paths``,
+``rankings``) and the export of :mod:`policykg.viz.export`: ``--json`` prints the network
+view's JSON (:mod:`policykg.viz.network_json`), text goes through :mod:`policykg.cli.render`.
+Registered on the main group by ``cli/main.py``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
+from typing import Any
 
 import click
 
-from policykg.cli.main import CliContext, store_options
+from policykg.cli.options import CliContext, store_options
 
 
-def _dump(data) -> None:
+def _dump(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1))  # JSON escapes every control character
-
-
-# Labels and quotes come from the store, and a store may hold anything (a remote one, a
-# SPARQL update, a loaded export). Control characters would reach the terminal as escape
-# sequences (a new window title, a rewritten clipboard, text moved or hidden), and bidi
-# overrides would reorder what is read; the text output shows them as visible escapes.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _echo(text: str, **kwargs) -> None:
-    click.echo(_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text), **kwargs)
 
 
 @click.command()
@@ -42,13 +33,15 @@ def trace(ctx: CliContext, program: str, as_json: bool, width: int) -> None:
     tasks that name any of them, their targets and the divisions in scope, each with
     the quote it was read from.
     """
-    from policykg.graph.trace import render_tree, trace as run_trace
+    from policykg.cli.render import trace_tree
+    from policykg.graph.trace import trace as read_trace
+    from policykg.viz.network_json import trace_json
 
-    result = run_trace(ctx.open_store(read_only=True), program, max_nodes=ctx.settings.max_trace_nodes)
+    result = read_trace(ctx.open_store(read_only=True), program, max_nodes=ctx.settings.max_trace_nodes)
     if as_json:
-        _dump(result.to_json())
+        _dump(trace_json(result))
     else:
-        _echo(render_tree(result, width=width), nl=False)
+        click.echo(trace_tree(result, width=width), nl=False)
 
 
 @click.command()
@@ -58,13 +51,15 @@ def trace(ctx: CliContext, program: str, as_json: bool, width: int) -> None:
 @store_options
 def path(ctx: CliContext, a: str, b: str, as_json: bool) -> None:
     """The shortest explanation of how A and B connect (names or IRIs)."""
-    from policykg.graph.trace import shortest_path
+    from policykg.cli.render import path_steps
+    from policykg.graph.paths import shortest_path
+    from policykg.viz.network_json import path_json
 
     result = shortest_path(ctx.open_store(read_only=True), a, b)
     if as_json:
-        _dump(result.to_json())
+        _dump(path_json(result))
     else:
-        _echo(result.render(), nl=False)
+        click.echo(path_steps(result), nl=False)
 
 
 @click.command()
@@ -73,28 +68,15 @@ def path(ctx: CliContext, a: str, b: str, as_json: bool) -> None:
 @store_options
 def rank(ctx: CliContext, limit: int, as_json: bool) -> None:
     """Most connected programs, divisions with most targets, indicators shared across documents."""
-    from policykg.graph.results import text_table
-    from policykg.graph.trace import rankings
+    from policykg.cli.render import rankings_tables
+    from policykg.graph.rankings import rankings
+    from policykg.viz.network_json import rankings_json
 
-    r = rankings(ctx.open_store(read_only=True), limit)
+    result = rankings(ctx.open_store(read_only=True), limit)
     if as_json:
-        _dump(r)
-        return
-    _echo("Most connected programs")
-    _echo(text_table(["program", "links", "tasks", "documents"],
-                     [[p["label"] or p["iri"], str(p["degree"]), str(p["tasks"]), str(p["documents"])]
-                      for p in r["programs"]]), nl=False)
-    _echo("\nDivisions with the most targets (including their sub-divisions)")
-    _echo(text_table(["division", "targets", "direct"],
-                     [[d["label"] or d["iri"], str(d["targets"]), str(d["direct"])] for d in r["divisions"]]),
-          nl=False)
-    _echo("\nIndicators shared across documents")
-    if r["indicators"]:
-        _echo(text_table(["indicator", "documents", "targets"],
-                         [[i["label"] or i["iri"], str(i["documents"]), str(i["targets"])]
-                          for i in r["indicators"]]), nl=False)
+        _dump(rankings_json(result))
     else:
-        _echo("(none: no indicator is measured in more than one document)")
+        click.echo(rankings_tables(result), nl=False)
 
 
 @click.command()
@@ -102,23 +84,30 @@ def rank(ctx: CliContext, limit: int, as_json: bool) -> None:
 @click.option("--depth", default=2, show_default=True, help="With --focus: how many links away to draw.")
 @click.option("--trace", "trace_program", metavar="PROGRAM", help="Draw a program's trace instead.")
 @click.option("--max-nodes", default=2000, show_default=True, help="Draw at most this many nodes.")
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The HTML file to write.")
+@click.option(
+    "--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The HTML file to write."
+)
 @store_options
-def viz(ctx: CliContext, focus: str | None, depth: int, trace_program: str | None, max_nodes: int,
-        output: Path) -> None:
+def viz(
+    ctx: CliContext, focus: str | None, depth: int, trace_program: str | None, max_nodes: int, output: Path
+) -> None:
     """Write a standalone HTML network view that opens offline (no CDN, assets inlined)."""
     from policykg.viz.export import write_standalone
 
-    info = write_standalone(ctx.open_store(read_only=True), output, focus=focus, depth=depth,
-                            trace_program=trace_program, max_nodes=max_nodes)
-    click.echo(f"wrote {output}: {info['nodes']} nodes, {info['edges']} edges"
-               + (f" ({info['omitted']} more not drawn)" if info.get("omitted") else ""), err=True)
+    info = write_standalone(
+        ctx.open_store(read_only=True),
+        output,
+        focus=focus,
+        depth=depth,
+        trace_program=trace_program,
+        max_nodes=max_nodes,
+    )
+    click.echo(
+        f"wrote {output}: {info['nodes']} nodes, {info['edges']} edges"
+        + (f" ({info['omitted']} more not drawn)" if info.get("omitted") else ""),
+        err=True,
+    )
 
 
-COMMANDS = (trace, path, rank, viz)
-
-
-def register(group: click.Group) -> None:
-    for cmd in COMMANDS:
-        group.add_command(cmd)
+#: Registered on the main group by ``cli/main.py``.
+NETWORK_COMMANDS = (trace, path, rank, viz)

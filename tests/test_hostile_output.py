@@ -283,7 +283,7 @@ def test_every_response_kind_carries_nosniff_and_a_csp(hostile_server):
         )
     ] == [400, 400, 404, 415]
     # an HTML page keeps its own policy (not replaced, not doubled)
-    from policykg.api.pages import PAGE_CSP
+    from policykg.html_pages import PAGE_CSP
 
     for path in ("/query", "/explore", _id_path(DOC)):
         page = httpx.get(url + path, headers={"accept": "text/html"})

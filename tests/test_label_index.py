@@ -1,14 +1,16 @@
-"""The label index behind search_labels / trace.search / trace.resolve: ranking and invalidation on writes."""
+"""The label index behind search_labels and resolve (graph/label_index.py, graph/search.py): ranking, and
+invalidation on writes."""
 
 import random
 
 import pyoxigraph as ox
 import pytest
 
-from policykg.graph import queries as q
-from policykg.graph import trace as tr
+from policykg.graph import label_index, search
 from policykg.graph.iris import IriScheme
+from policykg.graph.search import resolve, search_labels
 from policykg.graph.store import OxigraphStore
+from policykg.viz.network_json import search_json
 from support import load_scenario
 from support.common import store_version
 
@@ -33,29 +35,30 @@ def test_ranking_exact_prefix_contains_and_kinds():
         '<http://x/b> a pkg:Program ; rdfs:label "名校建设工程" ; skos:altLabel "名校" . '
         '<http://x/c> a pkg:Task ; rdfs:label "名校建设" . <http://x/d> rdfs:label "名校 (untyped)" } }'
     )
-    hits = q.search_labels(s, "名校")
+    hits = search_labels(s, "名校")
     assert [h.iri for h in hits] == ["http://x/b", "http://x/c", "http://x/a"]  # exact, prefix, contains
     assert hits[0].exact and hits[0].matched == "名校" and hits[0].label == "名校建设工程"
-    assert [h.kind for h in q.search_labels(s, "名校", ["Task"])] == ["Task"]
-    assert [h["iri"] for h in tr.search(s, "名校建")] == ["http://x/b", "http://x/c"]  # named things first
-    assert tr.resolve(s, "名校").iri == "http://x/b"
+    assert [h.kind for h in search_labels(s, "名校", ["Task"])] == ["Task"]
+    # the network view's search box: named things first
+    assert [h["iri"] for h in search_json("名校建", search_labels(s, "名校建"))] == ["http://x/b", "http://x/c"]
+    assert resolve(s, "名校").iri == "http://x/b"
 
 
 def test_index_follows_writes():
     s = OxigraphStore(None)
-    assert q.search_labels(s, "工程") == []
+    assert search_labels(s, "工程") == []
     s.replace_graph("http://x/doc1", _program("甲工程", "http://x/doc1"))
-    assert [h.label for h in q.search_labels(s, "工程")] == ["甲工程"]
+    assert [h.label for h in search_labels(s, "工程")] == ["甲工程"]
     s.replace_graph("http://x/doc2", _program("乙工程", "http://x/doc2"))
-    assert [h.label for h in q.search_labels(s, "工程")] == ["乙工程", "甲工程"]
+    assert [h.label for h in search_labels(s, "工程")] == ["乙工程", "甲工程"]
     s.update(
         'DELETE DATA { GRAPH <http://x/doc2> { <http://x/program/乙工程> rdfs:label "乙工程" } } ;'
         'INSERT DATA { GRAPH <http://x/doc2> { <http://x/program/乙工程> rdfs:label "丙工程" } }'
     )
-    assert [h.label for h in q.search_labels(s, "工程")] == ["丙工程", "甲工程"]
+    assert [h.label for h in search_labels(s, "工程")] == ["丙工程", "甲工程"]
     s.remove_graph("http://x/doc1")
-    assert [h.label for h in q.search_labels(s, "工程")] == ["丙工程"]
-    assert tr.resolve(s, "丙工程").iri == "http://x/program/乙工程"
+    assert [h.label for h in search_labels(s, "工程")] == ["丙工程"]
+    assert resolve(s, "丙工程").iri == "http://x/program/乙工程"
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +75,13 @@ def test_search_after_each_upload_or_removal_finds_what_a_fresh_index_finds(vers
     store = OxigraphStore(None)
     docs = list(first)
     full_reads = []
-    graph_facts = q.graph_facts
+    graph_facts = label_index.graph_facts
 
     def counted(s, graphs):
         full_reads.append(graphs is None)
         return graph_facts(s, graphs)
 
-    monkeypatch.setattr(q, "graph_facts", counted)
+    monkeypatch.setattr(label_index, "graph_facts", counted)
     rnd = random.Random(0)
     updates = 0
     for step in range(40):
@@ -94,10 +97,10 @@ def test_search_after_each_upload_or_removal_finds_what_a_fresh_index_finds(vers
         else:
             store_version(store, rnd.choice((first, second))[doc])
         for text in ("工程", "教育", "发展", "市"):
-            updated = q.search_labels(store, text, limit=200)
-            fresh = q.LabelIndex(graph_facts(store, None))
+            updated = search_labels(store, text, limit=200)
+            fresh = label_index.LabelIndex(graph_facts(store, None))
             with monkeypatch.context() as m:
-                m.setattr(q, "label_index", lambda s, fresh=fresh: fresh)
-                assert updated == q.search_labels(store, text, limit=200), f"step {step}, {text!r}"
+                m.setattr(search, "label_index", lambda s, fresh=fresh: fresh)
+                assert updated == search_labels(store, text, limit=200), f"step {step}, {text!r}"
     assert full_reads.count(True) == 1 + updates, "everything read again only at the start and after SPARQL updates"
     assert full_reads.count(False) > 20, "the uploads and removals were followed graph by graph"

@@ -38,8 +38,7 @@ import httpx
 import pytest
 
 from policykg.api.rest import Neighbourhood
-from policykg.graph import queries as q
-from policykg.graph import trace as tr
+from policykg.graph import documents, neighbourhood, resources, trace
 from policykg.graph.results import plural
 from policykg.graph.store import OxigraphStore
 from support import load_scenario as bench_load
@@ -64,7 +63,7 @@ def versions():
 
 def _neighbourhood(store, iri: str) -> Neighbourhood:
     """What /api/neighbours answers about ``iri`` with its default parameters."""
-    return Neighbourhood(q.node_info(store, iri), q.neighbours(store, iri))
+    return Neighbourhood(resources.node_info(store, iri), neighbourhood.neighbours(store, iri))
 
 
 def read_api_neighbours(c: httpx.Client, ctx, doc: str):
@@ -282,11 +281,11 @@ def torn(versions, tmp_path_factory):
 @pytest.mark.parametrize(
     "path, between",
     [
-        ("/", (q, "list_documents")),  # counts (overview), then the table
-        ("/api/neighbours", (q, "neighbours")),  # the node, then its neighbours
-        ("/api/explore/node", (tr, "nodes_info")),  # neighbour groups, then the nodes' labels
-        ("/api/explore/details", (tr, "_own_evidence")),  # the node and its properties, then its quote
-        ("/api/trace", (tr, "_part_info")),  # the program's tasks, then what each task is
+        ("/", (documents, "list_documents")),  # counts (overview), then the table
+        ("/api/neighbours", (neighbourhood, "neighbours")),  # the node, then its neighbours
+        ("/api/explore/node", (neighbourhood, "node_cards")),  # neighbour groups, then the nodes' labels
+        ("/api/explore/details", (resources, "own_evidence")),  # the node's card, then its quote
+        ("/api/trace", (trace, "_part_facts")),  # the program's tasks, then what each task is
     ],
     ids=lambda x: x if isinstance(x, str) else x[1],
 )

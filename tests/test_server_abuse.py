@@ -136,7 +136,8 @@ def test_a_method_a_route_does_not_take_is_405_in_the_envelope_naming_every_meth
 def test_a_trace_stops_at_max_trace_nodes_and_says_so(busy, sample_store):
     """A program whose reach is larger than max_trace_nodes (3 here) gives at most 3 nodes, nearest
     the program first, flagged truncated, over HTTP and in the terminal rendering."""
-    from policykg.graph import trace as tr
+    from policykg.cli.render import trace_tree
+    from policykg.graph.trace import trace
 
     r = httpx.get(busy.url + "/api/trace", params={"program": "三名工程"}, timeout=30)
     assert r.status_code == 200, r.text[:300]
@@ -144,11 +145,11 @@ def test_a_trace_stops_at_max_trace_nodes_and_says_so(busy, sample_store):
     assert data["truncated"] is True and data["max_nodes"] == 3
     assert 1 <= len(data["nodes"]) <= 3 and len(data["vis"]["nodes"]) <= 3
     assert data["nodes"][0]["label"] == "三名工程"
-    whole = tr.trace(sample_store, "三名工程")
+    whole = trace(sample_store, "三名工程")
     assert not whole.truncated and len(whole.nodes) > 3
-    cut = tr.trace(sample_store, "三名工程", max_nodes=3)
+    cut = trace(sample_store, "三名工程", max_nodes=3)
     assert cut.truncated and len(cut.nodes) <= 3 and set(cut.nodes) <= set(whole.nodes)
-    assert "cut at 3 nodes" in tr.render_tree(cut)
+    assert "cut at 3 nodes" in trace_tree(cut)
 
 
 def _raw(port: int, request: bytes) -> bytes:

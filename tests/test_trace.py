@@ -1,4 +1,6 @@
-"""Network analytics: the typed projection, trace, path, rankings (graph/projection.py, graph/trace.py)."""
+"""Network analytics: the typed projection, names, trace, path, rankings, and the reads of the
+network view (graph/projection.py, search.py, trace.py, paths.py, rankings.py, neighbourhood.py,
+resources.py), as the view's JSON (viz/network_json.py) and the terminal (cli/render.py) show them."""
 
 from __future__ import annotations
 
@@ -6,9 +8,25 @@ import json
 
 import pytest
 
+from policykg.cli.render import path_steps, trace_tree
 from policykg.errors import NotFoundError
-from policykg.graph import trace as tr
-from policykg.graph.projection import EdgeKind, NodeKind, project
+from policykg.graph.kinds import CLASSES, EdgeKind
+from policykg.graph.neighbourhood import neighbour_groups
+from policykg.graph.paths import shortest_path
+from policykg.graph.projection import project
+from policykg.graph.rankings import rankings
+from policykg.graph.resources import node_details
+from policykg.graph.search import resolve, search_labels
+from policykg.graph.trace import trace
+from policykg.viz.network_json import (
+    details_json,
+    groups_json,
+    parse_group_key,
+    path_json,
+    rankings_json,
+    search_json,
+    trace_json,
+)
 from support.common import run_cli
 from support.network_fixture import HOSTILE, fixture_store
 
@@ -20,10 +38,15 @@ def store():
     return fixture_store()
 
 
+def view_search(store, text: str) -> list[dict]:
+    """What the network view's search box answers."""
+    return search_json(text, search_labels(store, text))
+
+
 def test_projection_is_typed(store):
     g = project(store)
     kinds = {d["kind"] for _, d in g.nodes(data=True)}
-    assert kinds == {k.value for k in NodeKind} - {"organization", "regulation"}
+    assert kinds == set(CLASSES) - {"Organization", "Regulation"}
     assert g.nodes[BASE + "program/三名工程"]["label"] == "三名工程"
     assert len(g.nodes[BASE + "program/三名工程"]["documents"]) == 2  # one IRI across documents
     assert g.has_edge(BASE + "program/名校建设工程", BASE + "program/三名工程", key="partOf")
@@ -31,33 +54,33 @@ def test_projection_is_typed(store):
     assert {k for *_, k in g.edges(keys=True)} <= {k.value for k in EdgeKind}
     # no provenance nodes leak in
     assert not any("/span/" in n or "/mention/" in n for n in g.nodes)
-    only = project(store, node_kinds=[NodeKind.PROGRAM], edge_kinds=[EdgeKind.PART_OF])
-    assert only.number_of_edges() == 4 and all(d["kind"] == "program" for _, d in only.nodes(data=True))
+    only = project(store, node_kinds=["Program"], edge_kinds=[EdgeKind.PART_OF])
+    assert only.number_of_edges() == 4 and all(d["kind"] == "Program" for _, d in only.nodes(data=True))
 
 
 def test_resolve_by_label_altlabel_iri_and_errors(store):
-    assert tr.resolve(store, "三名工程").iri == BASE + "program/三名工程"
-    assert tr.resolve(store, "全面改薄计划").iri == BASE + "program/全面改薄"  # altLabel
-    assert tr.resolve(store, BASE + "program/三名工程").label == "三名工程"
-    assert tr.resolve(store, "寻甸").kind == "division"  # short name
+    assert resolve(store, "三名工程").iri == BASE + "program/三名工程"
+    assert resolve(store, "全面改薄计划").iri == BASE + "program/全面改薄"  # altLabel
+    assert resolve(store, BASE + "program/三名工程").label == "三名工程"
+    assert resolve(store, "寻甸").kind == "AdministrativeDivision"  # short name
     with pytest.raises(NotFoundError):
-        tr.resolve(store, "不存在的工程")
-    assert tr.resolve(store, "全面改").label == "全面改薄"  # umbrella of its sub-project
+        resolve(store, "不存在的工程")
+    assert resolve(store, "全面改").label == "全面改薄"  # umbrella of its sub-project
     with pytest.raises(NotFoundError, match="ambiguous"):
-        tr.resolve(store, "名", [NodeKind.PROGRAM])
+        resolve(store, "名", ["Program"])
 
 
 def test_trace_reaches_parts_tasks_targets_divisions_with_quotes(store):
-    t = tr.trace(store, "三名工程")
-    data = t.to_json()
+    t = trace(store, "三名工程")
+    data = trace_json(t)
     parts = [c for c in data["tree"]["children"] if c["kind"] == "program"]
     assert [p["label"] for p in parts] == ["名校建设工程", "名师培养工程", "名长建设工程"]
     assert all(p["relation"] == "has part" and p["evidence"]["quote"] == p["label"] for p in parts)
-    tasks = {(n["document"].rsplit("/", 1)[-1], n["number"]) for n in t.by_kind("task")}
+    tasks = {(n["document"].rsplit("/", 1)[-1], n["number"]) for n in data["nodes"] if n["kind"] == "task"}
     assert tasks == {("kunming-2017", "7"), ("kunming-2017", "8"), ("kunming-2017", "9"), ("xundian-2018", "1")}
-    targets = {n["indicator_label"] for n in t.by_kind("target")}
+    targets = {n["indicator_label"] for n in data["nodes"] if n["kind"] == "target"}
     assert {"新增优质学校", "选派名师到先进发达地区研修学习", "每年选送名校长到国内外研修"} <= targets
-    assert [d["label"] for d in t.by_kind("division")] == ["寻甸回族彝族自治县"]
+    assert [d["label"] for d in data["nodes"] if d["kind"] == "division"] == ["寻甸回族彝族自治县"]
     for e in data["edges"]:
         assert e["evidence"] and e["evidence"]["quote"], e
         ev = e["evidence"]
@@ -65,35 +88,35 @@ def test_trace_reaches_parts_tasks_targets_divisions_with_quotes(store):
         text = store.query(f"SELECT ?t WHERE {{ <{ev['document']}> <https://w3id.org/policykg/ontology#text> ?t }}")
         assert next(iter(text))["t"].value[ev["start"] : ev["end"]] == ev["quote"]
     task7 = next(n for n in t.root.walk() if n.iri.endswith("kunming-2017/task/7"))
-    assert task7.evidence.quote == "名校建设工程" and "实施名校建设工程" in task7.evidence.context
-    tree = tr.render_tree(t)
+    assert task7.evidence.exact == "名校建设工程" and "实施名校建设工程" in task7.evidence.context
+    tree = trace_tree(t)
     assert "[has part] program 名长建设工程" in tree and "task 8 实施名师培养工程" in tree
     assert "“新增优质学校11所。”" in tree
 
 
 def test_trace_subproject(store):
-    t = tr.trace(store, "全面改薄")
-    names = [c["label"] for c in t.to_json()["tree"]["children"] if c["kind"] == "program"]
+    data = trace_json(trace(store, "全面改薄"))
+    names = [c["label"] for c in data["tree"]["children"] if c["kind"] == "program"]
     assert names == ["全面改薄——中小学教育信息化建设项目"]
-    assert sorted(n["number"] for n in t.by_kind("task")) == ["19", "20"]
+    assert sorted(n["number"] for n in data["nodes"] if n["kind"] == "task") == ["19", "20"]
     with pytest.raises(NotFoundError):
-        tr.trace(store, "寻甸")  # a division is not a program
+        trace(store, "寻甸")  # a division is not a program
 
 
 def test_shortest_path_explains_with_quotes(store):
-    p = tr.shortest_path(store, "名师培养工程", "寻甸回族彝族自治县")
-    labels = [s.target["label"] for s in p.steps]
+    p = shortest_path(store, "名师培养工程", "寻甸回族彝族自治县")
+    labels = [s.target.label for s in p.steps]
     assert labels[0] == "三名工程" and labels[-1] == "寻甸回族彝族自治县"
     assert p.steps[0].relation == "is part of" and p.steps[0].forward
     assert all(s.evidence for s in p.steps)
-    j = p.to_json()
+    j = path_json(p)
     assert j["length"] == len(p.steps) and j["nodes"][0]["label"] == "名师培养工程"
-    assert tr.shortest_path(store, "三名工程", "三名工程").steps == []
-    assert "step" in p.render()
+    assert shortest_path(store, "三名工程", "三名工程").steps == []
+    assert "step" in path_steps(p)
 
 
 def test_rankings(store):
-    r = tr.rankings(store, 5)
+    r = rankings_json(rankings(store, 5))
     assert r["programs"][0]["label"] == "三名工程" and r["programs"][0]["documents"] == 2
     div = {d["label"]: d for d in r["divisions"]}
     assert div["寻甸回族彝族自治县"]["targets"] == 2 and div["寻甸回族彝族自治县"]["direct"] == 2
@@ -102,17 +125,18 @@ def test_rankings(store):
 
 
 def test_search_neighbourhood_and_details(store):
-    hits = tr.search(store, "三名")
+    hits = view_search(store, "三名")
     assert hits[0]["label"] == "三名工程"
-    assert tr.search(store, "onerror")[0]["label"] == HOSTILE
-    nb = tr.neighbourhood(store, BASE + "program/三名工程", group_limit=2)
-    parts = next(g for g in nb["groups"] if g["key"] == "partOf|in|program")
+    assert view_search(store, "onerror")[0]["label"] == HOSTILE
+    nb = groups_json(neighbour_groups(store, BASE + "program/三名工程", group_limit=2).groups)
+    parts = next(g for g in nb if g["key"] == "partOf|in|program")
     assert parts["count"] == 3 and parts["shown"] == 2
-    more = tr.neighbourhood(store, BASE + "program/三名工程", group_limit=2, group="partOf|in|program", offset=2)
-    assert [g["shown"] for g in more["groups"]] == [1]
-    d = tr.node_details(store, BASE + "doc/kunming-2017/task/8")
+    group = parse_group_key("partOf|in|program")
+    more = groups_json(neighbour_groups(store, BASE + "program/三名工程", group_limit=2, group=group, offset=2).groups)
+    assert [g["shown"] for g in more] == [1]
+    d = details_json(node_details(store, BASE + "doc/kunming-2017/task/8"))
     assert d["quotes"][0]["quote"].startswith("8.实施名师培养工程") and d["section"].endswith("section/1")
-    d = tr.node_details(store, BASE + "program/名师培养工程")
+    d = details_json(node_details(store, BASE + "program/名师培养工程"))
     assert d["quotes"][0]["quote"] == "名师培养工程" and d["quotes"][0]["context"] == "8.实施名师培养工程。"
 
 

@@ -19,11 +19,20 @@ from typing import Any
 
 from pyvis.network import Network
 
+from policykg.graph.kinds import WORDS
 from policykg.graph.projection import PROJECTIONS
+from policykg.graph.search import resolve
 from policykg.graph.store import GraphStore
-from policykg.graph.trace import resolve, trace
+from policykg.graph.trace import trace
+from policykg.viz.network_json import trace_json
 from policykg.viz.visdata import (
-    PHYSICS_MAX_NODES, bfs_positions, legend, script_json, tree_positions, vis_edge, vis_node,
+    PHYSICS_MAX_NODES,
+    bfs_positions,
+    legend,
+    script_json,
+    tree_positions,
+    vis_edge,
+    vis_node,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -66,20 +75,20 @@ def _subgraph(store: GraphStore, focus: str | None, depth: int, max_nodes: int) 
     nodes = []
     for n in keep:
         d = g.nodes[n]
-        info = {"iri": n, "kind": d["kind"], "label": d["label"], "documents": sorted(d["documents"])[:20]}
+        info = {"iri": n, "kind": WORDS[d["kind"]], "label": d["label"], "documents": sorted(d["documents"])[:20]}
         x, y = pos.get(n, (0.0, 0.0))
         nodes.append(vis_node(info, x, y))
     return nodes, [vis_edge(s, o, k) for s, o, k in edges], omitted
 
 
 def _trace_graph(store: GraphStore, program: str) -> tuple[list, list, int]:
-    tr = trace(store, program)
-    data = tr.to_json()
+    traced = trace(store, program)
+    data = trace_json(traced)
     pos = tree_positions(data["tree"])
     quotes: dict[str, str] = {}
-    for n in tr.root.walk():
+    for n in traced.root.walk():
         if n.evidence and n.iri not in quotes:
-            quotes[n.iri] = n.evidence.context or n.evidence.quote
+            quotes[n.iri] = n.evidence.context or n.evidence.exact or ""
     nodes = []
     for info in data["nodes"]:
         x, y = pos.get(info["iri"], (0.0, 0.0))
@@ -96,8 +105,14 @@ def _trace_graph(store: GraphStore, program: str) -> tuple[list, list, int]:
     return nodes, edges, 0
 
 
-def network_data(store: GraphStore, *, focus: str | None = None, depth: int = 2, trace_program: str | None = None,
-                 max_nodes: int = 2000) -> dict[str, Any]:
+def network_data(
+    store: GraphStore,
+    *,
+    focus: str | None = None,
+    depth: int = 2,
+    trace_program: str | None = None,
+    max_nodes: int = 2000,
+) -> dict[str, Any]:
     """Nodes, edges and options of the view, assembled with pyvis."""
     if trace_program:
         nodes, edges, omitted = _trace_graph(store, trace_program)
@@ -120,14 +135,25 @@ def network_data(store: GraphStore, *, focus: str | None = None, depth: int = 2,
     for e in vedges:
         e.pop("title", None)
     options = {
-        "physics": {"enabled": physics, "solver": "barnesHut", "stabilization": {"iterations": 120},
-                    "barnesHut": {"springLength": 140, "avoidOverlap": 0.3}},
+        "physics": {
+            "enabled": physics,
+            "solver": "barnesHut",
+            "stabilization": {"iterations": 120},
+            "barnesHut": {"springLength": 140, "avoidOverlap": 0.3},
+        },
         "interaction": {"hover": True, "tooltipDelay": 10_000_000},
-        "edges": {"smooth": False}, "nodes": {"size": 14, "font": {"size": 13}},
+        "edges": {"smooth": False},
+        "nodes": {"size": 14, "font": {"size": 13}},
         "layout": {"improvedLayout": False},
     }
-    return {"title": title, "nodes": vnodes, "edges": vedges, "options": options, "legend": legend(),
-            "omitted": omitted}
+    return {
+        "title": title,
+        "nodes": vnodes,
+        "edges": vedges,
+        "options": options,
+        "legend": legend(),
+        "omitted": omitted,
+    }
 
 
 _STYLE = """
@@ -207,9 +233,11 @@ def _sha256(text: str) -> str:
 def standalone_csp(scripts: list[str], styles: list[str]) -> str:
     """No request at all, and only the page's own scripts and styles, named by their hashes:
     with no 'unsafe-inline', a label that slipped past escaping still could not run."""
-    return (f"default-src 'none'; script-src {' '.join(_sha256(s) for s in scripts)}; "
-            f"style-src {' '.join(_sha256(s) for s in styles)}; img-src data:; font-src data:; "
-            "connect-src 'none'; base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; script-src {' '.join(_sha256(s) for s in scripts)}; "
+        f"style-src {' '.join(_sha256(s) for s in styles)}; img-src data:; font-src data:; "
+        "connect-src 'none'; base-uri 'none'; form-action 'none'"
+    )
 
 
 def render_standalone(data: dict[str, Any]) -> str:

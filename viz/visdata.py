@@ -14,23 +14,22 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterable
-
-from policykg.graph.projection import NodeKind
+from collections.abc import Iterable
+from typing import Any
 
 PHYSICS_MAX_NODES = 300
 
-#: colour, shape and legend name of each node kind
+#: colour, shape and legend name of each kind, by the view's word for it (graph.kinds.WORDS)
 KIND_STYLE: dict[str, dict[str, str]] = {
-    NodeKind.PROGRAM.value: {"color": "#d9480f", "shape": "diamond", "name": "program 工程/计划"},
-    NodeKind.TASK.value: {"color": "#1c7ed6", "shape": "dot", "name": "task 任务"},
-    NodeKind.TARGET.value: {"color": "#2b8a3e", "shape": "triangle", "name": "target 目标"},
-    NodeKind.INDICATOR.value: {"color": "#5c940d", "shape": "triangleDown", "name": "indicator 指标"},
-    NodeKind.DIVISION.value: {"color": "#862e9c", "shape": "hexagon", "name": "division 行政区划"},
-    NodeKind.SECTION.value: {"color": "#495057", "shape": "square", "name": "section 部分"},
-    NodeKind.DOCUMENT.value: {"color": "#212529", "shape": "box", "name": "document 文件"},
-    NodeKind.ORGANIZATION.value: {"color": "#e67700", "shape": "ellipse", "name": "organization 机构"},
-    NodeKind.REGULATION.value: {"color": "#0b7285", "shape": "star", "name": "regulation 法规"},
+    "program": {"color": "#d9480f", "shape": "diamond", "name": "program 工程/计划"},
+    "task": {"color": "#1c7ed6", "shape": "dot", "name": "task 任务"},
+    "target": {"color": "#2b8a3e", "shape": "triangle", "name": "target 目标"},
+    "indicator": {"color": "#5c940d", "shape": "triangleDown", "name": "indicator 指标"},
+    "division": {"color": "#862e9c", "shape": "hexagon", "name": "division 行政区划"},
+    "section": {"color": "#495057", "shape": "square", "name": "section 部分"},
+    "document": {"color": "#212529", "shape": "box", "name": "document 文件"},
+    "organization": {"color": "#e67700", "shape": "ellipse", "name": "organization 机构"},
+    "regulation": {"color": "#0b7285", "shape": "star", "name": "regulation 法规"},
     "summary": {"color": "#adb5bd", "shape": "box", "name": "more (summarised)"},
 }
 
@@ -47,11 +46,15 @@ def vis_node(info: dict[str, Any], x: float | None = None, y: float | None = Non
     kind = info.get("kind") or "summary"
     style = KIND_STYLE.get(kind, KIND_STYLE["summary"])
     node = {
-        "id": info["iri"], "label": short_label(info.get("label"), info["iri"]), "kind": kind,
-        "fullLabel": info.get("label") or "", "shape": style["shape"],
+        "id": info["iri"],
+        "label": short_label(info.get("label"), info["iri"]),
+        "kind": kind,
+        "fullLabel": info.get("label") or "",
+        "shape": style["shape"],
         "color": {"background": style["color"], "border": style["color"]},
         "font": {"color": "#212529" if style["shape"] not in ("box",) else "#ffffff"},
-        "documents": info.get("documents") or [], "section": info.get("section"),
+        "documents": info.get("documents") or [],
+        "section": info.get("section"),
     }
     if x is not None and y is not None:
         node["x"], node["y"] = round(x, 1), round(y, 1)
@@ -60,14 +63,29 @@ def vis_node(info: dict[str, Any], x: float | None = None, y: float | None = Non
 
 
 def vis_edge(source: str, target: str, kind: str, **extra: Any) -> dict[str, Any]:
-    edge = {"id": f"{source}|{kind}|{target}", "from": source, "to": target, "kind": kind, "label": kind,
-            "arrows": "to", "font": {"size": 9, "color": "#868e96", "strokeWidth": 0}}
+    edge = {
+        "id": f"{source}|{kind}|{target}",
+        "from": source,
+        "to": target,
+        "kind": kind,
+        "label": kind,
+        "arrows": "to",
+        "font": {"size": 9, "color": "#868e96", "strokeWidth": 0},
+    }
     edge.update(extra)
     return edge
 
 
-def ring_positions(n: int, cx: float = 0.0, cy: float = 0.0, *, r0: float = 170.0, gap: float = 70.0,
-                   ring_step: float = 95.0, phase: float = 0.0) -> list[tuple[float, float]]:
+def ring_positions(
+    n: int,
+    cx: float = 0.0,
+    cy: float = 0.0,
+    *,
+    r0: float = 170.0,
+    gap: float = 70.0,
+    ring_step: float = 95.0,
+    phase: float = 0.0,
+) -> list[tuple[float, float]]:
     """``n`` positions on concentric rings around (cx, cy), ``gap`` apart along each ring."""
     out: list[tuple[float, float]] = []
     ring, r = 0, r0
@@ -103,8 +121,9 @@ def tree_positions(root: dict[str, Any], *, dx: float = 260.0, dy: float = 46.0)
     return pos
 
 
-def bfs_positions(adjacency: dict[str, list[str]], roots: Iterable[str], *, ring: float = 200.0,
-                  gap: float = 60.0) -> dict[str, tuple[float, float]]:
+def bfs_positions(
+    adjacency: dict[str, list[str]], roots: Iterable[str], *, ring: float = 200.0, gap: float = 60.0
+) -> dict[str, tuple[float, float]]:
     """Radial BFS layout: each root's component in its own disc, distance from the root as the ring."""
     pos: dict[str, tuple[float, float]] = {}
     offset_x = 0.0
@@ -140,8 +159,13 @@ def bfs_positions(adjacency: dict[str, list[str]], roots: Iterable[str], *, ring
 def script_json(data: Any) -> str:
     """JSON that is safe inside an HTML ``<script>`` element (no ``</script>``, no ``<!--``)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def legend() -> list[dict[str, str]]:

@@ -441,20 +441,20 @@ def _one_node(ctx: ReadContext, doc: str, iri: str, r: httpx.Response, read: Cal
 
 def read_api_task(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
     """One task with its section, mentions and targets: all from one version of its document."""
-    from policykg.graph import queries as q
+    from policykg.graph.tasks import get_task
 
     iri = _task_iri(ctx, doc)
     r = c.get(ctx.base + f"/api/tasks/{doc}/{iri.rsplit('/', 1)[1]}")
-    return r, _one_node(ctx, doc, iri, r, q.get_task, "/api/tasks/{id}/{n}")
+    return r, _one_node(ctx, doc, iri, r, get_task, "/api/tasks/{id}/{n}")
 
 
 def read_api_resource(c: httpx.Client, ctx: ReadContext, doc: str) -> tuple[httpx.Response, Callable]:
     """Everything about one task (properties, incoming links, quoted evidence): one version's."""
-    from policykg.graph import queries as q
+    from policykg.graph.resources import describe
 
     iri = _task_iri(ctx, doc)
     r = c.get(ctx.base + "/api/resource", params={"iri": iri})
-    return r, _one_node(ctx, doc, iri, r, q.describe, "/api/resource")
+    return r, _one_node(ctx, doc, iri, r, describe, "/api/resource")
 
 
 def _doc_of(ctx: ReadContext, iri: str) -> str | None:
