@@ -17,6 +17,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from pyvis.network import Network
 
 from policykg.graph.kinds import WORDS
@@ -24,6 +25,7 @@ from policykg.graph.projection import PROJECTIONS
 from policykg.graph.search import resolve
 from policykg.graph.store import GraphStore
 from policykg.graph.trace import trace
+from policykg.html_pages import templates
 from policykg.viz.network_json import trace_json
 from policykg.viz.visdata import (
     PHYSICS_MAX_NODES,
@@ -156,74 +158,11 @@ def network_data(
     }
 
 
-_STYLE = """
-html, body { margin: 0; height: 100%; font-family: system-ui, "Noto Sans CJK SC", sans-serif; }
-#top { padding: 6px 10px; border-bottom: 1px solid #dee2e6; font-size: 14px; }
-#legend span { display: inline-block; margin-right: 10px; font-size: 12px; }
-#legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
-#main { display: flex; height: calc(100% - 60px); }
-#net { flex: 1; min-width: 0; }
-#panel { width: 320px; overflow: auto; border-left: 1px solid #dee2e6; padding: 8px 12px; font-size: 13px; }
-#panel .quote { background: #fff9db; padding: 4px 6px; border-left: 3px solid #fab005; }
-#panel .iri { word-break: break-all; color: #868e96; font-size: 11px; }
-"""
-
-# Every text from the graph reaches the page through textContent (never innerHTML).
-_APP_JS = """
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("pkg-data").textContent);
-  function el(tag, text, cls) { var e = document.createElement(tag); if (text != null) e.textContent = String(text); if (cls) e.className = cls; return e; }
-  document.getElementById("title").textContent = data.title;
-  document.getElementById("stats").textContent = data.nodes.length + " nodes, " + data.edges.length + " edges" +
-    (data.omitted ? " (" + data.omitted + " more not drawn)" : "");
-  var lg = document.getElementById("legend");
-  data.legend.forEach(function (k) { var s = el("span"); var i = el("i"); i.style.background = k.color; s.appendChild(i); s.appendChild(document.createTextNode(k.name)); lg.appendChild(s); });
-  var nodes = new vis.DataSet(data.nodes), edges = new vis.DataSet(data.edges);
-  var network = new vis.Network(document.getElementById("net"), { nodes: nodes, edges: edges }, data.options);
-  var panel = document.getElementById("panel");
-  function show(title, rows, quote, iri) {
-    panel.textContent = "";
-    panel.appendChild(el("h3", title));
-    if (iri) panel.appendChild(el("div", iri, "iri"));
-    rows.forEach(function (r) { if (r[1]) { var p = el("p"); p.appendChild(el("b", r[0] + ": ")); p.appendChild(document.createTextNode(r[1])); panel.appendChild(p); } });
-    if (quote) panel.appendChild(el("p", "“" + quote + "”", "quote"));
-  }
-  network.on("click", function (params) {
-    if (params.nodes.length) {
-      var n = nodes.get(params.nodes[0]);
-      show(n.fullLabel || n.label, [["kind", n.kind], ["documents", (n.documents || []).join(" ")]], n.quote, n.id);
-    } else if (params.edges.length) {
-      var e = edges.get(params.edges[0]);
-      var a = nodes.get(e.from), b = nodes.get(e.to);
-      show(e.kind, [["from", a && (a.fullLabel || a.label)], ["to", b && (b.fullLabel || b.label)]], e.quote, null);
-    }
-  });
-  network.once("afterDrawing", function () { window.__pkgDrawn = true; });
-  window.pkgNetwork = network;
-})();
-"""
-
-_PAGE = """<!DOCTYPE html>
-<html lang="zh">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>policykg network</title>
-<style>{vis_css}</style>
-<style>{style}</style>
-</head>
-<body>
-<div id="top"><strong id="title"></strong> <span id="stats"></span><div id="legend"></div></div>
-<div id="main"><div id="net"></div><aside id="panel"><p>Click a node or an edge.</p></aside></div>
-<script>{vis_js}</script>
-<script id="pkg-data" type="application/json">{data}</script>
-<script>{app_js}</script>
-</body>
-</html>
-"""
+# The page's own style and script (run by CSP hash). Every text from the graph reaches the page
+# through textContent, never innerHTML.
+_STYLE = (STATIC / "standalone.css").read_text(encoding="utf-8")
+_APP_JS = (STATIC / "standalone.js").read_text(encoding="utf-8")
+PAGES = templates("policykg.viz")
 
 
 def _sha256(text: str) -> str:
@@ -244,7 +183,17 @@ def render_standalone(data: dict[str, Any]) -> str:
     js = VENDOR_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
     css = VENDOR_CSS.read_text(encoding="utf-8").replace("</style", "<\\/style")
     csp = standalone_csp([js, _APP_JS], [css, _STYLE])
-    return _PAGE.format(csp=csp, vis_css=css, style=_STYLE, vis_js=js, app_js=_APP_JS, data=script_json(data))
+    # Marked safe: the scripts and styles are our own (their closing tags broken above), the CSP
+    # is directives and base64 digests, and the data is JSON escaped for a <script> element
+    # (script_json); entity-escaping any of them would change what the browser runs or hashes.
+    return PAGES.get_template("standalone.html").render(
+        csp=Markup(csp),
+        vis_css=Markup(css),
+        style=Markup(_STYLE),
+        vis_js=Markup(js),
+        app_js=Markup(_APP_JS),
+        data=Markup(script_json(data)),
+    )
 
 
 def write_standalone(store: GraphStore, output: str | Path, **kwargs: Any) -> dict[str, int]:

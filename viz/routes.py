@@ -37,7 +37,7 @@ from policykg.graph.resources import node_details
 from policykg.graph.search import search_labels
 from policykg.graph.sparql_params import shown
 from policykg.graph.trace import trace
-from policykg.html_pages import SECURITY_HEADERS
+from policykg.html_pages import SECURITY_HEADERS, templates
 from policykg.viz.network_json import (
     card_json,
     details_json,
@@ -52,6 +52,7 @@ from policykg.viz.network_json import (
 from policykg.viz.visdata import PHYSICS_MAX_NODES, legend, ring_positions, tree_positions, vis_edge, vis_node
 
 STATIC = Path(__file__).resolve().parent / "static"
+PAGES = templates("policykg.viz")
 _ASSETS = {
     "explore.js": ("explore.js", "text/javascript; charset=utf-8"),
     "explore.css": ("explore.css", "text/css; charset=utf-8"),
@@ -71,10 +72,11 @@ def _store(request: Request) -> Any:
 
 @router.get("/explore", response_class=HTMLResponse, include_in_schema=False)
 def explore_page() -> HTMLResponse:
-    html = (STATIC / "explore.html").read_text(encoding="utf-8")
     # The pages' policy: vis-network styles its canvas through the CSSOM, which needs no
     # 'unsafe-inline' (the browser test checks that the console reports no violation).
-    return HTMLResponse(html, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+    return HTMLResponse(
+        PAGES.get_template("explore.html").render(), headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+    )
 
 
 @router.get("/explore/static/{name}", include_in_schema=False)
