@@ -148,8 +148,11 @@ class _Builder:
             if doc.publisher.name not in doc.organization_names.values():
                 # else the body names it by its level alone (省农业农村厅): that spelling labels it
                 self.add(org, LABEL, Literal(doc.publisher.name))
-            self.add(d, _p(PKG, "publisherInferred"),
-                     Literal("true" if doc.publisher.inferred else "false", datatype=XSD_BOOLEAN))
+            self.add(
+                d,
+                _p(PKG, "publisherInferred"),
+                Literal("true" if doc.publisher.inferred else "false", datatype=XSD_BOOLEAN),
+            )
             if doc.publisher.evidence:
                 self.add(d, _p(PKG, "publisherEvidence"), self.span(doc.publisher.evidence))
         self.add(d, _p(DCTERMS, "source"), Literal(doc.source))
@@ -313,5 +316,5 @@ def document_quads(doc: DocumentRecord, iris: IriScheme | None = None) -> list[Q
             out.append(q)
     # Group by subject (a stable sort keeps each subject's triples in build order)
     # so Turtle output describes each node in one block.
-    out.sort(key=lambda q: q.subject.value)
+    out.sort(key=lambda q: getattr(q.subject, "value", ""))
     return out

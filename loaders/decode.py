@@ -51,9 +51,18 @@ def _text_score(text: str) -> float:
         return 0.0
     # Of the half/full-width block only the full-width forms count (，（）％ …): half-width
     # katakana is what a GB18030 file read as Shift-JIS turns into.
-    common = sum(1 for ch in sample if ch in "\n\t\r" or " " <= ch <= "~" or "\u4e00" <= ch <= "\u9fff"
-                 or "\u3000" <= ch <= "\u303f" or "\uff01" <= ch <= "\uff5e" or "\uffe0" <= ch <= "\uffe6"
-                 or "\u2000" <= ch <= "\u206f" or ch in "\xa0·×÷°")
+    common = sum(
+        1
+        for ch in sample
+        if ch in "\n\t\r"
+        or " " <= ch <= "~"
+        or "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff01" <= ch <= "\uff5e"
+        or "\uffe0" <= ch <= "\uffe6"
+        or "\u2000" <= ch <= "\u206f"
+        or ch in "\xa0·×÷°"
+    )
     return common / len(sample)
 
 
@@ -81,15 +90,17 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass  # zeros by chance: not UTF-16 after all
     if b"\x00" in data:
-        raise InputError(f"{source}: this looks like a binary file, not text",
-                         hint="policykg reads plain text, HTML, .docx and PDF with a text layer")
+        raise InputError(
+            f"{source}: this looks like a binary file, not text",
+            hint="policykg reads plain text, HTML, .docx and PDF with a text layer",
+        )
     errors: dict[str, UnicodeDecodeError] = {}
     for codec in ("utf-8", "gb18030"):
         try:
             text = data.decode(codec)
         except UnicodeDecodeError as exc:
             errors[codec] = exc
-            if codec == "utf-8" and _cut_off(data, exc) and (exc.start == 0 or not data[:exc.start].isascii()):
+            if codec == "utf-8" and _cut_off(data, exc) and (exc.start == 0 or not data[: exc.start].isascii()):
                 # UTF-8 Chinese cut in its last character: its tail may happen to read as GB18030 (鈥).
                 raise _truncated(data, source, exc) from None
             continue
@@ -111,13 +122,15 @@ def _refuse_damaged(data: bytes, source: str, utf8: UnicodeDecodeError, gb: Unic
     """
     for exc in (utf8, gb):
         # The only fault is an incomplete character at the very end (after readable text, if any).
-        if _cut_off(data, exc) and (exc.start == 0 or _plausible(data[:exc.start].decode(exc.encoding))):
+        if _cut_off(data, exc) and (exc.start == 0 or _plausible(data[: exc.start].decode(exc.encoding))):
             raise _truncated(data, source, exc)
-    prefix = data[:utf8.start].decode("utf-8")
+    prefix = data[: utf8.start].decode("utf-8")
     if not prefix.isascii():
-        raise InputError(f"{source}: mixed encodings: the text is UTF-8 up to byte {utf8.start} "
-                         f"(line {_line(data, utf8.start)}), then not",
-                         hint="save the whole file in one encoding (UTF-8) and try again")
+        raise InputError(
+            f"{source}: mixed encodings: the text is UTF-8 up to byte {utf8.start} "
+            f"(line {_line(data, utf8.start)}), then not",
+            hint="save the whole file in one encoding (UTF-8) and try again",
+        )
 
 
 def _cut_off(data: bytes, exc: UnicodeDecodeError) -> bool:
@@ -127,9 +140,11 @@ def _cut_off(data: bytes, exc: UnicodeDecodeError) -> bool:
 
 def _truncated(data: bytes, source: str, exc: UnicodeDecodeError) -> InputError:
     name = {"utf-8": "UTF-8", "gb18030": "GB18030"}.get(exc.encoding, exc.encoding.upper())
-    return InputError(f"{source}: the file ends in the middle of a {name} character "
-                      f"(byte {exc.start} of {len(data)}): it looks truncated",
-                      hint="copy or download the file again")
+    return InputError(
+        f"{source}: the file ends in the middle of a {name} character "
+        f"(byte {exc.start} of {len(data)}): it looks truncated",
+        hint="copy or download the file again",
+    )
 
 
 def _line(data: bytes, offset: int) -> int:
@@ -147,8 +162,11 @@ def _detect(data: bytes, source: str, errors: dict[str, UnicodeDecodeError]) -> 
                 return _check_text(text, source), best.encoding
         except (UnicodeDecodeError, LookupError):
             pass
-    where = ", ".join(f"invalid {name} at byte {errors[codec].start} (line {_line(data, errors[codec].start)})"
-                      for codec, name in (("utf-8", "UTF-8"), ("gb18030", "GB18030")) if codec in errors)
+    where = ", ".join(
+        f"invalid {name} at byte {errors[codec].start} (line {_line(data, errors[codec].start)})"
+        for codec, name in (("utf-8", "UTF-8"), ("gb18030", "GB18030"))
+        if codec in errors
+    )
     message = f"{source}: cannot decode the text (not UTF-8, UTF-16 or GB18030)"
     raise InputError(f"{message}: {where}" if where else message, hint="save the file as UTF-8 and try again")
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 
 import ahocorasick
@@ -43,13 +43,15 @@ _COMMON_WORDS = frozenset(
     "开发 新兴 永定 宁安 太平 普陀 白云 青山 金山 南山 东区 西区 城中 城东 城西 城北 新市 桥东 "
     "桥西 河东 河西 向阳 清河 龙华 华容 正安 安远 崇义 和顺 协和 宜章 永新 永和 双桥 泰和 仁和 "
     "盐田 三江 延长 长宁 大安 安宁 万宁 吉安 平原 高平 洪洞 东港 海港 新区 "
-    "永胜 宁陕 保康 保定 定远 远安 武功 华安 合作 辉南 大名 鼓楼 城阳 沙河 龙山 新乡".split())
+    "永胜 宁陕 保康 保定 定远 远安 武功 华安 合作 辉南 大名 鼓楼 城阳 沙河 龙山 新乡".split()
+)
 
 # 6个县区, 五个县（市、区）, 3县: the count that closes an enumeration of places.
 _CN_DIGITS = "零〇一二两三四五六七八九十百"
 _ENUM_COUNT_RE = re.compile(
     rf"\s*(?:\d+|[{_CN_DIGITS}]+)\s*个?\s*"
-    r"(?:县[（(]市、?区[)）]|县[（(]区[)）]|县市区|县区|区县|县市|市县|州市|市州|县|区|市|州|地区|地|盟|旗)")
+    r"(?:县[（(]市、?区[)）]|县[（(]区[)）]|县市区|县区|区县|县市|市县|州市|市州|县|区|市|州|地区|地|盟|旗)"
+)
 # What may stand between two members of an enumeration.
 # (Not the comma: it separates clauses as often as list members.)
 _ENUM_SEP_RE = re.compile(r"\s*(?:、|和|及|与|以及)\s*")
@@ -58,7 +60,8 @@ _GENERIC_ENDINGS = "县区市州旗盟"
 # (市发展改革委, 市生态环境局, 市教育局, 市政府办). After a short name it is not that name's ending.
 _CITY_WORD_RE = re.compile(
     r"市(?:场|民|级|直|属|容|貌|政|值|区|域|县|委|长|内|外|面|井|情|"
-    r"[\u4e00-\u9fff]{1,8}?(?:局|委员会|委|厅|办公室|办|中心|院))")
+    r"[\u4e00-\u9fff]{1,8}?(?:局|委员会|委|厅|办公室|办|中心|院))"
+)
 
 
 @dataclass
@@ -73,7 +76,7 @@ class _Hit:
 
 
 @functools.lru_cache(maxsize=1)
-def _automaton() -> "ahocorasick.Automaton":
+def _automaton() -> ahocorasick.Automaton:
     """Every name of the gazetteer, for one pass over a text (Aho–Corasick)."""
     automaton = ahocorasick.Automaton()
     for name in gz.gazetteer().by_name:
@@ -104,14 +107,13 @@ def _scan(text: str, start: int, end: int) -> list[_Hit]:
         if k == len(starts):
             break
         i = starts[k]
-        found = text[i:i + longest[i]]
+        found = text[i : i + longest[i]]
         codes = list(g.by_name[found])
         official = found in g.official and len(found) >= 3
         levels = {g.units[c].level for c in codes}
         # Three characters or more (寻甸县, 楚雄州, 西双版纳, 内蒙古) is rarely an ordinary
         # word; a province's two-character name (云南, 广西) neither.
-        strong = found not in _COMMON_WORDS and (
-            official or len(found) >= 3 or DivisionLevel.PROVINCE in levels)
+        strong = found not in _COMMON_WORDS and (official or len(found) >= 3 or DivisionLevel.PROVINCE in levels)
         e = i + len(found)
         if found[-1] == "市" and found[:-1] in _COMMON_WORDS and _CITY_WORD_RE.match(text, e - 1, end):
             # 合作市场, 东方市民: a common word, then a word of its own that starts with 市.
@@ -157,7 +159,7 @@ def _common_parent(g: gz.Gazetteer, run: list[_Hit]) -> str | None:
     """A parent that every member has a candidate under, if any."""
     parents: set[str] | None = None
     for h in run:
-        ps = {g.units[c].parent for c in h.codes if g.units[c].parent}
+        ps = {p for c in h.codes if (p := g.units[c].parent)}
         parents = ps if parents is None else parents & ps
     return min(parents) if parents else None
 
@@ -188,13 +190,13 @@ def _accept_after_province(text: str, hits: list[_Hit]) -> None:
         if not provinces or k + 1 == len(hits) or hits[k + 1].start != head.end:
             continue
         run = [hits[k + 1]]
-        for h in hits[k + 2:]:
+        for h in hits[k + 2 :]:
             if not _ENUM_SEP_RE.fullmatch(text[run[-1].end : h.start]):
                 break
             run.append(h)
         inside = [[c for c in h.codes if c in g.units and g.is_within(c, provinces[0])] for h in run]
         if all(inside):
-            for h, codes in zip(run, inside):
+            for h, codes in zip(run, inside, strict=True):
                 h.codes, h.strong = codes, True
 
 
@@ -210,7 +212,7 @@ def infer_jurisdiction(doc: DocumentRecord, hits: list[_Hit] | None = None) -> s
             return code
     if hits is None:
         return None
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = defaultdict(float)
     for h in hits:
         if not h.strong or not h.code:
             continue
@@ -231,7 +233,8 @@ def infer_jurisdiction(doc: DocumentRecord, hits: list[_Hit] | None = None) -> s
 # A year may follow instead, as in a plan's own title (眉县2021年基层卫生健康重点工作实施方案).
 _ISSUER_REST_RE = re.compile(
     r"[\u4e00-\u9fff（）()]{0,16}?(?:人民政府|政府|委员会|委|局|厅|办公室|办公厅|办)(?:$|关于|文件)"
-    r"|(?:19|20)[0-9]{2}年")
+    r"|(?:19|20)[0-9]{2}年"
+)
 
 
 def leading_place(source: str) -> str | None:
@@ -247,8 +250,7 @@ def leading_place(source: str) -> str | None:
     h = lead[0]
     g = gz.gazetteer()
     if not h.strong:
-        if not (h.name in g.official and h.name not in _COMMON_WORDS
-                and _ISSUER_REST_RE.match(source, h.end)):
+        if not (h.name in g.official and h.name not in _COMMON_WORDS and _ISSUER_REST_RE.match(source, h.end)):
             return None
         h.codes = [c for c in h.codes if g.units[c].name == h.name]
     return gz.rank(h.codes, h.name, None)
@@ -279,8 +281,10 @@ def part_at(doc: DocumentRecord, span: Span) -> PartRef:
 
 
 # What turns a place name into the name of something else: a river, a road, a landmark.
-_LANDMARK_RE = re.compile(r"(?:江|河|湖|路|街|大道|大街|大桥|机场|火车站|高铁站|寺|塔|公园|广场|东路|西路|南路|北路|中路|"
-                          r"电厂|电站|水电站|水库|码头|大坝|煤矿|油田|气田|枢纽)")
+_LANDMARK_RE = re.compile(
+    r"(?:江|河|湖|路|街|大道|大街|大桥|机场|火车站|高铁站|寺|塔|公园|广场|东路|西路|南路|北路|中路|"
+    r"电厂|电站|水电站|水库|码头|大坝|煤矿|油田|气田|枢纽)"
+)
 
 
 def _belongs(g: gz.Gazetteer, code: str, juris: str, named: set[str]) -> bool:
@@ -351,8 +355,9 @@ def find_divisions(doc: DocumentRecord) -> None:
         for rec in gz.with_ancestors(h.code):
             doc.divisions.setdefault(rec.code, rec)
         span = Span(h.start, h.end)
-        doc.mentions.append(Mention(kind=EntityKind.DIVISION, key=h.code, surface=text[h.start : h.end],
-                                    span=span, part=parts.at(span)))
+        doc.mentions.append(
+            Mention(kind=EntityKind.DIVISION, key=h.code, surface=text[h.start : h.end], span=span, part=parts.at(span))
+        )
     if juris and juris in g.units:
         for rec in gz.with_ancestors(juris):  # dcterms:spatial points at a described division
             doc.divisions.setdefault(rec.code, rec)

@@ -37,8 +37,10 @@ def unzipped(data: bytes, source: str) -> bytes:
         with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:
             entries = [e for e in zin.infolist() if not e.is_dir()]
             if len(entries) > MAX_ENTRIES:
-                raise InputError(f"{source}: not a Word document: the zip holds {len(entries)} entries "
-                                 f"(a Word file has a few dozen; limit {MAX_ENTRIES})")
+                raise InputError(
+                    f"{source}: not a Word document: the zip holds {len(entries)} entries "
+                    f"(a Word file has a few dozen; limit {MAX_ENTRIES})"
+                )
             check_size(sum(e.file_size for e in entries), source, limit, what=bomb)
             total = 0
             for entry in entries:
@@ -48,10 +50,18 @@ def unzipped(data: bytes, source: str) -> bytes:
                     check_size(total, source, limit, what=bomb)
                     chunks.append(chunk)
                 zout.writestr(entry.filename, b"".join(chunks))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, RuntimeError, NotImplementedError,
-            zlib.error) as exc:  # damaged, encrypted or in an unknown compression
-        raise InputError(f"{source}: not a valid .docx file (a damaged zip: {exc})",
-                         hint="save it again as .docx, or as plain text") from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ) as exc:  # damaged, encrypted or in an unknown compression
+        raise InputError(
+            f"{source}: not a valid .docx file (a damaged zip: {exc})", hint="save it again as .docx, or as plain text"
+        ) from None
     return out.getvalue()
 
 
@@ -65,12 +75,14 @@ def docx_to_text(data: bytes, source: str) -> tuple[str, dict[str, str], list[st
 
         document = docx.Document(io.BytesIO(sound))
     except Exception as exc:  # a zip that is not a Word file, or a damaged one
-        raise InputError(f"{source}: cannot read this Word file ({exc.__class__.__name__})",
-                         hint="save it again as .docx, or as plain text") from None
+        raise InputError(
+            f"{source}: cannot read this Word file ({exc.__class__.__name__})",
+            hint="save it again as .docx, or as plain text",
+        ) from None
     lines: list[str] = []
     headings: list[str] = []
 
-    def paragraph(p: "Paragraph") -> None:
+    def paragraph(p: Paragraph) -> None:
         line = _SPACES.sub(" ", p.text).strip()
         if not line:
             return
@@ -85,7 +97,7 @@ def docx_to_text(data: bytes, source: str) -> tuple[str, dict[str, str], list[st
             paragraph(Paragraph(child, document))
         elif tag == "tbl":
             for row in Table(child, document).rows:
-                cells = []
+                cells: list[str] = []
                 for cell in row.cells:
                     text = _SPACES.sub(" ", cell.text).strip()
                     if text and (not cells or cells[-1] != text):  # merged cells repeat

@@ -72,11 +72,16 @@ _AFTER_QUOTE = re.compile(rf"([{_HAN}]{{0,14}}?)({_CLASS_Q_RX}){_BOUNDARY}")
 _GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "评选", "宣传", "实践", "竞赛", "评比", "推广"}
 
 # Verbs that launch or carry out an initiative; several may chain (启动实施, 组织开展好).
-_LAUNCH = re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|落细|完成|深化)+(?:好|了)?")
+_LAUNCH = re.compile(
+    r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|落细|完成|深化)+(?:好|了)?"
+)
 _CUE_VERB = re.compile(r"结合|依托|借助")
 # A clause that opens with a works and its construction verb.
-_WORKS_SUBJECT = re.compile(rf"(?:^|(?<=[。；;，,\n]))[ \t\u3000]*([{_HAN}0-9A-Za-z]{{4,24}}?)工程"
-                            rf"(?=(?:顺利|全面|正式|如期)?(?:建成|开工|投运|竣工|完工|通车|并网))", re.M)
+_WORKS_SUBJECT = re.compile(
+    rf"(?:^|(?<=[。；;，,\n]))[ \t\u3000]*([{_HAN}0-9A-Za-z]{{4,24}}?)工程"
+    rf"(?=(?:顺利|全面|正式|如期)?(?:建成|开工|投运|竣工|完工|通车|并网))",
+    re.M,
+)
 _PLAN_OF_ACTION = re.compile(rf"(?:[{_CN_NUM}]年|攻坚)(?:行动计划|行动)$")
 # An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
@@ -86,7 +91,8 @@ _OBJECT_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋]|“[^“”\n]{{1,12}}?{_CLOSE})"
 # The part Y may list places or objects (——安昌河、芙蓉溪综合整治项目).
 _PART_PIECE = rf"(?:[{_HAN}0-9A-Za-z+＋、]|“[^“”\n]{{1,12}}?{_CLOSE})"
 _NAMED_OBJECT = re.compile(
-    rf"({_OBJECT_PIECE}{{2,30}}?(?:——{_OBJECT_PIECE}{_PART_PIECE}{{1,23}}?)?)({_CLASS_RX}){_BOUNDARY}")
+    rf"({_OBJECT_PIECE}{{2,30}}?(?:——{_OBJECT_PIECE}{_PART_PIECE}{{1,23}}?)?)({_CLASS_RX}){_BOUNDARY}"
+)
 # A quoted name, maybe a generic modifier, its class noun, and then more words
 # ending in another class noun: the first is the program, the rest an activity
 # about it (“三减三健”专项行动宣传活动 → 三减三健行动).
@@ -101,8 +107,11 @@ _NUMBERED_SET = re.compile(r"^(?:[一二三四五六七八九十两双百千万]
 # programme: 国家基本公共卫生服务项目, 国家重点研发计划. Not 国家级 (a rank).
 _NATIONAL = re.compile(rf"国家(?!级)([{_HAN}]{{3,20}}?)({_CLASS_RX}){_BOUNDARY}")
 # A box of a five-year plan (专栏3  城市排洪防涝工程) named after its programme.
-_BOX = re.compile(rf"^[ \t\u3000]*专栏\s*[0-9{_CN_NUM}]+[ \t\u3000：:、.．]*(?P<name>[{_HAN}0-9“”]{{2,30}}?(?:{_CLASS_RX}))[ \t\u3000]*$",
-                  re.M)
+_BOX = re.compile(
+    rf"^[ \t\u3000]*专栏\s*[0-9{_CN_NUM}]+[ \t\u3000：:、.．]*"
+    rf"(?P<name>[{_HAN}0-9“”]{{2,30}}?(?:{_CLASS_RX}))[ \t\u3000]*$",
+    re.M,
+)
 # A name about money is a funding line, not a programme (国家专项资金项目).
 _FUNDING = re.compile(r"资金|补助|补贴|投资|经费|贷款|基金")
 _PERIOD = re.compile(rf"“[{_CN_NUM}]+五[”\"]")  # “十三五”: a five-year-plan period
@@ -118,12 +127,15 @@ _LIST_TAIL = re.compile(rf"等[{_HAN}]{{0,8}}?(?:{_CLASS_RX}){_BOUNDARY}")
 # (Not the 等 of 高等, 平等, 均等, the 及 of 普及, the 与 of 参与, the 和 of 和谐, 和平.)
 _NOT_IN_NAME = re.compile(r"的|和(?![谐平美睦])|(?<!参)与|(?<![普涉危以])及|(?<![高同平中对均初优超上次])等|或")
 # A stem that only says how many or what sort ("两个工程", "六项重点改革项目", "各类活动").
-_GENERIC_STEM = re.compile(rf"(?:^(?:各|相关|有关|群众|向|对(?!口)|把|给|系列|专项|主题|一系列|多种|多项|丰富|重点|其他|其它|这些|上述|本(?=[市县区省州镇乡村校院级地次年期轮届]|单位|部门|系统|领域|行业)|部分|若干|一批)|[{_CN_NUM}\d]+[个项大类批]|^.{{0,2}}$)")
+_GENERIC_STEM = re.compile(
+    rf"(?:^(?:各|相关|有关|群众|向|对(?!口)|把|给|系列|专项|主题|一系列|多种|多项|丰富|重点|其他|其它|这些|上述|本(?=[市县区省州镇乡村校院级地次年期轮届]|单位|部门|系统|领域|行业)|部分|若干|一批)|[{_CN_NUM}\d]+[个项大类批]|^.{{0,2}}$)"
+)
 # Words that say what kind of activity, never which: a stem made only of these
 # (集中宣传, 专题培训, 宣传教育) is a kind of work, not a proper name.
 _ACTIVITY_WORDS = re.compile(
     r"(?:宣传|宣讲|培训|教育|集中|专题|主题|专项|系列|检查|督查|督导|整治|治理|示范|评比|评选|竞赛|"
-    r"志愿服务|义诊|调研|学习|走访|慰问|排查|执法|监督|抽查|演练|交流|观摩|推广|创建|实践|服务|综合)+")
+    r"志愿服务|义诊|调研|学习|走访|慰问|排查|执法|监督|抽查|演练|交流|观摩|推广|创建|实践|服务|综合)+"
+)
 # Quoted content that is a slogan or a list rather than a name.
 _SLOGAN = re.compile(r"[、，,；;。]")
 
@@ -145,11 +157,16 @@ _DOCUMENT_TITLE = re.compile(
     r"(?:法|条例|规定|办法|细则|纲要|规划|计划|方案|意见|通知|决定|决议|指南|指引|标准|规范|规程|准则|报告|要点|制度|"
     r"章程|守则|目录|清单|政策|措施|举措|公约|协定|宪法|建议|批复|通告|公告|规则|导则|名录|战略|纲领|路线图|白皮书|"
     r"行动|工程|规约|协议|备忘录|宣言|说明|解释|令|公报|实施意见|若干意见|大纲|细则|要求|条款|守则|手册)"
-    r"(?:[（(][^（）()]{1,20}[）)])*$")
+    r"(?:[（(][^（）()]{1,20}[）)])*$"
+)
 
 # Organizations.
-_ORG = re.compile(r"(?:教育局|教育厅|教育部|卫生健康委员会|委员会|基金会|附属学校|附属中学|附中|附小|大学|研究院|研究所|人民政府)+(?![\u4e00-\u9fff]{0,1}(?:级|系统|部门))")
-_ORG_BREAK = re.compile(r".*(?:[的和与及在对向由把将从]|引进|筹建|成立|办好|依托|联合|委托|会同|支持|按照|配合|举办|加强|推动|发挥)")
+_ORG = re.compile(
+    r"(?:教育局|教育厅|教育部|卫生健康委员会|委员会|基金会|附属学校|附属中学|附中|附小|大学|研究院|研究所|人民政府)+(?![\u4e00-\u9fff]{0,1}(?:级|系统|部门))"
+)
+_ORG_BREAK = re.compile(
+    r".*(?:[的和与及在对向由把将从]|引进|筹建|成立|办好|依托|联合|委托|会同|支持|按照|配合|举办|加强|推动|发挥)"
+)
 
 
 def find_entities(doc: DocumentRecord) -> None:
@@ -235,7 +252,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
     # 1. Names after a launching verb; first, as they give the fullest spelling.
     for v in _LAUNCH.finditer(text, region_start, region_end):
         m = _NAMED_OBJECT.match(text, v.end(), region_end)
-        if m and v.group(0).endswith("完成") and re.match(r"\s*[0-9０-９]", text[m.end():m.end() + 2]):
+        if m and v.group(0).endswith("完成") and re.match(r"\s*[0-9０-９]", text[m.end() : m.end() + 2]):
             m = None  # 完成农村公路提升工程6000公里: a measure of work done, not a named programme
         if m and _acceptable(_unquote(m.group(1))):
             head, cls, start, end = m.group(1), m.group(2), m.start(), m.end()
@@ -254,7 +271,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         # 推进“四好农村路”建设: a quoted campaign built as the verb's object.
         b = _QUOTED_BUILD.match(text, v.end(), region_end)
         if b and not _SLOGAN.search(b.group(1)) and not _PERIOD.match(b.group(0)) and _acceptable_quoted(b.group(1)):
-            progs.add(b.group(1), text[b.start():b.end(1) + 1], Span(b.start(), b.end(1) + 1))
+            progs.add(b.group(1), text[b.start() : b.end(1) + 1], Span(b.start(), b.end(1) + 1))
 
     # After a cue of dependence (结合, 依托, 借助) a name is taken only in the form of a plan of
     # action (公交品质提升三年行动计划): 结合设施翻新维修工程 is ordinary work, not a programme.
@@ -296,20 +313,22 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         if content.endswith(_CLASS_QUOTED) and stem_ok and _acceptable_quoted(content):
             progs.add(content, q.group(0), Span(q.start(), q.end()))
         elif after and _acceptable_quoted(content) and not _NOT_IN_NAME.search(after.group(1)):
-            progs.add(_canonical(q.group(0) + after.group(1), after.group(2)), text[q.start():after.end()],
-                      Span(q.start(), after.end()))
+            progs.add(
+                _canonical(q.group(0) + after.group(1), after.group(2)),
+                text[q.start() : after.end()],
+                Span(q.start(), after.end()),
+            )
         elif in_campaign_list[i] and _acceptable_quoted(content):
             progs.add(content, q.group(0), Span(q.start(), q.end()))
         elif _NUMBERED_SET.match(content) and _QUOTED_BUILD.match(text, q.start()) and not _PERIOD.match(q.group(0)):
             # “两国双园”建设, “一云一池三平台”建设: a numbered set built or carried out.
             progs.add(content, q.group(0), Span(q.start(), q.end()))
 
-
     # 2b. Programs of the registry, in any spelling it knows (全面改薄, 两免一补, 河长制, 特岗计划):
     # many carry no class noun, or an unusual one, and no form rule above can see them.
     registry = active_matcher()
     for hit in registry.find(text, region_start, region_end):
-        surface = text[hit.start:hit.end]
+        surface = text[hit.start : hit.end]
         progs.add(_unquote(surface), surface, Span(hit.start, hit.end))
 
     # 3. Names coordinated with one already found (X计划、Y计划 / X和Y计划), repeatedly.
@@ -344,16 +363,16 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
         if stem.startswith("registry:"):
             # A registered programme is named by its official name where the document uses it
             # (五水共治, not the list it sums up: 治污水、防洪水、排涝水、保供水、抓节水).
-            official = registry.registry.by_id[stem[len("registry:"):]].name
+            official = registry.registry.by_id[stem[len("registry:") :]].name
             canonical = next((n for n in names if _unquote(n) == official), canonical)
         canonical_of[stem] = canonical
         rec = ProgramRecord(canonical)
         registered = _registered(registry, canonical)
         if registered is not None:
             rec.registry_id = registered.id
-        for n, surface, _ in items:
-            if n != canonical:
-                rec.alt_labels.add(n)
+        for spelling, surface, _ in items:
+            if spelling != canonical:
+                rec.alt_labels.add(spelling)
             if surface != canonical:
                 rec.alt_labels.add(surface)
         doc.programs[canonical] = rec
@@ -375,7 +394,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
                 doc.programs[parent].registry_id = registered.id
             canonical_of[key_of(whole)] = parent
         doc.programs[canonical].part_of = parent
-        for _, surface, span in items:
+        for _, _surface, span in items:
             # X as written before the dash: 乡村旅游提质工程, “美丽涪江”建设工程, or
             # 全面改薄 inside “全面改薄——…”.
             dash = text.find("——", span.start, span.end)
@@ -396,7 +415,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
     # mention in another task). Only full names of four or more characters, so
     # a short stem never matches inside an unrelated word.
     covered = set(progs.covered)
-    for stem, canonical in canonical_of.items():
+    for canonical in canonical_of.values():
         for form in sorted({canonical, *doc.programs[canonical].alt_labels}, key=len, reverse=True):
             if len(form) < 4 or not (form.endswith(_CLASS_QUOTED) or form.startswith(("“", "「"))):
                 continue
@@ -406,8 +425,10 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
                 mentions.append((canonical, form, Span(k, k + len(form))))
                 covered.update(range(k, k + len(form)))
 
-    for key, surface, span in sorted(mentions, key=lambda m: m[2]):
-        doc.mentions.append(Mention(EntityKind.PROGRAM, key, text[span.start:span.end], span, locate.part(span.start)))
+    for key, _surface, span in sorted(mentions, key=lambda m: m[2]):
+        doc.mentions.append(
+            Mention(EntityKind.PROGRAM, key, text[span.start : span.end], span, locate.part(span.start))
+        )
 
     _umbrellas(doc, locate)
     _listed_parts(doc)
@@ -432,14 +453,16 @@ def _dependencies(doc: DocumentRecord) -> None:
     for m in doc.mentions:
         if m.kind is not EntityKind.PROGRAM or m.part.kind != "task":
             continue
-        before = text[max(0, m.span.start - 6):m.span.start]
-        after = text[m.span.end:m.span.end + 40]
+        before = text[max(0, m.span.start - 6) : m.span.start]
+        after = text[m.span.end : m.span.end + 40]
         if _CUE_BEFORE.search(before) or any(b.search(before) and a.search(after) for b, a in _CUE_AROUND):
             doc.tasks[m.part.ordinal - 1].depends_on.add(m.key)
 
 
 # A numbered item that opens with a programme's name: 1.“光伏+地铁”工程。…
-_ITEM_OPENING = re.compile(r"(?:^|\n)[ \t\u3000]*(?:\d{1,2}[.．、]|[（(]\d{1,2}[)）]|[（(][一二三四五六七八九十]+[)）])[ \t\u3000]*$")
+_ITEM_OPENING = re.compile(
+    r"(?:^|\n)[ \t\u3000]*(?:\d{1,2}[.．、]|[（(]\d{1,2}[)）]|[（(][一二三四五六七八九十]+[)）])[ \t\u3000]*$"
+)
 # An umbrella followed by the list of its parts: U：A、B、C / U，包括A、B和C.
 _LIST_OPENING = re.compile(r"^[”」]?(?:[：:]|，?(?:包括|即|主要包括|分别是))")
 
@@ -456,19 +479,25 @@ def _listed_parts(doc: DocumentRecord) -> None:
         if len(umbrellas) != 1:
             continue
         umbrella = next(iter(umbrellas))
-        items = {m.key for m in inside if m.key != umbrella and m.span.start >= task.title_span.end
-                 and _ITEM_OPENING.search(text, task.span.start, m.span.start)}
+        items = {
+            m.key
+            for m in inside
+            if m.key != umbrella
+            and m.span.start >= task.title_span.end
+            and _ITEM_OPENING.search(text, task.span.start, m.span.start)
+        }
         if len(items) >= 2:
             for key in items:
                 if doc.programs[key].part_of is None:
                     doc.programs[key].part_of = umbrella
     for k, m in enumerate(programs):
-        if not _LIST_OPENING.match(text[m.span.end:m.span.end + 6]):
+        opening = _LIST_OPENING.match(text[m.span.end : m.span.end + 6])
+        if not opening:
             continue
         listed = []
-        pos = m.span.end + _LIST_OPENING.match(text[m.span.end:m.span.end + 6]).end()
-        for n in programs[k + 1:]:
-            gap = text[pos:n.span.start]
+        pos = m.span.end + opening.end()
+        for n in programs[k + 1 :]:
+            gap = text[pos : n.span.start]
             if gap.strip("、和及与 ") or n.key == m.key:
                 break
             listed.append(n.key)
@@ -493,7 +522,7 @@ def _registry_links(doc: DocumentRecord, registry: ProgramRegistry) -> None:
     """What the registry knows of programs that are both in this document: a part of an
     umbrella (when the text did not say so itself), and the successor of an older program."""
     by_id = {rec.registry_id: name for name, rec in doc.programs.items() if rec.registry_id}
-    for name, rec in doc.programs.items():
+    for rec in doc.programs.values():
         if not rec.registry_id:
             continue
         entry = registry.by_id[rec.registry_id]
@@ -514,9 +543,12 @@ def _program_region(doc: DocumentRecord, body: Span) -> tuple[int, int]:
 def _national_ok(stem: str) -> bool:
     """国家 + stem + class noun names a programme unless the stem describes (的, 和),
     counts, or is about money (国家专项资金项目)."""
-    return not (_NOT_IN_NAME.search(stem) or _FUNDING.search(stem)
-                or re.search(rf"[{_CN_NUM}\d]+[个项大类批]", stem)
-                or stem.startswith(("各", "相关", "有关", "其他", "其它", "支持")))
+    return not (
+        _NOT_IN_NAME.search(stem)
+        or _FUNDING.search(stem)
+        or re.search(rf"[{_CN_NUM}\d]+[个项大类批]", stem)
+        or stem.startswith(("各", "相关", "有关", "其他", "其它", "支持"))
+    )
 
 
 def _acceptable_quoted(content: str) -> bool:
@@ -536,7 +568,7 @@ def _campaign_lists(text: str, quotes: list[re.Match[str]], limit: int) -> list[
     i = 0
     while i < len(quotes):
         j = i
-        while j + 1 < len(quotes) and text[quotes[j].end():quotes[j + 1].start()] in ("", "、", "，"):
+        while j + 1 < len(quotes) and text[quotes[j].end() : quotes[j + 1].start()] in ("", "、", "，"):
             j += 1
         if j > i and _LIST_TAIL.match(text, quotes[j].end(), limit):
             out[i : j + 1] = [True] * (j - i + 1)
@@ -559,7 +591,7 @@ def _umbrellas(doc: DocumentRecord, locate: _Locator) -> None:
             where.setdefault(m.key, set()).add(locate.section_of(m.span.start))
     from policykg.loaders.numerals import chinese_to_int
 
-    for name, rec in doc.programs.items():
+    for name in doc.programs:
         u = _UMBRELLA.match(name)
         if not u:
             continue
@@ -571,10 +603,16 @@ def _umbrellas(doc: DocumentRecord, locate: _Locator) -> None:
             stem = u.group(2)[:stem_len]
             if len(u.group(2)) < stem_len:
                 break
-            parts = [p for p, r in doc.programs.items()
-                     if p != name and r.part_of is None and p.startswith(stem) and p.endswith(u.group(3))
-                     and len(p) > len(stem) + len(u.group(3))
-                     and (not sections or where.get(p, set()) & sections)]
+            parts = [
+                p
+                for p, r in doc.programs.items()
+                if p != name
+                and r.part_of is None
+                and p.startswith(stem)
+                and p.endswith(u.group(3))
+                and len(p) > len(stem) + len(u.group(3))
+                and (not sections or where.get(p, set()) & sections)
+            ]
             if 2 <= len(parts) <= count:
                 for p in parts:
                     doc.programs[p].part_of = name
@@ -592,26 +630,31 @@ def _find_regulations(doc: DocumentRecord, body: Span, locate: _Locator) -> None
         if not _DOCUMENT_TITLE.search(name):
             continue  # 《生命册》, 《装台》: a novel, a play or a film, not a law, plan or policy
         # "关于印发《X》的通知" wraps the document X itself: not a citation.
-        if name and not (doc.title and f"《{name}》" in doc.title and doc.title.startswith("关于", doc.title.find("关于"))
-                         and "印发" in doc.title):
+        if name and not (
+            doc.title
+            and f"《{name}》" in doc.title
+            and doc.title.startswith("关于", doc.title.find("关于"))
+            and "印发" in doc.title
+        ):
             found.append((name, Span(m.start(), m.end())))
     for v in _CITE.finditer(text, body.start, body.end):
         pos = v.end()
         while True:
-            m = _REG_NAME.match(text, pos, body.end)
-            if not m or _NOT_IN_NAME.search(m.group(1)):
+            r = _REG_NAME.match(text, pos, body.end)
+            if not r or _NOT_IN_NAME.search(r.group(1)):
                 break
-            name = m.group(0)
-            if m.group(2) == "条例" or _AUTHORITY.match(name):
-                found.append((name, Span(m.start(), m.end())))
-            c = _COORD.match(text, m.end())
+            name = r.group(0)
+            if r.group(2) == "条例" or _AUTHORITY.match(name):
+                found.append((name, Span(r.start(), r.end())))
+            c = _COORD.match(text, r.end())
             if not c:
                 break
             pos = c.end()
     for name, span in found:
         doc.regulations.add(name)
-        doc.mentions.append(Mention(EntityKind.REGULATION, name, text[span.start:span.end], span,
-                                    locate.part(span.start)))
+        doc.mentions.append(
+            Mention(EntityKind.REGULATION, name, text[span.start : span.end], span, locate.part(span.start))
+        )
 
 
 # --------------------------------------------------------------------------- organizations
@@ -627,14 +670,13 @@ def _find_organizations(doc: DocumentRecord, body: Span, locate: _Locator) -> No
         floor = max(last_end, m.start() - 14)
         while start > floor and "\u4e00" <= text[start - 1] <= "\u9fff":
             start -= 1
-        run = text[start:m.start()]
+        run = text[start : m.start()]
         cut = _ORG_BREAK.match(run)
         if cut:
             start += cut.end()
-        name = text[start:m.end()]
+        name = text[start : m.end()]
         last_end = m.end()
         if len(name) < 3 or len(name) - (m.end() - m.start()) < 1:
             continue
         doc.organizations.add(name)
-        doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, name, Span(start, m.end()),
-                                    locate.part(start)))
+        doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, name, Span(start, m.end()), locate.part(start)))

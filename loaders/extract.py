@@ -32,15 +32,22 @@ def document_id(source: str) -> str:
     if not stem.strip("."):
         # "", "." and ".." are no path segment of an IRI (…/doc/.. is …/), and a fallback name
         # would collide with a real file of that name: refuse by name instead.
-        raise InputError(f"{source}: no document id can be made from this file name (it is {stem!r} without "
-                         "its suffix)", hint="rename the file: its name without the suffix becomes the document id")
+        raise InputError(
+            f"{source}: no document id can be made from this file name (it is {stem!r} without its suffix)",
+            hint="rename the file: its name without the suffix becomes the document id",
+        )
     return stem
 
 
 def extract_raw(raw: RawDocument, doc_id: str | None = None) -> DocumentRecord:
     doc = DocumentRecord(
-        doc_id=doc_id or document_id(raw.source), source=raw.source, sha256=raw.sha256,
-        media_type=raw.media_type, encoding=raw.encoding, text=raw.text)
+        doc_id=doc_id or document_id(raw.source),
+        source=raw.source,
+        sha256=raw.sha256,
+        media_type=raw.media_type,
+        encoding=raw.encoding,
+        text=raw.text,
+    )
     doc.body = metadata.find_body(doc.text)
     title = metadata.find_title(doc.text, doc.body, raw.hints.get("title"))
     if title:

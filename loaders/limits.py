@@ -18,8 +18,9 @@ import stat
 import struct
 import tarfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from policykg.errors import InputError
 from policykg.settings import SETTINGS_BY_NAME, load_settings
@@ -86,8 +87,10 @@ def read_limited(path: Path, source: str, limit: int | None = None) -> bytes:
     if len(data) > limit:
         raise _over_limit(source, limit)
     if not data and stat.S_ISFIFO(st.st_mode):
-        raise InputError(f"{source}: a named pipe (FIFO) that nothing was written to",
-                         hint="write the document into it from another process, or ingest the file itself")
+        raise InputError(
+            f"{source}: a named pipe (FIFO) that nothing was written to",
+            hint="write the document into it from another process, or ingest the file itself",
+        )
     return data
 
 
@@ -138,13 +141,19 @@ class ArchiveBudget:
         """Count one more entry that unpacks to ``size`` bytes."""
         self.entries += 1
         if self.entries > MAX_ARCHIVE_ENTRIES:
-            raise InputError(f"{self.archive}: holds more than {MAX_ARCHIVE_ENTRIES} entries "
-                             f"(files and folders; entry {self.entries} is {entry})", hint=_UNPACK_HINT)
+            raise InputError(
+                f"{self.archive}: holds more than {MAX_ARCHIVE_ENTRIES} entries "
+                f"(files and folders; entry {self.entries} is {entry})",
+                hint=_UNPACK_HINT,
+            )
         self.bytes += size
         if self.bytes > self.max_bytes:
-            raise InputError(f"{self.archive}: unpacks to more than {_size(self.max_bytes)}, "
-                             f"{MAX_INFLATE_RATIO} times its own size, at entry {entry} "
-                             f"({_size(size)}): a zip bomb?", hint=_UNPACK_HINT)
+            raise InputError(
+                f"{self.archive}: unpacks to more than {_size(self.max_bytes)}, "
+                f"{MAX_INFLATE_RATIO} times its own size, at entry {entry} "
+                f"({_size(size)}): a zip bomb?",
+                hint=_UNPACK_HINT,
+            )
 
 
 def check_zip_directory(fp: BinaryIO, source: str) -> None:
@@ -158,11 +167,15 @@ def check_zip_directory(fp: BinaryIO, source: str) -> None:
         return
     entries, directory_bytes = found
     if entries > MAX_ARCHIVE_ENTRIES:
-        raise InputError(f"{source}: holds {entries} entries, more than {MAX_ARCHIVE_ENTRIES} "
-                         "(files and folders)", hint=_UNPACK_HINT)
+        raise InputError(
+            f"{source}: holds {entries} entries, more than {MAX_ARCHIVE_ENTRIES} (files and folders)", hint=_UNPACK_HINT
+        )
     if directory_bytes > MAX_ARCHIVE_ENTRIES * ZIP_DIRECTORY_BYTES_PER_ENTRY:
-        raise InputError(f"{source}: its directory of entries takes {_size(directory_bytes)}, more than "
-                         f"{MAX_ARCHIVE_ENTRIES} entries need", hint=_UNPACK_HINT)
+        raise InputError(
+            f"{source}: its directory of entries takes {_size(directory_bytes)}, more than "
+            f"{MAX_ARCHIVE_ENTRIES} entries need",
+            hint=_UNPACK_HINT,
+        )
 
 
 def _zip_directory(fp: BinaryIO) -> tuple[int, int] | None:
@@ -174,9 +187,9 @@ def _zip_directory(fp: BinaryIO) -> tuple[int, int] | None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         return None
-    entries, directory_bytes = struct.unpack("<HI", tail[at + 10:at + 16])
-    if at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":  # Zip64 locator: the real figures are there
-        (offset,) = struct.unpack("<Q", tail[at - 12:at - 4])
+    entries, directory_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
+    if at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":  # Zip64 locator: the real figures are there
+        (offset,) = struct.unpack("<Q", tail[at - 12 : at - 4])
         fp.seek(offset)
         record = fp.read(56)
         if record[:4] == b"PK\x06\x06" and len(record) == 56:
@@ -187,11 +200,16 @@ def _zip_directory(fp: BinaryIO) -> tuple[int, int] | None:
 class _BoundedTarInfo(tarfile.TarInfo):
     """A tar header that refuses an oversized header extension before tarfile reads it whole."""
 
-    _EXTENSIONS = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE,
-                   tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
+    _EXTENSIONS = (
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+    )
 
     @classmethod
-    def frombuf(cls, buf: bytes, encoding: str, errors: str) -> _BoundedTarInfo:
+    def frombuf(cls, buf: bytes | bytearray, encoding: str, errors: str) -> _BoundedTarInfo:
         info = super().frombuf(buf, encoding, errors)
         if info.type in cls._EXTENSIONS and info.size > MAX_TAR_HEADER_BYTES:
             # Not a tarfile.HeaderError: tarfile would take that for the end of the archive.

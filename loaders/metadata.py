@@ -16,7 +16,9 @@ from policykg.loaders.structure import opens_with_number
 
 # A host starts where no host character stands before it, and its labels are taken possessively:
 # otherwise a long run of letters, digits or dashes is rescanned from each of its positions.
-_URL = re.compile(r"(?<![A-Za-z0-9\-.])(?:https?://)?(?:www\.)?[A-Za-z0-9\-]++(?:\.[A-Za-z0-9\-]++)*\.(?:com|cn|net|org|gov|info|cc|top|vip)(?:\.cn)?(?![A-Za-z])(?:/[^\s\u4e00-\u9fff]*)?\.?")
+_URL = re.compile(
+    r"(?<![A-Za-z0-9\-.])(?:https?://)?(?:www\.)?[A-Za-z0-9\-]++(?:\.[A-Za-z0-9\-]++)*\.(?:com|cn|net|org|gov|info|cc|top|vip)(?:\.cn)?(?![A-Za-z])(?:/[^\s\u4e00-\u9fff]*)?\.?"
+)
 _LABEL_LINE = re.compile(r"^\s*(发布时间|发布日期|信息来源|来源|作者|浏览次数|点击数|字号|打印|关闭|责任编辑)\s*[:：]")
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})日?")
 _PRINTED = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日印发")
@@ -27,8 +29,11 @@ _PROSE_PUNCT = re.compile(r"[，,。；;：:]")
 _CLAUSE_MARKS = re.compile(r"[，,。；;]")
 # Lines after which nothing is body: page tools, related-link lists, the
 # colophon of an official document (抄送 …, … 印发).
-_BODY_ENDS = re.compile(r"(打印本页|关闭窗口|【打印|【关闭|^\s*相关(?:信息|链接|文章|阅读|新闻|文件)\s*$|^\s*上一篇|^\s*下一篇|分享到|扫一扫|"
-                        r"版权所有|ICP备|ICP证|网站地图|^\s*抄送\s*[:：]|^\s*主题词\s*[:：]|\d{4}年\d{1,2}月\d{1,2}日印发\s*$)", re.I)
+_BODY_ENDS = re.compile(
+    r"(打印本页|关闭窗口|【打印|【关闭|^\s*相关(?:信息|链接|文章|阅读|新闻|文件)\s*$|^\s*上一篇|^\s*下一篇|分享到|扫一扫|"
+    r"版权所有|ICP备|ICP证|网站地图|^\s*抄送\s*[:：]|^\s*主题词\s*[:：]|\d{4}年\d{1,2}月\d{1,2}日印发\s*$)",
+    re.I,
+)
 
 
 def strip_domains(line: str) -> str:
@@ -43,7 +48,7 @@ def _after_domains(line: str) -> tuple[str, int]:
     taken out of its middle.
     """
     cuts = [0, *(x for m in _URL.finditer(line) for x in m.span()), len(line)]
-    for a, b in reversed(list(zip(cuts[::2], cuts[1::2]))):
+    for a, b in reversed(list(zip(cuts[::2], cuts[1::2], strict=True))):
         piece = line[a:b]
         if piece.strip():
             return piece.strip(), a + len(piece) - len(piece.lstrip())
@@ -77,8 +82,13 @@ def find_body(text: str) -> Span:
         # A numbered heading opens the body too: a plan may start at 一、 with no preamble.
         # A PDF breaks prose by width (lines of 30-odd characters): two clause marks make a
         # shorter line prose too.
-        if (len(s) >= 40 and _PROSE_PUNCT.search(s) or len(s) >= 20 and len(_CLAUSE_MARKS.findall(s)) >= 2
-                or opens_with_number(s)):
+        if (
+            len(s) >= 40
+            and _PROSE_PUNCT.search(s)
+            or len(s) >= 20
+            and len(_CLAUSE_MARKS.findall(s)) >= 2
+            or opens_with_number(s)
+        ):
             first = i
             break
     if first is None:
@@ -97,7 +107,9 @@ def find_body(text: str) -> Span:
 
 # A notice's title can run to 250 characters (…关于印发《…》的通知); such a line is still a title
 # when it reads as one: 关于 … ending in a kind of document, with no sentence stop inside.
-_LONG_TITLE = re.compile(r"[^。；;！？!?\n]{0,120}关于[^。；;！？!?\n]{1,280}(?:通知|意见|方案|规划|决定|办法|要点|报告|批复)")
+_LONG_TITLE = re.compile(
+    r"[^。；;！？!?\n]{0,120}关于[^。；;！？!?\n]{1,280}(?:通知|意见|方案|规划|决定|办法|要点|报告|批复)"
+)
 
 
 def find_title(text: str, body: Span, hint: str | None = None) -> tuple[str, Span] | None:
@@ -113,8 +125,12 @@ def find_title(text: str, body: Span, hint: str | None = None) -> tuple[str, Spa
     for ln in head.split("\n"):
         s = ln.strip()
         cleaned, at = _after_domains(ln)
-        if cleaned and not _LABEL_LINE.match(s) and _DOC_KINDS.search(cleaned) and (
-                len(cleaned) <= 80 or _LONG_TITLE.fullmatch(cleaned)):
+        if (
+            cleaned
+            and not _LABEL_LINE.match(s)
+            and _DOC_KINDS.search(cleaned)
+            and (len(cleaned) <= 80 or _LONG_TITLE.fullmatch(cleaned))
+        ):
             best = (cleaned, Span(pos + at, pos + at + len(cleaned)), len(lines))
         lines.append((s, pos + (ln.index(s) if s else 0)))
         pos += len(ln) + 1
@@ -186,10 +202,17 @@ def _to_date(m: re.Match[str]) -> date | None:
 # --------------------------------------------------------------------------- issuing body
 
 # A line naming the issuer: 发文机关：X, 发布机构：X, 来源：X (when X is not a domain).
-_ISSUER_LABEL = re.compile(r"(?:^|\s)(?:发文机关|发文单位|发布机构|发布单位|印发机关)\s*[:：]\s*(?P<name>[^\s:：|｜]{2,30})")
+_ISSUER_LABEL = re.compile(
+    r"(?:^|\s)(?:发文机关|发文单位|发布机构|发布单位|印发机关)\s*[:：]\s*(?P<name>[^\s:：|｜]{2,30})"
+)
 _SOURCE_LABEL = re.compile(r"(?:^|\s)(?:信息来源|来源|文章来源)\s*[:：]\s*(?P<name>[^\s:：|｜]{2,30})")
 # A signature: the issuer alone on a line, its date on the next ("江西省交通运输厅\n2018年2月12日").
-_SIGNATURE = re.compile(r"^[ \t\u3000]*(?P<name>[\u4e00-\u9fff（）()]{3,30}?(?:局|厅|委员会|委|办公室|办公厅|人民政府|政府|部))[ \t\u3000]*\n[ \t\u3000]*(?:19|20)\d{2}年\d{1,2}月\d{1,2}日[ \t\u3000]*$", re.M)
+_SIGNATURE = re.compile(
+    r"^[ \t\u3000]*(?P<name>[\u4e00-\u9fff（）()]{3,30}?"
+    r"(?:局|厅|委员会|委|办公室|办公厅|人民政府|政府|部))[ \t\u3000]*\n"
+    r"[ \t\u3000]*(?:19|20)\d{2}年\d{1,2}月\d{1,2}日[ \t\u3000]*$",
+    re.M,
+)
 _ORG_NOUN = re.compile(r"(?:局|厅|委员会|委|办公室|办公厅|政府|部|署|院|会|中心|处|所)$")
 
 # The domain of a text, from the policy vocabulary it keeps using, to the kind of
@@ -316,22 +339,3 @@ def _main_place(doc):
         first.setdefault(code, (surface, offset, division))
     ranked = sorted(counts, key=lambda c: (_level_of(first[c][2]) == wanted, counts[c], -first[c][1]), reverse=True)
     return first[ranked[0]]
-
-
-def find_jurisdiction(doc) -> str | None:
-    """The division code of the issuer: from the publisher's name, else the body's main place."""
-    if doc.publisher is not None:
-        try:
-            from policykg.loaders.divisions import leading_place
-
-            code = leading_place(doc.publisher.name)  # 眉县卫生健康局: a two-character county
-        except Exception:  # a gazetteer problem must not lose the whole document
-            code = None
-        if code:
-            return code
-        for m in _PLACE.finditer(doc.publisher.name):
-            division = _resolve(m.group(0))
-            if division is not None:
-                return division.code
-    place = _main_place(doc)
-    return getattr(place[2], "code", None) if place else None

@@ -13,15 +13,17 @@ import io
 import logging
 import re
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from policykg.errors import InputError
 
 # "- 3 -", "— 3 —", "第3页", "3/12", a lone number: page furniture.
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,3})\s*$")
 # A line that opens a numbered part never continues the previous one.
-_OPENS_PART = re.compile(r"^\s*(?:第[一二三四五六七八九十百\d]+[部分章篇节条]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[、.．](?!\d))")
+_OPENS_PART = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百\d]+[部分章篇节条]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[、.．](?!\d))"
+)
 _ENDS_PARAGRAPH = re.compile(r"[。；;！!？?：:”」）)]\s*$")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
@@ -46,8 +48,9 @@ def pdf_to_text(data: bytes, source: str) -> tuple[str, dict[str, str]]:
             raise InputError(f"{source}: cannot read this PDF: {'; '.join(reasons)}{truncated}") from None
     text = join_printed_lines(pages)
     if not text.strip():
-        raise InputError(f"{source}: the PDF has no text layer (a scan?)",
-                         hint="run it through OCR first, or give the text as .txt")
+        raise InputError(
+            f"{source}: the PDF has no text layer (a scan?)", hint="run it through OCR first, or give the text as .txt"
+        )
     hints: dict[str, str] = {}
     meta = reader.metadata
     if meta is not None and meta.title and str(meta.title).strip():
@@ -98,14 +101,22 @@ def join_printed_lines(pages: list[str]) -> str:
     # a sentence, even a word (宫颈 / - 1 - / 癌筛查), goes on at the top of the next page.
     previous_full = False
     for page in pages:
-        printed = [ln for ln in (_SPACES.sub(" ", raw).strip() for raw in page.split("\n"))
-                   if ln and not _PAGE_NUMBER.match(ln)]
+        printed = [
+            ln
+            for ln in (_SPACES.sub(" ", raw).strip() for raw in page.split("\n"))
+            if ln and not _PAGE_NUMBER.match(ln)
+        ]
         # A wrapped line runs (nearly) to the margin; a short line such as a
         # title ends where its text ends.
         full = max((len(ln) for ln in printed), default=0)
         for line in printed:
-            if lines and previous_full and not _ENDS_PARAGRAPH.search(lines[-1]) \
-                    and not _OPENS_PART.match(line) and (_is_cjk(lines[-1][-1]) or _is_cjk(line[0])):
+            if (
+                lines
+                and previous_full
+                and not _ENDS_PARAGRAPH.search(lines[-1])
+                and not _OPENS_PART.match(line)
+                and (_is_cjk(lines[-1][-1]) or _is_cjk(line[0]))
+            ):
                 # Chinese needs no space at the join, on either side of it: 宫颈 / 癌筛查,
                 # 围绕 / “世界…日”, 约180 / 亿元. (Latin text wrapped in Latin stays as printed.)
                 lines[-1] += line
@@ -117,5 +128,4 @@ def join_printed_lines(pages: list[str]) -> str:
 
 def _is_cjk(ch: str) -> bool:
     """A Chinese character or punctuation mark, or a curly quote (Chinese text sets “” and ‘’)."""
-    return ("\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
-            or ch in "“”‘’")
+    return "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or ch in "“”‘’"

@@ -38,8 +38,22 @@ KINDS = ("program", "institution")
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DOMAIN_RE = _ID_RE
 _FILE_KEYS = frozenset({"domain", "program"})
-_ENTRY_KEYS = frozenset({"id", "name", "aliases", "parent", "successor_of", "ministry", "start_year",
-                         "level", "province", "kind", "sources", "note"})
+_ENTRY_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "aliases",
+        "parent",
+        "successor_of",
+        "ministry",
+        "start_year",
+        "level",
+        "province",
+        "kind",
+        "sources",
+        "note",
+    }
+)
 # Quote marks a document may wrap a short name in (“全面改薄”, 「千万工程」, "三支一扶").
 # Full-width/half-width forms are folded by NFKC first, so ＂ and ＇ arrive here as " and '.
 _QUOTES = str.maketrans("", "", "“”‘’「」『』\"'〝〞")
@@ -132,7 +146,8 @@ class ProgramRegistry:
                     raise RegistryError(
                         f"{_where(p)}: the spelling {spelling!r} is already claimed by program "
                         f"{other!r} ({first.origin})",
-                        hint="a spelling must name one program; drop the alias from one of them")
+                        hint="a spelling must name one program; drop the alias from one of them",
+                    )
                 self._by_surface[key] = p.id
                 self._surfaces[spelling] = p.id
                 self._surfaces.setdefault(key, p.id)
@@ -183,7 +198,9 @@ def _entry(raw: Any, index: int, domain: str, origin: str) -> RegisteredProgram:
     if not isinstance(raw, Mapping):
         raise RegistryError(f"{origin}: [[program]] number {index} is not a table")
     raw_id = raw.get("id")
-    where = f"{origin}: program {raw_id!r}" if isinstance(raw_id, str) and raw_id else f"{origin}: program number {index}"
+    where = (
+        f"{origin}: program {raw_id!r}" if isinstance(raw_id, str) and raw_id else f"{origin}: program number {index}"
+    )
     unknown = sorted(set(raw) - _ENTRY_KEYS)
     if unknown:
         hint = "state links one way: successor_of on the newer program" if "predecessor_of" in unknown else None
@@ -198,8 +215,10 @@ def _entry(raw: Any, index: int, domain: str, origin: str) -> RegisteredProgram:
         raise RegistryError(f"{where}: missing name")
     sources = _texts(raw.get("sources"), "sources", where)
     if not sources:
-        raise RegistryError(f"{where}: missing sources (every entry needs at least one)",
-                            hint="a founding document (title, number, year) or an official page address")
+        raise RegistryError(
+            f"{where}: missing sources (every entry needs at least one)",
+            hint="a founding document (title, number, year) or an official page address",
+        )
     level = _text(raw.get("level"), "level", where) or "national"
     if level not in LEVELS:
         raise RegistryError(f"{where}: level must be one of {', '.join(LEVELS)}, not {level!r}")
@@ -212,17 +231,27 @@ def _entry(raw: Any, index: int, domain: str, origin: str) -> RegisteredProgram:
     if kind not in KINDS:
         raise RegistryError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
     start_year = raw.get("start_year")
-    if start_year is not None and (not isinstance(start_year, int) or isinstance(start_year, bool)
-                                   or not 1949 <= start_year <= 2100):
+    if start_year is not None and (
+        not isinstance(start_year, int) or isinstance(start_year, bool) or not 1949 <= start_year <= 2100
+    ):
         raise RegistryError(f"{where}: start_year must be a year such as 2014, not {start_year!r}")
     aliases = tuple(a for a in _texts(raw.get("aliases"), "aliases", where) if a != name)
     return RegisteredProgram(
-        id=program_id, name=name, aliases=aliases,
+        id=program_id,
+        name=name,
+        aliases=aliases,
         parent=_text(raw.get("parent"), "parent", where),
         successor_of=_text(raw.get("successor_of"), "successor_of", where),
         ministry=_text(raw.get("ministry"), "ministry", where),
-        start_year=start_year, level=level, province=province, domain=domain, sources=sources,
-        kind=kind, note=_text(raw.get("note"), "note", where), origin=origin)
+        start_year=start_year,
+        level=level,
+        province=province,
+        domain=domain,
+        sources=sources,
+        kind=kind,
+        note=_text(raw.get("note"), "note", where),
+        origin=origin,
+    )
 
 
 def parse_programs(text: str, origin: str) -> list[RegisteredProgram]:
@@ -234,11 +263,13 @@ def parse_programs(text: str, origin: str) -> list[RegisteredProgram]:
         raise RegistryError(f"{origin}: not valid TOML: {exc}") from None
     unknown = sorted(set(data) - _FILE_KEYS)
     if unknown:
-        raise RegistryError(f"{origin}: unknown top-level key(s) {', '.join(unknown)}",
-                            hint="a registry file has domain = \"...\" and [[program]] tables")
+        raise RegistryError(
+            f"{origin}: unknown top-level key(s) {', '.join(unknown)}",
+            hint='a registry file has domain = "..." and [[program]] tables',
+        )
     domain = data.get("domain")
     if not isinstance(domain, str) or not _DOMAIN_RE.match(domain):
-        raise RegistryError(f"{origin}: missing domain (a slug such as domain = \"education\")")
+        raise RegistryError(f'{origin}: missing domain (a slug such as domain = "education")')
     raw_programs = data.get("program", [])
     if not isinstance(raw_programs, list):
         raise RegistryError(f"{origin}: program must be an array of tables ([[program]])")

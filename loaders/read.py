@@ -50,8 +50,10 @@ def read_bytes(data: bytes, source: str) -> RawDocument:
     sha = hashlib.sha256(data).hexdigest()
     if data.startswith(b"%PDF-") or suffix in PDF_SUFFIXES:
         if b"%PDF-" not in data[:1024]:  # readers allow a little junk before the header, no more
-            raise InputError(f"{source}: not a PDF file (no %PDF- header)",
-                             hint="policykg reads plain text, HTML, .docx and PDF with a text layer")
+            raise InputError(
+                f"{source}: not a PDF file (no %PDF- header)",
+                hint="policykg reads plain text, HTML, .docx and PDF with a text layer",
+            )
         from policykg.loaders.pdf import pdf_to_text
 
         text, hints = pdf_to_text(data, source)
@@ -61,26 +63,33 @@ def read_bytes(data: bytes, source: str) -> RawDocument:
             from policykg.loaders.docx import docx_to_text
 
             text, hints, headings = docx_to_text(data, source)
-            return RawDocument(source, sha, DOCX_MEDIA_TYPE, None, normalize_text(text), hints,
-                               [normalize_text(h) for h in headings])
-        raise InputError(f"{source}: a zip archive, not a document",
-                         hint="policykg reads plain text, HTML, .docx and PDF with a text layer")
+            return RawDocument(
+                source, sha, DOCX_MEDIA_TYPE, None, normalize_text(text), hints, [normalize_text(h) for h in headings]
+            )
+        raise InputError(
+            f"{source}: a zip archive, not a document",
+            hint="policykg reads plain text, HTML, .docx and PDF with a text layer",
+        )
     if suffix in DOCX_SUFFIXES:
-        raise InputError(f"{source}: not a valid .docx file (no zip signature)",
-                         hint="an old .doc file must be saved as .docx first")
+        raise InputError(
+            f"{source}: not a valid .docx file (no zip signature)", hint="an old .doc file must be saved as .docx first"
+        )
     if suffix in HTML_SUFFIXES or (suffix in TEXT_SUFFIXES and _sniff_html(data)):
         from policykg.loaders.html import html_to_text
 
         text, encoding, hints, headings = html_to_text(data, source)
         if not text.strip():
             raise InputError(f"{source}: the page has no visible text")
-        return RawDocument(source, sha, "text/html", encoding, normalize_text(text), hints,
-                           [normalize_text(h) for h in headings])
+        return RawDocument(
+            source, sha, "text/html", encoding, normalize_text(text), hints, [normalize_text(h) for h in headings]
+        )
     if suffix in TEXT_SUFFIXES or suffix not in SUPPORTED_SUFFIXES and _is_textual(suffix):
         text, encoding = decode_bytes(data, source)
         return RawDocument(source, sha, "text/plain", encoding, normalize_text(text))
-    raise InputError(f"{source}: unsupported file type {suffix!r}",
-                     hint="policykg reads " + ", ".join(sorted(s for s in SUPPORTED_SUFFIXES if s)))
+    raise InputError(
+        f"{source}: unsupported file type {suffix!r}",
+        hint="policykg reads " + ", ".join(sorted(s for s in SUPPORTED_SUFFIXES if s)),
+    )
 
 
 def read_path(path: str | Path) -> RawDocument:
@@ -105,7 +114,7 @@ def _sniff_html(data: bytes) -> bool:
     head = data[:2048]
     for bom in (b"\xef\xbb\xbf",):
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 1 and head[1:2] == b"\x00"):
         try:
             head = head.decode("utf-16").encode("utf-8", "ignore")

@@ -29,18 +29,15 @@ class Span:
     def quote(self, text: str) -> str:
         return text[self.start : self.end]
 
-    def shifted(self, offset: int) -> "Span":
-        return Span(self.start + offset, self.end + offset)
 
-
-class EntityKind(str, Enum):
+class EntityKind(str, Enum):  # noqa: UP042 - StrEnum would change what str() of a member gives
     PROGRAM = "program"
     DIVISION = "division"
     REGULATION = "regulation"
     ORGANIZATION = "organization"
 
 
-class Comparator(str, Enum):
+class Comparator(str, Enum):  # noqa: UP042 - StrEnum would change what str() of a member gives
     """Local names of the comparator individuals in the ontology."""
 
     AT_LEAST = "AtLeast"
@@ -52,7 +49,7 @@ class Comparator(str, Enum):
     DECREASE_BY = "DecreaseBy"
 
 
-class DivisionLevel(str, Enum):
+class DivisionLevel(str, Enum):  # noqa: UP042 - StrEnum would change what str() of a member gives
     PROVINCE = "Province"
     PREFECTURE = "Prefecture"
     COUNTY = "County"
@@ -66,15 +63,15 @@ class PartRef:
     ordinal: int = 0
 
     @staticmethod
-    def document() -> "PartRef":
+    def document() -> PartRef:
         return PartRef("document", 0)
 
     @staticmethod
-    def section(ordinal: int) -> "PartRef":
+    def section(ordinal: int) -> PartRef:
         return PartRef("section", ordinal)
 
     @staticmethod
-    def task(ordinal: int) -> "PartRef":
+    def task(ordinal: int) -> PartRef:
         return PartRef("task", ordinal)
 
 
@@ -211,10 +208,3 @@ class DocumentRecord:
 
     def quote(self, span: Span) -> str:
         return span.quote(self.text)
-
-    def part_text(self, part: PartRef) -> str:
-        if part.kind == "task":
-            return self.tasks[part.ordinal - 1].text(self.text)
-        if part.kind == "section":
-            return self.sections[part.ordinal - 1].span.quote(self.text)
-        return self.text

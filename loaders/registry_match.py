@@ -59,6 +59,7 @@ def _in_order(short: str, long: str) -> bool:
     it = iter(long)
     return all(c in it for c in short)
 
+
 _HAN = range(0x4E00, 0xA000)
 _QUOTE_MARK = re.compile(r"[“”「」]")
 
@@ -129,13 +130,12 @@ class RegistryMatcher:
         hits: list[RegistryHit] = []
         taken_until = start
         window = text[start:end]
-        for last, (length, program_id, bare) in sorted(self._automaton.iter_long(window),
-                                                        key=lambda h: h[0] - h[1][0]):
+        for last, (length, program_id, bare) in sorted(self._automaton.iter_long(window), key=lambda h: h[0] - h[1][0]):
             s = start + last - length + 1
             e = start + last + 1
             if s < taken_until:
                 continue
-            quoted = s > 0 and text[s - 1] in "“「\"" and e < len(text) and text[e] in "”」\""
+            quoted = s > 0 and text[s - 1] in '“「"' and e < len(text) and text[e] in '”」"'
             if not (bare or quoted):
                 continue
             if _GOVERNING_AFTER.match(text, e + (1 if quoted else 0)):

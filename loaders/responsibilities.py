@@ -46,13 +46,16 @@ _SHARE_VERB = re.compile(r"(?:按职责分工|按照职责分工|按职责|分�
 # What a unit's name ends in.
 _ORG_END = re.compile(
     r"(?:局|厅|委|委员会|办|办公室|办公厅|中心|集团|海关|院|会|部|处|科|政府|管委会|公司|银行|支行|分行|协会|"
-    r"学校|大学|医院|队|站|所|署|馆|台|团|社|联|公署|专班|党委|党组|小组|工作组)$")
+    r"学校|大学|医院|队|站|所|署|馆|台|团|社|联|公署|专班|党委|党组|小组|工作组)$"
+)
 _NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9（）()]{2,30}$")
 # In the sentence: 由X牵头/负责/会同…, and a clause opening with units and their verb.
 _BY_UNITS = re.compile(r"由(?P<units>[\u4e00-\u9fff、]{2,60}?)(?:牵头负责|牵头|负责|会同)")
 _CLAUSE_UNITS = re.compile(
     r"(?:^|(?<=[。；;，,！？\n\u3000 ]))(?P<units>[\u4e00-\u9fff、]{2,60}?)"
-    r"(?P<verb>牵头负责|牵头|(?:按职责分工|按照职责分工)?(?:负责|配合))", re.M)
+    r"(?P<verb>牵头负责|牵头|(?:按职责分工|按照职责分工)?(?:负责|配合))",
+    re.M,
+)
 
 
 def find_responsibilities(doc: DocumentRecord) -> None:
@@ -87,11 +90,15 @@ def find_responsibilities(doc: DocumentRecord) -> None:
                 doc.organizations.add(name)
                 if (name, span) not in mentioned:
                     mentioned.add((name, span))
-                    doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, text[span.start:span.end], span,
-                                                PartRef.task(task)))
+                    doc.mentions.append(
+                        Mention(EntityKind.ORGANIZATION, name, text[span.start : span.end], span, PartRef.task(task))
+                    )
     brackets = [(m.start(), m.end()) for m in _BRACKET.finditer(text, body.start, body.end)]
-    found = [(task.ordinal, name, role, span) for task in doc.tasks
-             for name, role, span in _in_sentences(text, task.span, brackets)]
+    found = [
+        (task.ordinal, name, role, span)
+        for task in doc.tasks
+        for name, role, span in _in_sentences(text, task.span, brackets)
+    ]
     found += _division_tables(doc, text, body)
     for ordinal, name, role, span in found:
         key = (ordinal, name, role)
@@ -101,8 +108,9 @@ def find_responsibilities(doc: DocumentRecord) -> None:
             doc.organizations.add(name)
             if (name, span) not in mentioned:
                 mentioned.add((name, span))
-                doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, text[span.start:span.end], span,
-                                            PartRef.task(ordinal)))
+                doc.mentions.append(
+                    Mention(EntityKind.ORGANIZATION, name, text[span.start : span.end], span, PartRef.task(ordinal))
+                )
 
 
 # A task-division table (任务分工表) flattened one cell per line: a header row naming the lead
@@ -123,7 +131,7 @@ def _division_tables(doc: DocumentRecord, text: str, body: Span) -> list[tuple[i
     A row's cells: number, item, then groups of the other columns (content, lead, support, …),
     one group per line of content that a merged cell spans.
     """
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text[body.start:body.end])]
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text[body.start : body.end])]
     lines = [(body.start + a, body.start + b) for a, b in lines]
     cells = [text[a:b].strip() for a, b in lines]
     out: list[tuple[int, str, str, Span]] = []
@@ -218,8 +226,10 @@ def _whole_units(listing: str) -> list[str]:
     names = _units(listing)
     if not all(_JURISDICTION_LED.match(n) for n in names):
         return []
+
     def bare(x: str) -> str:
         return re.sub(r"[、和及与等]", "", x)
+
     return names if names and bare("".join(names)) == bare(listing) else []
 
 
@@ -232,23 +242,23 @@ def _assignments(content: str) -> list[tuple[str, str]]:
         if not clause:
             continue
         if m := _LEAD_LABEL.match(clause):
-            names = _units(clause[m.end():])
+            names = _units(clause[m.end() :])
             out += [(n, "lead") for n in names]
             lead_named = lead_named or bool(names)
         elif m := _SUPPORT_LABEL.match(clause):
-            out += [(n, "support") for n in _units(clause[m.end():])]
+            out += [(n, "support") for n in _units(clause[m.end() :])]
         elif m := _LIST_LABEL.match(clause):
-            names = _units(clause[m.end():])
+            names = _units(clause[m.end() :])
             out += [(n, "support" if k or lead_named else "lead") for k, n in enumerate(names)]
             lead_named = lead_named or bool(names)
         elif m := _LEAD_VERB.search(clause):
-            names = _units(clause[:m.start()])
+            names = _units(clause[: m.start()])
             out += [(n, "lead") for n in names]
             lead_named = lead_named or bool(names)
         elif m := _SUPPORT_VERB.search(clause):
-            out += [(n, "support") for n in _units(clause[:m.start()])]
+            out += [(n, "support") for n in _units(clause[: m.start()])]
         elif m := _SHARE_VERB.search(clause):
-            names = _units(clause[:m.start()])
+            names = _units(clause[: m.start()])
             out += [(n, "support" if k or lead_named else "lead") for k, n in enumerate(names)]
             lead_named = lead_named or bool(names)
     return out

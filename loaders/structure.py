@@ -64,11 +64,63 @@ LONG_TITLE = 16
 # the first of these begins. These are generic verbs and adverbs of Chinese
 # administrative prose, not words taken from any one document.
 _BODY_OPENERS = (
-    "贯彻", "落实", "制定", "大力", "实施", "认真", "坚持", "按照", "围绕", "根据", "依据", "依托",
-    "进一步", "继续", "深入", "积极", "切实", "全面", "着力", "努力", "加快", "加强", "加大", "推进",
-    "推动", "完善", "健全", "建立", "强化", "做好", "开展", "启动", "通过", "鼓励", "支持", "力争",
-    "确保", "以", "要", "各地", "各级", "全市", "全省", "全县", "全区", "今年", "到20", "在",
-    "全年", "年内", "配合", "结合", "对照", "争取", "抓好", "持续", "巩固",
+    "贯彻",
+    "落实",
+    "制定",
+    "大力",
+    "实施",
+    "认真",
+    "坚持",
+    "按照",
+    "围绕",
+    "根据",
+    "依据",
+    "依托",
+    "进一步",
+    "继续",
+    "深入",
+    "积极",
+    "切实",
+    "全面",
+    "着力",
+    "努力",
+    "加快",
+    "加强",
+    "加大",
+    "推进",
+    "推动",
+    "完善",
+    "健全",
+    "建立",
+    "强化",
+    "做好",
+    "开展",
+    "启动",
+    "通过",
+    "鼓励",
+    "支持",
+    "力争",
+    "确保",
+    "以",
+    "要",
+    "各地",
+    "各级",
+    "全市",
+    "全省",
+    "全县",
+    "全区",
+    "今年",
+    "到20",
+    "在",
+    "全年",
+    "年内",
+    "配合",
+    "结合",
+    "对照",
+    "争取",
+    "抓好",
+    "持续",
+    "巩固",
 )
 _MIN_TITLE = 4
 
@@ -77,10 +129,13 @@ _MIN_TITLE = 4
 # or both, or a release note (（此件公开发布）). At the end of a task they close the
 # document, not the task.
 _ISSUER = r"[\u4e00-\u9fff（）()]{2,30}?(?:局|厅|委员会|委|办公室|办公厅|人民政府|政府|部|署|办|中心|院|会)"
-_SIGN_DATE = rf"(?:(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|[〇零一二三四五六七八九]{{4}}年[{_CN}]{{1,3}}月[{_CN}]{{1,3}}日)"
+_SIGN_DATE = (
+    rf"(?:(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|[〇零一二三四五六七八九]{{4}}年[{_CN}]{{1,3}}月[{_CN}]{{1,3}}日)"
+)
 _BLANK = r"[ \t\u3000\xa0]"
 _SIGNATURE_LINE = re.compile(
-    rf"{_BLANK}*(?:(?:{_ISSUER}(?:{_BLANK}+{_ISSUER})*)(?:{_BLANK}*{_SIGN_DATE})?|{_SIGN_DATE}|[（(]此件[^）)\n]{{1,12}}[）)]){_BLANK}*")
+    rf"{_BLANK}*(?:(?:{_ISSUER}(?:{_BLANK}+{_ISSUER})*)(?:{_BLANK}*{_SIGN_DATE})?|{_SIGN_DATE}|[（(]此件[^）)\n]{{1,12}}[）)]){_BLANK}*"
+)
 
 
 @dataclass
@@ -128,10 +183,12 @@ def _printed(token: str) -> str:
     return token.strip(" \t\u3000\xa0").rstrip("、.．:：").strip(" \t\u3000\xa0")
 
 
-def _marked(text: str, lines: list[tuple[int, int]], headings: set[str], found: dict[str, list[_Heading]]) -> list[_Heading]:
+def _marked(
+    text: str, lines: list[tuple[int, int]], headings: set[str], found: dict[str, list[_Heading]]
+) -> list[_Heading]:
     """Lines the format sets as headings (bold, <h2>, Heading 1) that carry no printed number."""
     numbered = {h.line_start for hs in found.values() for h in hs}
-    out = []
+    out: list[_Heading] = []
     for start, end in lines:
         line = text[start:end].strip()
         if start in numbered or line not in headings or len(line) > MAX_SECTION_TITLE:
@@ -141,7 +198,7 @@ def _marked(text: str, lines: list[tuple[int, int]], headings: set[str], found: 
     return out
 
 
-def _in_sequence(heads: list[_Heading], boundaries: list[int] = ()) -> list[_Heading]:
+def _in_sequence(heads: list[_Heading], boundaries: Sequence[int] = ()) -> list[_Heading]:
     """Keep headings whose numbers run 1, 2, 3 …; after a boundary (a new section) they may restart at 1."""
     kept: list[_Heading] = []
     expected = 1
@@ -212,8 +269,12 @@ def _attachments(text: str, lines: list[tuple[int, int]]) -> list[int]:
     out = []
     for start, end in lines:
         line = text[start:end].strip()
-        if line.startswith(("附件", "附表", "附录")) and len(line) <= 64 and _ATTACHMENT.fullmatch(text, start, end) \
-                and not line.endswith(("。", "；", "，")):
+        if (
+            line.startswith(("附件", "附表", "附录"))
+            and len(line) <= 64
+            and _ATTACHMENT.fullmatch(text, start, end)
+            and not line.endswith(("。", "；", "，"))
+        ):
             out.append(start)
     return out
 
@@ -254,14 +315,20 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
             end = _before_signature(text, h.line_end, end)
             section_ends.append(end)
             title_end = _split_title(text, h.content_start, h.line_end, MAX_SECTION_TITLE, whole_line=True)
-            sections.append(SectionRecord(
-                ordinal=i + 1, number=h.number, title=text[h.content_start:title_end].strip(),
-                title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, end)))
+            sections.append(
+                SectionRecord(
+                    ordinal=i + 1,
+                    number=h.number,
+                    title=text[h.content_start : title_end].strip(),
+                    title_span=_trimmed(text, h.content_start, title_end),
+                    span=_trimmed(text, h.line_start, end),
+                )
+            )
 
     if section_family:
-        below = order[order.index(section_family) + 1:]
+        below = order[order.index(section_family) + 1 :]
         task_heads: list[tuple[_Heading, int | None, int]] = []  # (heading, section ordinal, end limit)
-        for s_rec, s_head, s_end in zip(sections, section_heads, section_ends):
+        for s_rec, s_head, s_end in zip(sections, section_heads, section_ends, strict=True):
             for family in below:
                 inside = [h for h in found[family] if s_head.line_start < h.line_start <= s_end]
                 # Numbers may run on from the family's last heading before this section, a task
@@ -275,7 +342,6 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
         task_heads = [(h, None, body.end) for h in _in_sequence(found[present[0]], attachments)]
 
     tasks: list[TaskRecord] = []
-    items_of: list[list[ItemRecord]] = []
     for i, (h, section, limit) in enumerate(task_heads):
         end = task_heads[i + 1][0].line_start - 1 if i + 1 < len(task_heads) else body.end
         end = min(end, limit)
@@ -285,11 +351,17 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
                 break
         end = _before_signature(text, h.line_end, end)
         title_end = _split_title(text, h.content_start, h.line_end, MAX_TITLE)
-        tasks.append(TaskRecord(
-            ordinal=i + 1, number=h.number, title=text[h.content_start:title_end].strip(),
-            title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, end),
-            section=section))
-        tasks[-1].items = _items(text, found, order[order.index(h.family) + 1:], h.line_end, end)
+        tasks.append(
+            TaskRecord(
+                ordinal=i + 1,
+                number=h.number,
+                title=text[h.content_start : title_end].strip(),
+                title_span=_trimmed(text, h.content_start, title_end),
+                span=_trimmed(text, h.line_start, end),
+                section=section,
+            )
+        )
+        tasks[-1].items = _items(text, found, order[order.index(h.family) + 1 :], h.line_end, end)
     return sections, tasks
 
 
@@ -308,9 +380,15 @@ def _items(text: str, found: dict[str, list[_Heading]], below: list[str], start:
             item_end = run[k + 1].line_start - 1 if k + 1 < len(run) else end
             item_end = _before_signature(text, h.line_end, item_end)
             title_end = _split_title(text, h.content_start, h.line_end, MAX_TITLE)
-            items.append(ItemRecord(
-                ordinal=k + 1, number=h.number, title=text[h.content_start:title_end].strip(),
-                title_span=_trimmed(text, h.content_start, title_end), span=_trimmed(text, h.line_start, item_end)))
+            items.append(
+                ItemRecord(
+                    ordinal=k + 1,
+                    number=h.number,
+                    title=text[h.content_start : title_end].strip(),
+                    title_span=_trimmed(text, h.content_start, title_end),
+                    span=_trimmed(text, h.line_start, item_end),
+                )
+            )
         return items
     return []
 
@@ -355,8 +433,9 @@ def _paragraphs(text: str, lines: list[tuple[int, int]]) -> list[TaskRecord]:
     """A document without numbering: each non-empty paragraph is a part."""
     tasks: list[TaskRecord] = []
     # The signature block that closes the document is not a part.
-    while lines and (not text[lines[-1][0]:lines[-1][1]].strip()
-                     or _SIGNATURE_LINE.fullmatch(text, lines[-1][0], lines[-1][1])):
+    while lines and (
+        not text[lines[-1][0] : lines[-1][1]].strip() or _SIGNATURE_LINE.fullmatch(text, lines[-1][0], lines[-1][1])
+    ):
         lines = lines[:-1]
     for start, end in lines:
         if not text[start:end].strip():
@@ -364,6 +443,14 @@ def _paragraphs(text: str, lines: list[tuple[int, int]]) -> list[TaskRecord]:
         span = _trimmed(text, start, end)
         title_end = _split_title(text, span.start, span.end, MAX_TITLE)
         n = len(tasks) + 1
-        tasks.append(TaskRecord(ordinal=n, number=str(n), title=text[span.start:title_end].strip(),
-                                title_span=_trimmed(text, span.start, title_end), span=span, section=None))
+        tasks.append(
+            TaskRecord(
+                ordinal=n,
+                number=str(n),
+                title=text[span.start : title_end].strip(),
+                title_span=_trimmed(text, span.start, title_end),
+                span=span,
+                section=None,
+            )
+        )
     return tasks

@@ -34,8 +34,7 @@ from decimal import Decimal
 
 from policykg.loaders.indicator_tables import TableTarget, find_table_targets
 from policykg.loaders.numerals import parse_number
-from policykg.loaders.records import (Comparator, DocumentRecord, EntityKind, PartRef, Span,
-                                      TargetRecord)
+from policykg.loaders.records import Comparator, DocumentRecord, EntityKind, PartRef, Span, TargetRecord
 
 __all__ = ["find_targets", "find_quantities", "Quantity"]
 
@@ -56,13 +55,18 @@ _MULT = r"(?:万|亿|千万)"
 # 届/期/级/类/种 (ordinals and kinds, not amounts).
 # A count of times something is done to or by a counted thing (人次, 剂次 doses given, 车次,
 # 场次) is a measure word of its own: a measure word + 次.
-_UNITS = ("年一遇|个百分点|百分点|个千分点|千分点|[人剂车架班户台艘场件辆家项批]次|平方公里|平方米|立方米|公里|千米|公顷|"
-          "小时|学时|课时|微克|毫克|千克|公斤|千瓦时|千瓦|兆瓦|"
-          "元|岁|人|名|位|所|个|项|家|座|间|套|台|张|户|辆|条|部|门|篇|场|次|件|册|亩|吨|克|%|％|‰")
+_UNITS = (
+    "年一遇|个百分点|百分点|个千分点|千分点|[人剂车架班户台艘场件辆家项批]次|平方公里|平方米|立方米|公里|千米|公顷|"
+    "小时|学时|课时|微克|毫克|千克|公斤|千瓦时|千瓦|兆瓦|"
+    "元|岁|人|名|位|所|个|项|家|座|间|套|台|张|户|辆|条|部|门|篇|场|次|件|册|亩|吨|克|%|％|‰"
+)
 _UNIT = rf"(?:{_UNITS})"
 # A rate written with a slash keeps its unit as written (30微克/立方米, 25万吨/年): the
 # denominator is a measure of amount, space, time or population.
-_PER = r"(?:[/／](?P<{}>万人|千人|百人|立方米|平方米|平方公里|公顷|公里|千米|米|升|小时|年|月|日|天|周|人|户|亩|吨|千克|公斤))"
+_PER = (
+    r"(?:[/／](?P<{}>万人|千人|百人|立方米|平方米|平方公里|公顷|公里|千米|米|升|小时|年|月|日|天|周|人|户|亩|"
+    r"吨|千克|公斤))"
+)
 _APPROX_TAIL = r"(?:多|余)"  # 100多所, 20余所: more than
 _RANGE_SEP = r"(?:至|到|-|－|—|–|~|～)"
 
@@ -82,10 +86,13 @@ _QUANTITY_RE = re.compile(
     # Only kept when a comparator stands before the number or after it (see find_targets).
     # Not a numeral nor a comparator (100万以上 is a bare number), nor what dates, ranks and kinds use.
     rf"|(?P<lnum>{_AR})\s*+(?P<lmult>{_MULT})?\s*+(?P<lunit>(?!以上|以下|以内|左右|[年月日号届期时级类万亿千百])[\u4e00-\u9fff]{{1,2}})"
-    rf"{_PER.format('lper')}?(?=[，,；;。、）)\s]|$|以上|以下|以内|左右)")
+    rf"{_PER.format('lper')}?(?=[，,；;。、）)\s]|$|以上|以下|以内|左右)"
+)
 
 # The source left a blank for the number: "省一级示范幼儿园 所," (a space, then the measure word).
-_BLANK_RE = re.compile(r"(?<=[\u4e00-\u9fff）)])[ \u3000\xa0]+(?P<unit>所|个|名|位|项|家|座)(?![\u4e00-\u9fff]{0,1}[人体性])")
+_BLANK_RE = re.compile(
+    r"(?<=[\u4e00-\u9fff）)])[ \u3000\xa0]+(?P<unit>所|个|名|位|项|家|座)(?![\u4e00-\u9fff]{0,1}[人体性])"
+)
 
 _UNIT_NORMAL = {"名": "人", "位": "人", "％": "%", "百分点": "个百分点", "千分点": "个千分点"}
 
@@ -95,8 +102,11 @@ _BEFORE = [  # (pattern at the end of the text before the number, comparator); f
     (r"(?:提高|提升|增加|增长|上升|扩大|增至|增到)(?:到|至)", Comparator.AT_LEAST),
     (r"(?:降低|下降|减少|压缩|缩减|降|减)(?:到|至)", Comparator.AT_MOST),
     # 超过 and 少于 also end 不超过 and 不少于: the bare forms must not follow 不.
-    (r"不少于|不低于|不小于|不下于|至少|达到|达|(?<!不)超过|(?<!不)高于|(?<!不)多于|(?<!不)大于|突破|"
-     r"保持在|稳定在|保持|稳定|维持在", Comparator.AT_LEAST),
+    (
+        r"不少于|不低于|不小于|不下于|至少|达到|达|(?<!不)超过|(?<!不)高于|(?<!不)多于|(?<!不)大于|突破|"
+        r"保持在|稳定在|保持|稳定|维持在",
+        Comparator.AT_LEAST,
+    ),
     (r"不超过|不高于|不多于|不大于|控制在|(?<!不)低于|(?<!不)少于|(?<!不)小于|以内", Comparator.AT_MOST),
     (r"大约|约|近|将近|接近", Comparator.APPROXIMATELY),
     (r"提高|提升|增加|增长|上升|增幅为|增幅|增长率为|年均增长|扩大", Comparator.INCREASE_BY),
@@ -106,13 +116,22 @@ _BEFORE_RE = [(re.compile(rf"(?:{p})\s*(?:为|在)?\s*$"), c) for p, c in _BEFOR
 _AFTER_RE = re.compile(r"\s*(?P<w>及以上|以上|及以下|以下|以内|之内|左右|上下)")
 #: Units of time and distance, after which a bare 内 means "within" (48小时内).
 _SPAN_UNITS = frozenset({"小时", "分钟", "秒", "天", "日", "周", "个工作日", "工作日", "公里", "千米", "米"})
-_AFTER_COMP = {"及以上": Comparator.AT_LEAST, "以上": Comparator.AT_LEAST, "及以下": Comparator.AT_MOST,
-               "以下": Comparator.AT_MOST, "以内": Comparator.AT_MOST, "之内": Comparator.AT_MOST,
-               "左右": Comparator.APPROXIMATELY, "上下": Comparator.APPROXIMATELY}
+_AFTER_COMP = {
+    "及以上": Comparator.AT_LEAST,
+    "以上": Comparator.AT_LEAST,
+    "及以下": Comparator.AT_MOST,
+    "以下": Comparator.AT_MOST,
+    "以内": Comparator.AT_MOST,
+    "之内": Comparator.AT_MOST,
+    "左右": Comparator.APPROXIMATELY,
+    "上下": Comparator.APPROXIMATELY,
+}
 
 # Verbs that make a count a goal: something is to be built, trained, hired, sent.
-_GOAL_VERBS = ("新增|新建|新开|新改扩建|改扩建|扩建|建成|建设|创建|创办|培育|培养|培训|招聘|招收|招生|选派|选送|选拔|"
-               "引进|评选|认定|打造|扶持|资助|增设|改造|完成|实现|举办|开设|设立|组建|遴选|表彰|命名|达到|达")
+_GOAL_VERBS = (
+    "新增|新建|新开|新改扩建|改扩建|扩建|建成|建设|创建|创办|培育|培养|培训|招聘|招收|招生|选派|选送|选拔|"
+    "引进|评选|认定|打造|扶持|资助|增设|改造|完成|实现|举办|开设|设立|组建|遴选|表彰|命名|达到|达"
+)
 _GOAL_VERB_END_RE = re.compile(rf"(?:{_GOAL_VERBS})$")
 _GOAL_VERB_NEAR_RE = re.compile(rf"(?:{_GOAL_VERBS})[\u4e00-\u9fff]{{0,2}}$")
 
@@ -120,7 +139,8 @@ _GOAL_VERB_NEAR_RE = re.compile(rf"(?:{_GOAL_VERBS})[\u4e00-\u9fff]{{0,2}}$")
 _FRAMING_RE = re.compile(
     r"^(?:实现|完成|确保|力争|争取|保障|保证|做到|落实|逐步|努力|全面|基本|进一步|继续|着力|切实|使|让|推动|促进|"
     r"其中|全市|全省|全县|全区|全州|全国|共|累计|年内|今年|当年|到|至|于|在|并|且|和|及|以及|与|同时|、|\s|"
-    r"(?:到|至|截至)?[0-9０-９]{4}年(?:[0-9]{1,2}月)?(?:底|末|前)?|要|将|应|须|必须)+")
+    r"(?:到|至|截至)?[0-9０-９]{4}年(?:[0-9]{1,2}月)?(?:底|末|前)?|要|将|应|须|必须)+"
+)
 _TRAILING_RE = re.compile(
     # 比上年 / 比2015年 frame a change; the 比 of 占比 (a share) is part of the indicator.
     r"(?:(?<!占)比(?:[0-9０-９]{4}年(?:底|末)?|上年|去年|上一年|基期)?"
@@ -128,15 +148,18 @@ _TRAILING_RE = re.compile(
     r"|保持在|稳定在|维持在|控制在|达到|不少于|不低于|不小于|不超过|不高于|不多于|至少|大约|约|近|"
     r"突破|超过|高于|低于|多于|少于|大于|小于|接近|将近|"
     r"分别|依次|(?<![人平])均|"  # 化学需氧量、氨氮减排量分别达到…, 两项管理率均达到…
-    r"达|为|在|有|保持|稳定|的|、|\s)+$")
+    r"达|为|在|有|保持|稳定|的|、|\s)+$"
+)
 # A place-kind noun after a count (6个县区完成…): the count is of places doing something.
 _PLACE_NOUN_RE = re.compile(r"^(?:县[（(]市、?区[)）]|县市区|县区|区县|县市|乡镇|乡|镇|村|县|区|市|州)")
 _RATE_WORD_RE = re.compile(r"(?:率|比例|比重|占比|覆盖面|开展面|普及率)$")
 
 # Past facts (现有, 已建成, 截至目前) are statistics, not goals.
-_PAST_RE = re.compile(r"已经|已|现有|共有|截至目前|截止目前|目前|去年|上年末|"
-                      # a review of the plan period before (十三五期间完成…, 五年来累计…): achievements
-                      r"十[一二三四五]五(?:期间|时期|以来)|[一二三四五]年来|过去[一二三四五]年|近[一二三四五]年来")
+_PAST_RE = re.compile(
+    r"已经|已|现有|共有|截至目前|截止目前|目前|去年|上年末|"
+    # a review of the plan period before (十三五期间完成…, 五年来累计…): achievements
+    r"十[一二三四五]五(?:期间|时期|以来)|[一二三四五]年来|过去[一二三四五]年|近[一二三四五]年来"
+)
 # 从X提高到Y, 由X增至Y: X is where the goal starts (its baseline), not a goal of its own.
 _TO_RE = re.compile(r"\s*(?:提高|提升|增加|增长|上升|扩大|下降|降低|减少|压减|缩短|缩减|降|增|升)?\s*(?:到|至)\s*")
 _FROM_RE = re.compile(r"(?:从|由)\s*$")
@@ -153,19 +176,26 @@ _BOUND_BEFORE_RE = re.compile(r"(?:不低于|不少于|不小于|不超过|不�
 _SIZE_CLASS_RE = re.compile(r"(?<=以下)[\u4e00-\u9fff](?<![并且和或及的])")
 _EXAMPLES_RE = re.compile(r"(?:\s*、\s*[\u4e00-\u9fff]{1,8})*\s*等\s*$")
 
-_PERIODS = [(re.compile(r"每年|年均|每学年|逐年"), "year"), (re.compile(r"每天|每日"), "day"),
-            (re.compile(r"每周"), "week"), (re.compile(r"每月"), "month"), (re.compile(r"每学期"), "term")]
+_PERIODS = [
+    (re.compile(r"每年|年均|每学年|逐年"), "year"),
+    (re.compile(r"每天|每日"), "day"),
+    (re.compile(r"每周"), "week"),
+    (re.compile(r"每月"), "month"),
+    (re.compile(r"每学期"), "term"),
+]
 
 # Blanks possessive and never at the start of a match: linear over a run of spaces.
 _DEADLINE_RE = re.compile(
     r"(?:(?P<pre>到|至|截至|截止到|截止|于|在)\s*+)?(?P<y>(?:19|20)[0-9]{2})\s*+年\s*+"
-    r"(?:(?P<m>[0-9]{1,2})\s*+月\s*+)?(?P<post>底|末|前|以前|年底|年末)?")
+    r"(?:(?P<m>[0-9]{1,2})\s*+月\s*+)?(?P<post>底|末|前|以前|年底|年末)?"
+)
 
 # A goal without a number: a deadline, then a goal verb and what is to be achieved.
 _QUALITATIVE_RE = re.compile(
     r"(?:(?:到|至|在)\s*+(?:19|20)[0-9]{2}\s*+年(?:[0-9]{1,2}月)?(?:底|末)?前?"
     r"|(?:19|20)[0-9]{2}\s*+年(?:[0-9]{1,2}月)?(?:底|末|前|底前|末前))\s*+[,，]?\s*+"
-    r"(?P<goal>(?:基本|全面|率先|如期|按期)?(?:实现|完成|建成|达到|消除|普及)[^，,；;。！？\n]+)")
+    r"(?P<goal>(?:基本|全面|率先|如期|按期)?(?:实现|完成|建成|达到|消除|普及)[^，,；;。！？\n]+)"
+)
 
 # 分别/依次 before the number: the values that follow, listed with 、, go one to one onto the
 # things listed before (化学需氧量、氨氮重点工程减排量分别达到1.2万吨、0.08万吨).
@@ -178,7 +208,7 @@ _CLAUSE_BREAK = "，,；;。：:！？!?\n"
 # number in it, which is quadratic in the line's length.
 _MAX_CLAUSE = 200
 _SENTENCE_BREAK = "。！？!?\n"
-_QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」", "『": "』", "‘": "’", "〈": "〉", "\"": "\""}
+_QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」", "『": "』", "‘": "’", "〈": "〉", '"': '"'}
 _QUOTE_MAX = 60  # a quote longer than this is an unbalanced mark, not a quote
 
 
@@ -301,8 +331,16 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
             if unit in ("个百分点", "百分点", "个千分点", "千分点"):
                 unit = _norm_unit(unit)
             unit = _norm_unit(unit) + ("/" + m["per"] if m["per"] else "")  # 吨/年 as written
-            q = Quantity(Span(s, e), Decimal(int(v)) if v == int(v) else v, None, None, unit,
-                         None, chinese, approx_more=bool(m["more"]))
+            q = Quantity(
+                Span(s, e),
+                Decimal(int(v)) if v == int(v) else v,
+                None,
+                None,
+                unit,
+                None,
+                chinese,
+                approx_more=bool(m["more"]),
+            )
         a = _AFTER_RE.match(text, e)
         if a and a.end() <= end:
             q.after = _AFTER_COMP[a["w"]]
@@ -314,8 +352,7 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
     for m in _BLANK_RE.finditer(text, start, end):
         if _inside(m.start(), regions, starts):
             continue
-        out.append(Quantity(Span(m.start(), m.end()), None, None, None, _norm_unit(m["unit"]), None,
-                            False, blank=True))
+        out.append(Quantity(Span(m.start(), m.end()), None, None, None, _norm_unit(m["unit"]), None, False, blank=True))
     out.sort(key=lambda q: q.span.start)
     return out
 
@@ -331,8 +368,11 @@ class _Context:
         text = doc.text
         self.regions = _protected(text, start, end)
         self.region_starts = [r[0] for r in self.regions]
-        self.clause_breaks = [i for i in range(start, end)
-                              if text[i] in _CLAUSE_BREAK and not _inside(i, self.regions, self.region_starts)]
+        self.clause_breaks = [
+            i
+            for i in range(start, end)
+            if text[i] in _CLAUSE_BREAK and not _inside(i, self.regions, self.region_starts)
+        ]
         self.sentence_breaks = [i for i in self.clause_breaks if text[i] in _SENTENCE_BREAK]
         self.tasks = sorted(doc.tasks, key=lambda t: t.span.start)
         self.task_starts = [t.span.start for t in self.tasks]
@@ -340,12 +380,14 @@ class _Context:
         self.title_ends = sorted(t.title_span.end for t in doc.tasks)
         self.sections = sorted(doc.sections, key=lambda s: s.span.start)
         self.section_starts = [s.span.start for s in self.sections]
-        self.divisions = sorted((m.span.start, m.span.end, m.key) for m in doc.mentions
-                                if m.kind is EntityKind.DIVISION)
+        self.divisions = sorted(
+            (m.span.start, m.span.end, m.key) for m in doc.mentions if m.kind is EntityKind.DIVISION
+        )
         # The deadlines (到2020年, 2017年底) of the whole body, found once: a goal takes the last one
         # before it in its sentence, and rescanning the sentence for each goal is quadratic.
-        self.deadlines = [(m.start(), d) for m in _DEADLINE_RE.finditer(text, start, end)
-                          if (d := _deadline_of(m)) is not None]
+        self.deadlines = [
+            (m.start(), d) for m in _DEADLINE_RE.finditer(text, start, end) if (d := _deadline_of(m)) is not None
+        ]
         self.deadline_starts = [d[0] for d in self.deadlines]
         self.start, self.end = start, end
 
@@ -474,7 +516,7 @@ def _indicator(pre: str, post: str, q: Quantity) -> tuple[str, bool]:
     if post and (not pre or _GOAL_VERB_END_RE.search(pre) or re.search(r"每年|每天|每周|每月", pre) and len(pre) <= 6):
         m = _PLACE_NOUN_RE.match(post)
         if not pre and m and len(post) > m.end():
-            rest = post[m.end():]
+            rest = post[m.end() :]
             if rest.endswith(m.group()[0]):  # 3个市创建…示范市: the phrase already names them
                 return rest, True
             return f"{rest}的{m.group()}", True  # 6个县区完成验收 -> 完成验收的县区
@@ -540,11 +582,15 @@ def find_targets(doc: DocumentRecord) -> None:
     ctx = _Context(doc, body.start, body.end)
     review = [s.span for s in doc.sections if _REVIEW_TITLE.search(s.title)]
     table_targets, tables = find_table_targets(text, body.start, body.end)
-    targets: list[TargetRecord] = [_from_table(doc, ctx, t) for t in table_targets
-                                   if not any(r.start <= t.span.start < r.end for r in review)]
+    targets: list[TargetRecord] = [
+        _from_table(doc, ctx, t) for t in table_targets if not any(r.start <= t.span.start < r.end for r in review)
+    ]
     skipped = review + tables
-    quantities = [q for q in find_quantities(text, body.start, body.end)
-                  if not any(r.start <= q.span.start < r.end for r in skipped)]
+    quantities = [
+        q
+        for q in find_quantities(text, body.start, body.end)
+        if not any(r.start <= q.span.start < r.end for r in skipped)
+    ]
     prev_end = -1
     numbered_clauses: set[int] = set()
     skip: set[int] = set()  # later values of a 分别 list, read with the first
@@ -571,9 +617,11 @@ def find_targets(doc: DocumentRecord) -> None:
         # part of another goal's indicator, not a goal.
         # A share before its population (100%的社区卫生服务中心完成中医馆设置) is a goal for that share.
         if (text.startswith("的", e) and not _BOUND_BEFORE_RE.search(before) and q.unit not in ("%", "‰")) or (
-                re.match(r"[\u4e00-\u9fff]", text[e : e + 1])
-                and any(ctx.clause_end(e) == ctx.clause_end(o.span.start) for o in quantities[i + 1 : i + 3])
-                and not _GOAL_VERB_NEAR_RE.search(before) and q.unit not in ("%", "‰")):
+            re.match(r"[\u4e00-\u9fff]", text[e : e + 1])
+            and any(ctx.clause_end(e) == ctx.clause_end(o.span.start) for o in quantities[i + 1 : i + 3])
+            and not _GOAL_VERB_NEAR_RE.search(before)
+            and q.unit not in ("%", "‰")
+        ):
             continue
         # An upper bound before a noun names a size class (淘汰10万千瓦及以下燃煤机组, 35蒸吨以下锅炉):
         # what is to go, not a goal's value.
@@ -581,8 +629,7 @@ def find_targets(doc: DocumentRecord) -> None:
             continue
         if _PAST_RE.search(text[cstart:s]):
             continue
-        if _FORMULA_RE.search(text, cstart, ctx.clause_end(e)) or \
-                (q.unit == "个" and _DURATION_AFTER.match(text, e)):
+        if _FORMULA_RE.search(text, cstart, ctx.clause_end(e)) or (q.unit == "个" and _DURATION_AFTER.match(text, e)):
             continue
         if doc.issued:
             r = _RECORD_YEAR_RE.match(text, ctx.sentence_start(s), s)
@@ -604,15 +651,14 @@ def find_targets(doc: DocumentRecord) -> None:
         post_text = re.split(r"[、]", post_text, maxsplit=1)[0]
         if i in baselines:
             # The indicator stands before 从: 污水处理能力从3.5万吨/日提高到6万吨/日.
-            pre_text = re.sub(r"(?:从|由)\s*$", "", text[left:quantities[i - 1].span.start])
+            pre_text = re.sub(r"(?:从|由)\s*$", "", text[left : quantities[i - 1].span.start])
             pre_text = _strip_places(pre_text, left, places)
         indicator, used_post = _indicator(pre_text, post_text, q)
         if not indicator and not post_text.strip():
             # 加快淘汰国三…货车，全市淘汰1500辆以上: the bare verb before the number takes up
             # its object from an earlier clause of the same sentence.
             indicator = _antecedent(text, _clean(pre_text), ctx.sentence_start(s), cstart)
-        if not indicator and last_indicator and last_indicator[0] == ctx.sentence_start(s) \
-                and not _clean(pre_text):
+        if not indicator and last_indicator and last_indicator[0] == ctx.sentence_start(s) and not _clean(pre_text):
             # …家庭医生数不低于4人，到2025年不低于4.66人: a later goal with its subject left out.
             indicator = last_indicator[1]
         if not indicator:
@@ -621,9 +667,11 @@ def find_targets(doc: DocumentRecord) -> None:
         # The values listed after 分别 (1.2万吨、0.08万吨) go onto the things listed before it.
         group = [q]
         if _RESPECTIVELY_RE.search(before):
-            while (i + len(group) < len(quantities)
-                   and not quantities[i + len(group)].blank
-                   and _VALUE_SEP_RE.fullmatch(text, group[-1].span.end, quantities[i + len(group)].span.start)):
+            while (
+                i + len(group) < len(quantities)
+                and not quantities[i + len(group)].blank
+                and _VALUE_SEP_RE.fullmatch(text, group[-1].span.end, quantities[i + len(group)].span.start)
+            ):
                 group.append(quantities[i + len(group)])
         names = [indicator]
         if len(group) > 1:
@@ -648,12 +696,23 @@ def find_targets(doc: DocumentRecord) -> None:
                 if member.after is None and group[-1].after is not None:
                     member = dataclasses.replace(member, after=group[-1].after)
             span = Span(lead, span_end)
-            targets.append(TargetRecord(
-                part=_owner(doc, ctx, span), indicator=names[k], span=span,
-                value=None if member.blank else member.value, min_value=member.min_value,
-                max_value=member.max_value, unit=member.unit, comparator=_comparator(before, member),
-                deadline=deadline, divisions=list(scope), value_missing=member.blank, period=period,
-                baseline=baselines.get(i) if k == 0 else None))
+            targets.append(
+                TargetRecord(
+                    part=_owner(doc, ctx, span),
+                    indicator=names[k],
+                    span=span,
+                    value=None if member.blank else member.value,
+                    min_value=member.min_value,
+                    max_value=member.max_value,
+                    unit=member.unit,
+                    comparator=_comparator(before, member),
+                    deadline=deadline,
+                    divisions=list(scope),
+                    value_missing=member.blank,
+                    period=period,
+                    baseline=baselines.get(i) if k == 0 else None,
+                )
+            )
         numbered_clauses.add(cstart)
         prev_end = span_end if span_end > e else e
     targets.extend(_qualitative(doc, ctx, numbered_clauses))
@@ -675,9 +734,17 @@ def _owner(doc: DocumentRecord, ctx: _Context, span: Span) -> PartRef:
 
 def _from_table(doc: DocumentRecord, ctx: _Context, t: TableTarget) -> TargetRecord:
     """A goal of an indicator table, in the part the table sits in."""
-    return TargetRecord(part=_owner(doc, ctx, t.span), indicator=t.indicator, span=t.span, value=t.value, unit=t.unit,
-                        comparator=t.comparator, deadline=t.deadline, baseline=t.baseline,
-                        bindingness=t.bindingness)
+    return TargetRecord(
+        part=_owner(doc, ctx, t.span),
+        indicator=t.indicator,
+        span=t.span,
+        value=t.value,
+        unit=t.unit,
+        comparator=t.comparator,
+        deadline=t.deadline,
+        baseline=t.baseline,
+        bindingness=t.bindingness,
+    )
 
 
 def _qualitative(doc: DocumentRecord, ctx: _Context, numbered: set[int]) -> list[TargetRecord]:
@@ -699,9 +766,15 @@ def _qualitative(doc: DocumentRecord, ctx: _Context, numbered: set[int]) -> list
         cs = ctx.clause_start(m.start())
         places = ctx.divisions_in(cs, gs)  # 漾濞县力争2019年底前实现脱贫摘帽: the place leads the clause
         span = Span(cs, ge)
-        out.append(TargetRecord(
-            part=_owner(doc, ctx, span), indicator=_clean_goal(goal), span=span,
-            deadline=_deadline(text, m.start(), gs), divisions=[p[2] for p in places]))
+        out.append(
+            TargetRecord(
+                part=_owner(doc, ctx, span),
+                indicator=_clean_goal(goal),
+                span=span,
+                deadline=_deadline(text, m.start(), gs),
+                divisions=[p[2] for p in places],
+            )
+        )
     return out
 
 
