@@ -257,6 +257,7 @@ def test_runaway_query_is_stopped_and_the_next_is_served(api_server):
     assert all(w.process.is_alive() for w in runner._all) and len(runner._all) == runner.size
 
 
+@pytest.mark.slow
 def test_parallel_runaways_do_not_block_forever(api_server):
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     with httpx.Client(timeout=30) as c:

@@ -154,6 +154,7 @@ def test_a_path_given_twice_is_read_once(tmp_path):
     assert summary(_err(proc)) == {"added": 2, "replaced": 0, "unchanged": 0, "failed": 0}
 
 
+@pytest.mark.slow
 def test_5000_tiny_files_are_stored_at_hundreds_per_second_with_sane_progress(tmp_path):
     """A corpus of 5 000 tiny files: no per-file overhead explosion, a handful of stderr lines."""
     folder = tmp_path / "many"
@@ -266,6 +267,7 @@ def _hold_at_a_full_pipe(stream) -> None:
     [(signal.SIGINT, 130, "Interrupted"), (signal.SIGTERM, 143, "Stopped")],
     ids=["ctrl-c", "sigterm"],
 )
+@pytest.mark.slow
 def test_a_signal_mid_ingest_stops_it_in_one_line_with_whole_documents_and_no_workers(
     corpus, tmp_path, sig, code, word
 ):

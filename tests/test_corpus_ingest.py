@@ -26,6 +26,7 @@ def _dump(store_path: Path) -> list[str]:
     return sorted(proc.stdout.decode("utf-8").splitlines())
 
 
+@pytest.mark.slow
 def test_a_thousand_documents_with_one_corrupt_file_in_the_middle(tmp_path):
     corpus = tmp_path / "corpus"
     generate_corpus.generate(corpus, 1000, seed=3, corrupt_at=500)
@@ -47,6 +48,7 @@ def test_a_thousand_documents_with_one_corrupt_file_in_the_middle(tmp_path):
     assert time.monotonic() - started < 60
 
 
+@pytest.mark.slow
 def test_two_workers_give_the_same_graphs_as_one(tmp_path):
     corpus = tmp_path / "corpus"
     generate_corpus.generate(corpus, 120, seed=11)

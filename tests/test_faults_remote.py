@@ -70,6 +70,7 @@ def test_server_killed_mid_ingest_stops_it_clearly_and_a_rerun_completes(server,
     assert quads_of(server.store()) == remote_corpus.clean
 
 
+@pytest.mark.slow
 def test_server_killed_while_documents_are_replaced_leaves_each_old_or_new_whole(server, tmp_path):
     """Every document changes (a new edition), so each is one replace request; the server dies
     after a few. None may be lost or mixed: the Oxigraph server runs a GSP PUT as a clear and

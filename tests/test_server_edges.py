@@ -101,6 +101,7 @@ CAP = 40
 IDLE = 300
 
 
+@pytest.mark.slow
 def test_idle_sockets_beyond_max_connections_leave_an_ordinary_request_answering(api_store_template, tmp_path):
     """300 idle sockets (no byte sent) against a server limited to 256 open files, with
     max_connections=40 and a header timeout too long to help: the server keeps at most 40 of
@@ -186,6 +187,7 @@ BIG = "SELECT * WHERE { ?s ?p ?o . ?a ?b ?c } LIMIT 60000"
 NON_READERS = 4
 
 
+@pytest.mark.slow
 def test_a_client_that_never_reads_its_reply_is_reset_after_write_timeout_and_the_memory_is_freed(edges):
     """Four clients ask for a 32 MB reply each and read none of it (a 4 kB receive buffer):
     the replies wait in the server for write_timeout (2 s) and then each connection is reset
@@ -217,6 +219,7 @@ def test_a_client_that_never_reads_its_reply_is_reset_after_write_timeout_and_th
     assert_serves(edges)
 
 
+@pytest.mark.slow
 def test_a_client_that_reads_in_bursts_with_pauses_shorter_than_write_timeout_gets_its_whole_reply(edges):
     """The write timeout counts a stall, not the whole reply: a client that takes 1.5 MB, rests
     1.2 s (under write_timeout), and so on, through a small receive buffer, spends longer than
@@ -339,6 +342,7 @@ def _threads(pid: int) -> int:
     raise AssertionError("no Threads in /proc")
 
 
+@pytest.mark.slow
 def test_a_flood_of_json_api_calls_does_not_make_a_sparql_query_wait(api_store_template, tmp_path):
     """50 concurrent /api/targets over 30 000 targets hold every thread of the JSON API's pool
     for tens of seconds; meanwhile ``ASK {}`` on /sparql answers within 5 s. Before, the two

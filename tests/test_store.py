@@ -91,6 +91,7 @@ def test_a_failing_load_leaves_the_old_graph_untouched(empty_store):
     assert empty_store.count() == 10
 
 
+@pytest.mark.slow
 def test_a_crash_midway_never_leaves_half_a_document(tmp_path):
     """Kill a process while it swaps a large graph back and forth; the graph is always whole."""
     path = tmp_path / "store"

@@ -62,6 +62,7 @@ def test_a_tuned_document_keeps_its_score(stem):
     assert report["overall"] >= FLOORS[stem], f"{stem}: {report['overall']:.3f} < {FLOORS[stem]}"
 
 
+@pytest.mark.slow
 def test_the_tuned_documents_score_095_on_average():
     scores = [
         json.loads(run_cli("evaluate", str(_document(s)), str(TUNED / f"{s}.gold.json"), "--json", check=True).stdout)[
