@@ -12,6 +12,7 @@ percent-encode only what would break an IRI, a path segment or a Turtle name.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -22,6 +23,7 @@ SHARED_KINDS = ("program/", "indicator/", "org/", "regulation/", "division/")
 _SAFE_ASCII = "-._~"
 
 
+@functools.lru_cache(maxsize=8192)  # the same few names and ids, over and over in one document
 def segment(value: str) -> str:
     """One IRI path segment from free text: NFC, letters and digits kept, the rest escaped."""
     value = unicodedata.normalize("NFC", value.strip())

@@ -472,9 +472,10 @@ def _listed_parts(doc: DocumentRecord) -> None:
     numbered items of a task whose title names the umbrella ((一)推进实施“光伏+”示范工程 /
     1.“光伏+地铁”工程 / 2.“光伏+铁路”工程 …), or that follow its name in a list (U：A、B、C)."""
     text = doc.text
-    programs = [m for m in doc.mentions if m.kind is EntityKind.PROGRAM]
+    programs = sorted((m for m in doc.mentions if m.kind is EntityKind.PROGRAM), key=lambda m: m.span.start)
+    starts = [m.span.start for m in programs]
     for task in doc.tasks:
-        inside = [m for m in programs if task.span.start <= m.span.start < task.span.end]
+        inside = programs[bisect.bisect_left(starts, task.span.start) : bisect.bisect_left(starts, task.span.end)]
         umbrellas = {m.key for m in inside if task.title_span.start <= m.span.start < task.title_span.end}
         if len(umbrellas) != 1:
             continue

@@ -210,6 +210,8 @@ _MAX_CLAUSE = 200
 _SENTENCE_BREAK = "。！？!?\n"
 _QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」", "『": "』", "‘": "’", "〈": "〉", '"': '"'}
 _QUOTE_MAX = 60  # a quote longer than this is an unbalanced mark, not a quote
+_OPENING_MARK = re.compile("[" + re.escape("".join(_QUOTE_PAIRS)) + "]")
+_CLAUSE_BREAK_RE = re.compile("[" + re.escape(_CLAUSE_BREAK) + "]")
 
 
 @dataclass
@@ -236,19 +238,19 @@ def _protected(text: str, start: int, end: int) -> list[tuple[int, int]]:
     mark before the close restarts it.
     """
     out = []
-    i = start
-    while i < end:
-        opening = text[i]
-        close = _QUOTE_PAIRS.get(opening)
-        if close:
-            j = text.find(close, i + 1, min(end, i + _QUOTE_MAX))
-            if j != -1:
-                inner = text[i + 1 : j]
-                if "\n" not in inner and "。" not in inner and (opening == close or opening not in inner):
-                    out.append((i, j + 1))
-                    i = j + 1
-                    continue
-        i += 1
+    i = start  # where the next stretch may open: after the last one taken
+    for m in _OPENING_MARK.finditer(text, start, end):
+        k = m.start()
+        if k < i:
+            continue
+        opening = text[k]
+        close = _QUOTE_PAIRS[opening]
+        j = text.find(close, k + 1, min(end, k + _QUOTE_MAX))
+        if j != -1:
+            inner = text[k + 1 : j]
+            if "\n" not in inner and "。" not in inner and (opening == close or opening not in inner):
+                out.append((k, j + 1))
+                i = j + 1
     return out
 
 
@@ -369,9 +371,9 @@ class _Context:
         self.regions = _protected(text, start, end)
         self.region_starts = [r[0] for r in self.regions]
         self.clause_breaks = [
-            i
-            for i in range(start, end)
-            if text[i] in _CLAUSE_BREAK and not _inside(i, self.regions, self.region_starts)
+            m.start()
+            for m in _CLAUSE_BREAK_RE.finditer(text, start, end)
+            if not _inside(m.start(), self.regions, self.region_starts)
         ]
         self.sentence_breaks = [i for i in self.clause_breaks if text[i] in _SENTENCE_BREAK]
         self.tasks = sorted(doc.tasks, key=lambda t: t.span.start)
