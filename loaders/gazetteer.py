@@ -18,8 +18,10 @@ retired since (莱芜市 371200 in 2019). A text that still writes an old suffix
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
+import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -167,8 +169,23 @@ def _parse(text: str) -> dict[str, _Unit]:
     return units
 
 
-def build(text: str) -> Gazetteer:
-    g = Gazetteer(units=_parse(text))
+#: Customary short names the GB/T names cannot give (达茂旗): versioned data beside the code.
+ABBREVIATIONS = Path(__file__).parent / "registry" / "divisions" / "abbreviations.toml"
+
+
+def _abbreviations() -> dict[str, tuple[str, ...]]:
+    """code -> customary spellings, from :data:`ABBREVIATIONS`."""
+    data = tomllib.loads(ABBREVIATIONS.read_text(encoding="utf-8"))
+    return {str(d["code"]): tuple(d["aliases"]) for d in data.get("division", [])}
+
+
+def build(text: str, abbreviations: dict[str, tuple[str, ...]] | None = None) -> Gazetteer:
+    units = _parse(text)
+    for code, aliases in (_abbreviations() if abbreviations is None else abbreviations).items():
+        if code in units:
+            unit = units[code]
+            units[code] = dataclasses.replace(unit, short_names=unit.short_names | {a for a in aliases if len(a) >= 3})
+    g = Gazetteer(units=units)
     for u in g.units.values():
         g.official.add(u.name)
         for n in (u.name, *sorted(u.short_names)):

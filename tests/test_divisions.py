@@ -224,3 +224,20 @@ def test_places_listed_right_after_their_province():
     found = [(m.surface, m.key) for m in doc.mentions if m.kind.value == "division" and m.part.ordinal == 1]
     assert ("海宁", "330481") in found and ("桐乡", "330483") in found
     assert ("昆山", "320583") in found and ("太仓", "320585") in found
+
+
+def test_customary_short_names_from_the_abbreviations_file():
+    """达茂旗 is neither 达尔罕茂明安联合旗 nor its stem: the versioned abbreviations file names it."""
+    import tomllib
+
+    from policykg.loaders.extract import extract_bytes
+    from policykg.loaders.gazetteer import ABBREVIATIONS
+
+    doc = extract_bytes(
+        "包头市工作要点\n一、任务\n1.带宽。达茂旗牧户带宽达到20兆，土右旗同步推进。\n2.其他。\n".encode(), "p.txt"
+    )
+    found = {(m.surface, m.key) for m in doc.mentions if m.kind.value == "division"}
+    assert {("达茂旗", "150223"), ("土右旗", "150221")} <= found
+    pyproject = tomllib.loads((ABBREVIATIONS.parents[3] / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["policykg.loaders"]
+    assert "registry/divisions/*.toml" in shipped  # the file ships in the wheel
