@@ -234,7 +234,7 @@ def mention_quotes(
           pkg:evidence ?sp . ?sp oa:exact ?exact ; oa:start ?start ; oa:end ?end .
           OPTIONAL { ?sp prov:wasDerivedFrom ?doc } OPTIONAL { ?part rdfs:label ?pl } } LIMIT $rows""",
             entity=iri(entity),
-            rows=count(limit * 4),
+            rows=count(scan),
         ),
     )
     out: list[tuple[Ref, Evidence]] = []
