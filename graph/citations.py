@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from policykg.ontology import DCTERMS, PKG, RDF, RDFS
+from policykg.graph.sparql_params import iri, sparql
+from policykg.ontology import DCTERMS
 
 if TYPE_CHECKING:
     from policykg.graph.store import GraphStore
@@ -28,15 +29,15 @@ if TYPE_CHECKING:
 #: Where the links are kept, under the base of the documents' IRIs.
 CITATIONS_PATH = "links/citations"
 
-_DOCUMENT_TITLES = f"""
-SELECT ?d ?title WHERE {{ GRAPH ?d {{ ?d <{RDF}type> <{PKG}PolicyDocument> ; <{DCTERMS}title> ?title }} }}"""
+_DOCUMENT_TITLES = """
+SELECT ?d ?title WHERE { GRAPH ?d { ?d a pkg:PolicyDocument ; dcterms:title ?title } }"""
 
 # A part and the regulation titles it mentions; a document's own mentions have no source above it.
-_CITED_TITLES = f"""
-SELECT DISTINCT ?d ?part ?title WHERE {{
-  GRAPH ?d {{ ?d <{RDF}type> <{PKG}PolicyDocument> . ?part <{PKG}mentions> ?r }}
-  ?r <{RDF}type> <{PKG}Regulation> ; <{RDFS}label> ?title .
-}}"""
+_CITED_TITLES = """
+SELECT DISTINCT ?d ?part ?title WHERE {
+  GRAPH ?d { ?d a pkg:PolicyDocument . ?part pkg:mentions ?r }
+  ?r a pkg:Regulation ; rdfs:label ?title .
+}"""
 
 _MARKS = re.compile(r"[《》〈〉“”\"'‘’「」『』\s\u3000]")
 _DASHES = re.compile(r"[—–－~～至]+")
@@ -89,7 +90,7 @@ def resolve_citations(store: GraphStore, graph: str) -> int:
     if links:
         store.replace_graph(graph, list(_quads(graph, links)))
     elif store.contains_graph(graph):
-        store.update(f"DROP SILENT GRAPH <{graph}>")
+        store.update(sparql("DROP SILENT GRAPH $g", g=iri(graph)).text)
     return len(links)
 
 

@@ -451,7 +451,7 @@ def stored_hashes(store: GraphStore) -> dict[str, str]:
         else "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
     )
     known = {r["g"].value: "" for r in store.query(listing) if r["g"] is not None}
-    for r in store.query(f"SELECT ?g ?sha WHERE {{ GRAPH ?g {{ ?g <{PKG}sha256> ?sha }} }}"):
+    for r in store.query("SELECT ?g ?sha WHERE { GRAPH ?g { ?g <https://w3id.org/policykg/ontology#sha256> ?sha } }"):
         known[r["g"].value] = r["sha"].value
     return known
 

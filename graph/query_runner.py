@@ -47,6 +47,7 @@ from policykg.errors import (
     StoreTimeoutError,
 )
 from policykg.graph.results import serialize_result
+from policykg.graph.sparql_params import iri, sparql
 
 log = logging.getLogger("policykg.query")
 
@@ -671,7 +672,7 @@ class RemoteQueryRunner:
         query_dataset: bool = False,
     ) -> dict:
         if base_iri:
-            query = f"BASE <{base_iri}>\n" + query
+            query = sparql("BASE $base\n", base=iri(base_iri)).text + query
         try:
             result = self.store.query(query, default_graphs=default_graphs, named_graphs=named_graphs)
         except StoreTimeoutError:

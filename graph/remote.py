@@ -47,6 +47,7 @@ import httpx
 import pyoxigraph as ox
 
 from policykg.errors import QueryError, StoreError, StoreTimeoutError, StoreUnavailableError
+from policykg.graph import sparql_params
 from policykg.graph.store import (
     _DOCUMENTS_QUERY,
     DocumentSummary,
@@ -160,6 +161,10 @@ def _prologue() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 
+def _holds_triples(graph: str) -> str:
+    return sparql_params.sparql("ASK { GRAPH $g { ?s ?p ?o } }", g=sparql_params.iri(graph)).text
+
+
 def _iri(value: str) -> str:
     if any(c in value for c in '<>"{}|^`\\ \n'):
         raise QueryError(f"not a valid IRI: {value!r}")
@@ -257,12 +262,15 @@ class RemoteStore:
         return list(self.query(sparql))
 
     def graph_sha256(self, graph: str) -> str | None:
-        g = _iri(graph)
-        rows = self._select(f"SELECT ?sha WHERE {{ GRAPH <{g}> {{ <{g}> <{PKG}sha256> ?sha }} }} LIMIT 1")
+        rows = self._select(
+            sparql_params.sparql(
+                "SELECT ?sha WHERE { GRAPH $g { $g pkg:sha256 ?sha } } LIMIT 1", g=sparql_params.iri(graph)
+            ).text
+        )
         return rows[0]["sha"].value if rows else None
 
     def _exists(self, graph: str) -> bool:
-        return bool(self.query(f"ASK {{ GRAPH <{_iri(graph)}> {{ ?s ?p ?o }} }}"))
+        return bool(self.query(_holds_triples(graph)))
 
     def documents(self):
 
@@ -281,8 +289,7 @@ class RemoteStore:
         return out
 
     def contains_graph(self, graph: str) -> bool:
-        result = self.query(f"ASK {{ GRAPH <{_iri(graph)}> {{ ?s ?p ?o }} }}")
-        return bool(result)
+        return bool(self.query(_holds_triples(graph)))
 
     def graphs(self) -> list[str]:
         return [r["g"].value for r in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
@@ -403,7 +410,7 @@ class RemoteStore:
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._writable()
         if base_iri:
-            sparql = f"BASE <{_iri(base_iri)}>\n" + sparql
+            sparql = sparql_params.sparql("BASE $base\n", base=sparql_params.iri(base_iri)).text + sparql
         resp = self._send("POST", self.endpoints.update, data={"update": self._prologue + sparql})
         self._fail(resp, "SPARQL update", query=True)
 

@@ -107,6 +107,11 @@ def one_of(values: Iterable[str]) -> Sparql:
     return joined((iri(v) for v in values), ", ")
 
 
+def ntriples(triples: Iterable[ox.Triple]) -> Sparql:
+    """Triples as N-Triples, serialized by pyoxigraph: valid SPARQL triples (the body of ``INSERT DATA``)."""
+    return Sparql((ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode())
+
+
 def joined(parts: Iterable[Sparql], separator: str = "\n") -> Sparql:
     """Bound fragments one after the other (the parts of a pattern, the operations of an update)."""
     texts = []

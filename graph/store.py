@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from policykg.errors import QueryError, StoreError, StoreUnavailableError
 from policykg.graph.iris import SHARED_KINDS
+from policykg.graph.sparql_params import iri, joined, ntriples, sparql
 from policykg.ontology import PKG, PREFIXES
 
 T = TypeVar("T")
@@ -83,19 +84,20 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
-_DOCUMENT_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{PKG}PolicyDocument> }} }}"
+_DOCUMENT_GRAPHS = "SELECT ?g WHERE { GRAPH ?g { ?g a <https://w3id.org/policykg/ontology#PolicyDocument> } }"
 
-_DOCUMENTS_QUERY = f"""
-SELECT ?g ?title ?issued ?source ?sha (COUNT(*) AS ?n) WHERE {{
-  GRAPH ?g {{
-    ?g a <{PKG}PolicyDocument> .
+# Full IRIs: run by pyoxigraph itself too, without the predeclared prefixes.
+_DOCUMENTS_QUERY = """
+SELECT ?g ?title ?issued ?source ?sha (COUNT(*) AS ?n) WHERE {
+  GRAPH ?g {
+    ?g a <https://w3id.org/policykg/ontology#PolicyDocument> .
     ?s ?p ?o .
-    OPTIONAL {{ ?g <http://purl.org/dc/terms/title> ?title }}
-    OPTIONAL {{ ?g <http://purl.org/dc/terms/issued> ?issued }}
-    OPTIONAL {{ ?g <http://purl.org/dc/terms/source> ?source }}
-    OPTIONAL {{ ?g <{PKG}sha256> ?sha }}
-  }}
-}} GROUP BY ?g ?title ?issued ?source ?sha ORDER BY ?g
+    OPTIONAL { ?g <http://purl.org/dc/terms/title> ?title }
+    OPTIONAL { ?g <http://purl.org/dc/terms/issued> ?issued }
+    OPTIONAL { ?g <http://purl.org/dc/terms/source> ?source }
+    OPTIONAL { ?g <https://w3id.org/policykg/ontology#sha256> ?sha }
+  }
+} GROUP BY ?g ?title ?issued ?source ?sha ORDER BY ?g
 """
 
 
@@ -221,7 +223,7 @@ class OxigraphStore:
         self.path = Path(path).expanduser() if path is not None else None
         self._write_lock = threading.Lock()
         #: Bumped by every write through this object (replace, remove, update, load): readers
-        #: that cache something derived from the store (the label index of ``graph.queries``,
+        #: that cache something derived from the store (the label index of ``graph.label_index``,
         #: the networkx projection) key it by this instead of counting the quads. Odd while a
         #: write is under way (it is bumped before and after), which :meth:`read_consistently`
         #: uses as a sequence lock.
@@ -597,7 +599,7 @@ def removal_graphs(store: GraphStore, graph: str) -> list[str]:
 
 
 def drop_update(graphs: Sequence[str]) -> str:
-    return " ;\n".join(f"DROP SILENT GRAPH <{_iri(g)}>" for g in graphs)
+    return joined((sparql("DROP SILENT GRAPH $g", g=iri(g)) for g in graphs), " ;\n").text
 
 
 def removal_update(store: GraphStore, graph: str) -> str:
@@ -620,12 +622,10 @@ def replace_update(graph: str, quads: Sequence[ox.Quad]) -> str:
             raise StoreError(f"a quad for {graph} is outside any named graph")
         by_graph.setdefault(q.graph_name.value, []).append(q.triple)
     # N-Triples is valid SPARQL triple syntax; serialized in Rust, one call per graph.
-    bodies = {
-        name: (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
-        for name, triples in by_graph.items()
-    }
-    inserts = "\n".join(f"GRAPH <{_iri(name)}> {{\n{body}}}" for name, body in bodies.items())
-    return f"DROP SILENT GRAPH <{_iri(graph)}> ;\nINSERT DATA {{\n{inserts}\n}}"
+    inserts = joined(
+        (sparql("GRAPH $g {\n$triples}", g=iri(name), triples=ntriples(triples)) for name, triples in by_graph.items())
+    )
+    return sparql("DROP SILENT GRAPH $graph ;\nINSERT DATA {\n$inserts\n}", graph=iri(graph), inserts=inserts).text
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:
