@@ -2,7 +2,7 @@
 
 ``create_app(settings)`` opens the store read-write (the server owns it), starts the
 query workers (see :mod:`policykg.graph.query_runner`), prepares the upload worker (see
-:class:`policykg.api.rest.UploadExtractor`) and mounts:
+:class:`policykg.api.uploads.UploadExtractor`) and mounts:
 
 * ``/sparql`` (SPARQL 1.1 Protocol, read-only), ``/update`` and ``/graph-store`` (token);
 * ``/api/...`` (typed JSON, OpenAPI at ``/openapi.json``, reference at ``/api/docs``)
@@ -456,7 +456,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
         allow_unisolated=settings.allow_unisolated_workers,
     )
 
-    from policykg.api.rest import UploadExtractor
+    from policykg.api.uploads import UploadExtractor
 
     extractor = UploadExtractor(settings.upload_timeout)  # its worker starts with the first upload
 
@@ -537,11 +537,11 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)  # added last, so outermost: it also sees what the layers above answer
 
-    from policykg.api import pages, rest, sparql
+    from policykg.api import pages, rest, sparql, uploads
 
     app.include_router(sparql.router)
     app.include_router(rest.router)
-    app.include_router(rest.upload_router)
+    app.include_router(uploads.router)
     viz = _viz_router()
     if viz is not None:
         app.include_router(viz)

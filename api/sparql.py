@@ -550,7 +550,7 @@ _JSON_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 def parse_graph(body: bytes, media: str, graph: str) -> list[ox.Quad]:
     """The triples of a Graph Store body of type ``media``, as quads in ``graph``; 400 for what
-    cannot be parsed or what would hurt the parser. Runs in an upload worker (api.rest)."""
+    cannot be parsed or what would hurt the parser. Runs in an upload worker (api.uploads)."""
     fmt = _PARSE_FORMATS[media]
     if fmt == ox.RdfFormat.RDF_XML and b"<!ENTITY" in body:
         # Entities nest: 600 bytes of declarations expand to gigabytes (the "billion laughs").

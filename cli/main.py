@@ -17,6 +17,7 @@ import click
 from policykg import __version__
 from policykg.cli.network import NETWORK_COMMANDS
 from policykg.cli.options import CliContext, base_iri_option, programs_option, setting_help, store_options
+from policykg.cli.progress import IngestProgress
 from policykg.errors import PolicyKGError
 
 
@@ -112,7 +113,7 @@ def ingest(
     workers = max(1, min(workers or default_workers(), total))
     store = ctx.open_store()
     per_doc = verbose or (not quiet and total <= 100)
-    progress = _Progress(total, enabled=not quiet and total > 1)
+    progress = IngestProgress(total, enabled=not quiet and total > 1)
 
     def on_document(o) -> None:
         if o.status == "failed":
@@ -202,66 +203,6 @@ def _shown(text: str, keep: str = "") -> str:
     return "".join(
         ch.encode("unicode_escape").decode("ascii") if ch in _CONTROL and ch not in keep else ch for ch in text
     )
-
-
-class _Progress:
-    """One stderr line: done/total, documents/s, MB/s, ETA. Redrawn on a terminal, a line every 10 s otherwise."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        import time
-
-        self.total, self.enabled, self.clock = total, enabled, time.monotonic
-        self.tty = sys.stderr.isatty()
-        self.start = self.last = self.clock()
-        self.n = self.bytes = self.failed = self.stored = 0
-        self.drawn = False
-
-    def update(self, outcome: Any) -> None:
-        self.n += 1
-        self.bytes += outcome.bytes
-        self.failed += outcome.status == "failed"
-        self.stored += outcome.status in ("added", "replaced")
-        if not self.enabled:
-            return
-        now = self.clock()
-        if now - self.last >= (0.2 if self.tty else 10.0) or (self.tty and self.n == self.total):
-            self.last = now
-            self._draw(now)
-
-    def _draw(self, now: float) -> None:
-        elapsed = max(now - self.start, 1e-9)
-        rate = self.n / elapsed
-        eta = (self.total - self.n) / rate if rate else 0.0
-        line = (
-            f"[{self.n}/{self.total}] {100 * self.n / self.total:5.1f}%  {rate:.1f} docs/s  "
-            f"{self.bytes / elapsed / 1e6:.2f} MB/s  ETA {_duration(eta)}"
-            + (f"  {self.failed} failed" if self.failed else "")
-        )
-        if self.tty:
-            sys.stderr.write("\r\x1b[2K" + line)
-            self.drawn = True
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\r\x1b[2K")
-            self.drawn = False
-
-    def done(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\n")
-            self.drawn = False
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
 
 
 # -- remove ----------------------------------------------------------------

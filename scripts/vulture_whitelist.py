@@ -28,3 +28,10 @@ _.last_printed
 # zipfile.ZipInfo fields written into the archive (tests/data/docs/make_docx.py)
 _.compress_type
 _.external_attr
+# Fields of the typed read API's replies: serialized by FastAPI (api/rest.py response models) and
+# read by the page templates (api/templates/resource.html)
+_.evidence_for
+_.total_spans
+_.predicate_iri
+_.links_in
+_.links_in_truncated
