@@ -117,7 +117,8 @@ def resolve(store: Any, name: str, kinds: Iterable[str] | None = None) -> Ref:
     name = name.strip()
     if not name:
         raise PolicyKGError("give a name or an IRI")
-    wanted = [k for k in RESOLVE_ORDER if k in set(kinds)] if kinds else list(RESOLVE_ORDER)
+    chosen = set(kinds or RESOLVE_ORDER)
+    wanted = [k for k in RESOLVE_ORDER if k in chosen]
     # Something that looks like an IRI is looked up as one first; but a name may look like an
     # IRI too ("javascript:alert(1)行动" is a program's label in the hostile-input tests), so
     # an IRI that names nothing is then tried as an exact name.
