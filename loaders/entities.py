@@ -48,7 +48,7 @@ _CN_NUM = "一二三四五六七八九十两"
 
 # Class nouns of initiatives; the longest first so 行动计划 wins over 计划.
 _CLASS = ("行动计划", "计划", "工程", "项目", "行动", "活动")
-_CLASS_QUOTED = _CLASS + ("制度", "班")
+_CLASS_QUOTED = _CLASS + ("制度", "班", "活动月", "宣传月", "活动周", "宣传周")  # the last four: a campaign period
 _CLASS_RX = "|".join(_CLASS)
 _CLASS_Q_RX = "|".join(_CLASS_QUOTED)
 
@@ -57,7 +57,9 @@ _CLASS_Q_RX = "|".join(_CLASS_QUOTED)
 # "投资计划稽查") is a modifier, not the end of a name.
 # A quantity or a comparator right after the class noun ends the name too: the
 # name is followed by its target ("实施公路安全生命防护工程5000公里", "…活动不少于200场").
-_BOUNDARY = r"(?=$|[\s，,。．.；;、：:！!？?）)”\"’」《〈]|[的和与及等为中在]|建设|\d|不(?:少|低|超|高)于|达到|超过)"
+_BOUNDARY = (
+    r"(?=$|[\s，,。．.；;、：:！!？?）)”\"’」《〈]|[的和与及等为中在]|建设|实施|\d|不(?:少|低|超|高)于|达到|超过)"
+)
 
 # Quotes: “…” (and 「…」), never across a line.
 # A scrape may close a curly quote with a straight one (“一键游包头"): a pair all the same.

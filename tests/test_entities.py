@@ -335,3 +335,13 @@ def test_after_a_cue_of_dependence_only_a_plan_of_action_is_a_programme():
 def test_a_works_named_as_the_subject_of_its_construction():
     doc = _doc("重点项目完成投资。金上至湖北特高压直流输电工程建成投运，雅下水电工程顺利开工。")
     assert {"金上至湖北特高压直流输电工程", "雅下水电工程"} <= set(doc.programs)
+
+
+def test_a_campaign_period_in_quotes_and_a_programme_being_carried_out():
+    doc = extract_bytes(
+        "某市2017年工作要点\n一、重点任务\n1.组织展示。区县结合“学生艺术活动月”组织展评，结合“2+2”项目实施开展比赛。\n"
+        "2.其他。全市学生艺术活动月期间开展活动。\n".encode(),
+        "p.txt",
+    )
+    assert {"学生艺术活动月", "2+2项目"} <= set(doc.programs)
+    assert doc.tasks[0].depends_on == {"学生艺术活动月", "2+2项目"}
