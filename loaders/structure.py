@@ -154,7 +154,54 @@ def _lines(text: str, body: Span) -> list[tuple[int, int]]:
     for line in text[body.start : body.end].split("\n"):
         out.append((pos, pos + len(line)))
         pos += len(line) + 1
+    longest = max(out, key=lambda se: se[1] - se[0], default=(0, 0))
+    if longest[1] - longest[0] > _RUN_ON and (longest[1] - longest[0]) * 2 > body.end - body.start:
+        k = out.index(longest)
+        out[k : k + 1] = _run_on_lines(text, *longest)
     return out
+
+
+#: A line this long that holds most of the body is a page whose paragraphs a crawler ran together.
+_RUN_ON = 2000
+# Numbered headings inside such a line, by family, highest first.
+_RUN_ON_MARKS = (
+    ("part", re.compile(rf"第([{_CN}\d]+)(?:部分|章|篇)")),
+    ("part_section", re.compile(rf"第([{_CN}\d]+)节")),
+    ("cn", re.compile(rf"([{_CN}]+)、")),
+    ("paren_cn", re.compile(rf"[（(]([{_CN}]+)[）)]")),
+    ("arabic", re.compile(r"(?<![\d.．])(\d{1,3})(?:[、．]|\.(?!\d))")),
+    ("paren_arabic", re.compile(r"[（(](\d{1,3})[）)]")),
+)
+_SENTENCE_END = "。；;！？!?"
+
+
+def _run_on_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """One run-on line as the lines it was: split before each numbered heading that follows a
+    sentence end, or that continues its family's count or starts it again at 1 (（一） … （二）
+    after a title with no stop); 一、 is taken only after a stop (统一、规范 holds one). The
+    pieces keep their offsets; no character is added or lost."""
+    marks = []
+    for family, rx in _RUN_ON_MARKS:
+        for m in rx.finditer(text, start, end):
+            n = m.group(1)
+            value = int(n) if n.isdigit() else chinese_to_int(n)
+            if value:
+                marks.append((m.start(), family, value))
+    marks.sort()
+    expected: dict[str, int] = {}
+    cuts = [start]
+    for pos, family, value in marks:
+        after_stop = text[pos - 1 : pos] in _SENTENCE_END or pos == start
+        counted = family != "cn" and value in (1, expected.get(family, 1))
+        if pos < cuts[-1] or (pos == cuts[-1] and pos != start) or not (after_stop or counted):
+            continue
+        if value not in (1, expected.get(family, 1)):
+            continue  # out of sequence: a number in the prose
+        if pos != start:
+            cuts.append(pos)
+        expected[family] = value + 1
+    cuts.append(end)
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
 def _headings(text: str, lines: list[tuple[int, int]]) -> dict[str, list[_Heading]]:

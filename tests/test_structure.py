@@ -216,3 +216,17 @@ def test_numbered_items_below_a_task_are_its_items():
     assert [i.number for i in second.items] == ["3", "4", "5"]
     assert third.items == []
     assert doc.text[first.items[0].span.start : first.items[0].span.end] == "1.有序扩大家庭医生来源。增加医生。"
+
+
+def test_a_body_a_crawler_ran_into_one_line_keeps_its_structure():
+    """Some crawls store a page's whole body as one line: the numbered headings still split it,
+    after a sentence stop or where they continue their count, with every offset kept."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    start = text.index("一、")
+    flat = text[:start] + text[start:].replace("\n", "")
+    original, run_on = extract_path(SAMPLE), extract_bytes(flat.encode("utf-8"), "flat.txt")
+    assert [s.title for s in run_on.sections] == [s.title for s in original.sections]
+    assert [t.title for t in run_on.tasks] == [t.title for t in original.tasks]
+    assert len(run_on.targets) == len(original.targets) and set(run_on.programs) == set(original.programs)
+    for t in run_on.tasks:
+        assert flat[t.title_span.start : t.title_span.end] == t.title
