@@ -190,6 +190,17 @@ class _Builder:
             self.add(node, DERIVED, self.doc_node)
             for program in sorted(t.depends_on):
                 self.add(node, _p(PKG, "dependsOn"), self.program(program))
+        # Each dependency says which words make it one: the pkg:dependsOn triple, reified as an
+        # rdf:Statement with the cue (依托, 以…为抓手) and the span of the cue and the name.
+        for dep in self.doc.dependencies:
+            statement = _n(self.iris.dependency(doc_id, dep.span.start, dep.span.end))
+            self.add(statement, A, _p(RDF, "Statement"))
+            self.add(statement, _p(RDF, "subject"), _n(self.iris.task(doc_id, dep.task)))
+            self.add(statement, _p(RDF, "predicate"), _p(PKG, "dependsOn"))
+            self.add(statement, _p(RDF, "object"), self.program(dep.program))
+            self.add(statement, _p(PKG, "cue"), Literal(dep.cue))
+            self.add(statement, EVIDENCE, self.span(dep.span))
+            self.add(statement, DERIVED, self.doc_node)
             for item in t.items:
                 part = _n(self.iris.item(doc_id, t.ordinal, item.ordinal))
                 self.add(part, A, _p(PKG, "Item"))

@@ -85,6 +85,10 @@ class IriScheme:
     def item(self, doc_id: str, task: int, ordinal: int) -> str:
         return f"{self.task(doc_id, task)}/item/{ordinal}"
 
+    def dependency(self, doc_id: str, start: int, end: int) -> str:
+        """The statement that a task depends on a programme, read from the span start-end."""
+        return f"{self.document(doc_id)}/dependency/{start}-{end}"
+
     def target(self, doc_id: str, part: str, index: int) -> str:
         return f"{self.document(doc_id)}/target/{part}-{index}"
 

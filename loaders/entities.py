@@ -40,7 +40,15 @@ import bisect
 import re
 
 from policykg.loaders.programs_registry import ProgramRegistry, RegisteredProgram
-from policykg.loaders.records import DocumentRecord, EntityKind, Mention, PartRef, ProgramRecord, Span
+from policykg.loaders.records import (
+    DependencyRecord,
+    DocumentRecord,
+    EntityKind,
+    Mention,
+    PartRef,
+    ProgramRecord,
+    Span,
+)
 from policykg.loaders.registry_match import RegistryMatcher, active_matcher
 
 _HAN = "\u4e00-\u9fff"
@@ -455,10 +463,27 @@ def _dependencies(doc: DocumentRecord) -> None:
     for m in doc.mentions:
         if m.kind is not EntityKind.PROGRAM or m.part.kind != "task":
             continue
-        before = text[max(0, m.span.start - 6) : m.span.start]
+        window = max(0, m.span.start - 6)
+        before = text[window : m.span.start]
         after = text[m.span.end : m.span.end + 40]
-        if _CUE_BEFORE.search(before) or any(b.search(before) and a.search(after) for b, a in _CUE_AROUND):
-            doc.tasks[m.part.ordinal - 1].depends_on.add(m.key)
+        found = None
+        if cue := _CUE_BEFORE.search(before):
+            found = (window + cue.start(), m.span.end, cue.group(0).rstrip("“「"))
+        else:
+            for b, a in _CUE_AROUND:
+                (opening, closing) = (b.search(before), a.match(after))
+                if opening and closing:
+                    found = (
+                        window + opening.start(),
+                        m.span.end + closing.end(),
+                        opening.group(0).rstrip("“「") + "…" + closing.group(0).lstrip("”」"),
+                    )
+                    break
+        if found is None:
+            continue
+        start, end, words = found
+        doc.tasks[m.part.ordinal - 1].depends_on.add(m.key)
+        doc.dependencies.append(DependencyRecord(m.part.ordinal, m.key, words, Span(start, end)))
 
 
 # A numbered item that opens with a programme's name: 1.“光伏+地铁”工程。…

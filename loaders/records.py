@@ -130,6 +130,16 @@ class ResponsibilityRecord:
     span: Span  # the bracket that says so
 
 
+@dataclass(frozen=True)
+class DependencyRecord:
+    """A task that builds on a programme, and the words that say so (依托X, 以X为抓手 …)."""
+
+    task: int  # the task's ordinal
+    program: str  # the programme's key
+    cue: str  # the cue words as written: 依托, 以…为抓手, 按照…要求
+    span: Span  # the cue and the programme's name, as one stretch of text
+
+
 @dataclass
 class DivisionRecord:
     code: str  # 6-digit GB/T 2260 code
@@ -203,6 +213,7 @@ class DocumentRecord:
     organizations: set[str] = field(default_factory=set)  # names as written
     organization_names: dict[str, str] = field(default_factory=dict)  # 市教育局 -> 昆明市教育局
     responsibilities: list[ResponsibilityRecord] = field(default_factory=list)
+    dependencies: list[DependencyRecord] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     targets: list[TargetRecord] = field(default_factory=list)
 

@@ -345,3 +345,17 @@ def test_a_campaign_period_in_quotes_and_a_programme_being_carried_out():
     )
     assert {"学生艺术活动月", "2+2项目"} <= set(doc.programs)
     assert doc.tasks[0].depends_on == {"学生艺术活动月", "2+2项目"}
+
+
+def test_a_dependency_keeps_its_cue_and_the_words_that_say_so():
+    doc = extract_bytes(
+        "某市工作要点\n一、任务\n1.推进。依托全面改薄项目，以“三名工程”为抓手，按照国培计划要求开展培训。\n2.其他。\n".encode(),
+        "p.txt",
+    )
+    got = {(d.task, d.cue, doc.text[d.span.start : d.span.end]) for d in doc.dependencies}
+    assert got == {
+        (1, "依托", "依托全面改薄"),
+        (1, "以…为抓手", "以“三名工程”为抓手"),
+        (1, "按照…要求", "按照国培计划要求"),
+    }
+    assert doc.tasks[0].depends_on == {d.program for d in doc.dependencies}

@@ -552,6 +552,11 @@ def build_correct_graph() -> Graph:
     g.add((task1, RDFS.label, Literal("实施名校建设工程")))
     g.add((task1, PKG.text, Literal(line1)))
     g.add((task1, PKG.dependsOn, sanming))
+    because = b.read(ID["doc/kunming-2017/dependency/1-6"], RDF.Statement, "实施名校建设工程")
+    g.add((because, RDF.subject, task1))
+    g.add((because, RDF.predicate, PKG.dependsOn))
+    g.add((because, RDF.object, sanming))
+    g.add((because, PKG.cue, Literal("依托")))
     b.part(section, task1)
     b.mention(task1, mingxiao, "名校建设工程")
     b.mention(task1, school, "清华附中")
@@ -658,6 +663,12 @@ def _set(g: Graph, s, p, o) -> None:
 
 
 BROKEN = {
+    "dependency statement without its cue": (
+        lambda g: _drop(g, ID["doc/kunming-2017/dependency/1-6"], PKG.cue),
+        ID["doc/kunming-2017/dependency/1-6"],
+        PKG.cue,
+        "A dependency statement needs its cue words",
+    ),
     "item part of a section": (
         lambda g: _set(g, ID["doc/kunming-2017/task/1/item/1"], DCT.isPartOf, ID["doc/kunming-2017/section/1"]),
         ID["doc/kunming-2017/task/1/item/1"],
