@@ -170,8 +170,13 @@ def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int =
     part_iris = list(dict.fromkeys(link[1] for link in links))
     parts = _part_facts(store, part_iris)
     own = own_evidence(store, texts, part_iris)
-    # dependsOn without a mention: the task's own text is the evidence
-    links = [(p, t, k, rel, ev or (own.get(t) if k is EdgeKind.DEPENDS_ON else None)) for p, t, k, rel, ev in links]
+    # A dependency is quoted by the words that make it one (依托X, 以X为抓手: the reified
+    # statement's span); else, where the store has no such statement, by the task's own text.
+    cues = _dependency_cues(store, texts, order)
+    links = [
+        (p, t, k, rel, ev or (cues.get((t, p)) or own.get(t) if k is EdgeKind.DEPENDS_ON else None))
+        for p, t, k, rel, ev in links
+    ]
 
     # evidence of program -> program edges: a mention of the child (preferably one quoting the parent)
     by_entity: dict[str, list[Naming]] = {}
@@ -229,6 +234,26 @@ def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int =
     # 3. targets of the tasks, and divisions in scope
     truncated = _targets_and_divisions(store, texts, tasks, nodes, edges, max_nodes) or truncated
     return Trace(root, nodes, edges, part_of, truncated, max_nodes)
+
+
+def _dependency_cues(store: Any, texts: DocumentTexts, programs: list[str]) -> dict[tuple[str, str], Evidence]:
+    """(task, program) -> the span of the cue that makes the task depend on the program."""
+    found = rows(
+        store,
+        sparql(
+            """
+        SELECT ?t ?p ?st WHERE { VALUES ?p { $programs }
+          ?st a rdf:Statement ; rdf:subject ?t ; rdf:predicate pkg:dependsOn ; rdf:object ?p } ORDER BY ?st""",
+            programs=iris(programs),
+        ),
+    )
+    pairs = {r["st"].value: (r["t"].value, r["p"].value) for r in found}
+    spans = own_evidence(store, texts, list(pairs))
+    out: dict[tuple[str, str], Evidence] = {}
+    for statement, pair in pairs.items():
+        if statement in spans:
+            out.setdefault(pair, spans[statement])
+    return out
 
 
 def _programs(

@@ -189,3 +189,23 @@ def test_cli_trace_stops_at_the_max_trace_nodes_setting(sample_store_path):
         "trace", "三名工程", "--store", str(sample_store_path), env={"POLICYKG_MAX_TRACE_NODES": "3"}, check=True
     )
     assert "cut at 3 nodes" in tree.stdout.decode()
+
+
+def test_a_dependency_edge_is_quoted_by_its_cue(tmp_path):
+    """The trace quotes the words that make a task depend on a programme (依托全面改薄项目), not the
+    task's whole text."""
+    from policykg.graph.ingest import ingest_files
+    from policykg.graph.iris import IriScheme
+    from policykg.graph.store import OxigraphStore
+
+    plan = tmp_path / "plan.txt"
+    plan.write_text(
+        "某县教育局2018年工作要点\n一、重点任务\n1.改善办学条件。依托全面改薄项目，新建教学楼3栋，改造运动场5个。\n"
+        "2.加强师资。实施乡村教师支持计划。\n",
+        encoding="utf-8",
+    )
+    store = OxigraphStore(tmp_path / "store")
+    ingest_files(store, [plan], IriScheme())
+    found = trace(store, "全面改薄")
+    quotes = [e.evidence.exact for e in found.edges if e.kind is EdgeKind.DEPENDS_ON and e.evidence]
+    assert quotes == ["依托全面改薄"]
