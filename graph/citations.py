@@ -84,12 +84,22 @@ def citations_graph(document_iri: str) -> str:
 def resolve_citations(store: GraphStore, graph: str) -> int:
     """Rebuild the links graph ``graph`` from the whole store; the number of links it now holds.
 
-    ``graph`` is ``<base>links/citations`` (:func:`citations_graph` of any document IRI).
+    ``graph`` is ``<base>links/citations`` (:func:`citations_graph` of any document IRI). The
+    store is written only when the links differ from those it holds, so running it again (an
+    ingest of nothing new) changes nothing, and a run after an interrupted one repairs them.
     """
     links = citation_links(store)
+    held = {
+        (r["a"].value, r["b"].value)
+        for r in store.query(
+            sparql("SELECT ?a ?b WHERE { GRAPH $g { ?a <http://purl.org/dc/terms/references> ?b } }", g=iri(graph)).text
+        )
+    }
+    if set(links) == held:
+        return len(links)
     if links:
         store.replace_graph(graph, list(_quads(graph, links)))
-    elif store.contains_graph(graph):
+    else:
         store.update(sparql("DROP SILENT GRAPH $g", g=iri(graph)).text)
     return len(links)
 

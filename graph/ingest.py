@@ -612,9 +612,9 @@ def ingest_corpus(
         drain(0)
         loader.flush()
         release()
-        if report.count("added") + report.count("replaced"):
-            # links to and from what arrived, whatever the order it arrived in
-            resolve_citations(store, iris.base + CITATIONS_PATH)
+        # Links to and from what arrived, whatever the order it arrived in; also after a run with
+        # nothing new, so that an ingest killed before this step is repaired by running it again.
+        resolve_citations(store, iris.base + CITATIONS_PATH)
     except StoreUnavailableError as exc:
         stored = report.count("added") + report.count("replaced")
         raise StoreUnavailableError(

@@ -68,3 +68,13 @@ def test_a_corpus_ingest_resolves_citations_once_at_the_end(tmp_path, files):
     before = sorted(str(q) for q in store.quads())
     ingest_corpus(store, [files[0].parent], IriScheme(), workers=1)
     assert sorted(str(q) for q in store.quads()) == before
+
+
+def test_an_ingest_with_nothing_new_repairs_links_an_interrupted_one_left_out(tmp_path, files):
+    """A run killed after storing its documents but before the links: running it again adds them."""
+    store = OxigraphStore(tmp_path / "store")
+    ingest_corpus(store, [files[0].parent], IriScheme(), workers=1)
+    store.update(f"DROP GRAPH <{IriScheme().base}links/citations>")  # as if killed before the links
+    report = ingest_corpus(store, [files[0].parent], IriScheme(), workers=1)
+    assert report.count("unchanged") == 2
+    assert _links(store) == {("doc/workplan/task/1", "doc/plan"), ("doc/workplan", "doc/plan")}
