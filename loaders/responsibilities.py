@@ -67,13 +67,15 @@ def find_responsibilities(doc: DocumentRecord) -> None:
     seen: set[tuple[int, str, str]] = set()
     mentioned: set[tuple[str, Span]] = set()
     body = doc.body or Span(0, len(text))
-    for m in _BRACKET.finditer(text, body.start, body.end):
+    bracket_matches = list(_BRACKET.finditer(text, body.start, body.end))
+    # (task, unit, role, span): brackets first, then sentences, then task-division tables.
+    found: list[tuple[int, str, str, Span]] = []
+    for m in bracket_matches:
         if not _CUE.search(m.group(1)):
             continue
         i = bisect.bisect_right(starts, m.start()) - 1
         if i < 0 or not doc.tasks[i].span.start <= m.start() < doc.tasks[i].span.end:
             continue
-        task = doc.tasks[i].ordinal
         cursor = m.start()
         for name, role in _assignments(m.group(1)):
             # Each unit's own characters in the bracket are its mention: one span, one entity.
@@ -82,19 +84,9 @@ def find_responsibilities(doc: DocumentRecord) -> None:
                 k = text.find(name, m.start(), m.end())
             else:
                 cursor = k + len(name)
-            span = Span(k, k + len(name))
-            key = (task, name, role)
-            if key not in seen:
-                seen.add(key)
-                doc.responsibilities.append(ResponsibilityRecord(task, name, role, span))
-                doc.organizations.add(name)
-                if (name, span) not in mentioned:
-                    mentioned.add((name, span))
-                    doc.mentions.append(
-                        Mention(EntityKind.ORGANIZATION, name, text[span.start : span.end], span, PartRef.task(task))
-                    )
-    brackets = [(m.start(), m.end()) for m in _BRACKET.finditer(text, body.start, body.end)]
-    found = [
+            found.append((doc.tasks[i].ordinal, name, role, Span(k, k + len(name))))
+    brackets = [(m.start(), m.end()) for m in bracket_matches]
+    found += [
         (task.ordinal, name, role, span)
         for task in doc.tasks
         for name, role, span in _in_sentences(text, task.span, brackets)

@@ -377,11 +377,9 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
         task_heads: list[tuple[_Heading, int | None, int]] = []  # (heading, section ordinal, end limit)
         for s_rec, s_head, s_end in zip(sections, section_heads, section_ends, strict=True):
             for family in below:
-                inside = [h for h in found[family] if s_head.line_start < h.line_start <= s_end]
                 # Numbers may run on from the family's last heading before this section, a task
                 # or a deeper item there (items 1.–21. under （一）…, then tasks 22.–24.).
-                before = [h.value for h in found[family] if h.line_start < s_head.line_start]
-                run = _run(inside, before[-1] if before else 0)
+                run = _run_within(found[family], s_head.line_start, s_end)
                 if run:
                     task_heads.extend((h, s_rec.ordinal, s_end) for h in run)
                     break
@@ -418,8 +416,7 @@ def _items(text: str, found: dict[str, list[_Heading]], below: list[str], start:
     or it is a stray number."""
     for family in below:
         # Numbers may run on from the items of the task before (1.–4. under （一）, 5.–12. under （二）).
-        before = [h.value for h in found[family] if h.line_start <= start]
-        run = _run([h for h in found[family] if start < h.line_start <= end], before[-1] if before else 0)
+        run = _run_within(found[family], start, end)
         if len(run) < 2:
             continue
         items = []
@@ -438,6 +435,13 @@ def _items(text: str, found: dict[str, list[_Heading]], below: list[str], start:
             )
         return items
     return []
+
+
+def _run_within(heads: list[_Heading], start: int, end: int) -> list[_Heading]:
+    """The headings of ``heads`` in ``(start, end]`` numbered in sequence: from 1, or on from the
+    last number of the family before ``start``."""
+    before = [h.value for h in heads if h.line_start <= start]
+    return _run([h for h in heads if start < h.line_start <= end], before[-1] if before else 0)
 
 
 def _run(heads: list[_Heading], last: int) -> list[_Heading]:

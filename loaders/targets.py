@@ -377,6 +377,10 @@ class _Context:
         ]
         self.sentence_breaks = [i for i in self.clause_breaks if text[i] in _SENTENCE_BREAK]
         self.tasks = sorted(doc.tasks, key=lambda t: t.span.start)
+        self.first_task: dict[int, int] = {}  # section ordinal -> its first task's ordinal
+        for t in doc.tasks:
+            if t.section is not None:
+                self.first_task.setdefault(t.section, t.ordinal)
         self.task_starts = [t.span.start for t in self.tasks]
         # A task's title ends at its own break: don't let a goal reach back into the title.
         self.title_ends = sorted(t.title_span.end for t in doc.tasks)
@@ -700,7 +704,7 @@ def find_targets(doc: DocumentRecord) -> None:
             span = Span(lead, span_end)
             targets.append(
                 TargetRecord(
-                    part=_owner(doc, ctx, span),
+                    part=_owner(ctx, span),
                     indicator=names[k],
                     span=span,
                     value=None if member.blank else member.value,
@@ -722,22 +726,20 @@ def find_targets(doc: DocumentRecord) -> None:
     doc.targets.extend(targets)
 
 
-def _owner(doc: DocumentRecord, ctx: _Context, span: Span) -> PartRef:
+def _owner(ctx: _Context, span: Span) -> PartRef:
     """The part a goal belongs to: the task it sits in — or, for a goal in a section's opening
     before its first task (主要预期目标是：… before （一）, an indicator table under the heading),
     that section's first task, which the opening introduces. A section without tasks keeps it."""
     part = ctx.part(span)
-    if part.kind == "section":
-        first = next((task for task in doc.tasks if task.section == part.ordinal), None)
-        if first is not None:
-            part = PartRef.task(first.ordinal)
+    if part.kind == "section" and part.ordinal in ctx.first_task:
+        part = PartRef.task(ctx.first_task[part.ordinal])
     return part
 
 
 def _from_table(doc: DocumentRecord, ctx: _Context, t: TableTarget) -> TargetRecord:
     """A goal of an indicator table, in the part the table sits in."""
     return TargetRecord(
-        part=_owner(doc, ctx, t.span),
+        part=_owner(ctx, t.span),
         indicator=t.indicator,
         span=t.span,
         value=t.value,
@@ -770,7 +772,7 @@ def _qualitative(doc: DocumentRecord, ctx: _Context, numbered: set[int]) -> list
         span = Span(cs, ge)
         out.append(
             TargetRecord(
-                part=_owner(doc, ctx, span),
+                part=_owner(ctx, span),
                 indicator=_clean_goal(goal),
                 span=span,
                 deadline=_deadline(text, m.start(), gs),
