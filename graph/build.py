@@ -190,6 +190,34 @@ class _Builder:
             self.add(node, DERIVED, self.doc_node)
             for program in sorted(t.depends_on):
                 self.add(node, _p(PKG, "dependsOn"), self.program(program))
+            for item in t.items:
+                part = _n(self.iris.item(doc_id, t.ordinal, item.ordinal))
+                self.add(part, A, _p(PKG, "Item"))
+                self.add(part, _p(PKG, "ordinal"), _int(item.ordinal))
+                self.add(part, _p(PKG, "number"), Literal(item.number))
+                self.add(part, LABEL, Literal(item.title))
+                self.add(part, IS_PART_OF, node)
+                self.add(node, HAS_PART, part)
+                self.add(part, EVIDENCE, self.span(item.span))
+                self.add(part, DERIVED, self.doc_node)
+        # An attachment is a part of the document; what is numbered inside it points to it.
+        for a in self.doc.attachments:
+            node = _n(self.iris.attachment(doc_id, a.ordinal))
+            self.add(node, A, _p(PKG, "Attachment"))
+            self.add(node, _p(PKG, "ordinal"), _int(a.ordinal))
+            if a.number:
+                self.add(node, _p(PKG, "number"), Literal(a.number))
+            self.add(node, LABEL, Literal(a.title))
+            self.add(node, IS_PART_OF, self.doc_node)
+            self.add(self.doc_node, HAS_PART, node)
+            self.add(node, EVIDENCE, self.span(a.title_span))
+            self.add(node, DERIVED, self.doc_node)
+            for s in self.doc.sections:
+                if a.span.start <= s.span.start < a.span.end:
+                    self.add(_n(self.iris.section(doc_id, s.ordinal)), _p(PKG, "inAttachment"), node)
+            for t in self.doc.tasks:
+                if a.span.start <= t.span.start < a.span.end:
+                    self.add(_n(self.iris.task(doc_id, t.ordinal)), _p(PKG, "inAttachment"), node)
         # Each dependency says which words make it one: the pkg:dependsOn triple, reified as an
         # rdf:Statement with the cue (依托, 以…为抓手) and the span of the cue and the name.
         for dep in self.doc.dependencies:
@@ -201,16 +229,6 @@ class _Builder:
             self.add(statement, _p(PKG, "cue"), Literal(dep.cue))
             self.add(statement, EVIDENCE, self.span(dep.span))
             self.add(statement, DERIVED, self.doc_node)
-            for item in t.items:
-                part = _n(self.iris.item(doc_id, t.ordinal, item.ordinal))
-                self.add(part, A, _p(PKG, "Item"))
-                self.add(part, _p(PKG, "ordinal"), _int(item.ordinal))
-                self.add(part, _p(PKG, "number"), Literal(item.number))
-                self.add(part, LABEL, Literal(item.title))
-                self.add(part, IS_PART_OF, node)
-                self.add(node, HAS_PART, part)
-                self.add(part, EVIDENCE, self.span(item.span))
-                self.add(part, DERIVED, self.doc_node)
 
     def entities(self) -> None:
         doc = self.doc

@@ -155,11 +155,21 @@ class SectionNode:
 
 
 @dataclass(frozen=True)
+class AttachmentNode:
+    iri: str
+    ordinal: int | None
+    number: str | None
+    label: str | None
+    parts: list[str]  # the sections (or, without sections, tasks) that open inside it
+
+
+@dataclass(frozen=True)
 class Outline:
     document: str
     title: str | None
     sections: list[SectionNode]
     tasks: list[TaskRef]  # tasks directly under the document (no sections)
+    attachments: list[AttachmentNode]
 
 
 def outline(store: Any, document: str) -> Outline:
@@ -169,14 +179,15 @@ def outline(store: Any, document: str) -> Outline:
         store,
         sparql(
             """
-SELECT ?title ?part ?type ?ord ?num ?label ?parent WHERE { GRAPH $doc {
+SELECT ?title ?part ?type ?ord ?num ?label ?parent ?attachment WHERE { GRAPH $doc {
   $doc a pkg:PolicyDocument . OPTIONAL { $doc dcterms:title ?title }
   # The document's named graph holds exactly its parts: no property path over the
   # union (dcterms:isPartOf+ took seconds at 10^4 documents, this takes milliseconds).
   OPTIONAL {
-    VALUES ?type { pkg:Section pkg:Task }
+    VALUES ?type { pkg:Section pkg:Task pkg:Attachment }
     ?part a ?type ; dcterms:isPartOf ?parent .
     OPTIONAL { ?part pkg:ordinal ?ord } OPTIONAL { ?part pkg:number ?num } OPTIONAL { ?part rdfs:label ?label }
+    OPTIONAL { ?part pkg:inAttachment ?attachment }
   }
 } } ORDER BY ?ord""",
             doc=iri(document),
@@ -187,10 +198,18 @@ SELECT ?title ?part ?type ?ord ?num ?label ?parent WHERE { GRAPH $doc {
     sections: dict[str, SectionNode] = {}
     loose: list[TaskRef] = []
     tasks: list[tuple[str, TaskRef]] = []
+    attachments: dict[str, AttachmentNode] = {}
+    inside: list[tuple[str, str]] = []  # (attachment, part), in the parts' order
     for r in found:
         if r["part"] is None:
             continue
-        if r["type"].value == PKG + "Section":
+        if r["attachment"] is not None and (r["type"].value == PKG + "Section" or r["parent"].value == document):
+            inside.append((r["attachment"].value, r["part"].value))
+        if r["type"].value == PKG + "Attachment":
+            attachments[r["part"].value] = AttachmentNode(
+                r["part"].value, integer(r["ord"]), text(r["num"]), text(r["label"]), []
+            )
+        elif r["type"].value == PKG + "Section":
             sections[r["part"].value] = SectionNode(
                 r["part"].value, integer(r["ord"]), text(r["num"]), text(r["label"]), []
             )
@@ -200,7 +219,16 @@ SELECT ?title ?part ?type ?ord ?num ?label ?parent WHERE { GRAPH $doc {
             )
     for parent, t in tasks:
         (sections[parent].tasks if parent in sections else loose).append(t)
-    return Outline(document, text(found[0]["title"]), sorted(sections.values(), key=lambda s: s.ordinal or 0), loose)
+    for attachment, part in inside:
+        if attachment in attachments:
+            attachments[attachment].parts.append(part)
+    return Outline(
+        document,
+        text(found[0]["title"]),
+        sorted(sections.values(), key=lambda s: s.ordinal or 0),
+        loose,
+        sorted(attachments.values(), key=lambda a: a.ordinal or 0),
+    )
 
 
 @dataclass(frozen=True)

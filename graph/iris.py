@@ -82,6 +82,9 @@ class IriScheme:
     def task(self, doc_id: str, ordinal: int) -> str:
         return f"{self.document(doc_id)}/task/{ordinal}"
 
+    def attachment(self, doc_id: str, ordinal: int) -> str:
+        return f"{self.document(doc_id)}/attachment/{ordinal}"
+
     def item(self, doc_id: str, task: int, ordinal: int) -> str:
         return f"{self.task(doc_id, task)}/item/{ordinal}"
 

@@ -17,7 +17,8 @@ from policykg.errors import InputError
 from policykg.loaders import metadata
 from policykg.loaders.read import RawDocument, read_bytes, read_path
 from policykg.loaders.records import DocumentRecord
-from policykg.loaders.structure import find_structure
+from policykg.loaders.attachments import find_attachments
+from policykg.loaders.structure import body_lines, find_structure
 
 
 def document_id(source: str) -> str:
@@ -55,6 +56,7 @@ def extract_raw(raw: RawDocument, doc_id: str | None = None) -> DocumentRecord:
     doc.issued = metadata.find_issued(doc.text, doc.body) or metadata.parse_date(raw.hints.get("issued"))
     doc.publisher = metadata.find_publisher_in_page(doc.text, doc.body, raw.hints)
     doc.sections, doc.tasks = find_structure(doc.text, doc.body, raw.headings)
+    doc.attachments = find_attachments(doc.text, body_lines(doc.text, doc.body), doc.body.end, doc.sections)
     _find_facts(doc)
     return doc
 

@@ -29,6 +29,15 @@ class Span:
     def quote(self, text: str) -> str:
         return text[self.start : self.end]
 
+    @classmethod
+    def trimmed(cls, text: str, start: int, end: int) -> Span:
+        """The span of ``text[start:end]`` without the blanks around it."""
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return cls(start, end)
+
 
 class EntityKind(str, Enum):  # noqa: UP042 - StrEnum would change what str() of a member gives
     PROGRAM = "program"
@@ -82,6 +91,18 @@ class SectionRecord:
     title: str  # the heading as written, without its number
     title_span: Span  # where the title was read
     span: Span  # the whole section, heading and body
+
+
+@dataclass
+class AttachmentRecord:
+    """An attachment after the body's last section (附件1, 附表2, 附录): a part of the document
+    of its own; the sections and tasks numbered inside it keep their place in the document."""
+
+    ordinal: int  # position among the document's attachments, 1-based
+    number: str  # as printed after 附件/附表 ("1", "二"), "" when it has none
+    title: str  # the attached document's title (same line or the next), else the opening line
+    title_span: Span
+    span: Span  # from its opening line to the next attachment or the end of the body
 
 
 @dataclass
@@ -207,6 +228,7 @@ class DocumentRecord:
     body: Span | None = None  # where the body starts and ends, furniture excluded
     sections: list[SectionRecord] = field(default_factory=list)
     tasks: list[TaskRecord] = field(default_factory=list)
+    attachments: list[AttachmentRecord] = field(default_factory=list)
     programs: dict[str, ProgramRecord] = field(default_factory=dict)
     divisions: dict[str, DivisionRecord] = field(default_factory=dict)
     regulations: set[str] = field(default_factory=set)

@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from policykg.loaders.attachments import attachment_lines
 from policykg.loaders.numerals import chinese_to_int
 from policykg.loaders.records import ItemRecord, SectionRecord, Span, TaskRecord
 
@@ -148,7 +149,7 @@ class _Heading:
     line_end: int
 
 
-def _lines(text: str, body: Span) -> list[tuple[int, int]]:
+def body_lines(text: str, body: Span) -> list[tuple[int, int]]:
     out = []
     pos = body.start
     for line in text[body.start : body.end].split("\n"):
@@ -306,26 +307,6 @@ def _opener(line: str, end: int) -> int | None:
     return None
 
 
-#: A line that opens an attachment (附件, 附件1, 附件：, 附件二：…, 附表1 …, 附录): the numbering restarts after it,
-#: and what follows belongs to no section before it.
-_ATTACHMENT = re.compile(rf"[ \t\u3000\xa0]*附(?:件|表|录)[{_CN}\d]*[：:]?[ \t\u3000\xa0]*(?:$|[^\n]{{0,60}}$)")
-
-
-def _attachments(text: str, lines: list[tuple[int, int]]) -> list[int]:
-    """Line starts of the lines that open an attachment."""
-    out = []
-    for start, end in lines:
-        line = text[start:end].strip()
-        if (
-            line.startswith(("附件", "附表", "附录"))
-            and len(line) <= 64
-            and _ATTACHMENT.fullmatch(text, start, end)
-            and not line.endswith(("。", "；", "，"))
-        ):
-            out.append(start)
-    return out
-
-
 def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple[list[SectionRecord], list[TaskRecord]]:
     """Sections and tasks of the body.
 
@@ -336,12 +317,12 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
     source format marked as headings (HTML <strong>/<h*>, Word heading styles); unnumbered ones
     act as the highest numbering family.
     """
-    lines = _lines(text, body)
+    lines = body_lines(text, body)
     found = _headings(text, lines)
     marked = _marked(text, lines, {h.strip() for h in headings if h.strip()}, found) if headings else []
     found["marked"] = marked
     order = ["marked"] + [name for name, _ in _FAMILIES]
-    attachments = _attachments(text, lines)
+    attachments = attachment_lines(text, lines)
     present = [name for name in order if len(_in_sequence(found[name], attachments)) >= 2]
     if not present:
         return [], _paragraphs(text, lines)
@@ -367,8 +348,8 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
                     ordinal=i + 1,
                     number=h.number,
                     title=text[h.content_start : title_end].strip(),
-                    title_span=_trimmed(text, h.content_start, title_end),
-                    span=_trimmed(text, h.line_start, end),
+                    title_span=Span.trimmed(text, h.content_start, title_end),
+                    span=Span.trimmed(text, h.line_start, end),
                 )
             )
 
@@ -401,8 +382,8 @@ def find_structure(text: str, body: Span, headings: Sequence[str] = ()) -> tuple
                 ordinal=i + 1,
                 number=h.number,
                 title=text[h.content_start : title_end].strip(),
-                title_span=_trimmed(text, h.content_start, title_end),
-                span=_trimmed(text, h.line_start, end),
+                title_span=Span.trimmed(text, h.content_start, title_end),
+                span=Span.trimmed(text, h.line_start, end),
                 section=section,
             )
         )
@@ -429,8 +410,8 @@ def _items(text: str, found: dict[str, list[_Heading]], below: list[str], start:
                     ordinal=k + 1,
                     number=h.number,
                     title=text[h.content_start : title_end].strip(),
-                    title_span=_trimmed(text, h.content_start, title_end),
-                    span=_trimmed(text, h.line_start, item_end),
+                    title_span=Span.trimmed(text, h.content_start, title_end),
+                    span=Span.trimmed(text, h.line_start, item_end),
                 )
             )
         return items
@@ -472,14 +453,6 @@ def _before_signature(text: str, floor: int, end: int) -> int:
     return end
 
 
-def _trimmed(text: str, start: int, end: int) -> Span:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end)
-
-
 def _paragraphs(text: str, lines: list[tuple[int, int]]) -> list[TaskRecord]:
     """A document without numbering: each non-empty paragraph is a part."""
     tasks: list[TaskRecord] = []
@@ -491,7 +464,7 @@ def _paragraphs(text: str, lines: list[tuple[int, int]]) -> list[TaskRecord]:
     for start, end in lines:
         if not text[start:end].strip():
             continue
-        span = _trimmed(text, start, end)
+        span = Span.trimmed(text, start, end)
         title_end = _split_title(text, span.start, span.end, MAX_TITLE)
         n = len(tasks) + 1
         tasks.append(
@@ -499,7 +472,7 @@ def _paragraphs(text: str, lines: list[tuple[int, int]]) -> list[TaskRecord]:
                 ordinal=n,
                 number=str(n),
                 title=text[span.start : title_end].strip(),
-                title_span=_trimmed(text, span.start, title_end),
+                title_span=Span.trimmed(text, span.start, title_end),
                 span=span,
                 section=None,
             )

@@ -407,7 +407,8 @@ TEXT = (
     "加强与清华附中合作,贯彻《幼儿园工作规程》,支持寻甸县发展。\n"
     "2.推进标准化建设。新增标准化学校3至5所,标准化学校达标率从80%提高到90%。"
     "(牵头单位:昆明市教育局;配合单位:昆明市财政局)\n"
-    "全市教育系统要抓好落实。"
+    "全市教育系统要抓好落实。\n"
+    "附件1:考评指标"
 )
 
 
@@ -581,6 +582,12 @@ def build_correct_graph() -> Graph:
     b.mention(task2, bureau, "昆明市教育局")
     b.mention(task2, finance, "昆明市财政局")
 
+    attachment = b.read(ID["doc/kunming-2017/attachment/1"], PKG.Attachment, "考评指标")
+    g.add((attachment, PKG.ordinal, Literal(1)))
+    g.add((attachment, PKG.number, Literal("1")))
+    g.add((attachment, RDFS.label, Literal("考评指标")))
+    b.part(doc, attachment)
+
     target(b, task1, 1, good_schools, "新增优质学校11所", "Exactly", "所", value="11")
     t2 = target(b, task1, 2, enrolment, "学前三年毛入园率保持在99%以上", "AtLeast", "%", value="99.0")
     g.add((t2, PKG.deadline, Literal("2017-12-31", datatype=XSD.date)))
@@ -674,6 +681,18 @@ BROKEN = {
         ID["doc/kunming-2017/task/1/item/1"],
         DCT.isPartOf,
         "An item needs exactly one dcterms:isPartOf pointing to its pkg:Task",
+    ),
+    "a task in a section instead of an attachment": (
+        lambda g: g.add((_task(2), PKG.inAttachment, ID["doc/kunming-2017/section/1"])),
+        _task(2),
+        PKG.inAttachment,
+        "pkg:inAttachment must point to one pkg:Attachment",
+    ),
+    "attachment without title": (
+        lambda g: _drop(g, ID["doc/kunming-2017/attachment/1"], RDFS.label),
+        ID["doc/kunming-2017/attachment/1"],
+        RDFS.label,
+        "An attachment needs exactly one rdfs:label",
     ),
     "task without label": (
         lambda g: _drop(g, _task(1), RDFS.label),
