@@ -275,6 +275,9 @@ class _Builder:
             self.add(node, LABEL, Literal(names[0]))
             for other in sorted({*names[1:], full} - {names[0]}):
                 self.add(node, ALT, Literal(other))
+        # The division whose government a unit (the publisher among them) belongs to.
+        for full, code in sorted(doc.organization_places.items()):
+            self.add(_n(self.iris.organization(full)), _p(DCTERMS, "spatial"), _n(self.iris.division(code)))
         # Who carries out a task (牵头 / 配合); the bracket that says so is the unit's mention there.
         for r in doc.responsibilities:
             task = _n(self.iris.task(doc.doc_id, r.task))

@@ -13,7 +13,6 @@ marker without a number of its own, a colon, and the first attachment within a f
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 
 from policykg.loaders.records import AttachmentRecord, SectionRecord, Span

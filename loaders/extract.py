@@ -15,9 +15,9 @@ from pathlib import Path
 
 from policykg.errors import InputError
 from policykg.loaders import metadata
+from policykg.loaders.attachments import find_attachments
 from policykg.loaders.read import RawDocument, read_bytes, read_path
 from policykg.loaders.records import DocumentRecord
-from policykg.loaders.attachments import find_attachments
 from policykg.loaders.structure import body_lines, find_structure
 
 

@@ -7,6 +7,13 @@ level word that opens the name says which unit above or at the jurisdiction is m
 nearest one whose official name ends in that word (市 → 昆明市, or 北京市 for a municipality;
 区 → 海淀区, or 广西壮族自治区; 省, 县, 州, 盟, 旗 alike). A name that already starts with a
 place, or a document whose jurisdiction is unknown, is left as written.
+
+The place that opens a full name (昆明市 in 昆明市教育局, 云南省 in 云南省教育厅, after a leading
+中共) is the division whose government the unit belongs to, and so gives its level. Only a
+division's official full name counts: a short form (昆明教育局) or a name that is no division
+(高新区管委会) gives none. A name several divisions share (朝阳区 of 北京 and of 长春) gives none
+either: the unit's IRI is its full name, the same in every document, so what it says of the
+unit must not depend on which document names it.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from policykg.loaders import gazetteer as gz
 from policykg.loaders.records import DocumentRecord
 
 _LEVEL_WORDS = "省市区县州盟旗"
+#: The longest official division name (新疆维吾尔自治区伊犁哈萨克自治州 is 15 characters).
+_LONGEST_PLACE = 16
 
 
 def qualified_name(name: str, jurisdiction: str | None) -> str | None:
@@ -31,9 +40,31 @@ def qualified_name(name: str, jurisdiction: str | None) -> str | None:
     return unit.name + name[1:] if unit is not None else None
 
 
+def place_of(full: str) -> str | None:
+    """The code of the division whose official name opens ``full``, the longest that does."""
+    name = full.removeprefix("中共")
+    for end in range(min(len(name) - 1, _LONGEST_PLACE), 1, -1):
+        if name[end - 1] not in _LEVEL_WORDS:
+            continue
+        unit = gz.resolve_name(name[:end])
+        if unit is not None and unit.name == name[:end]:
+            return unit.code
+    return None
+
+
 def qualify_organizations(doc: DocumentRecord) -> None:
-    """Fill ``doc.organization_names``: each unit named by its level alone → its full name."""
+    """Fill ``doc.organization_names`` (each unit named by its level alone → its full name) and
+    ``doc.organization_places`` (full name → the division it belongs to, which joins
+    ``doc.divisions`` with the units above it)."""
     for name in sorted(doc.organizations):
         full = qualified_name(name, doc.jurisdiction)
         if full is not None:
             doc.organization_names[name] = full
+    publisher = {doc.publisher.name} if doc.publisher else set()
+    for name in sorted(doc.organizations | publisher):
+        full = doc.organization_names.get(name, name)
+        code = place_of(full)
+        if code is not None:
+            doc.organization_places[full] = code
+            for unit in gz.with_ancestors(code):
+                doc.divisions.setdefault(unit.code, unit)

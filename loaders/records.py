@@ -234,6 +234,7 @@ class DocumentRecord:
     regulations: set[str] = field(default_factory=set)
     organizations: set[str] = field(default_factory=set)  # names as written
     organization_names: dict[str, str] = field(default_factory=dict)  # 市教育局 -> 昆明市教育局
+    organization_places: dict[str, str] = field(default_factory=dict)  # 昆明市教育局 -> 530100
     responsibilities: list[ResponsibilityRecord] = field(default_factory=list)
     dependencies: list[DependencyRecord] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)

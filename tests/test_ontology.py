@@ -514,6 +514,8 @@ def build_correct_graph() -> Graph:
     bureau = entity(g, "org", ORG.Organization, "昆明市教育局")
     finance = entity(g, "org", ORG.Organization, "昆明市财政局")
     school = entity(g, "org", ORG.Organization, "清华附中")
+    g.add((bureau, DCT.spatial, city))
+    g.add((finance, DCT.spatial, city))
     sanming = entity(g, "program", PKG.Program, "三名工程")
     mingxiao = entity(g, "program", PKG.Program, "名校建设工程", "名校工程")
     g.add((mingxiao, PKG.partOf, sanming))
@@ -687,6 +689,12 @@ BROKEN = {
         _task(2),
         PKG.inAttachment,
         "pkg:inAttachment must point to one pkg:Attachment",
+    ),
+    "organization in two divisions": (
+        lambda g: g.add((ID["org/昆明市教育局"], DCT.spatial, ID["division/530000"])),
+        ID["org/昆明市教育局"],
+        DCT.spatial,
+        "An organization belongs to at most one pkg:AdministrativeDivision",
     ),
     "attachment without title": (
         lambda g: _drop(g, ID["doc/kunming-2017/attachment/1"], RDFS.label),

@@ -160,3 +160,36 @@ def test_a_unit_named_by_its_level_alone_is_the_unit_of_the_documents_place():
         )
     }
     assert rows == {("昆明市教育局", "市教育局", "昆明市教育局"), ("北京市教育局", "市教育局", "北京市教育局")}
+
+
+def test_a_unit_belongs_to_the_division_its_full_name_opens_with():
+    """昆明市教育局 is Kunming's (a prefecture), 云南省教育厅 the province's; short forms, names
+    that are no division and names several divisions share give no place."""
+    from policykg.loaders.organizations import place_of
+
+    assert place_of("昆明市教育局") == "530100"
+    assert place_of("云南省教育厅") == "530000"
+    assert place_of("中共西藏自治区委员会") == "540000"
+    assert place_of("海淀区住房城乡建设委") == "110108"
+    # 朝阳区 of 北京 or of 长春: one IRI for the unit in every document, so no place rather than
+    # one that depends on which document named it.
+    assert place_of("朝阳区教育委员会") is None
+    assert place_of("昆明教育局") is None  # a short form is not the official name
+    assert place_of("教育部") is None and place_of("清华附中") is None
+
+    doc = extract_bytes(
+        "昆明市2022年教育工作要点\n一、重点任务\n1.扩大学位。新建学校。（牵头单位：市教育局；配合单位：省教育厅）\n2.其他。\n".encode(),
+        "kunming.txt",
+    )
+    store = ox.Store()
+    store.extend(document_quads(doc, IriScheme()))
+    rows = {
+        (r["o"].value.rsplit("/", 1)[1], r["code"].value, r["level"].value.rsplit("#", 1)[1])
+        for r in store.query(
+            "PREFIX pkg: <https://w3id.org/policykg/ontology#> "
+            "SELECT ?o ?code ?level WHERE { GRAPH ?g { ?t pkg:ledBy|pkg:supportedBy ?o } "
+            "GRAPH ?h { ?o <http://purl.org/dc/terms/spatial> ?d } "
+            "GRAPH ?i { ?d pkg:adminCode ?code ; pkg:level ?level } }"
+        )
+    }
+    assert rows == {("昆明市教育局", "530100", "Prefecture"), ("云南省教育厅", "530000", "Province")}
