@@ -101,7 +101,7 @@ async def search_page(request: Request, q_: str = "", kind: str | None = None):
 # -- query page -------------------------------------------------------------------------------
 
 EXAMPLES: list[tuple[str, str, str]] = [
-    # The README's three planner questions (docs/queries/*.rq; a test keeps them in step).
+    # The README's planner questions (docs/queries/*.rq; a test keeps them in step).
     (
         "All targets of a task",
         "Planners: what one task commits to, with the words it used",
@@ -136,6 +136,50 @@ ORDER BY ?n ?program""",
   OPTIONAL { ?target pkg:unit ?unit }
 }
 ORDER BY ?code ?n""",
+    ),
+    (
+        "Who leads what rests on a program",
+        "Planners: every task resting on 三名工程 (or a part of it), with its lead and supporting units",
+        """SELECT ?n ?task ?program ?leads ?supports WHERE {
+  {
+    SELECT ?t ?p (GROUP_CONCAT(DISTINCT ?lead; separator="、") AS ?leads)
+           (GROUP_CONCAT(DISTINCT ?support; separator="、") AS ?supports) WHERE {
+      ?root a pkg:Program ; rdfs:label "三名工程" .
+      ?p (pkg:partOf|pkg:dependsOn)* ?root .
+      ?t a pkg:Task .
+      { ?t pkg:dependsOn ?p } UNION { ?t pkg:mentions ?p }
+      OPTIONAL { ?t pkg:ledBy/rdfs:label ?lead }
+      OPTIONAL { ?t pkg:supportedBy/rdfs:label ?support }
+    }
+    GROUP BY ?t ?p
+  }
+  ?t pkg:ordinal ?n ; rdfs:label ?task .
+  ?p rdfs:label ?program .
+}
+ORDER BY ?n ?program""",
+    ),
+    (
+        "Targets that start below a value",
+        "Planners: targets whose baseline (pkg:baseline, 从85%提高到92%) is under 90",
+        """SELECT ?indicator ?baseline ?value ?unit ?bindingness ?quote WHERE {
+  ?target pkg:baseline ?baseline ; pkg:indicator/rdfs:label ?indicator ; pkg:evidence/oa:exact ?quote .
+  FILTER(?baseline < 90)
+  OPTIONAL { ?target pkg:value ?value }
+  OPTIONAL { ?target pkg:unit ?unit }
+  OPTIONAL { ?target pkg:bindingness ?bindingness }
+}
+ORDER BY ?baseline ?indicator""",
+    ),
+    (
+        "Tasks that answer to a document",
+        "Planners: tasks that cite a document in the store (dcterms:references), by words of its title",
+        """SELECT ?document ?citing ?n ?task WHERE {
+  ?d a pkg:PolicyDocument ; dcterms:title ?document .
+  FILTER(CONTAINS(?document, "学前教育"))
+  ?t a pkg:Task ; dcterms:references ?d ; pkg:ordinal ?n ; rdfs:label ?task ; prov:wasDerivedFrom ?c .
+  ?c dcterms:title ?citing .
+}
+ORDER BY ?document ?citing ?n""",
     ),
     (
         "Documents",

@@ -1,6 +1,6 @@
-"""Network commands: ``trace``, ``path``, ``rank`` and ``viz``.
+"""Network commands: ``trace``, ``rests-on``, ``path``, ``rank`` and ``viz``.
 
-Thin adapters over the typed reads of :mod:`policykg.graph` (``trace``, ``paths``,
+Thin adapters over the typed reads of :mod:`policykg.graph` (``trace``, ``reverse_trace``, ``paths``,
 ``rankings``) and the export of :mod:`policykg.viz.export`: ``--json`` prints the network
 view's JSON (:mod:`policykg.viz.network_json`), text goes through :mod:`policykg.cli.render`.
 Registered on the main group by ``cli/main.py``.
@@ -27,11 +27,13 @@ def _dump(data: Any) -> None:
 @click.option("--width", default=100, show_default=True, help="Cut quotes to this many characters in the tree.")
 @store_options
 def trace(ctx: CliContext, program: str, as_json: bool, width: int) -> None:
-    """Everything PROGRAM reaches through pkg:partOf and pkg:dependsOn.
+    """Everything PROGRAM reaches through pkg:partOf, pkg:dependsOn and pkg:successorOf.
 
     PROGRAM is a label or short name (三名工程) or an IRI. Shows its sub-programs, the
-    tasks that name any of them, their targets and the divisions in scope, each with
-    the quote it was read from.
+    programs it continues or that continue it (from the programme registry), the tasks
+    that name any of them, their targets (with baselines), the divisions in scope, the
+    units that lead and support them and the documents they cite, each with the quote
+    it was read from. The other way round, from a task: policykg rests-on.
     """
     from policykg.cli.render import trace_tree
     from policykg.graph.trace import trace as read_trace
@@ -42,6 +44,30 @@ def trace(ctx: CliContext, program: str, as_json: bool, width: int) -> None:
         _dump(trace_json(result))
     else:
         click.echo(trace_tree(result, width=width), nl=False)
+
+
+@click.command("rests-on")
+@click.argument("task")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (tree, nodes and edges).")
+@click.option("--width", default=100, show_default=True, help="Cut quotes to this many characters in the tree.")
+@store_options
+def rests_on(ctx: CliContext, task: str, as_json: bool, width: int) -> None:
+    """What TASK rests on: the trace the other way round.
+
+    TASK is a task's IRI (…/doc/ID/task/N) or its title. Shows the programs and tasks
+    it depends on (pkg:dependsOn, each with the words that say so, followed on: their
+    umbrella programs and the programs they continue), the documents it cites
+    (dcterms:references) and the units that lead and support it and those tasks.
+    """
+    from policykg.cli.render import rests_on_tree
+    from policykg.graph.reverse_trace import rests_on as read_rests_on
+    from policykg.viz.network_json import rests_on_json
+
+    result = read_rests_on(ctx.open_store(read_only=True), task, max_nodes=ctx.settings.max_trace_nodes)
+    if as_json:
+        _dump(rests_on_json(result))
+    else:
+        click.echo(rests_on_tree(result, width=width), nl=False)
 
 
 @click.command()
@@ -110,4 +136,4 @@ def viz(
 
 
 #: Registered on the main group by ``cli/main.py``.
-NETWORK_COMMANDS = (trace, path, rank, viz)
+NETWORK_COMMANDS = (trace, rests_on, path, rank, viz)

@@ -1,5 +1,5 @@
-"""The network commands' answers as text for the terminal: a trace as a tree, a path as steps,
-the rankings as tables.
+"""The network commands' answers as text for the terminal: a trace (and what a task rests on) as
+a tree, a path as steps, the rankings as tables.
 
 Labels and quotes come from the store, and a store may hold anything (a remote one, a SPARQL
 update, a loaded export): :func:`printable` shows control characters and bidi overrides as
@@ -16,7 +16,7 @@ from policykg.graph.paths import PathResult
 from policykg.graph.rankings import Rankings
 from policykg.graph.read import Ref
 from policykg.graph.results import text_table
-from policykg.graph.trace import PartFacts, TargetFacts, Trace, TraceNode
+from policykg.graph.trace import REGISTRY, PartFacts, TargetFacts, Trace, TraceNode
 
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _COMPARATOR_SIGNS = {
@@ -28,6 +28,7 @@ _COMPARATOR_SIGNS = {
     "DecreaseBy": "−",
     "Between": "between",
 }
+_BINDINGNESS = {"Binding": "binding 约束性", "Anticipatory": "anticipatory 预期性"}
 #: Characters of a quote shown in a path.
 _PATH_QUOTE = 100
 
@@ -45,9 +46,19 @@ def _value(facts: TargetFacts) -> str:
     """`` ≥ 90%``: a target's comparator, value and unit."""
     if facts.value is None:
         return ""
-    value = facts.value.rstrip("0").rstrip(".") if "." in facts.value else facts.value
+    value = _number(facts.value)
     sign = _COMPARATOR_SIGNS.get(facts.comparator or "", "")
-    return f" {sign} {value}{facts.unit or ''}".replace("  ", " ")
+    out = f" {sign} {value}{facts.unit or ''}".replace("  ", " ")
+    if facts.baseline is not None:
+        out += f" (from {_number(facts.baseline)}{facts.unit or ''})"
+    if facts.bindingness:
+        out += f" [{_BINDINGNESS.get(facts.bindingness, facts.bindingness)}]"
+    return out
+
+
+def _number(value: str) -> str:
+    """``85`` for ``85.0``: a decimal as the text would write it."""
+    return value.rstrip("0").rstrip(".") if "." in value else value
 
 
 def _node_line(n: TraceNode) -> str:
@@ -60,11 +71,23 @@ def _node_line(n: TraceNode) -> str:
     if n.kind == "Section":
         number = facts.number if isinstance(facts, PartFacts) else None
         return f"section {number or ''} {n.label or ''}".strip()
+    if n.kind == "PolicyDocument" and n.label:  # a cited document: its title and where to find it
+        return f"document {n.label}  <{n.iri}>"
     return f"{_word(n.kind)} {n.label or n.iri}"
 
 
 def trace_tree(t: Trace, *, width: int = 100) -> str:
-    """The trace as an indented tree, one line per node plus its quote cut to ``width``."""
+    """A program's trace as an indented tree, one line per node plus its quote cut to ``width`` (a
+    link from the programme registry says so instead); last, the nodes reached by kind."""
+    return _tree(t, width, "reach", count_root=True)
+
+
+def rests_on_tree(t: Trace, *, width: int = 100) -> str:
+    """What a task rests on, as :func:`trace_tree` draws a trace; last, what it rests on by kind."""
+    return _tree(t, width, "rests on", count_root=False)
+
+
+def _tree(t: Trace, width: int, summary: str, *, count_root: bool) -> str:
     lines: list[str] = []
 
     def quote(n: TraceNode) -> str:
@@ -79,6 +102,7 @@ def trace_tree(t: Trace, *, width: int = 100) -> str:
         branch = "" if top else ("└── " if last else "├── ")
         relation = f"[{n.relation}] " if n.relation and not top else ""
         ref = "  (see above)" if n.ref else ""
+        ref += "  (programme registry)" if n.basis == REGISTRY else ""
         lines.append(f"{prefix}{branch}{relation}{_node_line(n)}{ref}")
         child_prefix = prefix + ("" if top else ("    " if last else "│   "))
         q = quote(n)
@@ -92,8 +116,8 @@ def trace_tree(t: Trace, *, width: int = 100) -> str:
         lines.append(f"(part of {p.label or p.iri})")
     if t.truncated:
         lines.append(f"(cut at {t.max_nodes} nodes, max_trace_nodes: the program reaches more)")
-    counts = sorted((_word(k), v) for k, v in t.counts().items())
-    lines.append("reach: " + ", ".join(f"{v} {k}{'s' if v != 1 else ''}" for k, v in counts))
+    counts = sorted((_word(k), v) for k, v in t.counts(root=count_root).items())
+    lines.append(f"{summary}: " + (", ".join(f"{v} {k}{'s' if v != 1 else ''}" for k, v in counts) or "nothing"))
     return printable("\n".join(lines) + "\n")
 
 

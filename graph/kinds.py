@@ -79,6 +79,10 @@ class EdgeKind(StrEnum):
     INDICATOR = "indicator"  # Target -> Indicator
     SPATIAL = "spatial"  # Document -> Division it governs
     PUBLISHER = "publisher"  # Document -> Organization
+    SUCCESSOR_OF = "successorOf"  # Program -> the earlier Program it continues (from the programme registry)
+    LED_BY = "ledBy"  # Task -> Organization that leads it
+    SUPPORTED_BY = "supportedBy"  # Task -> Organization that supports it
+    REFERENCES = "references"  # Task/Document -> the Document it cites (citations resolved)
 
 
 #: link -> property IRI, and back
@@ -93,6 +97,10 @@ EDGE_PREDICATES: dict[EdgeKind, str] = {
     EdgeKind.INDICATOR: PKG + "indicator",
     EdgeKind.SPATIAL: DCTERMS + "spatial",
     EdgeKind.PUBLISHER: DCTERMS + "publisher",
+    EdgeKind.SUCCESSOR_OF: PKG + "successorOf",
+    EdgeKind.LED_BY: PKG + "ledBy",
+    EdgeKind.SUPPORTED_BY: PKG + "supportedBy",
+    EdgeKind.REFERENCES: DCTERMS + "references",
 }
 PREDICATE_EDGES: dict[str, EdgeKind] = {v: k for k, v in EDGE_PREDICATES.items()}
 
@@ -108,6 +116,10 @@ EDGE_PHRASES: dict[EdgeKind, tuple[str, str]] = {
     EdgeKind.INDICATOR: ("measures", "is measured by"),
     EdgeKind.SPATIAL: ("governs", "is governed by"),
     EdgeKind.PUBLISHER: ("is published by", "publishes"),
+    EdgeKind.SUCCESSOR_OF: ("continues", "is continued by"),
+    EdgeKind.LED_BY: ("is led by", "leads"),
+    EdgeKind.SUPPORTED_BY: ("is supported by", "supports"),
+    EdgeKind.REFERENCES: ("cites", "is cited by"),
 }
 
 #: Links that carry provenance rather than meaning; left out of a node's neighbours by default.

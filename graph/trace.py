@@ -1,17 +1,22 @@
-"""Tracing a program: everything it reaches through ``pkg:partOf`` and ``pkg:dependsOn``.
+"""Tracing a program: everything it reaches through ``pkg:partOf``, ``pkg:dependsOn`` and ``pkg:successorOf``.
 
-Its sub-programs (and the programs it depends on or that depend on it), the tasks that name
-any of them, those tasks' targets and the divisions in scope, each edge with the quote it was
-read from, as a tree (:class:`TraceNode`) and as nodes and edges. The network view and the
+Its sub-programs (and the programs it depends on or that depend on it, the programs it continues
+or that continue it), the tasks that name any of them, those tasks' targets (with their
+baselines), the divisions in scope, the units that lead or support them and the documents they
+cite, each edge with the quote it was read from (or, for a successor, the programme registry as
+its source), as a tree (:class:`TraceNode`) and as nodes and edges. The network view and the
 terminal render a :class:`Trace`; they live in :mod:`policykg.viz` and :mod:`policykg.cli`.
+What a task rests on, the other way round, is :mod:`policykg.graph.reverse_trace`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from policykg.graph.citations import document_keys, title_key
 from policykg.graph.evidence import DocumentTexts, Evidence, Naming, naming_pairs, namings, own_evidence
 from policykg.graph.kinds import CLASS_KINDS, EdgeKind, local_name
 from policykg.graph.read import consistent, integer, rows, text
@@ -21,6 +26,8 @@ from policykg.ontology import PKG
 
 #: Default of the ``max_trace_nodes`` setting: one trace gathers at most this many nodes.
 MAX_TRACE_NODES = 2000
+#: The basis of a link the text does not state: the programme registry (docs/programs-registry.md).
+REGISTRY = "registry"
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class TargetFacts:
     unit: str | None
     comparator: str | None
     deadline: str | None
+    baseline: str | None = None  # the value the target starts from (从85%提高到92%: 85)
+    bindingness: str | None = None  # Binding (约束性) or Anticipatory (预期性)
 
 
 @dataclass
@@ -59,6 +68,7 @@ class TraceNode:
     facts: PartFacts | TargetFacts | None = None
     children: list[TraceNode] = field(default_factory=list)
     ref: bool = False  # drawn in full elsewhere in the tree
+    basis: str | None = None  # REGISTRY: the edge comes from the programme registry, not a quote
 
     def walk(self) -> Iterator[TraceNode]:
         yield self
@@ -72,6 +82,7 @@ class TraceEdge:
     target: str
     kind: EdgeKind
     evidence: Evidence | None
+    basis: str | None = None  # REGISTRY: from the programme registry, not a quote
 
 
 @dataclass
@@ -88,11 +99,12 @@ class Trace:
     def by_kind(self, kind: str) -> list[TraceNode]:
         return [n for n in self.nodes.values() if n.kind == kind]
 
-    def counts(self) -> dict[str, int]:
-        """Nodes reached by kind, kinds in the order first reached."""
+    def counts(self, *, root: bool = True) -> dict[str, int]:
+        """Nodes reached by kind, kinds in the order first reached (``root=False``: without the root)."""
         out: dict[str, int] = {}
         for n in self.nodes.values():
-            out[n.kind] = out.get(n.kind, 0) + 1
+            if root or n is not self.root:
+                out[n.kind] = out.get(n.kind, 0) + 1
         return out
 
 
@@ -101,15 +113,23 @@ _PROGRAM_LINKS = {
     "part": (EdgeKind.PART_OF, "has part", True),
     "dependsOn": (EdgeKind.DEPENDS_ON, "depends on", False),
     "neededBy": (EdgeKind.DEPENDS_ON, "is needed by", True),
+    "successor": (EdgeKind.SUCCESSOR_OF, "is continued by", True),
+    "predecessor": (EdgeKind.SUCCESSOR_OF, "continues", False),
 }
+#: Relations whose reached program is the edge's source.
+_CHILD_IS_SOURCE = {relation for _, relation, is_source in _PROGRAM_LINKS.values() if is_source}
 
 
 @consistent
 def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int = MAX_TRACE_NODES) -> Trace:
-    """Everything a program reaches through pkg:partOf and pkg:dependsOn, with evidence for each edge.
+    """Everything a program reaches through pkg:partOf, pkg:dependsOn and pkg:successorOf, with
+    evidence for each edge.
 
-    At most ``max_nodes`` nodes, nearest first: sub-programs in breadth-first order, then the parts
-    that name them or depend on them (by program), then the tasks' targets and divisions. Past the
+    At most ``max_nodes`` nodes, nearest first: sub-programs, predecessors and successors in
+    breadth-first order, then the parts that name them or depend on them (by program), then the
+    tasks' targets and divisions, the units that lead and support them, the documents they cite
+    (``dcterms:references``). A successor link comes from the programme registry, not the text:
+    it has no quote, and says so (``basis`` is :data:`REGISTRY`). Past the
     cap the trace says ``truncated``: a program named in every task of a large store would
     otherwise cost seconds of CPU and megabytes of JSON per request. A part named with several
     programs is drawn in full under the most specific one.
@@ -168,7 +188,7 @@ def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int =
             links.append((r["p"].value, r["t"].value, EdgeKind.DEPENDS_ON, relation, None))
 
     part_iris = list(dict.fromkeys(link[1] for link in links))
-    parts = _part_facts(store, part_iris)
+    parts = part_facts(store, part_iris)
     own = own_evidence(store, texts, part_iris)
     # A dependency is quoted by the words that make it one (依托X, 以X为抓手: the reified
     # statement's span); else, where the store has no such statement, by the task's own text.
@@ -192,7 +212,11 @@ def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int =
         pn.children.sort(key=lambda c: first_seen(c.iri))
     order = [order[0]] + sorted(order[1:], key=lambda i: (first_seen(i), i))
     for src, dst, kind, relation in pending:
-        child = src if relation in ("has part", "is needed by") else dst
+        child = src if relation in _CHILD_IS_SOURCE else dst
+        if kind is EdgeKind.SUCCESSOR_OF:  # the registry says so, not a sentence
+            programs[child].basis = REGISTRY
+            edges.append(TraceEdge(src, dst, kind, None, REGISTRY))
+            continue
         other_label = nodes[dst if child == src else src].label or ""
         named = by_entity.get(child, [])
         pick = next((m for m in named if m.evidence and other_label and other_label in m.evidence.context), None)
@@ -231,9 +255,157 @@ def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int =
         nodes.setdefault(part, node)
         programs[prog].children.append(node)
 
-    # 3. targets of the tasks, and divisions in scope
+    # 3. targets of the tasks, and divisions in scope; who leads them; what they cite
     truncated = _targets_and_divisions(store, texts, tasks, nodes, edges, max_nodes) or truncated
+    truncated = attach_leads(store, texts, tasks, nodes, edges, max_nodes) or truncated
+    truncated = attach_citations(store, texts, tasks, nodes, edges, max_nodes) or truncated
     return Trace(root, nodes, edges, part_of, truncated, max_nodes)
+
+
+#: The role of a unit, as its link and as it reads from the task.
+_ROLES = {"lead": (EdgeKind.LED_BY, "led by"), "support": (EdgeKind.SUPPORTED_BY, "supported by")}
+
+
+def attach_leads(
+    store: Any,
+    texts: DocumentTexts,
+    tasks: dict[str, TraceNode],
+    nodes: dict[str, TraceNode],
+    edges: list[TraceEdge],
+    max_nodes: int,
+) -> bool:
+    """Hang the units that lead (``pkg:ledBy``) and support (``pkg:supportedBy``) each of ``tasks``
+    under it, leads first, each quoted by its Mention in the task (the bracket or sentence that
+    names it) where the store has one; whether the node cap cut any."""
+    if not tasks:
+        return False
+    found = [
+        (r["t"].value, r["role"].value, r["o"].value, text(r["l"]))
+        for r in rows(
+            store,
+            sparql(
+                """
+        SELECT DISTINCT ?t ?role ?o ?l WHERE { VALUES ?t { $tasks }
+          { ?t pkg:ledBy ?o BIND("lead" AS ?role) } UNION { ?t pkg:supportedBy ?o BIND("support" AS ?role) }
+          OPTIONAL { ?o rdfs:label ?l } }""",
+                tasks=iris(tasks),
+            ),
+        )
+    ]
+    if not found:
+        return False
+    quotes = _unit_quotes(store, texts, list(tasks), list({o for *_, o, _ in found}))
+
+    def order(row: tuple[str, str, str, str | None]) -> tuple[str, int, int, str]:
+        t, role, o, label = row
+        ev = quotes.get((t, o))
+        return (t, list(_ROLES).index(role), ev.start if ev else 1 << 60, label or o)
+
+    truncated = False
+    for t, role, o, label in sorted(found, key=order):
+        if o not in nodes and len(nodes) >= max_nodes:
+            truncated = True
+            continue
+        kind, relation = _ROLES[role]
+        ev = quotes.get((t, o))
+        unit = TraceNode(o, "Organization", label, kind, relation, ev)
+        tasks[t].children.append(unit)
+        nodes.setdefault(o, unit)
+        edges.append(TraceEdge(t, o, kind, ev))
+    return truncated
+
+
+#: Words that give a unit its role (牵头单位：…, …牵头, …配合, 由…负责): its Mention there is the quote.
+_ROLE_CUE = re.compile(r"牵头|负责|配合|协同|参与|协助|协办|主办|单位|部门")
+
+
+def _unit_quotes(
+    store: Any, texts: DocumentTexts, tasks: list[str], units: list[str]
+) -> dict[tuple[str, str], Evidence]:
+    """(task, unit) -> the unit's Mention in the task where its role is said (the bracket or the
+    sentence with 牵头, 配合 …), else its first Mention there."""
+    best: dict[tuple[str, str], tuple[bool, int, Evidence]] = {}
+    for r in rows(
+        store,
+        sparql(
+            """
+        SELECT ?t ?o ?sp ?exact ?start ?end ?doc WHERE { VALUES ?o { $units } VALUES ?t { $tasks }
+          ?m pkg:mentionOf ?o ; pkg:mentionIn ?t ; pkg:evidence ?sp .
+          ?sp oa:exact ?exact ; oa:start ?start ; oa:end ?end . OPTIONAL { ?sp prov:wasDerivedFrom ?doc } }""",
+            units=iris(units),
+            tasks=iris(tasks),
+        ),
+    ):
+        ev = texts.from_row(r)
+        rank = (not _ROLE_CUE.search(ev.context), ev.start, ev)
+        key = (r["t"].value, r["o"].value)
+        if key not in best or rank[:2] < best[key][:2]:
+            best[key] = rank
+    return {key: ev for key, (*_, ev) in best.items()}
+
+
+def attach_citations(
+    store: Any,
+    texts: DocumentTexts,
+    parts: dict[str, TraceNode],
+    nodes: dict[str, TraceNode],
+    edges: list[TraceEdge],
+    max_nodes: int,
+) -> bool:
+    """Hang the documents each of ``parts`` cites (``dcterms:references``: a title in 《》 that is a
+    document in the store) under it, quoted by the title as the part writes it; whether the node
+    cap cut any."""
+    if not parts:
+        return False
+    found = [
+        (r["p"].value, r["d"].value, text(r["title"]))
+        for r in rows(
+            store,
+            sparql(
+                """
+        SELECT DISTINCT ?p ?d ?title WHERE { VALUES ?p { $parts } ?p dcterms:references ?d .
+          OPTIONAL { ?d dcterms:title ?title } }""",
+                parts=iris(parts),
+            ),
+        )
+    ]
+    if not found:
+        return False
+    # The quote of a citation: the part's Mention of the regulation whose title is the document's.
+    cited = {
+        (r["p"].value, r["r"].value): title_key(r["rl"].value)
+        for r in rows(
+            store,
+            sparql(
+                """
+        SELECT DISTINCT ?p ?r ?rl WHERE { VALUES ?p { $parts } ?p pkg:mentions ?r .
+          ?r a pkg:Regulation ; rdfs:label ?rl }""",
+                parts=iris(parts),
+            ),
+        )
+    }
+    part_classes = [PKG + "Task", PKG + "Section", PKG + "PolicyDocument"]
+    said = (
+        {
+            (m.part, cited[(m.part, m.entity)]): m.evidence
+            for m in namings(store, texts, {r for _, r in cited}, part_classes, parts=list(parts))
+            if m.evidence and (m.part, m.entity) in cited
+        }
+        if cited
+        else {}
+    )
+    truncated = False
+    for p, d, title in sorted(found, key=lambda x: (x[0], x[2] or "", x[1])):
+        if d not in nodes and len(nodes) >= max_nodes:
+            truncated = True
+            continue
+        keys = document_keys(title) if title else set()
+        ev = next((said[(p, k)] for k in sorted(keys) if (p, k) in said), None)
+        document = TraceNode(d, "PolicyDocument", title, EdgeKind.REFERENCES, "cites", ev)
+        parts[p].children.append(document)
+        nodes.setdefault(d, document)
+        edges.append(TraceEdge(p, d, EdgeKind.REFERENCES, ev))
+    return truncated
 
 
 def _dependency_cues(store: Any, texts: DocumentTexts, programs: list[str]) -> dict[tuple[str, str], Evidence]:
@@ -275,6 +447,8 @@ def _programs(
               { ?n pkg:partOf $p BIND("part" AS ?rel) }
               UNION { $p pkg:dependsOn ?n BIND("dependsOn" AS ?rel) }
               UNION { ?n pkg:dependsOn $p BIND("neededBy" AS ?rel) }
+              UNION { ?n pkg:successorOf $p BIND("successor" AS ?rel) }
+              UNION { $p pkg:successorOf ?n BIND("predecessor" AS ?rel) }
               ?n a pkg:Program . OPTIONAL { ?n rdfs:label ?l } }""",
                 p=iri(p),
             ),
@@ -309,7 +483,8 @@ class _Part:
 _UNKNOWN_PART = _Part("Task", None, PartFacts(None, None, None, None, None))
 
 
-def _part_facts(store: Any, parts: list[str]) -> dict[str, _Part]:
+def part_facts(store: Any, parts: list[str]) -> dict[str, _Part]:
+    """Kind, label and place (number, ordinal, document, section) of each task, section or document."""
     if not parts:
         return {}
     found = rows(
@@ -354,19 +529,20 @@ def _targets_of(store: Any, texts: DocumentTexts, tasks: list[str]) -> list[_Tar
         store,
         sparql(
             """
-        SELECT ?task ?t ?l ?ind ?il ?value ?unit ?cmp ?deadline ?d ?dl WHERE { VALUES ?task { $tasks }
+        SELECT ?task ?t ?l ?ind ?il ?value ?unit ?cmp ?deadline ?base ?bind ?d ?dl WHERE { VALUES ?task { $tasks }
           ?task pkg:hasTarget ?t .
           OPTIONAL { ?t rdfs:label ?l }
           OPTIONAL { ?t pkg:indicator ?ind OPTIONAL { ?ind rdfs:label ?il } }
           OPTIONAL { ?t pkg:value ?value } OPTIONAL { ?t pkg:unit ?unit }
           OPTIONAL { ?t pkg:comparator ?cmp } OPTIONAL { ?t pkg:deadline ?deadline }
+          OPTIONAL { ?t pkg:baseline ?base } OPTIONAL { ?t pkg:bindingness ?bind }
           OPTIONAL { ?t pkg:appliesTo ?d OPTIONAL { ?d rdfs:label ?dl } } }""",
             tasks=iris(tasks),
         ),
     ):
         t = r["t"].value
         if t not in found:
-            comparator = text(r["cmp"])
+            comparator, bindingness = text(r["cmp"]), text(r["bind"])
             facts = TargetFacts(
                 text(r["ind"]),
                 text(r["il"]),
@@ -374,6 +550,8 @@ def _targets_of(store: Any, texts: DocumentTexts, tasks: list[str]) -> list[_Tar
                 text(r["unit"]),
                 local_name(comparator) if comparator else None,
                 text(r["deadline"]),
+                text(r["base"]),
+                local_name(bindingness) if bindingness else None,
             )
             found[t] = (r["task"].value, text(r["l"]), facts, [])
         d = text(r["d"])

@@ -1,7 +1,7 @@
 """The network view's JSON, made from the typed reads of :mod:`policykg.graph`.
 
-What ``/api/explore/*``, ``/api/trace``, ``/api/path``, ``/api/rankings`` and ``policykg
-trace|path|rank --json`` answer. Kinds are written as the view's words (``program``,
+What ``/api/explore/*``, ``/api/trace``, ``/api/rests-on``, ``/api/path``, ``/api/rankings`` and
+``policykg trace|rests-on|path|rank --json`` answer. Kinds are written as the view's words (``program``,
 ``division``: :data:`policykg.graph.kinds.WORDS`), a quote as ``{quote, document, start, end,
 context}``, a neighbour group by its key ``edge|direction|word``.
 """
@@ -154,6 +154,8 @@ def tree_json(node: TraceNode) -> dict[str, Any]:
         out["edge"] = str(node.edge)
         out["relation"] = node.relation
         out["evidence"] = evidence_json(node.evidence)
+        if node.basis:
+            out["basis"] = node.basis
     details = facts_json(node)
     if details:
         out["details"] = details
@@ -164,7 +166,14 @@ def tree_json(node: TraceNode) -> dict[str, Any]:
 
 
 def edge_json(e: TraceEdge) -> dict[str, Any]:
-    return {"source": e.source, "target": e.target, "kind": str(e.kind), "evidence": evidence_json(e.evidence)}
+    out = {"source": e.source, "target": e.target, "kind": str(e.kind), "evidence": evidence_json(e.evidence)}
+    if e.basis:  # "registry": the link comes from the programme registry, not a quote
+        out["basis"] = e.basis
+    return out
+
+
+def _nodes_json(t: Trace) -> list[dict[str, Any]]:
+    return [{"iri": n.iri, "kind": word(n.kind), "label": n.label, **facts_json(n)} for n in t.nodes.values()]
 
 
 def trace_json(t: Trace) -> dict[str, Any]:
@@ -174,7 +183,20 @@ def trace_json(t: Trace) -> dict[str, Any]:
         "partOf": [tree_json(p) for p in t.part_of],
         "counts": {word(k): n for k, n in t.counts().items()},
         "tree": tree_json(t.root),
-        "nodes": [{"iri": n.iri, "kind": word(n.kind), "label": n.label, **facts_json(n)} for n in t.nodes.values()],
+        "nodes": _nodes_json(t),
+        "edges": [edge_json(e) for e in t.edges],
+        "truncated": t.truncated,
+        "max_nodes": t.max_nodes,
+    }
+
+
+def rests_on_json(t: Trace) -> dict[str, Any]:
+    """What a task rests on: ``{task, counts, tree, nodes, edges, truncated, max_nodes}``."""
+    return {
+        "task": {"iri": t.root.iri, "label": t.root.label, **facts_json(t.root)},
+        "counts": {word(k): n for k, n in t.counts(root=False).items()},
+        "tree": tree_json(t.root),
+        "nodes": _nodes_json(t),
         "edges": [edge_json(e) for e in t.edges],
         "truncated": t.truncated,
         "max_nodes": t.max_nodes,

@@ -12,6 +12,7 @@ view's JSON (:mod:`policykg.viz.network_json`) with positions (:mod:`policykg.vi
 * ``GET /api/explore/details?iri=`` — the side panel: properties and source quotes
 * ``GET /api/explore/sections?document=`` — sections of a document, for the filter
 * ``GET /api/trace?program=`` — a program's reach (tree, nodes, edges, quotes, positions)
+* ``GET /api/rests-on?task=`` — what a task rests on (the same shape, rooted at the task)
 * ``GET /api/path?a=&b=`` — the shortest explanation of how two entities connect
 * ``GET /api/rankings?limit=`` — most connected programs, divisions with most targets, shared indicators
 """
@@ -34,6 +35,7 @@ from policykg.graph.neighbourhood import neighbour_groups
 from policykg.graph.paths import shortest_path
 from policykg.graph.rankings import rankings
 from policykg.graph.resources import node_details
+from policykg.graph.reverse_trace import rests_on
 from policykg.graph.search import search_labels
 from policykg.graph.sparql_params import shown
 from policykg.graph.trace import trace
@@ -45,6 +47,7 @@ from policykg.viz.network_json import (
     parse_group_key,
     path_json,
     rankings_json,
+    rests_on_json,
     search_json,
     search_kinds,
     trace_json,
@@ -202,6 +205,17 @@ def explore_sections(request: Request, document: str = Query(..., max_length=200
 @router.get("/api/trace")
 def api_trace(request: Request, program: str = Query(..., min_length=1, max_length=2000)) -> dict[str, Any]:
     data = trace_json(trace(_store(request), program, max_nodes=request.app.state.settings.max_trace_nodes))
+    return _with_vis(data)
+
+
+@router.get("/api/rests-on")
+def api_rests_on(request: Request, task: str = Query(..., min_length=1, max_length=2000)) -> dict[str, Any]:
+    data = rests_on_json(rests_on(_store(request), task, max_nodes=request.app.state.settings.max_trace_nodes))
+    return _with_vis(data)
+
+
+def _with_vis(data: dict[str, Any]) -> dict[str, Any]:
+    """A trace's JSON with ``vis``: its nodes in layers (the tree's depth), its edges once each."""
     pos = tree_positions(data["tree"])
     data["vis"] = {
         "nodes": [vis_node(n, *pos.get(n["iri"], (0.0, 0.0))) for n in data["nodes"]],
