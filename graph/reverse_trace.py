@@ -26,9 +26,9 @@ from policykg.graph.trace import (
     Trace,
     TraceEdge,
     TraceNode,
+    _part_facts,
     attach_citations,
     attach_leads,
-    part_facts,
 )
 
 #: What a node rests on, by how the store links them: (edge, relation, the reached node is the edge's source).
@@ -53,7 +53,7 @@ def rests_on(store: Any, task: str, *, max_nodes: int = MAX_TRACE_NODES) -> Trac
     max_nodes = max(1, max_nodes)
     start = resolve(store, task, ["Task"])
     texts = DocumentTexts(store)
-    facts = part_facts(store, [start.iri]).get(start.iri)
+    facts = _part_facts(store, [start.iri]).get(start.iri)
     root = TraceNode(start.iri, "Task", start.label, facts=facts.facts if facts else None)
     nodes: dict[str, TraceNode] = {root.iri: root}
     edges: list[TraceEdge] = []
@@ -82,7 +82,7 @@ def rests_on(store: Any, task: str, *, max_nodes: int = MAX_TRACE_NODES) -> Trac
                 tasks[n] = node
             queue.append(n)
     if len(tasks) > 1:
-        found = part_facts(store, [t for t in tasks if t != root.iri])
+        found = _part_facts(store, [t for t in tasks if t != root.iri])
         for t, node in tasks.items():
             if t in found:
                 node.facts = found[t].facts

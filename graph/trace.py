@@ -188,7 +188,7 @@ def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int =
             links.append((r["p"].value, r["t"].value, EdgeKind.DEPENDS_ON, relation, None))
 
     part_iris = list(dict.fromkeys(link[1] for link in links))
-    parts = part_facts(store, part_iris)
+    parts = _part_facts(store, part_iris)
     own = own_evidence(store, texts, part_iris)
     # A dependency is quoted by the words that make it one (依托X, 以X为抓手: the reified
     # statement's span); else, where the store has no such statement, by the task's own text.
@@ -483,7 +483,7 @@ class _Part:
 _UNKNOWN_PART = _Part("Task", None, PartFacts(None, None, None, None, None))
 
 
-def part_facts(store: Any, parts: list[str]) -> dict[str, _Part]:
+def _part_facts(store: Any, parts: list[str]) -> dict[str, _Part]:
     """Kind, label and place (number, ordinal, document, section) of each task, section or document."""
     if not parts:
         return {}
