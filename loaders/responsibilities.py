@@ -193,8 +193,8 @@ def _in_sentences(text: str, within: Span, brackets: list[tuple[int, int]]) -> l
         names = _whole_units(m["units"])
         found += [(m.start("units"), n, "lead") for n in names]
     for m in _CLAUSE_UNITS.finditer(text, within.start, within.end):
-        if text[m.start() - 1 : m.start()] == "由" or m.start() == within.start:
-            continue  # 由X…: read above; the task's own number or title is not a clause of units
+        if "由" in m["units"] or text[m.start() - 1 : m.start()] == "由" or m.start() == within.start:
+            continue  # 由X… (成立由X牵头的…): read above; the task's own number or title is not a clause of units
         names = _whole_units(m["units"])
         verb = m["verb"]
         role = "lead" if "牵头" in verb or verb.endswith("负责") else "support"
