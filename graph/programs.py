@@ -1,4 +1,5 @@
-"""Reads of programs: one program with its parts, the tasks that name it, their targets and divisions."""
+"""Reads of programs: one program with its parts, the programs it continues and that continue it,
+the tasks that name it or build on it, the units that lead them, their targets and divisions."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ class ProgramDetail:
     part_of: list[Ref]
     parts: list[Ref]
     depends_on: list[Ref]
+    successor_of: list[Ref]  # the programs it continues (pkg:successorOf)
+    successors: list[Ref]  # the programs that continue it
     tasks: list[Ref]  # tasks that mention it
+    dependent_tasks: list[Ref]  # tasks that build on it (pkg:dependsOn)
+    leads: list[Ref]  # units that lead the tasks naming it or building on it (pkg:ledBy)
     targets: list[TargetInfo]  # targets of those tasks
     divisions: list[Ref]  # divisions those targets apply to, or that those tasks mention
     documents: list[Ref]
@@ -57,7 +62,13 @@ def get_program(store: Any, program: str) -> ProgramDetail:
         linked(store, sparql("$p pkg:partOf ?x .", p=node)),
         linked(store, sparql("?x pkg:partOf $p .", p=node)),
         linked(store, sparql("$p pkg:dependsOn ?x .", p=node)),
+        linked(store, sparql("$p pkg:successorOf ?x .", p=node)),
+        linked(store, sparql("?x pkg:successorOf $p .", p=node)),
         linked(store, sparql("?x pkg:mentions $p ; a pkg:Task .", p=node)),
+        linked(store, sparql("?x pkg:dependsOn $p ; a pkg:Task .", p=node)),
+        linked(
+            store, sparql("{ ?_task pkg:mentions $p } UNION { ?_task pkg:dependsOn $p } ?_task pkg:ledBy ?x .", p=node)
+        ),
         targets_where(store, sparql("?_task pkg:mentions $p ; pkg:hasTarget ?t .", p=node), limit=1000),
         linked(
             store,

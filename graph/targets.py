@@ -27,6 +27,8 @@ class TargetInfo:
     comparator: str | None
     deadline: str | None
     period: str | None
+    baseline: float | None  # the value it starts from (从80%提高到90%: 80)
+    bindingness: str | None  # "Binding" (约束性) or "Anticipatory" (预期性), as the plan labels it
     divisions: list[Ref]
     task: Ref | None
     document: Ref | None
@@ -57,7 +59,7 @@ SELECT DISTINCT ?t ?task ?doc WHERE { ?t a pkg:Target . $where
         store,
         sparql(
             """
-SELECT ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task ?taskl ?doc ?docl
+SELECT ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?base ?binding ?task ?taskl ?doc ?docl
   (GROUP_CONCAT(DISTINCT STR(?div); separator="\\u001f") AS ?divs)
   (GROUP_CONCAT(DISTINCT CONCAT(STR(?div), "\\u001e", COALESCE(?divl, "")); separator="\\u001f") AS ?divls) WHERE {
   ?t a pkg:Target . VALUES ?t { $page }
@@ -65,11 +67,11 @@ SELECT ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task 
   OPTIONAL { ?t pkg:indicator ?ind OPTIONAL { ?ind rdfs:label ?indl } }
   OPTIONAL { ?t pkg:value ?value } OPTIONAL { ?t pkg:minValue ?min } OPTIONAL { ?t pkg:maxValue ?max }
   OPTIONAL { ?t pkg:unit ?unit } OPTIONAL { ?t pkg:comparator ?cmp } OPTIONAL { ?t pkg:deadline ?deadline }
-  OPTIONAL { ?t pkg:period ?period }
+  OPTIONAL { ?t pkg:period ?period } OPTIONAL { ?t pkg:baseline ?base } OPTIONAL { ?t pkg:bindingness ?binding }
   OPTIONAL { ?task pkg:hasTarget ?t OPTIONAL { ?task rdfs:label ?taskl } }
   OPTIONAL { ?t prov:wasDerivedFrom ?doc OPTIONAL { ?doc dcterms:title ?docl } }
   OPTIONAL { ?t pkg:appliesTo ?div OPTIONAL { ?div rdfs:label ?divl } }
-} GROUP BY ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?task ?taskl ?doc ?docl
+} GROUP BY ?t ?label ?ind ?indl ?value ?min ?max ?unit ?cmp ?deadline ?period ?base ?binding ?task ?taskl ?doc ?docl
 ORDER BY ?doc ?task ?t LIMIT $limit""",
             page=iris(page),
             limit=count(limit),
@@ -94,6 +96,8 @@ ORDER BY ?doc ?task ?t LIMIT $limit""",
                 local_name(r["cmp"].value) if r["cmp"] is not None else None,
                 text(r["deadline"]),
                 text(r["period"]),
+                decimal(r["base"]),
+                local_name(r["binding"].value) if r["binding"] is not None else None,
                 divs,
                 Ref(r["task"].value, text(r["taskl"]), "Task") if r["task"] is not None else None,
                 Ref(r["doc"].value, text(r["docl"]), "PolicyDocument") if r["doc"] is not None else None,

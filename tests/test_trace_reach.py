@@ -274,3 +274,27 @@ def test_the_planner_queries_answer_on_a_plan_that_states_it(store_path, tmp_pat
     names = json.loads(out)["head"]["vars"]
     got = [[b.get(v, {}).get("value", "") for v in names] for b in found]
     assert [row[: len(rows[0])] for row in got] == rows
+
+
+def test_a_program_page_names_its_successors_the_tasks_that_build_on_it_and_their_leads(store):
+    from policykg.graph.iris import IriScheme
+    from policykg.graph.programs import get_program_named
+
+    old = get_program_named(store, "全面改薄", IriScheme().program("全面改薄"))
+    assert [r.label for r in old.successors] == [SUCCESSOR]
+    assert [r.iri for r in old.dependent_tasks] == [PLAN + "/task/1"]
+    assert {r.label for r in old.leads} == {"县教育体育局"}
+    new = get_program_named(store, SUCCESSOR, IriScheme().program(SUCCESSOR))
+    assert [r.iri for r in new.successor_of] == [old.iri]
+    assert new.dependent_tasks == []
+
+
+def test_targets_carry_their_baseline_and_bindingness(store):
+    from policykg.graph.targets import find_targets
+
+    found = {
+        (t.indicator.label if t.indicator else None, t.value, t.baseline, t.bindingness)
+        for t in find_targets(store).items
+    }
+    assert ("学前三年毛入园率", 92.0, 85.0, None) in found
+    assert ("普惠性幼儿园覆盖率", 85.0, 70.0, "Binding") in found
