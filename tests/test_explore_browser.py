@@ -135,3 +135,28 @@ def test_a_trace_cut_at_max_trace_nodes_says_so_in_the_status(driver, tmp_path):
         assert severe(driver) == []
     finally:
         srv.stop()
+
+
+def test_what_a_task_rests_on_from_its_panel(server, driver):
+    """A task's panel offers what it rests on: the programs it builds on or names light up."""
+    from selenium.webdriver.common.by import By
+
+    task = f"{BASE}doc/kunming-2017/task/8"
+    driver.get(server + "/explore")
+    idle(driver)
+    driver.find_element(By.ID, "search").send_keys("名师培养工程")
+    driver.find_element(By.ID, "search-go").click()
+    wait(driver, "return document.querySelector('#results li button')").click()
+    idle(driver)
+    click_node(driver, BASE + "program/名师培养工程")  # its tasks appear
+    click_node(driver, task)
+    wait(driver, "return document.getElementById('rests-on-this')").click()
+    wait(driver, "return document.getElementById('status').textContent.indexOf('rests on:') === 0")
+    status = driver.find_element(By.ID, "status").text
+    assert "program" in status, status
+    lit = driver.execute_script(
+        "var n = window.pkgExplore.network.body.data.nodes;"
+        "return n.getIds().filter(function (id) { return n.get(id).borderWidth === 4; });"
+    )
+    assert task in lit and BASE + "program/名师培养工程" in lit
+    assert severe(driver) == []

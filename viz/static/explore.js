@@ -152,6 +152,12 @@
         b.addEventListener("click", function () { $("trace-input").value = d.label || iri; runTrace(iri); });
         box.appendChild(b);
       }
+      if (d.kind === "task") {
+        var r = el("button", "What it rests on");
+        r.type = "button"; r.id = "rests-on-this";
+        r.addEventListener("click", function () { runRestsOn(iri); });
+        box.appendChild(r);
+      }
       if (d.quotes && d.quotes.length) {
         box.appendChild(el("h3", "Source"));
         d.quotes.forEach(function (q) {
@@ -221,29 +227,34 @@
     });
     edges.update(eupd);
   }
+  // A reach from one node (a program's trace, or what a task rests on), highlighted like a trace.
+  function showReach(data, root, what) {
+    var at = position(root.iri) || freeSpot();
+    var base = data.vis.nodes.filter(function (n) { return n.id === root.iri; })[0] || { x: 0, y: 0 };
+    data.vis.nodes.forEach(function (n) { n.x = n.x - base.x + at.x; n.y = n.y - base.y + at.y; });
+    traceIds = Object.create(null);
+    traceEdges = Object.create(null);
+    data.vis.nodes.forEach(function (n) { traceIds[n.id] = true; });
+    data.vis.edges.forEach(function (e) { traceEdges[e.id] = true; });
+    addData(data.vis.nodes, data.vis.edges);
+    applyTrace();
+    refreshView();
+    var shown = Object.keys(traceIds).filter(function (id) { var n = nodes.get(id); return n && visible(n); });
+    if (shown.length) network.fit({ nodes: shown, animation: false });
+    var c = data.counts || {};
+    status(what + " " + (root.label || root.iri) + ": " + Object.keys(c).map(function (k) { return c[k] + " " + k; }).join(", ") +
+           // Say so when the server cut the reach: a partial trace must not read as the whole of it.
+           (data.truncated ? " — cut at the " + data.max_nodes + " nodes nearest it (max_trace_nodes); it reaches more" : ""));
+    showDetails(root.iri);
+    return data;
+  }
   function runTrace(name) {
     status("tracing…");
-    return api("/api/trace", { program: name }).then(function (data) {
-      var root = data.program.iri;
-      var at = position(root) || freeSpot();
-      var base = data.vis.nodes.filter(function (n) { return n.id === root; })[0] || { x: 0, y: 0 };
-      data.vis.nodes.forEach(function (n) { n.x = n.x - base.x + at.x; n.y = n.y - base.y + at.y; });
-      traceIds = Object.create(null);
-      traceEdges = Object.create(null);
-      data.vis.nodes.forEach(function (n) { traceIds[n.id] = true; });
-      data.vis.edges.forEach(function (e) { traceEdges[e.id] = true; });
-      addData(data.vis.nodes, data.vis.edges);
-      applyTrace();
-      refreshView();
-      var shown = Object.keys(traceIds).filter(function (id) { var n = nodes.get(id); return n && visible(n); });
-      if (shown.length) network.fit({ nodes: shown, animation: false });
-      var c = data.counts || {};
-      status("trace " + (data.program.label || root) + ": " + Object.keys(c).map(function (k) { return c[k] + " " + k; }).join(", ") +
-             // Say so when the server cut the reach: a partial trace must not read as the whole of it.
-             (data.truncated ? " — cut at the " + data.max_nodes + " nodes nearest it (max_trace_nodes); it reaches more" : ""));
-      showDetails(root);
-      return data;
-    }).catch(fail);
+    return api("/api/trace", { program: name }).then(function (data) { return showReach(data, data.program, "trace"); }).catch(fail);
+  }
+  function runRestsOn(task) {
+    status("tracing…");
+    return api("/api/rests-on", { task: task }).then(function (data) { return showReach(data, data.task, "rests on:"); }).catch(fail);
   }
   $("trace-form").addEventListener("submit", function (ev) { ev.preventDefault(); var v = $("trace-input").value.trim(); if (v) runTrace(v); });
   $("trace-clear").addEventListener("click", function () { traceIds = null; traceEdges = null; applyTrace(); refreshView(); status(""); });
