@@ -10,11 +10,13 @@ from typing import Any
 import networkx as nx
 
 from policykg.errors import NotFoundError
+from policykg.graph.citations import title_key
 from policykg.graph.evidence import DocumentTexts, Evidence, namings, own_evidence
 from policykg.graph.kinds import CLASSES, EDGE_PHRASES, EdgeKind
 from policykg.graph.projection import PROJECTIONS
-from policykg.graph.read import Ref
+from policykg.graph.read import Ref, rows
 from policykg.graph.search import resolve
+from policykg.graph.sparql_params import iri, sparql
 
 #: Cost of crossing an edge of each kind: semantic links are cheap, structure dearer,
 #: and passing through a whole document (everything in it is "connected") dearest.
@@ -26,6 +28,10 @@ EDGE_WEIGHT = {
     EdgeKind.APPLIES_TO: 1.0,
     EdgeKind.INDICATOR: 1.0,
     EdgeKind.WITHIN: 1.0,
+    EdgeKind.SUCCESSOR_OF: 1.0,
+    EdgeKind.LED_BY: 1.0,
+    EdgeKind.SUPPORTED_BY: 1.0,
+    EdgeKind.REFERENCES: 1.0,
     EdgeKind.IS_PART_OF: 1.5,
     EdgeKind.SPATIAL: 2.0,
     EdgeKind.PUBLISHER: 2.0,
@@ -74,14 +80,18 @@ class PathResult:
 
 
 def edge_evidence(store: Any, source: str, kind: EdgeKind, target: str, texts: DocumentTexts) -> Evidence | None:
-    """The quote behind one RDF edge ``source --kind--> target``."""
-    if kind is EdgeKind.MENTIONS:
+    """The quote behind one RDF edge ``source --kind--> target``; None for a link no text states
+    (a successor comes from the programme registry)."""
+    if kind in (EdgeKind.MENTIONS, EdgeKind.LED_BY, EdgeKind.SUPPORTED_BY):
+        # A unit that leads or supports a task is quoted by its name in that task.
         parts = [CLASSES[k] for k in ("Task", "Section", "PolicyDocument")]
         return next(
             (m.evidence for m in namings(store, texts, [target], parts, parts=[source]) if m.part == source), None
         )
     if kind is EdgeKind.HAS_TARGET:
         return own_evidence(store, texts, [target]).get(target)
+    if kind is EdgeKind.REFERENCES:
+        return _citation_quote(store, texts, source, target)
     if kind in (EdgeKind.APPLIES_TO, EdgeKind.INDICATOR, EdgeKind.IS_PART_OF):
         return own_evidence(store, texts, [source]).get(source)
     if kind in (EdgeKind.PART_OF, EdgeKind.DEPENDS_ON):
@@ -91,6 +101,24 @@ def edge_evidence(store: Any, source: str, kind: EdgeKind, target: str, texts: D
         quoted = [m for m in namings(store, texts, [source]) if m.evidence]
         return quoted[0].evidence if quoted else None
     return None
+
+
+def _citation_quote(store: Any, texts: DocumentTexts, part: str, document: str) -> Evidence | None:
+    """The 《title》 in ``part`` that cites ``document``: its Mention of the regulation whose title
+    is the document's (the rule citations are resolved by)."""
+    found = rows(
+        store,
+        sparql(
+            """SELECT DISTINCT ?r ?rl ?title WHERE { $part pkg:mentions ?r . ?r a pkg:Regulation ; rdfs:label ?rl .
+              $doc dcterms:title ?title }""",
+            part=iri(part),
+            doc=iri(document),
+        ),
+    )
+    cited = [r["r"].value for r in found if title_key(r["rl"].value) == title_key(r["title"].value)]
+    parts = [CLASSES[k] for k in ("Task", "Section", "PolicyDocument")]
+    quoted = [m.evidence for m in namings(store, texts, cited, parts, parts=[part]) if m.part == part and m.evidence]
+    return quoted[0] if quoted else None
 
 
 def shortest_path(store: Any, a: str, b: str) -> PathResult:

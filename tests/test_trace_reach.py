@@ -298,3 +298,15 @@ def test_targets_carry_their_baseline_and_bindingness(store):
     }
     assert ("学前三年毛入园率", 92.0, 85.0, None) in found
     assert ("普惠性幼儿园覆盖率", 85.0, 70.0, "Binding") in found
+
+
+def test_a_path_along_the_new_links_quotes_each_step(store):
+    from policykg.graph.kinds import EdgeKind
+    from policykg.graph.paths import shortest_path
+
+    led = shortest_path(store, PLAN + "/task/1", BASE + "org/寻甸回族彝族自治县教育体育局")
+    assert [s.kind for s in led.steps] == [EdgeKind.LED_BY]
+    assert led.steps[0].evidence is not None and led.steps[0].evidence.exact == "县教育体育局"
+    cites = shortest_path(store, PLAN + "/task/1", CITED)
+    assert [s.kind for s in cites.steps] == [EdgeKind.REFERENCES]
+    assert cites.steps[0].evidence is not None and CITED_TITLE in (cites.steps[0].evidence.exact or "")
