@@ -23,7 +23,7 @@ from support.common import (  # noqa: E402
     serve,
     with_sample,
 )
-from support.servers import Listener, LiveServer, assert_serves, store_digest  # noqa: E402
+from support.servers import AppClient, Listener, LiveServer, assert_serves, store_digest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +82,16 @@ def api_server(api_store_template, tmp_path_factory):
     )
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def api_app(api_store_template, tmp_path_factory):
+    """The app in process (an ASGI client) over a copy of the API store, set as :func:`api_server`
+    is: for tests of what routes answer. Read-only: nothing may write through it."""
+    path = copy_store(api_store_template, tmp_path_factory.mktemp("api-app") / "store")
+    app = AppClient(path, write_token=API_TOKEN, query_timeout=3.0, max_rows=200, max_request_bytes=200_000)
+    yield app
+    app.close()
 
 
 # -- a `policykg serve` process per test module, for hostile requests --------------------------

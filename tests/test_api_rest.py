@@ -1,4 +1,6 @@
-"""The JSON API, uploads and the HTML pages, against a live server."""
+"""The JSON API, uploads and the HTML pages: what routes answer through the app in process (an
+ASGI client, ``api_app``); uploads, which run in the server's worker processes, against a live
+server."""
 
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ IRIS = IriScheme()
 XUNDIAN = IRIS.document("xundian-2018")
 
 
-def api(server, path, **params):
-    r = httpx.get(server.url + path, params=params, timeout=30)
+def api(app, path, **params):
+    r = app.get(path, params=params)
     assert r.status_code == 200, (path, r.status_code, r.text[:300])
     return r.json()
 
@@ -33,34 +35,34 @@ def page_path(iri: str) -> str:
 # -- JSON API ------------------------------------------------------------------------------------
 
 
-def test_documents_list_and_pagination(api_server):
-    page = api(api_server, "/api/documents")
+def test_documents_list_and_pagination(api_app):
+    page = api(api_app, "/api/documents")
     assert page["total"] == 3 and len(page["items"]) == 3
     iris = {d["iri"] for d in page["items"]}
     assert XUNDIAN in iris
-    one = api(api_server, "/api/documents", offset=1, limit=1)
+    one = api(api_app, "/api/documents", offset=1, limit=1)
     assert one["total"] == 3 and len(one["items"]) == 1 and one["offset"] == 1
-    doc = api(api_server, "/api/documents/xundian-2018")
+    doc = api(api_app, "/api/documents/xundian-2018")
     assert doc["title"] == "寻甸县2018年教育工作要点" and doc["spatial"]["iri"] == IRIS.division("530129")
     assert doc["tasks"] == 2 and doc["targets"] == 1
 
 
-def test_outline_and_text(api_server):
-    outline = api(api_server, "/api/documents/xundian-2018/outline")
+def test_outline_and_text(api_app):
+    outline = api(api_app, "/api/documents/xundian-2018/outline")
     assert [s["label"] for s in outline["sections"]] == ["实施三名工程"]
     assert [t["label"] for t in outline["sections"][0]["tasks"]] == ["推进名校建设工程", "加强校园安全"]
-    text = api(api_server, "/api/documents/xundian-2018/text")
+    text = api(api_app, "/api/documents/xundian-2018/text")
     for span in text["spans"]:
         assert text["text"][span["start"] : span["end"]] == span["exact"]
     assert any(ref["kind"] == "Target" for s in text["spans"] for ref in s["evidence_for"])
 
 
-def test_task_and_targets(api_server):
-    task = api(api_server, "/api/tasks/xundian-2018/1")
+def test_task_and_targets(api_app):
+    task = api(api_app, "/api/tasks/xundian-2018/1")
     assert task["label"] == "推进名校建设工程" and task["section"]["label"] == "实施三名工程"
     assert [m["label"] for m in task["mentions"]] == ["名校建设工程"]
     assert task["targets"][0]["value"] == 2.0 and task["targets"][0]["unit"] == "所"
-    tasks = api(api_server, "/api/tasks", document=XUNDIAN)
+    tasks = api(api_app, "/api/tasks", document=XUNDIAN)
     assert tasks["total"] == 2
 
 
@@ -82,9 +84,9 @@ PKG = "https://w3id.org/policykg/ontology#"
         ({"min_value": 1, "max_value": 5}, "?t pkg:value ?v FILTER(?v >= 1 && ?v <= 5)"),
     ],
 )
-def test_target_filters(api_server, params, where):
-    expected = {r[0].value for r in api_server.store.query(f"SELECT DISTINCT ?t WHERE {{ ?t a pkg:Target . {where} }}")}
-    page = api(api_server, "/api/targets", **params)
+def test_target_filters(api_app, params, where):
+    expected = {r[0].value for r in api_app.store.query(f"SELECT DISTINCT ?t WHERE {{ ?t a pkg:Target . {where} }}")}
+    page = api(api_app, "/api/targets", **params)
     assert page["total"] == len(expected)
     assert {t["iri"] for t in page["items"]} == expected
     if params.get("division") == "530129" or "comparator" in params:
@@ -98,43 +100,43 @@ def test_target_filters(api_server, params, where):
             assert t["comparator"] == params["comparator"]
 
 
-def test_bad_filters_are_400(api_server):
-    r = httpx.get(api_server.url + "/api/targets", params={"comparator": "Bogus"})
+def test_bad_filters_are_400(api_app):
+    r = api_app.get("/api/targets", params={"comparator": "Bogus"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "bad_query"
-    r = httpx.get(api_server.url + "/api/targets", params={"limit": 0})
+    r = api_app.get("/api/targets", params={"limit": 0})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_parameters"
 
 
-def test_program_detail(api_server):
-    p = api(api_server, "/api/programs/三名工程")
+def test_program_detail(api_app):
+    p = api(api_app, "/api/programs/三名工程")
     assert p["label"] == "三名工程"
     assert {x["label"] for x in p["parts"]} >= {"名校建设工程"}
-    sub = api(api_server, "/api/programs/名校建设工程")
+    sub = api(api_app, "/api/programs/名校建设工程")
     assert [x["label"] for x in sub["part_of"]] == ["三名工程"]
     assert {t["label"] for t in sub["tasks"]} >= {"推进名校建设工程"}
     assert any(t["unit"] == "所" for t in sub["targets"])
     assert IRIS.division("530129") in {d["iri"] for d in sub["divisions"]}
 
 
-def test_division_detail(api_server):
-    d = api(api_server, "/api/divisions/530129")
+def test_division_detail(api_app):
+    d = api(api_app, "/api/divisions/530129")
     assert d["label"] == "寻甸回族彝族自治县" and "寻甸" in d["alt_labels"] and d["level"] == "County"
     assert d["within"]["iri"] == IRIS.division("530100")
     assert XUNDIAN in {x["iri"] for x in d["documents"]}
     assert d["targets"] and d["targets"][0]["value"] == 2.0
-    assert httpx.get(api_server.url + "/api/divisions/999999").status_code == 404
+    assert api_app.get("/api/divisions/999999").status_code == 404
 
 
-def test_label_search_chinese_and_short_names(api_server):
-    hits = api(api_server, "/api/search", q="寻甸")
+def test_label_search_chinese_and_short_names(api_app):
+    hits = api(api_app, "/api/search", q="寻甸")
     first = hits[0]
     assert first["iri"] == IRIS.division("530129") and first["exact"] and first["matched"] == "寻甸"
-    progs = api(api_server, "/api/search", q="名校", kind="Program")
+    progs = api(api_app, "/api/search", q="名校", kind="Program")
     assert {h["kind"] for h in progs} == {"Program"} and "名校建设工程" in {h["label"] for h in progs}
 
 
-def test_neighbours(api_server):
-    n = api(api_server, "/api/neighbours", iri=IRIS.program("名校建设工程"))
+def test_neighbours(api_app):
+    n = api(api_app, "/api/neighbours", iri=IRIS.program("名校建设工程"))
     assert n["node"]["kind"] == "Program"
     by_iri = {x["iri"]: x for x in n["neighbours"]}
     parent = by_iri[IRIS.program("三名工程")]
@@ -150,8 +152,8 @@ def test_neighbours(api_server):
     )
 
 
-def test_openapi_is_complete_and_docs_are_local(api_server):
-    spec = api(api_server, "/openapi.json")
+def test_openapi_is_complete_and_docs_are_local(api_app):
+    spec = api(api_app, "/openapi.json")
     for path in (
         "/api/documents",
         "/api/documents/{doc_id}/outline",
@@ -168,7 +170,7 @@ def test_openapi_is_complete_and_docs_are_local(api_server):
         "/graph-store",
     ):
         assert path in spec["paths"], path
-    html = httpx.get(api_server.url + "/api/docs").text
+    html = api_app.get("/api/docs").text
     assert "/api/targets" in html
     assert_offline(html)
 
@@ -251,16 +253,16 @@ def assert_offline(html: str) -> None:
     assert "@import" not in html
 
 
-def test_instance_pages_html_turtle_jsonld(api_server):
+def test_instance_pages_html_turtle_jsonld(api_app):
     task = IRIS.task("xundian-2018", 1)
-    r = httpx.get(api_server.url + page_path(task), headers={"accept": "text/html"})
+    r = api_app.get(page_path(task), headers={"accept": "text/html"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     html = r.text
     assert "推进名校建设工程" in html and "<mark>" in html  # the quoted source sentence, highlighted
     assert page_path(IRIS.program("名校建设工程")) in html or quote("名校建设工程") in html
     assert_offline(html)
     for accept, ctype in (("text/turtle", "text/turtle"), ("application/ld+json", "application/ld+json")):
-        r = httpx.get(api_server.url + page_path(task), headers={"accept": accept})
+        r = api_app.get(page_path(task), headers={"accept": accept})
         assert r.status_code == 200 and r.headers["content-type"].startswith(ctype)
         assert task in r.text or task.rsplit("/", 1)[-1] in r.text
     for suffix, ctype in (
@@ -268,41 +270,40 @@ def test_instance_pages_html_turtle_jsonld(api_server):
         (".jsonld", "application/ld+json"),
         (".nt", "application/n-triples"),
     ):
-        r = httpx.get(api_server.url + page_path(task) + suffix)
+        r = api_app.get(page_path(task) + suffix)
         assert r.status_code == 200 and r.headers["content-type"].startswith(ctype)
-    assert httpx.get(api_server.url + "/id/doc/nope", headers={"accept": "text/html"}).status_code == 404
+    assert api_app.get("/id/doc/nope", headers={"accept": "text/html"}).status_code == 404
 
 
-def test_every_instance_iri_dereferences(api_server):
+def test_every_instance_iri_dereferences(api_app):
     subjects = [
         r[0].value
-        for r in api_server.store.query(
+        for r in api_app.store.query(
             "SELECT DISTINCT ?s WHERE { ?s ?p ?o "
             "FILTER(isIRI(?s) && STRSTARTS(STR(?s), 'https://w3id.org/policykg/id/')) }"
         )
     ]
     assert len(subjects) > 100
-    with httpx.Client(base_url=api_server.url, timeout=30) as c:
-        for iri in subjects[::7]:
-            r = c.get(page_path(iri), headers={"accept": "text/html"})
-            assert r.status_code == 200, iri
-            r = c.get(page_path(iri) + ".ttl")
-            assert r.status_code == 200 and f"<{iri}>" in r.text or r.status_code == 200, iri
+    for iri in subjects[::7]:
+        r = api_app.get(page_path(iri), headers={"accept": "text/html"})
+        assert r.status_code == 200, iri
+        r = api_app.get(page_path(iri) + ".ttl")
+        assert r.status_code == 200 and f"<{iri}>" in r.text or r.status_code == 200, iri
 
 
-def test_home_and_query_pages(api_server):
-    home = httpx.get(api_server.url + "/").text
+def test_home_and_query_pages(api_app):
+    home = api_app.get("/").text
     assert "寻甸县2018年教育工作要点" in home and 'href="/query"' in home
     assert_offline(home)
-    page = httpx.get(api_server.url + "/query", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}).text
+    page = api_app.get("/query", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}).text
     assert "PREFIX pkg:" in page or "pkg:" in page
     assert page.count('class="example"') >= 6
     assert '<script src="/static/query.js"' in page
     assert_offline(page)
-    assert httpx.get(api_server.url + "/static/query.js").status_code == 200
+    assert api_app.get("/static/query.js").status_code == 200
 
 
-def test_hostile_label_is_escaped_in_every_page(api_server):
+def test_hostile_label_is_escaped_in_every_page(api_app):
     hostile_program = IRIS.program(HOSTILE)
     task = IRIS.task("xundian-2018", 2)
     pages = [
@@ -319,13 +320,13 @@ def test_hostile_label_is_escaped_in_every_page(api_server):
         "/id/" + quote(HOSTILE),
     ]
     for path in pages:
-        r = httpx.get(api_server.url + path, headers={"accept": "text/html"})
+        r = api_app.get(path, headers={"accept": "text/html"})
         assert r.status_code in (200, 404), path
         html = r.text
         assert HOSTILE not in html, path
         assert "<img src=x" not in html and "<script>window" not in html, path
     # the label is really there, escaped
-    r = httpx.get(api_server.url + page_path(hostile_program), headers={"accept": "text/html"})
+    r = api_app.get(page_path(hostile_program), headers={"accept": "text/html"})
     assert r.status_code == 200
     assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in r.text
     assert "default-src 'self'" in r.headers["content-security-policy"]

@@ -1,5 +1,7 @@
 """The servers tests start on 127.0.0.1, and the checks that a served store still answers right.
 
+* :class:`AppClient`: ``create_app`` in the test process, called through an ASGI client (no
+  socket, no thread): for route tests — what a route answers, not how a server behaves.
 * :class:`LiveServer`: ``create_app`` under uvicorn in a thread of the test process (quick to
   start; the test can reach ``app.state``, its store and its query runner).
 * :class:`Served`: ``policykg serve`` (or uvicorn's own CLI over ``from_environment``) in a
@@ -74,6 +76,42 @@ def _answers(url: str) -> bool:
 
 
 # -- policykg, in the test process ----------------------------------------------------------------
+
+
+class AppClient:
+    """``create_app`` over ``store_path``, called in process through Starlette's test client.
+
+    ``get``/``post``/``delete`` take a path and return an ``httpx.Response``, as a request to a
+    server would. Process-level behaviour (sockets, slow clients, signals, limits a server
+    enforces on connections) stays with :class:`LiveServer` and :class:`Served`.
+    """
+
+    def __init__(self, store_path: Path | str, **settings) -> None:
+        from fastapi.testclient import TestClient
+
+        from policykg.api.app import create_app
+        from policykg.settings import load_settings
+
+        self.settings = load_settings(environ={}, store=str(store_path), **settings)
+        self.app = create_app(self.settings)
+        self.client = TestClient(self.app, base_url="http://127.0.0.1")
+        self.client.__enter__()  # runs the app's startup: its store and query runner
+
+    @property
+    def store(self):
+        return self.app.state.store
+
+    def get(self, path: str, **kwargs) -> httpx.Response:
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> httpx.Response:
+        return self.client.post(path, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> httpx.Response:
+        return self.client.delete(path, **kwargs)
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)
 
 
 class LiveServer:
