@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from policykg.api.pools import api_thread
 from policykg.errors import PolicyKGError
@@ -17,6 +17,7 @@ from policykg.graph import neighbourhood, resources
 from policykg.graph.divisions import DivisionDetail, get_division
 from policykg.graph.documents import DocumentInfo, DocumentText, Outline, get_document, list_documents, outline
 from policykg.graph.documents import document_text as text_of_document
+from policykg.graph.fact_tables import MEDIA_TYPES, TABLE_FORMATS, fact_table, table_bytes
 from policykg.graph.iris import IriScheme
 from policykg.graph.programs import ProgramDetail, get_program_named
 from policykg.graph.read import Page, Ref
@@ -172,3 +173,24 @@ async def resource(request: Request, iri: str):
 @router.get("/overview", response_model=resources.StoreOverview, summary="What is in the store")
 async def overview(request: Request):
     return await api_thread(resources.overview, _store(request))
+
+
+def _table_file(store, name: str, fmt: str) -> bytes:
+    return table_bytes(fact_table(store, name), fmt)
+
+
+@router.get(
+    "/tables/{name}",
+    summary="One tidy table of the store (CSV, JSON, Parquet or Excel)",
+    responses={200: {"content": {MEDIA_TYPES[f]: {} for f in TABLE_FORMATS}}},
+)
+async def tables(
+    request: Request,
+    name: str,
+    fmt: Annotated[str, Query(alias="format", pattern="^(" + "|".join(TABLE_FORMATS) + ")$")] = "csv",
+):
+    """``name`` is one of the tables of docs/tables.md (an unknown one is 404)."""
+    data = await api_thread(_table_file, _store(request), name, fmt)
+    return Response(
+        data, media_type=MEDIA_TYPES[fmt], headers={"content-disposition": f'attachment; filename="{name}.{fmt}"'}
+    )

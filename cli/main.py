@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from policykg import __version__
+from policykg.cli.data import DATA_COMMANDS
 from policykg.cli.network import NETWORK_COMMANDS
 from policykg.cli.options import CliContext, base_iri_option, programs_option, setting_help, store_options
 from policykg.cli.progress import IngestProgress
@@ -302,16 +303,23 @@ def query(ctx: CliContext, sparql: str | None, query_file: Any, fmt: str) -> Non
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(["nquads", "trig", "turtle", "ntriples", "jsonld", "rdfxml"]),
+    type=click.Choice(["nquads", "trig", "turtle", "ntriples", "jsonld", "rdfxml", "graphml", "gexf"]),
     default="nquads",
     show_default=True,
-    help="nquads, trig and jsonld keep one named graph per document; the others merge them.",
+    help="nquads, trig and jsonld keep one named graph per document; turtle, ntriples and rdfxml "
+    "merge them; graphml and gexf write the network projection (for Gephi, igraph, Cytoscape).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @store_options
 def export(ctx: CliContext, fmt: str, output: Path | None) -> None:
-    """Write the whole store in an RDF format."""
-    data = ctx.open_store(read_only=True).dump(fmt)
+    """Write the whole store in an RDF format, or its network as GraphML or GEXF."""
+    store = ctx.open_store(read_only=True)
+    if fmt in ("graphml", "gexf"):
+        from policykg.graph.network_files import network_file
+
+        data = network_file(store, fmt)
+    else:
+        data = store.dump(fmt)
     if output:
         output.write_bytes(data)
         click.echo(f"wrote {len(data)} bytes to {output}", err=True)
@@ -446,7 +454,7 @@ def serve(
     )
 
 
-for _command in NETWORK_COMMANDS:  # trace, path, rank, viz
+for _command in (*NETWORK_COMMANDS, *DATA_COMMANDS):  # trace, rests-on, path, rank, viz; table
     cli.add_command(_command)
 
 

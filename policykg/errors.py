@@ -171,3 +171,10 @@ class RegistryError(PolicyKGError):
     programs, a link to an id that does not exist, a cycle. The message names file and entry."""
 
     code = "bad_registry"
+
+
+class MissingExtraError(PolicyKGError):
+    """A feature whose optional packages are not installed (``pip install 'policykg[tables]'``)."""
+
+    code = "not_installed"
+    http_status = 501
