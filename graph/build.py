@@ -200,6 +200,16 @@ class _Builder:
                 self.add(node, HAS_PART, part)
                 self.add(part, EVIDENCE, self.span(item.span))
                 self.add(part, DERIVED, self.doc_node)
+        # A programme whose own text carries the cue (Y依托X, a 专栏 box): the same reification.
+        for pdep in self.doc.program_dependencies:
+            statement = _n(self.iris.program_dependency(doc_id, pdep.span.start, pdep.span.end))
+            self.add(statement, A, _p(RDF, "Statement"))
+            self.add(statement, _p(RDF, "subject"), self.program(pdep.program))
+            self.add(statement, _p(RDF, "predicate"), _p(PKG, "dependsOn"))
+            self.add(statement, _p(RDF, "object"), self.program(pdep.on))
+            self.add(statement, _p(PKG, "cue"), Literal(pdep.cue))
+            self.add(statement, EVIDENCE, self.span(pdep.span))
+            self.add(statement, DERIVED, self.doc_node)
         # An attachment is a part of the document; what is numbered inside it points to it.
         for a in self.doc.attachments:
             node = _n(self.iris.attachment(doc_id, a.ordinal))

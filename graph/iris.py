@@ -92,6 +92,10 @@ class IriScheme:
         """The statement that a task depends on a programme, read from the span start-end."""
         return f"{self.document(doc_id)}/dependency/{start}-{end}"
 
+    def program_dependency(self, doc_id: str, start: int, end: int) -> str:
+        """The statement that a programme depends on another, read from the span start-end."""
+        return f"{self.document(doc_id)}/program-dependency/{start}-{end}"
+
     def target(self, doc_id: str, part: str, index: int) -> str:
         return f"{self.document(doc_id)}/target/{part}-{index}"
 

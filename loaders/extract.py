@@ -63,9 +63,10 @@ def extract_raw(raw: RawDocument, doc_id: str | None = None) -> DocumentRecord:
 
 def _find_facts(doc: DocumentRecord) -> None:
     # Imported here so each step stays an independent module.
-    from policykg.loaders import divisions, entities, organizations, responsibilities, targets
+    from policykg.loaders import divisions, entities, organizations, program_dependencies, responsibilities, targets
 
     entities.find_entities(doc)
+    program_dependencies.find_program_dependencies(doc)  # needs the programmes and the tasks' cues
     responsibilities.find_responsibilities(doc)
     if doc.publisher is None:
         # Scraped pages often lose the issuer: infer it from the body, marked as inferred.

@@ -161,6 +161,16 @@ class DependencyRecord:
     span: Span  # the cue and the programme's name, as one stretch of text
 
 
+@dataclass(frozen=True)
+class ProgramDependencyRecord:
+    """A programme that builds on another, its own text carrying the cue (Y依托X…, a 专栏 box)."""
+
+    program: str  # the depending programme's key
+    on: str  # the programme it builds on
+    cue: str  # the cue words as written
+    span: Span  # the depending programme's name through the cue phrase (a box: the cue phrase)
+
+
 @dataclass
 class DivisionRecord:
     code: str  # 6-digit GB/T 2260 code
@@ -237,6 +247,7 @@ class DocumentRecord:
     organization_places: dict[str, str] = field(default_factory=dict)  # 昆明市教育局 -> 530100
     responsibilities: list[ResponsibilityRecord] = field(default_factory=list)
     dependencies: list[DependencyRecord] = field(default_factory=list)
+    program_dependencies: list[ProgramDependencyRecord] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     targets: list[TargetRecord] = field(default_factory=list)
 
