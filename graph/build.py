@@ -314,12 +314,15 @@ class _Builder:
             key = f"{t.part.kind[0]}{t.part.ordinal}"
             counters[key] = counters.get(key, 0) + 1
             node = _n(self.iris.target(self.doc.doc_id, key, counters[key]))
-            indicator = _n(self.iris.indicator(t.indicator))
+            indicator = _n(self.iris.indicator(t.indicator, t.indicator_id))
             self.add(node, A, _p(PKG, "Target"))
             self.add(self.part(t.part), _p(PKG, "hasTarget"), node)
             self.add(node, _p(PKG, "indicator"), indicator)
             self.add(indicator, A, _p(PKG, "Indicator"))
-            self.add(indicator, LABEL, Literal(t.indicator))
+            # A registered indicator is labelled by its official name, the plan's spelling beside it.
+            self.add(indicator, LABEL, Literal(t.indicator_name or t.indicator))
+            if t.indicator_name and t.indicator_name != t.indicator:
+                self.add(indicator, ALT, Literal(t.indicator))
             self.add(node, LABEL, Literal(self.doc.quote(t.span)))
             if t.value is not None:
                 self.add(node, _p(PKG, "value"), _dec(t.value))

@@ -56,7 +56,11 @@ class IriScheme:
             return f"{self.base}program/{registry_id}"
         return f"{self.base}program/{segment(name)}"
 
-    def indicator(self, label: str) -> str:
+    def indicator(self, label: str, registry_id: str | None = None) -> str:
+        """An indicator's IRI: from its registry id when the indicator registry lists it (one IRI
+        whatever spelling a plan uses), else from its label as written."""
+        if registry_id:
+            return f"{self.base}indicator/{registry_id}"
         return f"{self.base}indicator/{segment(label)}"
 
     def organization(self, name: str) -> str:

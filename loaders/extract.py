@@ -63,7 +63,15 @@ def extract_raw(raw: RawDocument, doc_id: str | None = None) -> DocumentRecord:
 
 def _find_facts(doc: DocumentRecord) -> None:
     # Imported here so each step stays an independent module.
-    from policykg.loaders import divisions, entities, organizations, program_dependencies, responsibilities, targets
+    from policykg.loaders import (
+        divisions,
+        entities,
+        indicator_identity,
+        organizations,
+        program_dependencies,
+        responsibilities,
+        targets,
+    )
 
     entities.find_entities(doc)
     program_dependencies.find_program_dependencies(doc)  # needs the programmes and the tasks' cues
@@ -73,6 +81,7 @@ def _find_facts(doc: DocumentRecord) -> None:
         doc.publisher = metadata.infer_publisher(doc)
     divisions.find_divisions(doc)  # also sets the jurisdiction from the publisher or the body
     targets.find_targets(doc)
+    indicator_identity.identify_indicators(doc)
     organizations.qualify_organizations(doc)  # needs the jurisdiction
 
 

@@ -211,6 +211,8 @@ class TargetRecord:
     period: str | None = None  # "year" for 每年 …
     baseline: Decimal | None = None  # the value it starts from (从3.5万吨/日提高到6万吨/日: 35000)
     bindingness: str | None = None  # "Binding" (约束性) or "Anticipatory" (预期性), as the plan labels it
+    indicator_id: str | None = None  # the indicator registry's id, when it lists the indicator
+    indicator_name: str | None = None  # and its official name there
 
 
 @dataclass
