@@ -252,6 +252,44 @@ ORDER BY ?document ?citing ?n""",
 ]
 
 
+@router.get("/compare", response_class=HTMLResponse)
+async def compare_page(request: Request, indicator: str = "", place: str = ""):
+    """An indicator over documents, places and years: a chart per place and the table of quotes."""
+    from policykg.api.charts import line_chart
+    from policykg.graph.compare import compare
+
+    years = {k: request.query_params.get(k, "").strip() for k in ("from", "to")}
+    context: dict[str, Any] = {
+        "indicator_text": indicator,
+        "place_text": place,
+        "year_from": years["from"],
+        "year_to": years["to"],
+        "comparison": None,
+        "chart": None,
+        "error": None,
+    }
+    status = 200
+    if indicator.strip():
+        try:
+            bounds = {k: int(v) if v else None for k, v in years.items()}
+        except ValueError:
+            bounds, context["error"], status = {}, "from and to are years, such as 2016", 400
+        if not context["error"]:
+            try:
+                found = await api_thread(
+                    compare,
+                    request.app.state.store,
+                    indicator.strip(),
+                    place=place.strip() or None,
+                    year_from=bounds["from"],
+                    year_to=bounds["to"],
+                )
+                context["comparison"], context["chart"] = found, line_chart(found)
+            except NotFoundError as exc:
+                context["error"], status = str(exc), 404
+    return page(request, "compare.html", title=f"Compare {indicator}", status_code=status, **context)
+
+
 @router.get("/query", response_class=HTMLResponse)
 async def query_page(request: Request):
     settings = request.app.state.settings

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from policykg.api.pools import api_thread
 from policykg.errors import PolicyKGError
 from policykg.graph import neighbourhood, resources
+from policykg.graph.compare import Comparison, compare
 from policykg.graph.divisions import DivisionDetail, get_division
 from policykg.graph.documents import DocumentInfo, DocumentText, Outline, get_document, list_documents, outline
 from policykg.graph.documents import document_text as text_of_document
@@ -194,3 +195,14 @@ async def tables(
     return Response(
         data, media_type=MEDIA_TYPES[fmt], headers={"content-disposition": f'attachment; filename="{name}.{fmt}"'}
     )
+
+
+@router.get("/compare", response_model=Comparison, summary="One indicator across documents, places and years")
+async def compare_indicator(
+    request: Request,
+    indicator: Annotated[str, Query(min_length=1, max_length=500, description="label, any spelling, or IRI")],
+    place: Annotated[str | None, Query(max_length=500, description="division name, code or IRI")] = None,
+    year_from: Annotated[int | None, Query(alias="from", ge=1900, le=2200)] = None,
+    year_to: Annotated[int | None, Query(alias="to", ge=1900, le=2200)] = None,
+):
+    return await api_thread(compare, _store(request), indicator, place=place, year_from=year_from, year_to=year_to)

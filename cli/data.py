@@ -1,13 +1,16 @@
-"""Data commands for statisticians and network analysts: ``table``.
+"""Data commands for researchers, statisticians and network analysts: ``table`` and ``compare``.
 
-A thin adapter over :mod:`policykg.graph.fact_tables`: the table is read from the store and
-written as CSV (the default, to stdout), JSON, Parquet or an Excel workbook. (The network
-projection as GraphML or GEXF is ``policykg export -f graphml|gexf``.) Registered on the main
+Thin adapters over :mod:`policykg.graph.fact_tables` (a table read from the store, written as
+CSV — the default, to stdout — JSON, Parquet or an Excel workbook) and
+:mod:`policykg.graph.compare` (one indicator across documents, places and years). The network
+projection as GraphML or GEXF is ``policykg export -f graphml|gexf``. Registered on the main
 group by ``cli/main.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -50,4 +53,52 @@ def table(ctx: CliContext, name: str, fmt: str, output: Path | None) -> None:
         sys.stdout.buffer.write(data)
 
 
-DATA_COMMANDS = (table,)
+@click.command()
+@click.argument("indicator")
+@click.option("--place", metavar="PLACE", help="Only targets in this division or within it (name, code or IRI).")
+@click.option("--from", "year_from", type=int, metavar="YEAR", help="Only targets of this year or later.")
+@click.option("--to", "year_to", type=int, metavar="YEAR", help="Only targets of this year or earlier.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@store_options
+def compare(
+    ctx: CliContext, indicator: str, place: str | None, year_from: int | None, year_to: int | None, as_json: bool
+) -> None:
+    """Every target on INDICATOR, by place and year: value, comparator, baseline, deadline, source.
+
+    INDICATOR is a label as plans write it (学前三年毛入园率), any spelling the indicator
+    registry lists, or an IRI. A target's place is the division it is scoped to, else the
+    one its document governs; its year is its deadline's, else its document's.
+    """
+    from policykg.graph.compare import compare as read_comparison
+    from policykg.graph.results import text_table
+
+    found = read_comparison(
+        ctx.open_store(read_only=True), indicator, place=place, year_from=year_from, year_to=year_to
+    )
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(found), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{found.indicator.label or found.indicator.iri}  <{found.indicator.iri}>")
+    rows = [
+        [
+            (t.place.label or t.place.iri) if t.place else "",
+            str(t.year or ""),
+            _number(t.value if t.value is not None else t.min_value) + (t.unit or ""),
+            t.comparator or "",
+            _number(t.baseline),
+            t.deadline or "",
+            t.document.label or t.document.iri,
+            (t.quote or "")[:60],
+        ]
+        for t in found.targets
+    ]
+    header = ["place", "year", "value", "comparator", "baseline", "deadline", "document", "quote"]
+    click.echo(text_table(header, rows), nl=False)
+    click.echo(f"({len(rows)} target{'s' if len(rows) != 1 else ''})")
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+DATA_COMMANDS = (table, compare)

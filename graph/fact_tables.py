@@ -46,8 +46,6 @@ class _Spec:
     local_names: tuple[str, ...] = ()
 
 
-_QUOTE = "?quote ?start ?end"
-
 _SPECS: dict[str, _Spec] = {
     "documents": _Spec(
         (
@@ -125,22 +123,22 @@ ORDER BY ?document ?ordinal""",
             "start",
             "end",
         ),
-        f"""
+        """
 SELECT ?target ?document ?task ?indicator ?value ?min_value ?max_value ?unit ?comparator ?baseline
-       ?bindingness ?deadline ?period {_QUOTE}
-       (GROUP_CONCAT(DISTINCT ?code; separator=";") AS ?division_codes) WHERE {{
+       ?bindingness ?deadline ?period ?quote ?start ?end
+       (GROUP_CONCAT(DISTINCT ?code; separator=";") AS ?division_codes) WHERE {
   ?target a pkg:Target ; prov:wasDerivedFrom ?document .
-  OPTIONAL {{ ?task pkg:hasTarget ?target }}
-  OPTIONAL {{ ?target pkg:indicator/rdfs:label ?indicator }}
-  OPTIONAL {{ ?target pkg:value ?value }} OPTIONAL {{ ?target pkg:minValue ?min_value }}
-  OPTIONAL {{ ?target pkg:maxValue ?max_value }} OPTIONAL {{ ?target pkg:unit ?unit }}
-  OPTIONAL {{ ?target pkg:comparator ?comparator }} OPTIONAL {{ ?target pkg:baseline ?baseline }}
-  OPTIONAL {{ ?target pkg:bindingness ?bindingness }} OPTIONAL {{ ?target pkg:deadline ?deadline }}
-  OPTIONAL {{ ?target pkg:period ?period }}
-  OPTIONAL {{ ?target pkg:appliesTo/pkg:adminCode ?code }}
-  OPTIONAL {{ ?target pkg:evidence ?e . ?e oa:exact ?quote ; oa:start ?start ; oa:end ?end }}
-}} GROUP BY ?target ?document ?task ?indicator ?value ?min_value ?max_value ?unit ?comparator ?baseline
-  ?bindingness ?deadline ?period {_QUOTE}
+  OPTIONAL { ?task pkg:hasTarget ?target }
+  OPTIONAL { ?target pkg:indicator/rdfs:label ?indicator }
+  OPTIONAL { ?target pkg:value ?value } OPTIONAL { ?target pkg:minValue ?min_value }
+  OPTIONAL { ?target pkg:maxValue ?max_value } OPTIONAL { ?target pkg:unit ?unit }
+  OPTIONAL { ?target pkg:comparator ?comparator } OPTIONAL { ?target pkg:baseline ?baseline }
+  OPTIONAL { ?target pkg:bindingness ?bindingness } OPTIONAL { ?target pkg:deadline ?deadline }
+  OPTIONAL { ?target pkg:period ?period }
+  OPTIONAL { ?target pkg:appliesTo/pkg:adminCode ?code }
+  OPTIONAL { ?target pkg:evidence ?e . ?e oa:exact ?quote ; oa:start ?start ; oa:end ?end }
+} GROUP BY ?target ?document ?task ?indicator ?value ?min_value ?max_value ?unit ?comparator ?baseline
+  ?bindingness ?deadline ?period ?quote ?start ?end
 ORDER BY ?document ?task ?start ?target""",
         numbers=("value", "min_value", "max_value", "baseline"),
         integers=("start", "end"),
@@ -148,16 +146,16 @@ ORDER BY ?document ?task ?start ?target""",
     ),
     "mentions": _Spec(
         ("document", "part", "part_kind", "entity", "entity_kind", "entity_label", "quote", "start", "end"),
-        f"""
-SELECT ?document ?part ?part_kind ?entity ?entity_kind (SAMPLE(?l) AS ?entity_label) {_QUOTE} WHERE {{
+        """
+SELECT ?document ?part ?part_kind ?entity ?entity_kind (SAMPLE(?l) AS ?entity_label) ?quote ?start ?end WHERE {
   ?m a pkg:Mention ; pkg:mentionOf ?entity ; pkg:mentionIn ?part ; prov:wasDerivedFrom ?document ;
      pkg:evidence ?e .
   ?e oa:exact ?quote ; oa:start ?start ; oa:end ?end .
-  VALUES ?part_kind {{ pkg:Task pkg:Section pkg:PolicyDocument }} ?part a ?part_kind .
-  VALUES ?entity_kind {{ pkg:Program pkg:AdministrativeDivision org:Organization pkg:Regulation }}
+  VALUES ?part_kind { pkg:Task pkg:Section pkg:PolicyDocument } ?part a ?part_kind .
+  VALUES ?entity_kind { pkg:Program pkg:AdministrativeDivision org:Organization pkg:Regulation }
   ?entity a ?entity_kind .
-  OPTIONAL {{ ?entity rdfs:label ?l }}
-}} GROUP BY ?document ?part ?part_kind ?entity ?entity_kind {_QUOTE}
+  OPTIONAL { ?entity rdfs:label ?l }
+} GROUP BY ?document ?part ?part_kind ?entity ?entity_kind ?quote ?start ?end
 ORDER BY ?document ?start ?end ?entity""",
         integers=("start", "end"),
         local_names=("part_kind", "entity_kind"),
@@ -181,15 +179,15 @@ SELECT ?program (SAMPLE(?l) AS ?label) (GROUP_CONCAT(DISTINCT ?alt; separator=";
     ),
     "dependencies": _Spec(
         ("document", "source", "source_kind", "program", "program_label", "cue", "quote", "start", "end"),
-        f"""
-SELECT ?document ?source ?source_kind ?program (SAMPLE(?pl) AS ?program_label) ?cue {_QUOTE} WHERE {{
+        """
+SELECT ?document ?source ?source_kind ?program (SAMPLE(?pl) AS ?program_label) ?cue ?quote ?start ?end WHERE {
   ?statement a rdf:Statement ; rdf:predicate pkg:dependsOn ; rdf:subject ?source ; rdf:object ?program ;
              prov:wasDerivedFrom ?document ; pkg:evidence ?e .
-  OPTIONAL {{ ?statement pkg:cue ?cue }}
+  OPTIONAL { ?statement pkg:cue ?cue }
   ?e oa:exact ?quote ; oa:start ?start ; oa:end ?end .
-  VALUES ?source_kind {{ pkg:Task pkg:Program }} ?source a ?source_kind .
-  OPTIONAL {{ ?program rdfs:label ?pl }}
-}} GROUP BY ?document ?source ?source_kind ?program ?cue {_QUOTE}
+  VALUES ?source_kind { pkg:Task pkg:Program } ?source a ?source_kind .
+  OPTIONAL { ?program rdfs:label ?pl }
+} GROUP BY ?document ?source ?source_kind ?program ?cue ?quote ?start ?end
 ORDER BY ?document ?start ?program""",
         integers=("start", "end"),
         local_names=("source_kind",),

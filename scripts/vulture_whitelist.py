@@ -35,3 +35,11 @@ _.total_spans
 _.predicate_iri
 _.links_in
 _.links_in_truncated
+# api/templates/compare.html reads the chart's fields; /api/compare serializes every field of
+# policykg.graph.compare.ComparedTarget (issuer among them)
+_.colour
+_.x_ticks
+_.left_out
+_.height
+_.margin
+_.issuer
