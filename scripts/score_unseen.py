@@ -6,6 +6,8 @@
 The locked documents are scored, never inspected: this prints no row, miss or extra of theirs,
 so working on the extractor cannot drift towards them. Their figure is what a user should
 expect on a document the extractor has never seen (docs/extraction-quality.md).
+tests/data/unseen/over-quota/ (a document over its province's limit of two, kept for reference)
+is never scored.
 """
 
 from __future__ import annotations
