@@ -290,6 +290,21 @@ async def compare_page(request: Request, indicator: str = "", place: str = ""):
     return page(request, "compare.html", title=f"Compare {indicator}", status_code=status, **context)
 
 
+@router.get("/timeline", response_class=HTMLResponse)
+async def timeline_page(request: Request, program: str = ""):
+    """A program through time: the documents that name it by year and place, and its lineage."""
+    from policykg.graph.timeline import timeline
+
+    context: dict[str, Any] = {"program_text": program, "timeline": None, "error": None}
+    status = 200
+    if program.strip():
+        try:
+            context["timeline"] = await api_thread(timeline, request.app.state.store, program.strip())
+        except NotFoundError as exc:
+            context["error"], status = str(exc), 404
+    return page(request, "timeline.html", title=f"Timeline {program}", status_code=status, **context)
+
+
 @router.get("/query", response_class=HTMLResponse)
 async def query_page(request: Request):
     settings = request.app.state.settings

@@ -26,6 +26,7 @@ from policykg.graph.search import LabelHit, search_labels
 from policykg.graph.store import read_consistently
 from policykg.graph.targets import TargetInfo, find_targets
 from policykg.graph.tasks import TaskDetail, get_task, list_tasks
+from policykg.graph.timeline import Timeline, timeline
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -206,3 +207,13 @@ async def compare_indicator(
     year_to: Annotated[int | None, Query(alias="to", ge=1900, le=2200)] = None,
 ):
     return await api_thread(compare, _store(request), indicator, place=place, year_from=year_from, year_to=year_to)
+
+
+@router.get(
+    "/timeline", response_model=Timeline, summary="A program through time: documents by year and place, lineage"
+)
+async def program_timeline(
+    request: Request,
+    program: Annotated[str, Query(min_length=1, max_length=500, description="label, short name or IRI")],
+):
+    return await api_thread(timeline, _store(request), program)

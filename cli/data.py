@@ -1,8 +1,10 @@
-"""Data commands for researchers, statisticians and network analysts: ``table`` and ``compare``.
+"""Data commands for researchers, statisticians and network analysts: ``table``, ``compare`` and
+``timeline``.
 
 Thin adapters over :mod:`policykg.graph.fact_tables` (a table read from the store, written as
-CSV — the default, to stdout — JSON, Parquet or an Excel workbook) and
-:mod:`policykg.graph.compare` (one indicator across documents, places and years). The network
+CSV — the default, to stdout — JSON, Parquet or an Excel workbook),
+:mod:`policykg.graph.compare` (one indicator across documents, places and years) and
+:mod:`policykg.graph.timeline` (a program through time). The network
 projection as GraphML or GEXF is ``policykg export -f graphml|gexf``. Registered on the main
 group by ``cli/main.py``.
 """
@@ -101,4 +103,44 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-DATA_COMMANDS = (table, compare)
+@click.command()
+@click.argument("program")
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@store_options
+def timeline(ctx: CliContext, program: str, as_json: bool) -> None:
+    """PROGRAM through time: the documents that name it by year and place, and its lineage.
+
+    PROGRAM is a label or short name (全面改薄) or an IRI. Lists each document naming it
+    with its year, place, how many tasks name it and how it is first written; then its umbrella
+    and parts, the programs it continues and those that continue it (from the programme
+    registry), with the years the store's documents name them.
+    """
+    from policykg.graph.results import text_table
+    from policykg.graph.timeline import timeline as read_timeline
+
+    found = read_timeline(ctx.open_store(read_only=True), program)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(found), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{found.program.label or found.program.iri}  <{found.program.iri}>")
+    rows = [
+        [
+            str(e.year or ""),
+            (e.place.label or e.place.iri) if e.place else "",
+            e.document.label or e.document.iri,
+            str(e.tasks),
+            (e.quote or "")[:40],
+        ]
+        for e in found.entries
+    ]
+    click.echo(text_table(["year", "place", "document", "tasks", "named as"], rows), nl=False)
+    for title, steps in (("continues", found.predecessors), ("continued by", found.successors)):
+        for s in steps:
+            years = f" ({s.first_year}–{s.last_year})" if s.first_year else " (named by no document here)"
+            click.echo(f"{title}: {s.program.label}{years}")
+    for title, refs in (("part of", found.part_of), ("part", found.parts)):
+        for r in refs:
+            click.echo(f"{title}: {r.label or r.iri}")
+
+
+DATA_COMMANDS = (table, compare, timeline)
