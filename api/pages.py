@@ -305,6 +305,21 @@ async def timeline_page(request: Request, program: str = ""):
     return page(request, "timeline.html", title=f"Timeline {program}", status_code=status, **context)
 
 
+@router.get("/diff", response_class=HTMLResponse)
+async def diff_page(request: Request, a: str = "", b: str = ""):
+    """What changed between two plans: targets, programs and tasks, each with both quotes."""
+    from policykg.graph.plan_diff import diff
+
+    context: dict[str, Any] = {"a_text": a, "b_text": b, "d": None, "error": None}
+    status = 200
+    if a.strip() and b.strip():
+        try:
+            context["d"] = await api_thread(diff, request.app.state.store, a.strip(), b.strip())
+        except NotFoundError as exc:
+            context["error"], status = str(exc), 404
+    return page(request, "diff.html", title="Diff", status_code=status, **context)
+
+
 @router.get("/query", response_class=HTMLResponse)
 async def query_page(request: Request):
     settings = request.app.state.settings

@@ -20,6 +20,7 @@ from policykg.graph.documents import DocumentInfo, DocumentText, Outline, get_do
 from policykg.graph.documents import document_text as text_of_document
 from policykg.graph.fact_tables import MEDIA_TYPES, TABLE_FORMATS, fact_table, table_bytes
 from policykg.graph.iris import IriScheme
+from policykg.graph.plan_diff import PlanDiff, diff
 from policykg.graph.programs import ProgramDetail, get_program_named
 from policykg.graph.read import Page, Ref
 from policykg.graph.search import LabelHit, search_labels
@@ -217,3 +218,12 @@ async def program_timeline(
     program: Annotated[str, Query(min_length=1, max_length=500, description="label, short name or IRI")],
 ):
     return await api_thread(timeline, _store(request), program)
+
+
+@router.get("/diff", response_model=PlanDiff, summary="What changed between two plans")
+async def plan_diff(
+    request: Request,
+    a: Annotated[str, Query(min_length=1, max_length=2000, description="the earlier document: id, title or IRI")],
+    b: Annotated[str, Query(min_length=1, max_length=2000, description="the later document")],
+):
+    return await api_thread(diff, _store(request), a, b)

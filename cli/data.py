@@ -1,10 +1,11 @@
-"""Data commands for researchers, statisticians and network analysts: ``table``, ``compare`` and
-``timeline``.
+"""Data commands for researchers, statisticians and network analysts: ``table``, ``compare``,
+``timeline`` and ``diff``.
 
 Thin adapters over :mod:`policykg.graph.fact_tables` (a table read from the store, written as
 CSV — the default, to stdout — JSON, Parquet or an Excel workbook),
-:mod:`policykg.graph.compare` (one indicator across documents, places and years) and
-:mod:`policykg.graph.timeline` (a program through time). The network
+:mod:`policykg.graph.compare` (one indicator across documents, places and years),
+:mod:`policykg.graph.timeline` (a program through time) and :mod:`policykg.graph.plan_diff`
+(what changed between two plans). The network
 projection as GraphML or GEXF is ``policykg export -f graphml|gexf``. Registered on the main
 group by ``cli/main.py``.
 """
@@ -143,4 +144,44 @@ def timeline(ctx: CliContext, program: str, as_json: bool) -> None:
             click.echo(f"{title}: {r.label or r.iri}")
 
 
-DATA_COMMANDS = (table, compare, timeline)
+@click.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@store_options
+def diff_plans(ctx: CliContext, a: str, b: str, as_json: bool) -> None:
+    """What changed from plan A to plan B: targets, programs and tasks.
+
+    A and B are documents of the store (id, title or IRI). Targets on one indicator and
+    place are raised, lowered, kept or changed, new or dropped; programs started, ended or
+    kept; tasks matched by how alike they read (with the score), added or dropped.
+    """
+    from policykg.graph.plan_diff import diff
+
+    found = diff(ctx.open_store(read_only=True), a, b)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(found), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{found.a.label or found.a.iri}  →  {found.b.label or found.b.iri}")
+    click.echo("targets:")
+    for t in found.targets:
+        before = t.a.quote if t.a else ""
+        after = t.b.quote if t.b else ""
+        place = f" [{t.place.label}]" if t.place else ""
+        click.echo(f"  {t.change:8} {t.indicator.label}{place}: {before or '—'}  →  {after or '—'}")
+    for word, refs in (
+        ("programs started", found.programs_started),
+        ("programs ended", found.programs_ended),
+        ("programs kept", found.programs_kept),
+    ):
+        click.echo(f"{word}: {'、'.join(r.label or r.iri for r in refs) or 'none'}")
+    click.echo("tasks:")
+    for m in found.matched:
+        click.echo(f"  matched  {m.a.label}  →  {m.b.label}  ({m.score:.2f})")
+    for r in found.dropped:
+        click.echo(f"  dropped  {r.label}")
+    for r in found.added:
+        click.echo(f"  added    {r.label}")
+
+
+DATA_COMMANDS = (table, compare, timeline, diff_plans)

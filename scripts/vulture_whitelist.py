@@ -43,3 +43,6 @@ _.left_out
 _.height
 _.margin
 _.issuer
+# /api/diff serializes both tasks' texts of a match (policykg.graph.plan_diff.TaskMatch)
+_.a_text
+_.b_text

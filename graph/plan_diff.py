@@ -1,0 +1,257 @@
+"""What changed between two plans: tasks matched, added and dropped; programs started and ended;
+targets raised, lowered, kept, new or dropped — each with both quotes.
+
+Planners compare this year's work plan with last year's. :func:`diff` reads two documents of
+the store and lines them up:
+
+- **Tasks** are matched one to one by how alike they read: the similarity of their titles
+  (difflib's ratio) and of their texts (shared character pairs, Jaccard), the score being the
+  better of the title's similarity and the mean of both. Pairs are taken best first; a pair
+  scoring under :data:`MATCH_THRESHOLD` is no match. Each match carries its score, so a reader
+  can judge it; the tasks left over were added (in B) or dropped (from A).
+- **Programs** each document names (by IRI, so a registered program's spellings are one):
+  started (only in B), ended (only in A), kept.
+- **Targets** are lined up by indicator and place (the division a goal is scoped to, else none:
+  the plan's own place). A pair with values in one unit is raised, lowered or kept; a target
+  only in B is new, only in A dropped. Several targets on one indicator and place pair in the
+  order the documents state them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+from policykg.errors import NotFoundError
+from policykg.graph.read import Ref, consistent, decimal, integer, rows, text
+from policykg.graph.search import resolve
+from policykg.graph.sparql_params import iri, literal, sparql
+
+#: Two tasks whose score is below this are not one task.
+MATCH_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class TaskMatch:
+    a: Ref
+    b: Ref
+    score: float  # 0..1, how alike they read
+    a_text: str | None
+    b_text: str | None
+
+
+@dataclass(frozen=True)
+class TargetSide:
+    target: str
+    value: float | None
+    min_value: float | None
+    max_value: float | None
+    unit: str | None
+    comparator: str | None
+    deadline: str | None
+    quote: str | None
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    indicator: Ref
+    place: Ref | None  # the division the goals are scoped to; None: the plans' own place
+    change: str  # raised | lowered | kept | changed (another unit or comparator) | new | dropped
+    a: TargetSide | None
+    b: TargetSide | None
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    a: Ref
+    b: Ref
+    matched: list[TaskMatch]  # in A's order
+    added: list[Ref]  # tasks of B matched by none of A, in B's order
+    dropped: list[Ref]  # tasks of A matched by none of B
+    programs_started: list[Ref]
+    programs_ended: list[Ref]
+    programs_kept: list[Ref]
+    targets: list[TargetChange]
+
+
+@consistent
+def diff(store: Any, a: str, b: str) -> PlanDiff:
+    doc_a, doc_b = _document(store, a), _document(store, b)
+    tasks_a, tasks_b = _tasks(store, doc_a.iri), _tasks(store, doc_b.iri)
+    matched, added, dropped = _match(tasks_a, tasks_b)
+    progs_a, progs_b = _programs(store, doc_a.iri), _programs(store, doc_b.iri)
+    return PlanDiff(
+        doc_a,
+        doc_b,
+        matched,
+        added,
+        dropped,
+        [progs_b[k] for k in sorted(progs_b.keys() - progs_a.keys())],
+        [progs_a[k] for k in sorted(progs_a.keys() - progs_b.keys())],
+        [progs_b[k] for k in sorted(progs_a.keys() & progs_b.keys())],
+        _target_changes(_targets(store, doc_a.iri), _targets(store, doc_b.iri)),
+    )
+
+
+def _document(store: Any, name: str) -> Ref:
+    """A document named by IRI, by its id (the end of its IRI: kunming-2017) or by its title."""
+    tail = name if name.startswith(("http://", "https://")) else "/doc/" + name
+    found = rows(
+        store,
+        sparql(
+            "SELECT ?d ?t WHERE { ?d a pkg:PolicyDocument . FILTER(STRENDS(STR(?d), $tail)) "
+            "OPTIONAL { ?d dcterms:title ?t } } ORDER BY ?d LIMIT 2",
+            tail=literal(tail),
+        ),
+    )
+    if len({r["d"].value for r in found}) == 1:
+        return Ref(found[0]["d"].value, text(found[0]["t"]), "PolicyDocument")
+    ref = resolve(store, name, ["PolicyDocument"])
+    if ref.kind != "PolicyDocument":
+        raise NotFoundError(f"no document {name!r}")
+    return ref
+
+
+@dataclass(frozen=True)
+class _Task:
+    ref: Ref
+    ordinal: int
+    title: str
+    text: str
+
+
+def _tasks(store: Any, document: str) -> list[_Task]:
+    found = rows(
+        store,
+        sparql(
+            """SELECT ?t ?n ?l ?x WHERE { ?t a pkg:Task ; prov:wasDerivedFrom $d ; pkg:ordinal ?n .
+               OPTIONAL { ?t rdfs:label ?l } OPTIONAL { ?t pkg:text ?x } } ORDER BY ?n""",
+            d=iri(document),
+        ),
+    )
+    return [
+        _Task(Ref(r["t"].value, text(r["l"]), "Task"), integer(r["n"]) or 0, text(r["l"]) or "", text(r["x"]) or "")
+        for r in found
+    ]
+
+
+def _pairs(s: str) -> set[str]:
+    s = "".join(s.split())
+    return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+def similarity(title_a: str, text_a: str, title_b: str, text_b: str) -> float:
+    """How alike two tasks read, 0..1: the better of their titles' similarity and the mean of
+    the titles' and the texts' (Jaccard of character pairs)."""
+    title = SequenceMatcher(None, title_a, title_b, autojunk=False).ratio()
+    pa, pb = _pairs(text_a), _pairs(text_b)
+    body = len(pa & pb) / len(pa | pb) if pa and pb else 0.0
+    return max(title, (title + body) / 2)
+
+
+def _match(a: list[_Task], b: list[_Task]) -> tuple[list[TaskMatch], list[Ref], list[Ref]]:
+    scored = sorted(
+        ((similarity(x.title, x.text, y.title, y.text), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
+        key=lambda s: (-s[0], s[1], s[2]),
+    )
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    pairs: list[tuple[int, int, float]] = []
+    for score, i, j in scored:
+        if score < MATCH_THRESHOLD:
+            break
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        pairs.append((i, j, score))
+    matched = [
+        TaskMatch(a[i].ref, b[j].ref, round(score, 3), a[i].text or None, b[j].text or None)
+        for i, j, score in sorted(pairs)
+    ]
+    added = [t.ref for j, t in enumerate(b) if j not in used_b]
+    dropped = [t.ref for i, t in enumerate(a) if i not in used_a]
+    return matched, added, dropped
+
+
+def _programs(store: Any, document: str) -> dict[str, Ref]:
+    found = rows(
+        store,
+        sparql(
+            """SELECT DISTINCT ?p (SAMPLE(?l) AS ?label) WHERE { ?m a pkg:Mention ; pkg:mentionOf ?p ;
+                 prov:wasDerivedFrom $d . ?p a pkg:Program OPTIONAL { ?p rdfs:label ?l } } GROUP BY ?p""",
+            d=iri(document),
+        ),
+    )
+    return {r["p"].value: Ref(r["p"].value, text(r["label"]), "Program") for r in found}
+
+
+def _targets(store: Any, document: str) -> dict[tuple[str, str | None], list[tuple[Ref, Ref | None, TargetSide]]]:
+    found = rows(
+        store,
+        sparql(
+            """
+SELECT ?t ?i ?il ?place ?placel ?value ?min ?max ?unit ?cmp ?deadline ?quote ?start WHERE {
+  ?t a pkg:Target ; prov:wasDerivedFrom $d ; pkg:indicator ?i .
+  OPTIONAL { ?i rdfs:label ?il } OPTIONAL { ?t pkg:appliesTo ?place OPTIONAL { ?place rdfs:label ?placel } }
+  OPTIONAL { ?t pkg:value ?value } OPTIONAL { ?t pkg:minValue ?min } OPTIONAL { ?t pkg:maxValue ?max }
+  OPTIONAL { ?t pkg:unit ?unit } OPTIONAL { ?t pkg:comparator ?cmp } OPTIONAL { ?t pkg:deadline ?deadline }
+  OPTIONAL { ?t pkg:evidence ?e . ?e oa:exact ?quote ; oa:start ?start }
+} ORDER BY ?start ?t""",
+            d=iri(document),
+        ),
+    )
+    out: dict[tuple[str, str | None], list[tuple[Ref, Ref | None, TargetSide]]] = {}
+    seen: set[str] = set()
+    for r in found:
+        t = r["t"].value
+        if t in seen:  # a second label or place: the first reading stands
+            continue
+        seen.add(t)
+        place = Ref(r["place"].value, text(r["placel"]), "AdministrativeDivision") if r["place"] else None
+        side = TargetSide(
+            t,
+            decimal(r["value"]),
+            decimal(r["min"]),
+            decimal(r["max"]),
+            text(r["unit"]),
+            r["cmp"].value.rsplit("#", 1)[-1] if r["cmp"] else None,
+            text(r["deadline"]),
+            text(r["quote"]),
+        )
+        key = (r["i"].value, place.iri if place else None)
+        out.setdefault(key, []).append((Ref(r["i"].value, text(r["il"]), "Indicator"), place, side))
+    return out
+
+
+def _change(a: TargetSide, b: TargetSide) -> str:
+    va = a.value if a.value is not None else a.min_value
+    vb = b.value if b.value is not None else b.min_value
+    if va is None or vb is None or a.unit != b.unit:
+        return "changed"
+    if vb > va:
+        return "raised"
+    if vb < va:
+        return "lowered"
+    return "kept" if a.comparator == b.comparator and a.max_value == b.max_value else "changed"
+
+
+def _target_changes(
+    a: dict[tuple[str, str | None], list[tuple[Ref, Ref | None, TargetSide]]],
+    b: dict[tuple[str, str | None], list[tuple[Ref, Ref | None, TargetSide]]],
+) -> list[TargetChange]:
+    out: list[TargetChange] = []
+    for key in sorted(a.keys() | b.keys(), key=lambda k: (k[0], k[1] or "")):
+        left, right = a.get(key, []), b.get(key, [])
+        for k in range(max(len(left), len(right))):
+            if k < len(left) and k < len(right):
+                (indicator, place, sa), (_, _, sb) = left[k], right[k]
+                out.append(TargetChange(indicator, place, _change(sa, sb), sa, sb))
+            elif k < len(right):
+                indicator, place, sb = right[k]
+                out.append(TargetChange(indicator, place, "new", None, sb))
+            else:
+                indicator, place, sa = left[k]
+                out.append(TargetChange(indicator, place, "dropped", sa, None))
+    return out
