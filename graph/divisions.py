@@ -56,7 +56,7 @@ def get_division(store: Any, code: str) -> DivisionDetail:
         linked(store, sparql("?x pkg:within $d .", d=node)),
         decimal(r["lat"]),
         decimal(r["long"]),
-        linked(store, sparql("?x dcterms:spatial $d .", d=node)),
+        linked(store, sparql("?x dcterms:spatial $d ; a pkg:PolicyDocument .", d=node)),
         targets_where(store, sparql("?t pkg:appliesTo/pkg:within* $d .", d=node), limit=1000),
         linked(store, sparql("?x pkg:mentions $d ; a pkg:Task .", d=node)),
     )

@@ -77,7 +77,7 @@ class EdgeKind(StrEnum):
     APPLIES_TO = "appliesTo"  # Target -> Division
     WITHIN = "within"  # Division -> Division
     INDICATOR = "indicator"  # Target -> Indicator
-    SPATIAL = "spatial"  # Document -> Division it governs
+    SPATIAL = "spatial"  # Document -> Division it governs; Organization -> Division it belongs to
     PUBLISHER = "publisher"  # Document -> Organization
     SUCCESSOR_OF = "successorOf"  # Program -> the earlier Program it continues (from the programme registry)
     LED_BY = "ledBy"  # Task -> Organization that leads it
@@ -114,7 +114,7 @@ EDGE_PHRASES: dict[EdgeKind, tuple[str, str]] = {
     EdgeKind.APPLIES_TO: ("applies to", "is the scope of"),
     EdgeKind.WITHIN: ("lies within", "contains"),
     EdgeKind.INDICATOR: ("measures", "is measured by"),
-    EdgeKind.SPATIAL: ("governs", "is governed by"),
+    EdgeKind.SPATIAL: ("covers", "is covered by"),  # a plan governs its place, a unit serves it
     EdgeKind.PUBLISHER: ("is published by", "publishes"),
     EdgeKind.SUCCESSOR_OF: ("continues", "is continued by"),
     EdgeKind.LED_BY: ("is led by", "leads"),

@@ -310,3 +310,15 @@ def test_a_path_along_the_new_links_quotes_each_step(store):
     cites = shortest_path(store, PLAN + "/task/1", CITED)
     assert [s.kind for s in cites.steps] == [EdgeKind.REFERENCES]
     assert cites.steps[0].evidence is not None and CITED_TITLE in (cites.steps[0].evidence.exact or "")
+
+
+def test_a_divisions_documents_are_documents_not_the_units_that_belong_to_it(store):
+    from policykg.graph.divisions import get_division
+
+    county = get_division(store, "530129")
+    assert [d.iri for d in county.documents] == [PLAN]  # not 寻甸回族彝族自治县教育体育局 (dcterms:spatial too)
+    units = store.query(
+        "SELECT ?o WHERE { ?o a <http://www.w3.org/ns/org#Organization> ; "
+        "<http://purl.org/dc/terms/spatial> <https://w3id.org/policykg/id/division/530129> }"
+    )
+    assert list(units)  # the units are there, and belong to the county
