@@ -320,6 +320,44 @@ async def diff_page(request: Request, a: str = "", b: str = ""):
     return page(request, "diff.html", title="Diff", status_code=status, **context)
 
 
+@router.get("/place/{code}", response_class=HTMLResponse)
+async def place_page(request: Request, code: str):
+    """A division's profile: where it lies (a map among its neighbours), the documents that govern
+    it, its targets, the programs that reach it; on a province, its counties shaded by targets."""
+    from policykg.api import maps
+    from policykg.graph.divisions import county_counts, division_chain, get_division
+
+    store = request.app.state.store
+
+    def read() -> tuple[Any, list[tuple[str, str]], list[Any]]:
+        detail = get_division(store, code)
+        return detail, division_chain(store, code), county_counts(store, code) if detail.level == "Province" else []
+
+    try:
+        detail, chain, counts = await api_thread(read_consistently, store, read)
+    except NotFoundError:
+        return page(request, "not_found.html", title="Not found", iri=f"division {code}", status_code=404)
+    place_map = await api_thread(maps.place_map, chain)
+    shaded = None
+    if detail.level == "Province":
+        shaded = await api_thread(
+            maps.choropleth,
+            detail.label or "",
+            {c.division.label: c.targets for c in counts if c.division.label},
+            "targets",
+        )
+    return page(
+        request,
+        "place.html",
+        title=detail.label or code,
+        d=detail,
+        chain=chain,
+        place_map=place_map,
+        shaded=shaded,
+        maps=maps.available(),
+    )
+
+
 @router.get("/query", response_class=HTMLResponse)
 async def query_page(request: Request):
     settings = request.app.state.settings

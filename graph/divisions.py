@@ -1,4 +1,5 @@
-"""Reads of administrative divisions: one division with everything scoped to it."""
+"""Reads of administrative divisions: one division with everything scoped to it, and counts by the
+divisions within it (for a choropleth)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from policykg.errors import NotFoundError
 from policykg.graph.kinds import local_name
-from policykg.graph.read import Ref, consistent, decimal, linked, rows, text, values_of
+from policykg.graph.read import Ref, consistent, decimal, integer, linked, rows, text, values_of
 from policykg.graph.sparql_params import iri, literal, shown, sparql
 from policykg.graph.targets import TargetInfo, targets_where
 from policykg.ontology import SKOS
@@ -25,8 +26,11 @@ class DivisionDetail:
     lat: float | None
     long: float | None
     documents: list[Ref]  # documents that govern it (dcterms:spatial)
-    targets: list[TargetInfo]  # targets scoped to it or to a division within it
+    targets: list[TargetInfo]  # targets scoped to it or within it, and the unscoped goals of the
+    # plans that govern it or a division within it (a plan's goal is its own place's)
     tasks: list[Ref]  # tasks that mention it
+    programs: list[Ref]  # programs that reach it: named by the tasks that mention it, whose
+    # targets are scoped to it or within it, or of the plans that govern it or a division within it
 
 
 @consistent
@@ -57,6 +61,81 @@ def get_division(store: Any, code: str) -> DivisionDetail:
         decimal(r["lat"]),
         decimal(r["long"]),
         linked(store, sparql("?x dcterms:spatial $d ; a pkg:PolicyDocument .", d=node)),
-        targets_where(store, sparql("?t pkg:appliesTo/pkg:within* $d .", d=node), limit=1000),
+        targets_where(
+            store,
+            sparql(
+                "{ ?t pkg:appliesTo/pkg:within* $d } UNION { ?t prov:wasDerivedFrom/dcterms:spatial/pkg:within* $d "
+                "FILTER NOT EXISTS { ?t pkg:appliesTo ?_any } }",
+                d=node,
+            ),
+            limit=1000,
+        ),
         linked(store, sparql("?x pkg:mentions $d ; a pkg:Task .", d=node)),
+        linked(
+            store,
+            sparql(
+                "{ ?_t pkg:mentions $d } UNION { ?_t pkg:hasTarget/pkg:appliesTo/pkg:within* $d } "
+                "UNION { ?_t prov:wasDerivedFrom/dcterms:spatial/pkg:within* $d } "
+                "?_t a pkg:Task ; pkg:mentions ?x . ?x a pkg:Program .",
+                d=node,
+            ),
+        ),
     )
+
+
+@dataclass(frozen=True)
+class DivisionCount:
+    division: Ref
+    targets: int  # its targets, as get_division counts them
+    programs: int  # programs named by the tasks that name it
+
+
+def county_counts(store: Any, code: str) -> list[DivisionCount]:
+    """Each division within the one of ``code`` (at any depth) with how many targets are its and
+    how many programs the tasks naming it name; by code."""
+    node = iri(_division_iri(store, code))
+    found = rows(
+        store,
+        sparql(
+            """SELECT ?x ?l ?code (COUNT(DISTINCT ?t) AS ?targets) (COUNT(DISTINCT ?p) AS ?programs) WHERE {
+                 ?x pkg:within+ $d ; pkg:adminCode ?code . OPTIONAL { ?x rdfs:label ?l }
+                 OPTIONAL { ?t a pkg:Target .
+                   { ?t pkg:appliesTo/pkg:within* ?x } UNION
+                   { ?t prov:wasDerivedFrom/dcterms:spatial/pkg:within* ?x
+                     FILTER NOT EXISTS { ?t pkg:appliesTo ?_a } } }
+                 OPTIONAL { ?task pkg:mentions ?x ; a pkg:Task ; pkg:mentions ?p . ?p a pkg:Program }
+               } GROUP BY ?x ?l ?code ORDER BY ?code""",
+            d=node,
+        ),
+    )
+    return [
+        DivisionCount(
+            Ref(r["x"].value, text(r["l"]), "AdministrativeDivision"),
+            integer(r["targets"]) or 0,
+            integer(r["programs"]) or 0,
+        )
+        for r in found
+    ]
+
+
+def _division_iri(store: Any, code: str) -> str:
+    found = rows(store, sparql("SELECT ?d WHERE { ?d pkg:adminCode $code } LIMIT 1", code=literal(code)))
+    if not found:
+        raise NotFoundError(f"no division with code {shown(code)}")
+    return str(found[0]["d"].value)
+
+
+def division_chain(store: Any, code: str) -> list[tuple[str, str]]:
+    """(label, level) of the division of ``code`` and of every division it lies in, the province
+    first (``level`` a local name: Province, Prefecture, County)."""
+    node = iri(_division_iri(store, code))
+    found = rows(
+        store,
+        sparql(
+            """SELECT ?a ?l ?level (COUNT(?up) AS ?depth) WHERE {
+                 $d pkg:within* ?a . ?a rdfs:label ?l ; pkg:level ?level . OPTIONAL { ?a pkg:within+ ?up }
+               } GROUP BY ?a ?l ?level ORDER BY ?depth""",
+            d=node,
+        ),
+    )
+    return [(r["l"].value, local_name(r["level"].value)) for r in found]

@@ -3,8 +3,9 @@
     python scripts/screenshots.py
 
 Builds a small store of real-looking plans (two cities and a county over five years, the data of
-tests/test_compare.py), serves it on loopback and saves each page's screenshot. Needs Debian's
-chromium and chromedriver, like the browser tests.
+tests/test_compare.py), serves it on loopback and saves a screenshot of each chart and map: the
+compare page, a county's place page and its province's choropleth. Needs Debian's chromium and
+chromedriver, like the browser tests, and the maps extra.
 """
 
 from __future__ import annotations
@@ -48,11 +49,17 @@ def main() -> None:
         driver = open_chromium(folder / "profile")
         try:
             driver.set_window_size(1000, 900)
-            driver.get(server.url + "/compare?indicator=学前三年毛入园率")
-            wait(driver, "return document.querySelector('#chart')")
-            out = REPO / "docs" / "img" / "compare.png"
-            driver.save_screenshot(str(out))
-            print(f"wrote {out.relative_to(REPO)}")
+            for path, ready, name in (
+                ("/compare?indicator=学前三年毛入园率", "#chart", "compare.png"),
+                ("/place/530129", "#place-map", "place.png"),
+                ("/place/530000", "#choropleth", "choropleth.png"),
+            ):
+                driver.get(server.url + path)
+                wait(driver, f"return document.querySelector('{ready}')")
+                driver.execute_script(f"document.querySelector('{ready}').scrollIntoView()")
+                out = REPO / "docs" / "img" / name
+                driver.save_screenshot(str(out))
+                print(f"wrote {out.relative_to(REPO)}")
         finally:
             driver.quit()
             server.stop()
