@@ -90,15 +90,17 @@ def compare(
         store,
         sparql(
             """
-SELECT ?t ?doc ?doct ?issuer ?issued ?place ?placel ?value ?min ?max ?unit ?cmp ?base ?deadline ?task ?taskl ?quote
+SELECT ?t ?doc ?doct ?issuer ?issued ?scoped ?scopedl ?governed ?governedl ?value ?min ?max ?unit ?cmp ?base
+       ?deadline ?task ?taskl ?quote
 WHERE {
   VALUES ?i { $nodes }
   ?t pkg:indicator ?i ; prov:wasDerivedFrom ?doc .
   OPTIONAL { ?doc dcterms:title ?doct } OPTIONAL { ?doc dcterms:issued ?issued }
   OPTIONAL { ?doc dcterms:publisher/rdfs:label ?issuer }
-  OPTIONAL { ?t pkg:appliesTo ?scoped } OPTIONAL { ?doc dcterms:spatial ?governed }
-  BIND(COALESCE(?scoped, ?governed) AS ?place)
-  OPTIONAL { ?place rdfs:label ?placel }
+  # Both places, each with its label (a BIND of one of them before the label's OPTIONAL made
+  # Oxigraph read every label of the store).
+  OPTIONAL { ?t pkg:appliesTo ?scoped OPTIONAL { ?scoped rdfs:label ?scopedl } }
+  OPTIONAL { ?doc dcterms:spatial ?governed OPTIONAL { ?governed rdfs:label ?governedl } }
   OPTIONAL { ?t pkg:value ?value } OPTIONAL { ?t pkg:minValue ?min } OPTIONAL { ?t pkg:maxValue ?max }
   OPTIONAL { ?t pkg:unit ?unit } OPTIONAL { ?t pkg:comparator ?cmp } OPTIONAL { ?t pkg:baseline ?base }
   OPTIONAL { ?t pkg:deadline ?deadline }
@@ -115,7 +117,12 @@ WHERE {
         t = r["t"].value
         if t in by_target:  # a second label or title: the first (sorted) reading stands
             continue
-        place_ref = Ref(r["place"].value, text(r["placel"]), "AdministrativeDivision") if r["place"] else None
+        if r["scoped"] is not None:
+            place_ref: Ref | None = Ref(r["scoped"].value, text(r["scopedl"]), "AdministrativeDivision")
+        elif r["governed"] is not None:
+            place_ref = Ref(r["governed"].value, text(r["governedl"]), "AdministrativeDivision")
+        else:
+            place_ref = None
         if inside is not None and (place_ref is None or place_ref.iri not in inside):
             continue
         deadline, issued = text(r["deadline"]), text(r["issued"])
