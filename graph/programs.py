@@ -25,6 +25,7 @@ class ProgramDetail:
     successors: list[Ref]  # the programs that continue it
     tasks: list[Ref]  # tasks that mention it
     dependent_tasks: list[Ref]  # tasks that build on it (pkg:dependsOn)
+    dependent_programs: list[Ref]  # programs that build on it
     leads: list[Ref]  # units that lead the tasks naming it or building on it (pkg:ledBy)
     targets: list[TargetInfo]  # targets of those tasks
     divisions: list[Ref]  # divisions those targets apply to, or that those tasks mention
@@ -66,6 +67,7 @@ def get_program(store: Any, program: str) -> ProgramDetail:
         linked(store, sparql("?x pkg:successorOf $p .", p=node)),
         linked(store, sparql("?x pkg:mentions $p ; a pkg:Task .", p=node)),
         linked(store, sparql("?x pkg:dependsOn $p ; a pkg:Task .", p=node)),
+        linked(store, sparql("?x pkg:dependsOn $p ; a pkg:Program .", p=node)),
         linked(
             store, sparql("{ ?_task pkg:mentions $p } UNION { ?_task pkg:dependsOn $p } ?_task pkg:ledBy ?x .", p=node)
         ),

@@ -61,3 +61,17 @@ def test_the_graph_reifies_a_programmes_dependency_and_conforms(tmp_path):
 def _write(folder) -> str:
     (folder / "plan.txt").write_text(PLAN, encoding="utf-8")
     return "plan.txt"
+
+
+def test_a_program_page_lists_the_programs_that_build_on_it(tmp_path):
+    from policykg.graph.ingest import ingest_files
+    from policykg.graph.programs import get_program_named
+    from policykg.graph.store import OxigraphStore
+
+    iris = IriScheme()
+    (tmp_path / "plan.txt").write_text(PLAN, encoding="utf-8")
+    store = OxigraphStore(tmp_path / "store")
+    ingest_files(store, [tmp_path / "plan.txt"], iris)
+    umbrella = get_program_named(store, "三名工程", iris.program("三名工程"))
+    assert [r.label for r in umbrella.dependent_programs] == ["名校建设工程"]
+    assert {r.iri for r in umbrella.dependent_tasks} == {iris.task("plan", 1), iris.task("plan", 3)}
