@@ -93,9 +93,10 @@ def main() -> None:
 
     from generate_corpus import generate
 
-    from policykg.graph.ingest import find_files, ingest_files
+    from policykg.graph.ingest import ingest_files
     from policykg.graph.iris import IriScheme
     from policykg.graph.results import render_result
+    from policykg.graph.sources import find_files
     from policykg.graph.store import OxigraphStore
 
     work = Path(tempfile.mkdtemp(prefix="policykg-bench-api-"))

@@ -93,7 +93,8 @@ def ingest(
     replaced. A file that fails is reported by name and the others go on; the exit
     status is 1 if any failed.
     """
-    from policykg.graph.ingest import default_workers, ingest_corpus, list_sources
+    from policykg.graph.ingest import default_workers, ingest_corpus
+    from policykg.graph.sources import list_sources
 
     ctx.settings = ctx.settings.with_overrides(ingest_batch_bytes=batch_bytes)
     skipped: list[Path] = []

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from policykg.graph.ingest import ingest_corpus, list_sources
+from policykg.graph.ingest import ingest_corpus
 from policykg.graph.iris import IriScheme
+from policykg.graph.sources import list_sources
 from policykg.graph.store import OxigraphStore
 from support import generate_corpus
 from support.common import run_cli

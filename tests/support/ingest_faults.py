@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from policykg.graph.ingest import extract_document, ingest_corpus, list_sources
+from policykg.graph.ingest import extract_document, ingest_corpus
 from policykg.graph.iris import IriScheme
+from policykg.graph.sources import list_sources
 from policykg.graph.store import OxigraphStore, orphan_entity_graphs
 from support import generate_corpus
 from support.common import quads_of
