@@ -283,6 +283,7 @@ async def compare_page(request: Request, indicator: str = "", place: str = ""):
                     place=place.strip() or None,
                     year_from=bounds["from"],
                     year_to=bounds["to"],
+                    limit=1000,
                 )
                 context["comparison"], context["chart"] = found, line_chart(found)
             except NotFoundError as exc:

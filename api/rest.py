@@ -206,8 +206,19 @@ async def compare_indicator(
     place: Annotated[str | None, Query(max_length=500, description="division name, code or IRI")] = None,
     year_from: Annotated[int | None, Query(alias="from", ge=1900, le=2200)] = None,
     year_to: Annotated[int | None, Query(alias="to", ge=1900, le=2200)] = None,
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Targets per page")] = 500,
 ):
-    return await api_thread(compare, _store(request), indicator, place=place, year_from=year_from, year_to=year_to)
+    return await api_thread(
+        compare,
+        _store(request),
+        indicator,
+        place=place,
+        year_from=year_from,
+        year_to=year_to,
+        offset=offset,
+        limit=limit,
+    )
 
 
 @router.get(

@@ -61,10 +61,19 @@ def table(ctx: CliContext, name: str, fmt: str, output: Path | None) -> None:
 @click.option("--place", metavar="PLACE", help="Only targets in this division or within it (name, code or IRI).")
 @click.option("--from", "year_from", type=int, metavar="YEAR", help="Only targets of this year or later.")
 @click.option("--to", "year_to", type=int, metavar="YEAR", help="Only targets of this year or earlier.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=500, show_default=True, help="Targets to show.")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Targets to skip first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @store_options
 def compare(
-    ctx: CliContext, indicator: str, place: str | None, year_from: int | None, year_to: int | None, as_json: bool
+    ctx: CliContext,
+    indicator: str,
+    place: str | None,
+    year_from: int | None,
+    year_to: int | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
 ) -> None:
     """Every target on INDICATOR, by place and year: value, comparator, baseline, deadline, source.
 
@@ -76,7 +85,13 @@ def compare(
     from policykg.graph.results import text_table
 
     found = read_comparison(
-        ctx.open_store(read_only=True), indicator, place=place, year_from=year_from, year_to=year_to
+        ctx.open_store(read_only=True),
+        indicator,
+        place=place,
+        year_from=year_from,
+        year_to=year_to,
+        offset=offset,
+        limit=limit,
     )
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(found), ensure_ascii=False, indent=1))
@@ -97,7 +112,8 @@ def compare(
     ]
     header = ["place", "year", "value", "comparator", "baseline", "deadline", "document", "quote"]
     click.echo(text_table(header, rows), nl=False)
-    click.echo(f"({len(rows)} target{'s' if len(rows) != 1 else ''})")
+    shown = f"{len(rows)} of {found.total}" if found.total > len(rows) else str(len(rows))
+    click.echo(f"({shown} target{'s' if found.total != 1 else ''})")
 
 
 def _number(value: float | None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from policykg.graph.read import Ref, consistent, integer, linked, rows, text
 from policykg.graph.search import resolve
-from policykg.graph.sparql_params import count, iri, iris, sparql
+from policykg.graph.sparql_params import iri, iris, sparql
 
 
 @dataclass(frozen=True)
@@ -49,24 +49,27 @@ class Timeline:
 def timeline(store: Any, program: str) -> Timeline:
     root = resolve(store, program, ["Program"])
     node = iri(root.iri)
+    # Per document: how many tasks name it and where it is first named (one grouped pass), then
+    # that first mention's characters and the document's metadata, joined in the same query.
     found = rows(
         store,
         sparql(
             """
-SELECT ?doc ?title ?issued ?place ?placel (COUNT(DISTINCT ?task) AS ?tasks) (MIN(?start) AS ?first) WHERE {
-  ?m a pkg:Mention ; pkg:mentionOf $p ; prov:wasDerivedFrom ?doc .
-  OPTIONAL { ?m pkg:evidence/oa:start ?start }
-  OPTIONAL { ?m pkg:mentionIn ?task . ?task a pkg:Task }
+SELECT ?doc ?title ?issued ?place ?placel ?tasks ?exact WHERE {
+  { SELECT ?doc (COUNT(DISTINCT ?task) AS ?tasks) (MIN(?start) AS ?first) WHERE {
+      ?m pkg:mentionOf $p ; prov:wasDerivedFrom ?doc ; pkg:evidence/oa:start ?start .
+      OPTIONAL { ?m pkg:mentionIn ?task . ?task a pkg:Task } } GROUP BY ?doc }
+  OPTIONAL { ?m2 pkg:mentionOf $p ; prov:wasDerivedFrom ?doc ; pkg:evidence ?e . ?e oa:start ?first ; oa:exact ?exact }
   OPTIONAL { ?doc dcterms:title ?title } OPTIONAL { ?doc dcterms:issued ?issued }
   OPTIONAL { ?doc dcterms:spatial ?place OPTIONAL { ?place rdfs:label ?placel } }
-} GROUP BY ?doc ?title ?issued ?place ?placel""",
+} ORDER BY ?doc ?exact""",
             p=node,
         ),
     )
     entries: dict[str, TimelineEntry] = {}
     for r in found:
         doc = r["doc"].value
-        if doc in entries:  # a second title or place: the first reading stands
+        if doc in entries:  # a second title, place or quote: the first (sorted) reading stands
             continue
         issued = text(r["issued"])
         entries[doc] = TimelineEntry(
@@ -75,7 +78,7 @@ SELECT ?doc ?title ?issued ?place ?placel (COUNT(DISTINCT ?task) AS ?tasks) (MIN
             int(issued[:4]) if issued and issued[:4].isdigit() else None,
             Ref(r["place"].value, text(r["placel"]), "AdministrativeDivision") if r["place"] else None,
             integer(r["tasks"]) or 0,
-            _quote_at(store, doc, root.iri, integer(r["first"])),
+            text(r["exact"]),
         )
     ordered = sorted(entries.values(), key=lambda e: (e.year is None, e.year or 0, e.document.iri))
     return Timeline(
@@ -117,22 +120,6 @@ def _registry_line(root: Ref, direction: int) -> list[Ref]:
 def _merged(in_store: list[Ref], from_registry: list[Ref]) -> list[Ref]:
     seen = {r.iri for r in in_store}
     return in_store + [r for r in from_registry if r.iri not in seen]
-
-
-def _quote_at(store: Any, document: str, program: str, start: int | None) -> str | None:
-    if start is None:
-        return None
-    found = rows(
-        store,
-        sparql(
-            "SELECT ?exact WHERE { ?m pkg:mentionOf $p ; prov:wasDerivedFrom $doc ; pkg:evidence ?e . "
-            "?e oa:start ?s ; oa:exact ?exact . FILTER(?s = $start) } LIMIT 1",
-            p=iri(program),
-            doc=iri(document),
-            start=count(start),
-        ),
-    )
-    return text(found[0]["exact"]) if found else None
 
 
 def _lineage(store: Any, programs: list[Ref]) -> list[LineageStep]:

@@ -55,25 +55,28 @@ def _facts(comparison) -> list[tuple]:
 
 def test_every_target_on_the_indicator_by_place_and_year(store):
     found = compare(store, "学前三年毛入园率")
-    assert _facts(found) == [
-        (XUNDIAN, 2018, 80.0, "%", "AtLeast"),
+    assert _facts(found) == [  # by place (its code: 530100, 530129, 530300), then year
         (KUNMING, 2016, 85.0, "%", "AtLeast"),
         (KUNMING, 2018, 90.0, "%", "AtLeast"),
         (KUNMING, 2020, 95.0, "%", "AtLeast"),
+        (XUNDIAN, 2018, 80.0, "%", "AtLeast"),
         (QUJING, 2018, 88.0, "%", "AtLeast"),  # 达到 is at least
     ]
-    first = found.targets[1]
+    assert (found.total, found.offset) == (5, 0)
+    first = found.targets[0]
     assert first.document.label == "昆明市2016年教育工作要点" and first.deadline == "2016-12-31"
     assert first.quote == "全市学前三年毛入园率达到85%以上"
 
 
 def test_a_place_keeps_itself_and_what_lies_within_it_and_years_bound(store):
     assert [f[:3] for f in _facts(compare(store, "学前三年毛入园率", place="昆明市"))] == [
-        (XUNDIAN, 2018, 80.0),
         (KUNMING, 2016, 85.0),
         (KUNMING, 2018, 90.0),
         (KUNMING, 2020, 95.0),
+        (XUNDIAN, 2018, 80.0),
     ]
+    page = compare(store, "学前三年毛入园率", offset=1, limit=2)
+    assert [f[:2] for f in _facts(page)] == [(KUNMING, 2018), (KUNMING, 2020)] and page.total == 5
     assert [f[:3] for f in _facts(compare(store, "学前三年毛入园率", place="530300", year_from=2017))] == [
         (QUJING, 2018, 88.0)
     ]
@@ -88,8 +91,8 @@ def test_the_cli_and_the_api_give_the_same_targets(store_path, tmp_path):
     out = run_cli("compare", "学前三年毛入园率", "--place", "昆明市", "--json", "--store", str(store_path), check=True)
     cli = json.loads(out.stdout)
     assert [(t["place"]["label"], t["year"], t["value"]) for t in cli["targets"]][:2] == [
-        (XUNDIAN, 2018, 80.0),
         (KUNMING, 2016, 85.0),
+        (KUNMING, 2018, 90.0),
     ]
     text = run_cli("compare", "学前三年毛入园率", "--store", str(store_path), check=True).stdout.decode()
     assert "(5 targets)" in text and "全市学前三年毛入园率达到95%以上" in text
