@@ -93,9 +93,9 @@ def main() -> None:
 
     from generate_corpus import generate
 
+    from policykg.cli.tables import render_result
     from policykg.graph.ingest import ingest_files
     from policykg.graph.iris import IriScheme
-    from policykg.graph.results import render_result
     from policykg.graph.sources import find_files
     from policykg.graph.store import OxigraphStore
 

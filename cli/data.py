@@ -81,8 +81,8 @@ def compare(
     registry lists, or an IRI. A target's place is the division it is scoped to, else the
     one its document governs; its year is its deadline's, else its document's.
     """
+    from policykg.cli.tables import text_table
     from policykg.graph.compare import compare as read_comparison
-    from policykg.graph.results import text_table
 
     found = read_comparison(
         ctx.open_store(read_only=True),
@@ -132,7 +132,7 @@ def timeline(ctx: CliContext, program: str, as_json: bool) -> None:
     and parts, the programs it continues and those that continue it (from the programme
     registry), with the years the store's documents name them.
     """
-    from policykg.graph.results import text_table
+    from policykg.cli.tables import text_table
     from policykg.graph.timeline import timeline as read_timeline
 
     found = read_timeline(ctx.open_store(read_only=True), program)

@@ -283,7 +283,7 @@ def query(ctx: CliContext, sparql: str | None, query_file: Any, fmt: str) -> Non
 
     The prefixes pkg, rdfs, dcterms, skos, prov, org, oa, geo, xsd are predeclared.
     """
-    from policykg.graph.results import render_result
+    from policykg.cli.tables import render_result
 
     if query_file is not None:
         try:
@@ -341,7 +341,7 @@ def list_documents(ctx: CliContext, as_json: bool) -> None:
     if not docs:
         click.echo("The store is empty. Add documents with: policykg ingest PATH", err=True)
         return
-    from policykg.graph.results import text_table
+    from policykg.cli.tables import text_table
 
     click.echo(
         text_table(

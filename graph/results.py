@@ -1,4 +1,4 @@
-"""SPARQL results for people (a text table) and programs (CSV, TSV, JSON, XML, RDF).
+"""SPARQL results for programs (CSV, TSV, JSON, XML, RDF); the terminal's are in ``cli/tables.py``.
 
 :func:`serialize_result` is the one serializer of query results for programs: the public
 endpoint (in its query workers, cut at ``max_rows`` rows and ``max_reply_bytes`` bytes) and
@@ -9,84 +9,28 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from xml.sax.saxutils import escape as _xml_escape
 
 import pyoxigraph as ox
 
-from policykg.errors import PolicyKGError, QueryError
-from policykg.ontology import PREFIXES
+from policykg.errors import QueryError
 
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
+
+def __getattr__(name: str) -> Callable[[list[str], list[list[str]]], str]:
+    """Transitional: ``text_table`` moved to :mod:`policykg.cli.tables` (issue 13). cli/render.py,
+    being edited elsewhere, still imports it from here; drop this once it imports it from
+    ``policykg.cli.tables``. Imported when asked for, as ``cli.tables`` imports this module."""
+    if name == "text_table":
+        from policykg.cli.tables import text_table
+
+        return text_table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def plural(count: int, noun: str) -> str:
     """``1 row``, ``2 rows``: a count with its noun."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-
-
-def _pad(s: str, width: int) -> str:
-    return s + " " * (width - _width(s))
-
-
-def text_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(header)]
-    line = "  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=False)).rstrip() for r in rows]
-    return "\n".join(out) + "\n"
-
-
-def shorten(term) -> str:
-    """A term as people read it: prefixed names for IRIs, plain lexical forms for literals."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        for prefix, ns in PREFIXES.items():
-            if term.value.startswith(ns):
-                return f"{prefix}:{term.value[len(ns) :]}"
-        return f"<{term.value}>"
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return term.value
-
-
-def render_result(result, fmt: str) -> bytes:
-    if isinstance(result, ox.QueryBoolean):
-        if fmt == "table":
-            return b"true\n" if bool(result) else b"false\n"
-        _results_format(fmt)
-        return serialize_boolean(bool(result), fmt)
-    if isinstance(result, ox.QuerySolutions):
-        if fmt == "table":
-            variables = [v.value for v in result.variables]
-            rows = [[shorten(sol[v]) for v in variables] for sol in result]
-            return text_table(variables, rows).encode("utf-8") + f"({plural(len(rows), 'row')})\n".encode()
-        _results_format(fmt)
-        return serialize_result(result, fmt=fmt)["body"]
-    # CONSTRUCT / DESCRIBE
-    rdf = {"table": ox.RdfFormat.TURTLE, "turtle": ox.RdfFormat.TURTLE, "nquads": ox.RdfFormat.N_TRIPLES}.get(fmt)
-    if rdf is None:
-        raise PolicyKGError(f"--format {fmt} does not fit a CONSTRUCT or DESCRIBE query; use turtle or nquads")
-    if rdf == ox.RdfFormat.TURTLE:
-        return ox.serialize(result, format=rdf, prefixes=PREFIXES) or b""
-    return ox.serialize(result, format=rdf) or b""
-
-
-def _results_format(fmt: str) -> ox.QueryResultsFormat:
-    if fmt not in RESULT_FORMATS:
-        raise PolicyKGError(f"--format {fmt} does not fit a SELECT or ASK query; use table, csv, tsv or json")
-    return RESULT_FORMATS[fmt]
 
 
 # -- results for programs: one serializer, cut at a row and a byte cap -------------------------
