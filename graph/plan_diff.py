@@ -4,13 +4,16 @@ targets raised, lowered, kept, new or dropped — each with both quotes.
 Planners compare this year's work plan with last year's. :func:`diff` reads two documents of
 the store and lines them up:
 
-- **Tasks** are matched one to one by how alike they read: the similarity of their titles
-  (difflib's ratio) and of their texts (shared character pairs, Jaccard), the score being the
-  better of the title's similarity and the mean of both. Pairs are taken best first; a pair
-  scoring under :data:`MATCH_THRESHOLD` is no match. Each match carries its score, so a reader
-  can judge it; the tasks left over were added (in B) or dropped (from A).
-- **Programs** each document names (by IRI, so a registered program's spellings are one):
-  started (only in B), ended (only in A), kept.
+- **Tasks** of the plan part are compared: a task in a section that looks back (工作回顾,
+  过去一年…, 成效 — the rule the extractor uses to tell achievements from goals) recounts the
+  year before, and is left out. Tasks are matched one to one by how alike they read: the
+  better of their titles' similarity (difflib's ratio) and their texts' (cosine of character
+  pairs weighted by how rare they are in the two plans, so 推进 and 加强 count for little),
+  and the pairing that is best overall (a maximum-weight matching), not the first fit. A pair
+  scoring under :data:`MATCH_THRESHOLD` is no match. Each match carries its score; the tasks
+  left over were added (in B) or dropped (from A).
+- **Programs** each document names outside its review sections (by IRI, so a registered
+  program's spellings are one): started (only in B), ended (only in A), kept.
 - **Targets** are lined up by indicator and place (the division a goal is scoped to, else none:
   the plan's own place). A pair with values in one unit is raised, lowered or kept; a target
   only in B is new, only in A dropped. Several targets on one indicator and place pair in the
@@ -19,9 +22,14 @@ the store and lines them up:
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
+
+import networkx as nx
 
 from policykg.errors import NotFoundError
 from policykg.graph.read import Ref, consistent, decimal, integer, rows, text
@@ -29,7 +37,10 @@ from policykg.graph.search import resolve
 from policykg.graph.sparql_params import iri, literal, sparql
 
 #: Two tasks whose score is below this are not one task.
-MATCH_THRESHOLD = 0.5
+MATCH_THRESHOLD = 0.3
+#: A section that looks back on the year (or years) before: the extractor's rule for reviews
+#: (loaders/targets.py, _REVIEW_TITLE), plus the work report's 过去一年/过去五年.
+REVIEW_SECTION = re.compile(r"现状|回顾|成效|成就|发展基础|工作基础|基础与形势|工作总结|取得|进展情况|过去(?:一|五)年")
 
 
 @dataclass(frozen=True)
@@ -122,50 +133,68 @@ class _Task:
 
 
 def _tasks(store: Any, document: str) -> list[_Task]:
+    """The tasks of the plan part of ``document``, in order (not those of a review section)."""
     found = rows(
         store,
         sparql(
-            """SELECT ?t ?n ?l ?x WHERE { ?t a pkg:Task ; prov:wasDerivedFrom $d ; pkg:ordinal ?n .
-               OPTIONAL { ?t rdfs:label ?l } OPTIONAL { ?t pkg:text ?x } } ORDER BY ?n""",
+            """SELECT ?t ?n ?l ?x ?sl WHERE { ?t a pkg:Task ; prov:wasDerivedFrom $d ; pkg:ordinal ?n .
+               OPTIONAL { ?t rdfs:label ?l } OPTIONAL { ?t pkg:text ?x }
+               OPTIONAL { ?t dcterms:isPartOf ?s . ?s a pkg:Section ; rdfs:label ?sl } } ORDER BY ?n""",
             d=iri(document),
         ),
     )
-    return [
-        _Task(Ref(r["t"].value, text(r["l"]), "Task"), integer(r["n"]) or 0, text(r["l"]) or "", text(r["x"]) or "")
-        for r in found
-    ]
+    out: dict[str, _Task] = {}
+    for r in found:
+        if r["t"].value in out or (r["sl"] is not None and REVIEW_SECTION.search(r["sl"].value)):
+            continue
+        out[r["t"].value] = _Task(
+            Ref(r["t"].value, text(r["l"]), "Task"), integer(r["n"]) or 0, text(r["l"]) or "", text(r["x"]) or ""
+        )
+    return list(out.values())
 
 
-def _pairs(s: str) -> set[str]:
+def _pairs(s: str) -> Counter[str]:
     s = "".join(s.split())
-    return {s[i : i + 2] for i in range(len(s) - 1)}
+    return Counter(s[i : i + 2] for i in range(len(s) - 1))
 
 
-def similarity(title_a: str, text_a: str, title_b: str, text_b: str) -> float:
-    """How alike two tasks read, 0..1: the better of their titles' similarity and the mean of
-    the titles' and the texts' (Jaccard of character pairs)."""
+def _weighted(texts: list[str]) -> list[dict[str, float]]:
+    """Each text's character pairs, weighted by how rare they are among ``texts`` (tf-idf)."""
+    counts = [_pairs(t) for t in texts]
+    df = Counter(g for c in counts for g in c)
+    n = len(counts)
+    return [{g: k * math.log((n + 1) / (df[g] + 1)) for g, k in c.items()} for c in counts]
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(v * b.get(g, 0.0) for g, v in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def similarity(title_a: str, text_a: str, title_b: str, text_b: str, weights: tuple[dict, dict] | None = None) -> float:
+    """How alike two tasks read, 0..1: the better of their titles' similarity and their texts'
+    (cosine of character pairs, weighted by ``weights`` when given, else counted plainly)."""
     title = SequenceMatcher(None, title_a, title_b, autojunk=False).ratio()
-    pa, pb = _pairs(text_a), _pairs(text_b)
-    body = len(pa & pb) / len(pa | pb) if pa and pb else 0.0
-    return max(title, (title + body) / 2)
+    if weights is None:
+        weights = ({g: float(k) for g, k in _pairs(text_a).items()}, {g: float(k) for g, k in _pairs(text_b).items()})
+    return min(1.0, max(title, _cosine(*weights)))
 
 
 def _match(a: list[_Task], b: list[_Task]) -> tuple[list[TaskMatch], list[Ref], list[Ref]]:
-    scored = sorted(
-        ((similarity(x.title, x.text, y.title, y.text), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
-        key=lambda s: (-s[0], s[1], s[2]),
-    )
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    pairs: list[tuple[int, int, float]] = []
-    for score, i, j in scored:
-        if score < MATCH_THRESHOLD:
-            break
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
-        pairs.append((i, j, score))
+    weights = _weighted([t.text for t in a] + [t.text for t in b])
+    graph = nx.Graph()
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            score = similarity(x.title, x.text, y.title, y.text, (weights[i], weights[len(a) + j]))
+            if score >= MATCH_THRESHOLD:
+                graph.add_edge(("a", i), ("b", j), weight=score)
+    pairs = []
+    for u, v in nx.max_weight_matching(graph):
+        i, j = (u[1], v[1]) if u[0] == "a" else (v[1], u[1])
+        pairs.append((i, j, graph[u][v]["weight"]))
+    used_a = {i for i, _, _ in pairs}
+    used_b = {j for _, j, _ in pairs}
     matched = [
         TaskMatch(a[i].ref, b[j].ref, round(score, 3), a[i].text or None, b[j].text or None)
         for i, j, score in sorted(pairs)
@@ -176,15 +205,25 @@ def _match(a: list[_Task], b: list[_Task]) -> tuple[list[TaskMatch], list[Ref], 
 
 
 def _programs(store: Any, document: str) -> dict[str, Ref]:
+    """The programs ``document`` names outside its review sections (a program named only in
+    the look back on last year is not one of this plan's)."""
     found = rows(
         store,
         sparql(
-            """SELECT DISTINCT ?p (SAMPLE(?l) AS ?label) WHERE { ?m a pkg:Mention ; pkg:mentionOf ?p ;
-                 prov:wasDerivedFrom $d . ?p a pkg:Program OPTIONAL { ?p rdfs:label ?l } } GROUP BY ?p""",
+            """SELECT ?p ?l ?sl WHERE { ?m a pkg:Mention ; pkg:mentionOf ?p ; pkg:mentionIn ?part ;
+                 prov:wasDerivedFrom $d . ?p a pkg:Program OPTIONAL { ?p rdfs:label ?l }
+                 OPTIONAL { { ?part a pkg:Section ; rdfs:label ?sl } UNION
+                            { ?part dcterms:isPartOf ?s . ?s a pkg:Section ; rdfs:label ?sl } } }
+               ORDER BY ?p ?l""",
             d=iri(document),
         ),
     )
-    return {r["p"].value: Ref(r["p"].value, text(r["label"]), "Program") for r in found}
+    kept: dict[str, Ref] = {}
+    for r in found:
+        if r["sl"] is not None and REVIEW_SECTION.search(r["sl"].value):
+            continue
+        kept.setdefault(r["p"].value, Ref(r["p"].value, text(r["l"]), "Program"))
+    return kept
 
 
 def _targets(store: Any, document: str) -> dict[tuple[str, str | None], list[tuple[Ref, Ref | None, TargetSide]]]:

@@ -10,7 +10,7 @@ import pytest
 
 from policykg.errors import NotFoundError
 from policykg.graph.plan_diff import diff, similarity
-from support.common import copy_store, run_cli
+from support.common import DATA, copy_store, run_cli
 from support.servers import AppClient
 
 EARLIER = """昆明市2017年教育工作要点
@@ -95,3 +95,49 @@ def test_the_cli_the_api_and_the_page(store_path, tmp_path):
         assert page.count('<tr class="raised">') == 2 and page.count('<tr class="added">') == 1
     finally:
         app.close()
+
+
+# -- real successive plans of one issuer (tests/data/successive/README.md) -------------------------
+
+SUCCESSIVE = DATA / "successive"
+#: (earlier, later, matched task pairs at least, of the hand-written expectations)
+REAL_PAIRS = [
+    ("china-2024-general-govreport", "china-2025-general-govreport", 10),
+    ("china-2023-general-govreport", "china-2024-general-govreport", 5),
+]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    from policykg.graph.ingest import ingest_files
+    from policykg.graph.iris import IriScheme
+    from policykg.graph.store import OxigraphStore
+
+    store = OxigraphStore(tmp_path_factory.mktemp("reports") / "store")
+    ingest_files(store, sorted(SUCCESSIVE.glob("*.txt")), IriScheme())
+    return store
+
+
+@pytest.mark.parametrize("a, b, at_least", REAL_PAIRS)
+def test_real_successive_reports_against_the_hand_written_changes(reports, a, b, at_least):
+    """The expectations were written from the texts alone, before the diff existed (the README
+    says how). Task pairs: every pair found is one of them, and at least ``at_least`` are found;
+    programs: the started and ended ones written down are found (the list is not exhaustive);
+    targets: each written-down change whose two sentences both became targets is found."""
+    pair = f"china-{a.split('-')[1]}-{b.split('-')[1]}-general-govreport"
+    expected = json.loads((SUCCESSIVE / f"{pair}.expected.json").read_text(encoding="utf-8"))
+    d = diff(reports, a, b)
+    found = {(m.a.label, m.b.label) for m in d.matched}
+    wanted = {(m["a_title"], m["b_title"]) for m in expected["matched_tasks"]}
+    assert found <= wanted, f"pairs the plans do not make: {found - wanted}"
+    assert len(found) >= at_least
+    started, ended = {p.label for p in d.programs_started}, {p.label for p in d.programs_ended}
+    missed = [p for p in expected["programs_started"] if p.strip("“”") not in {s.strip("“”") for s in started}]
+    missed += [p for p in expected["programs_ended"] if p not in ended]
+    assert len(missed) <= 1, missed
+    ours = {(t.a.quote if t.a else None, t.b.quote if t.b else None): t.change for t in d.targets}
+    for t in expected["targets_changed"]:
+        got = ours.get((t["a_quote"], t["b_quote"]))
+        if got is not None:  # both sentences read as targets: the change must be the one written down
+            same_number_new_comparator = t["change"] == "kept" and t["a_comparator"] != t["b_comparator"]
+            assert got == t["change"] or (same_number_new_comparator and got == "changed"), (t, got)
