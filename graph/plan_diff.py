@@ -183,7 +183,7 @@ def similarity(title_a: str, text_a: str, title_b: str, text_b: str, weights: tu
 
 def _match(a: list[_Task], b: list[_Task]) -> tuple[list[TaskMatch], list[Ref], list[Ref]]:
     weights = _weighted([t.text for t in a] + [t.text for t in b])
-    graph = nx.Graph()
+    graph: nx.Graph = nx.Graph()
     for i, x in enumerate(a):
         for j, y in enumerate(b):
             score = similarity(x.title, x.text, y.title, y.text, (weights[i], weights[len(a) + j]))
