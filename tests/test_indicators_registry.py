@@ -98,5 +98,17 @@ def test_an_unlisted_indicator_keeps_the_iri_of_its_label():
     assert IriScheme().indicator(target.indicator, target.indicator_id).endswith("/indicator/学校食堂覆盖率")
 
 
-def test_the_bundled_registry_loads():
-    bundled_registry()  # every shipped file parses and no spelling names two indicators
+def test_the_bundled_registry_loads_and_covers_the_national_plan():
+    registry = bundled_registry()  # every shipped file parses and no spelling names two indicators
+    assert len(registry) >= 250 and len(registry.domains()) >= 10
+    # Main indicators of the national 十四五 outline, as the outline writes them.
+    for name in (
+        "国内生产总值增长",
+        "城镇调查失业率",
+        "人均预期寿命",
+        "森林覆盖率",
+        "常住人口城镇化率",
+        "劳动年龄人口平均受教育年限",
+    ):
+        assert registry.lookup(name) is not None, name
+    assert registry.lookup("公办幼儿园和普惠性民办幼儿园在园幼儿占比").name == "普惠性幼儿园覆盖率"
