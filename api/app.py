@@ -16,6 +16,12 @@ a strict Content-Security-Policy on every response that sets none, and :class:`S
 keeps the write token (and any credential) out of the logs. :class:`HeadAsGet` answers ``HEAD``
 wherever ``GET`` is answered, and a 405 names in ``Allow`` every method the path takes.
 ``from_environment`` builds the app from ``POLICYKG_*`` variables for ``uvicorn --factory`` and other ASGI servers.
+
+Why one module: it is the app's outer shell. Every layer that stands before the routes
+(bodies, query strings, headers, errors answered below the routes, methods, logs) and
+``create_app``, which stacks them in the order that makes them hold, answer with the one error
+envelope (``error_body``); reading what reaches a route means reading them together. The routes
+themselves live in ``rest.py``, ``sparql.py``, ``pages.py`` and ``uploads.py``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ Body size caps and the refusal of compressed bodies are applied to every route b
 :class:`policykg.api.app.BodyLimits` before a route reads a byte; here, parameters are
 read strictly (UTF-8, well-formed percent-escapes) so a broken request is a 400 that
 says what is wrong, never a silently mangled query.
+
+Why one module: the three W3C protocols behind one endpoint (query, update, Graph Store)
+read requests the same way (strict parameters and forms, media types, ``check_token`` for
+writes) and answer through the same guard, runner and error envelope; each alone is too small
+to stand apart, and docs/api.md describes them as one SPARQL endpoint.
 """
 
 from __future__ import annotations

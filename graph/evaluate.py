@@ -33,6 +33,10 @@ Usage::
     report = score_graph(graph, json.loads(Path("x.gold.json").read_text("utf-8")))
     print(report.format(details=True), end="")
     report.to_json()          # the reference's --json object
+
+Why one module: it mirrors the reference scorer, a single file, row by row: the same
+matching helpers, the same queries and the same order of rows, so that a change can be checked
+against ``tests/data/reference_scorer.py`` side by side and the two agree to the last digit.
 """
 
 from __future__ import annotations

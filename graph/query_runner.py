@@ -19,6 +19,11 @@ otherwise overflow the server's stack and kill it. In a worker it kills only the
 
 :class:`RemoteQueryRunner` does the same job for a store behind a SPARQL server.
 Queries reach either only after :mod:`policykg.graph.sparql_guard` let them through.
+
+Why one module: the worker process, the checkpoints it reads and the runner that starts,
+times and kills it are one mechanism (the time limit is enforced by killing the worker, so the
+runner owns the worker's life and the snapshot's); :class:`RemoteQueryRunner` sits beside it
+because both answer the one interface :func:`make_runner` chooses between.
 """
 
 from __future__ import annotations

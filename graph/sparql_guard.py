@@ -42,6 +42,10 @@ thousand levels down. ``tests/test_sparql_guard_differential.py`` runs generated
 through pyoxigraph beside a loopback listener to hold the guard to this.
 
 Evaluation with time limits and row caps is :mod:`policykg.graph.query_runner`.
+
+Why one module: one lexer (``_Reader``) with the grammar's terminal tables it reads by, and
+the guards that look only at its canonical text. What is checked must be exactly what runs, so
+the reading and the checks on it stay in one place.
 """
 
 from __future__ import annotations

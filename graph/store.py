@@ -9,6 +9,11 @@ Ingesting the same bytes again is a no-op, detected by the stored sha256.
 A store that cannot be written at all (disk full, read-only, file size limit, locked)
 raises :class:`~policykg.errors.StoreUnavailableError` naming the folder and the
 reason in words; the failed transaction leaves nothing behind.
+
+Why one module: the ``GraphStore`` protocol is defined by its embedded implementation, the
+one the store contract tests hold :mod:`policykg.graph.remote` to, and the update texts at the
+bottom (replace, removal, orphaned entity graphs) are what both stores run, so that replacing
+or removing a document means the same quads in either.
 """
 
 from __future__ import annotations

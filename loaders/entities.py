@@ -32,6 +32,11 @@ are taken only when an issuing authority opens them (中央八项规定).
 
 Organizations end in an organizational noun (教育厅, 基金会, 附属学校 …); the
 name starts after the verb or conjunction before it.
+
+Why one module: programs, regulations and organizations are found in one pass
+(:func:`find_entities`) with one locator of tasks and sections, and share the word tables that
+bound a name (``_COORD``, ``_NOT_IN_NAME``); the program rules, most of the module, are one
+grammar of how policy prose marks a name.
 """
 
 from __future__ import annotations
