@@ -31,10 +31,10 @@ from typing import Any
 
 import networkx as nx
 
-from policykg.errors import NotFoundError
+from policykg.errors import NotFoundError, PolicyKGError
 from policykg.graph.read import Ref, consistent, decimal, integer, rows, text
 from policykg.graph.search import resolve
-from policykg.graph.sparql_params import iri, literal, sparql
+from policykg.graph.sparql_params import iri, sparql
 
 #: Two tasks whose score is below this are not one task.
 MATCH_THRESHOLD = 0.3
@@ -107,17 +107,25 @@ def diff(store: Any, a: str, b: str) -> PlanDiff:
 
 def _document(store: Any, name: str) -> Ref:
     """A document named by IRI, by its id (the end of its IRI: kunming-2017) or by its title."""
-    tail = name if name.startswith(("http://", "https://")) else "/doc/" + name
-    found = rows(
-        store,
-        sparql(
-            "SELECT ?d ?t WHERE { ?d a pkg:PolicyDocument . FILTER(STRENDS(STR(?d), $tail)) "
-            "OPTIONAL { ?d dcterms:title ?t } } ORDER BY ?d LIMIT 2",
-            tail=literal(tail),
-        ),
-    )
-    if len({r["d"].value for r in found}) == 1:
-        return Ref(found[0]["d"].value, text(found[0]["t"]), "PolicyDocument")
+    if name.startswith(("http://", "https://")):
+        candidates = [name]
+    else:
+        # The id is the last segment of …/doc/<id> under the store's base: one document of the
+        # store gives the base, so the name is one lookup, not a scan of every document's IRI.
+        some = rows(store, sparql("SELECT ?d WHERE { ?d a pkg:PolicyDocument } LIMIT 1"))
+        base = some[0]["d"].value.rsplit("/doc/", 1)[0] if some else ""
+        candidates = [f"{base}/doc/{name}"] if base and "/" not in name and " " not in name else []
+    for candidate in candidates:
+        try:
+            node = iri(candidate)
+        except PolicyKGError:
+            continue
+        found = rows(
+            store,
+            sparql("SELECT ?t WHERE { $d a pkg:PolicyDocument OPTIONAL { $d dcterms:title ?t } } LIMIT 1", d=node),
+        )
+        if found:
+            return Ref(candidate, text(found[0]["t"]), "PolicyDocument")
     ref = resolve(store, name, ["PolicyDocument"])
     if ref.kind != "PolicyDocument":
         raise NotFoundError(f"no document {name!r}")
@@ -207,22 +215,32 @@ def _match(a: list[_Task], b: list[_Task]) -> tuple[list[TaskMatch], list[Ref], 
 def _programs(store: Any, document: str) -> dict[str, Ref]:
     """The programs ``document`` names outside its review sections (a program named only in
     the look back on last year is not one of this plan's)."""
+    sections = rows(
+        store,
+        sparql(
+            """SELECT ?s ?sl ?t WHERE { ?s a pkg:Section ; dcterms:isPartOf $d ; rdfs:label ?sl .
+                 OPTIONAL { ?t dcterms:isPartOf ?s } }""",
+            d=iri(document),
+        ),
+    )
+    review = set()
+    for r in sections:
+        if REVIEW_SECTION.search(r["sl"].value):
+            review.add(r["s"].value)
+            if r["t"] is not None:
+                review.add(r["t"].value)
     found = rows(
         store,
         sparql(
-            """SELECT ?p ?l ?sl WHERE { ?m a pkg:Mention ; pkg:mentionOf ?p ; pkg:mentionIn ?part ;
-                 prov:wasDerivedFrom $d . ?p a pkg:Program OPTIONAL { ?p rdfs:label ?l }
-                 OPTIONAL { { ?part a pkg:Section ; rdfs:label ?sl } UNION
-                            { ?part dcterms:isPartOf ?s . ?s a pkg:Section ; rdfs:label ?sl } } }
-               ORDER BY ?p ?l""",
+            """SELECT ?p ?l ?part WHERE { ?m a pkg:Mention ; pkg:mentionOf ?p ; pkg:mentionIn ?part ;
+                 prov:wasDerivedFrom $d . ?p a pkg:Program OPTIONAL { ?p rdfs:label ?l } } ORDER BY ?p ?l""",
             d=iri(document),
         ),
     )
     kept: dict[str, Ref] = {}
     for r in found:
-        if r["sl"] is not None and REVIEW_SECTION.search(r["sl"].value):
-            continue
-        kept.setdefault(r["p"].value, Ref(r["p"].value, text(r["l"]), "Program"))
+        if r["part"].value not in review:
+            kept.setdefault(r["p"].value, Ref(r["p"].value, text(r["l"]), "Program"))
     return kept
 
 
