@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
+from policykg.cli.tables import text_table
 from policykg.graph.kinds import WORDS
 from policykg.graph.paths import PathResult
 from policykg.graph.rankings import Rankings
 from policykg.graph.read import Ref
-from policykg.graph.results import text_table
 from policykg.graph.trace import REGISTRY, PartFacts, TargetFacts, Trace, TraceNode
 
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

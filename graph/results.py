@@ -17,17 +17,6 @@ import pyoxigraph as ox
 from policykg.errors import QueryError
 
 
-def __getattr__(name: str) -> Callable[[list[str], list[list[str]]], str]:
-    """Transitional: ``text_table`` moved to :mod:`policykg.cli.tables` (issue 13). cli/render.py,
-    being edited elsewhere, still imports it from here; drop this once it imports it from
-    ``policykg.cli.tables``. Imported when asked for, as ``cli.tables`` imports this module."""
-    if name == "text_table":
-        from policykg.cli.tables import text_table
-
-        return text_table
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def plural(count: int, noun: str) -> str:
     """``1 row``, ``2 rows``: a count with its noun."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -4,8 +4,6 @@ Add a name here only with the caller that uses it."""
 
 # api/app.py: started by name, `uvicorn --factory policykg.api.app:from_environment` (docs/api.md)
 from_environment
-# graph/results.py: Python calls a module's __getattr__ for a name it lacks (text_table, moved to cli/tables.py)
-__getattr__
 # api/server.py: uvicorn's H11Protocol calls it on a request that is not HTTP
 send_400_response
 # html.parser.HTMLParser calls these (tests/test_hostile_output.py)
