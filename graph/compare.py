@@ -106,7 +106,6 @@ def compare(
             nodes=iris(nodes),
         ),
     )
-    inside = _within(store, root) if root is not None else None
     documents = {
         r["doc"].value: (text(r["issued"]), r["gov"].value if r["gov"] is not None else None)
         for r in rows(
@@ -243,8 +242,9 @@ def _division(store: Any, place: str) -> str:
     found = rows(
         store,
         sparql(
-            "SELECT ?d WHERE { ?d a pkg:AdministrativeDivision . { ?d pkg:adminCode $v } "
-            "UNION { ?d rdfs:label $v } UNION { ?d skos:altLabel $v } } ORDER BY ?d LIMIT 1",
+            # One pattern from the literal (three UNION branches, ordered, read every division: 35 ms).
+            "SELECT DISTINCT ?d WHERE { VALUES ?p { pkg:adminCode rdfs:label skos:altLabel } ?d ?p $v . "
+            "?d a pkg:AdministrativeDivision } ORDER BY ?d LIMIT 1",
             v=literal(place),
         ),
     )
