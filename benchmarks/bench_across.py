@@ -73,7 +73,8 @@ def main() -> None:
     pairs = [(rnd.choice(docs), rnd.choice(docs)) for _ in range(args.runs + 1)]
     pair_iter = iter(pairs * 2)
     indicator = "学前三年毛入园率"
-    n_targets = len(compare(store, indicator).targets)
+    first = compare(store, indicator)
+    n_targets = f"{first.total} targets, a page of {len(first.targets)}"
     program = next(
         r["l"].value
         for r in store.query(
