@@ -177,7 +177,9 @@ _DOCUMENT_TITLE = re.compile(
 
 # Organizations.
 _ORG = re.compile(
-    r"(?:教育局|教育厅|教育部|卫生健康委员会|委员会|基金会|附属学校|附属中学|附中|附小|大学|研究院|研究所|人民政府)+(?![\u4e00-\u9fff]{0,1}(?:级|系统|部门))"
+    # 大学 before 生, 位 or 城 is students, places, a campus town (扩大学位, 大学生就业), not a university.
+    r"(?:教育局|教育厅|教育部|卫生健康委员会|委员会|基金会|附属学校|附属中学|附中|附小|大学(?![生位城])|研究院|研究所|人民政府)+"
+    r"(?![\u4e00-\u9fff]{0,1}(?:级|系统|部门))"
 )
 _ORG_BREAK = re.compile(
     r".*(?:[的和与及在对向由把将从]|引进|筹建|成立|办好|依托|联合|委托|会同|支持|按照|配合|举办|加强|推动|发挥)"
@@ -711,5 +713,7 @@ def _find_organizations(doc: DocumentRecord, body: Span, locate: _Locator) -> No
         last_end = m.end()
         if len(name) < 3 or len(name) - (m.end() - m.start()) < 1:
             continue
+        if m.group().startswith("大学") and m.start() - start < 2:
+            continue  # a university is named by two characters or more (云南大学); 扩大学… is a verb
         doc.organizations.add(name)
         doc.mentions.append(Mention(EntityKind.ORGANIZATION, name, name, Span(start, m.end()), locate.part(start)))

@@ -127,6 +127,11 @@ def test_organizations(sample):
     assert {"清华附中", "西南联大研究院附属学校", "昆明市教育发展基金会", "省教育厅"} <= sample.organizations
 
 
+def test_a_university_is_named_and_students_or_places_are_not():
+    doc = _doc("1.扩大学位供给。新增学位1万个，支持云南大学、昆明理工大学发展，促进大学生就业，建设大学城。\n")
+    assert doc.organizations == {"云南大学", "昆明理工大学"}  # not 扩大学 (扩大学位), nor 大学生, 大学城
+
+
 def test_publisher_is_inferred_from_the_body_with_evidence(sample):
     assert sample.publisher.name == "昆明市教育局"
     assert sample.publisher.inferred
