@@ -26,6 +26,7 @@ class DivisionDetail:
     lat: float | None
     long: float | None
     documents: list[Ref]  # documents that govern it (dcterms:spatial)
+    named_in: list[Ref]  # documents whose text names it (a Mention of it)
     targets: list[TargetInfo]  # targets scoped to it or within it, and the unscoped goals of the
     # plans that govern it or a division within it (a plan's goal is its own place's)
     tasks: list[Ref]  # tasks that mention it
@@ -61,6 +62,7 @@ def get_division(store: Any, code: str) -> DivisionDetail:
         decimal(r["lat"]),
         decimal(r["long"]),
         linked(store, sparql("?x dcterms:spatial $d ; a pkg:PolicyDocument .", d=node)),
+        linked(store, sparql("?_m pkg:mentionOf $d ; prov:wasDerivedFrom ?x . ?x a pkg:PolicyDocument .", d=node)),
         targets_where(
             store,
             sparql(

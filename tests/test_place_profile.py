@@ -58,6 +58,7 @@ def test_a_city_has_its_plans_targets_and_programs_and_those_of_its_counties(sto
     assert [d.label for d in city.documents] == ["昆明市2018年教育工作要点"]
     assert sorted(t.value for t in city.targets) == [15.0, 80.0, 90.0]  # its plan's, and 寻甸县's
     assert {p.label for p in city.programs} >= {"名校建设工程", "全面改薄工程"}
+    assert {d.label for d in get_division(store, "530381").named_in} == {"曲靖市2018年教育工作要点"}  # 宣威市
     county = get_division(store, "530129")
     assert [t.value for t in county.targets] == [80.0]
     assert "名校建设工程" not in {p.label for p in county.programs}
