@@ -382,7 +382,75 @@ async def query_page(request: Request):
 
 @router.get("/api/docs", response_class=HTMLResponse)
 async def api_docs(request: Request):
-    return page(request, "api_docs.html", title="API", spec=request.app.openapi())
+    spec = request.app.openapi()
+    return page(request, "api_docs.html", title="API", spec=spec, groups=api_groups(spec))
+
+
+#: The routes' groups on /api/docs, public first: (OpenAPI tag, title, what the group is for).
+API_GROUPS = (
+    ("api", "JSON API", "Typed, paginated reads: documents, tasks, targets, programs, divisions, across documents."),
+    (
+        "sparql",
+        "SPARQL 1.1 and the Graph Store",
+        "The W3C protocols: read-only queries for everyone, writes with the token.",
+    ),
+    ("meta", "Health", "Whether the server answers, and its limits."),
+    ("network", "Network view (internal)", "What /explore reads. Stable for the view, not promised to other clients."),
+)
+#: Example values for the parameters of the examples on /api/docs (the sample's names).
+EXAMPLE_VALUES = {
+    "doc_id": "kunming-2017-education-workplan",
+    "ordinal": "12",
+    "name": "三名工程",
+    "program": "三名工程",
+    "code": "530129",
+    "indicator": "学前三年毛入园率",
+    "place": "昆明市",
+    "q": "名校",
+    "query": "SELECT * WHERE { ?s a pkg:Task } LIMIT 3",
+    "task": "https://w3id.org/policykg/id/doc/kunming-2017-education-workplan/task/8",
+    "a": "kunming-2017-education-workplan",
+    "b": "kunming-2017-education-workplan",
+    "iri": "https://w3id.org/policykg/id/program/三名工程",
+    "graph": "https://w3id.org/policykg/id/doc/kunming-2017-education-workplan",
+    "document": "https://w3id.org/policykg/id/doc/kunming-2017-education-workplan",
+}
+#: Where one route reads a parameter of a common name as something else.
+EXAMPLE_OVERRIDES = {
+    ("/api/tables/{name}", "name"): "targets",
+    ("/api/path", "a"): "三名工程",
+    ("/api/path", "b"): "寻甸县",
+}
+#: Optional parameters an example shows (the route answers nothing useful without them).
+EXAMPLE_OPTIONAL = ("q", "query", "graph")
+#: Routes that read their parameters themselves (no OpenAPI parameters): the whole example.
+EXAMPLE_FIXED = {"/graph-store": "/graph-store?graph=" + quote(EXAMPLE_VALUES["graph"], safe="")}
+
+
+def api_groups(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The operations of ``spec`` grouped by tag, public groups first, each GET with an example
+    link filled from :data:`EXAMPLE_VALUES` (the required parameters, and those it knows)."""
+    groups = []
+    for tag, title, about in API_GROUPS:
+        ops = []
+        for path, methods in sorted(spec.get("paths", {}).items()):
+            for method, op in methods.items():
+                if tag not in op.get("tags", []):
+                    continue
+                example = None
+                if method == "get":
+                    filled = path
+                    query = []
+                    for param in op.get("parameters", []):
+                        value = EXAMPLE_OVERRIDES.get((path, param["name"]), EXAMPLE_VALUES.get(param["name"]))
+                        if param["in"] == "path":
+                            filled = filled.replace("{" + param["name"] + "}", quote(value or "x", safe=""))
+                        elif value is not None and (param.get("required") or param["name"] in EXAMPLE_OPTIONAL):
+                            query.append(f"{param['name']}={quote(value, safe='')}")
+                    example = EXAMPLE_FIXED.get(path, filled + ("?" + "&".join(query) if query else ""))
+                ops.append({"method": method, "path": path, "op": op, "example": example})
+        groups.append({"tag": tag, "title": title, "about": about, "ops": ops})
+    return groups
 
 
 # -- instance pages ---------------------------------------------------------------------------

@@ -152,6 +152,18 @@ def test_neighbours(api_app):
     )
 
 
+def test_the_api_docs_put_public_routes_first_each_with_an_example_that_answers(api_app):
+    import html as markup
+
+    page = api_app.get("/api/docs").text
+    assert re.findall(r'<h2 id="(\w+)"', page) == ["api", "sparql", "meta", "network"]
+    assert page.index("/api/documents") < page.index("/api/explore/")  # the view's own routes last
+    examples = [markup.unescape(e) for e in re.findall(r'href="([^"]+)" data-role="example"', page)]
+    assert len(examples) >= 25 and "/api/compare?indicator=" + quote("学前三年毛入园率", safe="") in examples
+    for example in examples:
+        assert api_app.get(example).status_code == 200, example
+
+
 def test_openapi_is_complete_and_docs_are_local(api_app):
     spec = api(api_app, "/openapi.json")
     for path in (
