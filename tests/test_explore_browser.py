@@ -160,3 +160,18 @@ def test_what_a_task_rests_on_from_its_panel(server, driver):
     )
     assert task in lit and BASE + "program/名师培养工程" in lit
     assert severe(driver) == []
+
+
+def test_query_results_appear_under_the_editor_in_the_first_screen(server, driver):
+    """At 1400×900 the results of a shared query start within the first screen, right under the
+    editor, not below the example gallery (issue 16)."""
+    from urllib.parse import quote
+
+    driver.get(server + "/query?query=" + quote("SELECT ?t WHERE { ?t a pkg:Task } LIMIT 5"))
+    wait(driver, "return document.querySelectorAll('#results td').length > 0")
+    top, height, editor = driver.execute_script(
+        "return [document.querySelector('#results table').getBoundingClientRect().top, window.innerHeight,"
+        " document.querySelector('#query').getBoundingClientRect().bottom]"
+    )
+    assert editor < top < height, (editor, top, height)
+    assert severe(driver) == []
