@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from policykg.api.conneg import RDF_TYPES, negotiate, prefers_html
 from policykg.api.pools import api_thread
 from policykg.errors import NotAcceptable, NotFoundError
-from policykg.graph import documents, resources
+from policykg.graph import documents, programs, resources
 from policykg.graph.evidence import Evidence
 from policykg.graph.iris import segment
 from policykg.graph.kinds import prefixed
@@ -496,11 +496,15 @@ async def instance(request: Request, rest: str):
         res = await api_thread(resources.describe, store, iri)
     except NotFoundError:
         return page(request, "not_found.html", title="Not found", iri=iri, status_code=404)
+    # A program's page says what planners ask of it first: its parts, lineage, the tasks that
+    # name it or build on it, their leads, targets and places (the JSON of /api/programs/…).
+    program = await api_thread(programs.get_program, store, res.iri) if res.kind == "Program" else None
     return page(
         request,
         "resource.html",
         title=res.label or iri,
         res=res,
+        program=program,
         path=local_path(settings.base_iri, res.iri) or res.iri,
         json_href="/api/resource?iri=" + quote(res.iri, safe=""),
         passages=[_passage(ev) for ev in res.evidence],

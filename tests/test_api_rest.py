@@ -265,6 +265,16 @@ def assert_offline(html: str) -> None:
     assert "@import" not in html
 
 
+def test_a_program_page_leads_on_with_its_parts_tasks_and_places(api_app):
+    page = api_app.get(page_path(IRIS.program("三名工程")), headers={"accept": "text/html"}).text
+    assert 'data-role="trace"' in page and "/explore?trace=" in page and "/timeline?program=" in page
+    table = page[page.index("<table class=program>") : page.index("</table>", page.index("<table class=program>"))]
+    assert "名校建设工程" in table and "<th>parts</th>" in table
+    sub = api_app.get(page_path(IRIS.program("名校建设工程")), headers={"accept": "text/html"}).text
+    table = sub[sub.index("<table class=program>") : sub.index("</table>", sub.index("<table class=program>"))]
+    assert "<th>part of</th>" in table and "推进名校建设工程" in table and "寻甸" in table  # its task, its place
+
+
 def test_instance_pages_html_turtle_jsonld(api_app):
     task = IRIS.task("xundian-2018", 1)
     r = api_app.get(page_path(task), headers={"accept": "text/html"})
