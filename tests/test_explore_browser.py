@@ -175,3 +175,29 @@ def test_query_results_appear_under_the_editor_in_the_first_screen(server, drive
     )
     assert editor < top < height, (editor, top, height)
     assert severe(driver) == []
+
+
+def test_pages_fit_a_phone(server, driver):
+    """At 390×844 no page is wider than the screen: tables, charts and long IRIs scroll in their box."""
+    from urllib.parse import quote
+
+    driver.set_window_size(390, 844)
+    pages = [
+        "/",
+        "/query?query=" + quote("SELECT ?t ?l WHERE { ?t a pkg:Task ; rdfs:label ?l } LIMIT 5"),
+        "/id/program/" + quote("三名工程"),
+        "/id/doc/kunming-2017",
+        "/compare?indicator=" + quote("新增优质学校"),
+        "/place/530129",
+        "/api/docs",
+    ]
+    for path in pages:
+        driver.get(server + path)
+        wait(driver, "return document.readyState === 'complete'")
+        if path.startswith("/query"):
+            wait(driver, "return document.querySelectorAll('#results td').length > 0")
+        wide, screen = driver.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert wide <= screen, (path, wide, screen)
+    assert severe(driver) == []
