@@ -499,12 +499,15 @@ async def instance(request: Request, rest: str):
     # A program's page says what planners ask of it first: its parts, lineage, the tasks that
     # name it or build on it, their leads, targets and places (the JSON of /api/programs/…).
     program = await api_thread(programs.get_program, store, res.iri) if res.kind == "Program" else None
+    # A document's page is its outline; its whole text (one quote) folds away below.
+    outline = await api_thread(documents.outline, store, res.iri) if res.kind == "PolicyDocument" else None
     return page(
         request,
         "resource.html",
         title=res.label or iri,
         res=res,
         program=program,
+        outline=outline,
         path=local_path(settings.base_iri, res.iri) or res.iri,
         json_href="/api/resource?iri=" + quote(res.iri, safe=""),
         passages=[_passage(ev) for ev in res.evidence],

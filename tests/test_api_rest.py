@@ -14,7 +14,7 @@ import pytest
 from policykg.graph.iris import IriScheme
 from support.common import API_TOKEN, AUTH, SAMPLE, assert_refused, copy_store, quads_of
 from support.network_fixture import HOSTILE
-from support.servers import LiveServer
+from support.servers import AppClient, LiveServer
 
 pytestmark = pytest.mark.remote
 
@@ -273,6 +273,21 @@ def test_a_program_page_leads_on_with_its_parts_tasks_and_places(api_app):
     sub = api_app.get(page_path(IRIS.program("名校建设工程")), headers={"accept": "text/html"}).text
     table = sub[sub.index("<table class=program>") : sub.index("</table>", sub.index("<table class=program>"))]
     assert "<th>part of</th>" in table and "推进名校建设工程" in table and "寻甸" in table  # its task, its place
+
+
+def test_a_document_page_is_its_outline_with_the_text_folded(api_app, sample_store_path, tmp_path):
+    page = api_app.get(page_path(XUNDIAN), headers={"accept": "text/html"}).text
+    outline = page[page.index("<h2>Outline</h2>") : page.index("<h2>Properties</h2>")]
+    assert "实施三名工程" in outline and "推进名校建设工程" in outline and "加强校园安全" in outline
+    sample = AppClient(copy_store(sample_store_path, tmp_path / "store"))
+    try:
+        page = sample.get(
+            page_path(IRIS.document("kunming-2017-education-workplan")), headers={"accept": "text/html"}
+        ).text
+    finally:
+        sample.close()
+    assert page.count("<li value=") == 5 + 28  # five sections, 28 tasks
+    assert page.index("<h2>Outline</h2>") < page.index("<details class=source>") < page.index("<mark>")
 
 
 def test_instance_pages_html_turtle_jsonld(api_app):

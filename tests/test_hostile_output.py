@@ -70,6 +70,9 @@ TEMPLATE_TAGS = {
     "b",
     "textarea",
     "aside",
+    "ol",  # a document page's outline
+    "details",  # and its text, folded
+    "summary",
     "label",
     "select",
     "option",
