@@ -275,6 +275,16 @@ def test_a_program_page_leads_on_with_its_parts_tasks_and_places(api_app):
     assert "<th>part of</th>" in table and "推进名校建设工程" in table and "寻甸" in table  # its task, its place
 
 
+def test_repeated_properties_share_one_row(api_app):
+    page = api_app.get(page_path(IRIS.section("xundian-2018", 1)), headers={"accept": "text/html"}).text
+    props = page[page.index("<h2>Properties</h2>") : page.index("<h2>Links in</h2>")]
+    rows = re.findall(r"<tr><th>(.*?)</th>", props)
+    assert len(rows) == len(set(rows)) and any("hasPart" in r for r in rows)
+    parts = props[props.index("dcterms:hasPart</a>") :]
+    parts = parts[: parts.index("</tr>")]
+    assert parts.count("class=value") == 2  # its two tasks, in one row
+
+
 def test_a_document_page_is_its_outline_with_the_text_folded(api_app, sample_store_path, tmp_path):
     page = api_app.get(page_path(XUNDIAN), headers={"accept": "text/html"}).text
     outline = page[page.index("<h2>Outline</h2>") : page.index("<h2>Properties</h2>")]
