@@ -201,3 +201,26 @@ def test_pages_fit_a_phone(server, driver):
         )
         assert wide <= screen, (path, wide, screen)
     assert severe(driver) == []
+
+
+def test_the_url_keeps_the_view_so_it_can_be_shared(server, driver):
+    """Trace a program, reopen the URL the page shows: the same trace comes back (issue 16)."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(server + "/explore")
+    idle(driver)
+    driver.find_element(By.ID, "trace-input").send_keys("三名工程")
+    driver.find_element(By.ID, "trace-go").click()
+    wait(driver, "return document.getElementById('status').textContent.indexOf('trace') === 0")
+    shared = driver.current_url
+    assert "trace=" in shared
+    first = driver.find_element(By.ID, "status").text
+    driver.get("about:blank")
+    driver.get(shared)
+    wait(driver, "return document.getElementById('status').textContent.indexOf('trace') === 0")
+    assert driver.find_element(By.ID, "status").text == first
+    driver.find_element(By.ID, "trace-clear").click()
+    assert "trace=" not in driver.current_url
+    click_node(driver, f"{BASE}program/三名工程")
+    wait(driver, "return window.location.search.indexOf('focus=') >= 0")
+    assert severe(driver) == []

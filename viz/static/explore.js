@@ -104,7 +104,16 @@
       addData(data.nodes, data.edges);
     }).catch(fail);
   }
+  // The view's state in the URL (one of focus, trace, rests, q), so every view is a link to share.
+  function remember(key, value) {
+    var params = new URLSearchParams(window.location.search);
+    ["focus", "trace", "rests", "q"].forEach(function (k) { params.delete(k); });
+    if (key && value) params.set(key, value);
+    var query = params.toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+  }
   function open(iri) {
+    remember("focus", iri);
     var had = !!nodes.get(iri);
     var p = expand(iri);
     showDetails(iri);
@@ -121,6 +130,7 @@
     var n = nodes.get(id);
     if (!n) return;
     if (n.kind === "summary") { loadMore(id); return; }
+    if (!traceIds) remember("focus", id);  // in a trace, the URL keeps the trace
     showDetails(id);
     expand(id);
   });
@@ -185,6 +195,7 @@
     var ul = $("results");
     ul.textContent = "";
     if (!q) { ul.hidden = true; return Promise.resolve(); }
+    remember("q", q);
     return api("/api/explore/search", { q: q, limit: 20 }).then(function (data) {
       ul.textContent = "";
       if (!data.results.length) { ul.appendChild(el("li", "no match for " + q)); }
@@ -249,15 +260,17 @@
     return data;
   }
   function runTrace(name) {
+    remember("trace", name);
     status("tracing…");
     return api("/api/trace", { program: name }).then(function (data) { return showReach(data, data.program, "trace"); }).catch(fail);
   }
   function runRestsOn(task) {
+    remember("rests", task);
     status("tracing…");
     return api("/api/rests-on", { task: task }).then(function (data) { return showReach(data, data.task, "rests on:"); }).catch(fail);
   }
   $("trace-form").addEventListener("submit", function (ev) { ev.preventDefault(); var v = $("trace-input").value.trim(); if (v) runTrace(v); });
-  $("trace-clear").addEventListener("click", function () { traceIds = null; traceEdges = null; applyTrace(); refreshView(); status(""); });
+  $("trace-clear").addEventListener("click", function () { traceIds = null; traceEdges = null; remember(null); applyTrace(); refreshView(); status(""); });
 
   // -- filters ---------------------------------------------------------------------
   function buildLegend() {
@@ -308,6 +321,7 @@
     var next = Promise.resolve();
     if (params.get("focus")) next = open(params.get("focus"));
     else if (params.get("trace")) { $("trace-input").value = params.get("trace"); next = runTrace(params.get("trace")); }
+    else if (params.get("rests")) next = runRestsOn(params.get("rests"));
     else if (params.get("q")) { $("search").value = params.get("q"); next = runSearch(params.get("q")); }
     return next;
   }).then(function () { window.pkgExplore.ready = true; }).catch(fail);
