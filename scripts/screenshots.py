@@ -4,7 +4,8 @@
 
 Builds a small store of real-looking plans (two cities and a county over five years, the data of
 tests/test_compare.py), serves it on loopback and saves a screenshot of each chart and map: the
-compare page, a county's place page and its province's choropleth. Needs Debian's chromium and
+compare page, a county's place page and its province's choropleth; and, with the sample added,
+a program's page, the query page and a trace in the network view (the README shows these). Needs Debian's chromium and
 chromedriver, like the browser tests, and the maps extra.
 """
 
@@ -42,6 +43,7 @@ def main() -> None:
                 f"{title}\n一、重点任务\n1.发展学前教育。{goal}\n2.加强师资。培训教师。\n", encoding="utf-8"
             )
             paths.append(path)
+        paths.append(REPO / "samples" / "kunming-2017-education-workplan.txt")
         store = OxigraphStore(folder / "store")
         ingest_files(store, paths, IriScheme())
         store.close()
@@ -53,10 +55,20 @@ def main() -> None:
                 ("/compare?indicator=学前三年毛入园率", "#chart", "compare.png"),
                 ("/place/530129", "#place-map", "place.png"),
                 ("/place/530000", "#choropleth", "choropleth.png"),
+                ("/id/program/三名工程", "table.program", "program.png"),
+                (
+                    "/query?query=SELECT%20%3Ft%20%3Fl%20WHERE%20%7B%20%3Ft%20a%20pkg%3ATask%20%3B%20rdfs%3Alabel%20%3Fl%20%7D%20LIMIT%208",
+                    "#results td",
+                    "query.png",
+                ),
+                ("/explore?trace=三名工程", "#details .node-label", "explore.png"),
             ):
                 driver.get(server.url + path)
                 wait(driver, f"return document.querySelector('{ready}')")
-                driver.execute_script(f"document.querySelector('{ready}').scrollIntoView()")
+                if name == "explore.png":
+                    wait(driver, "return window.pkgExplore && window.pkgExplore.ready && window.pkgExplore.isIdle()")
+                else:
+                    driver.execute_script(f"document.querySelector('{ready}').scrollIntoView()")
                 out = REPO / "docs" / "img" / name
                 driver.save_screenshot(str(out))
                 print(f"wrote {out.relative_to(REPO)}")
