@@ -13,13 +13,12 @@ group by ``cli/main.py``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from policykg.cli.options import CliContext, store_options
+from policykg.cli.options import CliContext, echo_json, store_options
 from policykg.graph.fact_tables import TABLE_FORMATS, TABLE_NAMES
 
 
@@ -94,7 +93,7 @@ def compare(
         limit=limit,
     )
     if as_json:
-        click.echo(json.dumps(dataclasses.asdict(found), ensure_ascii=False, indent=1))
+        echo_json(dataclasses.asdict(found))
         return
     click.echo(f"{found.indicator.label or found.indicator.iri}  <{found.indicator.iri}>")
     rows = [
@@ -137,7 +136,7 @@ def timeline(ctx: CliContext, program: str, as_json: bool) -> None:
 
     found = read_timeline(ctx.open_store(read_only=True), program)
     if as_json:
-        click.echo(json.dumps(dataclasses.asdict(found), ensure_ascii=False, indent=1))
+        echo_json(dataclasses.asdict(found))
         return
     click.echo(f"{found.program.label or found.program.iri}  <{found.program.iri}>")
     rows = [
@@ -176,7 +175,7 @@ def diff_plans(ctx: CliContext, a: str, b: str, as_json: bool) -> None:
 
     found = diff(ctx.open_store(read_only=True), a, b)
     if as_json:
-        click.echo(json.dumps(dataclasses.asdict(found), ensure_ascii=False, indent=1))
+        echo_json(dataclasses.asdict(found))
         return
     click.echo(f"{found.a.label or found.a.iri}  →  {found.b.label or found.b.iri}")
     click.echo("targets:")

@@ -8,17 +8,11 @@ Registered on the main group by ``cli/main.py``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import click
 
-from policykg.cli.options import CliContext, store_options
-
-
-def _dump(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=1))  # JSON escapes every control character
+from policykg.cli.options import CliContext, echo_json, store_options
 
 
 @click.command()
@@ -41,7 +35,7 @@ def trace(ctx: CliContext, program: str, as_json: bool, width: int) -> None:
 
     result = read_trace(ctx.open_store(read_only=True), program, max_nodes=ctx.settings.max_trace_nodes)
     if as_json:
-        _dump(trace_json(result))
+        echo_json(trace_json(result))
     else:
         click.echo(trace_tree(result, width=width), nl=False)
 
@@ -65,7 +59,7 @@ def rests_on(ctx: CliContext, task: str, as_json: bool, width: int) -> None:
 
     result = read_rests_on(ctx.open_store(read_only=True), task, max_nodes=ctx.settings.max_trace_nodes)
     if as_json:
-        _dump(rests_on_json(result))
+        echo_json(rests_on_json(result))
     else:
         click.echo(rests_on_tree(result, width=width), nl=False)
 
@@ -83,7 +77,7 @@ def path(ctx: CliContext, a: str, b: str, as_json: bool) -> None:
 
     result = shortest_path(ctx.open_store(read_only=True), a, b)
     if as_json:
-        _dump(path_json(result))
+        echo_json(path_json(result))
     else:
         click.echo(path_steps(result), nl=False)
 
@@ -100,7 +94,7 @@ def rank(ctx: CliContext, limit: int, as_json: bool) -> None:
 
     result = rankings(ctx.open_store(read_only=True), limit)
     if as_json:
-        _dump(rankings_json(result))
+        echo_json(rankings_json(result))
     else:
         click.echo(rankings_tables(result), nl=False)
 

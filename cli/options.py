@@ -84,3 +84,10 @@ def programs_option(func: Callable) -> Callable:
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def echo_json(data: Any) -> None:
+    """``data`` as JSON on stdout, Chinese as written (JSON escapes every control character)."""
+    import json
+
+    click.echo(json.dumps(data, ensure_ascii=False, indent=1))

@@ -57,7 +57,8 @@ def resolve_indicator(store: Any, name: str) -> list[str]:
     """The indicator nodes ``name`` means: an IRI, or a label or alternative label, or any
     spelling the indicator registry lists for a registered indicator."""
     if name.startswith(("http://", "https://")):
-        nodes = [name]
+        found = rows(store, sparql("SELECT ?i WHERE { $i a pkg:Indicator } LIMIT 1", i=iri(name)))
+        nodes = [name] if found else []
     else:
         spellings = {name}
         registered = bundled_registry().lookup(name)
@@ -72,9 +73,7 @@ def resolve_indicator(store: Any, name: str) -> list[str]:
             ),
         )
         nodes = [r["i"].value for r in found]
-    if not nodes or not rows(
-        store, sparql("SELECT ?i WHERE { VALUES ?i { $nodes } ?i a pkg:Indicator } LIMIT 1", nodes=iris(nodes))
-    ):
+    if not nodes:  # the label query reads indicators only; an IRI was checked above
         raise NotFoundError(f"no indicator {shown(name)}", hint="give its label as a plan writes it, or its IRI")
     return nodes
 

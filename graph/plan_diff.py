@@ -35,12 +35,13 @@ from policykg.errors import NotFoundError, PolicyKGError
 from policykg.graph.read import Ref, consistent, decimal, integer, rows, text
 from policykg.graph.search import resolve
 from policykg.graph.sparql_params import iri, sparql
+from policykg.loaders.targets import REVIEW_TITLE
 
 #: Two tasks whose score is below this are not one task.
 MATCH_THRESHOLD = 0.3
 #: A section that looks back on the year (or years) before: the extractor's rule for reviews
-#: (loaders/targets.py, _REVIEW_TITLE), plus the work report's 过去一年/过去五年.
-REVIEW_SECTION = re.compile(r"现状|回顾|成效|成就|发展基础|工作基础|基础与形势|工作总结|取得|进展情况|过去(?:一|五)年")
+#: (loaders/targets.py), plus the work report's 过去一年/过去五年.
+REVIEW_SECTION = re.compile(REVIEW_TITLE.pattern + "|过去(?:一|五)年")
 
 
 @dataclass(frozen=True)

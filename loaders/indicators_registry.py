@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from policykg.errors import RegistryError
-from policykg.loaders.programs_registry import normalise
+from policykg.loaders.programs_registry import normalise, read_registry_file, text_field, text_list
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FILE_KEYS = frozenset({"domain", "indicator"})
@@ -98,22 +98,6 @@ class IndicatorRegistry:
         return out
 
 
-def _texts(value: Any, key: str, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise RegistryError(f"{where}: {key} must be a list of non-empty strings")
-    return tuple(dict.fromkeys(v.strip() for v in value))
-
-
-def _text(value: Any, key: str, where: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise RegistryError(f"{where}: {key} must be a string, not {type(value).__name__}")
-    return value.strip()
-
-
 def _entry(raw: Any, index: int, domain: str, origin: str) -> RegisteredIndicator:
     if not isinstance(raw, Mapping):
         raise RegistryError(f"{origin}: [[indicator]] number {index} is not a table")
@@ -122,21 +106,21 @@ def _entry(raw: Any, index: int, domain: str, origin: str) -> RegisteredIndicato
     unknown = sorted(set(raw) - _ENTRY_KEYS)
     if unknown:
         raise RegistryError(f"{where}: unknown field(s) {', '.join(unknown)}")
-    ind_id = _text(raw_id, "id", where)
+    ind_id = text_field(raw_id, "id", where)
     if not _ID_RE.match(ind_id):
         raise RegistryError(f"{where}: id must be a lower-case ASCII slug like 'xueqian-sannian-maoruyuanlv'")
-    name = _text(raw.get("name"), "name", where)
+    name = text_field(raw.get("name"), "name", where)
     if not name:
         raise RegistryError(f"{where}: missing name")
-    unit = _text(raw.get("unit"), "unit", where)
+    unit = text_field(raw.get("unit"), "unit", where)
     if not unit:
         raise RegistryError(f"{where}: missing unit (the unit its values are stated in, such as '%')")
-    sources = _texts(raw.get("sources"), "sources", where)
+    sources = text_list(raw.get("sources"), "sources", where)
     if not sources:
         raise RegistryError(f"{where}: missing sources (every entry needs at least one)")
-    aliases = tuple(a for a in _texts(raw.get("aliases"), "aliases", where) if a != name)
+    aliases = tuple(a for a in text_list(raw.get("aliases"), "aliases", where) if a != name)
     return RegisteredIndicator(
-        ind_id, name, aliases, unit, domain, sources, _text(raw.get("note"), "note", where), origin
+        ind_id, name, aliases, unit, domain, sources, text_field(raw.get("note"), "note", where), origin
     )
 
 
@@ -177,7 +161,7 @@ def _bundled() -> tuple[RegisteredIndicator, ...]:
     seen: dict[str, str] = {}
     for f in bundled_files():
         origin = f"registry/indicators/{f.name}"
-        for ind in parse_indicators(f.read_bytes().decode("utf-8"), origin):
+        for ind in parse_indicators(read_registry_file(f, origin), origin):
             if ind.id in seen:
                 raise RegistryError(f"{origin}: indicator {ind.id!r}: duplicate id (also in {seen[ind.id]})")
             seen[ind.id] = origin
@@ -191,11 +175,7 @@ def load_indicator_registry(paths: Sequence[Path] = ()) -> IndicatorRegistry:
     merged = {i.id: i for i in _bundled()}
     for path in paths:
         path = Path(path)
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RegistryError(f"{path}: cannot read as UTF-8 text: {exc}") from None
-        for ind in parse_indicators(text, str(path)):
+        for ind in parse_indicators(read_registry_file(path, str(path)), str(path)):
             merged[ind.id] = ind
     return IndicatorRegistry(merged.values())
 

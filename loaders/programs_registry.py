@@ -171,7 +171,8 @@ def _where(p: RegisteredProgram) -> str:
     return f"{p.origin}: program {p.id!r}"
 
 
-def _text(value: Any, key: str, where: str) -> str:
+def text_field(value: Any, key: str, where: str) -> str:
+    """A string field of a registry entry, stripped; "" when absent (shared by the indicator registry)."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -179,7 +180,8 @@ def _text(value: Any, key: str, where: str) -> str:
     return value.strip()
 
 
-def _texts(value: Any, key: str, where: str) -> tuple[str, ...]:
+def text_list(value: Any, key: str, where: str) -> tuple[str, ...]:
+    """A list-of-strings field of a registry entry, stripped, without repeats; () when absent."""
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -205,29 +207,29 @@ def _entry(raw: Any, index: int, domain: str, origin: str) -> RegisteredProgram:
     if unknown:
         hint = "state links one way: successor_of on the newer program" if "predecessor_of" in unknown else None
         raise RegistryError(f"{where}: unknown field(s) {', '.join(unknown)}", hint=hint)
-    program_id = _text(raw.get("id"), "id", where)
+    program_id = text_field(raw.get("id"), "id", where)
     if not program_id:
         raise RegistryError(f"{where}: missing id")
     if not _ID_RE.match(program_id):
         raise RegistryError(f"{where}: id must be a lower-case ASCII slug like 'quanmian-gaibao'")
-    name = _text(raw.get("name"), "name", where)
+    name = text_field(raw.get("name"), "name", where)
     if not name:
         raise RegistryError(f"{where}: missing name")
-    sources = _texts(raw.get("sources"), "sources", where)
+    sources = text_list(raw.get("sources"), "sources", where)
     if not sources:
         raise RegistryError(
             f"{where}: missing sources (every entry needs at least one)",
             hint="a founding document (title, number, year) or an official page address",
         )
-    level = _text(raw.get("level"), "level", where) or "national"
+    level = text_field(raw.get("level"), "level", where) or "national"
     if level not in LEVELS:
         raise RegistryError(f"{where}: level must be one of {', '.join(LEVELS)}, not {level!r}")
-    province = _text(raw.get("province"), "province", where)
+    province = text_field(raw.get("province"), "province", where)
     if level == "provincial" and not province:
         raise RegistryError(f"{where}: a provincial program needs province")
     if level == "national" and province:
         raise RegistryError(f"{where}: a national program has no province")
-    kind = _text(raw.get("kind"), "kind", where) or "program"
+    kind = text_field(raw.get("kind"), "kind", where) or "program"
     if kind not in KINDS:
         raise RegistryError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
     start_year = raw.get("start_year")
@@ -235,21 +237,21 @@ def _entry(raw: Any, index: int, domain: str, origin: str) -> RegisteredProgram:
         not isinstance(start_year, int) or isinstance(start_year, bool) or not 1949 <= start_year <= 2100
     ):
         raise RegistryError(f"{where}: start_year must be a year such as 2014, not {start_year!r}")
-    aliases = tuple(a for a in _texts(raw.get("aliases"), "aliases", where) if a != name)
+    aliases = tuple(a for a in text_list(raw.get("aliases"), "aliases", where) if a != name)
     return RegisteredProgram(
         id=program_id,
         name=name,
         aliases=aliases,
-        parent=_text(raw.get("parent"), "parent", where),
-        successor_of=_text(raw.get("successor_of"), "successor_of", where),
-        ministry=_text(raw.get("ministry"), "ministry", where),
+        parent=text_field(raw.get("parent"), "parent", where),
+        successor_of=text_field(raw.get("successor_of"), "successor_of", where),
+        ministry=text_field(raw.get("ministry"), "ministry", where),
         start_year=start_year,
         level=level,
         province=province,
         domain=domain,
         sources=sources,
         kind=kind,
-        note=_text(raw.get("note"), "note", where),
+        note=text_field(raw.get("note"), "note", where),
         origin=origin,
     )
 
@@ -290,7 +292,8 @@ def bundled_files() -> list[Traversable]:
     return sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
 
 
-def _read(source: Traversable | Path, origin: str) -> str:
+def read_registry_file(source: Traversable | Path, origin: str) -> str:
+    """A registry file's text; RegistryError naming ``origin`` when it is unreadable or not UTF-8."""
     try:
         return source.read_bytes().decode("utf-8")
     except OSError as exc:
@@ -305,7 +308,7 @@ def _bundled() -> tuple[RegisteredProgram, ...]:
     seen: dict[str, str] = {}
     for f in bundled_files():
         origin = f"registry/programs/{f.name}"
-        for p in parse_programs(_read(f, origin), origin):
+        for p in parse_programs(read_registry_file(f, origin), origin):
             if p.id in seen:
                 raise RegistryError(f"{origin}: program {p.id!r}: duplicate id (also in {seen[p.id]})")
             seen[p.id] = origin
@@ -323,6 +326,6 @@ def load_registry(paths: Sequence[Path] = ()) -> ProgramRegistry:
     merged: dict[str, RegisteredProgram] = {p.id: p for p in _bundled()}
     for path in paths:
         path = Path(path)
-        for p in parse_programs(_read(path, str(path)), str(path)):
+        for p in parse_programs(read_registry_file(path, str(path)), str(path)):
             merged[p.id] = p
     return ProgramRegistry(merged.values())

@@ -584,14 +584,14 @@ def _antecedent(text: str, verb: str, start: int, end: int) -> str:
 
 #: A section that looks back (现状与评价, 发展基础, 工作回顾, “十三五”成就): its figures are what
 #: was achieved or is so now, not goals.
-_REVIEW_TITLE = re.compile(r"现状|回顾|成效|成就|发展基础|工作基础|基础与形势|工作总结|取得|进展情况")
+REVIEW_TITLE = re.compile(r"现状|回顾|成效|成就|发展基础|工作基础|基础与形势|工作总结|取得|进展情况")
 
 
 def find_targets(doc: DocumentRecord) -> None:
     text = doc.text
     body = doc.body or Span(0, len(text))
     ctx = _Context(doc, body.start, body.end)
-    review = [s.span for s in doc.sections if _REVIEW_TITLE.search(s.title)]
+    review = [s.span for s in doc.sections if REVIEW_TITLE.search(s.title)]
     table_targets, tables = find_table_targets(text, body.start, body.end)
     targets: list[TargetRecord] = [
         _from_table(doc, ctx, t) for t in table_targets if not any(r.start <= t.span.start < r.end for r in review)

@@ -11,7 +11,7 @@ import pytest
 from policykg.errors import NotFoundError
 from policykg.graph.compare import compare
 from support.browser import MARKS, severe, wait
-from support.common import copy_store, run_cli
+from support.common import copy_store, run_cli, store_of_texts
 from support.servers import AppClient, LiveServer
 
 PLANS = {
@@ -26,20 +26,13 @@ KUNMING, QUJING, XUNDIAN = "昆明市", "曲靖市", "寻甸回族彝族自治�
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory):
-    from policykg.graph.ingest import ingest_files
-    from policykg.graph.iris import IriScheme
-    from policykg.graph.store import OxigraphStore
-
-    folder = tmp_path_factory.mktemp("compare")
-    paths = []
-    for name, (title, goal) in PLANS.items():
-        path = folder / f"{name}.txt"
-        path.write_text(f"{title}\n一、重点任务\n1.发展学前教育。{goal}\n2.加强师资。培训教师。\n", encoding="utf-8")
-        paths.append(path)
-    store = OxigraphStore(folder / "store")
-    ingest_files(store, paths, IriScheme())
-    del store
-    return folder / "store"
+    return store_of_texts(
+        tmp_path_factory.mktemp("compare"),
+        {
+            name: f"{title}\n一、重点任务\n1.发展学前教育。{goal}\n2.加强师资。培训教师。\n"
+            for name, (title, goal) in PLANS.items()
+        },
+    )
 
 
 @pytest.fixture(scope="module")

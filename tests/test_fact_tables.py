@@ -13,10 +13,9 @@ import pandas as pd
 import pytest
 
 from policykg.graph.fact_tables import TABLE_NAMES, fact_table, table_bytes
-from policykg.graph.ingest import ingest_files
 from policykg.graph.iris import IriScheme
 from policykg.graph.projection import project
-from support.common import SAMPLE_GOLD, run_cli
+from support.common import SAMPLE_GOLD, run_cli, store_of_texts
 from support.servers import AppClient
 
 IRIS = IriScheme()
@@ -38,11 +37,7 @@ def plan_store(tmp_path_factory):
     """A store with one small plan that states a dependency, units and a baseline."""
     from policykg.graph.store import OxigraphStore
 
-    folder = tmp_path_factory.mktemp("tables")
-    (folder / "plan.txt").write_text(PLAN, encoding="utf-8")
-    store = OxigraphStore(folder / "store")
-    ingest_files(store, [folder / "plan.txt"], IRIS)
-    return store
+    return OxigraphStore(store_of_texts(tmp_path_factory.mktemp("tables"), {"plan": PLAN}), read_only=True)
 
 
 def test_the_sample_as_tables_matches_its_annotation(sample_store):

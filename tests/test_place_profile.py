@@ -9,7 +9,7 @@ import pytest
 from policykg.api.maps import HIGHLIGHT, NONE, choropleth, place_map
 from policykg.graph.divisions import county_counts, division_chain, get_division
 from support.browser import MARKS, severe, wait
-from support.common import copy_store
+from support.common import copy_store, store_of_texts
 from support.servers import AppClient, LiveServer
 
 PLANS = {
@@ -31,19 +31,10 @@ XUNDIAN = "寻甸回族彝族自治县"
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory):
-    from policykg.graph.ingest import ingest_files
-    from policykg.graph.iris import IriScheme
-    from policykg.graph.store import OxigraphStore
-
-    folder = tmp_path_factory.mktemp("place")
-    paths = []
-    for name, body in PLANS.items():
-        (folder / f"{name}.txt").write_text(body, encoding="utf-8")
-        paths.append(folder / f"{name}.txt")
-    store = OxigraphStore(folder / "store")
-    ingest_files(store, paths, IriScheme())
-    del store
-    return folder / "store"
+    return store_of_texts(
+        tmp_path_factory.mktemp("place"),
+        PLANS,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 from policykg.errors import NotFoundError
 from policykg.graph.plan_diff import diff, similarity
-from support.common import DATA, copy_store, run_cli
+from support.common import DATA, copy_store, run_cli, store_of_texts
 from support.servers import AppClient
 
 EARLIER = """昆明市2017年教育工作要点
@@ -31,17 +31,10 @@ LATER = """昆明市2018年教育工作要点
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory):
-    from policykg.graph.ingest import ingest_files
-    from policykg.graph.iris import IriScheme
-    from policykg.graph.store import OxigraphStore
-
-    folder = tmp_path_factory.mktemp("diff")
-    (folder / "kunming-2017.txt").write_text(EARLIER, encoding="utf-8")
-    (folder / "kunming-2018.txt").write_text(LATER, encoding="utf-8")
-    store = OxigraphStore(folder / "store")
-    ingest_files(store, [folder / "kunming-2017.txt", folder / "kunming-2018.txt"], IriScheme())
-    del store
-    return folder / "store"
+    return store_of_texts(
+        tmp_path_factory.mktemp("diff"),
+        {"kunming-2017": EARLIER, "kunming-2018": LATER},
+    )
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 from policykg.errors import NotFoundError
 from policykg.graph.timeline import timeline
-from support.common import copy_store, run_cli
+from support.common import copy_store, run_cli, store_of_texts
 from support.servers import AppClient
 
 PLANS = {
@@ -41,20 +41,13 @@ BASE = "https://w3id.org/policykg/id/"
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory):
-    from policykg.graph.ingest import ingest_files
-    from policykg.graph.iris import IriScheme
-    from policykg.graph.store import OxigraphStore
-
-    folder = tmp_path_factory.mktemp("timeline")
-    paths = []
-    for name, (title, tasks, signature) in PLANS.items():
-        path = folder / f"{name}.txt"
-        path.write_text(f"{title}\n一、重点任务\n{tasks}\n9.加强师资。培训教师。\n{signature}\n", encoding="utf-8")
-        paths.append(path)
-    store = OxigraphStore(folder / "store")
-    ingest_files(store, paths, IriScheme())
-    del store
-    return folder / "store"
+    return store_of_texts(
+        tmp_path_factory.mktemp("timeline"),
+        {
+            name: f"{title}\n一、重点任务\n{tasks}\n9.加强师资。培训教师。\n{signature}\n"
+            for name, (title, tasks, signature) in PLANS.items()
+        },
+    )
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from policykg.errors import NotFoundError
 from policykg.graph.reverse_trace import rests_on
 from policykg.graph.trace import REGISTRY, trace
 from policykg.viz.network_json import rests_on_json, trace_json
-from support.common import run_cli
+from support.common import run_cli, store_of_texts
 
 BASE = "https://w3id.org/policykg/id/"
 PKG = "https://w3id.org/policykg/ontology#"
@@ -49,18 +49,7 @@ PLAN_TEXT = f"""寻甸县2021年教育工作要点
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory):
-    from policykg.graph.ingest import ingest_files
-    from policykg.graph.iris import IriScheme
-    from policykg.graph.store import OxigraphStore
-
-    folder = tmp_path_factory.mktemp("reach")
-    (folder / "cited.txt").write_text(CITED_TEXT, encoding="utf-8")
-    (folder / "plan.txt").write_text(PLAN_TEXT, encoding="utf-8")
-    path = folder / "store"
-    store = OxigraphStore(path)
-    ingest_files(store, [folder / "cited.txt", folder / "plan.txt"], IriScheme())
-    del store
-    return path
+    return store_of_texts(tmp_path_factory.mktemp("reach"), {"cited": CITED_TEXT, "plan": PLAN_TEXT})
 
 
 @pytest.fixture(scope="module")

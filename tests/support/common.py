@@ -58,6 +58,24 @@ def build_api_store(path: Path) -> Path:
     return with_sample(fixture_store(path))
 
 
+def store_of_texts(folder: Path, texts: dict[str, str]) -> Path:
+    """A store in ``folder`` holding one document per ``name -> text`` (written as ``name.txt`` and
+    ingested through the real pipeline, in the mapping's order); the store's path, closed."""
+    from policykg.graph.ingest import ingest_files
+    from policykg.graph.iris import IriScheme
+    from policykg.graph.store import OxigraphStore
+
+    paths = []
+    for name, text in texts.items():
+        path = folder / f"{name}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    store = OxigraphStore(folder / "store")
+    ingest_files(store, paths, IriScheme())
+    store.close()
+    return folder / "store"
+
+
 def copy_store(template: Path, dest: Path) -> Path:
     shutil.copytree(template, dest)
     (dest / "LOCK").unlink(missing_ok=True)
