@@ -494,13 +494,14 @@ async def instance(request: Request, rest: str):
         return Response(body, media_type=ctype, headers={"Vary": "Accept", **SECURITY_HEADERS})
     try:
         res = await api_thread(resources.describe, store, iri)
+        # A program's page says what planners ask of it first: its parts, lineage, the tasks that
+        # name it or build on it, their leads, targets and places (the JSON of /api/programs/…).
+        program = await api_thread(programs.get_program, store, res.iri) if res.kind == "Program" else None
+        # A document's page is its outline; its whole text (one quote) folds away below.
+        outline = await api_thread(documents.outline, store, res.iri) if res.kind == "PolicyDocument" else None
     except NotFoundError:
+        # Also when the node was removed between these reads (a remote store has no common snapshot).
         return page(request, "not_found.html", title="Not found", iri=iri, status_code=404)
-    # A program's page says what planners ask of it first: its parts, lineage, the tasks that
-    # name it or build on it, their leads, targets and places (the JSON of /api/programs/…).
-    program = await api_thread(programs.get_program, store, res.iri) if res.kind == "Program" else None
-    # A document's page is its outline; its whole text (one quote) folds away below.
-    outline = await api_thread(documents.outline, store, res.iri) if res.kind == "PolicyDocument" else None
     return page(
         request,
         "resource.html",

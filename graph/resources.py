@@ -73,28 +73,32 @@ class Resource:
     links_in_truncated: bool = False
 
 
+_PROPERTIES = """{ SELECT ?p ?o (SAMPLE(?ol) AS ?olabel) WHERE { $node ?p ?o
+  OPTIONAL { FILTER(isIRI(?o)) ?o rdfs:label ?ol } } GROUP BY ?p ?o ORDER BY ?p ?o LIMIT $limit }"""
+_LINKS_IN = """{ SELECT ?s ?q (SAMPLE(?sl) AS ?slabel) (SAMPLE(?st) AS ?stype) WHERE { ?s ?q $node
+  OPTIONAL { ?s rdfs:label ?sl } OPTIONAL { ?s a ?st } } GROUP BY ?s ?q ORDER BY ?q ?s LIMIT $links }"""
+
+
+def _property(r: Any) -> Property:
+    o = r["o"]
+    if isinstance(o, ox.Literal):
+        value = Value(literal=o.value, datatype=o.datatype.value if not o.language else None, language=o.language)
+    elif isinstance(o, ox.NamedNode):
+        value = Value(iri=o.value, label=text(r["olabel"]))
+    else:
+        value = Value(literal=str(o))
+    return Property(r["p"].value, prefixed(r["p"].value), value)
+
+
 def properties(store: Any, node: str, *, limit: int = 5000) -> list[Property]:
     """Every statement about ``node`` (its types too), by property and value; an IRI value with a label."""
-    found = rows(
-        store,
-        sparql(
-            """SELECT ?p ?o (SAMPLE(?ol) AS ?olabel) WHERE { $node ?p ?o
-  OPTIONAL { FILTER(isIRI(?o)) ?o rdfs:label ?ol } } GROUP BY ?p ?o ORDER BY ?p ?o LIMIT $limit""",
-            node=iri(node),
-            limit=count(limit),
-        ),
-    )
-    out = []
-    for r in found:
-        o = r["o"]
-        if isinstance(o, ox.Literal):
-            value = Value(literal=o.value, datatype=o.datatype.value if not o.language else None, language=o.language)
-        elif isinstance(o, ox.NamedNode):
-            value = Value(iri=o.value, label=text(r["olabel"]))
-        else:
-            value = Value(literal=str(o))
-        out.append(Property(r["p"].value, prefixed(r["p"].value), value))
-    return out
+    found = rows(store, sparql("SELECT * WHERE " + _PROPERTIES, node=iri(node), limit=count(limit)))
+    return [_property(r) for r in found]
+
+
+def _order(value: Value) -> tuple[int, str]:
+    """SPARQL's order of values: IRIs before literals, then by lexical form."""
+    return (0, value.iri) if value.iri is not None else (1, value.literal or "")
 
 
 def _lexical(value: Value) -> str:
@@ -104,16 +108,19 @@ def _lexical(value: Value) -> str:
 @consistent
 def describe(store: Any, node: str, *, max_links: int = 500) -> Resource:
     """Everything about one node: its label, types, properties, incoming links and quoted evidence."""
-    props = properties(store, node)
-    ins = rows(
+    # Statements and links in one query, so one snapshot on any store: whether the node exists,
+    # its label and its properties never come from two versions of its document.
+    found = rows(
         store,
         sparql(
-            """SELECT ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?st) AS ?stype) WHERE { ?s ?p $node
-  OPTIONAL { ?s rdfs:label ?sl } OPTIONAL { ?s a ?st } } GROUP BY ?s ?p ORDER BY ?p ?s LIMIT $limit""",
+            "SELECT * WHERE { " + _PROPERTIES + " UNION " + _LINKS_IN + " }",
             node=iri(node),
-            limit=count(int(max_links) + 1),
+            limit=count(5000),
+            links=count(int(max_links) + 1),
         ),
     )
+    props = sorted((_property(r) for r in found if r["p"] is not None), key=lambda p: (p.predicate, _order(p.value)))
+    ins = sorted((r for r in found if r["s"] is not None), key=lambda r: (r["q"].value, r["s"].value))
     if not props and not ins:
         raise NotFoundError(f"nothing is known about {shown(node)}")
     types = [_lexical(p.value) for p in props if p.predicate == RDF + "type"]
@@ -123,8 +130,8 @@ def describe(store: Any, node: str, *, max_links: int = 500) -> Resource:
             r["s"].value,
             text(r["slabel"]),
             kind_of([r["stype"].value]) if r["stype"] is not None else None,
-            r["p"].value,
-            prefixed(r["p"].value),
+            r["q"].value,
+            prefixed(r["q"].value),
         )
         for r in ins[:max_links]
         if isinstance(r["s"], ox.NamedNode)
