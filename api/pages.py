@@ -502,12 +502,24 @@ async def instance(request: Request, rest: str):
     except NotFoundError:
         # Also when the node was removed between these reads (a remote store has no common snapshot).
         return page(request, "not_found.html", title="Not found", iri=iri, status_code=404)
+    program_map, program_province = None, None
+    if program is not None:
+        from policykg.api import maps
+        from policykg.graph.divisions import program_counties
+
+        # Where the program reaches: the counties its tasks name, shaded by how many do.
+        counties = await api_thread(program_counties, store, res.iri)
+        if counties is not None:
+            program_map = await api_thread(maps.choropleth, counties.province, counties.tasks_by_county, "tasks")
+            program_province = counties.province
     return page(
         request,
         "resource.html",
         title=res.label or iri,
         res=res,
         program=program,
+        program_map=program_map,
+        program_map_province=program_province,
         outline=outline,
         path=local_path(settings.base_iri, res.iri) or res.iri,
         json_href="/api/resource?iri=" + quote(res.iri, safe=""),

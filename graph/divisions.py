@@ -141,3 +141,37 @@ def division_chain(store: Any, code: str) -> list[tuple[str, str]]:
         ),
     )
     return [(r["l"].value, local_name(r["level"].value)) for r in found]
+
+
+@dataclass(frozen=True)
+class ProgramCounties:
+    """Where a program reaches on a map: the province most of its counties lie in, and each of
+    those counties (official name) with how many tasks name both the program and the county or
+    a place within it."""
+
+    province: str
+    tasks_by_county: dict[str, int]
+
+
+def program_counties(store: Any, program: str) -> ProgramCounties | None:
+    """The counties the tasks naming ``program`` name, in the province where most of them lie
+    (a map shows one province); None when those tasks name no county."""
+    found = rows(
+        store,
+        sparql(
+            """SELECT ?prov ?county (COUNT(DISTINCT ?task) AS ?n) WHERE {
+                 ?task a pkg:Task ; pkg:mentions $p , ?d . ?d a pkg:AdministrativeDivision ; pkg:within* ?c .
+                 ?c pkg:level pkg:County ; rdfs:label ?county ; pkg:within+ ?p2 .
+                 ?p2 pkg:level pkg:Province ; rdfs:label ?prov
+               } GROUP BY ?prov ?county ORDER BY ?prov ?county""",
+            p=iri(program),
+        ),
+    )
+    by_province: dict[str, dict[str, int]] = {}
+    for r in found:
+        by_province.setdefault(r["prov"].value, {})[r["county"].value] = integer(r["n"]) or 0
+    if not by_province:
+        return None
+    # The province with the most counties; ties go to the first by name, so the map is stable.
+    province = min(by_province, key=lambda name: (-len(by_province[name]), name))
+    return ProgramCounties(province, by_province[province])

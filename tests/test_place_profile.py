@@ -4,6 +4,8 @@ drawn from cnmaps' boundaries, offline, and checked in headless Chromium."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from policykg.api.maps import HIGHLIGHT, NONE, choropleth, place_map
@@ -116,3 +118,29 @@ def test_the_maps_draw_in_a_browser(store_path, driver, tmp_path):
 
 for _mark in MARKS:  # the browser test only
     test_the_maps_draw_in_a_browser = _mark(test_the_maps_draw_in_a_browser)
+
+
+def test_a_program_page_maps_the_counties_its_tasks_name(tmp_path):
+    """A planner's question on a program's page: where does it reach? The counties its tasks name
+    are shaded by how many tasks name them, on the map of their province."""
+    path = store_of_texts(
+        tmp_path,
+        {
+            "qujing-2019": (
+                "曲靖市2019年教育工作要点\n一、重点任务\n"
+                "1.实施全面改薄工程。支持会泽县、宣威市改造薄弱学校。\n"
+                "2.推进全面改薄工程验收，支持宣威市建设学校。\n3.加强师资。培训教师。\n"
+            )
+        },
+    )
+    app = AppClient(path)
+    try:
+        program = app.get("/api/programs/全面改薄工程").json()
+        page = app.get("/id/" + program["iri"].split("/id/", 1)[1], headers={"accept": "text/html"}).text
+        assert 'id="program-map"' in page and "Counties of 云南省" in page
+        shades = {name: fill for fill, name in re.findall(r'fill="(#[0-9a-f]{6})"[^>]*data-name="([^"]+)"', page)}
+        assert len(shades) == 129  # the counties of 云南省
+        assert NONE != shades["会泽县"] != shades["宣威市"] != NONE, "宣威市 is named by two tasks, 会泽县 by one"
+        assert shades["宜良县"] == NONE
+    finally:
+        app.close()
