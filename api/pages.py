@@ -8,7 +8,9 @@ script, so even a value that escaped escaping could not run.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -27,7 +29,7 @@ from policykg.graph.results import plural
 from policykg.graph.search import search_labels
 from policykg.graph.store import read_consistently
 from policykg.html_pages import SECURITY_HEADERS, templates
-from policykg.ontology import PREFIXES, sparql_prologue
+from policykg.ontology import ONTOLOGY_FILE, PREFIXES, SHAPES_FILE, sparql_prologue
 
 router = APIRouter(include_in_schema=False)
 PAGES = templates("policykg.api")
@@ -361,8 +363,10 @@ async def place_page(request: Request, code: str):
 
 @router.get("/query", response_class=HTMLResponse)
 async def query_page(request: Request):
+    """The SPARQL editor. The prefixes are predeclared by ``/sparql``, so the examples and the
+    first query are written without them (the page can insert the ``PREFIX`` lines)."""
     settings = request.app.state.settings
-    query = request.query_params.get("query") or (sparql_prologue() + "\n" + EXAMPLES[0][2])
+    query = request.query_params.get("query") or EXAMPLES[0][2]
     return page(
         request,
         "query.html",
@@ -370,10 +374,47 @@ async def query_page(request: Request):
         base=settings.base_iri,
         query=query,
         examples=EXAMPLES,
-        prologue=sparql_prologue() + "\n",
+        prologue=sparql_prologue(),
         prefixes=PREFIXES,
         max_rows=settings.max_rows,
         query_timeout=settings.query_timeout,
+    )
+
+
+@functools.cache
+def query_vocabulary() -> dict[str, Any]:
+    """What the query editor completes, read from the ontology and its shapes (one source of
+    truth): the prefixes, and every term they name in a known namespace (``pkg:Task``, and the
+    terms of other vocabularies they use, ``dcterms:title``, ``oa:exact``), with its kind and
+    English label where the ontology declares them."""
+    from rdflib import OWL, RDF, RDFS, Graph, URIRef
+
+    graph = Graph().parse(ONTOLOGY_FILE, format="turtle").parse(SHAPES_FILE, format="turtle")
+    kinds = {str(OWL.Class): "class", str(OWL.NamedIndividual): "individual"}
+    kinds |= {str(p): "property" for p in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)}
+    terms: dict[str, dict[str, str]] = {}
+    for node in {n for triple in graph for n in triple if isinstance(n, URIRef)}:
+        name = prefixed(str(node))
+        if name == str(node):
+            continue  # not in a known namespace
+        kind = next((kinds[str(t)] for t in graph.objects(node, RDF.type) if str(t) in kinds), "")
+        label = next(
+            (str(lit) for lit in graph.objects(node, RDFS.label) if getattr(lit, "language", None) == "en"), ""
+        )
+        terms[name] = {"name": name, "kind": kind, "label": label}
+    return {
+        "prefixes": PREFIXES,
+        "terms": [terms[n] for n in sorted(terms, key=lambda n: (not n.startswith("pkg:"), n))],
+    }
+
+
+@router.get("/query/vocabulary.json")
+async def query_vocabulary_json() -> Response:
+    """The prefixes and ontology terms the query editor completes (:func:`query_vocabulary`)."""
+    return Response(
+        json.dumps(query_vocabulary(), ensure_ascii=False),
+        media_type="application/json",
+        headers={"Cache-Control": "max-age=3600"},
     )
 
 
