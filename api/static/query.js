@@ -127,8 +127,13 @@
     // links only when they are http(s): a result may hold any IRI (IRI("javascript:…")
     // in a shared query link), and a javascript: or data: one must stay text
     const base = document.body.dataset.base;
-    if (base && value.startsWith(base)) return "/id/" + value.slice(base.length);
+    if (base && value.startsWith(base)) return "/id/" + pagePath(value.slice(base.length));
     return /^https?:\/\//i.test(value) ? value : null;
+  }
+  // The rest of an instance IRI as the path of its page, escaped as the server does
+  // (api/pages.py, local_path: every character but letters, digits, "/%-._~")
+  function pagePath(rest) {
+    return rest.replace(/[^A-Za-z0-9\/%\-._~]/gu, c => encodeURIComponent(c));
   }
   // An IRI as people read it: the path under the server's base (doc/…/task/12), a prefixed name
   // (pkg:AtLeast), or the IRI itself.
