@@ -40,7 +40,7 @@
   }
 
   // The completions at the cursor: after "PREFIX " a prefix with its namespace; in a prefixed
-  // name (pkg:Ta) the terms of that prefix; in a bare word the prefixes and terms that start so.
+  // name ("pkg:" and more) the terms of that prefix; in a bare word the prefixes and terms that start so.
   function completions(cm) {
     const cur = cm.getCursor();
     const line = cm.getLine(cur.line);
