@@ -59,7 +59,8 @@ def page(hostile_server, browser):
 
 def open_query(driver, url: str) -> None:
     driver.get(url)
-    wait(driver, "return !!(window.pkgQuery && window.pkgQuery.editor)")
+    # the editor is up and the vocabulary it completes is in
+    wait(driver, "return !!(window.pkgQuery && window.pkgQuery.editor && window.pkgQuery.terms > 0)")
 
 
 def open_results(driver, url: str, query: str, view: str = "") -> None:

@@ -483,6 +483,9 @@
   download.addEventListener("click", downloadCsv);
   updateShare();
   // a test or a script can read the editor and the state of the last run
-  window.pkgQuery = { editor: editor, run: run, get result() { return result; }, get view() { return view; } };
+  window.pkgQuery = {
+    editor: editor, run: run,
+    get result() { return result; }, get view() { return view; }, get terms() { return terms.length; },
+  };
   if (new URLSearchParams(location.search).has("query")) run();
 })();
