@@ -164,10 +164,11 @@
     const td = document.createElement("td");
     if (!term) return td;
     if (term.type === "uri") {
-      const text = labelOf(row, name) || shortIri(term.value);
+      const short = shortIri(term.value);
+      const text = labelOf(row, name) || short;
       const href = localHref(term.value);
       const local = href !== null && href.startsWith("/id/");
-      if (local || (href !== null && text === term.value)) {
+      if (local || (href !== null && short === term.value)) {
         // a page here, or an http(s) IRI in no known namespace: a link
         const a = document.createElement("a");
         a.href = href;
@@ -193,7 +194,7 @@
   }
 
   // -- the result and its views ----------------------------------------------------------------
-  let result = null;  // {vars, rows, raw, truncated, maxRows} of the last run, or {text} for a graph
+  let result = null;  // {vars, rows, raw} of the last SELECT, or {text} for a graph
   const drawn = {};   // view name -> its panel, drawn on first show
 
   function panel(name) {
