@@ -410,8 +410,10 @@
   const DRAW = { table: drawTable, raw: drawRaw, chart: drawChart, map: drawMap };
 
   // -- running ---------------------------------------------------------------------------------
+  let runs = 0;  // a reply to an older run, still on its way, is dropped
   async function run(event) {
     if (event) event.preventDefault();
+    const mine = ++runs;
     if (editor) editor.save();
     history.replaceState(null, "", shareUrl());
     updateShare();
@@ -429,14 +431,15 @@
                    "Accept": "application/sparql-results+json, text/turtle;q=0.9" },
         body: new URLSearchParams({ query: getQuery() }),
       });
-    } catch (err) { setStatus("network error: " + err, true); return; }
+    } catch (err) { if (mine === runs) setStatus("network error: " + err, true); return; }
+    if (mine !== runs) return;
     const ms = Math.round(performance.now() - started);
     const ctype = response.headers.get("content-type") || "";
     if (!response.ok) {
       let message = response.status + " " + response.statusText;
       try { const e = await response.json(); message = e.error.message + (e.error.hint ? " — " + e.error.hint : ""); }
       catch (_) { /* not JSON */ }
-      setStatus(message, true);
+      if (mine === runs) setStatus(message, true);
       return;
     }
     const truncated = response.headers.get("X-PolicyKG-Truncated") === "true";
@@ -448,13 +451,15 @@
       results.appendChild(p);
     }
     await vocabulary;  // the prefixes IRIs are shown with
-    if (ctype.startsWith("application/sparql-results+json")) {
-      const data = await response.json();
+    const body = ctype.startsWith("application/sparql-results+json") ? await response.json() : await response.text();
+    if (mine !== runs) return;
+    if (typeof body !== "string") {
+      const data = body;
       if ("boolean" in data) { setStatus("answer: " + data.boolean + " (" + ms + " ms)"); return; }
       result = { vars: data.head.vars, rows: data.results.bindings, raw: data };
       setStatus(data.results.bindings.length + " rows (" + ms + " ms)");
     } else {
-      result = { text: await response.text() };
+      result = { text: body };
       setStatus("graph (" + ms + " ms)" + (truncated ? " — truncated" : ""));
     }
     showView(view);
