@@ -29,7 +29,8 @@ from support.common import copy_store, run_cli
 from support.hostile_document import DOC_ID, HOSTILE_PROGRAMS, IRIS
 
 #: Strings that would be live markup if a label reached a page unescaped.
-MARKUP = ("<img", "<svg", "<script>alert", "<script>window", "<b onmouseover")
+#: (Templates write <svg> maps and charts themselves: the payloads are <svg with a handler.)
+MARKUP = ("<img", "<svg onload", "<svg/onload", "<script>alert", "<script>window", "<b onmouseover")
 #: The tags the page templates write; a hostile label that became markup adds others.
 TEMPLATE_TAGS = {
     "html",
@@ -73,6 +74,9 @@ TEMPLATE_TAGS = {
     "ol",  # a document page's outline
     "details",  # and its text, folded
     "summary",
+    "svg",  # a program's map of the counties it reaches (paths with a title each; legend swatches)
+    "path",
+    "rect",
     "label",
     "select",
     "option",
