@@ -40,6 +40,7 @@ from decimal import Decimal
 from policykg.loaders.indicator_tables import TableTarget, find_table_targets
 from policykg.loaders.numerals import parse_number
 from policykg.loaders.records import Comparator, DocumentRecord, EntityKind, PartRef, Span, TargetRecord
+from policykg.loaders.scan import skipping
 
 __all__ = ["find_targets", "find_quantities", "Quantity"]
 
@@ -77,26 +78,28 @@ _RANGE_SEP = r"(?:至|到|-|－|—|–|~|～)"
 
 # Blanks are taken possessively (\s*+) for the same reason: nothing that follows one starts with
 # a blank, and a run of 10 000 spaces after a number would otherwise be split every which way.
-_QUANTITY_RE = re.compile(
-    # 百分之九十, 千分之五
-    rf"(?P<pctword>百分之|千分之)(?P<pnum>{_AR}|[{_CN}]+)"
-    # 3至5所, 3%-5%, 3万至5万人
-    rf"|(?P<lo>{_NUM})\s*+(?P<lomult>{_MULT})?\s*+(?P<lounit>%|％|‰)?\s*+{_RANGE_SEP}\s*+"
-    rf"(?P<hi>{_NUM})\s*+(?P<himult>{_MULT})?\s*+(?P<runit>{_UNIT})"
-    # 10/10万: a rate per population, per a power of ten (not 1/3, not 2020/2021)
-    rf"|(?P<rnum>{_AR})\s*+/\s*+(?P<rper>(?:[1-9]0*\s*+万|10*)(?![0-9]))(?:人)?"
-    # 99%, 3.7万人, 100多所, 五所
-    rf"|(?P<num>{_NUM})\s*+(?P<mult>{_MULT})?\s*+(?P<more>{_APPROX_TAIL})?\s*+(?P<unit>{_UNIT}){_PER.format('per')}?"
-    # The text's own measure word (突破50万标箱): one or two characters closing the phrase.
-    # Only kept when a comparator stands before the number or after it (see find_targets).
-    # Not a numeral nor a comparator (100万以上 is a bare number), nor what dates, ranks and kinds use.
-    rf"|(?P<lnum>{_AR})\s*+(?P<lmult>{_MULT})?\s*+(?P<lunit>(?!以上|以下|以内|左右|[年月日号届期时级类万亿千百])[\u4e00-\u9fff]{{1,2}})"
-    rf"{_PER.format('lper')}?(?=[，,；;。、）)\s]|$|以上|以下|以内|左右)"
+_QUANTITY_RE = skipping(
+    re.compile(
+        # 百分之九十, 千分之五
+        rf"(?P<pctword>百分之|千分之)(?P<pnum>{_AR}|[{_CN}]+)"
+        # 3至5所, 3%-5%, 3万至5万人
+        rf"|(?P<lo>{_NUM})\s*+(?P<lomult>{_MULT})?\s*+(?P<lounit>%|％|‰)?\s*+{_RANGE_SEP}\s*+"
+        rf"(?P<hi>{_NUM})\s*+(?P<himult>{_MULT})?\s*+(?P<runit>{_UNIT})"
+        # 10/10万: a rate per population, per a power of ten (not 1/3, not 2020/2021)
+        rf"|(?P<rnum>{_AR})\s*+/\s*+(?P<rper>(?:[1-9]0*\s*+万|10*)(?![0-9]))(?:人)?"
+        # 99%, 3.7万人, 100多所, 五所
+        rf"|(?P<num>{_NUM})\s*+(?P<mult>{_MULT})?\s*+(?P<more>{_APPROX_TAIL})?\s*+(?P<unit>{_UNIT}){_PER.format('per')}?"
+        # The text's own measure word (突破50万标箱): one or two characters closing the phrase.
+        # Only kept when a comparator stands before the number or after it (see find_targets).
+        # Not a numeral nor a comparator (100万以上 is a bare number), nor what dates, ranks and kinds use.
+        rf"|(?P<lnum>{_AR})\s*+(?P<lmult>{_MULT})?\s*+(?P<lunit>(?!以上|以下|以内|左右|[年月日号届期时级类万亿千百])[\u4e00-\u9fff]{{1,2}})"
+        rf"{_PER.format('lper')}?(?=[，,；;。、）)\s]|$|以上|以下|以内|左右)"
+    )
 )
 
 # The source left a blank for the number: "省一级示范幼儿园 所," (a space, then the measure word).
-_BLANK_RE = re.compile(
-    r"(?<=[\u4e00-\u9fff）)])[ \u3000\xa0]+(?P<unit>所|个|名|位|项|家|座)(?![\u4e00-\u9fff]{0,1}[人体性])"
+_BLANK_RE = skipping(
+    re.compile(r"(?<=[\u4e00-\u9fff）)])[ \u3000\xa0]+(?P<unit>所|个|名|位|项|家|座)(?![\u4e00-\u9fff]{0,1}[人体性])")
 )
 
 _UNIT_NORMAL = {"名": "人", "位": "人", "％": "%", "百分点": "个百分点", "千分点": "个千分点"}
@@ -190,16 +193,20 @@ _PERIODS = [
 ]
 
 # Blanks possessive and never at the start of a match: linear over a run of spaces.
-_DEADLINE_RE = re.compile(
-    r"(?:(?P<pre>到|至|截至|截止到|截止|于|在)\s*+)?(?P<y>(?:19|20)[0-9]{2})\s*+年\s*+"
-    r"(?:(?P<m>[0-9]{1,2})\s*+月\s*+)?(?P<post>底|末|前|以前|年底|年末)?"
+_DEADLINE_RE = skipping(
+    re.compile(
+        r"(?:(?P<pre>到|至|截至|截止到|截止|于|在)\s*+)?(?P<y>(?:19|20)[0-9]{2})\s*+年\s*+"
+        r"(?:(?P<m>[0-9]{1,2})\s*+月\s*+)?(?P<post>底|末|前|以前|年底|年末)?"
+    )
 )
 
 # A goal without a number: a deadline, then a goal verb and what is to be achieved.
-_QUALITATIVE_RE = re.compile(
-    r"(?:(?:到|至|在)\s*+(?:19|20)[0-9]{2}\s*+年(?:[0-9]{1,2}月)?(?:底|末)?前?"
-    r"|(?:19|20)[0-9]{2}\s*+年(?:[0-9]{1,2}月)?(?:底|末|前|底前|末前))\s*+[,，]?\s*+"
-    r"(?P<goal>(?:基本|全面|率先|如期|按期)?(?:实现|完成|建成|达到|消除|普及)[^，,；;。！？\n]+)"
+_QUALITATIVE_RE = skipping(
+    re.compile(
+        r"(?:(?:到|至|在)\s*+(?:19|20)[0-9]{2}\s*+年(?:[0-9]{1,2}月)?(?:底|末)?前?"
+        r"|(?:19|20)[0-9]{2}\s*+年(?:[0-9]{1,2}月)?(?:底|末|前|底前|末前))\s*+[,，]?\s*+"
+        r"(?P<goal>(?:基本|全面|率先|如期|按期)?(?:实现|完成|建成|达到|消除|普及)[^，,；;。！？\n]+)"
+    )
 )
 
 # 分别/依次 before the number: the values that follow, listed with 、, go one to one onto the
@@ -217,6 +224,7 @@ _QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」", "『": "』", "‘": "
 _QUOTE_MAX = 60  # a quote longer than this is an unbalanced mark, not a quote
 _OPENING_MARK = re.compile("[" + re.escape("".join(_QUOTE_PAIRS)) + "]")
 _CLAUSE_BREAK_RE = re.compile("[" + re.escape(_CLAUSE_BREAK) + "]")
+_SENTENCE_BREAK_RE = re.compile("[" + re.escape(_SENTENCE_BREAK) + "]")  # a subset of the clause breaks
 
 
 @dataclass
@@ -375,12 +383,14 @@ class _Context:
         text = doc.text
         self.regions = _protected(text, start, end)
         self.region_starts = [r[0] for r in self.regions]
-        self.clause_breaks = [
-            m.start()
-            for m in _CLAUSE_BREAK_RE.finditer(text, start, end)
-            if not _inside(m.start(), self.regions, self.region_starts)
-        ]
-        self.sentence_breaks = [i for i in self.clause_breaks if text[i] in _SENTENCE_BREAK]
+        # The breaks between the quoted stretches (sorted, apart), each gap scanned once.
+        self.clause_breaks: list[int] = []
+        self.sentence_breaks: list[int] = []
+        gap = start
+        for a, b in [*self.regions, (end, end)]:
+            self.clause_breaks += [m.start() for m in _CLAUSE_BREAK_RE.finditer(text, gap, a)]
+            self.sentence_breaks += [m.start() for m in _SENTENCE_BREAK_RE.finditer(text, gap, a)]
+            gap = b
         self.tasks = sorted(doc.tasks, key=lambda t: t.span.start)
         self.first_task: dict[int, int] = {}  # section ordinal -> its first task's ordinal
         for t in doc.tasks:

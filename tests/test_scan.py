@@ -1,0 +1,88 @@
+"""The C-speed scanning helpers (loaders/scan.py) find exactly what the plain scans find."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from policykg.loaders import targets
+from policykg.loaders.read import read_path
+from policykg.loaders.scan import Words, first_characters, skipping
+
+DATA = Path(__file__).parent / "data"
+
+
+def _texts() -> list[str]:
+    paths = sorted(p for p in DATA.rglob("*") if p.suffix in {".txt", ".html"} and p.is_file())
+    return [read_path(p).text for p in paths if "docs" in p.parts or "unseen" in p.parts]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    return _texts()
+
+
+def test_first_characters() -> None:
+    assert first_characters(re.compile(r"(?<![0-9])[0-9]+|百分之")) == frozenset("0123456789百")
+    assert first_characters(re.compile(r"(?:到|至)?\s*20[0-9]{2}年")) is None  # \s: any blank
+    assert first_characters(re.compile(r"(?:到|至)?20")) == frozenset("到至2")
+    assert first_characters(re.compile(r"a?")) is None  # matches the empty string
+    assert first_characters(re.compile(r".x")) is None
+    assert first_characters(re.compile(r"[^x]")) is None
+    assert first_characters(re.compile(r"abc", re.I)) is None
+
+
+def test_skipping_keeps_patterns_that_jump_already() -> None:
+    plain = re.compile(r"[“「]x")
+    assert skipping(plain) is plain
+    verbose = skipping(re.compile("(?:a|b)c  # a comment", re.X))
+    assert [m.span() for m in verbose.finditer("acbcxc")] == [(0, 2), (2, 4)]
+
+
+SKIPPED = [
+    targets._QUANTITY_RE,
+    targets._BLANK_RE,
+    targets._DEADLINE_RE,
+    targets._QUALITATIVE_RE,
+]
+
+
+@pytest.mark.parametrize("fast", SKIPPED, ids=lambda p: p.pattern[:30])
+def test_skipping_finds_the_same_matches(fast: re.Pattern[str], texts: list[str]) -> None:
+    assert fast.pattern.startswith("(?=[")
+    plain = re.compile(fast.pattern[fast.pattern.index("])(?:") + 5 : -1], fast.flags)
+    rng = random.Random(0)
+    for text in texts:
+        for start, end in [(0, len(text)), *((rng.randrange(len(text)), len(text)) for _ in range(3))]:
+            assert [(m.span(), m.groups()) for m in fast.finditer(text, start, end)] == [
+                (m.span(), m.groups()) for m in plain.finditer(text, start, end)
+            ]
+
+
+def _longest_at_by_hand(words: set[str], text: str, start: int, end: int) -> dict[int, int]:
+    out = {}
+    for p in range(start, end):
+        for n in range(end - p, 1, -1):
+            if text[p : p + n] in words:
+                out[p] = n
+                break
+    return out
+
+
+def test_words_longest_at_is_the_longest_word_at_each_offset() -> None:
+    words = {"昆明", "昆明市", "明市", "宜良", "宜良县", "良县", "呈贡区", "AB", "ABCD"}
+    finder = Words(words)
+    rng = random.Random(1)
+    alphabet = "昆明市宜良县呈贡区ABCD、"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        start = rng.randrange(len(text) + 1)
+        end = rng.randrange(start, len(text) + 1)
+        assert finder.longest_at(text, start, end) == _longest_at_by_hand(words, text, start, end), text
+    assert Words([]).longest_at("昆明", 0, 2) == {}
+    with pytest.raises(ValueError):
+        Words(["昆"])
+
