@@ -27,11 +27,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-import ahocorasick
-
 from policykg.loaders import gazetteer as gz
 from policykg.loaders.gazetteer import resolve_name  # re-exported for other modules
 from policykg.loaders.records import DivisionLevel, DocumentRecord, EntityKind, Mention, PartRef, Span
+from policykg.loaders.scan import Words
 
 __all__ = ["find_divisions", "resolve_name", "infer_jurisdiction", "leading_place", "part_at"]
 
@@ -76,23 +75,14 @@ class _Hit:
 
 
 @functools.lru_cache(maxsize=1)
-def _automaton() -> ahocorasick.Automaton:
-    """Every name of the gazetteer, for one pass over a text (Aho–Corasick)."""
-    automaton = ahocorasick.Automaton()
-    for name in gz.gazetteer().by_name:
-        automaton.add_word(name, len(name))
-    automaton.make_automaton()
-    return automaton
+def _names() -> Words:
+    """Every name of the gazetteer, to be found in a text (see :class:`~policykg.loaders.scan.Words`)."""
+    return Words(gz.gazetteer().by_name)
 
 
 def _longest_at(text: str, start: int, end: int) -> dict[int, int]:
     """The length of the longest gazetteer name that starts at each offset of ``text[start:end]``."""
-    longest: dict[int, int] = {}
-    for last, length in _automaton().iter(text[start:end]):
-        s = start + last - length + 1
-        if length > longest.get(s, 0):
-            longest[s] = length
-    return longest
+    return _names().longest_at(text, start, end)
 
 
 def _scan(text: str, start: int, end: int) -> list[_Hit]:

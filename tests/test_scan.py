@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg.loaders import targets
+from policykg.loaders import divisions, targets
 from policykg.loaders.read import read_path
 from policykg.loaders.scan import Words, first_characters, skipping
 
@@ -86,3 +86,8 @@ def test_words_longest_at_is_the_longest_word_at_each_offset() -> None:
     with pytest.raises(ValueError):
         Words(["昆"])
 
+
+def test_gazetteer_names_found_as_a_scan_at_every_offset_would(texts: list[str]) -> None:
+    names = divisions._names()
+    text = texts[0]
+    assert names.longest_at(text, 0, len(text)) == _longest_at_by_hand(set(names.words), text, 0, len(text))
