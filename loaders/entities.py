@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 
 from policykg.loaders.programs_registry import ProgramRegistry, RegisteredProgram
 from policykg.loaders.records import (
@@ -55,6 +56,7 @@ from policykg.loaders.records import (
     Span,
 )
 from policykg.loaders.registry_match import RegistryMatcher, active_matcher
+from policykg.loaders.scan import Words
 
 _HAN = "\u4e00-\u9fff"
 _CN_NUM = "一二三四五六七八九十两"
@@ -432,11 +434,17 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
     # mention in another task). Only full names of four or more characters, so
     # a short stem never matches inside an unrelated word.
     covered = set(progs.covered)
-    for canonical in canonical_of.values():
-        for form in sorted({canonical, *doc.programs[canonical].alt_labels}, key=len, reverse=True):
-            if len(form) < 4 or not (form.endswith(_CLASS_QUOTED) or form.startswith(("“", "「"))):
-                continue
-            for k in _find_all(text, form, region_start, region_end):
+    forms = [
+        (canonical, form)
+        for canonical in canonical_of.values()
+        for form in sorted({canonical, *doc.programs[canonical].alt_labels}, key=len, reverse=True)
+        if len(form) >= 4 and (form.endswith(_CLASS_QUOTED) or form.startswith(("“", "「")))
+    ]
+    # Every form's occurrences in one pass over the text, not one pass per form.
+    where = Words(form for _, form in forms).occurrences(text, region_start, region_end)
+    for canonical, form in forms:
+        if form in where:
+            for k in _one_after_another(where[form], len(form)):
                 if not covered.isdisjoint(range(k, k + len(form))):
                     continue
                 mentions.append((canonical, form, Span(k, k + len(form))))
@@ -611,11 +619,14 @@ def _campaign_lists(text: str, quotes: list[re.Match[str]], limit: int) -> list[
     return out
 
 
-def _find_all(text: str, needle: str, start: int, end: int):
-    k = text.find(needle, start, end)
-    while k >= 0:
-        yield k
-        k = text.find(needle, k + len(needle), end)
+def _one_after_another(starts: list[int], length: int) -> Iterator[int]:
+    """Of a word's occurrences (sorted starts), those a search from the left finds, each
+    search going on after the last one found: ``str.find`` from the end of the previous."""
+    after = -1
+    for k in starts:
+        if k >= after:
+            yield k
+            after = k + length
 
 
 def _umbrellas(doc: DocumentRecord, locate: _Locator) -> None:

@@ -22,7 +22,7 @@ from re import _constants as c  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["skipping", "first_characters", "Words"]
+__all__ = ["skipping", "first_characters", "char_class", "Words"]
 
 
 class _Any(Exception):
@@ -92,7 +92,7 @@ def first_characters(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return None if nullable or not chars else frozenset(map(chr, chars))
 
 
-def _char_class(chars: frozenset[str]) -> str:
+def char_class(chars: frozenset[str]) -> str:
     codes = sorted(map(ord, chars))
     parts, k = [], 0
     while k < len(codes):
@@ -115,7 +115,7 @@ def skipping(pattern: re.Pattern[str]) -> re.Pattern[str]:
     if chars is None:
         return pattern
     tail = "\n)" if pattern.flags & re.VERBOSE else ")"  # a comment on the last line ends at the line
-    return re.compile(f"(?={_char_class(chars)})(?:{pattern.pattern}{tail}", pattern.flags)
+    return re.compile(f"(?={char_class(chars)})(?:{pattern.pattern}{tail}", pattern.flags)
 
 
 class Words:
@@ -140,7 +140,7 @@ class Words:
         self._lengths = {k: sorted(v, reverse=True) for k, v in lengths.items()}
         firsts = frozenset(w[0] for w in self.words)
         seconds = frozenset(w[1] for w in self.words)
-        self._openings = re.compile(f"{_char_class(firsts)}(?={_char_class(seconds)})") if self.words else None
+        self._openings = re.compile(f"{char_class(firsts)}(?={char_class(seconds)})") if self.words else None
 
     def longest_at(self, text: str, start: int, end: int) -> dict[int, int]:
         """The length of the longest word at each offset of ``text[start:end]`` that starts one
@@ -155,4 +155,17 @@ class Words:
                 if p + n <= end and text[p : p + n] in words:
                     out[p] = n
                     break
+        return out
+
+    def occurrences(self, text: str, start: int, end: int) -> dict[str, list[int]]:
+        """Where each word occurs in ``text[start:end]``, overlaps included, in text order."""
+        out: dict[str, list[int]] = {}
+        if self._openings is None:
+            return out
+        words, lengths = self.words, self._lengths
+        for m in self._openings.finditer(text, start, end):
+            p = m.start()
+            for n in lengths.get(text[p : p + 2], ()):
+                if p + n <= end and (w := text[p : p + n]) in words:
+                    out.setdefault(w, []).append(p)
         return out

@@ -91,3 +91,22 @@ def test_gazetteer_names_found_as_a_scan_at_every_offset_would(texts: list[str])
     names = divisions._names()
     text = texts[0]
     assert names.longest_at(text, 0, len(text)) == _longest_at_by_hand(set(names.words), text, 0, len(text))
+
+
+def test_occurrences_then_one_after_another_is_str_find_from_the_left() -> None:
+    from policykg.loaders.entities import _one_after_another
+
+    rng = random.Random(3)
+    words = ["“两基”工程", "两基工程", "基工程工程", "工程工程", "AAAA", "AAAAA"]
+    finder = Words(words)
+    for _ in range(2000):
+        text = "".join(rng.choice(["“", "”", "两", "基", "工程", "A", "AA", "，"]) for _ in range(rng.randrange(20)))
+        start = rng.randrange(len(text) + 1)
+        end = rng.randrange(start, len(text) + 1)
+        where = finder.occurrences(text, start, end)
+        for w in words:
+            by_find, k = [], text.find(w, start, end)
+            while k >= 0:
+                by_find.append(k)
+                k = text.find(w, k + len(w), end)
+            assert list(_one_after_another(where.get(w, []), len(w))) == by_find, (text, w)
