@@ -10,6 +10,7 @@ never a text with replacement characters.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 
 from policykg.errors import InputError
@@ -22,6 +23,7 @@ _BOMS = (
 
 # Control characters other than tab and newline mean a binary file, not text.
 _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r\f\v"} | {"\x7f"}
+_CONTROL_RE = re.compile("[" + "".join(map(re.escape, sorted(_CONTROL))) + "]")
 
 
 def _looks_utf16(data: bytes) -> str | None:
@@ -194,5 +196,5 @@ def normalize_text(text: str) -> str:
     widths and punctuation stay as written so quotes match the source.
     """
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(" " if ch in _CONTROL else ch for ch in text)
+    text = _CONTROL_RE.sub(" ", text)  # control characters become spaces
     return unicodedata.normalize("NFC", text)
