@@ -17,7 +17,7 @@ already (the engine jumps by it), is returned as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from re import _constants as c  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
@@ -119,11 +119,13 @@ def skipping(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 class Words:
-    """A fixed set of words of two characters or more, found in a text by their first two.
+    """A fixed set of words of two characters or more, found in a text by two of their characters.
 
     A regex of two character classes (the words' first characters, then, as a lookahead, their
     second ones) jumps in C to the few offsets where a word can start; only there are the
-    word lengths that begin with those two characters tried, longest first, in a set. On
+    word lengths that begin with those two characters tried, longest first, in a set. When the
+    words share fewer last pairs than first ones (names that end in 工程, 计划, 行动), the last
+    two characters are the anchor instead, and each word is tried where it would end. On
     Chinese text this beats one pass of an Aho–Corasick automaton with a root of a thousand
     children (pyahocorasick searches a node's children one by one).
     """
@@ -133,39 +135,51 @@ class Words:
         short = [w for w in self.words if len(w) < 2]
         if short:
             raise ValueError(f"words of one character cannot be looked for this way: {short[:5]}")
+        heads = {w[:2] for w in self.words}
+        tails = {w[-2:] for w in self.words}
+        #: anchored at the last two characters of a word, not the first two
+        self._by_tail = len(tails) < len(heads)
         lengths: dict[str, set[int]] = {}
         for w in self.words:
-            lengths.setdefault(w[:2], set()).add(len(w))
-        #: the first two characters of a word -> the lengths of the words they open, longest first
+            lengths.setdefault(w[-2:] if self._by_tail else w[:2], set()).add(len(w))
+        #: the anchoring pair -> the lengths of the words it opens (or ends), longest first
         self._lengths = {k: sorted(v, reverse=True) for k, v in lengths.items()}
-        firsts = frozenset(w[0] for w in self.words)
-        seconds = frozenset(w[1] for w in self.words)
-        self._openings = re.compile(f"{char_class(firsts)}(?={char_class(seconds)})") if self.words else None
+        at = -2 if self._by_tail else 0
+        one = frozenset(w[at] for w in self.words)
+        two = frozenset(w[at + 1] for w in self.words)
+        self._anchors = re.compile(f"{char_class(one)}(?={char_class(two)})") if self.words else None
+
+    def _found(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """(offset, length) of every word in ``text[start:end]``: by offset (by end when anchored
+        at the tail), then longest first."""
+        if self._anchors is None:
+            return
+        words, lengths = self.words, self._lengths
+        if self._by_tail:
+            for m in self._anchors.finditer(text, start, end):
+                e = m.start() + 2
+                for n in lengths.get(text[e - 2 : e], ()):
+                    if e - n >= start and text[e - n : e] in words:
+                        yield e - n, n
+        else:
+            for m in self._anchors.finditer(text, start, end):
+                p = m.start()
+                for n in lengths.get(text[p : p + 2], ()):
+                    if p + n <= end and text[p : p + n] in words:
+                        yield p, n
 
     def longest_at(self, text: str, start: int, end: int) -> dict[int, int]:
         """The length of the longest word at each offset of ``text[start:end]`` that starts one
         (words end by ``end``)."""
         out: dict[int, int] = {}
-        if self._openings is None:
-            return out
-        words, lengths = self.words, self._lengths
-        for m in self._openings.finditer(text, start, end):
-            p = m.start()
-            for n in lengths.get(text[p : p + 2], ()):
-                if p + n <= end and text[p : p + n] in words:
-                    out[p] = n
-                    break
+        for p, n in self._found(text, start, end):
+            if n > out.get(p, 0):
+                out[p] = n
         return out
 
     def occurrences(self, text: str, start: int, end: int) -> dict[str, list[int]]:
         """Where each word occurs in ``text[start:end]``, overlaps included, in text order."""
         out: dict[str, list[int]] = {}
-        if self._openings is None:
-            return out
-        words, lengths = self.words, self._lengths
-        for m in self._openings.finditer(text, start, end):
-            p = m.start()
-            for n in lengths.get(text[p : p + 2], ()):
-                if p + n <= end and (w := text[p : p + n]) in words:
-                    out.setdefault(w, []).append(p)
+        for p, n in self._found(text, start, end):
+            out.setdefault(text[p : p + n], []).append(p)
         return out

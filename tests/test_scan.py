@@ -110,3 +110,16 @@ def test_occurrences_then_one_after_another_is_str_find_from_the_left() -> None:
                 by_find.append(k)
                 k = text.find(w, k + len(w), end)
             assert list(_one_after_another(where.get(w, []), len(w))) == by_find, (text, w)
+
+
+def test_words_anchored_at_the_tail_find_the_same() -> None:
+    words = {"昆明市", "宜良市", "明市", "良市", "ABCD市", "CD市"}
+    finder = Words(words)
+    assert finder._by_tail  # two last pairs (明市, 良市, D市), more first ones
+    rng = random.Random(4)
+    alphabet = ["昆", "明", "市", "宜", "良", "A", "B", "CD", "、"]
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(14)))
+        start = rng.randrange(len(text) + 1)
+        end = rng.randrange(start, len(text) + 1)
+        assert finder.longest_at(text, start, end) == _longest_at_by_hand(words, text, start, end), text
