@@ -16,8 +16,9 @@ from decimal import Decimal
 from pyoxigraph import Literal, NamedNode, Quad
 
 from policykg.graph.iris import IriScheme
+from policykg.graph.kinds import CLASSES, WORDS
 from policykg.loaders.records import DocumentRecord, EntityKind, PartRef, Span
-from policykg.ontology import DCTERMS, GEO, OA, ORG, PKG, PROV, RDF, RDFS, SKOS, XSD
+from policykg.ontology import DCTERMS, GEO, OA, PKG, PROV, RDF, RDFS, SKOS, XSD
 
 _cache: dict[str, NamedNode] = {}
 
@@ -47,12 +48,10 @@ XSD_DECIMAL = _p(XSD, "decimal")
 XSD_DATE = _p(XSD, "date")
 XSD_BOOLEAN = _p(XSD, "boolean")
 
-_KIND_CLASS = {
-    EntityKind.PROGRAM: _p(PKG, "Program"),
-    EntityKind.DIVISION: _p(PKG, "AdministrativeDivision"),
-    EntityKind.REGULATION: _p(PKG, "Regulation"),
-    EntityKind.ORGANIZATION: _p(ORG, "Organization"),
-}
+# What a mention names, by graph/kinds.py: its class, and the word its IRI spells the kind with
+# (…/mention/program-12-16).
+_CLASS = {k: _n(CLASSES[k.value]) for k in EntityKind}
+_WORD = {k: WORDS[k.value] for k in EntityKind}
 
 
 def _int(v: int) -> Literal:
@@ -144,7 +143,7 @@ class _Builder:
         if doc.publisher:
             org = _n(self.iris.organization(doc.publisher.name))
             self.add(d, _p(DCTERMS, "publisher"), org)
-            self.add(org, A, _p(ORG, "Organization"))
+            self.add(org, A, _CLASS[EntityKind.ORGANIZATION])
             if doc.publisher.name not in doc.organization_names.values():
                 # else the body names it by its level alone (省农业农村厅): that spelling labels it
                 self.add(org, LABEL, Literal(doc.publisher.name))
@@ -245,7 +244,7 @@ class _Builder:
         for name in sorted(doc.programs):
             p = doc.programs[name]
             node = self.program(p.name)
-            self.add(node, A, _p(PKG, "Program"))
+            self.add(node, A, _CLASS[EntityKind.PROGRAM])
             self.add(node, LABEL, Literal(p.name))
             for alt in sorted(p.alt_labels - {p.name}):
                 self.add(node, ALT, Literal(alt))
@@ -258,7 +257,7 @@ class _Builder:
         for code in sorted(doc.divisions):
             dv = doc.divisions[code]
             node = _n(self.iris.division(code))
-            self.add(node, A, _p(PKG, "AdministrativeDivision"))
+            self.add(node, A, _CLASS[EntityKind.DIVISION])
             self.add(node, _p(PKG, "adminCode"), Literal(code))
             self.add(node, LABEL, Literal(dv.name))
             for alt in sorted(dv.short_names - {dv.name}):
@@ -271,7 +270,7 @@ class _Builder:
                 self.add(node, _p(GEO, "long"), _dec(dv.long))
         for name in sorted(doc.regulations):
             node = _n(self.iris.regulation(name))
-            self.add(node, A, _p(PKG, "Regulation"))
+            self.add(node, A, _CLASS[EntityKind.REGULATION])
             self.add(node, LABEL, Literal(name))
         # One label per organization, as the document writes it (the shortest spelling where it
         # writes both 省农业农村厅 and 安徽省农业农村厅); the other spellings and the full name beside it.
@@ -281,7 +280,7 @@ class _Builder:
         for full in sorted(spellings):
             names = sorted(spellings[full], key=lambda n: (len(n), n))
             node = _n(self.iris.organization(full))
-            self.add(node, A, _p(ORG, "Organization"))
+            self.add(node, A, _CLASS[EntityKind.ORGANIZATION])
             self.add(node, LABEL, Literal(names[0]))
             for other in sorted({*names[1:], full} - {names[0]}):
                 self.add(node, ALT, Literal(other))
@@ -295,10 +294,10 @@ class _Builder:
 
     def mentions(self) -> None:
         seen: set[tuple[str, str]] = set()
-        for m in sorted(self.doc.mentions, key=lambda m: (m.span, m.kind.value, m.key)):
+        for m in sorted(self.doc.mentions, key=lambda m: (m.span, _WORD[m.kind], m.key)):
             entity = self.entity(m.kind, m.key)
             part = self.part(m.part)
-            node = _n(self.iris.mention(self.doc.doc_id, m.kind.value, m.span.start, m.span.end))
+            node = _n(self.iris.mention(self.doc.doc_id, _WORD[m.kind], m.span.start, m.span.end))
             self.add(node, A, _p(PKG, "Mention"))
             self.add(node, _p(PKG, "mentionOf"), entity)
             self.add(node, _p(PKG, "mentionIn"), part)

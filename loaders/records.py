@@ -40,10 +40,14 @@ class Span:
 
 
 class EntityKind(str, Enum):  # noqa: UP042 - StrEnum would change what str() of a member gives
-    PROGRAM = "program"
-    DIVISION = "division"
-    REGULATION = "regulation"
-    ORGANIZATION = "organization"
+    """What a mention names, by the local name of its class in the ontology: the kinds
+    graph/kinds.py reads (``KINDS``, ``CLASSES``), so the write side and the read side share
+    one vocabulary."""
+
+    PROGRAM = "Program"
+    DIVISION = "AdministrativeDivision"
+    REGULATION = "Regulation"
+    ORGANIZATION = "Organization"
 
 
 class Comparator(str, Enum):  # noqa: UP042 - StrEnum would change what str() of a member gives
