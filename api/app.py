@@ -47,8 +47,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policykg import __version__
 from policykg.errors import BadEncoding, PolicyKGError, QueryBusy, TooLarge, UnsupportedMediaType
-from policykg.graph.backends import open_store
 from policykg.graph.query_runner import make_runner
+from policykg.graph.store import open_store
 from policykg.ontology import PREFIXES
 from policykg.settings import Settings, load_settings
 

@@ -173,8 +173,8 @@ def bench_size(n: int, work: Path, workers: int, rdflib_max: int) -> dict:
     import pyoxigraph as ox
     import rdflib
 
-    from policykg.graph.remote import RemoteStore
     from policykg.graph.store import OxigraphStore
+    from policykg.graph.store.remote import RemoteStore
 
     res: dict = {"documents": n}
     corpus = work / f"corpus-{n}"

@@ -21,7 +21,7 @@ class CliContext:
         self.settings = settings
 
     def open_store(self, *, read_only: bool = False):
-        from policykg.graph.backends import open_store
+        from policykg.graph.store import open_store
 
         return open_store(self.settings.store, read_only=read_only)
 

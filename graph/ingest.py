@@ -24,7 +24,7 @@ What survives a crash (SIGKILL, the OOM killer, a server that goes away):
 * A batch is one transaction, so the store holds whole documents only, each with
   what it says about its shared entities. Within each document the ``pkg:sha256``
   quad comes last, for stores that load one graph per request (see
-  :mod:`policykg.graph.remote`): cut short, such a graph never looks complete to step 2.
+  :mod:`policykg.graph.store.remote`): cut short, such a graph never looks complete to step 2.
 * ``progress`` hears of a document only once its batch is stored: a document
   reported ``added`` is in the store even if the process dies the next instant.
 * Extraction workers end themselves when the ingest process is gone, instead of

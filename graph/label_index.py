@@ -3,7 +3,7 @@
 Read from the store once and kept as one lowercased string per batch, found with ``str.find``:
 a ``CONTAINS`` filter over every label of the union took minutes at 10^5 nodes; the index
 answers in milliseconds. It is cached per store, keyed by the store's state
-(:func:`policykg.graph.store_cache.store_state`). Read by :mod:`policykg.graph.search`.
+(:func:`policykg.graph.store.cache.store_state`). Read by :mod:`policykg.graph.search`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from policykg.graph.kinds import CLASS_KINDS, CLASSES, KINDS, kind_rank
 from policykg.graph.read import rows
 from policykg.graph.sparql_params import iri, iris, one_of, sparql
-from policykg.graph.store_cache import StoreStateCache
+from policykg.graph.store.cache import StoreStateCache
 from policykg.ontology import RDFS, SKOS
 
 # After a write it is updated, not rebuilt: the embedded store tells which named graphs a write

@@ -25,7 +25,7 @@ from policykg.graph.kinds import CLASS_KINDS, CLASSES, EDGE_PREDICATES, PREDICAT
 from policykg.graph.read import rows
 from policykg.graph.sparql_params import iris, sparql
 from policykg.graph.store import GraphStore
-from policykg.graph.store_cache import StoreStateCache
+from policykg.graph.store.cache import StoreStateCache
 
 
 def project(

@@ -733,7 +733,7 @@ def make_runner(
     Unless ``allow_unisolated``, refuse (StoreError) where workers could not drop their network
     access: then only the guard would keep a public query off the network.
     """
-    from policykg.graph.remote import RemoteStore
+    from policykg.graph.store.remote import RemoteStore
 
     if isinstance(store, RemoteStore):
         return RemoteQueryRunner(store, timeout=timeout, max_rows=max_rows, prefixes=prefixes, max_bytes=max_bytes)

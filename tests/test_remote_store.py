@@ -10,9 +10,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from policykg.graph.backends import open_store
-from policykg.graph.remote import RemoteStore, endpoints, query_form
-from policykg.graph.store import OxigraphStore
+from policykg.graph.store import OxigraphStore, open_store
+from policykg.graph.store.remote import RemoteStore, endpoints, query_form
 from policykg.settings import load_settings
 from support.common import run_cli
 from support.servers import LiveServer, OxigraphServer, free_port

@@ -13,8 +13,8 @@ import os
 
 import pytest
 
-from policykg.graph.backends import open_store
-from policykg.graph.remote import RemoteStore
+from policykg.graph.store import open_store
+from policykg.graph.store.remote import RemoteStore
 from policykg.settings import load_settings
 from support.store_contract import StoreContract
 

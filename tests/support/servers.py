@@ -322,7 +322,7 @@ class OxigraphServer:
             self.kill()
 
     def store(self):
-        from policykg.graph.remote import RemoteStore
+        from policykg.graph.store.remote import RemoteStore
 
         return RemoteStore(self.url)
 

@@ -1,8 +1,8 @@
-"""The store: one typed interface, an embedded Oxigraph database on disk by default.
+"""The embedded store: an Oxigraph database on disk (RocksDB), or in memory.
 
 Each document lives in its own named graph (its IRI); queries see the union of
 all graphs. Replacing a document's graph is one SPARQL Update (``DROP GRAPH``
-then ``INSERT DATA``), which Oxigraph applies in a single transaction: a crash
+then ``INSERT DATA``, :mod:`.updates`), which Oxigraph applies in a single transaction: a crash
 or an error leaves either the old graph or the new one, never half of either.
 Ingesting the same bytes again is a no-op, detected by the stored sha256.
 
@@ -10,10 +10,9 @@ A store that cannot be written at all (disk full, read-only, file size limit, lo
 raises :class:`~policykg.errors.StoreUnavailableError` naming the folder and the
 reason in words; the failed transaction leaves nothing behind.
 
-Why one module: the ``GraphStore`` protocol is defined by its embedded implementation, the
-one the store contract tests hold :mod:`policykg.graph.remote` to, and the update texts at the
-bottom (replace, removal, orphaned entity graphs) are what both stores run, so that replacing
-or removing a document means the same quads in either.
+Its writes are counted (``generation``), which gives readers one consistent state across
+several queries (:meth:`OxigraphStore.read_consistently`, a sequence lock) and derived values
+what changed since they were read (:meth:`OxigraphStore.changed_graphs`, :mod:`.cache`).
 """
 
 from __future__ import annotations
@@ -25,15 +24,22 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from policykg.errors import QueryError, StoreError, StoreUnavailableError
-from policykg.graph.iris import SHARED_KINDS
-from policykg.graph.sparql_params import iri, joined, ntriples, sparql
+from policykg.graph.store.protocol import (
+    DATASET_FORMATS,
+    DOCUMENTS_QUERY,
+    RDF_FORMATS,
+    DocumentSummary,
+    LoadResult,
+    checked_iri,
+    document_summaries,
+)
+from policykg.graph.store.updates import drop_update, orphan_entity_graphs, removal_graphs, replace_update
 from policykg.ontology import PKG, PREFIXES
 
 T = TypeVar("T")
@@ -43,74 +49,6 @@ CHANGE_LOG = 1024
 #: Free bytes on the store's file system before a store whose write failed is reopened: less,
 #: and the next write fails at once with the same clear error (the store stays readable).
 REOPEN_FREE_BYTES = 64_000_000
-
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-# Formats that can hold named graphs; the others flatten the union.
-DATASET_FORMATS = {"nquads", "trig", "jsonld"}
-
-
-@dataclass(frozen=True)
-class DocumentSummary:
-    iri: str
-    title: str | None
-    issued: str | None
-    source: str | None
-    sha256: str | None
-    triples: int
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    graph: str
-    triples: int
-    replaced: bool  # an older version of the document was replaced
-    unchanged: bool  # the same bytes were already stored: nothing was written
-
-
-class GraphStore(Protocol):
-    """What every store offers; the CLI, the API and the viz use only this."""
-
-    def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None) -> LoadResult: ...
-    def remove_graph(self, graph: str) -> bool: ...
-    def contains_graph(self, graph: str) -> bool: ...
-    def graph_sha256(self, graph: str) -> str | None: ...
-    def query(self, sparql: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()): ...
-    def update(self, sparql: str) -> None: ...
-    def documents(self) -> list[DocumentSummary]: ...
-    def dump(self, fmt: str, graph: str | None = None, output: str | Path | None = None) -> bytes: ...
-    def count(self) -> int: ...
-    def close(self) -> None: ...
-
-
-_DOCUMENT_GRAPHS = "SELECT ?g WHERE { GRAPH ?g { ?g a <https://w3id.org/policykg/ontology#PolicyDocument> } }"
-
-# Full IRIs: run by pyoxigraph itself too, without the predeclared prefixes.
-_DOCUMENTS_QUERY = """
-SELECT ?g ?title ?issued ?source ?sha (COUNT(*) AS ?n) WHERE {
-  GRAPH ?g {
-    ?g a <https://w3id.org/policykg/ontology#PolicyDocument> .
-    ?s ?p ?o .
-    OPTIONAL { ?g <http://purl.org/dc/terms/title> ?title }
-    OPTIONAL { ?g <http://purl.org/dc/terms/issued> ?issued }
-    OPTIONAL { ?g <http://purl.org/dc/terms/source> ?source }
-    OPTIONAL { ?g <https://w3id.org/policykg/ontology#sha256> ?sha }
-  }
-} GROUP BY ?g ?title ?issued ?source ?sha ORDER BY ?g
-"""
-
-
-def _iri(value: str) -> str:
-    if any(c in value for c in '<>"{}|^`\\ \n'):
-        raise QueryError(f"not a valid IRI: {value!r}")
-    return value
-
 
 # RocksDB's OSErrors carry no errno, only text: the reason in words, and what to do.
 _LOCKED = (
@@ -332,7 +270,7 @@ class OxigraphStore:
 
         A read never waits for the write lock while another reader holds it for its last attempt
         (that reader may be waiting for something this one holds, such as the build lock of a
-        derived value in :mod:`policykg.graph.store_cache`: both would wait for ever); it reads
+        derived value in :mod:`policykg.graph.store.cache`: both would wait for ever); it reads
         optimistically instead, which succeeds while writes are held off.
         """
         if getattr(self._reading, "active", False):
@@ -398,7 +336,7 @@ class OxigraphStore:
         added to them: entity descriptions are the same in every document, so
         adding is idempotent. Both happen in one SPARQL Update, one transaction.
         """
-        g = ox.NamedNode(_iri(graph))
+        g = ox.NamedNode(checked_iri(graph))
         with self._write_lock:
             existed = self._store.contains_named_graph(g)
             if sha256 is not None and existed and self.graph_sha256(graph) == sha256:
@@ -419,7 +357,7 @@ class OxigraphStore:
         the citation links to and from it."""
         from policykg.graph.citations import citations_graph, resolve_citations
 
-        g = ox.NamedNode(_iri(graph))
+        g = ox.NamedNode(checked_iri(graph))
         with self._write_lock:
             if not self._store.contains_named_graph(g):
                 return False
@@ -444,7 +382,7 @@ class OxigraphStore:
 
     def contains_graph(self, graph: str) -> bool:
         """Whether ``graph`` is a named graph of the store."""
-        return self._store.contains_named_graph(ox.NamedNode(_iri(graph)))
+        return self._store.contains_named_graph(ox.NamedNode(checked_iri(graph)))
 
     def checkpoint(self, path: str | Path) -> None:
         """A consistent read-only copy of the store at ``path`` (RocksDB checkpoint: hard links, fast).
@@ -480,11 +418,11 @@ class OxigraphStore:
     def query(self, sparql: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()):
         kwargs: dict = {"prefixes": PREFIXES}
         if default_graphs:
-            kwargs["default_graph"] = [ox.NamedNode(_iri(g)) for g in default_graphs]
+            kwargs["default_graph"] = [ox.NamedNode(checked_iri(g)) for g in default_graphs]
         else:
             kwargs["use_default_graph_as_union"] = True
         if named_graphs:
-            kwargs["named_graphs"] = [ox.NamedNode(_iri(g)) for g in named_graphs]
+            kwargs["named_graphs"] = [ox.NamedNode(checked_iri(g)) for g in named_graphs]
         try:
             return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
@@ -496,21 +434,9 @@ class OxigraphStore:
         return self._store.query(sparql, prefixes=PREFIXES, default_graph=ox.DefaultGraph())
 
     def documents(self) -> list[DocumentSummary]:
-        rows = self._store.query(_DOCUMENTS_QUERY)
+        rows = self._store.query(DOCUMENTS_QUERY)
         assert isinstance(rows, ox.QuerySolutions)  # a SELECT
-        out = []
-        for r in rows:
-            out.append(
-                DocumentSummary(
-                    iri=r["g"].value,
-                    title=_v(r["title"]),
-                    issued=_v(r["issued"]),
-                    source=_v(r["source"]),
-                    sha256=_v(r["sha"]),
-                    triples=int(r["n"].value),
-                )
-            )
-        return out
+        return document_summaries(rows)
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         g = ox.NamedNode(graph) if graph else None
@@ -557,88 +483,3 @@ class _Reopening:
 
     def __len__(self) -> int:
         raise StoreUnavailableError(f"the store at {self.path} is being reopened after a failed write")
-
-
-def _v(term) -> str | None:
-    return None if term is None else term.value
-
-
-def read_consistently(store: GraphStore, read: Callable[[], T]) -> T:
-    """``read()`` under one consistent view of ``store`` where the store can give one (the
-    embedded store: :meth:`OxigraphStore.read_consistently`); else simply ``read()``: a store
-    behind a SPARQL server is written by other processes, each query there is its own snapshot."""
-    method = getattr(store, "read_consistently", None)
-    return method(read) if method is not None else read()
-
-
-_GRAPH_LINKS = "SELECT DISTINCT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o)) } }"
-
-
-def orphan_entity_graphs(store: GraphStore, *, removing: str | None = None) -> list[str]:
-    """Shared-entity graphs that no document graph reaches, directly or through other entities.
-
-    Works on any store with ``query``; only graphs named like a policykg entity
-    (``…/program/…``, ``…/division/…`` …) are candidates, so a server's own graphs are safe.
-    ``removing``: a document graph to count as gone already.
-    """
-
-    docs = {r["g"].value for r in store.query(_DOCUMENT_GRAPHS)} - {removing}
-    refs: dict[str, set[str]] = {}
-    for r in store.query(_GRAPH_LINKS):
-        if r["g"].value != removing:
-            refs.setdefault(r["g"].value, set()).add(r["o"].value)
-    entity_graphs = {g for g in set(refs) - docs if any("/" + kind in g for kind in SHARED_KINDS)}
-    reached: set[str] = set()
-    frontier = [o for d in docs for o in refs.get(d, ()) if o in entity_graphs]
-    while frontier:
-        e = frontier.pop()
-        if e not in reached:
-            reached.add(e)
-            frontier.extend(o for o in refs.get(e, ()) if o in entity_graphs)
-    return sorted(entity_graphs - reached)
-
-
-def removal_graphs(store: GraphStore, graph: str) -> list[str]:
-    """What removing a document drops: its graph and the entity graphs only it reached."""
-    return [graph, *orphan_entity_graphs(store, removing=graph)]
-
-
-def drop_update(graphs: Sequence[str]) -> str:
-    return joined((sparql("DROP SILENT GRAPH $g", g=iri(g)) for g in graphs), " ;\n").text
-
-
-def removal_update(store: GraphStore, graph: str) -> str:
-    """One SPARQL Update that drops a document's graph and the entity graphs only it reached.
-
-    One request, one transaction: a crash leaves the document with its entities, or neither.
-    """
-    return drop_update(removal_graphs(store, graph))
-
-
-def replace_update(graph: str, quads: Sequence[ox.Quad]) -> str:
-    """One SPARQL Update that makes ``graph`` hold its quads and adds the others to their graphs.
-
-    ``DROP`` and ``INSERT DATA`` in one request are one transaction in Oxigraph (embedded or
-    server), Fuseki and GraphDB: a crash or an error leaves the old document or the new one.
-    """
-    by_graph: dict[str, list[ox.Triple]] = {}
-    for q in quads:
-        if not isinstance(q.graph_name, ox.NamedNode):
-            raise StoreError(f"a quad for {graph} is outside any named graph")
-        by_graph.setdefault(q.graph_name.value, []).append(q.triple)
-    # N-Triples is valid SPARQL triple syntax; serialized in Rust, one call per graph.
-    inserts = joined(
-        (sparql("GRAPH $g {\n$triples}", g=iri(name), triples=ntriples(triples)) for name, triples in by_graph.items())
-    )
-    return sparql("DROP SILENT GRAPH $graph ;\nINSERT DATA {\n$inserts\n}", graph=iri(graph), inserts=inserts).text
-
-
-def chunks(items: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -2,7 +2,7 @@
 
 A derived value is keyed by the store object and its state (:func:`store_state`); a write
 changes the state, so the next reader rebuilds — or, given an ``update``, re-reads only the
-named graphs written since (:meth:`~policykg.graph.store.OxigraphStore.changed_graphs`).
+named graphs written since (:meth:`~policykg.graph.store.embedded.OxigraphStore.changed_graphs`).
 Concurrent readers of a stale value wait for one build instead of each building. With
 ``consistent``, a build is one consistent view of the store (no write half-seen), and the value
 is keyed by the state it was read at.
@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from policykg.graph.store import read_consistently
+from policykg.graph.store.protocol import read_consistently
 
 T = TypeVar("T")
 
@@ -31,7 +31,7 @@ _FINGERPRINT = """SELECT (COUNT(?l) AS ?a) (COUNT(?m) AS ?b) (COUNT(?d) AS ?c) W
 def store_state(store) -> tuple:
     """A key that changes whenever the store's content may have changed.
 
-    An :class:`~policykg.graph.store.OxigraphStore` counts its own writes (``generation``); it
+    An :class:`~policykg.graph.store.embedded.OxigraphStore` counts its own writes (``generation``); it
     is the only writer of its folder (RocksDB's lock), so that counter is exact. Other stores
     get the number of label, altLabel and document triples (one small aggregate) plus a time
     bucket of :data:`INDEX_TTL_S` seconds, so edits made elsewhere show within a minute.
@@ -51,7 +51,7 @@ class StoreStateCache(Generic[T]):
     ``update = (read, apply)``: after writes to the named graphs ``graphs``, ``read(store, graphs)``
     reads what changed and ``apply(old, changes)`` makes the new value from the value ``old`` of
     an earlier state, without changing ``old`` in a way its readers notice. ``consistent``: builds
-    and reads run inside :func:`~policykg.graph.store.read_consistently` (for reads short enough to
+    and reads run inside :func:`~policykg.graph.store.protocol.read_consistently` (for reads short enough to
     retry); ``apply`` runs after, so that a write is less likely to interrupt the read.
     """
 

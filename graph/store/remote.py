@@ -1,6 +1,6 @@
 """A remote store: any SPARQL 1.1 Query + Update + Graph Store Protocol endpoint.
 
-``RemoteStore`` offers the same methods as :class:`policykg.graph.store.OxigraphStore`
+``RemoteStore`` offers the same methods as :class:`policykg.graph.store.embedded.OxigraphStore`
 and returns the same pyoxigraph result objects, so the CLI, the API and the viz
 work unchanged in front of an Oxigraph server, Virtuoso, Apache Jena Fuseki or
 GraphDB.
@@ -48,15 +48,9 @@ import pyoxigraph as ox
 
 from policykg.errors import QueryError, StoreError, StoreTimeoutError, StoreUnavailableError
 from policykg.graph import sparql_params
-from policykg.graph.store import (
-    _DOCUMENTS_QUERY,
-    DocumentSummary,
-    LoadResult,
-    OxigraphStore,
-    orphan_entity_graphs,
-    removal_update,
-    replace_update,
-)
+from policykg.graph.store.embedded import OxigraphStore
+from policykg.graph.store.protocol import DOCUMENTS_QUERY, LoadResult, checked_iri, document_summaries
+from policykg.graph.store.updates import orphan_entity_graphs, removal_update, replace_update
 from policykg.ontology import PKG, PREFIXES
 
 _RDF_MEDIA = {
@@ -165,12 +159,6 @@ def _holds_triples(graph: str) -> str:
     return sparql_params.sparql("ASK { GRAPH $g { ?s ?p ?o } }", g=sparql_params.iri(graph)).text
 
 
-def _iri(value: str) -> str:
-    if any(c in value for c in '<>"{}|^`\\ \n'):
-        raise QueryError(f"not a valid IRI: {value!r}")
-    return value
-
-
 class RemoteStore:
     """A store behind SPARQL 1.1 Query/Update and the Graph Store Protocol, over HTTP."""
 
@@ -236,11 +224,11 @@ class RemoteStore:
         body: dict[str, list[str] | str] = {"query": self._prologue + sparql}
         params: dict[str, str] = {}
         if default_graphs:
-            body["default-graph-uri"] = [_iri(g) for g in default_graphs]
+            body["default-graph-uri"] = [checked_iri(g) for g in default_graphs]
         elif self.endpoints.union_param:
             params[self.endpoints.union_param] = ""
         if named_graphs:
-            body["named-graph-uri"] = [_iri(g) for g in named_graphs]
+            body["named-graph-uri"] = [checked_iri(g) for g in named_graphs]
         accept = (
             "application/n-triples, text/turtle;q=0.5"
             if form in {"CONSTRUCT", "DESCRIBE"}
@@ -273,20 +261,7 @@ class RemoteStore:
         return bool(self.query(_holds_triples(graph)))
 
     def documents(self):
-
-        out = []
-        for r in self.query(_DOCUMENTS_QUERY):
-            out.append(
-                DocumentSummary(
-                    iri=r["g"].value,
-                    title=_v(r["title"]),
-                    issued=_v(r["issued"]),
-                    source=_v(r["source"]),
-                    sha256=_v(r["sha"]),
-                    triples=int(r["n"].value),
-                )
-            )
-        return out
+        return document_summaries(self.query(DOCUMENTS_QUERY))
 
     def contains_graph(self, graph: str) -> bool:
         return bool(self.query(_holds_triples(graph)))
@@ -296,7 +271,7 @@ class RemoteStore:
 
     def _get_graph(self, graph: str) -> bytes:
         resp = self._send(
-            "GET", self.endpoints.gsp, params={"graph": _iri(graph)}, headers={"Accept": "application/n-triples"}
+            "GET", self.endpoints.gsp, params={"graph": checked_iri(graph)}, headers={"Accept": "application/n-triples"}
         )
         if resp.status_code == 404:
             return b""
@@ -352,7 +327,7 @@ class RemoteStore:
         resp = self._send(
             "PUT",
             self.endpoints.gsp,
-            params={"graph": _iri(graph)},
+            params={"graph": checked_iri(graph)},
             content=ox.serialize(own, format=ox.RdfFormat.N_TRIPLES) if own else b"",
             headers={"Content-Type": "application/n-triples"},
         )
@@ -419,7 +394,3 @@ class RemoteStore:
 
     def close(self) -> None:
         self._client.close()
-
-
-def _v(term) -> str | None:
-    return None if term is None else term.value
