@@ -56,7 +56,7 @@ from policykg.loaders.records import (
     Span,
 )
 from policykg.loaders.registry_match import RegistryMatcher, active_matcher
-from policykg.loaders.scan import Words
+from policykg.loaders.scan import Words, skipping
 
 _HAN = "\u4e00-\u9fff"
 _CN_NUM = "一二三四五六七八九十两"
@@ -89,8 +89,8 @@ _AFTER_QUOTE = re.compile(rf"([{_HAN}]{{0,14}}?)({_CLASS_Q_RX}){_BOUNDARY}")
 _GENERIC_MODIFIERS = {"创建", "主题", "系列", "专项", "评选", "宣传", "实践", "竞赛", "评比", "推广"}
 
 # Verbs that launch or carry out an initiative; several may chain (启动实施, 组织开展好).
-_LAUNCH = re.compile(
-    r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|落细|完成|深化)+(?:好|了)?"
+_LAUNCH = skipping(
+    re.compile(r"(?:实施|启动|推进|开展|组织|谋划|推行|执行|部署|做实|做细|做好|抓好|落实|落细|完成|深化)+(?:好|了)?")
 )
 _CUE_VERB = re.compile(r"结合|依托|借助")
 # A clause that opens with a works and its construction verb.
@@ -162,7 +162,7 @@ _UMBRELLA = re.compile(rf"^([{_CN_NUM}]+)([{_HAN}]{{1,2}})({_CLASS_RX})$")
 # Regulations.
 # A title may be broken across two lines where a PDF's text layer wraps it.
 _BOOK = re.compile(r"《([^《》\n]{1,80}(?:\n[^《》\n]{1,80})?)》")
-_CITE = re.compile(r"(?:贯彻|落实|执行|遵守|依据|根据|依照|遵照|按照|对照|学习|宣传)+(?:好)?")
+_CITE = skipping(re.compile(r"(?:贯彻|落实|执行|遵守|依据|根据|依照|遵照|按照|对照|学习|宣传)+(?:好)?"))
 _REG_KINDS = "条例|规定|办法|细则|纲要|指南|规程|准则|法"
 _REG_NAME = re.compile(rf"([{_HAN}0-9]{{2,30}}?)({_REG_KINDS})(?=$|[\s，,。；;、：:）)”]|[的和与及等]|精神|要求)")
 # Unmarked kinds other than 条例 need an issuing authority at the start.
@@ -178,10 +178,12 @@ _DOCUMENT_TITLE = re.compile(
 )
 
 # Organizations.
-_ORG = re.compile(
-    # 大学 before 生, 位 or 城 is students, places, a campus town (扩大学位, 大学生就业), not a university.
-    r"(?:教育局|教育厅|教育部|卫生健康委员会|委员会|基金会|附属学校|附属中学|附中|附小|大学(?![生位城])|研究院|研究所|人民政府)+"
-    r"(?![\u4e00-\u9fff]{0,1}(?:级|系统|部门))"
+_ORG = skipping(
+    re.compile(
+        # 大学 before 生, 位 or 城 is students, places, a campus town (扩大学位, 大学生就业), not a university.
+        r"(?:教育局|教育厅|教育部|卫生健康委员会|委员会|基金会|附属学校|附属中学|附中|附小|大学(?![生位城])|研究院|研究所|人民政府)+"
+        r"(?![\u4e00-\u9fff]{0,1}(?:级|系统|部门))"
+    )
 )
 _ORG_BREAK = re.compile(
     r".*(?:[的和与及在对向由把将从]|引进|筹建|成立|办好|依托|联合|委托|会同|支持|按照|配合|举办|加强|推动|发挥)"

@@ -8,10 +8,12 @@ kind of document, with scraped domains cut off.
 
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import date
 
 from policykg.loaders.records import PublisherRecord, Span
+from policykg.loaders.scan import skipping
 from policykg.loaders.structure import opens_with_number
 
 # A host starts where no host character stands before it, and its labels are taken possessively:
@@ -29,10 +31,15 @@ _PROSE_PUNCT = re.compile(r"[，,。；;：:]")
 _CLAUSE_MARKS = re.compile(r"[，,。；;]")
 # Lines after which nothing is body: page tools, related-link lists, the
 # colophon of an official document (抄送 …, … 印发).
-_BODY_ENDS = re.compile(
-    r"(打印本页|关闭窗口|【打印|【关闭|^\s*相关(?:信息|链接|文章|阅读|新闻|文件)\s*$|^\s*上一篇|^\s*下一篇|分享到|扫一扫|"
-    r"版权所有|ICP备|ICP证|网站地图|^\s*抄送\s*[:：]|^\s*主题词\s*[:：]|\d{4}年\d{1,2}月\d{1,2}日印发\s*$)",
-    re.I,
+# Searched over the whole text at once (re.M: ^ and $ at each line), so its blanks stop at the
+# line's end (a blank other than the line break, [^\S\n]): a match lies within one line.
+_BODY_ENDS = skipping(
+    re.compile(
+        r"(打印本页|关闭窗口|【打印|【关闭|^[^\S\n]*相关(?:信息|链接|文章|阅读|新闻|文件)[^\S\n]*$|^[^\S\n]*上一篇|"
+        r"^[^\S\n]*下一篇|分享到|扫一扫|版权所有|ICP备|ICP证|网站地图|^[^\S\n]*抄送[^\S\n]*[:：]|^[^\S\n]*主题词[^\S\n]*[:：]|"
+        r"\d{4}年\d{1,2}月\d{1,2}日印发[^\S\n]*$)",
+        re.I | re.M,
+    )
 )
 
 
@@ -94,10 +101,10 @@ def find_body(text: str) -> Span:
     if first is None:
         first = next((i for i, ln in enumerate(lines) if not is_furniture(ln)), 0)
     last = len(lines) - 1
-    for i in range(first + 1, len(lines)):
-        if _BODY_ENDS.search(lines[i]):
-            last = i - 1
-            break
+    # The first line after the first one of the body that ends it: one search over the text.
+    ends = _BODY_ENDS.search(text, offsets[first + 1]) if first + 1 < len(lines) else None
+    if ends:
+        last = bisect.bisect_right(offsets, ends.start()) - 2
     while last > first and is_furniture(lines[last]):
         last -= 1
     start = offsets[first]

@@ -29,71 +29,98 @@ class _Any(Exception):
     """A match may start with (almost) any character: no class to skip by."""
 
 
-def _first(items: Any) -> tuple[set[int], bool]:
-    """The characters a sequence of parsed items can start with, and whether it can match empty."""
+#: Categories a class may hold, by their escape; a negated class [^\S\n] lies within \s.
+_CATEGORIES = {c.CATEGORY_DIGIT: r"\d", c.CATEGORY_SPACE: r"\s"}
+_WITHIN = {c.CATEGORY_NOT_DIGIT: r"\d", c.CATEGORY_NOT_SPACE: r"\s"}
+
+#: The first characters of a match: code points, and categories by their escape (\d, \s).
+_Firsts = tuple[set[int], set[str]]
+
+
+def _first(items: Any) -> tuple[_Firsts, bool]:
+    """What a sequence of parsed items can start with, and whether it can match empty."""
     chars: set[int] = set()
+    cats: set[str] = set()
     for op, av in items:
-        first, nullable = _first_item(op, av)
+        (first, first_cats), nullable = _first_item(op, av)
         chars |= first
+        cats |= first_cats
         if not nullable:
-            return chars, False
-    return chars, True
+            return (chars, cats), False
+    return (chars, cats), True
 
 
-def _first_item(op: Any, av: Any) -> tuple[set[int], bool]:
+def _first_item(op: Any, av: Any) -> tuple[_Firsts, bool]:
     if op is c.LITERAL:
-        return {av}, False
+        return ({av}, set()), False
     if op is c.IN:
-        chars: set[int] = set()
-        for kind, value in av:
-            if kind is c.LITERAL:
-                chars.add(value)
-            elif kind is c.RANGE:
-                lo, hi = value
-                if hi - lo > 0x3000:  # a class this wide skips almost nothing
-                    raise _Any
-                chars.update(range(lo, hi + 1))
-            else:  # NEGATE, CATEGORY (\w, \d, \s …)
-                raise _Any
-        return chars, False
+        return _first_in(av), False
     if op is c.BRANCH:
-        out: set[int] = set()
+        chars: set[int] = set()
+        cats: set[str] = set()
         nullable = False
         for alternative in av[1]:
-            first, empty = _first(alternative)
-            out |= first
+            (first, first_cats), empty = _first(alternative)
+            chars |= first
+            cats |= first_cats
             nullable = nullable or empty
-        return out, nullable
+        return (chars, cats), nullable
     if op is c.SUBPATTERN:
         _group, add_flags, del_flags, p = av
-        if (add_flags | del_flags) & c.SRE_FLAG_IGNORECASE:
-            raise _Any
+        if (add_flags | del_flags) & (c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_ASCII | c.SRE_FLAG_LOCALE):
+            raise _Any  # the lookahead, under the pattern's own flags, would not read it alike
         return _first(p)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
         lo, _hi, p = av
-        first, nullable = _first(p)
-        return first, nullable or lo == 0
+        repeated, nullable = _first(p)
+        return repeated, nullable or lo == 0
     if op is c.ATOMIC_GROUP:
         return _first(av)
     if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
-        return set(), True  # zero width: what follows decides (a superset of the true first set)
+        return (set(), set()), True  # zero width: what follows decides (a superset of the true first set)
     raise _Any  # ANY, NOT_LITERAL, GROUPREF, conditionals …
 
 
+def _first_in(items: Any) -> _Firsts:
+    r"""The characters a class ([…]) holds: its letters and ranges, its categories (\d, \s);
+    a negated class only when it lies within a category ([^\S\n] is within \s)."""
+    if items and items[0][0] is c.NEGATE:
+        within = {_WITHIN[value] for kind, value in items[1:] if kind is c.CATEGORY and value in _WITHIN}
+        if len(within) != 1:
+            raise _Any
+        return set(), within
+    chars: set[int] = set()
+    cats: set[str] = set()
+    for kind, value in items:
+        if kind is c.LITERAL:
+            chars.add(value)
+        elif kind is c.RANGE:
+            lo, hi = value
+            if hi - lo > 0x3000:  # a class this wide skips almost nothing
+                raise _Any
+            chars.update(range(lo, hi + 1))
+        elif kind is c.CATEGORY and value in _CATEGORIES:
+            cats.add(_CATEGORIES[value])
+        else:  # \w, \D, \S …
+            raise _Any
+    return chars, cats
+
+
 def first_characters(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Every character a match of ``pattern`` can start with; None when that is any character,
-    or when the pattern can match the empty string."""
-    if pattern.flags & re.IGNORECASE:
-        return None
+    """Every character a match of ``pattern`` can start with, a category as its escape (``\\d``,
+    ``\\s``); None when that is any character, or when the pattern can match the empty string.
+    Under re.I each stands for its case variants too, as in the pattern."""
     try:
-        chars, nullable = _first(_parser.parse(pattern.pattern, pattern.flags).data)
+        (chars, cats), nullable = _first(_parser.parse(pattern.pattern, pattern.flags).data)
     except _Any:
         return None
-    return None if nullable or not chars else frozenset(map(chr, chars))
+    return None if nullable or not (chars or cats) else frozenset(map(chr, chars)) | cats
 
 
 def char_class(chars: frozenset[str]) -> str:
-    codes = sorted(map(ord, chars))
+    """A regex class of ``chars`` (ranges where they run on); escapes such as ``\\d`` kept as they are."""
+    escapes = sorted(ch for ch in chars if len(ch) > 1)
+    codes = sorted(ord(ch) for ch in chars if len(ch) == 1)
     parts, k = [], 0
     while k < len(codes):
         j = k
@@ -102,15 +129,28 @@ def char_class(chars: frozenset[str]) -> str:
         lo, hi = chr(codes[k]), chr(codes[j])
         parts.append(re.escape(lo) if j == k else f"{re.escape(lo)}-{re.escape(hi)}")
         k = j + 1
-    return "[" + "".join(parts) + "]"
+    return "[" + "".join(parts + escapes) + "]"
+
+
+def _jumps_already(items: Any) -> bool:
+    """Whether the engine finds the pattern's first character by itself: it opens (inside plain
+    groups) with a literal, a class, an alternation whose branches each open with a literal, or
+    an anchor."""
+    while items and items[0][0] is c.SUBPATTERN and not (items[0][1][1] or items[0][1][2]):
+        items = items[0][1][3].data
+    if not items:
+        return False
+    op, av = items[0]
+    if op in (c.LITERAL, c.IN, c.AT):
+        return True  # an anchor (^ under re.M) fails as fast at each position as a lookahead would
+    return op is c.BRANCH and all(alt and alt[0][0] is c.LITERAL for alt in av[1])
 
 
 def skipping(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` with a lookahead of the characters its matches start with, so a search jumps
     to them in C. Same matches, same groups; ``pattern`` itself when no such class exists."""
-    items = _parser.parse(pattern.pattern, pattern.flags).data
-    if items and items[0][0] in (c.LITERAL, c.IN):
-        return pattern  # the engine jumps by its first character already
+    if _jumps_already(_parser.parse(pattern.pattern, pattern.flags).data):
+        return pattern
     chars = first_characters(pattern)
     if chars is None:
         return pattern

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg.loaders import divisions, targets
+from policykg.loaders import divisions, entities, metadata, targets
 from policykg.loaders.read import read_path
 from policykg.loaders.scan import Words, first_characters, skipping
 
@@ -27,17 +27,25 @@ def texts() -> list[str]:
 
 def test_first_characters() -> None:
     assert first_characters(re.compile(r"(?<![0-9])[0-9]+|百分之")) == frozenset("0123456789百")
-    assert first_characters(re.compile(r"(?:到|至)?\s*20[0-9]{2}年")) is None  # \s: any blank
+    assert first_characters(re.compile(r"(?:到|至)?[^\S\n]*20[0-9]{2}年")) == {"到", "至", "\\s", "2"}
     assert first_characters(re.compile(r"(?:到|至)?20")) == frozenset("到至2")
+    assert first_characters(re.compile(r"\d+个|第")) == {"\\d", "第"}
+    assert first_characters(re.compile(r"abc", re.I)) == {"a"}  # the lookahead is read under re.I too
     assert first_characters(re.compile(r"a?")) is None  # matches the empty string
     assert first_characters(re.compile(r".x")) is None
     assert first_characters(re.compile(r"[^x]")) is None
-    assert first_characters(re.compile(r"abc", re.I)) is None
+    assert first_characters(re.compile(r"\w")) is None
+    assert first_characters(re.compile(r"(?i:a)b")) is None
 
 
 def test_skipping_keeps_patterns_that_jump_already() -> None:
-    plain = re.compile(r"[“「]x")
-    assert skipping(plain) is plain
+    for plain in (
+        re.compile(r"[“「]x"),
+        re.compile(r"结合|依托"),
+        re.compile(r"(?P<y>19|20)年"),
+        re.compile("^专栏", re.M),
+    ):
+        assert skipping(plain) is plain
     verbose = skipping(re.compile("(?:a|b)c  # a comment", re.X))
     assert [m.span() for m in verbose.finditer("acbcxc")] == [(0, 2), (2, 4)]
 
@@ -47,6 +55,10 @@ SKIPPED = [
     targets._BLANK_RE,
     targets._DEADLINE_RE,
     targets._QUALITATIVE_RE,
+    entities._LAUNCH,
+    entities._CITE,
+    entities._ORG,
+    metadata._BODY_ENDS,
 ]
 
 
