@@ -20,6 +20,7 @@ last task and section.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 一是…二是… opening lines: the enumeration of a government work report's priorities.
     ("shi", re.compile(rf"[ \t\u3000\xa0]*(?P<n>[{_CN}]{{1,3}})是(?=[\u4e00-\u9fff“])")),
 )
+# What every family's number opens with, after the blanks: 第, a Chinese numeral, a bracket, a digit.
+_NUMBER_FIRST = re.compile(rf"[ \t\u3000\xa0]*[第{_CN}（(\d]")
 
 # Where a title stops when it is followed by its body on the same line.
 _TITLE_END = re.compile(r"[。；;！!？?:：]")
@@ -208,6 +211,8 @@ def _run_on_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _headings(text: str, lines: list[tuple[int, int]]) -> dict[str, list[_Heading]]:
     found: dict[str, list[_Heading]] = {name: [] for name, _ in _FAMILIES}
     for start, end in lines:
+        if not _NUMBER_FIRST.match(text, start, end):
+            continue  # no family's number opens the line: one test instead of one per family
         line = text[start:end]
         for name, rx in _FAMILIES:
             m = rx.match(line)
@@ -250,8 +255,12 @@ def _in_sequence(heads: list[_Heading], boundaries: Sequence[int] = ()) -> list[
     """Keep headings whose numbers run 1, 2, 3 …; after a boundary (a new section) they may restart at 1."""
     kept: list[_Heading] = []
     expected = 1
+    bounds = sorted(boundaries)
     for h in heads:
-        new_section = bool(kept) and any(kept[-1].line_start < b < h.line_start for b in boundaries)
+        # a boundary strictly between the last heading kept and this one (by bisection: the
+        # boundaries are many in a long plan, and so are its headings)
+        k = bisect.bisect_right(bounds, kept[-1].line_start) if kept else len(bounds)
+        new_section = k < len(bounds) and bounds[k] < h.line_start
         if h.value == expected or (new_section and h.value == 1):
             kept.append(h)
             expected = h.value + 1
