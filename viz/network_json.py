@@ -13,7 +13,7 @@ from typing import Any
 
 from policykg.errors import QueryError
 from policykg.graph.evidence import Evidence
-from policykg.graph.kinds import ENTITY_KINDS, WORD_KINDS, WORDS, EdgeKind, local_name
+from policykg.graph.kinds import ENTITY_KINDS, WORD_KINDS, WORDS, EdgeKind, local_name, prefixed
 from policykg.graph.neighbourhood import NeighbourGroup
 from policykg.graph.paths import PathResult
 from policykg.graph.rankings import Rankings
@@ -22,7 +22,8 @@ from policykg.graph.resources import NodeCard, NodeDetails
 from policykg.graph.search import LabelHit
 from policykg.graph.sparql_params import shown
 from policykg.graph.trace import PartFacts, Trace, TraceEdge, TraceNode
-from policykg.ontology import PKG, RDF
+from policykg.ontology import DCTERMS, PKG, RDF, RDFS, SKOS
+from policykg.viz.edge_words import edge_label, property_words
 
 #: A property shown longer than this is cut in the side panel (a document's whole text).
 _LONG = {PKG + "text": 300}
@@ -98,7 +99,68 @@ def details_json(details: NodeDetails) -> dict[str, Any]:
             else {"via": "mention", "part": q.part.iri, "part_label": q.part.label}
         )
         quotes.append({**via, **(evidence_json(q.evidence) or {})})
-    return {**card_json(details.card), "properties": props, "quotes": quotes}
+    return {
+        **card_json(details.card),
+        "properties": props,
+        "groups": property_groups(details),
+        "quotes": quotes,
+    }
+
+
+#: The side panel's groups, in order: (key, heading); a property goes to the first that takes it.
+PANEL_GROUPS = (
+    ("names", "名称 Names"),
+    ("links", "关联 Links"),
+    ("values", "取值 Values"),
+    ("source", "来源 Source"),
+    ("type", "类型 Type"),
+)
+_NAMES = {RDFS + "label", SKOS + "altLabel", DCTERMS + "title"}
+_SOURCE = {PKG + "text", PKG + "evidence", PKG + "sourceText", DCTERMS + "source"}
+
+
+def _panel_group(predicate: str, is_node: bool) -> str:
+    if predicate == RDF + "type":
+        return "type"
+    if predicate in _NAMES:
+        return "names"
+    if predicate in _SOURCE:
+        return "source"
+    return "links" if is_node else "values"
+
+
+def property_groups(details: NodeDetails) -> list[dict[str, Any]]:
+    """The side panel's properties, grouped and labelled: ``[{key, heading, properties: [{predicate,
+    name, words, values: [{text, iri?, node?}]}]}]``. A value that is a node of the view (an IRI
+    with a label) has ``node: true`` (the panel focuses it); another IRI is written as its
+    prefixed name (``pkg:Exactly``) and keeps ``iri`` (the panel links it to its page)."""
+    grouped: dict[str, dict[str, dict[str, Any]]] = {key: {} for key, _ in PANEL_GROUPS}
+    for p in details.properties:
+        v = p.value
+        is_node = v.iri is not None and v.label is not None
+        entry = grouped[_panel_group(p.predicate, is_node)].setdefault(
+            p.predicate,
+            {"predicate": p.predicate, "name": p.name, "words": property_words(p.predicate), "values": []},
+        )
+        if len(entry["values"]) >= _VALUES_SHOWN:
+            entry["truncated"] = True
+            continue
+        if v.iri is not None:
+            value: dict[str, Any] = {"text": v.label or prefixed(v.iri), "iri": v.iri}
+            if is_node:
+                value["node"] = True
+        else:
+            text = v.literal or ""
+            cut = _LONG.get(p.predicate)
+            if cut is not None and len(text) > cut:
+                text = text[:cut] + "…"
+            value = {"text": text}
+        entry["values"].append(value)
+    return [
+        {"key": key, "heading": heading, "properties": sorted(grouped[key].values(), key=lambda e: e["name"])}
+        for key, heading in PANEL_GROUPS
+        if grouped[key]
+    ]
 
 
 def group_key(g: NeighbourGroup) -> str:
@@ -201,6 +263,52 @@ def rests_on_json(t: Trace) -> dict[str, Any]:
         "truncated": t.truncated,
         "max_nodes": t.max_nodes,
     }
+
+
+#: The columns of a trace's CSV (``/api/explore/trace.csv``), one row per link.
+TRACE_CSV_COLUMNS = (
+    "from",
+    "from_kind",
+    "from_label",
+    "link",
+    "link_words",
+    "to",
+    "to_kind",
+    "to_label",
+    "quote",
+    "document",
+    "start",
+    "end",
+    "basis",
+)
+
+
+def trace_csv_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """The header and one row per link of a trace's JSON (:func:`trace_json`, :func:`rests_on_json`),
+    in the order the trace found them."""
+    nodes = {n["iri"]: n for n in data["nodes"]}
+    out: list[list[Any]] = [list(TRACE_CSV_COLUMNS)]
+    for e in data["edges"]:
+        a, b = nodes.get(e["source"], {}), nodes.get(e["target"], {})
+        ev = e.get("evidence") or {}
+        out.append(
+            [
+                e["source"],
+                a.get("kind") or "",
+                a.get("label") or "",
+                e["kind"],
+                edge_label(e["kind"]),
+                e["target"],
+                b.get("kind") or "",
+                b.get("label") or "",
+                ev.get("quote") or "",
+                ev.get("document") or "",
+                "" if ev.get("start") is None else ev["start"],
+                "" if ev.get("end") is None else ev["end"],
+                e.get("basis") or "",
+            ]
+        )
+    return out
 
 
 def path_json(p: PathResult) -> dict[str, Any]:

@@ -11,6 +11,8 @@ view's JSON (:mod:`policykg.viz.network_json`) with positions (:mod:`policykg.vi
 * ``GET /api/explore/node?iri=&x=&y=`` — a node's neighbours, big groups summarised, with positions
 * ``GET /api/explore/details?iri=`` — the side panel: properties and source quotes
 * ``GET /api/explore/sections?document=`` — sections of a document, for the filter
+* ``GET /api/explore/start`` — starting points of an empty view: the most linked programs, the documents
+* ``GET /api/explore/trace.csv?program=`` (or ``?task=``) — a trace's links as CSV, one row per link
 * ``GET /api/trace?program=`` — a program's reach (tree, nodes, edges, quotes, positions)
 * ``GET /api/rests-on?task=`` — what a task rests on (the same shape, rooted at the task)
 * ``GET /api/path?a=&b=`` — the shortest explanation of how two entities connect
@@ -19,16 +21,19 @@ view's JSON (:mod:`policykg.viz.network_json`) with positions (:mod:`policykg.vi
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import threading
 import zlib
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from policykg.errors import NotFoundError
+from policykg.errors import NotFoundError, QueryError
 from policykg.graph.documents import document_titles, outline
 from policykg.graph.label_index import label_index
 from policykg.graph.neighbourhood import neighbour_groups
@@ -38,8 +43,10 @@ from policykg.graph.resources import node_details
 from policykg.graph.reverse_trace import rests_on
 from policykg.graph.search import search_labels
 from policykg.graph.sparql_params import shown
+from policykg.graph.starting_points import starting_points
 from policykg.graph.trace import trace
 from policykg.html_pages import SECURITY_HEADERS, templates
+from policykg.viz.edge_words import edge_words
 from policykg.viz.network_json import (
     card_json,
     details_json,
@@ -50,9 +57,18 @@ from policykg.viz.network_json import (
     rests_on_json,
     search_json,
     search_kinds,
+    trace_csv_rows,
     trace_json,
 )
-from policykg.viz.visdata import PHYSICS_MAX_NODES, legend, ring_positions, tree_positions, vis_edge, vis_node
+from policykg.viz.visdata import (
+    PHYSICS_MAX_NODES,
+    legend,
+    ring_positions,
+    trace_levels,
+    tree_positions,
+    vis_edge,
+    vis_node,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = templates("policykg.viz")
@@ -96,7 +112,34 @@ def explore_config(request: Request) -> dict[str, Any]:
     store = _store(request)
     docs = [{"iri": d.iri, "title": d.label} for d in document_titles(store)]
     _warm_label_index(store)
-    return {"legend": legend(), "physicsMaxNodes": PHYSICS_MAX_NODES, "documents": docs}
+    return {
+        "legend": legend(),
+        "physicsMaxNodes": PHYSICS_MAX_NODES,
+        "hierarchyMaxNodes": HIERARCHY_MAX_NODES,
+        "documents": docs,
+        "base": request.app.state.settings.base_iri,
+        "edgeWords": edge_words(),
+    }
+
+
+#: A trace draws at most this many nodes in its hierarchical layout (nearest the root first):
+#: vis-network lays out a hierarchy in time that grows fast with its size. The outline panel
+#: and the CSV keep the whole trace; the status line says "showing N of M".
+HIERARCHY_MAX_NODES = 400
+
+
+@router.get("/api/explore/start")
+def explore_start(
+    request: Request,
+    programs: int = Query(12, ge=0, le=50),
+    documents: int = Query(30, ge=0, le=200),
+) -> dict[str, Any]:
+    """What an empty view offers to start from: the most linked programs and the documents."""
+    found = starting_points(_store(request), programs=programs, documents=documents)
+    return {
+        "programs": [{"iri": p.iri, "label": p.label, "links": p.links} for p in found.programs],
+        "documents": [{"iri": d.iri, "label": d.label} for d in found.documents],
+    }
 
 
 def _warm_label_index(store: Any) -> None:
@@ -211,14 +254,44 @@ def api_trace(request: Request, program: str = Query(..., min_length=1, max_leng
 @router.get("/api/rests-on")
 def api_rests_on(request: Request, task: str = Query(..., min_length=1, max_length=2000)) -> dict[str, Any]:
     data = rests_on_json(rests_on(_store(request), task, max_nodes=request.app.state.settings.max_trace_nodes))
-    return _with_vis(data)
+    return _with_vis(data, by_kind=False)
 
 
-def _with_vis(data: dict[str, Any]) -> dict[str, Any]:
-    """A trace's JSON with ``vis``: its nodes in layers (the tree's depth), its edges once each."""
+@router.get("/api/explore/trace.csv", response_class=Response)
+def trace_csv(
+    request: Request,
+    program: str | None = Query(None, min_length=1, max_length=2000),
+    task: str | None = Query(None, min_length=1, max_length=2000),
+) -> Response:
+    """A trace (``program=``) or what a task rests on (``task=``) as CSV, one row per link."""
+    if (program is None) == (task is None):
+        raise QueryError("give one of program= or task=")
+    limit = request.app.state.settings.max_trace_nodes
+    if program is not None:
+        data = trace_json(trace(_store(request), program, max_nodes=limit))
+        name = data["program"]["label"] or "trace"
+    else:
+        data = rests_on_json(rests_on(_store(request), str(task), max_nodes=limit))
+        name = (data["task"]["label"] or "task") + "-rests-on"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in trace_csv_rows(data):
+        writer.writerow(row)
+    filename = "trace-" + "".join(c if c.isalnum() else "_" for c in name)[:60] + ".csv"
+    return Response(
+        "\ufeff" + out.getvalue(),  # a BOM, so that Excel reads the Chinese as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+def _with_vis(data: dict[str, Any], *, by_kind: bool = True) -> dict[str, Any]:
+    """A trace's JSON with ``vis``: its nodes in layers (the tree's depth) with their level in the
+    hierarchical layout, its edges once each."""
     pos = tree_positions(data["tree"])
+    levels = trace_levels(data["tree"], by_kind=by_kind)
     data["vis"] = {
-        "nodes": [vis_node(n, *pos.get(n["iri"], (0.0, 0.0))) for n in data["nodes"]],
+        "nodes": [vis_node(n, *pos.get(n["iri"], (0.0, 0.0)), level=levels.get(n["iri"], 0)) for n in data["nodes"]],
         "edges": list(
             {
                 (e["source"], e["kind"], e["target"]): vis_edge(e["source"], e["target"], e["kind"])

@@ -17,6 +17,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from policykg.viz.edge_words import edge_label
+
 PHYSICS_MAX_NODES = 300
 
 #: colour, shape and legend name of each kind, by the view's word for it (graph.kinds.WORDS)
@@ -51,7 +53,9 @@ def vis_node(info: dict[str, Any], x: float | None = None, y: float | None = Non
         "kind": kind,
         "fullLabel": info.get("label") or "",
         "shape": style["shape"],
-        "color": {"background": style["color"], "border": style["color"]},
+        # the same colour selected and hovered (vis-network's default highlight is pale blue for
+        # every node, so a selected program would look like a task); a darker border says "selected"
+        "color": node_color(kind),
         "font": {"color": "#212529" if style["shape"] not in ("box",) else "#ffffff"},
         "documents": info.get("documents") or [],
         "section": info.get("section"),
@@ -62,15 +66,26 @@ def vis_node(info: dict[str, Any], x: float | None = None, y: float | None = Non
     return node
 
 
+def node_color(kind: str) -> dict[str, Any]:
+    """A kind's colours, kept when the node is selected or hovered."""
+    fill = KIND_STYLE.get(kind, KIND_STYLE["summary"])["color"]
+    lit = {"background": fill, "border": "#000000"}
+    return {"background": fill, "border": fill, "highlight": lit, "hover": lit}
+
+
+#: Font size of a link's words (readable next to the nodes' 13 px labels).
+EDGE_FONT_PX = 12
+
+
 def vis_edge(source: str, target: str, kind: str, **extra: Any) -> dict[str, Any]:
     edge = {
         "id": f"{source}|{kind}|{target}",
         "from": source,
         "to": target,
         "kind": kind,
-        "label": kind,
+        "label": edge_label(kind),
         "arrows": "to",
-        "font": {"size": 9, "color": "#868e96", "strokeWidth": 0},
+        "font": {"size": EDGE_FONT_PX, "color": "#495057", "strokeWidth": 3, "strokeColor": "#ffffff"},
     }
     edge.update(extra)
     return edge
@@ -119,6 +134,37 @@ def tree_positions(root: dict[str, Any], *, dx: float = 260.0, dy: float = 46.0)
 
     place(root, 0)
     return pos
+
+
+#: A trace's levels left to right by kind, after its programs (root 0, sub-programs 1, …).
+_LEVEL_AFTER_PROGRAMS = {"task": 1, "section": 1, "target": 2, "indicator": 3}
+_LAST_LEVEL = 3  # divisions, organizations, documents, regulations
+
+
+def trace_levels(root: dict[str, Any], *, by_kind: bool = True) -> dict[str, int]:
+    """The hierarchical layout's level of each node of a JSON tree ({"iri", "kind", "children"}).
+
+    ``by_kind`` (a program's trace): programs at their depth among programs, then every task,
+    then targets, then divisions and organizations, one column each, whatever branch they
+    hang on. Otherwise (what a task rests on) the tree's depth. A node met twice keeps its
+    first level."""
+    depth_of: dict[str, tuple[int, str]] = {}
+
+    def walk(node: dict[str, Any], depth: int, program_depth: int) -> None:
+        kind = node.get("kind") or ""
+        if node["iri"] not in depth_of:
+            depth_of[node["iri"]] = (program_depth if kind == "program" else depth, kind)
+        for child in node.get("children", []):
+            walk(child, depth + 1, program_depth + 1 if kind == "program" else program_depth)
+
+    walk(root, 0, 0)
+    if not by_kind:
+        return {iri: d for iri, (d, _) in depth_of.items()}
+    programs = max((d for d, k in depth_of.values() if k == "program"), default=0)
+    return {
+        iri: d if kind == "program" else programs + _LEVEL_AFTER_PROGRAMS.get(kind, _LAST_LEVEL)
+        for iri, (d, kind) in depth_of.items()
+    }
 
 
 def bfs_positions(
