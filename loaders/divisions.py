@@ -85,6 +85,18 @@ def _longest_at(text: str, start: int, end: int) -> dict[int, int]:
     return _names().longest_at(text, start, end)
 
 
+@functools.lru_cache(maxsize=8192)
+def _strength(name: str) -> tuple[bool, bool]:
+    """Whether a gazetteer name is an official full name, and whether it counts on its own."""
+    g = gz.gazetteer()
+    official = name in g.official and len(name) >= 3
+    levels = {g.units[c].level for c in g.by_name[name]}
+    # Three characters or more (寻甸县, 楚雄州, 西双版纳, 内蒙古) is rarely an ordinary
+    # word; a province's two-character name (云南, 广西) neither.
+    strong = name not in _COMMON_WORDS and (official or len(name) >= 3 or DivisionLevel.PROVINCE in levels)
+    return official, strong
+
+
 def _scan(text: str, start: int, end: int) -> list[_Hit]:
     """Longest gazetteer names in ``text[start:end]``, left to right, not overlapping."""
     g = gz.gazetteer()
@@ -99,11 +111,7 @@ def _scan(text: str, start: int, end: int) -> list[_Hit]:
         i = starts[k]
         found = text[i : i + longest[i]]
         codes = list(g.by_name[found])
-        official = found in g.official and len(found) >= 3
-        levels = {g.units[c].level for c in codes}
-        # Three characters or more (寻甸县, 楚雄州, 西双版纳, 内蒙古) is rarely an ordinary
-        # word; a province's two-character name (云南, 广西) neither.
-        strong = found not in _COMMON_WORDS and (official or len(found) >= 3 or DivisionLevel.PROVINCE in levels)
+        official, strong = _strength(found)
         e = i + len(found)
         if found[-1] == "市" and found[:-1] in _COMMON_WORDS and _CITY_WORD_RE.match(text, e - 1, end):
             # 合作市场, 东方市民: a common word, then a word of its own that starts with 市.
@@ -342,8 +350,9 @@ def find_divisions(doc: DocumentRecord) -> None:
             continue  # 钱塘江, 南京东路, 黄山机场: a river, road or landmark named after a place
         if juris and text[h.end - 1] == "区" and not _belongs(g, h.code, juris, named):
             continue  # 老城区 in a Zhejiang plan: a town's old quarter, not Luoyang's district
-        for rec in gz.with_ancestors(h.code):
-            doc.divisions.setdefault(rec.code, rec)
+        for code in (h.code, *g.ancestors(h.code)):
+            if code not in doc.divisions:  # a record only for a unit not yet described
+                doc.divisions[code] = g.record(code)
         span = Span(h.start, h.end)
         doc.mentions.append(
             Mention(kind=EntityKind.DIVISION, key=h.code, surface=text[h.start : h.end], span=span, part=parts.at(span))
