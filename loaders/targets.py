@@ -652,8 +652,9 @@ def find_targets(doc: DocumentRecord) -> None:
             continue
         if _FORMULA_RE.search(text, cstart, ctx.clause_end(e)) or (q.unit == "个" and _DURATION_AFTER.match(text, e)):
             continue
+        sentence = ctx.sentence_start(s)  # read once: several rules below start from it
         if doc.issued:
-            r = _RECORD_YEAR_RE.match(text, ctx.sentence_start(s), s)
+            r = _RECORD_YEAR_RE.match(text, sentence, s)
             if r and int(r["y"]) < doc.issued.year:
                 continue
         # An age that describes a population (3-6岁儿童, 60岁以上老人) is not a goal.
@@ -678,13 +679,13 @@ def find_targets(doc: DocumentRecord) -> None:
         if not indicator and not post_text.strip():
             # 加快淘汰国三…货车，全市淘汰1500辆以上: the bare verb before the number takes up
             # its object from an earlier clause of the same sentence.
-            indicator = _antecedent(text, _clean(pre_text), ctx.sentence_start(s), cstart)
-        if not indicator and last_indicator and last_indicator[0] == ctx.sentence_start(s) and not _clean(pre_text):
+            indicator = _antecedent(text, _clean(pre_text), sentence, cstart)
+        if not indicator and last_indicator and last_indicator[0] == sentence and not _clean(pre_text):
             # …家庭医生数不低于4人，到2025年不低于4.66人: a later goal with its subject left out.
             indicator = last_indicator[1]
         if not indicator:
             continue
-        last_indicator = (ctx.sentence_start(s), indicator)
+        last_indicator = (sentence, indicator)
         # The values listed after 分别 (1.2万吨、0.08万吨) go onto the things listed before it.
         group = [q]
         if _RESPECTIVELY_RE.search(before):
@@ -705,7 +706,7 @@ def find_targets(doc: DocumentRecord) -> None:
             lead += 1
         span_end = e + len(post.split("、", 1)[0].rstrip()) if used_post else e
         period = next((p for rx, p in _PERIODS if rx.search(text[cstart:s])), None)
-        deadline = ctx.deadline(ctx.sentence_start(s), s)
+        deadline = ctx.deadline(sentence, s)
         # 巩义、永城、林州等10个县（市）: places that end in 等 are examples of what is counted,
         # not the places the goal binds.
         if places and _EXAMPLES_RE.match(text, places[-1][1], s):
