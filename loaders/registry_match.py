@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 import ahocorasick
 
 from policykg.loaders.programs_registry import ProgramRegistry, RegisteredProgram, load_registry, normalise
+from policykg.loaders.scan import char_class
 
 #: The environment variable naming the user's registry files (the ``programs`` setting).
 ENV = "POLICYKG_PROGRAMS"
@@ -88,6 +90,34 @@ class RegistryMatcher:
             self._automaton.add_word(key, (len(key), program_id, bare))
         if len(self._automaton):
             self._automaton.make_automaton()
+            letters = char_class(frozenset("".join(self._automaton.keys())))
+            self._other = re.compile(f"[^{letters[1:]}")  # a character that no spelling holds
+            self._letters_back = re.compile(f"{letters}*")
+
+    def _across(self, window: str, junctions: list[int]) -> Iterator[tuple[int, tuple[int, str, bool]]]:
+        """What ``iter_long(window)`` gives in the stretches of ``window`` that hold one of the
+        ``junctions`` (sorted offsets where a quote mark was taken out), and nothing else.
+
+        A character that no spelling holds sends the automaton back to its root, whatever came
+        before it, and no spelling spans it: the window's matches are those of its stretches
+        between such characters, each read on its own with the character that ends it (the
+        automaton, failing there, may still report a spelling that ends before it). A match
+        across a junction lies in the stretch that holds it; the automaton walks only those
+        stretches (in text order), not the whole window a second time.
+        """
+        n = len(window)
+        backwards = window[::-1]
+        done = 0
+        for j in junctions:
+            if j < done or not 0 < j < n or self._other.match(window, j - 1) or self._other.match(window, j):
+                continue  # read already, at an end, or beside a character no spelling holds
+            after = self._other.search(window, j)
+            b = after.end() if after else n
+            run = self._letters_back.match(backwards, n - j)
+            a = j - (run.end() - (n - j)) if run else j
+            for last, value in self._automaton.iter_long(window[a:b]):
+                yield a + last, value
+            done = b
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[RegistryHit]:
         """Registered programs named in ``text[start:end]``: leftmost-longest, never overlapping.
@@ -109,7 +139,7 @@ class RegistryMatcher:
         window = _QUOTE_MARK.sub("", text[start:end])
         shifts = [q - start - k for k, q in enumerate(marks)]
         extra = []
-        for last, (length, program_id, _bare) in self._automaton.iter_long(window):
+        for last, (length, program_id, _bare) in self._across(window, shifts):
             first = last - length + 1
             s = start + first + bisect.bisect_right(shifts, first)
             e = start + last + bisect.bisect_right(shifts, last) + 1

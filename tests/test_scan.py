@@ -135,3 +135,39 @@ def test_words_anchored_at_the_tail_find_the_same() -> None:
         start = rng.randrange(len(text) + 1)
         end = rng.randrange(start, len(text) + 1)
         assert finder.longest_at(text, start, end) == _longest_at_by_hand(words, text, start, end), text
+
+
+def test_registry_second_pass_reads_only_the_stretches_across_a_quote_mark(texts: list[str]) -> None:
+    """What the automaton reports across a junction (where a quote mark was taken out) is the
+    same whether it walks the whole window or only the stretches that hold a junction."""
+    import bisect
+
+    from policykg.loaders.registry_match import _QUOTE_MARK, active_matcher
+
+    matcher = active_matcher()
+    automaton = matcher._automaton
+    keys = list(automaton.keys())
+    rng = random.Random(7)
+    samples = [*texts]
+    for _ in range(3000):
+        samples.append(
+            "".join(
+                rng.choice(["“", "”", "「", "」", ""])
+                + rng.choice(keys)[rng.randrange(3) :][: rng.randrange(1, 9)]
+                + rng.choice(["", "，", "的", "“", "”", "工程", "计划"])
+                for _ in range(rng.randrange(1, 8))
+            )
+        )
+    for text in samples:
+        marks = [m.start() for m in _QUOTE_MARK.finditer(text)]
+        window = _QUOTE_MARK.sub("", text)
+        shifts = [q - k for k, q in enumerate(marks)]
+
+        def across(found: list, shifts: list[int] = shifts) -> list:
+            return [
+                (last, v)
+                for last, v in found
+                if bisect.bisect_right(shifts, last - v[0] + 1) != bisect.bisect_right(shifts, last)
+            ]
+
+        assert across(list(automaton.iter_long(window))) == across(list(matcher._across(window, shifts))), text[:80]
