@@ -11,6 +11,7 @@ from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
 from policykg.graph.store import OxigraphStore
 from policykg.loaders.records import DocumentRecord, EntityKind, Mention, PartRef, ProgramRecord, Span, TaskRecord
+from policykg.ontology import PKG
 from policykg.settings import load_settings
 from policykg.viz.export import network_data, render_standalone, write_standalone
 from policykg.viz.visdata import script_json
@@ -92,11 +93,22 @@ def test_explore_page_and_assets(client):
     r = client.get("/explore")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     assert "script-src 'self'" in r.headers["content-security-policy"]
-    assert _external_urls(r.text) == [
+    refs = _external_urls(r.text)
+    assert [u for u in refs if u.startswith("/explore/static/")] == [
         "/explore/static/vis-network.css",
         "/explore/static/explore.css",
         "/explore/static/vis-network.min.js",
         "/explore/static/explore.js",
+    ]
+    # the rest is the site's header: links to this server's pages
+    assert [u for u in refs if not u.startswith("/explore/static/")] == [
+        "/",
+        "/",
+        "/query",
+        "/compare",
+        "/api/docs",
+        "/sparql",
+        "/explore",
     ]
     for name in ("explore.js", "explore.css", "vis-network.min.js", "vis-network.css"):
         assert client.get(f"/explore/static/{name}").status_code == 200
@@ -178,3 +190,63 @@ def test_large_neighbourhood_is_summarised(tmp_path):
         ids = {n["id"] for n in nxt["nodes"] if n["kind"] == "task"}
         assert len(ids) == 25 and not ids & {n["id"] for n in tasks}
         assert [n["label"] for n in nxt["nodes"] if n["kind"] == "summary"] == ["+95 tasks"]
+
+
+def test_api_starting_points(client):
+    r = client.get("/api/explore/start", params={"programs": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert [p["label"] for p in body["programs"]][:1] == ["三名工程"]  # its parts, its section and task
+    assert len(body["programs"]) == 3
+    assert body["programs"][0]["links"] >= body["programs"][1]["links"] >= body["programs"][2]["links"]
+    assert {d["label"] for d in body["documents"]} == {"昆明市2017年工作要点", "寻甸县2018年教育工作要点"}
+    assert client.get("/api/explore/start", params={"programs": 99}).status_code == 400
+
+
+def test_api_trace_csv(client):
+    import csv
+    import io
+
+    r = client.get("/api/explore/trace.csv", params={"program": "三名工程"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    trace = client.get("/api/trace", params={"program": "三名工程"}).json()
+    assert len(rows) == len(trace["edges"])
+    part = next(r for r in rows if r["link"] == "partOf" and r["from_label"] == "名师培养工程")
+    assert part["to_label"] == "三名工程" and part["link_words"] == "隶属于 part of"
+    assert part["quote"] == "名师培养工程" and part["document"].endswith("/doc/kunming-2017")
+    assert int(part["end"]) - int(part["start"]) == len("名师培养工程")
+    task = f"{BASE}doc/kunming-2017/task/8"
+    rests = client.get("/api/explore/trace.csv", params={"task": task})
+    assert rests.status_code == 200 and "名师培养工程" in rests.content.decode("utf-8")
+    assert client.get("/api/explore/trace.csv").status_code == 400
+    assert client.get("/api/explore/trace.csv", params={"program": "no such program"}).status_code == 404
+
+
+def test_links_have_chinese_and_english_words_and_levels(client):
+    from policykg.graph.kinds import EdgeKind
+    from policykg.viz.edge_words import edge_words
+
+    words = edge_words()
+    assert all(words[str(k)]["zh"] and words[str(k)]["en"] for k in EdgeKind), words  # every link, from the ontology
+    data = client.get("/api/trace", params={"program": "三名工程"}).json()
+    edges = {e["kind"]: e for e in data["vis"]["edges"]}
+    assert edges["partOf"]["label"] == "隶属于 part of" and edges["hasTarget"]["label"] == "设定目标 has target"
+    assert all(e["font"]["size"] >= 12 for e in data["vis"]["edges"])
+    level = {n["fullLabel"]: n["level"] for n in data["vis"]["nodes"]}
+    assert level["三名工程"] == 0 and level["名师培养工程"] == 1
+    assert level["实施名师培养工程"] == 2 and level["新增优质学校11所"] == 3 and level["寻甸回族彝族自治县"] == 4
+    node = data["vis"]["nodes"][0]
+    assert node["color"]["highlight"]["background"] == node["color"]["background"]
+
+
+def test_side_panel_groups(client):
+    d = client.get("/api/explore/details", params={"iri": f"{BASE}doc/kunming-2017/task/13"}).json()
+    groups = {g["key"]: g for g in d["groups"]}
+    assert list(groups) == ["names", "links", "values", "source", "type"]
+    links = {p["name"]: p for p in groups["links"]["properties"]}
+    assert links["pkg:mentions"]["words"] == "提到 mentions"
+    assert {v["text"] for v in links["pkg:mentions"]["values"]} == {"呈贡区", "寻甸回族彝族自治县"}
+    assert all(v["node"] for v in links["pkg:mentions"]["values"])
+    assert groups["type"]["properties"][0]["values"] == [{"text": "pkg:Task", "iri": PKG + "Task"}]

@@ -116,7 +116,7 @@ PANEL_GROUPS = (
     ("type", "类型 Type"),
 )
 _NAMES = {RDFS + "label", SKOS + "altLabel", DCTERMS + "title"}
-_SOURCE = {PKG + "text", PKG + "evidence", PKG + "sourceText", DCTERMS + "source"}
+_SOURCE = {PKG + "text", PKG + "evidence", DCTERMS + "source"}
 
 
 def _panel_group(predicate: str, is_node: bool) -> str:
