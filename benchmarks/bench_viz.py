@@ -7,7 +7,10 @@ builder: every document has sections, tasks, one target per task, mentions of
 shared programs (one "hot" program named by every task) and divisions. Reports
 server-side times of the reads /explore makes (config, search, expand the hot
 node, expand a task, side panel), trace, rankings, and, with --browser, the time
-to first draw and to expand a node in headless Chromium.
+to first draw and to expand a node in headless Chromium, and the first draw of a
+trace as the view's hierarchy (``/explore?trace=``, until ``<body data-ready="1">``)
+for a program of 441 nodes and for the hot one (cut at max_trace_nodes, drawn up
+to the view's HIERARCHY_MAX_NODES; ``--hierarchy-max N`` tries another cap).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import threading
 import time
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 from policykg.graph.build import document_quads
 from policykg.graph.iris import IriScheme
@@ -149,6 +153,7 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=40)
     ap.add_argument("--store", type=Path, default=Path(tempfile.gettempdir()) / "policykg-bench-viz")
     ap.add_argument("--browser", action="store_true", help="also measure in headless Chromium")
+    ap.add_argument("--hierarchy-max", type=int, default=None, help="draw at most N nodes of a trace's hierarchy")
     args = ap.parse_args()
 
     from fastapi.testclient import TestClient
@@ -158,6 +163,10 @@ def main() -> None:
     from policykg.settings import load_settings
 
     store = build_store(args.store, args.docs, args.tasks)
+    if args.hierarchy_max is not None:
+        import policykg.viz.routes as routes
+
+        routes.HIERARCHY_MAX_NODES = args.hierarchy_max
     try:
         from policykg.graph.label_index import LABEL_INDEXES
     except ImportError:  # an older checkout (to measure the "before" on the same store)
@@ -206,6 +215,11 @@ def main() -> None:
         report["details_task_s"], _ = timed(lambda: get("/api/explore/details", iri=task), 5)
         report["trace_small_program_s"], tr = timed(lambda: get("/api/trace", program="项目5工程"))
         report["trace_small_program_nodes"] = len(tr["nodes"])
+        report["trace_hot_program_s"], tr = timed(lambda: get("/api/trace", program=HOT))
+        report["trace_hot_program_nodes"] = len(tr["nodes"])
+        report["trace_csv_small_program_s"], _ = timed(lambda: get("/api/explore/trace.csv", program="项目5工程"))
+        report["start_points_cold_s"], _ = timed(lambda: get("/api/explore/start"), 1)
+        report["start_points_s"], _ = timed(lambda: get("/api/explore/start"), 5)
         report["neighbours_hot_s"], _ = timed(lambda: get("/api/neighbours", iri=hot))
         report["rankings_s"], _ = timed(lambda: get("/api/rankings", limit=10), 1)
         report["path_s"], _ = timed(lambda: get("/api/path", a="项目5工程", b="项目77工程"), 1)
@@ -242,7 +256,7 @@ def machine() -> dict[str, object]:
     }
 
 
-def browser_times(app, hot: str) -> dict[str, float]:
+def browser_times(app, hot: str) -> dict[str, object]:
     import uvicorn
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -316,7 +330,36 @@ def browser_times(app, hot: str) -> dict[str, float]:
         search = run("window.pkgExplore.search(arguments[0])", HOT)
         n = d.execute_script("return window.pkgExplore.nodes.length")
         physics = d.execute_script("return window.pkgExplore.network.physics.physicsEnabled")
+
+        def trace_draw(program: str) -> tuple[float, int, str]:
+            """A trace's first draw as the view's hierarchy: from opening its link until the page
+            says it is drawn (``<body data-ready="1">``), median of 3."""
+            times = []
+            for _ in range(3):
+                d.get("about:blank")
+                t0 = time.perf_counter()
+                d.get(f"http://127.0.0.1:{port}/explore?trace={quote(program)}")
+                wait(
+                    "return document.body && document.body.getAttribute('data-ready') === '1'"
+                    " && window.pkgExplore.isHierarchical()"
+                )
+                times.append(time.perf_counter() - t0)
+            drawn = d.execute_script("return window.pkgExplore.nodes.length")
+            return (
+                round(statistics.median(times), 3),
+                drawn,
+                d.execute_script("return document.getElementById('status').textContent"),
+            )
+
+        small = trace_draw("项目5工程")
+        hot_trace = trace_draw(HOT)
         return {
+            "browser_trace_first_draw_s": small[0],
+            "browser_trace_nodes_drawn": small[1],
+            "browser_trace_status": small[2],
+            "browser_trace_hot_first_draw_s": hot_trace[0],
+            "browser_trace_hot_nodes_drawn": hot_trace[1],
+            "browser_trace_hot_status": hot_trace[2],
             "browser_blank_page_s": blank,
             "browser_first_draw_s": first,
             "browser_expand_s": expand,
