@@ -122,6 +122,7 @@ def test_occurrences_then_one_after_another_is_str_find_from_the_left() -> None:
                 by_find.append(k)
                 k = text.find(w, k + len(w), end)
             assert list(_one_after_another(where.get(w, []), len(w))) == by_find, (text, w)
+        assert entities._occurrences(text, set(words), start, end) == where  # by str.find, on a short text
 
 
 def test_words_anchored_at_the_tail_find_the_same() -> None:
