@@ -2,7 +2,7 @@
 
 ``create_app(settings)`` opens the store read-write (the server owns it), starts the
 query workers (see :mod:`policykg.graph.query_runner`), prepares the upload worker (see
-:class:`policykg.api.uploads.UploadExtractor`) and mounts:
+:class:`policykg.graph.uploads.UploadExtractor`) and mounts:
 
 * ``/sparql`` (SPARQL 1.1 Protocol, read-only), ``/update`` and ``/graph-store`` (token);
 * ``/api/...`` (typed JSON, OpenAPI at ``/openapi.json``, reference at ``/api/docs``)
@@ -462,9 +462,10 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
         allow_unisolated=settings.allow_unisolated_workers,
     )
 
-    from policykg.api.uploads import UploadExtractor
+    from policykg.api.uploads import upload_job
+    from policykg.graph.uploads import UploadExtractor
 
-    extractor = UploadExtractor(settings.upload_timeout)  # its worker starts with the first upload
+    extractor = UploadExtractor(settings.upload_timeout, upload_job)  # its worker starts with the first upload
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

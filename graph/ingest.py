@@ -28,7 +28,8 @@ What survives a crash (SIGKILL, the OOM killer, a server that goes away):
 * ``progress`` hears of a document only once its batch is stored: a document
   reported ``added`` is in the store even if the process dies the next instant.
 * Extraction workers end themselves when the ingest process is gone, instead of
-  waiting for work forever.
+  waiting for work forever (:class:`policykg.graph.workers.ProcessPool` starts, watches and
+  replaces them, and holds Ctrl+C back while the pool changes state).
 * A store that refuses every write (disk full, read-only, server gone) stops the
   ingest with one :class:`~policykg.errors.StoreUnavailableError`; running the same
   command again resumes after the last stored document.
@@ -36,24 +37,18 @@ What survives a crash (SIGKILL, the OOM killer, a server that goes away):
 Why one module: steps 2 to 4 are one pipeline. The window of documents in flight, the batch
 held back until it is stored and the outcomes released in input order only make sense
 together, and this module is what the forkserver preloads into every worker
-(``policykg.graph.ingest``), so the workers' code stays beside the pool that starts them.
+(``policykg.graph.ingest``), so the workers' code stays beside the pipeline that feeds them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import multiprocessing.forkserver
 import os
-import select
-import signal
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +60,7 @@ from policykg.graph.citations import CITATIONS_PATH, resolve_citations
 from policykg.graph.iris import IriScheme
 from policykg.graph.sources import Source, list_sources, read_sources
 from policykg.graph.store import GraphStore
+from policykg.graph.workers import ProcessPool
 from policykg.loaders.extract import document_id, extract_bytes, extract_path
 from policykg.loaders.records import DocumentRecord
 from policykg.ontology import PKG
@@ -125,37 +121,11 @@ class Extracted:
 _WORKER_IRIS: IriScheme | None = None
 
 
-def _worker_init(base_iri: str, parent: int) -> None:
+def _worker_init(base_iri: str) -> None:
+    """Each extraction worker's start (after :class:`~policykg.graph.workers.ProcessPool` has
+    made it deaf to Ctrl+C and SIGTERM and set it to end when the ingest process is gone)."""
     global _WORKER_IRIS
     _WORKER_IRIS = IriScheme(base_iri)
-    # Ctrl+C and `kill` of the process group reach the workers too. The ingest process decides:
-    # it stops submitting, and the pool ends its workers. A worker killed by the signal itself
-    # could die halfway through sending a result, and the pool would wait for the rest for ever.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    threading.Thread(target=_exit_when_gone, args=(parent,), daemon=True, name="ingest-watch").start()
-
-
-def _exit_when_gone(pid: int) -> None:
-    """End this worker once the ingest process ``pid`` is gone.
-
-    A killed ingest (SIGKILL, OOM killer) shuts no pool down: its workers would wait for
-    work forever, and keep the forkserver and the resource tracker alive with them.
-    """
-    try:
-        fd = os.pidfd_open(pid)  # readable once the process has ended; immune to pid reuse
-    except (AttributeError, OSError):  # not Linux >= 5.3, or already gone: poll
-        while True:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            except PermissionError:
-                pass  # it exists, under another user
-            time.sleep(1.0)
-    else:
-        select.select([fd], [], [])
-    os._exit(1)
 
 
 def extract_document(data: bytes, name: str, iris: IriScheme | None = None) -> Extracted:
@@ -384,76 +354,18 @@ def ingest_corpus(
     return report
 
 
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-@contextmanager
-def _signals_held(*, ignore: bool = False) -> Iterator[None]:
-    """Ctrl+C and SIGTERM held back while the process pool changes state, then delivered.
-
-    ``concurrent.futures`` is not safe to interrupt: a KeyboardInterrupt raised inside
-    ``submit`` or ``shutdown`` left the pool waiting for ever for a thread it had not started.
-    ``ignore``: drop them instead, for the moment a helper process is started (a process started
-    with a signal ignored keeps it ignored; a handler of ours would not survive the exec).
-    Only the main thread has signal handlers; elsewhere this does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    keep = signal.SIG_IGN if ignore else (lambda signum, frame: caught.append(signum))
-    saved = {sig: signal.signal(sig, keep) for sig in _STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
-        if caught:
-            signal.raise_signal(caught[0])
-
-
-@contextmanager
-def _safe_path() -> Iterator[None]:
-    """Start a child Python without the current folder on its import path (PYTHONSAFEPATH).
-
-    The forkserver runs ``python -c …``, which puts the current folder first: run from the
-    parent of a clone (a folder holding a folder named ``policykg``), its workers imported that
-    folder as a namespace package and failed ("cannot import name '__version__' from 'policykg'").
-    """
-    saved = os.environ.get("PYTHONSAFEPATH")
-    os.environ["PYTHONSAFEPATH"] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("PYTHONSAFEPATH", None)
-        else:
-            os.environ["PYTHONSAFEPATH"] = saved
-
-
 class _Pool:
-    """Extraction in-process (``workers <= 1``) or in a process pool, rebuilt if a worker dies."""
+    """Extraction in-process (``workers <= 1``) or in a process pool (graph/workers.py), rebuilt
+    if a worker dies."""
 
     def __init__(self, workers: int, base_iri: str) -> None:
         self.workers = max(1, workers)
-        self.base_iri = base_iri
         self.window = self.workers * 8  # documents in flight: bounds memory
-        self.executor: ProcessPoolExecutor | None = None
         self.iris = IriScheme(base_iri)
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            # forkserver: workers never inherit the parent's open database or its threads.
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["policykg.graph.ingest"])
-            with _signals_held(ignore=True), _safe_path():
-                # Started deaf to Ctrl+C: a forkserver interrupted while it imported this module
-                # printed a KeyboardInterrupt traceback. The ingest process ends it.
-                multiprocessing.forkserver.ensure_running()
-            self.executor = ProcessPoolExecutor(
-                self.workers, mp_context=ctx, initializer=_worker_init, initargs=(self.base_iri, os.getpid())
-            )
-        return self.executor
+        # The forkserver preloads this module (the workers' code) once for every worker.
+        self.pool = ProcessPool(
+            self.workers, preload=["policykg.graph.ingest"], init=_worker_init, initargs=(base_iri,)
+        )
 
     def submit(self, data: bytes, name: str) -> Future | Extracted | str:
         if self.workers == 1:
@@ -463,12 +375,7 @@ class _Pool:
                 return str(exc)
             except Exception as exc:
                 return f"{name}: extraction failed ({type(exc).__name__}: {exc})"
-        with _signals_held():
-            try:
-                return self._executor().submit(_extract_task, data, name)
-            except BrokenProcessPool:
-                self._reset()
-                return self._executor().submit(_extract_task, data, name)
+        return self.pool.submit(_extract_task, data, name)
 
     def result(self, job, data: bytes | None, name: str) -> Extracted | str | None:
         if not isinstance(job, Future):
@@ -478,7 +385,7 @@ class _Pool:
         except BrokenProcessPool:
             # A worker died (crash, out of memory) on this or a neighbouring document:
             # retry this one alone in-process, then go on with a fresh pool.
-            self._reset()
+            self.pool.reset()
             if data is None:
                 return f"{name}: a worker process died"
             try:
@@ -488,18 +395,9 @@ class _Pool:
             except Exception as exc:
                 return f"{name}: extraction failed ({type(exc).__name__}: {exc})"
 
-    def _reset(self) -> None:
-        if self.executor is not None:
-            with _signals_held():
-                self.executor.shutdown(wait=False, cancel_futures=True)
-            self.executor = None
-
     def close(self) -> None:
         """Cancel what has not started and wait for the extractions under way (seconds at most)."""
-        if self.executor is not None:
-            with _signals_held():
-                self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+        self.pool.close()
 
 
 # -- one document at a time (the API and tests use these) ---------------------

@@ -20,10 +20,16 @@ otherwise overflow the server's stack and kill it. In a worker it kills only the
 :class:`RemoteQueryRunner` does the same job for a store behind a SPARQL server.
 Queries reach either only after :mod:`policykg.graph.sparql_guard` let them through.
 
-Why one module: the worker process, the checkpoints it reads and the runner that starts,
-times and kills it are one mechanism (the time limit is enforced by killing the worker, so the
-runner owns the worker's life and the snapshot's); :class:`RemoteQueryRunner` sits beside it
-because both answer the one interface :func:`make_runner` chooses between.
+The worker processes themselves — started spawned with their memory limit and without network,
+killed at the deadline, replaced when they die, their last words read from stderr — are
+:class:`policykg.graph.workers.WorkerPool`'s; this module says what a worker does with a job
+(:func:`_answer`) and what each way of ending means for the query.
+
+Why one module: the checkpoints the workers read and the runner that hands out jobs are one
+mechanism (a checkpoint is collected only once no worker reads it, and a worker killed at its
+deadline lets its checkpoint go), and what a worker's reply or death means is the runner's;
+:class:`RemoteQueryRunner` sits beside it because both answer the one interface
+:func:`make_runner` chooses between.
 """
 
 from __future__ import annotations
@@ -31,9 +37,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import queue
 import shutil
-import signal
 import tempfile
 import threading
 import time
@@ -53,6 +57,7 @@ from policykg.errors import (
 )
 from policykg.graph.results import serialize_result
 from policykg.graph.sparql_params import iri, sparql
+from policykg.graph.workers import PoolBusy, Retire, Worker, WorkerDied, WorkerPool, WorkerTimeout
 
 log = logging.getLogger("policykg.query")
 
@@ -121,146 +126,59 @@ def check_update(
     return {"kind": "checked"}
 
 
-# -- worker processes ------------------------------------------------------------
+# -- in a query worker (graph/workers.py starts, limits and supervises it) ------------------------
+
+#: The checkpoint this worker has open: (its folder, the store), kept from one query to the next.
+_open: list = [None, None]
 
 
-def _isolate_network() -> bool:
-    """Move this process into an empty network namespace (only loopback, down). Best effort."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
-        if libc.unshare(CLONE_NEWNET) == 0:
-            return True
-        return libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0
-    except Exception:
-        return False
-
-
-def _worker_main(conn, isolate: bool, memory: int = 0, stderr_path: str | None = None) -> None:  # spawned
-    # Ctrl+C in a terminal reaches the whole process group; the server ends its workers itself,
-    # so a worker printing its own KeyboardInterrupt traceback would only be noise.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if stderr_path:
-        # The last words of a worker that dies (Rust's "memory allocation of N bytes failed", a
-        # stack overflow) go to a file the server reads to name the cause, then logs.
-        fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, 2)
-        os.close(fd)
-    isolated = _isolate_network() if isolate else False
+def _answer(job: dict) -> dict:  # in a query worker
+    """One job of a query worker: a query on the checkpoint it names, or an update to dry-run."""
     import pyoxigraph as ox
 
-    if memory:
-        # RLIMIT_DATA, not RLIMIT_AS: it counts what queries allocate (heap, anonymous maps) and not
-        # the store's file mappings or reserved address space, which say nothing of memory used.
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-    conn.send({"ready": True, "isolated": isolated, "pid": os.getpid()})
-    store = None
-    store_path = None
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        try:
-            if "update" in job:
-                out = check_update(
-                    job["update"], job["patterns"], prefixes=job["prefixes"], base_iri=job.get("base_iri")
-                )
-            else:
-                if job["snapshot"] != store_path:
-                    store = None
-                    store = ox.Store.read_only(job["snapshot"])
-                    store_path = job["snapshot"]
-                out = evaluate(
-                    store,
-                    job["query"],
-                    fmt=job["fmt"],
-                    max_rows=job["max_rows"],
-                    max_bytes=job.get("max_bytes"),
-                    default_graphs=job["default_graphs"],
-                    named_graphs=job["named_graphs"],
-                    prefixes=job["prefixes"],
-                    base_iri=job.get("base_iri"),
-                    query_dataset=job.get("query_dataset", False),
-                )
-            conn.send({"ok": True, **out})
-        except MemoryError:
-            # Python's own allocations hit the limit (Rust's abort the process instead): the heap
-            # may be in pieces, so this worker asks to be replaced.
-            store = out = None
-            conn.send(
-                {
-                    "ok": False,
-                    "code": QueryMemoryError.code,
-                    "memory": True,
-                    "status": 503,
-                    "message": "the query needed more memory than a query worker may take",
-                }
+    try:
+        if "update" in job:
+            out = check_update(job["update"], job["patterns"], prefixes=job["prefixes"], base_iri=job.get("base_iri"))
+        else:
+            if job["snapshot"] != _open[0]:
+                _open[1] = None
+                _open[1] = ox.Store.read_only(job["snapshot"])
+                _open[0] = job["snapshot"]
+            out = evaluate(
+                _open[1],
+                job["query"],
+                fmt=job["fmt"],
+                max_rows=job["max_rows"],
+                max_bytes=job.get("max_bytes"),
+                default_graphs=job["default_graphs"],
+                named_graphs=job["named_graphs"],
+                prefixes=job["prefixes"],
+                base_iri=job.get("base_iri"),
+                query_dataset=job.get("query_dataset", False),
             )
-            return
-        except PolicyKGError as exc:
-            conn.send({"ok": False, "code": exc.code, "message": exc.message, "status": exc.http_status})
-        except Exception as exc:  # an evaluation error (type error in a function, I/O …)
-            conn.send(
-                {
-                    "ok": False,
-                    "code": "query_failed",
-                    "message": f"{type(exc).__name__}: {exc}",
-                    "status": 400 if isinstance(exc, (ValueError, TypeError)) else 500,
-                }
-            )
-
-
-class _Worker:
-    def __init__(self, ctx, isolate: bool, memory: int = 0, stderr_path: str | None = None) -> None:
-        parent, child = ctx.Pipe()
-        self.conn = parent
-        self.stderr_path = stderr_path
-        self.process = ctx.Process(
-            target=_worker_main, args=(child, isolate, memory, stderr_path), daemon=True, name="policykg-query-worker"
-        )
-        self.process.start()
-        child.close()
-        hello = self.conn.recv() if self.conn.poll(60) else {}
-        if not hello.get("ready"):
-            self.kill()
-            raise StoreError("a query worker did not start")
-        self.isolated = bool(hello.get("isolated"))
-        self.snapshot: str | None = None
-
-    def last_words(self) -> str:
-        """The end of what a dead worker wrote to its stderr (empty if nothing)."""
-        if not self.stderr_path:
-            return ""
-        try:
-            with open(self.stderr_path, "rb") as f:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - 4096))
-                return f.read().decode("utf-8", "replace").strip()
-        except OSError:
-            return ""
-
-    def kill(self) -> None:
-        try:
-            self.process.kill()
-            self.process.join(5)
-        except Exception:
-            pass
-        try:
-            self.conn.close()
-        except Exception:
-            pass
-        if self.stderr_path:
-            try:
-                os.unlink(self.stderr_path)
-            except OSError:
-                pass
+        return {"ok": True, **out}
+    except MemoryError:
+        # Python's own allocations hit the limit (Rust's abort the process instead): the heap
+        # may be in pieces, so this worker answers and ends (its owner replaces it).
+        _open[:] = [None, None]
+        raise Retire(
+            {
+                "ok": False,
+                "code": QueryMemoryError.code,
+                "memory": True,
+                "status": 503,
+                "message": "the query needed more memory than a query worker may take",
+            }
+        ) from None
+    except PolicyKGError as exc:
+        return {"ok": False, "code": exc.code, "message": exc.message, "status": exc.http_status}
+    except Exception as exc:  # an evaluation error (type error in a function, I/O …)
+        return {
+            "ok": False,
+            "code": "query_failed",
+            "message": f"{type(exc).__name__}: {exc}",
+            "status": 400 if isinstance(exc, (ValueError, TypeError)) else 500,
+        }
 
 
 def _snapshot_prefixes(store_path: Path, snapshot_dir: str | None) -> list[tuple[Path, str]]:
@@ -338,21 +256,17 @@ class QueryRunner:
         max_bytes: int | None = None,
         memory: int = 0,
     ) -> None:
-        import multiprocessing
-
         self.store = store
         self.timeout = timeout
         #: most bytes of one reply (rows past it are cut, the reply flagged truncated)
         self.max_bytes = max_bytes
         #: RLIMIT_DATA of each worker, 0 for none
         self.memory = memory
-        self._stderr_root: str | None = None
         #: how long a query waits for a free worker before QueryBusy (its own time limit starts after)
         self.queue_wait = timeout if queue_wait is None else queue_wait
         self._deadlines: dict[int, float] = {}  # id(worker) -> when its current job is stopped
         self.max_rows = max_rows
         self.prefixes = dict(prefixes or {})
-        self._ctx = multiprocessing.get_context("spawn")
         self._isolate = isolate_network
         self._snapshot_dir = snapshot_dir
         self._snap_root: Path | None = None
@@ -361,9 +275,10 @@ class QueryRunner:
         self._start_lock = threading.Lock()
         self._current: str | None = None
         self._dirty = True
-        self._all: list[_Worker] = []
-        self._idle: queue.Queue[_Worker] = queue.Queue()
         self.size = max(1, workers)
+        self._pool = WorkerPool(
+            _answer, self.size, name="policykg-query-worker", isolate=isolate_network, memory=memory, last_words=True
+        )
         self.timeouts = 0
         #: why the last checkpoint failed, None once one succeeds (for /health)
         self.checkpoint_error: str | None = None
@@ -386,10 +301,8 @@ class QueryRunner:
                 raise StoreError("SPARQL over HTTP needs an on-disk store (this one is in memory)")
             for stale in remove_stale_snapshots(Path(self.store.path), self._snapshot_dir):
                 log.warning("removed %s: query checkpoints a stopped server left behind", stale)
-            self._stderr_root = tempfile.mkdtemp(prefix="policykg-workers-")
-            for _ in range(self.size):
-                self._add_worker()
-            self.network_isolated = all(w.isolated for w in self._all)
+            self._pool.start()
+            self.network_isolated = all(w.isolated for w in self._pool.workers)
             if self._isolate and not self.network_isolated:
                 log.warning(
                     "query workers could not drop their network access (unshare refused, e.g. by a "
@@ -402,13 +315,18 @@ class QueryRunner:
         """Call after every write: the next query reads a fresh checkpoint."""
         self._dirty = True
 
-    def snapshot(self, worker: _Worker | None = None) -> str:
+    @property
+    def _all(self) -> list[Worker]:
+        """The live workers (the tests check that a killed one was replaced)."""
+        return self._pool.workers
+
+    def snapshot(self, worker: Worker | None = None) -> str:
         """The checkpoint of the latest write (taken now if there was a write since the last one).
 
         ``worker`` is marked as reading it before the lock is let go: marked any later, another
         query's checkpoint could collect this one in the gap, and the worker would open a folder
-        that is gone (a 500). Every read and write of ``worker.snapshot`` and of ``_all`` that
-        collecting depends on happens under ``_snap_lock``."""
+        that is gone (a 500). Every read and write of ``worker.reading`` that collecting depends
+        on happens under ``_snap_lock``; a worker started meanwhile reads nothing yet."""
         with self._snap_lock:
             if self._snap_root is None:
                 self._snap_root = _snapshot_root(Path(self.store.path), self._snapshot_dir)
@@ -427,45 +345,17 @@ class QueryRunner:
                 self._current = str(path)
                 self._collect()
             if worker is not None:
-                worker.snapshot = self._current
+                worker.reading = self._current
             return self._current
 
     def _collect(self) -> None:
         """Remove the checkpoints no worker reads. Call with ``_snap_lock`` held."""
         if self._snap_root is None:  # no checkpoint taken yet
             return
-        in_use = {w.snapshot for w in self._all} | {self._current}
+        in_use = {w.reading for w in self._pool.workers} | {self._current}
         for child in self._snap_root.iterdir():
             if str(child) not in in_use:
                 shutil.rmtree(child, ignore_errors=True)
-
-    # workers
-    def _add_worker(self) -> None:
-        stderr_path = None
-        if self._stderr_root is not None:
-            fd, stderr_path = tempfile.mkstemp(prefix="worker-", suffix=".stderr", dir=self._stderr_root)
-            os.close(fd)
-        w = _Worker(self._ctx, self._isolate, self.memory, stderr_path)  # spawning is slow: not under the lock
-        with self._snap_lock:  # _collect iterates _all; a list changed under an iteration skips items
-            self._all.append(w)
-        self._idle.put(w)
-
-    def _replace(self, dead: _Worker) -> None:
-        dead.kill()
-        with self._snap_lock:
-            if dead in self._all:
-                self._all.remove(dead)
-        if self.closed:
-            return
-        try:
-            self._add_worker()
-        except Exception:
-            # try again on the next failure; the pool shrinks meanwhile
-            pass
-
-    def _replace_later(self, dead: _Worker) -> None:
-        """Replace a killed or dead worker in the background: the caller answers at once."""
-        threading.Thread(target=self._replace, args=(dead,), daemon=True).start()
 
     def run(
         self,
@@ -518,8 +408,8 @@ class QueryRunner:
             self.start()
         wait = limit if wait is None else wait
         try:
-            worker = self._idle.get(timeout=wait)
-        except queue.Empty:
+            worker = self._pool.take(wait)
+        except PoolBusy:
             raise QueryBusy(
                 f"the server is busy: every query worker stayed busy for {wait:g} s",
                 retry_after=self.retry_after(),
@@ -534,7 +424,7 @@ class QueryRunner:
         finally:
             self._deadlines.pop(id(worker), None)
 
-    def _on(self, worker: _Worker, job: dict, deadline: float, limit: float, what: str) -> dict:
+    def _on(self, worker: Worker, job: dict, deadline: float, limit: float, what: str) -> dict:
         if "query" in job:
             try:
                 job["snapshot"] = self.snapshot(worker)
@@ -542,7 +432,7 @@ class QueryRunner:
             except BaseException as exc:
                 # The worker did nothing: it goes back, or a failed checkpoint (a full disk) would
                 # take a worker out of the pool for good, and two would leave none.
-                self._idle.put(worker)
+                self._pool.give(worker)
                 self.checkpoint_error = str(exc).split("\n")[0]
                 if isinstance(exc, OSError):
                     raise StoreError(
@@ -551,24 +441,21 @@ class QueryRunner:
                     ) from None
                 raise
         try:
-            worker.conn.send(job)
-            remaining = max(0.0, deadline - time.monotonic())
-            if not worker.conn.poll(remaining):
-                self.timeouts += 1
-                self._replace_later(worker)
-                raise QueryTimeoutError(
-                    f"the {what} ran longer than {limit:g} s and was stopped",
-                    hint="add LIMIT, narrow the patterns, or ask the operator for a longer query_timeout",
-                )
-            reply = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+            reply = worker.ask(job, max(0.0, deadline - time.monotonic()))
+        except WorkerTimeout:
+            self.timeouts += 1
+            self._pool.retire(worker)
+            raise QueryTimeoutError(
+                f"the {what} ran longer than {limit:g} s and was stopped",
+                hint="add LIMIT, narrow the patterns, or ask the operator for a longer query_timeout",
+            ) from None
+        except WorkerDied as died:
             # The worker died: out of memory (Rust aborts when an allocation fails) or a stack
             # overflow in the parser or planner (a query nested or chained thousands deep).
-            worker.process.join(5)
-            words = worker.last_words()
-            self._replace_later(worker)
+            words = died.last_words
+            self._pool.retire(worker)
             if words:
-                log.warning("a query worker died (exit %s): %s", worker.process.exitcode, words[-500:])
+                log.warning("a query worker died (exit %s): %s", died.exitcode, words[-500:])
             if "memory allocation" in words or "MemoryError" in words or "out of memory" in words.lower():
                 raise self._memory_error(what) from None
             raise QueryTooComplex(
@@ -577,9 +464,9 @@ class QueryRunner:
                 hint="split it into smaller queries",
             ) from None
         if reply.get("memory"):
-            self._replace_later(worker)
+            self._pool.retire(worker)
             raise self._memory_error(what)
-        self._idle.put(worker)
+        self._pool.give(worker)
         if not reply.get("ok"):
             err = QueryError(reply.get("message", "query failed"))
             err.code = reply.get("code", "bad_query")
@@ -591,8 +478,7 @@ class QueryRunner:
         """What keeps this runner from answering queries now, in words (empty: nothing)."""
         problems = []
         if self.started:
-            alive = sum(1 for w in list(self._all) if w.process.is_alive())
-            if alive == 0:
+            if self._pool.alive() == 0:
                 problems.append(f"no query worker is running (of {self.size})")
         if self.checkpoint_error:
             problems.append(f"the last query checkpoint failed: {self.checkpoint_error}")
@@ -607,19 +493,10 @@ class QueryRunner:
 
     def close(self) -> None:
         self.closed = True
-        for w in list(self._all):
-            try:
-                w.conn.send(None)
-            except Exception:
-                pass
-            w.kill()
-        self._all.clear()
+        self._pool.close()
         if self._snap_root is not None:
             shutil.rmtree(self._snap_root, ignore_errors=True)
             self._snap_root = None
-        if self._stderr_root is not None:
-            shutil.rmtree(self._stderr_root, ignore_errors=True)
-            self._stderr_root = None
 
 
 class RemoteQueryRunner:
@@ -703,8 +580,7 @@ def network_isolation_available() -> bool:
         import sys
 
         probe = (
-            "import sys; from policykg.graph.query_runner import _isolate_network; "
-            "sys.exit(0 if _isolate_network() else 1)"
+            "import sys; from policykg.graph.workers import isolate_network; sys.exit(0 if isolate_network() else 1)"
         )
         try:
             # -P: the probe imports policykg from its installation, never from the current folder.
