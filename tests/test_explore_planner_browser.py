@@ -264,6 +264,12 @@ def test_the_outline_and_its_csv(server, driver):
     assert in_first_viewport(driver, "#trace-csv")
     top = driver.find_element(By.CSS_SELECTOR, "#outline-tree > li > a").text
     assert top == "program 全面改薄"
+    # a line per line of `policykg trace 全面改薄` (14), each linking to its node's view
+    pairs = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#outline-tree a')).map(function (a) {"
+        " return [a.getAttribute('data-iri'), new URL(a.href).searchParams.get('focus')]; })"
+    )
+    assert len(pairs) == 14 and all(iri == focus for iri, focus in pairs), pairs
     tasks = outline_lines(driver, "task")
     assert "task 1 完成全面改薄项目学校建设  (昆明市2019年全面改薄工作要点)" in tasks
     href = driver.find_element(By.ID, "trace-csv").get_attribute("href")
@@ -305,7 +311,8 @@ def test_header_and_starting_points_on_an_empty_view(server, driver):
     assert nav == ["/", "/", "/query", "/compare", "/api/docs", "/sparql", "/explore"]
     for href in set(nav):
         assert get(server + href)[0] == 200, href
-    assert in_first_viewport(driver, "header.site .brand")
+    for selector in ("header.site .brand", "header.site a[href='/explore']", "#search", "#trace-input", "#trace-go"):
+        assert in_first_viewport(driver, selector), selector
     assert in_first_viewport(driver, "#start-programs li a")
     programs = driver.execute_script(
         "return Array.from(document.querySelectorAll('#start-programs a')).map(function (a) { return a.textContent; })"
