@@ -218,8 +218,9 @@ def test_api_trace_csv(client):
     assert part["quote"] == "名师培养工程" and part["document"].endswith("/doc/kunming-2017")
     assert int(part["end"]) - int(part["start"]) == len("名师培养工程")
     task = f"{BASE}doc/kunming-2017/task/8"
-    rests = client.get("/api/explore/trace.csv", params={"task": task})
+    rests = client.get("/api/explore/rests-on.csv", params={"task": task})
     assert rests.status_code == 200 and "名师培养工程" in rests.content.decode("utf-8")
+    assert rests.content.decode("utf-8-sig").split("\r\n")[0] == r.content.decode("utf-8-sig").split("\r\n")[0]
     assert client.get("/api/explore/trace.csv").status_code == 400
     assert client.get("/api/explore/trace.csv", params={"program": "no such program"}).status_code == 404
 

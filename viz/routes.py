@@ -12,7 +12,8 @@ view's JSON (:mod:`policykg.viz.network_json`) with positions (:mod:`policykg.vi
 * ``GET /api/explore/details?iri=`` — the side panel: properties and source quotes
 * ``GET /api/explore/sections?document=`` — sections of a document, for the filter
 * ``GET /api/explore/start`` — starting points of an empty view: the most linked programs, the documents
-* ``GET /api/explore/trace.csv?program=`` (or ``?task=``) — a trace's links as CSV, one row per link
+* ``GET /api/explore/trace.csv?program=`` — a trace's links as CSV, one row per link
+* ``GET /api/explore/rests-on.csv?task=`` — what a task rests on, the same CSV
 * ``GET /api/trace?program=`` — a program's reach (tree, nodes, edges, quotes, positions)
 * ``GET /api/rests-on?task=`` — what a task rests on (the same shape, rooted at the task)
 * ``GET /api/path?a=&b=`` — the shortest explanation of how two entities connect
@@ -33,7 +34,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from policykg.errors import NotFoundError, QueryError
+from policykg.errors import NotFoundError
 from policykg.graph.documents import document_titles, outline
 from policykg.graph.label_index import label_index
 from policykg.graph.neighbourhood import neighbour_groups
@@ -258,21 +259,20 @@ def api_rests_on(request: Request, task: str = Query(..., min_length=1, max_leng
 
 
 @router.get("/api/explore/trace.csv", response_class=Response)
-def trace_csv(
-    request: Request,
-    program: str | None = Query(None, min_length=1, max_length=2000),
-    task: str | None = Query(None, min_length=1, max_length=2000),
-) -> Response:
-    """A trace (``program=``) or what a task rests on (``task=``) as CSV, one row per link."""
-    if (program is None) == (task is None):
-        raise QueryError("give one of program= or task=")
-    limit = request.app.state.settings.max_trace_nodes
-    if program is not None:
-        data = trace_json(trace(_store(request), program, max_nodes=limit))
-        name = data["program"]["label"] or "trace"
-    else:
-        data = rests_on_json(rests_on(_store(request), str(task), max_nodes=limit))
-        name = (data["task"]["label"] or "task") + "-rests-on"
+def trace_csv(request: Request, program: str = Query(..., min_length=1, max_length=2000)) -> Response:
+    """A program's trace as CSV, one row per link (columns: docs/network.md)."""
+    data = trace_json(trace(_store(request), program, max_nodes=request.app.state.settings.max_trace_nodes))
+    return _csv(data, data["program"]["label"] or "trace")
+
+
+@router.get("/api/explore/rests-on.csv", response_class=Response)
+def rests_on_csv(request: Request, task: str = Query(..., min_length=1, max_length=2000)) -> Response:
+    """What a task rests on as CSV, the same columns as a trace's."""
+    data = rests_on_json(rests_on(_store(request), task, max_nodes=request.app.state.settings.max_trace_nodes))
+    return _csv(data, (data["task"]["label"] or "task") + "-rests-on")
+
+
+def _csv(data: dict[str, Any], name: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in trace_csv_rows(data):

@@ -340,8 +340,16 @@
       }, 180);
     });
   }
-  complete($("search"), $("search-suggest"), null);
-  complete($("trace-input"), $("trace-suggest"), "program");
+  // each box's <datalist>, made here (the page's markup is only what the template needs)
+  function suggestions(input, id) {
+    var list = document.createElement("datalist");
+    list.id = id;
+    input.parentNode.insertBefore(list, input.nextSibling);
+    input.setAttribute("list", id);
+    return list;
+  }
+  complete($("search"), suggestions($("search"), "search-suggest"), null);
+  complete($("trace-input"), suggestions($("trace-input"), "trace-suggest"), "program");
   document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") $("results").hidden = true; });
 
   // -- trace mode ---------------------------------------------------------------
@@ -433,7 +441,7 @@
     tree.textContent = "";
     tree.appendChild(outlineItem(data.tree, true));
     (data.partOf || []).forEach(function (p) { tree.appendChild(el("li", "(part of " + (p.label || p.iri) + ")", "cut")); });
-    $("trace-csv").href = "/api/explore/trace.csv?" + new URLSearchParams(csv).toString();
+    $("trace-csv").href = (csv.task ? "/api/explore/rests-on.csv?" : "/api/explore/trace.csv?") + new URLSearchParams(csv).toString();
     $("outline").hidden = false;
   }
   function leaveTrace() {
