@@ -4,6 +4,11 @@ Each page is a template of ``api/templates`` (:func:`policykg.html_pages.templat
 escaped where it is put); nothing is loaded from the internet. Every response carries
 :data:`~policykg.html_pages.SECURITY_HEADERS`: a Content-Security-Policy that allows no inline
 script, so even a value that escaped escaping could not run.
+
+Why one module: every route here is a few lines that read through graph's typed API and hand
+the result to a template; what they share (the router, :func:`page`, the instance IRI's
+parsing and content negotiation, the example queries) is most of the file, and split by page
+each part would import all of it back.
 """
 
 from __future__ import annotations

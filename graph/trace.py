@@ -7,6 +7,11 @@ cite, each edge with the quote it was read from (or, for a successor, the progra
 its source), as a tree (:class:`TraceNode`) and as nodes and edges. The network view and the
 terminal render a :class:`Trace`; they live in :mod:`policykg.viz` and :mod:`policykg.cli`.
 What a task rests on, the other way round, is :mod:`policykg.graph.reverse_trace`.
+
+Why one module: a trace is one walk — the programs reached decide which tasks are read, the
+tasks decide the targets, divisions, leads and citations, and every edge carries the quote of
+the same read — so the queries and the tree they build change together; the parts other reads
+need (evidence, namings, citations) already live in their own modules.
 """
 
 from __future__ import annotations

@@ -80,3 +80,16 @@ def test_every_test_docs_security_cites_exists():
     assert not missing, f"docs/security.md cites tests that do not exist: {missing}"
     files = re.findall(r"`(tests/[\w/]+\.py)", doc)
     assert all((REPO / f).is_file() for f in files), [f for f in files if not (REPO / f).is_file()]
+
+
+def test_every_long_module_says_why_it_stays_whole():
+    """docs/architecture.md: no module over ~500 lines without a reason written at its top."""
+    import ast
+
+    long_without_reason = []
+    for folder in ("ontology", "graph", "loaders", "api", "viz", "cli"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            source = path.read_text(encoding="utf-8")
+            if source.count("\n") > 500 and "Why one module:" not in (ast.get_docstring(ast.parse(source)) or ""):
+                long_without_reason.append(f"{path.relative_to(REPO)} ({source.count(chr(10))} lines)")
+    assert long_without_reason == []
