@@ -453,3 +453,23 @@ def test_a_big_trace_draws_the_nearest_nodes_and_says_so(server, driver, monkeyp
     assert driver.execute_script("return window.pkgExplore.nodes.length") == 5
     assert outline_lines(driver, "target") == TARGETS
     assert severe(driver) == []
+
+
+def test_what_a_task_rests_on_is_a_hierarchy_too(server, driver):
+    from selenium.webdriver.common.by import By
+
+    task = BASE + "doc/kunming-2019-gaibo/task/1"
+    driver.get(server + "/explore?rests=" + quote(task, safe=""))
+    ready(driver)
+    wait(driver, "return window.pkgExplore.isHierarchical()")
+    x = driver.execute_script(
+        "var n = window.pkgExplore.network; return [n.getPosition(arguments[0]).x, n.getPosition(arguments[1]).x];",
+        task,
+        BASE + "program/全面改薄",
+    )
+    assert x[0] < x[1], x  # the task left, the program it names right
+    href = driver.find_element(By.ID, "trace-csv").get_attribute("href")
+    assert urlsplit(href).path == "/api/explore/rests-on.csv"
+    status, _, body = get(href)
+    assert status == 200 and "全面改薄" in body.decode("utf-8")
+    assert severe(driver) == []

@@ -238,6 +238,10 @@ def test_links_have_chinese_and_english_words_and_levels(client):
     level = {n["fullLabel"]: n["level"] for n in data["vis"]["nodes"]}
     assert level["三名工程"] == 0 and level["名师培养工程"] == 1
     assert level["实施名师培养工程"] == 2 and level["新增优质学校11所"] == 3 and level["寻甸回族彝族自治县"] == 4
+    # what a task rests on: by depth from the task
+    rests = client.get("/api/rests-on", params={"task": f"{BASE}doc/kunming-2017/task/8"}).json()
+    level = {n["fullLabel"]: n["level"] for n in rests["vis"]["nodes"]}
+    assert level["实施名师培养工程"] == 0 and level["名师培养工程"] == 1 and level["三名工程"] == 2, level
     node = data["vis"]["nodes"][0]
     assert node["color"]["highlight"]["background"] == node["color"]["background"]
 

@@ -153,7 +153,7 @@ def trace_levels(root: dict[str, Any], *, by_kind: bool = True) -> dict[str, int
     def walk(node: dict[str, Any], depth: int, program_depth: int) -> None:
         kind = node.get("kind") or ""
         if node["iri"] not in depth_of:
-            depth_of[node["iri"]] = (program_depth if kind == "program" else depth, kind)
+            depth_of[node["iri"]] = (program_depth if by_kind and kind == "program" else depth, kind)
         for child in node.get("children", []):
             walk(child, depth + 1, program_depth + 1 if kind == "program" else program_depth)
 
