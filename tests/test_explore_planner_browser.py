@@ -236,6 +236,9 @@ def test_the_trace_is_a_hierarchy_left_to_right_with_chinese_and_english_link_wo
     assert words["hasTarget"] == "设定目标 has target" and words["partOf"] == "隶属于 part of"
     assert words["appliesTo"] == "适用于 applies to" and words["mentions"] == "提到 mentions"
     assert min(e["font"]["size"] for e in edges) >= 12
+    # on screen too: a small trace is not zoomed out below 12 px words
+    scale = driver.execute_script("return window.pkgExplore.network.getScale()")
+    assert min(e["font"]["size"] for e in edges) * scale >= 11.9, scale
     assert severe(driver) == []
 
 

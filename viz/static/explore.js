@@ -77,8 +77,8 @@
   }
   // A trace is drawn alone, as a hierarchy left to right at the levels the server gave each node
   // (program → sub-program → task → target → division / organization); anything else is free.
-  var HIERARCHY = { enabled: true, direction: "LR", sortMethod: "directed", levelSeparation: 300,
-                    nodeSpacing: 44, treeSpacing: 80, blockShifting: true, edgeMinimization: false,
+  var HIERARCHY = { enabled: true, direction: "LR", sortMethod: "directed", levelSeparation: 250,
+                    nodeSpacing: 56, treeSpacing: 80, blockShifting: true, edgeMinimization: false,
                     parentCentralization: true, shakeTowards: "roots" };
   function setHierarchy(on) {
     if (on === hierarchy) return;
@@ -376,6 +376,7 @@
   // A reach from one node (a program's trace, or what a task rests on): drawn alone as a layered
   // hierarchy, at most cfg.hierarchyMaxNodes nodes (nearest the root first), with its outline.
   var lastShown = "";
+  var SMALL_TRACE = 80, MIN_READABLE_SCALE = 0.85;
   function showReach(data, root, what, csv) {
     clearNetwork();
     var all = data.vis.nodes;
@@ -392,6 +393,10 @@
     applyTrace();
     refreshView();
     network.fit({ animation: false });
+    // A small trace stays big enough to read its links' words (14 px × 0.85 ≥ 12 px on screen).
+    if (drawn.length <= SMALL_TRACE && network.getScale() < MIN_READABLE_SCALE) {
+      network.moveTo({ scale: MIN_READABLE_SCALE, animation: false });
+    }
     var c = data.counts || {};
     lastShown = drawn.length < all.length ? "showing " + drawn.length + " of " + all.length + " nodes" : "";
     status(what + " " + (root.label || root.iri) + ": " + Object.keys(c).map(function (k) { return c[k] + " " + k; }).join(", ") +
