@@ -73,10 +73,16 @@ class Resource:
     links_in_truncated: bool = False
 
 
-_PROPERTIES = """{ SELECT ?p ?o (SAMPLE(?ol) AS ?olabel) WHERE { $node ?p ?o
+_PROPERTIES = """SELECT * WHERE { SELECT ?p ?o (SAMPLE(?ol) AS ?olabel) WHERE { $node ?p ?o
   OPTIONAL { FILTER(isIRI(?o)) ?o rdfs:label ?ol } } GROUP BY ?p ?o ORDER BY ?p ?o LIMIT $limit }"""
-_LINKS_IN = """{ SELECT ?s ?q (SAMPLE(?sl) AS ?slabel) (SAMPLE(?st) AS ?stype) WHERE { ?s ?q $node
-  OPTIONAL { ?s rdfs:label ?sl } OPTIONAL { ?s a ?st } } GROUP BY ?s ?q ORDER BY ?q ?s LIMIT $links }"""
+#: The statements about a node and the links into it, in one query (so one snapshot on any store).
+_PROPERTIES_AND_LINKS_IN = """SELECT * WHERE {
+  { SELECT ?p ?o (SAMPLE(?ol) AS ?olabel) WHERE { $node ?p ?o
+    OPTIONAL { FILTER(isIRI(?o)) ?o rdfs:label ?ol } } GROUP BY ?p ?o ORDER BY ?p ?o LIMIT $limit }
+  UNION
+  { SELECT ?s ?q (SAMPLE(?sl) AS ?slabel) (SAMPLE(?st) AS ?stype) WHERE { ?s ?q $node
+    OPTIONAL { ?s rdfs:label ?sl } OPTIONAL { ?s a ?st } } GROUP BY ?s ?q ORDER BY ?q ?s LIMIT $links }
+}"""
 
 
 def _property(r: Any) -> Property:
@@ -92,7 +98,7 @@ def _property(r: Any) -> Property:
 
 def properties(store: Any, node: str, *, limit: int = 5000) -> list[Property]:
     """Every statement about ``node`` (its types too), by property and value; an IRI value with a label."""
-    found = rows(store, sparql("SELECT * WHERE " + _PROPERTIES, node=iri(node), limit=count(limit)))
+    found = rows(store, sparql(_PROPERTIES, node=iri(node), limit=count(limit)))
     return [_property(r) for r in found]
 
 
@@ -113,7 +119,7 @@ def describe(store: Any, node: str, *, max_links: int = 500) -> Resource:
     found = rows(
         store,
         sparql(
-            "SELECT * WHERE { " + _PROPERTIES + " UNION " + _LINKS_IN + " }",
+            _PROPERTIES_AND_LINKS_IN,
             node=iri(node),
             limit=count(5000),
             links=count(int(max_links) + 1),
