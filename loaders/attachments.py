@@ -12,6 +12,7 @@ marker without a number of its own, a colon, and the first attachment within a f
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
@@ -23,6 +24,7 @@ _BLANK = " \t\u3000\xa0"
 #: A line that opens an attachment: the marker, its number, a colon, and at most a short title.
 _ATTACHMENT_LINE = re.compile(rf"[{_BLANK}]*附(?:件|表|录)[{_CN}\d]*[：:]?[{_BLANK}]*(?:$|[^\n]{{0,60}}$)")
 _MARKER = re.compile(rf"[{_BLANK}]*附(?:件|表|录)(?P<n>[{_CN}\d]*)(?P<colon>[：:])?[{_BLANK}]*")
+_OPENER_WORD = re.compile("附[件表录]")
 #: The longest line an attachment opener or an attached document's title can be.
 _MAX_LINE = 64
 #: A list of attachments names them on the lines that follow it: at most this many.
@@ -30,9 +32,21 @@ _MAX_LIST_LINES = 12
 
 
 def attachment_lines(text: str, lines: list[tuple[int, int]]) -> list[int]:
-    """Line starts of the lines that open an attachment (or list them)."""
-    out = []
-    for start, end in lines:
+    """Line starts of the lines that open an attachment (or list them).
+
+    ``lines`` are in text order and apart (as ``structure.body_lines`` gives them). Only the
+    lines that hold 附件, 附表 or 附录 are looked at, found by one search over their text.
+    """
+    out: list[int] = []
+    if not lines:
+        return out
+    starts = [start for start, _ in lines]
+    holding = []  # the lines that hold the word, in order
+    for m in _OPENER_WORD.finditer(text, lines[0][0], lines[-1][1]):
+        k = bisect.bisect_right(starts, m.start()) - 1
+        if k >= 0 and m.start() < lines[k][1] and (not holding or holding[-1] != k):
+            holding.append(k)
+    for start, end in (lines[k] for k in holding):
         line = text[start:end].strip()
         if (
             line.startswith(("附件", "附表", "附录"))
