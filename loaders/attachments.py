@@ -41,7 +41,7 @@ def attachment_lines(text: str, lines: list[tuple[int, int]]) -> list[int]:
     if not lines:
         return out
     starts = [start for start, _ in lines]
-    holding = []  # the lines that hold the word, in order
+    holding: list[int] = []  # the lines that hold the word, in order
     for m in _OPENER_WORD.finditer(text, lines[0][0], lines[-1][1]):
         k = bisect.bisect_right(starts, m.start()) - 1
         if k >= 0 and m.start() < lines[k][1] and (not holding or holding[-1] != k):
