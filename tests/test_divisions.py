@@ -195,7 +195,7 @@ def _codes(text: str) -> set[str]:
     from policykg.loaders.extract import extract_bytes
 
     doc = extract_bytes(text.encode("utf-8"), "plan.txt")
-    return {m.key for m in doc.mentions if m.kind.value == "division"}
+    return {m.key for m in doc.mentions if m.kind is EntityKind.DIVISION}
 
 
 def test_a_river_a_road_or_a_landmark_named_after_a_place_is_not_the_place():
@@ -221,7 +221,7 @@ def test_places_listed_right_after_their_province():
         "浙江省委部署。\n2.其他。\n".encode(),
         "plan.txt",
     )
-    found = [(m.surface, m.key) for m in doc.mentions if m.kind.value == "division" and m.part.ordinal == 1]
+    found = [(m.surface, m.key) for m in doc.mentions if m.kind is EntityKind.DIVISION and m.part.ordinal == 1]
     assert ("海宁", "330481") in found and ("桐乡", "330483") in found
     assert ("昆山", "320583") in found and ("太仓", "320585") in found
 
@@ -236,7 +236,7 @@ def test_customary_short_names_from_the_abbreviations_file():
     doc = extract_bytes(
         "包头市工作要点\n一、任务\n1.带宽。达茂旗牧户带宽达到20兆，土右旗同步推进。\n2.其他。\n".encode(), "p.txt"
     )
-    found = {(m.surface, m.key) for m in doc.mentions if m.kind.value == "division"}
+    found = {(m.surface, m.key) for m in doc.mentions if m.kind is EntityKind.DIVISION}
     assert {("达茂旗", "150223"), ("土右旗", "150221")} <= found
     pyproject = tomllib.loads((ABBREVIATIONS.parents[3] / "pyproject.toml").read_text(encoding="utf-8"))
     shipped = pyproject["tool"]["setuptools"]["package-data"]["policykg.loaders"]
