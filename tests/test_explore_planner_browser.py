@@ -394,11 +394,13 @@ def test_the_side_panel_groups_labels_and_links_properties(server, driver):
     ready(driver)
     wait(driver, "return document.querySelector('#details [data-group=links]')")
     groups = driver.execute_script(
-        "return Array.from(document.querySelectorAll('#details [data-group] h3')).map(function (h) { return h.textContent; })"
+        "return Array.from(document.querySelectorAll('#details [data-group] h3'))"
+        ".map(function (h) { return h.textContent; })"
     )
     assert groups[:2] == ["名称 Names", "关联 Links"], groups
     heads = driver.execute_script(
-        "return Array.from(document.querySelectorAll('#details [data-group=links] th')).map(function (t) { return t.textContent; })"
+        "return Array.from(document.querySelectorAll('#details [data-group=links] th'))"
+        ".map(function (t) { return t.textContent; })"
     )
     assert "设定目标 has targetpkg:hasTarget" in heads and "提到 mentionspkg:mentions" in heads, heads
     # words break between words only; a long IRI may break anywhere
