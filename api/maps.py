@@ -13,6 +13,7 @@ gazetteer gives the graph's ``pkg:AdministrativeDivision`` nodes.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -147,3 +148,23 @@ def _draw(
                     parts.append("M" + " L".join(point(x, y) for x, y in coords) + "Z")
         out.append(MapShape(name, " ".join(parts), fill, value, name == highlight))
     return SvgMap(out, legend)
+
+
+@functools.lru_cache(maxsize=1)
+def province_outlines(tolerance: float = 0.04) -> list[tuple[str, list[list[tuple[float, float]]]]]:
+    """Every province's boundary as rings of (longitude, latitude), simplified to ``tolerance``
+    degrees (about 4 km): the background the query page draws its points on. Empty without the
+    ``maps`` extra."""
+    if not available():
+        return []
+    out = []
+    for record in _records(level="省"):
+        geom = getattr(record["geometry"], "geom", record["geometry"]).simplify(tolerance, preserve_topology=True)
+        rings = [
+            [(round(x, 2), round(y, 2)) for x, y in ring.coords]
+            for poly in getattr(geom, "geoms", [geom])
+            for ring in (poly.exterior,)
+            if len(ring.coords) >= 4
+        ]
+        out.append((_name(record, "省"), rings))
+    return out

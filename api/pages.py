@@ -423,6 +423,20 @@ async def query_vocabulary_json() -> Response:
     )
 
 
+@router.get("/query/basemap.json")
+async def query_basemap_json() -> Response:
+    """The provinces' boundaries the query page's map view draws its points on: a list of
+    [name, rings of [longitude, latitude]] (empty without the ``maps`` extra)."""
+    from policykg.api import maps
+
+    outlines = await api_thread(maps.province_outlines)
+    return Response(
+        json.dumps(outlines, ensure_ascii=False, separators=(",", ":")),
+        media_type="application/json",
+        headers={"Cache-Control": "max-age=86400"},
+    )
+
+
 # -- API reference (local, no CDN) --------------------------------------------------------------
 
 

@@ -379,15 +379,30 @@
         if (code && at[code]) points.push({ lat: at[code][0], long: at[code][1], row: r, code: code });
       });
     }
-    note.textContent = points.length + " points at their geo:lat/geo:long, on no background map" +
-      " (a division's own page, /place/<code>, draws its boundaries when the maps extra is installed).";
+    const outlines = await basemap();
+    note.textContent = points.length + " points at their geo:lat/geo:long" + (outlines.length
+      ? ", on the provinces' boundaries (cnmaps)."
+      : ", on no background map: boundaries need the maps extra (pip install 'policykg[maps]').");
     if (!points.length) return;
-    div.appendChild(pointMap(points, labelVar));
+    div.appendChild(pointMap(points, labelVar, outlines));
   }
-  function pointMap(points, labelVar) {
+  let basemapCache = null;  // [[name, rings of [long, lat]]], fetched once per page
+  async function basemap() {
+    if (basemapCache === null) {
+      try {
+        const response = await fetch("/query/basemap.json");
+        basemapCache = response.ok ? await response.json() : [];
+      } catch (e) { basemapCache = []; }
+    }
+    return basemapCache;
+  }
+  function pointMap(points, labelVar, outlines) {
     const W = 600, H = 420, PAD = 40;
     const lats = points.map(p => p.lat), longs = points.map(p => p.long);
-    const minx = Math.min(...longs), maxx = Math.max(...longs), miny = Math.min(...lats), maxy = Math.max(...lats);
+    // At least a degree across, so one point (or points close together) shows its surroundings.
+    const grow = (lo, hi) => (hi - lo < 1 ? [(lo + hi) / 2 - 0.5, (lo + hi) / 2 + 0.5] : [lo, hi]);
+    const [minx, maxx] = grow(Math.min(...longs), Math.max(...longs));
+    const [miny, maxy] = grow(Math.min(...lats), Math.max(...lats));
     const squeeze = Math.cos((miny + maxy) / 2 * Math.PI / 180);  // a degree of longitude is shorter up north
     const spanx = Math.max((maxx - minx) * squeeze, 1e-9), spany = Math.max(maxy - miny, 1e-9);
     const scale = Math.min((W - 2 * PAD) / spanx, (H - 2 * PAD) / spany);
@@ -396,6 +411,17 @@
     const map = svg("svg", { class: "point-map", viewBox: "0 0 " + W + " " + H, width: W, height: H,
       role: "img", "aria-label": "map of ?" + labelVar });
     map.appendChild(svg("rect", { x: 0, y: 0, width: W, height: H, class: "map-bg" }));
+    // The provinces near the points, in the points' own projection (the SVG clips the rest).
+    const margin = Math.max(maxx - minx, maxy - miny);
+    outlines.forEach(([name, rings]) => {
+      const near = rings.filter(ring => ring.some(([lo, la]) =>
+        lo > minx - margin && lo < maxx + margin && la > miny - margin && la < maxy + margin));
+      if (!near.length) return;
+      const d = near.map(ring => "M" + ring.map(([lo, la]) => px(lo).toFixed(1) + "," + py(la).toFixed(1)).join("L") + "Z").join("");
+      const path = svg("path", { d: d, class: "province" });
+      path.appendChild(svg("title", {}, name));
+      map.appendChild(path);
+    });
     points.forEach(p => {
       const label = rowLabel(p.row, labelVar);
       const link = p.code ? "/place/" + p.code : null;
