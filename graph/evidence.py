@@ -14,7 +14,7 @@ from typing import Any
 
 from policykg.graph.kinds import browsed_kind
 from policykg.graph.read import Ref, rows, text
-from policykg.graph.sparql_params import Sparql, count, iri, iris, one_of, sparql
+from policykg.graph.sparql_params import count, iri, iris, one_of, sparql
 from policykg.ontology import OA, PKG
 
 _SENTENCE_END = "。；;！!？?\n"
@@ -157,23 +157,28 @@ def naming_pairs(
     if not entities:
         return {}
     found: dict[tuple[str, str], str] = {}
-    for r in rows(
-        store,
-        sparql(
+    if parts is None:
+        query = sparql(
             """
-        SELECT DISTINCT ?e ?part ?cls WHERE { VALUES ?e { $entities } $parts
+        SELECT DISTINCT ?e ?part ?cls WHERE { VALUES ?e { $entities }
           ?part pkg:mentions ?e . ?part a ?cls . FILTER(?cls IN ($classes)) }""",
             entities=iris(entities),
-            parts=_among_parts(parts),
             classes=one_of(part_classes),
-        ),
-    ):
+        )
+    else:
+        # From the parts, the entities a filter (Oxigraph evaluates a VALUES block first: two of
+        # them read every mention of the entities, 48 000 for a program named everywhere).
+        query = sparql(
+            """
+        SELECT DISTINCT ?e ?part ?cls WHERE { VALUES ?part { $parts }
+          ?part pkg:mentions ?e . FILTER(?e IN ($entities)) ?part a ?cls . FILTER(?cls IN ($classes)) }""",
+            parts=iris(parts),
+            entities=one_of(entities),
+            classes=one_of(part_classes),
+        )
+    for r in rows(store, query):
         found.setdefault((r["e"].value, r["part"].value), r["cls"].value)
     return found
-
-
-def _among_parts(parts: list[str] | None) -> Sparql:
-    return sparql("") if parts is None else sparql("VALUES ?part { $parts }", parts=iris(parts))
 
 
 def namings(
@@ -196,18 +201,26 @@ def namings(
     if not found:
         return []
     first: dict[tuple[str, str], tuple[int, Any]] = {}
-    for r in rows(
-        store,
-        sparql(
+    if part_list is None:
+        query = sparql(
             """
-        SELECT ?e ?part ?sp ?exact ?start ?end ?doc WHERE { VALUES ?e { $entities } $parts
+        SELECT ?e ?part ?sp ?exact ?start ?end ?doc WHERE { VALUES ?e { $entities }
           ?m pkg:mentionOf ?e ; pkg:mentionIn ?part ; pkg:evidence ?sp .
           ?sp oa:exact ?exact ; oa:start ?start ; oa:end ?end .
           OPTIONAL { ?sp prov:wasDerivedFrom ?doc } }""",
             entities=iris(entities),
-            parts=_among_parts(part_list),
-        ),
-    ):
+        )
+    else:  # from the parts, as in naming_pairs (6 s → 0.1 s for 1 900 parts of such a program)
+        query = sparql(
+            """
+        SELECT ?e ?part ?sp ?exact ?start ?end ?doc WHERE { VALUES ?part { $parts }
+          ?m pkg:mentionIn ?part . ?m pkg:mentionOf ?e . FILTER(?e IN ($entities))
+          ?m pkg:evidence ?sp . ?sp oa:exact ?exact ; oa:start ?start ; oa:end ?end .
+          OPTIONAL { ?sp prov:wasDerivedFrom ?doc } }""",
+            parts=iris(part_list),
+            entities=one_of(entities),
+        )
+    for r in rows(store, query):
         key = (r["e"].value, r["part"].value)
         start = int(r["start"].value)
         if key in found and (key not in first or first[key][0] > start):
