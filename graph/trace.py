@@ -443,38 +443,43 @@ def _programs(
     pending: list[tuple[str, str, EdgeKind, str]] = []  # (source, target, edge, relation)
     truncated = False
     while queue and len(order) < cap:
-        p = queue.pop(0)
-        found = rows(
+        # One query per level of the walk (one per program took 1.5 s for a hub's 300 programs);
+        # the level's programs are then taken in queue order, as one at a time would.
+        level, queue = queue, []
+        found: dict[str, list[tuple[str, str, str | None]]] = {}
+        for r in rows(
             store,
             sparql(
                 """
-            SELECT DISTINCT ?n ?rel ?l WHERE {
-              { ?n pkg:partOf $p BIND("part" AS ?rel) }
-              UNION { $p pkg:dependsOn ?n BIND("dependsOn" AS ?rel) }
-              UNION { ?n pkg:dependsOn $p BIND("neededBy" AS ?rel) }
-              UNION { ?n pkg:successorOf $p BIND("successor" AS ?rel) }
-              UNION { $p pkg:successorOf ?n BIND("predecessor" AS ?rel) }
+            SELECT DISTINCT ?p ?n ?rel ?l WHERE { VALUES ?p { $level }
+              { ?n pkg:partOf ?p BIND("part" AS ?rel) }
+              UNION { ?p pkg:dependsOn ?n BIND("dependsOn" AS ?rel) }
+              UNION { ?n pkg:dependsOn ?p BIND("neededBy" AS ?rel) }
+              UNION { ?n pkg:successorOf ?p BIND("successor" AS ?rel) }
+              UNION { ?p pkg:successorOf ?n BIND("predecessor" AS ?rel) }
               ?n a pkg:Program . OPTIONAL { ?n rdfs:label ?l } }""",
-                p=iri(p),
+                level=iris(level),
             ),
-        )
-        reached = sorted(
-            ((r["n"].value, r["rel"].value, text(r["l"])) for r in found),
-            key=lambda x: (list(_PROGRAM_LINKS).index(x[1]), x[2] or x[0]),
-        )
-        for n, rel, label in reached:
-            if n in nodes:
-                continue
+        ):
+            found.setdefault(r["p"].value, []).append((r["n"].value, r["rel"].value, text(r["l"])))
+        for i, p in enumerate(level):
             if len(order) >= cap:
-                truncated = True
+                queue = level[i:] + queue  # programs not walked: the reach was cut
                 break
-            kind, relation, child_is_source = _PROGRAM_LINKS[rel]
-            node = TraceNode(n, "Program", label, kind, relation)
-            nodes[p].children.append(node)
-            nodes[n] = node
-            order.append(n)
-            queue.append(n)
-            pending.append((n, p, kind, relation) if child_is_source else (p, n, kind, relation))
+            reached = sorted(set(found.get(p, [])), key=lambda x: (list(_PROGRAM_LINKS).index(x[1]), x[2] or x[0]))
+            for n, rel, label in reached:
+                if n in nodes:
+                    continue
+                if len(order) >= cap:
+                    truncated = True
+                    break
+                kind, relation, child_is_source = _PROGRAM_LINKS[rel]
+                node = TraceNode(n, "Program", label, kind, relation)
+                nodes[p].children.append(node)
+                nodes[n] = node
+                order.append(n)
+                queue.append(n)
+                pending.append((n, p, kind, relation) if child_is_source else (p, n, kind, relation))
     return order, pending, truncated or bool(queue)
 
 
