@@ -224,3 +224,36 @@ def test_the_url_keeps_the_view_so_it_can_be_shared(server, driver):
     click_node(driver, f"{BASE}program/三名工程")
     wait(driver, "return window.location.search.indexOf('focus=') >= 0")
     assert severe(driver) == []
+
+
+def test_the_url_keeps_the_filters_too(server, driver):
+    """Hide a kind, pick a document and a section: the URL says so, and opening it restores them."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(server + "/explore?trace=" + "三名工程")
+    idle(driver)
+    driver.find_element(By.CSS_SELECTOR, '#legend input[data-kind="target"]').click()
+    assert "hide=target" in driver.current_url
+    targets_in_data = "return window.pkgExplore.nodes.get().filter(function (n) { return n.kind === 'target'; }).length"
+    shown = "return document.querySelectorAll('#legend input:checked').length"
+    docs = Select(driver.find_element(By.ID, "filter-doc"))
+    doc = docs.options[1].get_attribute("value")
+    docs.select_by_value(doc)
+    wait(driver, "return document.getElementById('filter-section').options.length > 1")
+    sections = Select(driver.find_element(By.ID, "filter-section"))
+    section = sections.options[1].get_attribute("value")
+    sections.select_by_value(section)
+    shared = driver.current_url
+    assert "trace=" in shared and "doc=" in shared and "section=" in shared, shared
+    checked = driver.execute_script(shown)
+    assert driver.execute_script(targets_in_data) > 0  # the trace has targets; hiding keeps them in the data
+    driver.get("about:blank")
+    driver.get(shared)
+    idle(driver)
+    assert not driver.find_element(By.CSS_SELECTOR, '#legend input[data-kind="target"]').is_selected()
+    assert driver.execute_script(shown) == checked
+    assert driver.find_element(By.ID, "filter-doc").get_attribute("value") == doc
+    assert driver.find_element(By.ID, "filter-section").get_attribute("value") == section
+    assert driver.find_element(By.ID, "status").text.startswith("trace")
+    assert severe(driver) == []

@@ -477,7 +477,10 @@
       var lab = el("label");
       var cb = el("input");
       cb.type = "checkbox"; cb.checked = true; cb.setAttribute("data-kind", k.kind);
-      cb.addEventListener("change", function () { if (cb.checked) delete hiddenKinds[k.kind]; else hiddenKinds[k.kind] = true; refreshView(); });
+      cb.addEventListener("change", function () {
+        if (cb.checked) delete hiddenKinds[k.kind]; else hiddenKinds[k.kind] = true;
+        refreshView(); rememberFilters();
+      });
       var sw = el("i"); sw.style.background = k.color;
       lab.appendChild(cb); lab.appendChild(sw); lab.appendChild(document.createTextNode(k.name));
       lg.appendChild(lab);
@@ -486,17 +489,46 @@
   function buildDocs() {
     var sel = $("filter-doc");
     cfg.documents.forEach(function (d) { var o = el("option", d.title || d.iri); o.value = d.iri; sel.appendChild(o); });
-    sel.addEventListener("change", function () {
-      docFilter = sel.value; secFilter = "";
-      var ss = $("filter-section");
-      ss.textContent = ""; var all = el("option", "all"); all.value = ""; ss.appendChild(all);
-      refreshView();
-      if (!docFilter) return;
-      api("/api/explore/sections", { document: docFilter }).then(function (data) {
-        data.sections.forEach(function (s) { var o = el("option", (s.ordinal ? s.ordinal + ". " : "") + (s.label || s.iri)); o.value = s.iri; ss.appendChild(o); });
-      }).catch(fail);
+    sel.addEventListener("change", function () { chooseDocument(sel.value); rememberFilters(); });
+    $("filter-section").addEventListener("change", function () {
+      secFilter = $("filter-section").value; refreshView(); rememberFilters();
     });
-    $("filter-section").addEventListener("change", function () { secFilter = $("filter-section").value; refreshView(); });
+  }
+  // A document chosen (by the select or the URL): its sections offered, the view filtered.
+  function chooseDocument(iri) {
+    $("filter-doc").value = iri;
+    docFilter = iri; secFilter = "";
+    var ss = $("filter-section");
+    ss.textContent = ""; var all = el("option", "all"); all.value = ""; ss.appendChild(all);
+    refreshView();
+    if (!docFilter) return Promise.resolve();
+    return api("/api/explore/sections", { document: docFilter }).then(function (data) {
+      data.sections.forEach(function (s) { var o = el("option", (s.ordinal ? s.ordinal + ". " : "") + (s.label || s.iri)); o.value = s.iri; ss.appendChild(o); });
+    }).catch(fail);
+  }
+  // The filters in the URL too (hide=kind,kind · doc=IRI · section=IRI), beside the view's one key.
+  function rememberFilters() {
+    var params = new URLSearchParams(window.location.search);
+    var hidden = Object.keys(hiddenKinds).sort();
+    if (hidden.length) params.set("hide", hidden.join(",")); else params.delete("hide");
+    if (docFilter) params.set("doc", docFilter); else params.delete("doc");
+    if (secFilter) params.set("section", secFilter); else params.delete("section");
+    var query = params.toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+  }
+  function restoreFilters(params) {
+    (params.get("hide") || "").split(",").filter(Boolean).forEach(function (kind) {
+      var cb = document.querySelector('#legend input[data-kind="' + CSS.escape(kind) + '"]');
+      if (cb) { cb.checked = false; hiddenKinds[kind] = true; }
+    });
+    var doc = params.get("doc");
+    if (!doc || !cfg.documents.some(function (d) { return d.iri === doc; })) { refreshView(); return Promise.resolve(); }
+    return chooseDocument(doc).then(function () {
+      var section = params.get("section");
+      if (section && Array.from($("filter-section").options).some(function (o) { return o.value === section; })) {
+        $("filter-section").value = section; secFilter = section; refreshView();
+      }
+    });
   }
   $("reset").addEventListener("click", function () {
     traceIds = null; traceEdges = null; $("outline").hidden = true;
@@ -547,13 +579,13 @@
     buildLegend();
     buildDocs();
     var params = new URLSearchParams(window.location.search);
-    var next = Promise.resolve();
-    if (params.get("focus")) next = open(params.get("focus"));
-    else if (params.get("trace")) { $("trace-input").value = params.get("trace"); next = runTrace(params.get("trace")); }
-    else if (params.get("rests")) next = runRestsOn(params.get("rests"));
-    else if (params.get("q")) { $("search").value = params.get("q"); next = runSearch(params.get("q")); }
-    else next = buildStart();
-    return next;
+    return restoreFilters(params).then(function () {
+      if (params.get("focus")) return open(params.get("focus"));
+      if (params.get("trace")) { $("trace-input").value = params.get("trace"); return runTrace(params.get("trace")); }
+      if (params.get("rests")) return runRestsOn(params.get("rests"));
+      if (params.get("q")) { $("search").value = params.get("q"); return runSearch(params.get("q")); }
+      return buildStart();
+    });
   }).then(function () { window.pkgExplore.ready = true; settle(); }).catch(function (e) {
     fail(e); window.pkgExplore.ready = true; settle();
   });
