@@ -1,0 +1,93 @@
+"""The store write inside ingest against Oxigraph's bulk loader, on the same quads, in one run.
+
+    python benchmarks/bench_write.py [--docs 300] [--rounds 3]
+
+Generates ``--docs`` documents (generate_corpus.py, seed 0), extracts them and builds their quads
+(not timed), then writes the same quads into fresh on-disk stores three ways:
+
+* **ingest's write**: ``OxigraphStore.replace_graph`` per document, each one transaction (what
+  ``policykg ingest`` does: readers only ever see whole documents);
+* **the SPARQL update** ingest used for every document before (``DROP`` + ``INSERT DATA`` text,
+  now only for a document replaced);
+* **bulk_load**: ``pyoxigraph.Store.bulk_load`` of the same N-Quads (no transaction, the
+  fastest path Oxigraph has: the goal's yardstick).
+
+Reported: µs per quad of each (best of the rounds) and the ratios to bulk_load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import generate_corpus  # noqa: E402
+
+from policykg.graph.build import document_quads  # noqa: E402
+from policykg.graph.iris import IriScheme  # noqa: E402
+from policykg.graph.store import OxigraphStore  # noqa: E402
+from policykg.graph.store.updates import replace_update  # noqa: E402
+from policykg.loaders.extract import extract_path  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="policykg-bench-write-"))
+    try:
+        corpus = work / "corpus"
+        generate_corpus.generate(corpus, args.docs, seed=0)
+        iris = IriScheme()
+        docs = []
+        for path in sorted(corpus.iterdir()):
+            record = extract_path(path)
+            docs.append((iris.graph(record.doc_id), list(document_quads(record, iris)), record.sha256))
+        quads = [q for _, qs, _ in docs for q in qs]
+        nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+
+        def ingest_write(folder: Path) -> None:
+            store = OxigraphStore(folder)
+            for graph, qs, sha in docs:
+                store.replace_graph(graph, qs, sha256=sha)
+            store.flush()
+
+        def sparql_update(folder: Path) -> None:
+            store = ox.Store(str(folder))
+            for graph, qs, _ in docs:
+                store.update(replace_update(graph, qs))
+            store.flush()
+
+        def bulk_load(folder: Path) -> None:
+            store = ox.Store(str(folder))
+            store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+            store.flush()
+
+        ways = {"ingest's write (replace_graph)": ingest_write, "SPARQL update": sparql_update, "bulk_load": bulk_load}
+        best = {name: float("inf") for name in ways}
+        for r in range(args.rounds):
+            for name, write in ways.items():  # interleaved: drift hits every way alike
+                folder = work / f"store-{r}-{len(name)}"
+                t0 = time.perf_counter()
+                write(folder)
+                best[name] = min(best[name], time.perf_counter() - t0)
+                shutil.rmtree(folder)
+        base = best["bulk_load"]
+        print(f"{len(docs)} documents, {len(quads)} quads, best of {args.rounds}")
+        for name, seconds in best.items():
+            print(f"  {name:32s} {seconds / len(quads) * 1e6:6.2f} µs/quad  {seconds / base:5.2f}× bulk_load")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
