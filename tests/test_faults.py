@@ -60,7 +60,13 @@ def test_sigkill_mid_write_with_workers_leaves_whole_documents_and_a_rerun_compl
     rng = random.Random(7)
     store = tmp_path / "store"
     stored = _kill_and_check(
-        store, corpus, workers=2, after=rng.randint(8, 30), delay=rng.uniform(0, 0.3), batch_bytes=700_000
+        # A short delay: the ingest of the other 50-odd documents takes well under a second now.
+        store,
+        corpus,
+        workers=2,
+        after=rng.randint(8, 30),
+        delay=rng.uniform(0, 0.03),
+        batch_bytes=700_000,
     )
     assert 0 < len(stored) < len(corpus.own), "the kill missed the writes: move it"
     _rerun_completes(store, corpus, stored)

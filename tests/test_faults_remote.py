@@ -52,7 +52,7 @@ def test_server_killed_mid_ingest_stops_it_clearly_and_a_rerun_completes(server,
         remote_corpus.folder,
         workers=1,
         after=rng.randint(3, 12),
-        delay=rng.uniform(0.0, 0.2),
+        delay=0.0,  # at once: a fast ingest stores the rest of 30 small documents within 0.2 s
         batch_bytes=1_000_000,
         kill=server.kill,
     )
@@ -62,7 +62,9 @@ def test_server_killed_mid_ingest_stops_it_clearly_and_a_rerun_completes(server,
     server.start()
     stored = check_whole(server.store(), remote_corpus)
     assert run.reported <= stored, f"reported as stored, then lost: {sorted(run.reported - stored)}"
-    assert 0 < len(stored) < len(remote_corpus.own)
+    # Mid-ingest as a rule, but the kill may still land after the last batch (then what fails is
+    # the ingest's closing count): stored documents are whole either way, and the rerun completes.
+    assert 0 < len(stored) <= len(remote_corpus.own)
 
     again = run_cli("ingest", "--store", server.url, "-j", "1", str(remote_corpus.folder))
     assert again.returncode == 0, again.stderr.decode()[-2000:]
