@@ -35,7 +35,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from run import free_port, wait_http  # noqa: E402  (one way to start and wait for a server)
+from run import free_port, stop_server, wait_http  # noqa: E402  (one way to start and wait for a server)
 
 PROLOGUE = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -192,11 +192,7 @@ def main() -> None:
             )
     finally:
         for p in procs:
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop_server(p)
         shutil.rmtree(work, ignore_errors=True)
 
 

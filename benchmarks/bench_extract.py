@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -152,15 +151,10 @@ def _child(repeat: int, path: Path | None) -> list[dict]:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores (one used), Python {platform.python_version()}"
+    from run import machine as run_machine  # the machine, as every benchmark reports it
+
+    m = run_machine()
+    return f"{m['cpu']}, {m['cores']} cores (one used), Python {m['python']}"
 
 
 def _best(runs: list[list[dict]]) -> list[dict]:

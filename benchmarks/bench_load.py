@@ -67,7 +67,7 @@ from support.load_scenario import (  # noqa: E402
 
 # -- the benchmark ----------------------------------------------------------------------------
 def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
-    from run import free_port, machine, wait_http
+    from run import free_port, machine, stop_server, wait_http
 
     t = time.perf_counter()
     v1, v2, v3 = corpus_versions(docs, seeds=(0, 1, 2))
@@ -114,11 +114,7 @@ def bench(docs: int, reads: int, readers: int, work: Path) -> dict:
         )
         print(f"  both: {len(load.samples)} requests, {docs} uploads in {writer.wall:.1f}s", file=sys.stderr)
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server, 20)
 
     found = problems(alone.samples) + problems(load.samples) + problems(solo.samples) + problems(writer.samples)
     examples = list(dict.fromkeys(line[:400] for p in found for line in p.split("\n")))

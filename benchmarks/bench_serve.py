@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import generate_corpus  # noqa: E402
-from run import BIN, free_port, wait_http  # noqa: E402  (one way to start and wait for a server)
+from run import BIN, free_port, stop_server, wait_http  # noqa: E402  (one way to start and wait for a server)
 
 LIGHT = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -148,11 +148,7 @@ def main() -> None:
             args.json.write_text(json.dumps(out, indent=2))
     finally:
         for p in procs:
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop_server(p)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -231,29 +231,10 @@ def main() -> None:
 
 
 def machine() -> dict[str, object]:
-    import platform
+    """The machine, as every benchmark reports it (run.py's ``machine``)."""
+    from run import machine as run_machine
 
-    import pyoxigraph
-
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        ram = 0.0
-    return {
-        "cpu": cpu,
-        "cores": len(os.sched_getaffinity(0)),
-        "ram_gb": round(ram, 1),
-        "python": platform.python_version(),
-        "pyoxigraph": pyoxigraph.__version__,
-    }
+    return run_machine()
 
 
 def browser_times(app, hot: str) -> dict[str, object]:

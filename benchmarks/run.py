@@ -158,6 +158,16 @@ def latencies(fn, *, min_runs: int = 5, max_runs: int = 30, budget: float = 15.0
     }
 
 
+def stop_server(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a server the benchmark started; kill it if it has not exited within ``timeout``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -307,12 +317,10 @@ def bench_size(n: int, work: Path, workers: int, rdflib_max: int) -> dict:
 
                 q[name]["API /sparql"] = latencies(call)
         finally:
-            api.terminate()
-            api.wait(20)
+            stop_server(api, 20)
         res["queries"] = q
     finally:
-        server.terminate()
-        server.wait(20)
+        stop_server(server, 20)
         shutil.rmtree(server_dir, ignore_errors=True)
     nq.unlink()
     return res

@@ -76,6 +76,8 @@ class Resource:
 _PROPERTIES = """SELECT * WHERE { SELECT ?p ?o (SAMPLE(?ol) AS ?olabel) WHERE { $node ?p ?o
   OPTIONAL { FILTER(isIRI(?o)) ?o rdfs:label ?ol } } GROUP BY ?p ?o ORDER BY ?p ?o LIMIT $limit }"""
 #: The statements about a node and the links into it, in one query (so one snapshot on any store).
+#: (Its first half is _PROPERTIES again: query text is never built with +, and _PROPERTIES alone
+#: must not carry the links part, which costs seconds on a node thousands of tasks name.)
 _PROPERTIES_AND_LINKS_IN = """SELECT * WHERE {
   { SELECT ?p ?o (SAMPLE(?ol) AS ?olabel) WHERE { $node ?p ?o
     OPTIONAL { FILTER(isIRI(?o)) ?o rdfs:label ?ol } } GROUP BY ?p ?o ORDER BY ?p ?o LIMIT $limit }

@@ -146,6 +146,9 @@
     var params = new URLSearchParams(window.location.search);
     ["focus", "trace", "rests", "q"].forEach(function (k) { params.delete(k); });
     if (key && value) params.set(key, value);
+    showInUrl(params);
+  }
+  function showInUrl(params) {
     var query = params.toString();
     window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
   }
@@ -513,8 +516,7 @@
     if (hidden.length) params.set("hide", hidden.join(",")); else params.delete("hide");
     if (docFilter) params.set("doc", docFilter); else params.delete("doc");
     if (secFilter) params.set("section", secFilter); else params.delete("section");
-    var query = params.toString();
-    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    showInUrl(params);
   }
   function restoreFilters(params) {
     (params.get("hide") || "").split(",").filter(Boolean).forEach(function (kind) {
