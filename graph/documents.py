@@ -285,5 +285,10 @@ SELECT ?s ?start ?end ?exact ?x ?xl ?xt WHERE {
         by_span.setdefault(s, (int(r["start"].value), int(r["end"].value), text(r["exact"])))
         if r["x"] is not None:
             links.setdefault(s, {})[r["x"].value] = Ref(r["x"].value, text(r["xl"]), kind_of([r["xt"].value]))
-    out = [SpanInfo(s, a, b, e, list(links.get(s, {}).values())) for s, (a, b, e) in by_span.items()]
-    return DocumentText(document, found[0]["t"].value, out, total)
+    whole = found[0]["t"].value
+    # A span of a whole part (the body, a task, an item) stores no oa:exact: its quote is cut here.
+    out = [
+        SpanInfo(s, a, b, whole[a:b] if e is None else e, list(links.get(s, {}).values()))
+        for s, (a, b, e) in by_span.items()
+    ]
+    return DocumentText(document, whole, out, total)

@@ -74,6 +74,10 @@ class DocumentTexts:
 
     def evidence(self, span: str, start: int, end: int, exact: str | None, document: str | None) -> Evidence:
         whole = self.text(document)
+        if exact is None and whole and 0 <= start <= end <= len(whole):
+            # A span of a whole part (the body, a task, an item) stores no oa:exact: its quote is
+            # the document's text between its offsets.
+            exact = whole[start:end]
         if not whole:
             quote = exact or ""
             return Evidence(span, start, end, exact, quote, 0, len(quote), document)
@@ -125,8 +129,8 @@ def own_evidence(store: Any, texts: DocumentTexts, nodes: Iterable[str]) -> dict
         sparql(
             """
         SELECT ?s ?sp ?exact ?start ?end ?doc WHERE { VALUES ?s { $nodes }
-          ?s pkg:evidence ?sp . ?sp oa:exact ?exact ; oa:start ?start ; oa:end ?end .
-          OPTIONAL { ?sp prov:wasDerivedFrom ?doc } }""",
+          ?s pkg:evidence ?sp . ?sp oa:start ?start ; oa:end ?end .
+          OPTIONAL { ?sp oa:exact ?exact } OPTIONAL { ?sp prov:wasDerivedFrom ?doc } }""",
             nodes=iris(nodes),
         ),
     )

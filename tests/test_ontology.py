@@ -994,5 +994,7 @@ def test_blank_node_spans_are_checked_too(correct):
     g.add((span, OA.start, Literal(0, datatype=XSD.integer)))
     result = validate(g)
     messages = {v.message for v in result.errors if v.focus_node == "_:blank"}
-    assert "A span must be typed oa:TextQuoteSelector." in messages
-    assert "A span needs exactly one oa:exact (the quoted characters, xsd:string)." in messages
+    assert "A span must be typed oa:TextPositionSelector." in messages
+    # a target's span quotes the goal: it must carry the characters
+    assert "A span that quotes must be typed oa:TextQuoteSelector." in messages
+    assert "A span that quotes needs its oa:exact (the quoted characters)." in messages

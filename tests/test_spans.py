@@ -64,3 +64,56 @@ def test_the_same_document_in_four_encodings_gives_identical_graphs(tmp_path):
         )
         outputs.add(kept)
     assert len(outputs) == 1
+
+
+TASK_QUOTES = """
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX pkg: <https://w3id.org/policykg/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?task ?start ?end ?own ?text ?exact WHERE {
+  ?task a pkg:Task ; pkg:text ?own ; pkg:evidence ?span ; prov:wasDerivedFrom ?doc .
+  ?span oa:start ?start ; oa:end ?end . OPTIONAL { ?span oa:exact ?exact }
+  ?doc pkg:text ?text .
+}"""
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[d.name for d in DOCS])
+def test_long_texts_are_stored_once_and_still_cut_out_of_the_document(doc):
+    """A task's span is a position only: its characters live in the document's pkg:text (and
+    the task's own pkg:text, equal to them), not a third time in oa:exact."""
+    ds = rdflib.Dataset(default_union=True)
+    ds.parse(data=run_cli("extract", str(doc), "--format", "nquads", check=True).stdout, format="nquads")
+    rows = list(ds.query(TASK_QUOTES))
+    assert rows
+    for r in rows:
+        assert r.exact is None, r.task
+        assert str(r.text)[int(r.start) : int(r.end)] == str(r.own), r.task
+    body_quotes = list(
+        ds.query("""
+        PREFIX oa: <http://www.w3.org/ns/oa#>
+        PREFIX pkg: <https://w3id.org/policykg/ontology#>
+        SELECT ?e WHERE { ?d a pkg:PolicyDocument ; pkg:evidence ?s . ?s oa:exact ?e }""")
+    )
+    assert body_quotes == []
+
+
+def test_the_builders_nquads_are_what_pyoxigraph_writes_for_hostile_text(sample_record):
+    """The builder writes N-Quads text itself: every control character, quote and backslash in a
+    value must come out as pyoxigraph's serializer writes it, and parse back to the same value."""
+    import dataclasses
+
+    import pyoxigraph as ox
+
+    from policykg.graph.build import document_graph
+
+    hostile = "".join(chr(c) for c in range(0x80)) + "\u2028\u0085\ufeff😀 标题"
+    record = dataclasses.replace(sample_record, title=hostile, source=hostile)
+    built = document_graph(record)
+    quads = built.quads()
+    assert built.nquads() == ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    titles = [q.object.value for q in quads if q.predicate.value == "http://purl.org/dc/terms/title"]
+    assert titles == [hostile]
+    assert built.own + built.shared == len(quads)
+    assert built.nquads(sha256_last=True).rstrip(b"\n").rsplit(b"\n", 1)[-1].split(b" ")[1] == (
+        b"<https://w3id.org/policykg/ontology#sha256>"
+    )
