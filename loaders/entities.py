@@ -133,6 +133,13 @@ _BOX = re.compile(
 _FUNDING = re.compile(r"资金|补助|补贴|投资|经费|贷款|基金")
 _PERIOD = re.compile(rf"“[{_CN_NUM}]+五[”\"]")  # “十三五”: a five-year-plan period
 _QUOTED_HEAD = re.compile(r'^“([^“”]+?)(?:”|"(?![^“]*”))(.*)$')
+# Patterns applied to each candidate name, compiled once (not looked up in re's cache per call).
+_STRAIGHT_CLOSE_RE = re.compile(r'“([^“”"]*)"(?![^“]*”)')  # a straight quote closing a curly one
+_DIGIT_AFTER_RE = re.compile(r"\s*[0-9０-９]")
+_COUNTED_KINDS_RE = re.compile(rf"[{_CN_NUM}\d]+[个项大类批]")
+_COUNTED_CLASS_RE = re.compile(rf"[{_CN_NUM}]+[项大](?:{_CLASS_RX})")
+_COUNTED_ITEMS_RE = re.compile(rf"[{_CN_NUM}\d]+[个项](?!目)")
+_LINE_BREAK_RE = re.compile(r"\s*\n\s*")
 # Conjunctions that coordinate a second name with a first.
 # After an umbrella, a colon or 包括 opens the list of its parts (人才强市工程：青年英才计划、…).
 _COORD = re.compile(r"[、和及与]|[：:]|，?(?:包括|主要包括)")
@@ -248,7 +255,7 @@ class _Programs:
 
 
 def _unquote(s: str) -> str:
-    s = re.sub(r'“([^“”"]*)"(?![^“]*”)', r"\1", s)  # a straight quote closing a curly one (“双随机"检查计划)
+    s = _STRAIGHT_CLOSE_RE.sub(r"\1", s)  # a straight quote closing a curly one (“双随机"检查计划)
     return s.replace("“", "").replace("”", "").replace("「", "").replace("」", "")
 
 
@@ -273,7 +280,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
     # 1. Names after a launching verb; first, as they give the fullest spelling.
     for v in _LAUNCH.finditer(text, region_start, region_end):
         m = _NAMED_OBJECT.match(text, v.end(), region_end)
-        if m and v.group(0).endswith("完成") and re.match(r"\s*[0-9０-９]", text[m.end() : m.end() + 2]):
+        if m and v.group(0).endswith("完成") and _DIGIT_AFTER_RE.match(text[m.end() : m.end() + 2]):
             m = None  # 完成农村公路提升工程6000公里: a measure of work done, not a named programme
         if m and _acceptable(_unquote(m.group(1))):
             head, cls, start, end = m.group(1), m.group(2), m.start(), m.end()
@@ -590,7 +597,7 @@ def _national_ok(stem: str) -> bool:
     return not (
         _NOT_IN_NAME.search(stem)
         or _FUNDING.search(stem)
-        or re.search(rf"[{_CN_NUM}\d]+[个项大类批]", stem)
+        or _COUNTED_KINDS_RE.search(stem)
         or stem.startswith(("各", "相关", "有关", "其他", "其它", "支持"))
     )
 
@@ -598,9 +605,9 @@ def _national_ok(stem: str) -> bool:
 def _acceptable_quoted(content: str) -> bool:
     # A quoted name stays a name even with 的 inside ("我的中国梦"), but not a count phrase.
     # “十项行动”, “十大工程”: a count that is the whole name names a set of works.
-    if re.fullmatch(rf"[{_CN_NUM}]+[项大](?:{_CLASS_RX})", content):
+    if _COUNTED_CLASS_RE.fullmatch(content):
         return True
-    return not re.search(rf"[{_CN_NUM}\d]+[个项](?!目)", content) and len(content) <= 40
+    return not _COUNTED_ITEMS_RE.search(content) and len(content) <= 40
 
 
 def _campaign_lists(text: str, quotes: list[re.Match[str]], limit: int) -> list[bool]:
@@ -692,7 +699,7 @@ def _find_regulations(doc: DocumentRecord, body: Span, locate: _Locator) -> None
     text = doc.text
     found: list[tuple[str, Span]] = []
     for m in _BOOK.finditer(text, body.start, body.end):
-        name = re.sub(r"\s*\n\s*", "", m.group(1)).strip()
+        name = _LINE_BREAK_RE.sub("", m.group(1)).strip()
         if not _DOCUMENT_TITLE.search(name):
             continue  # 《生命册》, 《装台》: a novel, a play or a film, not a law, plan or policy
         # "关于印发《X》的通知" wraps the document X itself: not a citation.

@@ -13,6 +13,7 @@ inflating (a zip bomb of many medium members) or a listing that fills memory.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import struct
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from policykg.errors import InputError
-from policykg.settings import SETTINGS_BY_NAME, load_settings
+from policykg.settings import SETTINGS, SETTINGS_BY_NAME, load_settings
 
 CHUNK = 1 << 20
 
@@ -47,7 +48,15 @@ _UNPACK_HINT = "unpack the archive and ingest the folder: a folder has no such l
 
 def document_size_limit() -> int:
     """The ``max_document_bytes`` setting, read where the document is read (a worker process too)."""
-    return load_settings().max_document_bytes
+    return _size_limit_under(tuple((s.env, v) for s in SETTINGS if (v := os.environ.get(s.env)) is not None))
+
+
+@functools.lru_cache(maxsize=8)
+def _size_limit_under(environment: tuple[tuple[str, str], ...]) -> int:
+    # The settings' variables as they are now (load_settings reads no others): the limit, and
+    # any error a malformed value raises, are those of the current environment, parsed once
+    # per environment rather than once per document.
+    return load_settings(dict(environment)).max_document_bytes
 
 
 def _size_hint() -> str:

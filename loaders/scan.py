@@ -212,9 +212,25 @@ class Words:
         """The length of the longest word at each offset of ``text[start:end]`` that starts one
         (words end by ``end``)."""
         out: dict[int, int] = {}
-        for p, n in self._found(text, start, end):
-            if n > out.get(p, 0):
-                out[p] = n
+        if self._anchors is None:
+            return out
+        words, lengths = self.words, self._lengths
+        # The loops of _found, written out: a generator's hand-off per anchor costs as much as
+        # the look-up itself.
+        if self._by_tail:
+            for m in self._anchors.finditer(text, start, end):
+                e = m.start() + 2
+                for n in lengths.get(text[e - 2 : e], ()):
+                    p = e - n
+                    if p >= start and text[p:e] in words and n > out.get(p, 0):
+                        out[p] = n
+        else:
+            for m in self._anchors.finditer(text, start, end):
+                p = m.start()
+                for n in lengths.get(text[p : p + 2], ()):
+                    if p + n <= end and text[p : p + n] in words:
+                        out[p] = n  # the lengths run longest first: the first word found is the longest
+                        break
         return out
 
     def occurrences(self, text: str, start: int, end: int) -> dict[str, list[int]]:

@@ -142,6 +142,20 @@ _GOAL_VERBS = (
 )
 _GOAL_VERB_END_RE = re.compile(rf"(?:{_GOAL_VERBS})$")
 _GOAL_VERB_NEAR_RE = re.compile(rf"(?:{_GOAL_VERBS})[\u4e00-\u9fff]{{0,2}}$")
+_GOAL_VERB_START_RE = re.compile(rf"(?:{_GOAL_VERBS})")
+_GOAL_VERB_LEAD_RE = re.compile(rf"\s*(?:{_GOAL_VERBS})")
+
+# The small patterns the goal rules apply to each number, compiled once: a call of re.sub(…)
+# with a pattern string looks it up in re's cache each time, which on every number adds up.
+_BLANKS_RE = re.compile(r"\s+")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_HAN_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
+_EVERY_RE = re.compile(r"每年|每天|每周|每月")
+_ALREADY_NAMED_RE = re.compile(r"(?:等|的|这|上述|以下|下列)$")
+_CLAUSE_END_RE = re.compile(r"[，,；;：:。\n]")
+_ENUM_COMMA_RE = re.compile(r"[、]")
+_GOAL_WORD_RE = re.compile(r"的(?:目标|任务|要求)$")
 
 # Words that frame a goal rather than name what is measured: dropped from the indicator.
 _FRAMING_RE = re.compile(
@@ -300,7 +314,7 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
             continue
         before = text[max(0, s - 1) : s]
         after = text[e : e + 1]
-        if before in "第〕]】号:：+＋/／.．" and before or re.match(r"[A-Za-z]", before or " "):
+        if before in "第〕]】号:：+＋/／.．" and before or _LATIN_RE.match(before or " "):
             continue  # 第28届, 〔2018〕5号, 1:3, 1+7, www.…
         if after and after in ":：+＋":
             continue
@@ -513,7 +527,7 @@ def _strip_places(s: str, offset: int, places: list[tuple[int, int, str]]) -> st
 
 
 def _clean(s: str) -> str:
-    s = re.sub(r"\s+", "", s)
+    s = _BLANKS_RE.sub("", s)
     prev = None
     while prev != s:
         prev = s
@@ -526,15 +540,15 @@ def _clean(s: str) -> str:
 def _indicator(pre: str, post: str, q: Quantity) -> tuple[str, bool]:
     """The indicator's name, and whether the words after the number are part of it."""
     pre = _clean(pre)
-    post = re.sub(r"\s+", "", post).strip("、，,；;：:")
+    post = _BLANKS_RE.sub("", post).strip("、，,；;：:")
     post = _TRAILING_RE.sub("", post)
-    if len(pre) > 12 and "的" in pre and re.match(rf"(?:{_GOAL_VERBS})", pre):
+    if len(pre) > 12 and "的" in pre and _GOAL_VERB_START_RE.match(pre):
         head = pre.rsplit("的", 1)[1]  # 创建…普遍认可的特色高中学校: the head noun names it
         if len(head) >= 4:
             pre = head
     if len(pre) <= 2 and not _GOAL_VERB_END_RE.search(pre):
         pre = ""  # 支持, 推动: a bare verb of support says nothing of what is counted
-    if post and (not pre or _GOAL_VERB_END_RE.search(pre) or re.search(r"每年|每天|每周|每月", pre) and len(pre) <= 6):
+    if post and (not pre or _GOAL_VERB_END_RE.search(pre) or _EVERY_RE.search(pre) and len(pre) <= 6):
         m = _PLACE_NOUN_RE.match(post)
         if not pre and m and len(post) > m.end():
             rest = post[m.end() :]
@@ -552,13 +566,13 @@ def _is_goal_chinese(before: str, q: Quantity) -> bool:
     when it sums up a list (……等六项, 建设两个工程 after a 、-list)."""
     if q.max_value is None and q.value is not None and q.value == 1 and q.after is None:
         return False  # 一所, 一个, 一批: an article, not a number
-    if re.search(r"(?:等|的|这|上述|以下|下列)$", before) or "、" in before:
+    if _ALREADY_NAMED_RE.search(before) or "、" in before:
         return False  # ……等六项, 确定的两个工程: a count of things already named
     if q.after is not None:
         return True
     if any(rx.search(before) for rx, _ in _BEFORE_RE):
         return True
-    return bool(_GOAL_VERB_NEAR_RE.search(before) or re.match(rf"\s*(?:{_GOAL_VERBS})", _clean(before)))
+    return bool(_GOAL_VERB_NEAR_RE.search(before) or _GOAL_VERB_LEAD_RE.match(_clean(before)))
 
 
 def _list_items(phrase: str) -> list[str]:
@@ -582,13 +596,13 @@ def _antecedent(text: str, verb: str, start: int, end: int) -> str:
     Used when the words before a number are only a verb (全市淘汰1500辆以上) that repeats one
     said with its object earlier in the sentence (加快淘汰国三及以下排放标准营运柴油货车).
     """
-    if not 2 <= len(verb) <= 4 or not re.fullmatch(r"[\u4e00-\u9fff]+", verb):
+    if not 2 <= len(verb) <= 4 or not _HAN_RUN_RE.fullmatch(verb):
         return ""
     k = text.rfind(verb, start, end)
     if k == -1:
         return ""
-    obj = re.split(r"[，,；;：:。\n]", text[k + len(verb) : end], maxsplit=1)[0]
-    obj = _TRAILING_RE.sub("", re.sub(r"\s+", "", obj))
+    obj = _CLAUSE_END_RE.split(text[k + len(verb) : end], maxsplit=1)[0]
+    obj = _TRAILING_RE.sub("", _BLANKS_RE.sub("", obj))
     return verb + obj if len(obj) >= 2 else ""
 
 
@@ -638,7 +652,7 @@ def find_targets(doc: DocumentRecord) -> None:
         # part of another goal's indicator, not a goal.
         # A share before its population (100%的社区卫生服务中心完成中医馆设置) is a goal for that share.
         if (text.startswith("的", e) and not _BOUND_BEFORE_RE.search(before) and q.unit not in ("%", "‰")) or (
-            re.match(r"[\u4e00-\u9fff]", text[e : e + 1])
+            _HAN_RE.match(text[e : e + 1])
             and any(ctx.clause_end(e) == ctx.clause_end(o.span.start) for o in quantities[i + 1 : i + 3])
             and not _GOAL_VERB_NEAR_RE.search(before)
             and q.unit not in ("%", "‰")
@@ -658,7 +672,7 @@ def find_targets(doc: DocumentRecord) -> None:
             if r and int(r["y"]) < doc.issued.year:
                 continue
         # An age that describes a population (3-6岁儿童, 60岁以上老人) is not a goal.
-        if q.unit == "岁" and re.match(r"[\u4e00-\u9fff]", text[e : e + 1]):
+        if q.unit == "岁" and _HAN_RE.match(text[e : e + 1]):
             continue
         cend = ctx.clause_end(e)
         nxt = quantities[i + 1].span.start if i + 1 < len(quantities) else cend
@@ -670,10 +684,10 @@ def find_targets(doc: DocumentRecord) -> None:
         pre_text = _strip_places(before, left, places)
         post_text = post
         # Words after the quantity are part of the goal only up to a new predicate.
-        post_text = re.split(r"[、]", post_text, maxsplit=1)[0]
+        post_text = _ENUM_COMMA_RE.split(post_text, maxsplit=1)[0]
         if i in baselines:
             # The indicator stands before 从: 污水处理能力从3.5万吨/日提高到6万吨/日.
-            pre_text = re.sub(r"(?:从|由)\s*$", "", text[left : quantities[i - 1].span.start])
+            pre_text = _FROM_RE.sub("", text[left : quantities[i - 1].span.start])
             pre_text = _strip_places(pre_text, left, places)
         indicator, used_post = _indicator(pre_text, post_text, q)
         if not indicator and not post_text.strip():
@@ -780,7 +794,7 @@ def _qualitative(doc: DocumentRecord, ctx: _Context, numbered: set[int]) -> list
         if ctx.clause_start(m.start()) in numbered:
             continue
         goal = text[gs:ge]
-        goal = re.sub(r"的(?:目标|任务|要求)$", "", goal).strip()
+        goal = _GOAL_WORD_RE.sub("", goal).strip()
         if not goal or find_quantities(text, gs, ge):
             continue
         cs = ctx.clause_start(m.start())
@@ -799,4 +813,4 @@ def _qualitative(doc: DocumentRecord, ctx: _Context, numbered: set[int]) -> list
 
 
 def _clean_goal(goal: str) -> str:
-    return re.sub(r"\s+", "", goal)
+    return _BLANKS_RE.sub("", goal)
