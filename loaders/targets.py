@@ -121,6 +121,8 @@ _BEFORE = [  # (pattern at the end of the text before the number, comparator); f
     (r"降低|下降|减少|压缩|缩减|压减|减", Comparator.DECREASE_BY),
 ]
 _BEFORE_RE = [(re.compile(rf"(?:{p})\s*(?:为|在)?\s*$"), c) for p, c in _BEFORE]
+# Whether any of them matches, in one search: most numbers have no comparator word before them.
+_ANY_BEFORE_RE = re.compile("(?:" + "|".join(f"(?:{p})" for p, _ in _BEFORE) + r")\s*(?:为|在)?\s*$")
 _AFTER_RE = re.compile(r"\s*(?P<w>及以上|以上|及以下|以下|以内|之内|左右|上下)")
 #: Units of time and distance, after which a bare 内 means "within" (48小时内).
 _SPAN_UNITS = frozenset({"小时", "分钟", "秒", "天", "日", "周", "个工作日", "工作日", "公里", "千米", "米"})
@@ -478,10 +480,11 @@ def _comparator(before: str, q: Quantity) -> Comparator | None:
     if q.blank:
         return None
     prefix = None
-    for rx, comp in _BEFORE_RE:
-        if rx.search(before):
-            prefix = comp
-            break
+    if _ANY_BEFORE_RE.search(before):
+        for rx, comp in _BEFORE_RE:
+            if rx.search(before):
+                prefix = comp
+                break
     if prefix in (Comparator.INCREASE_BY, Comparator.DECREASE_BY):
         return prefix
     if q.after:
@@ -570,7 +573,7 @@ def _is_goal_chinese(before: str, q: Quantity) -> bool:
         return False  # ……等六项, 确定的两个工程: a count of things already named
     if q.after is not None:
         return True
-    if any(rx.search(before) for rx, _ in _BEFORE_RE):
+    if _ANY_BEFORE_RE.search(before):
         return True
     return bool(_GOAL_VERB_NEAR_RE.search(before) or _GOAL_VERB_LEAD_RE.match(_clean(before)))
 
@@ -640,7 +643,7 @@ def find_targets(doc: DocumentRecord) -> None:
         before = text[left:s]
         if q.chinese and not _is_goal_chinese(before, q):
             continue
-        if q.loose and q.after is None and not any(rx.search(before) for rx, _ in _BEFORE_RE):
+        if q.loose and q.after is None and not _ANY_BEFORE_RE.search(before):
             continue
         # 从X提高到Y: X is Y's baseline, read with Y.
         if i + 1 < len(quantities) and _FROM_RE.search(text, cstart, s) and not quantities[i + 1].blank:
