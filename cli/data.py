@@ -19,16 +19,35 @@ from pathlib import Path
 import click
 
 from policykg.cli.options import CliContext, echo_json, store_options
-from policykg.graph.fact_tables import TABLE_FORMATS, TABLE_NAMES
+
+
+class _FactTableChoice(click.Choice[str]):
+    """One of :mod:`policykg.graph.fact_tables`' lists (``TABLE_NAMES``, ``TABLE_FORMATS``), read
+    from it only when ``table`` runs or shows its help: the other commands (``extract`` above
+    all) start without importing it."""
+
+    def __init__(self, attribute: str) -> None:
+        self._attribute = attribute
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from policykg.graph import fact_tables
+
+        return tuple(getattr(fact_tables, self._attribute))
+
+    @choices.setter
+    def choices(self, _value: object) -> None:
+        pass  # click.Choice.__init__ sets it; the values are the module's
 
 
 @click.command()
-@click.argument("name", type=click.Choice(TABLE_NAMES))
+@click.argument("name", type=_FactTableChoice("TABLE_NAMES"))
 @click.option(
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(TABLE_FORMATS),
+    type=_FactTableChoice("TABLE_FORMATS"),
     default="csv",
     show_default=True,
     help="parquet and xlsx need the tables extra: pip install 'policykg[tables]'.",
