@@ -99,6 +99,34 @@ _WORKS_SUBJECT = re.compile(
     rf"(?=(?:顺利|全面|正式|如期)?(?:建成|开工|投运|竣工|完工|通车|并网))",
     re.M,
 )
+# Where such a works ends: a search that jumps (in C) to 工程, where the one above, opening with
+# assertions, is tried at every character.
+_WORKS_BUILT = re.compile(r"工程(?=(?:顺利|全面|正式|如期)?(?:建成|开工|投运|竣工|完工|通车|并网))")
+_CLAUSE_OPENERS = "。；;，,\n"
+
+
+def _works_subjects(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """The matches of ``_WORKS_SUBJECT.finditer(text, start, end)``, found from their 工程.
+
+    A match holds no clause mark and opens a clause (after one of 。；;，, or a line break), so
+    each one is the match at the start of the clause that holds one of ``_WORKS_BUILT``'s
+    hits; a clause opens at most one, and matches of different clauses never overlap.
+    """
+    tried = -1
+    last_mark, scanned = -1, 0  # the last clause mark before ``scanned``: each stretch read once
+    for hit in _WORKS_BUILT.finditer(text, start, end):
+        k = hit.start()
+        last_mark = max(last_mark, *(text.rfind(c, scanned, k) for c in _CLAUSE_OPENERS))
+        scanned = k
+        opening = last_mark + 1
+        if opening <= tried or opening < start:
+            continue
+        tried = opening
+        m = _WORKS_SUBJECT.match(text, opening, end)
+        if m:
+            yield m
+
+
 _PLAN_OF_ACTION = re.compile(rf"(?:[{_CN_NUM}]年|攻坚)(?:行动计划|行动)$")
 # An unquoted name: Han characters (and +, ——, digits, Latin for names like "互联网+"), ending in a class noun.
 _UNQUOTED = re.compile(rf"([{_HAN}0-9A-Za-z+＋]{{2,24}}?(?:——[{_HAN}0-9A-Za-z]{{2,20}}?)?)({_CLASS_RX}){_BOUNDARY}")
@@ -309,7 +337,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
             progs.add(_canonical(m.group(1), m.group(2)), m.group(0), Span(m.start(), m.end()))
 
     # 金上至湖北特高压直流输电工程建成投运: a works named as the subject of its construction.
-    for m in _WORKS_SUBJECT.finditer(text, region_start, region_end):
+    for m in _works_subjects(text, region_start, region_end):
         if _acceptable(_unquote(m.group(1))):
             progs.add(m.group(1) + "工程", m.group(1) + "工程", Span(m.start(1), m.end(1) + 2))
 
