@@ -24,6 +24,8 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add
 
 from policykg.loaders.attachments import attachment_lines
 from policykg.loaders.numerals import chinese_to_int
@@ -153,15 +155,15 @@ class _Heading:
 
 
 def body_lines(text: str, body: Span) -> list[tuple[int, int]]:
-    out = []
-    pos = body.start
-    for line in text[body.start : body.end].split("\n"):
-        out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    longest = max(out, key=lambda se: se[1] - se[0], default=(0, 0))
-    if longest[1] - longest[0] > _RUN_ON and (longest[1] - longest[0]) * 2 > body.end - body.start:
-        k = out.index(longest)
-        out[k : k + 1] = _run_on_lines(text, *longest)
+    """(start, end) of each line of the body, a run-on line cut at its numbered headings."""
+    # Offsets summed by C iterators, not a Python loop over the lines: a plan has ten thousands.
+    lengths = list(map(len, text[body.start : body.end].split("\n")))
+    starts = list(accumulate(map(add, lengths, repeat(1)), initial=body.start))
+    out = list(zip(starts, map(add, starts, lengths), strict=False))  # one start more than lines
+    longest = max(lengths)
+    if longest > _RUN_ON and longest * 2 > body.end - body.start:
+        k = lengths.index(longest)  # the first longest line
+        out[k : k + 1] = _run_on_lines(text, *out[k])
     return out
 
 
