@@ -55,7 +55,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from policykg.errors import PolicyKGError, StoreUnavailableError
-from policykg.graph.build import document_quads
+from policykg.graph.build import document_graph, document_quads
 from policykg.graph.citations import CITATIONS_PATH, resolve_citations
 from policykg.graph.iris import IriScheme
 from policykg.graph.sources import Source, list_sources, read_sources
@@ -63,9 +63,6 @@ from policykg.graph.store import GraphStore
 from policykg.graph.workers import ProcessPool
 from policykg.loaders.extract import document_id, extract_bytes, extract_path
 from policykg.loaders.records import DocumentRecord
-from policykg.ontology import PKG
-
-_SHA256 = ox.NamedNode(PKG + "sha256")
 
 
 @dataclass
@@ -132,15 +129,13 @@ def extract_document(data: bytes, name: str, iris: IriScheme | None = None) -> E
     """Bytes to a serialized named graph; the ``pkg:sha256`` quad is put last."""
     iris = iris or _WORKER_IRIS or IriScheme()
     doc = extract_bytes(data, name)
-    quads = document_quads(doc, iris)
-    ordered = [q for q in quads if q.predicate != _SHA256] + [q for q in quads if q.predicate == _SHA256]
-    counts = _counts(quads, iris.graph(doc.doc_id))
+    built = document_graph(doc, iris)
     return Extracted(
-        graph=iris.graph(doc.doc_id),
+        graph=built.graph,
         sha256=doc.sha256,
-        nquads=(ox.serialize(ordered, format=ox.RdfFormat.N_QUADS) or b"") if ordered else b"",
-        triples=counts["triples"],
-        shared=counts["shared"],
+        nquads=built.nquads(sha256_last=True),
+        triples=built.own,
+        shared=built.shared,
         sections=len(doc.sections),
         tasks=len(doc.tasks),
         programs=len(doc.programs),
