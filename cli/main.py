@@ -255,12 +255,19 @@ def remove(ctx: CliContext, documents: tuple[str, ...]) -> None:
 @base_iri_option
 def extract(ctx: CliContext, file: Path, fmt: str) -> None:
     """Print one document's graph to stdout, without touching any store."""
-    from policykg.graph.build import document_quads
-    from policykg.graph.serialize import serialize_quads
     from policykg.loaders.extract import extract_path
 
-    quads = document_quads(extract_path(file), ctx.iris)
-    sys.stdout.buffer.write(serialize_quads(quads, fmt))
+    record = extract_path(file)
+    if fmt == "nquads":
+        # The builder's own N-Quads text is the N-Quads serialization; no term objects needed.
+        from policykg.graph.build import document_graph
+
+        sys.stdout.buffer.write(document_graph(record, ctx.iris).nquads())
+    else:
+        from policykg.graph.build import document_quads
+        from policykg.graph.serialize import serialize_quads
+
+        sys.stdout.buffer.write(serialize_quads(document_quads(record, ctx.iris), fmt))
     sys.stdout.flush()
 
 
