@@ -193,6 +193,7 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
             named_graphs=named_graphs,
             base_iri=endpoint_url(request),
             query_dataset=bool(info.from_graphs or info.from_named),
+            limit=info.limit if info.form == "SELECT" else None,
         )
     headers = {"Vary": "Accept", "X-PolicyKG-Rows": str(reply["rows"])}
     if reply["truncated"]:

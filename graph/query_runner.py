@@ -55,7 +55,7 @@ from policykg.errors import (
     StoreError,
     StoreTimeoutError,
 )
-from policykg.graph.results import serialize_result
+from policykg.graph.results import native_json, serialize_result
 from policykg.graph.sparql_params import iri, sparql
 from policykg.graph.workers import PoolBusy, Retire, Worker, WorkerDied, WorkerPool, WorkerTimeout
 
@@ -74,9 +74,11 @@ def evaluate(
     prefixes: dict[str, str] | None = None,
     base_iri: str | None = None,
     query_dataset: bool = False,
+    limit: int | None = None,
 ) -> dict:
     """Run one query on a pyoxigraph store and serialize at most ``max_rows`` results and
-    ``max_bytes`` bytes."""
+    ``max_bytes`` bytes. ``limit``: the SELECT's own top-level LIMIT (the guard's reading);
+    when it keeps the rows within ``max_rows``, pyoxigraph writes JSON by itself."""
     import pyoxigraph as ox
 
     kwargs: dict = {}  # no prefixes: the guard's canonical text spells every IRI out (see sparql_guard)
@@ -96,6 +98,11 @@ def evaluate(
         result = store.query(query, **kwargs)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
+    if fmt == "json" and limit is not None and limit <= max_rows and isinstance(result, ox.QuerySolutions):
+        whole = native_json(result, max_bytes=max_bytes)
+        if whole is not None:
+            return whole
+        result = store.query(query, **kwargs)  # past the byte cap: again, cut row by row
     return serialize_result(result, fmt=fmt, max_rows=max_rows, max_bytes=max_bytes, prefixes=prefixes)
 
 
@@ -155,6 +162,7 @@ def _answer(job: dict) -> dict:  # in a query worker
                 prefixes=job["prefixes"],
                 base_iri=job.get("base_iri"),
                 query_dataset=job.get("query_dataset", False),
+                limit=job.get("limit"),
             )
         return {"ok": True, **out}
     except MemoryError:
@@ -368,8 +376,10 @@ class QueryRunner:
         timeout: float | None = None,
         base_iri: str | None = None,
         query_dataset: bool = False,
+        limit: int | None = None,
     ) -> dict:
-        """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread."""
+        """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread. ``limit``:
+        the SELECT's own top-level LIMIT, if any (see :func:`evaluate`)."""
         job = {
             "query": query,
             "fmt": fmt,
@@ -380,6 +390,7 @@ class QueryRunner:
             "prefixes": self.prefixes,
             "base_iri": base_iri,
             "query_dataset": query_dataset,
+            "limit": limit,
         }
         return self._call(job, self.timeout if timeout is None else timeout, "query", wait=self.queue_wait)
 
@@ -552,6 +563,7 @@ class RemoteQueryRunner:
         timeout: float | None = None,
         base_iri: str | None = None,
         query_dataset: bool = False,
+        limit: int | None = None,
     ) -> dict:
         if base_iri:
             query = sparql("BASE $base\n", base=iri(base_iri)).text + query

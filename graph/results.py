@@ -2,7 +2,9 @@
 
 :func:`serialize_result` is the one serializer of query results for programs: the public
 endpoint (in its query workers, cut at ``max_rows`` rows and ``max_reply_bytes`` bytes) and
-``policykg query`` (uncut) both write through it.
+``policykg query`` (uncut) both write through it. :func:`native_json` is the endpoint's fast way
+for a SELECT whose own LIMIT keeps it under the row cap: pyoxigraph writes the JSON, no row
+passes through Python.
 """
 
 from __future__ import annotations
@@ -196,6 +198,66 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
             ("_askResult\r\n" if fmt == "csv" else "?_askResult\n") + ("true" if value else "false") + "\n"
         ).encode()
     raise QueryError(f"unknown results format {fmt}")
+
+
+class _OverCap(Exception):
+    """The reply grew past its byte cap."""
+
+
+class _CappedBuffer:
+    """A file for pyoxigraph's serializers that refuses to hold more than ``cap`` bytes."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.size = 0
+        self.parts: list[bytes] = []
+        self.over = False
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.cap:
+            self.over = True
+            raise _OverCap
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+
+#: Replies up to this size are counted by parsing them (the fastest count, but the parse holds
+#: about ten times the text in objects); larger ones by a scan that holds one copy of the text.
+_PARSE_COUNT_BYTES = 2_000_000
+#: A JSON string, escapes and all: what is left without them holds ``{`` after ``[`` or ``,``
+#: only where a row of the bindings array starts (no other array of the format holds objects).
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_ROW_START = re.compile(rb"[\[,]\s*\{")
+
+
+def _json_rows(body: bytes) -> int:
+    """How many rows a SPARQL JSON results document holds."""
+    if len(body) <= _PARSE_COUNT_BYTES:
+        return len(json.loads(body)["results"]["bindings"])
+    return sum(1 for _ in _ROW_START.finditer(_JSON_STRING.sub(b"", body)))
+
+
+def native_json(result: ox.QuerySolutions, *, max_bytes: int | None = None) -> dict | None:
+    """SELECT solutions as SPARQL JSON written by pyoxigraph, whole: the caller knows that they
+    stay within its row cap (the query's own LIMIT). None when they would pass ``max_bytes``
+    (``result`` is then partly read: the caller evaluates the query again and cuts it row by
+    row with :func:`serialize_result`). Same result shape as :func:`serialize_result`."""
+    if max_bytes is None:
+        body = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
+    else:
+        out = _CappedBuffer(max_bytes)
+        try:
+            result.serialize(out, format=ox.QueryResultsFormat.JSON)  # type: ignore[arg-type]  # any .write() will do
+        except Exception:
+            if out.over:  # whatever pyoxigraph wrapped the refusal in
+                return None
+            raise
+        body = b"".join(out.parts)
+    return {"kind": "solutions", "body": body, "rows": _json_rows(body), "truncated": False}
 
 
 _RDF_OUT = {

@@ -173,6 +173,9 @@ class Inspection:
     depth: int = 0  # deepest nesting seen
     prologue: list[str] = field(default_factory=list)  # canonical BASE / VERSION declarations
     source: str = ""  # the text as sent
+    #: the query's own top-level ``LIMIT n`` (outside every group, so not a subquery's): a SELECT
+    #: returns at most this many rows
+    limit: int | None = None
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -276,6 +279,9 @@ class _Reader:
         self.is_update = self.service = self.load = self.using = False
         self.from_graphs: list[str] = []
         self.from_named: list[str] = []
+        #: where the token after the top-level LIMIT goes (-1: no such LIMIT, -2: more than one,
+        #: which Oxigraph refuses, but the row cap must not rest on which one it would take)
+        self.limit_at = -1
 
     # -- errors
     def fail(self, pos: int, what: str, hint: str | None = None) -> QueryError:
@@ -645,6 +651,8 @@ class _Reader:
             self.using = True
         elif kw == "SELECT" and frame.kind == "group":
             frame.clause = True  # a subquery: its projection, GROUP BY, ORDER BY take expressions
+        elif kw == "LIMIT" and frame.kind == "top":
+            self.limit_at = len(self.tokens) if self.limit_at == -1 else -2
         elif kw in ("PREFIX", "BASE", "VERSION"):
             raise self.fail(
                 pos,
@@ -754,6 +762,11 @@ def inspect(text: str, default_prefixes: dict[str, str] | None = None, *, base_i
         )
     body = _join(reader.tokens)
     canonical = " ".join(reader.prologue + ([body] if body else []))
+    limit = None
+    if 0 <= reader.limit_at < len(reader.tokens):
+        count = reader.tokens[reader.limit_at]
+        if count.kind == "number" and count.text.isdigit():
+            limit = int(count.text)
     return Inspection(
         canonical,
         reader.tokens,
@@ -769,6 +782,7 @@ def inspect(text: str, default_prefixes: dict[str, str] | None = None, *, base_i
         depth=reader.depth,
         prologue=reader.prologue,
         source=text,
+        limit=limit,
     )
 
 
