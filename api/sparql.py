@@ -185,10 +185,10 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         iri(g)
     runner = app.state.runner
     async with query_slot(app):
-        reply = await sparql_thread(
-            runner.run,
+        reply = await runner.run_async(
             info.text,
             fmt=fmt,
+            to_thread=sparql_thread,
             default_graphs=default_graphs,
             named_graphs=named_graphs,
             base_iri=endpoint_url(request),

@@ -9,7 +9,9 @@ read-only while another process writes it is undefined behaviour in Oxigraph. A
 new checkpoint is taken lazily after each write, so workers see every committed
 write. Workers also try to drop their network access (a private network
 namespace) as a second line of defence; :attr:`QueryRunner.network_isolated`
-tells whether that worked on this machine.
+tells whether that worked on this machine. The endpoint hands a query over from its event loop
+(:meth:`QueryRunner.run_async`): the job goes to an idle worker and the reply is awaited on the
+loop, under the same time limit, with no thread held or woken for it.
 
 Updates run in the server process (it owns the read-write store), but only after
 :meth:`QueryRunner.check_update` has parsed and run them on an empty in-memory store
@@ -34,15 +36,19 @@ deadline lets its checkpoint go), and what a worker's reply or death means is th
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
 import shutil
+import socket
+import struct
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from policykg.errors import (
     IsolationUnavailable,
@@ -247,6 +253,51 @@ def remove_stale_snapshots(store_path: Path, snapshot_dir: str | None) -> list[P
     return removed
 
 
+#: Replies up to this size are read on the event loop (their bytes are in the socket or on their
+#: way, a copy of well under a millisecond); longer ones in a thread, so the loop never waits on one.
+INLINE_REPLY_BYTES = 256 * 1024
+
+
+class _QueryPool(WorkerPool):
+    def take_idle(self) -> Worker | None:
+        """An idle worker of one's own at once, or None: never waits for a place, never starts a
+        worker (both would block the event loop that calls this)."""
+        if not self._places.acquire(blocking=False):
+            return None
+        with self._lock:
+            if not self.closed and self._idle:
+                return self._idle.pop()
+        self._places.release()
+        return None
+
+
+def _set_done(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _reply_size(fd: int) -> int:
+    """The length a ``multiprocessing`` message waiting on the socket ``fd`` announces (its first 4
+    bytes, peeked, not read), or a size past :data:`INLINE_REPLY_BYTES` when that cannot be told
+    (its header not all there, a worker gone, a pipe rather than a socket)."""
+    copy = os.dup(fd)  # the socket object closes what it holds: a copy, never the connection's own
+    try:
+        peer = socket.socket(fileno=copy)
+    except OSError:
+        os.close(copy)
+        return INLINE_REPLY_BYTES + 1
+    try:
+        head = peer.recv(4, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except OSError:
+        return INLINE_REPLY_BYTES + 1
+    finally:
+        peer.close()
+    if len(head) < 4:
+        return INLINE_REPLY_BYTES + 1
+    size = struct.unpack("!i", head)[0]
+    return size if size >= 0 else INLINE_REPLY_BYTES + 1  # -1: a length of 8 bytes follows
+
+
 class QueryRunner:
     """Time-limited, row-capped query evaluation in killable worker processes."""
 
@@ -284,7 +335,7 @@ class QueryRunner:
         self._current: str | None = None
         self._dirty = True
         self.size = max(1, workers)
-        self._pool = WorkerPool(
+        self._pool = _QueryPool(
             _answer, self.size, name="policykg-query-worker", isolate=isolate_network, memory=memory, last_words=True
         )
         self.timeouts = 0
@@ -365,7 +416,7 @@ class QueryRunner:
             if str(child) not in in_use:
                 shutil.rmtree(child, ignore_errors=True)
 
-    def run(
+    def _query_job(
         self,
         query: str,
         *,
@@ -373,14 +424,11 @@ class QueryRunner:
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         max_rows: int | None = None,
-        timeout: float | None = None,
         base_iri: str | None = None,
         query_dataset: bool = False,
         limit: int | None = None,
     ) -> dict:
-        """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread. ``limit``:
-        the SELECT's own top-level LIMIT, if any (see :func:`evaluate`)."""
-        job = {
+        return {
             "query": query,
             "fmt": fmt,
             "max_rows": max_rows or self.max_rows,
@@ -392,7 +440,96 @@ class QueryRunner:
             "query_dataset": query_dataset,
             "limit": limit,
         }
+
+    def run(self, query: str, *, fmt: str, timeout: float | None = None, **options: Any) -> dict:
+        """Blocking: evaluate in a worker, kill it at the deadline. Call from a thread. ``options``:
+        ``default_graphs``, ``named_graphs``, ``max_rows``, ``base_iri``, ``query_dataset`` and
+        ``limit``, the SELECT's own top-level LIMIT if any (see :func:`evaluate`)."""
+        job = self._query_job(query, fmt=fmt, **options)
         return self._call(job, self.timeout if timeout is None else timeout, "query", wait=self.queue_wait)
+
+    async def run_async(
+        self, query: str, *, fmt: str, to_thread: Callable[..., Awaitable[Any]], **options: Any
+    ) -> dict:
+        """:meth:`run` from the event loop, with the same time limit, row cap and errors.
+
+        The job goes to an idle worker and its reply is awaited on the loop: no thread is held
+        while the query runs, and none is woken to hand it over. What would block the loop goes
+        to a thread through ``to_thread`` instead: starting the workers, a checkpoint after a
+        write, a large reply, a worker that died; and the whole query when no worker is idle
+        (:meth:`run` then waits for one, or starts one, in that thread)."""
+        if not self.started:
+            await to_thread(self.start)
+        job = self._query_job(query, fmt=fmt, **options)
+        worker = self._pool.take_idle()
+        if worker is None:
+            return await to_thread(self._call, job, self.timeout, "query", wait=self.queue_wait)
+        deadline = time.monotonic() + self.timeout
+        self._deadlines[id(worker)] = deadline
+        try:
+            snapshot = self._snapshot_if_ready(worker)
+            if snapshot is None:
+                await self._take_snapshot(worker, job, to_thread)
+            else:
+                job["snapshot"] = snapshot
+            return await self._ask_async(worker, job, deadline, to_thread)
+        finally:
+            self._deadlines.pop(id(worker), None)
+
+    def _snapshot_if_ready(self, worker: Worker) -> str | None:
+        """The current checkpoint, marked as read by ``worker``, when that needs neither a new
+        checkpoint nor a wait for the lock (see :meth:`snapshot`); else None."""
+        if self._dirty or self._current is None or not self._snap_lock.acquire(blocking=False):
+            return None
+        try:
+            if self._dirty or self._current is None:
+                return None
+            worker.reading = self._current
+            self.checkpoint_error = None
+            return self._current
+        finally:
+            self._snap_lock.release()
+
+    async def _take_snapshot(self, worker: Worker, job: dict, to_thread: Callable[..., Awaitable[Any]]) -> None:
+        try:
+            job["snapshot"] = await to_thread(self.snapshot, worker)
+            self.checkpoint_error = None
+        except BaseException as exc:
+            raise self._checkpoint_failed(worker, exc) from None
+
+    async def _ask_async(
+        self, worker: Worker, job: dict, deadline: float, to_thread: Callable[..., Awaitable[Any]]
+    ) -> dict:
+        loop = asyncio.get_running_loop()
+        conn = worker.conn
+        try:
+            conn.send(job)  # a few hundred bytes into an idle worker's socket: no wait
+        except OSError:  # it died while idle
+            raise await self._death(worker, to_thread, sent=False) from None
+        readable = loop.create_future()
+        fd = conn.fileno()
+        loop.add_reader(fd, _set_done, readable)
+        try:
+            await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
+            if _reply_size(fd) <= INLINE_REPLY_BYTES:
+                reply = conn.recv()
+            else:  # a long reply is read off the loop
+                reply = await to_thread(conn.recv)
+        except TimeoutError:
+            raise self._timed_out(worker, self.timeout, "query") from None
+        except (EOFError, OSError):
+            raise await self._death(worker, to_thread, sent=True) from None
+        except BaseException:
+            # Cancelled with the job under way: the worker's next reply would be this job's.
+            self._pool.retire(worker)
+            raise
+        finally:
+            loop.remove_reader(fd)
+        return self._settle(worker, reply, "query")
+
+    async def _death(self, worker: Worker, to_thread: Callable[..., Awaitable[Any]], *, sent: bool) -> Exception:
+        await to_thread(worker.process.join, 5)
+        return self._died(worker, WorkerDied(worker.last_words(), worker.process.exitcode, sent=sent), "query")
 
     def check_update(self, update: str, patterns: Sequence[str] = (), *, base_iri: str | None = None) -> None:
         """Blocking: parse and dry-run ``update`` and its WHERE ``patterns`` in a worker (see the module
@@ -441,39 +578,52 @@ class QueryRunner:
                 job["snapshot"] = self.snapshot(worker)
                 self.checkpoint_error = None
             except BaseException as exc:
-                # The worker did nothing: it goes back, or a failed checkpoint (a full disk) would
-                # take a worker out of the pool for good, and two would leave none.
-                self._pool.give(worker)
-                self.checkpoint_error = str(exc).split("\n")[0]
-                if isinstance(exc, OSError):
-                    raise StoreError(
-                        f"cannot take a checkpoint of the store for this query: {exc}",
-                        hint="free disk space beside the store (or set snapshot_dir)",
-                    ) from None
-                raise
+                raise self._checkpoint_failed(worker, exc) from None
         try:
             reply = worker.ask(job, max(0.0, deadline - time.monotonic()))
         except WorkerTimeout:
-            self.timeouts += 1
-            self._pool.retire(worker)
-            raise QueryTimeoutError(
-                f"the {what} ran longer than {limit:g} s and was stopped",
-                hint="add LIMIT, narrow the patterns, or ask the operator for a longer query_timeout",
-            ) from None
+            raise self._timed_out(worker, limit, what) from None
         except WorkerDied as died:
-            # The worker died: out of memory (Rust aborts when an allocation fails) or a stack
-            # overflow in the parser or planner (a query nested or chained thousands deep).
-            words = died.last_words
-            self._pool.retire(worker)
-            if words:
-                log.warning("a query worker died (exit %s): %s", died.exitcode, words[-500:])
-            if "memory allocation" in words or "MemoryError" in words or "out of memory" in words.lower():
-                raise self._memory_error(what) from None
-            raise QueryTooComplex(
-                f"this {what} crashed the worker process that read it; it is probably nested "
-                "or chained too deeply (thousands of groups, UNIONs or patterns)",
-                hint="split it into smaller queries",
-            ) from None
+            raise self._died(worker, died, what) from None
+        return self._settle(worker, reply, what)
+
+    def _checkpoint_failed(self, worker: Worker, exc: BaseException) -> BaseException:
+        """The worker did nothing: it goes back, or a failed checkpoint (a full disk) would take a
+        worker out of the pool for good, and two would leave none. Returns what to raise."""
+        self._pool.give(worker)
+        self.checkpoint_error = str(exc).split("\n")[0]
+        if isinstance(exc, OSError):
+            return StoreError(
+                f"cannot take a checkpoint of the store for this query: {exc}",
+                hint="free disk space beside the store (or set snapshot_dir)",
+            )
+        return exc
+
+    def _timed_out(self, worker: Worker, limit: float, what: str) -> QueryTimeoutError:
+        self.timeouts += 1
+        self._pool.retire(worker)
+        return QueryTimeoutError(
+            f"the {what} ran longer than {limit:g} s and was stopped",
+            hint="add LIMIT, narrow the patterns, or ask the operator for a longer query_timeout",
+        )
+
+    def _died(self, worker: Worker, died: WorkerDied, what: str) -> QueryMemoryError | QueryTooComplex:
+        # The worker died: out of memory (Rust aborts when an allocation fails) or a stack
+        # overflow in the parser or planner (a query nested or chained thousands deep).
+        words = died.last_words
+        self._pool.retire(worker)
+        if words:
+            log.warning("a query worker died (exit %s): %s", died.exitcode, words[-500:])
+        if "memory allocation" in words or "MemoryError" in words or "out of memory" in words.lower():
+            return self._memory_error(what)
+        return QueryTooComplex(
+            f"this {what} crashed the worker process that read it; it is probably nested "
+            "or chained too deeply (thousands of groups, UNIONs or patterns)",
+            hint="split it into smaller queries",
+        )
+
+    def _settle(self, worker: Worker, reply: dict, what: str) -> dict:
+        """What a worker's reply means: the result, or the error it names."""
         if reply.get("memory"):
             self._pool.retire(worker)
             raise self._memory_error(what)
@@ -575,6 +725,12 @@ class RemoteQueryRunner:
         return serialize_result(
             result, fmt=fmt, max_rows=max_rows or self.max_rows, max_bytes=self.max_bytes, prefixes=self.prefixes
         )
+
+    async def run_async(
+        self, query: str, *, fmt: str, to_thread: Callable[..., Awaitable[Any]], **options: Any
+    ) -> dict:
+        """:meth:`run` in a thread from ``to_thread``: the HTTP request to the server blocks."""
+        return await to_thread(self.run, query, fmt=fmt, **options)
 
     def close(self) -> None:
         return None
