@@ -15,10 +15,11 @@ to stand apart, and docs/api.md describes them as one SPARQL endpoint.
 from __future__ import annotations
 
 import asyncio
-import functools
+import dataclasses
 import hashlib
 import hmac
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl
@@ -152,19 +153,18 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
             f"the query is {size} bytes; this endpoint reads queries up to {cap} bytes",
             hint="move long VALUES lists into the store, or ask the operator for a larger max_query_bytes",
         )
+    base = endpoint_url(request)
     # Reading a query costs a few µs a token: a short query is read right here (a thread hop costs
     # more than reading it), a long one off the event loop, so other requests go on meanwhile.
     # What runs is the guard's canonical text (info.text), never the client's: one reading.
-    guard = functools.partial(
-        sparql_guard.guard_query,
-        query,
-        graph_exists=store.contains_graph,
-        default_prefixes=PREFIXES,
-        base_iri=endpoint_url(request),
-    )
     # (Behind a remote store the guard's graph check is a request: never on the event loop.)
-    inline = size <= INLINE_GUARD_BYTES and app.state.query_slots is not None
-    info = guard() if inline else await sparql_thread(guard)
+    if size <= INLINE_GUARD_BYTES and app.state.query_slots is not None:
+        info = _read_query(query, base)
+        sparql_guard.check_query(info, graph_exists=store.contains_graph)
+    else:
+        info = await sparql_thread(
+            sparql_guard.guard_query, query, graph_exists=store.contains_graph, default_prefixes=PREFIXES, base_iri=base
+        )
     offers = (
         RDF_TYPES
         if info.form in ("CONSTRUCT", "DESCRIBE")
@@ -191,7 +191,7 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
             to_thread=sparql_thread,
             default_graphs=default_graphs,
             named_graphs=named_graphs,
-            base_iri=endpoint_url(request),
+            base_iri=base,
             query_dataset=bool(info.from_graphs or info.from_named),
             limit=info.limit if info.form == "SELECT" else None,
         )
@@ -201,6 +201,31 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         headers["X-PolicyKG-Max-Rows"] = str(runner.max_rows)
     ctype = media if not media.startswith("text/") else media + "; charset=utf-8"
     return Response(reply["body"], media_type=ctype, headers=headers)
+
+
+#: How many short queries' readings :func:`_read_query` keeps.
+READINGS_KEPT = 256
+_readings: OrderedDict[tuple[str, str], sparql_guard.Inspection] = OrderedDict()
+
+
+def _read_query(query: str, base: str) -> sparql_guard.Inspection:
+    """The guard's reading of a short query (:func:`policykg.graph.sparql_guard.inspect`), kept for
+    the :data:`READINGS_KEPT` texts read last: pages, dashboards and scripts send the same queries
+    again and again, and reading one costs more than the rest of the request's own work. A reading
+    depends only on the text, the endpoint's fixed prefixes and the base IRI, which make the key;
+    the checks that ask the store (FROM graphs) run on every request all the same. Called on the
+    event loop only, so the cache needs no lock."""
+    key = (query, base)
+    info = _readings.get(key)
+    if info is not None:
+        _readings.move_to_end(key)
+        return info
+    info = sparql_guard.inspect(query, PREFIXES, base_iri=base)
+    # The tokens serve updates (USING clauses, WHERE patterns), not queries: not kept.
+    _readings[key] = dataclasses.replace(info, tokens=[])
+    if len(_readings) > READINGS_KEPT:
+        _readings.popitem(last=False)
+    return info
 
 
 @asynccontextmanager
@@ -218,7 +243,10 @@ async def query_slot(app) -> AsyncIterator[None]:
         return
     runner = app.state.runner
     try:
-        await asyncio.wait_for(slots.acquire(), runner.queue_wait)
+        if slots.locked():
+            await asyncio.wait_for(slots.acquire(), runner.queue_wait)
+        else:
+            await slots.acquire()  # a slot is free: taken at once, no timer needed
     except TimeoutError:
         raise QueryBusy(
             f"the server is busy: every query worker stayed busy for {runner.queue_wait:g} s",

@@ -271,9 +271,9 @@ class _QueryPool(WorkerPool):
         return None
 
 
-def _set_done(future: asyncio.Future) -> None:
+def _settle_once(future: asyncio.Future, value: object) -> None:
     if not future.done():
-        future.set_result(None)
+        future.set_result(value)
 
 
 def _reply_size(fd: int) -> int:
@@ -506,17 +506,18 @@ class QueryRunner:
             conn.send(job)  # a few hundred bytes into an idle worker's socket: no wait
         except OSError:  # it died while idle
             raise await self._death(worker, to_thread, sent=False) from None
-        readable = loop.create_future()
+        # True when the reply is there to read, False at the deadline: whichever comes first.
+        answered: asyncio.Future[bool] = loop.create_future()
         fd = conn.fileno()
-        loop.add_reader(fd, _set_done, readable)
+        loop.add_reader(fd, _settle_once, answered, True)
+        timer = loop.call_later(max(0.0, deadline - time.monotonic()), _settle_once, answered, False)
         try:
-            await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
-            if _reply_size(fd) <= INLINE_REPLY_BYTES:
-                reply = conn.recv()
-            else:  # a long reply is read off the loop
-                reply = await to_thread(conn.recv)
-        except TimeoutError:
-            raise self._timed_out(worker, self.timeout, "query") from None
+            in_time = await answered
+            if in_time:
+                if _reply_size(fd) <= INLINE_REPLY_BYTES:
+                    reply = conn.recv()
+                else:  # a long reply is read off the loop
+                    reply = await to_thread(conn.recv)
         except (EOFError, OSError):
             raise await self._death(worker, to_thread, sent=True) from None
         except BaseException:
@@ -524,7 +525,10 @@ class QueryRunner:
             self._pool.retire(worker)
             raise
         finally:
+            timer.cancel()
             loop.remove_reader(fd)
+        if not in_time:
+            raise self._timed_out(worker, self.timeout, "query")
         return self._settle(worker, reply, "query")
 
     async def _death(self, worker: Worker, to_thread: Callable[..., Awaitable[Any]], *, sent: bool) -> Exception:

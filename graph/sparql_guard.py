@@ -796,6 +796,14 @@ def guard_query(
     """Refuse a query that would reach outside the store; return what was read of it. Run
     ``info.text`` (the canonical text), never ``text``."""
     info = inspect(text, default_prefixes, base_iri=base_iri)
+    check_query(info, graph_exists=graph_exists)
+    return info
+
+
+def check_query(info: Inspection, *, graph_exists: Callable[[str], bool]) -> None:
+    """:func:`guard_query`'s refusals for a query already read by :func:`inspect` (a reading
+    depends on the text, the prefixes and the base IRI alone, so it may be kept; these checks
+    also ask the store, so they run for every request)."""
     if info.is_update:
         raise QueryError("this is a SPARQL Update, not a query: send it to the update endpoint with a token")
     if info.service:
@@ -811,7 +819,6 @@ def guard_query(
                 f"FROM <{iri}> names no graph in this store; the server never fetches graphs from the web",
                 hint="use FROM / FROM NAMED only with the IRIs of documents in the store (see /documents)",
             )
-    return info
 
 
 def guard_update(
