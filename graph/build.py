@@ -428,9 +428,19 @@ class DocumentGraph:
         last, for stores that load a graph in pieces (a graph cut short never looks complete)."""
         if not sha256_last:
             return "".join(self.lines).encode()
-        marker = " " + SHA256 + " "
-        last = [line for line in self.lines if marker in line]
-        return "".join([*(line for line in self.lines if marker not in line), *last]).encode()
+        body, seal = self.sealed()
+        return body + seal
+
+    def sealed(self) -> tuple[bytes, bytes]:
+        """``(body, seal)``: the N-Quads without the document's ``pkg:sha256`` quad, and that quad.
+
+        Stored last, the seal marks the document whole: ingest skips a graph only when its stored
+        sha256 matches the file's, so a graph cut short before its seal is stored again.
+        """
+        head = _n(self.graph) + " " + SHA256 + " "  # the document's own sha256, not a literal quoting it
+        seal = [line for line in self.lines if line.startswith(head)]
+        body = [line for line in self.lines if not line.startswith(head)]
+        return "".join(body).encode(), "".join(seal).encode()
 
     def quads(self) -> list[ox.Quad]:
         return list(ox.parse(self.nquads(), format=ox.RdfFormat.N_QUADS))

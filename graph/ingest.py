@@ -14,16 +14,18 @@ Small inputs and large corpora go through the same steps:
    extracted again, so an interrupted ingest resumes where it stopped.
 3. **Extract** in worker processes (``workers``): bytes in, serialized N-Quads
    plus a few counts out. A file that fails is reported by name; the rest go on.
-4. **Load** in the parent, in input order: new documents are bulk-loaded, many
-   (``ingest_batch_bytes``) per transaction (embedded store) or per request
-   (remote store: one N-Quads POST through the Graph Store Protocol); a changed
-   document replaces its graph in one atomic swap (:meth:`GraphStore.replace_graph`).
+4. **Load** in the parent, in input order: new documents are stored many at a time
+   (``ingest_batch_bytes``, :meth:`GraphStore.add_documents`: Oxigraph's bulk loader under a
+   journal in the embedded store, one N-Quads POST through the Graph Store Protocol in a remote
+   one) on a writer thread, while the workers extract the next ones; a changed document
+   replaces its graph in one atomic swap (:meth:`GraphStore.replace_graph`).
 
 What survives a crash (SIGKILL, the OOM killer, a server that goes away):
 
-* A batch is one transaction, so the store holds whole documents only, each with
-  what it says about its shared entities. Within each document the ``pkg:sha256``
-  quad comes last, for stores that load one graph per request (see
+* The store holds whole documents only, each with what it says about its shared entities: a
+  bulk load cut short is undone when the embedded store is next opened
+  (:mod:`policykg.graph.store.journal`). Each document's ``pkg:sha256`` quad (its seal) is
+  stored last, also for stores that load one graph per request (see
   :mod:`policykg.graph.store.remote`): cut short, such a graph never looks complete to step 2.
 * ``progress`` hears of a document only once its batch is stored: a document
   reported ``added`` is in the store even if the process dies the next instant.
@@ -47,7 +49,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +61,7 @@ from policykg.graph.build import document_graph, document_quads
 from policykg.graph.citations import CITATIONS_PATH, resolve_citations
 from policykg.graph.iris import IriScheme
 from policykg.graph.sources import Source, list_sources, read_sources
-from policykg.graph.store import GraphStore
+from policykg.graph.store import GraphStore, NewDocument
 from policykg.graph.workers import ProcessPool
 from policykg.loaders.extract import document_id, extract_bytes, extract_path
 from policykg.loaders.records import DocumentRecord
@@ -101,11 +103,12 @@ class IngestReport:
 # -- 3. extraction (runs in worker processes) --------------------------------
 @dataclass
 class Extracted:
-    """What a worker sends back: the document's graph as N-Quads and a few counts."""
+    """What a worker sends back: the document's graph as N-Quads, its seal apart, and a few counts."""
 
     graph: str
     sha256: str
-    nquads: bytes
+    body: bytes  # N-Quads of every quad but the seal
+    seal: bytes  # the document's pkg:sha256 quad (see DocumentGraph.sealed)
     triples: int
     shared: int
     sections: int
@@ -113,6 +116,14 @@ class Extracted:
     programs: int
     divisions: int
     targets: int
+
+    @property
+    def nquads(self) -> bytes:
+        """The whole graph, the seal last."""
+        return self.body + self.seal
+
+    def new_document(self) -> NewDocument:
+        return NewDocument(self.graph, self.sha256, self.body, self.seal)
 
 
 _WORKER_IRIS: IriScheme | None = None
@@ -130,10 +141,12 @@ def extract_document(data: bytes, name: str, iris: IriScheme | None = None) -> E
     iris = iris or _WORKER_IRIS or IriScheme()
     doc = extract_bytes(data, name)
     built = document_graph(doc, iris)
+    body, seal = built.sealed()
     return Extracted(
         graph=built.graph,
         sha256=doc.sha256,
-        nquads=built.nquads(sha256_last=True),
+        body=body,
+        seal=seal,
         triples=built.own,
         shared=built.shared,
         sections=len(doc.sections),
@@ -178,7 +191,12 @@ def stored_hashes(store: GraphStore) -> dict[str, str]:
 
 
 class _Loader:
-    """Writes extracted documents: new ones in bulk batches, changed ones by atomic replace."""
+    """Writes extracted documents: new ones in bulk batches, changed ones by atomic replace.
+
+    A batch is written on a thread of its own while the next one gathers, so extraction goes on
+    during the write (pyoxigraph lets go of the GIL while it loads). One batch is written at a
+    time, in input order; :attr:`stored` counts the batches known to be in the store.
+    """
 
     def __init__(self, store: GraphStore, known: dict[str, str], batch_bytes: int) -> None:
         self.store = store
@@ -186,8 +204,17 @@ class _Loader:
         self.batch_bytes = batch_bytes
         self.pending: list[tuple[DocumentOutcome, Extracted]] = []
         self.pending_size = 0
-        # a store that loads N-Quads in bulk (the embedded one) takes new documents in batches
-        self.bulk: Callable[[bytes, str], object] | None = getattr(store, "load", None)
+        # a store that takes new documents in bulk (both of ours) takes them in batches
+        self.bulk: Callable[[list[NewDocument]], object] | None = getattr(store, "add_documents", None)
+        self.submitted = 0  # batches handed to the writer
+        self.stored = 0  # batches written (or, failing as a whole, stored one by one)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="policykg-store-writer")
+        self._writing: tuple[Future, list[tuple[DocumentOutcome, Extracted]]] | None = None
+
+    @property
+    def gathering(self) -> int:
+        """The batch an outcome finished now waits for: the one gathering, else the last handed on."""
+        return self.submitted + 1 if self.pending else self.submitted
 
     def add(self, outcome: DocumentOutcome, ex: Extracted) -> None:
         outcome.graph = ex.graph
@@ -196,12 +223,13 @@ class _Loader:
             return
         if ex.graph in self.known or self.bulk is None:
             self.flush()
+            self.wait()  # one writer at a time
             self._replace(outcome, ex)
             return
         outcome.status = "added"
         self.known[ex.graph] = ex.sha256
         self.pending.append((outcome, ex))
-        self.pending_size += len(ex.nquads)
+        self.pending_size += len(ex.body)
         if self.pending_size >= self.batch_bytes:
             self.flush()
 
@@ -218,21 +246,40 @@ class _Loader:
         self.known[ex.graph] = ex.sha256
 
     def flush(self) -> None:
+        """Hand the batch gathered so far to the writer (after the one before it is written)."""
         if not self.pending:
             return
         assert self.bulk is not None, "only a bulk-loading store holds documents back"
         batch, self.pending, self.pending_size = self.pending, [], 0
-        try:
-            self.bulk(b"".join(ex.nquads for _, ex in batch), "nquads")
+        self.wait()
+        self._writing = (self._writer.submit(self.bulk, [ex.new_document() for _, ex in batch]), batch)
+        self.submitted += 1
+
+    def poll(self) -> None:
+        """Take note of a batch whose write has ended, without waiting."""
+        if self._writing is not None and self._writing[0].done():
+            self.wait()
+
+    def wait(self) -> None:
+        """Wait for the batch being written; if it failed as a whole, store its documents one by one."""
+        if self._writing is None:
             return
+        future, batch = self._writing
+        self._writing = None
+        try:
+            future.result()
         except StoreUnavailableError:
             raise
         except (PolicyKGError, OSError, SyntaxError, ValueError):
-            pass
-        # The batch failed as a whole: store its documents one by one to name the culprit.
-        for outcome, ex in batch:
-            self.known.pop(ex.graph, None)
-            self._replace(outcome, ex)
+            # The store took none of it (add_documents undoes a failed batch): one by one names the culprit.
+            for outcome, ex in batch:
+                self.known.pop(ex.graph, None)
+                self._replace(outcome, ex)
+        self.stored += 1
+
+    def close(self) -> None:
+        """Let the write under way end (its outcome is not reported) and stop the writer thread."""
+        self._writer.shutdown(wait=True)
 
 
 # -- the whole ingest ------------------------------------------------------------
@@ -271,15 +318,17 @@ def ingest_corpus(
     loader = _Loader(store, known, batch_bytes)
     window: deque[tuple[DocumentOutcome, Future | Extracted | str | None, bytes | None, str]] = deque()
     pool = _Pool(workers, iris.base)
-    held: list[DocumentOutcome] = []  # outcomes behind a batch that is not stored yet
+    # Outcomes in input order, each with the batch it waits for: "added" must mean stored.
+    held: deque[tuple[int, DocumentOutcome]] = deque()
     claimed: dict[str, tuple[str, str]] = {}  # graph -> (label, sha256) of the first file of this run with it
 
     def release() -> None:
-        for outcome in held:
+        loader.poll()
+        while held and held[0][0] <= loader.stored:
+            outcome = held.popleft()[1]
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)
-        held.clear()
 
     def finish(outcome: DocumentOutcome, result: Extracted | str | None) -> None:
         if isinstance(result, str):
@@ -288,10 +337,8 @@ def ingest_corpus(
             for name in ("triples", "shared", "sections", "tasks", "programs", "divisions", "targets"):
                 setattr(outcome, name, getattr(result, name))
             loader.add(outcome, result)
-        # "added" must mean stored: hold every outcome (order kept) until the batch before it is written.
-        held.append(outcome)
-        if not loader.pending:
-            release()
+        held.append((loader.gathering, outcome))
+        release()
 
     def drain(limit: int) -> None:
         while len(window) > limit:
@@ -332,6 +379,7 @@ def ingest_corpus(
             drain(pool.window)
         drain(0)
         loader.flush()
+        loader.wait()
         release()
         # Links to and from what arrived, whatever the order it arrived in; also after a run with
         # nothing new, so that an ingest killed before this step is repaired by running it again.
@@ -344,9 +392,14 @@ def ingest_corpus(
             "are skipped, the rest are stored",
         ) from None
     finally:
+        loader.close()
         pool.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+#: Documents read and handed to the workers ahead of the one being stored: bounds memory.
+IN_FLIGHT_PER_WORKER = 8
 
 
 class _Pool:
@@ -355,7 +408,7 @@ class _Pool:
 
     def __init__(self, workers: int, base_iri: str) -> None:
         self.workers = max(1, workers)
-        self.window = self.workers * 8  # documents in flight: bounds memory
+        self.window = self.workers * IN_FLIGHT_PER_WORKER
         self.iris = IriScheme(base_iri)
         # The forkserver preloads this module (the workers' code) once for every worker.
         self.pool = ProcessPool(

@@ -208,9 +208,9 @@ SETTINGS: tuple[Setting, ...] = (
         "ingest_batch_bytes",
         int,
         16_000_000,
-        "N-Quads bytes `ingest` writes in one transaction (embedded store) or one request (remote store). "
-        "Bigger is faster; a crash, a full disk or a server that goes away costs at most one batch, which "
-        "the next run of the same command redoes.",
+        "N-Quads bytes `ingest` writes in one bulk load (embedded store) or one request (remote store), while "
+        "the workers extract the next batch. Bigger is faster; a crash, a full disk or a server that goes "
+        "away costs at most two batches, which the next run of the same command redoes.",
     ),
 )
 

@@ -97,3 +97,43 @@ def test_library_ingest_reports_progress_in_input_order(tmp_path):
     assert seen == [str(corpus / f"plan-{i:05d}.{'html' if seen[i].endswith('html') else 'txt'}") for i in range(30)]
     assert report.count("added") == 29 and [Path(o.source).name for o in report.failed] == ["plan-00010.txt"]
     assert len(store.documents()) == 29
+
+
+def test_extraction_goes_on_while_a_batch_is_written_and_added_means_stored(tmp_path, monkeypatch):
+    """The first batch's write waits for the extraction of the next document the ingest reads
+    after handing that batch on: an ingest that wrote and extracted in turn would wait for ever
+    (here: fail after 60 s). Each document is reported only once its batch is in the store."""
+    import threading
+
+    import policykg.graph.ingest as ingest
+
+    corpus = tmp_path / "corpus"
+    ahead = ingest.IN_FLIGHT_PER_WORKER  # one worker: the first document is stored once this many more are read
+    generate_corpus.generate(corpus, ahead + 3, seed=4)
+    next_extracted = threading.Event()
+    extract = ingest.extract_document
+
+    def extract_and_tell(data, name, iris=None):
+        result = extract(data, name, iris)
+        if name.startswith(f"plan-{ahead + 1:05d}"):
+            next_extracted.set()
+        return result
+
+    class SlowStore(OxigraphStore):
+        def add_documents(self, docs):
+            assert next_extracted.wait(60), "the ingest waited for the write before extracting on"
+            super().add_documents(docs)
+
+    monkeypatch.setattr(ingest, "extract_document", extract_and_tell)
+    store = SlowStore(tmp_path / "store")
+    stored_when_reported: list[bool] = []
+    report = ingest_corpus(
+        store,
+        [corpus],
+        IriScheme(),
+        workers=1,  # extraction in this process, so the patched function runs
+        progress=lambda o: stored_when_reported.append(store.graph_sha256(o.graph or "") is not None),
+        batch_bytes=1,  # a batch per document
+    )
+    assert report.count("added") == ahead + 3
+    assert stored_when_reported == [True] * (ahead + 3)

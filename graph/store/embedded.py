@@ -4,7 +4,10 @@ Each document lives in its own named graph (its IRI); queries see the union of
 all graphs. Replacing a document's graph is one SPARQL Update (``DROP GRAPH``
 then ``INSERT DATA``, :mod:`.updates`), which Oxigraph applies in a single transaction: a crash
 or an error leaves either the old graph or the new one, never half of either.
-Ingesting the same bytes again is a no-op, detected by the stored sha256.
+Ingesting the same bytes again is a no-op, detected by the stored sha256. New documents in
+bulk (:meth:`OxigraphStore.add_documents`, what ``policykg ingest`` writes) go through Oxigraph's
+bulk loader under a journal (:mod:`.journal`): a load cut short is undone when the store is next
+opened, so it too leaves whole documents only.
 
 A store that cannot be written at all (disk full, read-only, file size limit, locked)
 raises :class:`~policykg.errors.StoreUnavailableError` naming the folder and the
@@ -17,7 +20,6 @@ what changed since they were read (:meth:`OxigraphStore.changed_graphs`, :mod:`.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -30,12 +32,15 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from policykg.errors import QueryError, StoreError, StoreUnavailableError
+from policykg.graph.store.disk import check_store_folder, io_error
+from policykg.graph.store.journal import clear_journal, read_journal, write_journal
 from policykg.graph.store.protocol import (
     DATASET_FORMATS,
     DOCUMENTS_QUERY,
     RDF_FORMATS,
     DocumentSummary,
     LoadResult,
+    NewDocument,
     checked_iri,
     document_summaries,
 )
@@ -49,110 +54,6 @@ CHANGE_LOG = 1024
 #: Free bytes on the store's file system before a store whose write failed is reopened: less,
 #: and the next write fails at once with the same clear error (the store stays readable).
 REOPEN_FREE_BYTES = 64_000_000
-
-# RocksDB's OSErrors carry no errno, only text: the reason in words, and what to do.
-_LOCKED = (
-    "another process has the store open",
-    "another policykg process (serve?) has this store open; stop it or use another --store",
-)
-_IO_REASONS = (
-    ("No space left on device", "the disk is full", "free some space"),
-    ("File too large", "a file reached the file size limit (ulimit -f)", "raise the limit"),
-    (
-        "Read-only file system",
-        "the file system is read-only",
-        "use a --store on a writable file system; reading commands (query, list, export) still work",
-    ),
-    ("Permission denied", "permission denied", "check the owner and permissions of the store folder"),
-    ("Resource temporarily unavailable", *_LOCKED),
-    ("lock", *_LOCKED),  # after the others: "While open a file for lock: …: Permission denied"
-)
-
-
-def io_error(path: Path | None, doing: str, exc: OSError) -> StoreUnavailableError:
-    """A readable error for an OSError from the store's files: the folder, the reason, the cure."""
-    detail = exc.strerror if exc.strerror and exc.errno else str(exc)  # not "[Errno 17] …: 'path'"
-    where = f"the store at {path}" if path is not None else "the in-memory store"
-    for needle, reason, hint in _IO_REASONS:
-        if needle.lower() in detail.lower():
-            if hint is _LOCKED[1] and path is not None:
-                return _in_use(path, doing, detail)
-            return StoreUnavailableError(f"cannot {doing} {where}: {reason} ({detail})", hint=hint)
-    return StoreUnavailableError(f"cannot {doing} {where}: {detail}")
-
-
-def _in_use(path: Path, doing: str, detail: str) -> StoreUnavailableError:
-    """The store is locked by another process: which one, if this system says, and what to do."""
-    holder = lock_holder(path / "LOCK")
-    who = "another process"
-    hint = _LOCKED[1]
-    if holder is not None:
-        pid, command = holder
-        who = f"another process (pid {pid}: {command})" if command else f"another process (pid {pid})"
-        if " serve" in f" {command}":
-            hint = (
-                "`policykg serve` holds it: add documents through that server (POST /documents with "
-                "the write token, see docs/api.md), or stop it and run this again"
-            )
-        elif " ingest" in f" {command}":
-            hint = "another ingest is writing it: wait for it to end, then run this again"
-    return StoreUnavailableError(f"cannot {doing} the store at {path}: it is in use by {who}", hint=hint)
-
-
-def lock_holder(lock_file: Path) -> tuple[int, str] | None:
-    """``(pid, command line)`` of the process holding a POSIX lock on ``lock_file`` (RocksDB's
-    LOCK), read from /proc/locks (Linux); None where that cannot be told."""
-    try:
-        st = lock_file.stat()
-        locks = Path("/proc/locks").read_text()
-    except OSError:
-        return None
-    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
-    for line in locks.splitlines():
-        fields = line.split()
-        # "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF" (a blocked waiter's line has "->")
-        if len(fields) >= 6 and "->" not in fields and fields[5] == inode:
-            pid = int(fields[4])
-            try:
-                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                return pid, ""
-            words = [
-                Path(a.decode(errors="replace")).name if i < 2 else a.decode(errors="replace")
-                for i, a in enumerate(argv)
-                if a
-            ]
-            if len(words) > 1 and words[0].startswith("python"):
-                words = words[1:]  # "python3 …/policykg serve" -> "policykg serve"
-            return pid, " ".join(words)[:200]
-    return None
-
-
-def _check_store_folder(path: Path, *, read_only: bool) -> None:
-    """Refuse, before RocksDB touches anything, a store path that is a file, a folder of other
-    things (a new store would be written in among them), or, for reading, no store at all."""
-    is_store = (path / "CURRENT").is_file()
-    if path.exists() and not path.is_dir():
-        raise StoreUnavailableError(
-            f"cannot open the store at {path}: it is a file, not a store folder",
-            hint="give --store a folder: a new one, an empty one or an existing store",
-        )
-    if is_store:
-        return
-    if read_only:
-        raise StoreUnavailableError(
-            f"no store at {path}", hint="create one with `policykg ingest --store PATH FILES`, or check --store"
-        )
-    try:
-        others = sorted(p.name for p in path.iterdir()) if path.is_dir() else []
-    except OSError:
-        return  # unreadable: RocksDB says why
-    if others:
-        shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
-        raise StoreUnavailableError(
-            f"cannot create a store in {path}: the folder is not a store and holds other files ({shown})",
-            hint="give --store a new or empty folder",
-        )
 
 
 class _Stale(Exception):
@@ -179,17 +80,21 @@ class OxigraphStore:
         #: why the last write failed, None once a write succeeds (for /health)
         self.write_error: str | None = None
         if self.path is not None:
-            _check_store_folder(self.path, read_only=read_only)
+            check_store_folder(self.path, read_only=read_only)
         try:
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
+                if read_journal(self.path):
+                    _undo_interrupted_load(self.path)
                 self._store = ox.Store.read_only(str(self.path))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
         except OSError as exc:
             raise io_error(self.path, "open", exc) from None
+        if self.path is not None and not read_only:
+            self._undo_interrupted_load()
 
     @contextmanager
     def _writing(self, doing: str, graphs: Iterable[str] | None = None) -> Iterator[None]:
@@ -236,6 +141,7 @@ class OxigraphStore:
                     raise io_error(self.path, "reopen", exc) from None
                 time.sleep(0.05)  # a reader still holds the old database
         self._write_failed = False
+        self._undo_interrupted_load()  # the failed write may have been a bulk load
 
     def changed_graphs(self, since: int) -> set[str] | None:
         """The named graphs written after generation ``since`` — None when that is not known (a
@@ -327,6 +233,55 @@ class OxigraphStore:
         for q in self._store.quads_for_pattern(node, ox.NamedNode(PKG + "sha256"), None, node):
             return q.object.value if isinstance(q.object, ox.Literal) else None
         return None
+
+    def add_documents(self, docs: Sequence[NewDocument]) -> None:
+        """Store new documents (none of their graphs is in the store) all at once, whole.
+
+        On disk they go through Oxigraph's bulk loader, several times faster than a transaction,
+        under the journal of :mod:`.journal`: their graphs are recorded first, their seals
+        (``pkg:sha256`` quads) are stored last in one transaction, and a load cut short (a crash,
+        SIGKILL) is undone the next time the store is opened. While it runs, a query may see
+        part of the batch: this is for a process that holds the store alone (``policykg
+        ingest``); the server stores each upload in one transaction. In memory: one transaction.
+
+        Data that does not parse raises :class:`~policykg.errors.StoreError` after what of the
+        batch got in is removed again.
+        """
+        if not docs:
+            return
+        for doc in docs:
+            checked_iri(doc.graph)
+        if self.path is None:
+            self.load(b"".join(doc.body + doc.seal for doc in docs), "nquads")
+            return
+        with self._write_lock:
+            with self._writing("load documents into"):
+                write_journal(self.path, [(doc.graph, doc.sha256) for doc in docs])
+                try:
+                    self._store.bulk_load(b"".join(doc.body for doc in docs), format=ox.RdfFormat.N_QUADS)
+                    self._store.load(b"".join(doc.seal for doc in docs), format=ox.RdfFormat.N_QUADS)
+                except (SyntaxError, ValueError) as exc:
+                    error: Exception | None = exc
+                else:
+                    error = None
+                    clear_journal(self.path)
+            if error is not None:
+                self._undo_interrupted_load()
+                raise StoreError(f"could not load {len(docs)} document(s): {error}")
+
+    def _undo_interrupted_load(self) -> None:
+        """Finish what a bulk load cut short left (see :mod:`.journal`): drop the graphs of its
+        documents that were never sealed, then the entity graphs no document reaches any more."""
+        assert self.path is not None
+        entries = read_journal(self.path)
+        torn = [graph for graph, sha256 in entries if self.graph_sha256(graph) != sha256]
+        if torn:
+            with self._writing("undo an interrupted load in"):
+                self._store.update(drop_update(torn))
+                orphans = orphan_entity_graphs(self)
+                if orphans:
+                    self._store.update(drop_update(orphans))
+        clear_journal(self.path)
 
     def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None) -> LoadResult:
         """Make ``graph`` hold exactly its quads, and add the others to their graphs, atomically.
@@ -472,6 +427,15 @@ class OxigraphStore:
     def close(self) -> None:
         # pyoxigraph closes the database when the object is collected.
         self._store = None  # type: ignore[assignment]
+
+
+def _undo_interrupted_load(path: Path) -> None:
+    """Before a read-only open: undo a bulk load cut short, unless a writer holds the store (then
+    the journal is that writer's own load under way, and the reader sees what is there)."""
+    try:
+        OxigraphStore(path).close()  # opening read-write undoes it
+    except StoreUnavailableError:
+        pass
 
 
 class _Reopening:

@@ -49,9 +49,20 @@ class LoadResult:
     unchanged: bool  # the same bytes were already stored: nothing was written
 
 
+@dataclass(frozen=True)
+class NewDocument:
+    """A document for :meth:`GraphStore.add_documents`: its graph as N-Quads, seal apart."""
+
+    graph: str  # the document's named graph, not in the store yet
+    sha256: str  # of the file it was read from
+    body: bytes  # every quad but the seal: the document's graph and what it adds to shared entities
+    seal: bytes  # its ``pkg:sha256`` quad, stored last: a document without it is not whole
+
+
 class GraphStore(Protocol):
     """What every store offers; the CLI, the API and the viz use only this."""
 
+    def add_documents(self, docs: Sequence[NewDocument]) -> None: ...
     def replace_graph(self, graph: str, quads: Sequence[ox.Quad], sha256: str | None = None) -> LoadResult: ...
     def remove_graph(self, graph: str) -> bool: ...
     def contains_graph(self, graph: str) -> bool: ...

@@ -49,7 +49,13 @@ import pyoxigraph as ox
 from policykg.errors import QueryError, StoreError, StoreTimeoutError, StoreUnavailableError
 from policykg.graph import sparql_params
 from policykg.graph.store.embedded import OxigraphStore
-from policykg.graph.store.protocol import DOCUMENTS_QUERY, LoadResult, checked_iri, document_summaries
+from policykg.graph.store.protocol import (
+    DOCUMENTS_QUERY,
+    LoadResult,
+    NewDocument,
+    checked_iri,
+    document_summaries,
+)
 from policykg.graph.store.updates import orphan_entity_graphs, removal_update, replace_update
 from policykg.ontology import PKG, PREFIXES
 
@@ -332,6 +338,11 @@ class RemoteStore:
             headers={"Content-Type": "application/n-triples"},
         )
         self._fail(resp, f"replacing graph {graph}")
+
+    def add_documents(self, docs: Sequence[NewDocument]) -> None:
+        """New documents in one bulk upload (:meth:`load`), each one's seal after its other quads."""
+        if docs:
+            self.load(b"".join(doc.body + doc.seal for doc in docs), "nquads")
 
     def load(self, data: bytes, fmt: str = "nquads") -> None:
         """Bulk upload: add a serialized dataset (many graphs) in one request when the server allows it."""
