@@ -136,8 +136,28 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+#: The server's base URL for each way of reaching it (scheme, Host header, address, root path):
+#: working it out costs a URL parse per request. At most :data:`BASES_KEPT`, since the Host
+#: header is the client's to choose.
+_bases: dict[tuple, str] = {}
+BASES_KEPT = 64
+
+
 def endpoint_url(request: Request, path: str = "sparql") -> str:
-    return str(request.base_url).rstrip("/") + "/" + path
+    scope = request.scope
+    server = scope.get("server")
+    key = (
+        scope.get("scheme"),
+        request.headers.get("host"),
+        tuple(server) if server else None,  # a list under some servers and test clients
+        scope.get("app_root_path", scope.get("root_path", "")),
+    )
+    base = _bases.get(key)
+    if base is None:
+        base = str(request.base_url).rstrip("/")
+        if len(_bases) < BASES_KEPT:
+            _bases[key] = base
+    return base + "/" + path
 
 
 # -- queries ---------------------------------------------------------------------------
