@@ -5,6 +5,8 @@
 1. Generates a seeded synthetic corpus (benchmarks/generate_corpus.py) and ingests it.
 2. For each planner query, measures the median wall time of
    * **direct**: ``OxigraphStore.query`` + JSON serialization in this process (what the CLI does);
+   * **native**: the same query with the JSON written by pyoxigraph itself (what the endpoint's
+     worker does for a SELECT whose own LIMIT is within the row cap): the floor of in-process work;
    * **endpoint**: ``policykg serve`` in its own process, queried over HTTP on 127.0.0.1
      (form POST, SPARQL JSON results, keep-alive client) — includes the guard, the worker
      process hop, the row cap and HTTP;
@@ -91,6 +93,7 @@ def main() -> None:
     ap.add_argument("--no-rdflib", action="store_true", help="skip rdflib-endpoint")
     args = ap.parse_args()
 
+    import pyoxigraph as ox
     from generate_corpus import generate
 
     from policykg.cli.tables import render_result
@@ -151,14 +154,20 @@ def main() -> None:
             body = render_result(direct.query(q), "json")
             return len(json.loads(body)["results"]["bindings"])
 
+        def in_process_native(q: str) -> int:
+            body = direct.query(q).serialize(format=ox.QueryResultsFormat.JSON)
+            return len(json.loads(body)["results"]["bindings"])
+
         results = []
         for name, body in QUERIES.items():
             q = PROLOGUE + body
             row = {"query": name, "rows": in_process(q)}
             row["direct_ms"] = median_ms(lambda q=q: in_process(q), args.runs)
+            row["native_ms"] = median_ms(lambda q=q: in_process_native(q), args.runs)
             assert over_http(ours, q) == row["rows"], name
             row["endpoint_ms"] = median_ms(lambda q=q: over_http(ours, q), args.runs)
             row["endpoint_vs_direct"] = row["endpoint_ms"] / row["direct_ms"]
+            row["endpoint_vs_native"] = row["endpoint_ms"] / row["native_ms"]
             if theirs:
                 n = over_http(theirs, q)
                 row["rdflib_rows"] = n
@@ -168,20 +177,23 @@ def main() -> None:
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
 
         print(f"\n{args.docs} documents, {quads} quads; median of {args.runs} runs, milliseconds\n")
-        head = f"{'query':<34} {'rows':>6} {'direct':>8} {'endpoint':>9} {'ratio':>6}"
+        head = f"{'query':<34} {'rows':>6} {'direct':>8} {'native':>7} {'endpoint':>9} {'ratio':>6} {'/native':>7}"
         if theirs:
             head += f" {'rdflib-ep':>10} {'ratio':>7}"
         print(head)
         for r in results:
             line = (
-                f"{r['query']:<34} {r['rows']:>6} {r['direct_ms']:>8.2f} {r['endpoint_ms']:>9.2f} "
-                f"{r['endpoint_vs_direct']:>6.1f}"
+                f"{r['query']:<34} {r['rows']:>6} {r['direct_ms']:>8.2f} {r['native_ms']:>7.2f} "
+                f"{r['endpoint_ms']:>9.2f} {r['endpoint_vs_direct']:>6.1f} {r['endpoint_vs_native']:>7.1f}"
             )
             if theirs:
                 flag = "" if r["rdflib_rows"] == r["rows"] else f" (rows {r['rdflib_rows']})"
                 line += f" {r['rdflib_ms']:>10.1f} {r['rdflib_vs_endpoint']:>7.1f}{flag}"
             print(line)
-        print("\nratio = endpoint / direct, and rdflib-endpoint / endpoint (higher: ours faster)")
+        print(
+            "\nratio = endpoint / direct, /native = endpoint / native, and rdflib-endpoint / endpoint "
+            "(higher: ours faster)"
+        )
         if args.json:
             args.json.write_text(
                 json.dumps(
