@@ -527,7 +527,7 @@ def create_app(settings: Settings, *, store=None, workers: int | None = None) ->
     app.state.settings = settings
     app.state.runner = runner
     # Public queries waiting for a worker wait here, on the event loop, not in a thread of the
-    # pool the JSON API and the pages share (see policykg.api.sparql.query_slot).
+    # pool the JSON API and the pages share (see policykg.api.sparql.take_query_slot).
     app.state.query_slots = asyncio.Semaphore(runner.size) if runner.size else None
     app.state.extractor = extractor
 

@@ -29,7 +29,7 @@ from anyio.lowlevel import RunVar
 T = TypeVar("T")
 
 #: Places in the SPARQL pool. A query waits for a worker on the event loop, not here (see
-#: ``policykg.api.sparql.query_slot``), so these threads are busy only while a query is read,
+#: ``policykg.api.sparql.take_query_slot``), so these threads are busy only while a query is read,
 #: runs in a worker, or a write or a dump runs in the store.
 SPARQL_THREADS = 20
 

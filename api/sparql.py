@@ -20,8 +20,6 @@ import hashlib
 import hmac
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -204,7 +202,8 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         # graph (the W3C protocol tests expect 2xx for that); it is never fetched.
         iri(g)
     runner = app.state.runner
-    async with query_slot(app):
+    slots = await take_query_slot(app)
+    try:
         reply = await runner.run_async(
             info.text,
             fmt=fmt,
@@ -215,6 +214,9 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
             query_dataset=bool(info.from_graphs or info.from_named),
             limit=info.limit if info.form == "SELECT" else None,
         )
+    finally:
+        if slots is not None:
+            slots.release()
     headers = {"Vary": "Accept", "X-PolicyKG-Rows": str(reply["rows"])}
     if reply["truncated"]:
         headers["X-PolicyKG-Truncated"] = "true"
@@ -248,19 +250,18 @@ def _read_query(query: str, base: str) -> sparql_guard.Inspection:
     return info
 
 
-@asynccontextmanager
-async def query_slot(app) -> AsyncIterator[None]:
-    """Hold one of ``query_workers`` slots while a query runs; wait for one at most
-    ``query_queue_wait`` seconds, then 503 ``server_busy`` with Retry-After.
+async def take_query_slot(app) -> asyncio.Semaphore | None:
+    """Take one of ``query_workers`` slots for a query, to be released (``.release()`` on what
+    this returns) when it has run; wait for one at most ``query_queue_wait`` seconds, then 503
+    ``server_busy`` with Retry-After. None behind a remote store: its server queues.
 
     A query waiting for a worker inside the runner would hold a thread of the pool that the JSON
     API, the pages and the network view share (40 threads): forty runaway queries made every
     ``/api`` request wait up to ``query_timeout``. Waiting here costs a coroutine, not a thread.
     """
     slots: asyncio.Semaphore | None = app.state.query_slots
-    if slots is None:  # a remote store: its server queues
-        yield
-        return
+    if slots is None:
+        return None
     runner = app.state.runner
     try:
         if slots.locked():
@@ -273,10 +274,7 @@ async def query_slot(app) -> AsyncIterator[None]:
             retry_after=runner.retry_after(),
             hint="try again after Retry-After seconds",
         ) from None
-    try:
-        yield
-    finally:
-        slots.release()
+    return slots
 
 
 @router.get(

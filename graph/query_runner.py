@@ -280,18 +280,14 @@ def _reply_size(fd: int) -> int:
     """The length a ``multiprocessing`` message waiting on the socket ``fd`` announces (its first 4
     bytes, peeked, not read), or a size past :data:`INLINE_REPLY_BYTES` when that cannot be told
     (its header not all there, a worker gone, a pipe rather than a socket)."""
-    copy = os.dup(fd)  # the socket object closes what it holds: a copy, never the connection's own
-    try:
-        peer = socket.socket(fileno=copy)
-    except OSError:
-        os.close(copy)
-        return INLINE_REPLY_BYTES + 1
+    # A socket object over the connection's own descriptor, let go of (detach) rather than closed.
+    peer = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, fileno=fd)
     try:
         head = peer.recv(4, socket.MSG_PEEK | socket.MSG_DONTWAIT)
     except OSError:
         return INLINE_REPLY_BYTES + 1
     finally:
-        peer.close()
+        peer.detach()
     if len(head) < 4:
         return INLINE_REPLY_BYTES + 1
     size = struct.unpack("!i", head)[0]
@@ -435,7 +431,7 @@ class QueryRunner:
             "max_bytes": self.max_bytes,
             "default_graphs": list(default_graphs),
             "named_graphs": list(named_graphs),
-            "prefixes": self.prefixes,
+            "prefixes": self.prefixes if fmt == "turtle" else None,  # only Turtle is written with them
             "base_iri": base_iri,
             "query_dataset": query_dataset,
             "limit": limit,
