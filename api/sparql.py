@@ -183,16 +183,11 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         info = await sparql_thread(
             sparql_guard.guard_query, query, graph_exists=store.contains_graph, default_prefixes=PREFIXES, base_iri=base
         )
-    offers = (
-        RDF_TYPES
-        if info.form in ("CONSTRUCT", "DESCRIBE")
-        else [o for o in RESULT_TYPES if info.form != "ASK" or o[1] in ("json", "xml")]
-    )
-    chosen = negotiate(request.headers.get("accept"), offers)
+    chosen = _result_type(request.headers.get("accept"), info.form)
     if chosen is None:
         raise NotAcceptable(
             "none of the Accept media types fits a " + (info.form or "query") + " result",
-            hint="offered: " + ", ".join(m for m, _ in offers),
+            hint="offered: " + ", ".join(m for m, _ in _offers(info.form)),
         )
     media, fmt = chosen
     default_graphs = [g for g in params.get("default-graph-uri", []) if g]
@@ -223,6 +218,30 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
         headers["X-PolicyKG-Max-Rows"] = str(runner.max_rows)
     ctype = media if not media.startswith("text/") else media + "; charset=utf-8"
     return Response(reply["body"], media_type=ctype, headers=headers)
+
+
+def _offers(form: str | None) -> list[tuple[str, str]]:
+    """The (media type, format) pairs a result of this query form is offered in."""
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return RDF_TYPES
+    return [o for o in RESULT_TYPES if form != "ASK" or o[1] in ("json", "xml")]
+
+
+#: What :func:`_result_type` chose for each Accept header and query form met: at most
+#: :data:`ACCEPTS_KEPT`, since the header is the client's to choose.
+_accepts: dict[tuple[str | None, str | None], tuple[str, str] | None] = {}
+ACCEPTS_KEPT = 256
+
+
+def _result_type(accept: str | None, form: str | None) -> tuple[str, str] | None:
+    """The negotiated (media type, format) of a result, None when nothing offered fits."""
+    key = (accept, form)
+    if key in _accepts:
+        return _accepts[key]
+    chosen = negotiate(accept, _offers(form))
+    if len(_accepts) < ACCEPTS_KEPT:
+        _accepts[key] = chosen
+    return chosen
 
 
 #: How many short queries' readings :func:`_read_query` keeps.
