@@ -110,6 +110,8 @@ def find_responsibilities(doc: DocumentRecord) -> None:
 _TABLE_LEAD = re.compile(r"^(?:牵头单位|责任单位|牵头部门|主责单位)$")
 _TABLE_SUPPORT = re.compile(r"^(?:配合单位|协同单位|参与单位|配合部门)$")
 _TABLE_NUMBER = re.compile(r"^(?:序号|编号)$")
+#: A line that is a number column's head alone (what ``_TABLE_NUMBER`` takes after strip()).
+_NUMBER_HEAD_LINE = re.compile(r"^[^\S\n]*(?:序号|编号)[^\S\n]*$", re.M)
 _ROW_NUMBER = re.compile(r"^[0-9]{1,3}$")
 _NONE_CELL = {"/", "／", "—", "-", "无", "——"}
 
@@ -123,8 +125,15 @@ def _division_tables(doc: DocumentRecord, text: str, body: Span) -> list[tuple[i
     A row's cells: number, item, then groups of the other columns (content, lead, support, …),
     one group per line of content that a merged cell spans.
     """
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text[body.start : body.end])]
-    lines = [(body.start + a, body.start + b) for a, b in lines]
+    within = text[body.start : body.end]
+    # A table opens at its number column's head, a line of its own: the lines before the first
+    # such line are never read.
+    first = _NUMBER_HEAD_LINE.search(within)
+    if first is None:
+        return []
+    opened = within.rfind("\n", 0, first.start()) + 1
+    lines = [(body.start + m.start(), body.start + m.end()) for m in re.finditer(r"[^\n]+", within[opened:])]
+    lines = [(a + opened, b + opened) for a, b in lines]
     cells = [text[a:b].strip() for a, b in lines]
     out: list[tuple[int, str, str, Span]] = []
     k = 0

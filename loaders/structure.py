@@ -24,6 +24,7 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate, repeat
 from operator import add
 
@@ -154,8 +155,13 @@ class _Heading:
     line_end: int
 
 
+@lru_cache(maxsize=1)
 def body_lines(text: str, body: Span) -> list[tuple[int, int]]:
-    """(start, end) of each line of the body, a run-on line cut at its numbered headings."""
+    """(start, end) of each line of the body, a run-on line cut at its numbered headings.
+
+    The last answer is kept (the structure and the attachments both read the body's lines):
+    callers read the list and never change it.
+    """
     # Offsets summed by C iterators, not a Python loop over the lines: a plan has ten thousands.
     lengths = list(map(len, text[body.start : body.end].split("\n")))
     starts = list(accumulate(map(add, lengths, repeat(1)), initial=body.start))

@@ -300,14 +300,18 @@ def _mult(m: str | None) -> int:
     return {"万": 10_000, "亿": 100_000_000, "千万": 10_000_000}.get(m or "", 1)
 
 
-def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
+def find_quantities(
+    text: str, start: int = 0, end: int | None = None, regions: list[tuple[int, int]] | None = None
+) -> list[Quantity]:
     """Numbers with measure words in ``text[start:end]`` that could state a goal.
 
     Excludes what is never an amount: ordinals, ratios, formulas, document numbers and
-    anything quoted or titled. Whether a quantity is a goal is decided by the caller.
+    anything quoted or titled (``regions``: ``_protected(text, start, end)`` when the caller
+    has it already). Whether a quantity is a goal is decided by the caller.
     """
     end = len(text) if end is None else end
-    regions = _protected(text, start, end)
+    if regions is None:
+        regions = _protected(text, start, end)
     starts = [r[0] for r in regions]
     out: list[Quantity] = []
     for m in _QUANTITY_RE.finditer(text, start, end):
@@ -614,21 +618,33 @@ def _antecedent(text: str, verb: str, start: int, end: int) -> str:
 REVIEW_TITLE = re.compile(r"现状|回顾|成效|成就|发展基础|工作基础|基础与形势|工作总结|取得|进展情况")
 
 
+class _Cover:
+    """Whether an offset lies in one of some spans (overlapping or not): one bisection."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        ordered = sorted((s.start, s.end) for s in spans)
+        self.starts = [a for a, _ in ordered]
+        self.reach: list[int] = []  # the furthest end of the spans that start up to here
+        furthest = -1
+        for _, b in ordered:
+            furthest = max(furthest, b)
+            self.reach.append(furthest)
+
+    def __call__(self, pos: int) -> bool:
+        k = bisect.bisect_right(self.starts, pos) - 1
+        return k >= 0 and self.reach[k] > pos
+
+
 def find_targets(doc: DocumentRecord) -> None:
     text = doc.text
     body = doc.body or Span(0, len(text))
     ctx = _Context(doc, body.start, body.end)
     review = [s.span for s in doc.sections if REVIEW_TITLE.search(s.title)]
     table_targets, tables = find_table_targets(text, body.start, body.end)
-    targets: list[TargetRecord] = [
-        _from_table(doc, ctx, t) for t in table_targets if not any(r.start <= t.span.start < r.end for r in review)
-    ]
-    skipped = review + tables
-    quantities = [
-        q
-        for q in find_quantities(text, body.start, body.end)
-        if not any(r.start <= q.span.start < r.end for r in skipped)
-    ]
+    in_review = _Cover(review)
+    targets: list[TargetRecord] = [_from_table(doc, ctx, t) for t in table_targets if not in_review(t.span.start)]
+    in_skipped = _Cover(review + tables)
+    quantities = [q for q in find_quantities(text, body.start, body.end, ctx.regions) if not in_skipped(q.span.start)]
     prev_end = -1
     numbered_clauses: set[int] = set()
     skip: set[int] = set()  # later values of a 分别 list, read with the first
