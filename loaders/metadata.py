@@ -33,14 +33,38 @@ _CLAUSE_MARKS = re.compile(r"[，,。；;]")
 # colophon of an official document (抄送 …, … 印发).
 # Searched over the whole text at once (re.M: ^ and $ at each line), so its blanks stop at the
 # line's end (a blank other than the line break, [^\S\n]): a match lies within one line.
-_BODY_ENDS = skipping(
-    re.compile(
-        r"(打印本页|关闭窗口|【打印|【关闭|^[^\S\n]*相关(?:信息|链接|文章|阅读|新闻|文件)[^\S\n]*$|^[^\S\n]*上一篇|"
-        r"^[^\S\n]*下一篇|分享到|扫一扫|版权所有|ICP备|ICP证|网站地图|^[^\S\n]*抄送[^\S\n]*[:：]|^[^\S\n]*主题词[^\S\n]*[:：]|"
-        r"\d{4}年\d{1,2}月\d{1,2}日印发[^\S\n]*$)",
-        re.I | re.M,
-    )
-)
+# The lines that end a body (page furniture, 抄送, 主题词, the 印发 date), in three parts that
+# each jump in C to their own candidates; _BODY_ENDS is their union. ICP is matched in any case
+# (the classes are what re.IGNORECASE takes for I, C and P).
+_W = r"[^\S\n]*"
+_ENDS_ANYWHERE = r"打印本页|关闭窗口|【打印|【关闭|分享到|扫一扫|版权所有|[Iiİı][Cc][Pp][备证]|网站地图"
+_ENDS_LINE = rf"^{_W}(?:相关(?:信息|链接|文章|阅读|新闻|文件){_W}$|上一篇|下一篇|抄送{_W}[:：]|主题词{_W}[:：])"
+_ENDS_ISSUED = rf"\d{{4}}年\d{{1,2}}月\d{{1,2}}日印发{_W}$"
+_BODY_ENDS = skipping(re.compile(f"({_ENDS_ANYWHERE}|{_ENDS_LINE}|{_ENDS_ISSUED})", re.M))
+_ENDS_ANYWHERE_RE = skipping(re.compile(_ENDS_ANYWHERE))
+_ENDS_LINE_RE = re.compile(_ENDS_LINE, re.M)
+_ENDS_ISSUED_RE = re.compile(_ENDS_ISSUED, re.M)
+_ISSUED_WORD = "日印发"
+_ISSUED_REACH = 10  # the most characters of the date before 日印发 (2020年12月31)
+
+
+def _body_end_at(text: str, pos: int) -> int | None:
+    """Where ``_BODY_ENDS.search(text, pos)`` starts, or None.
+
+    One pattern of all the parts tries its alternatives at every digit and space; the parts
+    alone jump to theirs, and the 印发 date is looked for only on the lines that hold 日印发.
+    """
+    starts = [m.start() for rx in (_ENDS_ANYWHERE_RE, _ENDS_LINE_RE) if (m := rx.search(text, pos))]
+    k = text.find(_ISSUED_WORD, pos)
+    while k >= 0:
+        line_end = text.find("\n", k)
+        line_end = len(text) if line_end < 0 else line_end
+        m = _ENDS_ISSUED_RE.search(text, max(pos, k - _ISSUED_REACH), line_end)
+        if m:
+            starts.append(m.start())
+            break
+        k = text.find(_ISSUED_WORD, line_end)
+    return min(starts, default=None)
 
 
 def strip_domains(line: str) -> str:
@@ -102,9 +126,9 @@ def find_body(text: str) -> Span:
         first = next((i for i, ln in enumerate(lines) if not is_furniture(ln)), 0)
     last = len(lines) - 1
     # The first line after the first one of the body that ends it: one search over the text.
-    ends = _BODY_ENDS.search(text, offsets[first + 1]) if first + 1 < len(lines) else None
-    if ends:
-        last = bisect.bisect_right(offsets, ends.start()) - 2
+    ends = _body_end_at(text, offsets[first + 1]) if first + 1 < len(lines) else None
+    if ends is not None:
+        last = bisect.bisect_right(offsets, ends) - 2
     while last > first and is_furniture(lines[last]):
         last -= 1
     start = offsets[first]
