@@ -48,6 +48,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policykg import __version__
 from policykg.errors import BadEncoding, PolicyKGError, QueryBusy, TooLarge, UnsupportedMediaType
+from policykg.graph.iris import IriScheme
 from policykg.graph.query_runner import make_runner
 from policykg.graph.store import open_store
 from policykg.ontology import PREFIXES
@@ -486,6 +487,7 @@ def _viz_router():
 def create_app(settings: Settings, *, store=None, workers: int | None = None) -> FastAPI:
     """The application over ``settings.store`` (or an already open ``store``)."""
     scrub_logs(settings.write_token)
+    IriScheme(settings.base_iri)  # a base that makes no IRIs is refused at start-up, not per request
     store = store if store is not None else open_store(settings.store)
     runner = make_runner(
         store,

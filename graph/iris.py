@@ -17,6 +17,10 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import pyoxigraph as ox
+
+from policykg.errors import InputError
+
 # Path heads of the entities that are shared across documents.
 SHARED_KINDS = ("program/", "indicator/", "org/", "regulation/", "division/")
 # ASCII characters left as they are in a segment; everything else ASCII is percent-encoded.
@@ -45,8 +49,18 @@ class IriScheme:
     base: str = "https://w3id.org/policykg/id/"
 
     def __post_init__(self) -> None:
+        given = self.base
         if not self.base.endswith(("/", "#")):
             object.__setattr__(self, "base", self.base + "/")
+        # Every IRI is this base plus segments of letters, digits and %-escapes, so a valid base
+        # makes valid IRIs: the store's bulk load of the graph can skip checking them again.
+        try:
+            ox.NamedNode(self.base + "x")
+        except ValueError as exc:
+            raise InputError(
+                f"not a valid base IRI: {given!r} ({exc})",
+                hint="set base_iri (--base-iri, POLICYKG_BASE_IRI) to an absolute IRI such as https://example.org/id/",
+            ) from None
 
     # Shared entities: one IRI across documents.
     def program(self, name: str, registry_id: str | None = None) -> str:

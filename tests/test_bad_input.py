@@ -28,6 +28,7 @@ import pytest
 
 from policykg.loaders.extract import extract_bytes
 from support.common import DATA, SAMPLE, copy_store, quads_on_disk, run_cli
+from support.servers import POLICYKG
 
 SAMPLE_TEXT = SAMPLE.read_text(encoding="utf-8")
 PAGE = DATA / "docs" / "health-gbk-page.html"
@@ -678,3 +679,23 @@ def test_pathological_text_is_read_in_linear_time(text):
     started = time.perf_counter()
     extract_bytes(text.encode("utf-8"), "odd.txt")
     assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize("base", ["http://exa mple/id/", "not an iri", "https://example.org/<id>/"])
+def test_a_base_iri_that_is_no_iri_is_refused_before_anything_is_read(base, user_store):
+    """Every IRI the graph gets is the base plus checked segments: a bad base is refused up front,
+    in words, instead of failing (or being stored) document by document."""
+    before = quads_on_disk(user_store)
+    proc = run_cli("ingest", "--store", str(user_store), "--base-iri", base, str(SAMPLE))
+    err = proc.stderr.decode()
+    assert proc.returncode != 0, err
+    assert f"Error: not a valid base IRI: {base!r}" in err and "hint: set base_iri" in err, err
+    assert "Traceback" not in err and "failed     " not in err
+    assert quads_on_disk(user_store) == before
+    # `serve` refuses it at start-up (a timeout here means it served with a base that makes no IRIs).
+    served = subprocess.run(
+        [POLICYKG, "serve", "--store", str(user_store), "--base-iri", base, "--port", "0"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert served.returncode != 0 and b"not a valid base IRI" in served.stderr, served.stderr.decode()

@@ -44,9 +44,9 @@ if point == "mid-bulk-load":
         def __getattr__(self, name):
             return getattr(real, name)
 
-        def bulk_load(self, data, format):
+        def bulk_load(self, data, **options):
             cut = data.rindex(b"\n", 0, len(data) // 2) + 1  # half the batch, whole lines
-            real.bulk_load(data[:cut], format=format)
+            real.bulk_load(data[:cut], **options)
             die()
 
     store._store = HalfLoaded()

@@ -258,7 +258,10 @@ class OxigraphStore:
             with self._writing("load documents into"):
                 write_journal(self.path, [(doc.graph, doc.sha256) for doc in docs])
                 try:
-                    self._store.bulk_load(b"".join(doc.body for doc in docs), format=ox.RdfFormat.N_QUADS)
+                    # lenient: the IRIs are IriScheme's (a checked base plus letters, digits and
+                    # %-escapes) and the literals escaped as pyoxigraph does (tests/test_spans.py);
+                    # N-Quads syntax is still checked. 1.1-1.2x faster.
+                    self._store.bulk_load(b"".join(doc.body for doc in docs), format=ox.RdfFormat.N_QUADS, lenient=True)
                     self._store.load(b"".join(doc.seal for doc in docs), format=ox.RdfFormat.N_QUADS)
                 except (SyntaxError, ValueError) as exc:
                     error: Exception | None = exc

@@ -51,7 +51,9 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class NewDocument:
-    """A document for :meth:`GraphStore.add_documents`: its graph as N-Quads, seal apart."""
+    """A document for :meth:`GraphStore.add_documents`: its graph as N-Quads, seal apart, as
+    :meth:`policykg.graph.build.DocumentGraph.sealed` writes them (the embedded store's bulk load
+    trusts their IRIs)."""
 
     graph: str  # the document's named graph, not in the store yet
     sha256: str  # of the file it was read from
