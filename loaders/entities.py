@@ -486,7 +486,7 @@ def _find_programs(doc: DocumentRecord, body: Span, locate: _Locator) -> None:
                 mentions.append((canonical, form, Span(k, k + len(form))))
                 covered.update(range(k, k + len(form)))
 
-    for key, _surface, span in sorted(mentions, key=lambda m: m[2]):
+    for key, _surface, span in sorted(mentions, key=lambda m: (m[2].start, m[2].end)):
         doc.mentions.append(
             Mention(EntityKind.PROGRAM, key, text[span.start : span.end], span, locate.part(span.start))
         )

@@ -18,6 +18,7 @@ itself.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from policykg.loaders.records import DocumentRecord, EntityKind, Mention, ProgramDependencyRecord, Span
@@ -32,7 +33,9 @@ def find_program_dependencies(doc: DocumentRecord) -> None:
     """Fill ``doc.program_dependencies`` and each depending programme's ``depends_on``."""
     if not doc.dependencies:
         return
-    programs = sorted((m for m in doc.mentions if m.kind is EntityKind.PROGRAM), key=lambda m: m.span)
+    programs = sorted(
+        (m for m in doc.mentions if m.kind is EntityKind.PROGRAM), key=lambda m: (m.span.start, m.span.end)
+    )
     boxes = _boxes(doc, programs)
     seen: set[tuple[str, str, int, int]] = set()
     for dep in doc.dependencies:
@@ -62,10 +65,19 @@ def _subject(doc: DocumentRecord, programs: list[Mention], cue: Span) -> tuple[s
 def _boxes(doc: DocumentRecord, programs: list[Mention]) -> list[tuple[int, int, str]]:
     """(start, end, programme) of each 专栏 box named after a programme."""
     heads = []
+    starts = [m.span.start for m in programs]  # ``programs`` are in text order
     for h in _BOX_HEAD.finditer(doc.text):
         line_end = doc.text.find("\n", h.end())
         line_end = len(doc.text) if line_end < 0 else line_end
-        named = next((m for m in programs if h.end() <= m.span.start and m.span.end <= line_end), None)
+        # The first mention that starts after the head and ends on its line; one that starts
+        # past the line ends past it too.
+        named = None
+        for k in range(bisect.bisect_left(starts, h.end()), len(programs)):
+            if starts[k] > line_end:
+                break
+            if programs[k].span.end <= line_end:
+                named = programs[k]
+                break
         heads.append((h.start(), line_end, named.key if named else None))
     out = []
     for i, (start, line_end, program) in enumerate(heads):

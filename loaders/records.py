@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from functools import cache, lru_cache
 
 
 @dataclass(frozen=True, order=True)
@@ -75,15 +76,20 @@ class PartRef:
     kind: str  # "task" | "section" | "document"
     ordinal: int = 0
 
+    # A reference is frozen, so one object per part serves every fact in it (a plan has ten
+    # thousand mentions; a frozen dataclass is slow to build).
     @staticmethod
+    @cache
     def document() -> PartRef:
         return PartRef("document", 0)
 
     @staticmethod
+    @lru_cache(maxsize=4096)
     def section(ordinal: int) -> PartRef:
         return PartRef("section", ordinal)
 
     @staticmethod
+    @lru_cache(maxsize=4096)
     def task(ordinal: int) -> PartRef:
         return PartRef("task", ordinal)
 
