@@ -27,6 +27,8 @@ from decimal import Decimal, InvalidOperation
 from policykg.loaders.records import Comparator, Span
 
 _HEADER_INDICATOR = re.compile(r"^(?:主要)?指标(?:名称)?$|^指\s*标$")
+#: A line whose cell (the line stripped as ``_cells`` strips it) is a ``_HEADER_INDICATOR``.
+_HEADER_LINE = re.compile(r"^[ \t\u3000\xa0]*(?:(?:主要)?指标(?:名称)?|指[^\S\n]*标)[ \t\u3000\xa0]*$", re.M)
 _YEAR = re.compile(r"^(?P<y>(?:19|20)\d{2})\s*年?\s*(?P<kind>现状值?|基期值?|基准值?|目标值?|预期值?|规划值?)?$")
 _BASE_WORD = re.compile(r"^(?:现状值?|基期值?|基准值?|基数)$")
 _TARGET_WORD = re.compile(r"^(?:目标值?|预期值?|规划目标|规划值|计划任务|规划任务|目标任务|任务目标|总任务|计划数)$")
@@ -78,9 +80,13 @@ def _cells(text: str, start: int, end: int) -> list[_Cell]:
 def find_table_targets(text: str, start: int, end: int) -> tuple[list[TableTarget], list[Span]]:
     """The goals of every indicator table in ``text[start:end]``, and the tables' spans (where
     the ordinary reading of numbers must not look again)."""
-    cells = _cells(text, start, end)
     targets: list[TableTarget] = []
     tables: list[Span] = []
+    # Cells before the first header line are never read: the cells start at that line.
+    first = _HEADER_LINE.search(text[start:end])
+    if first is None:
+        return targets, tables
+    cells = _cells(text, start + first.start(), end)
     i = 0
     while i < len(cells):
         if not _HEADER_INDICATOR.match(cells[i].text):
