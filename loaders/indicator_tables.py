@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from policykg.loaders.records import Comparator, Span
 
@@ -58,8 +59,9 @@ class TableTarget:
     bindingness: str | None
 
 
-@dataclass(frozen=True)
-class _Cell:
+class _Cell(NamedTuple):
+    """One line of a table, stripped (a tuple: a plan's tables have thousands of cells)."""
+
     text: str
     start: int
     end: int

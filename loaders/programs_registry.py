@@ -59,9 +59,12 @@ _ENTRY_KEYS = frozenset(
 _QUOTES = str.maketrans("", "", "“”‘’「」『』\"'〝〞")
 
 
+@lru_cache(maxsize=65536)
 def normalise(surface: str) -> str:
     """The form two spellings of one name share: NFKC (full-width letters, digits and
-    punctuation to their half-width forms), quote marks dropped, whitespace removed."""
+    punctuation to their half-width forms), quote marks dropped, whitespace removed.
+
+    Kept per spelling: a document asks for the same few names again and again."""
     text = unicodedata.normalize("NFKC", surface).translate(_QUOTES)
     return "".join(text.split())
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 import ahocorasick
@@ -133,11 +134,12 @@ class RegistryMatcher:
         # A quoted stem and its class noun (“三北”工程) is a name written in two parts: a second
         # pass reads the text without quote marks and keeps only such names where the first
         # found nothing. 专精特新“小巨人” or “双一流”建设 are a label and a word about it.
-        marks = [m.start() for m in _QUOTE_MARK.finditer(text, start, end)]
-        if not marks:
+        pieces = _QUOTE_MARK.split(text[start:end])
+        if len(pieces) == 1:
             return hits
-        window = _QUOTE_MARK.sub("", text[start:end])
-        shifts = [q - start - k for k, q in enumerate(marks)]
+        window = "".join(pieces)
+        # Where each mark was taken out, in the window: the length of the text before it.
+        shifts = list(accumulate(map(len, pieces[:-1])))
         extra = []
         for last, (length, program_id, _bare) in self._across(window, shifts):
             first = last - length + 1
