@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate, compress, repeat
+from operator import add
 
 from policykg.loaders.records import DocumentRecord, EntityKind, Mention, PartRef, ResponsibilityRecord, Span
 
@@ -132,8 +134,10 @@ def _division_tables(doc: DocumentRecord, text: str, body: Span) -> list[tuple[i
     if first is None:
         return []
     opened = within.rfind("\n", 0, first.start()) + 1
-    lines = [(body.start + m.start(), body.start + m.end()) for m in re.finditer(r"[^\n]+", within[opened:])]
-    lines = [(a + opened, b + opened) for a, b in lines]
+    # The non-empty lines from there on, their offsets summed in C.
+    lengths = list(map(len, within[opened:].split("\n")))
+    starts = accumulate(map(add, lengths, repeat(1)), initial=body.start + opened)
+    lines = [(a, a + n) for a, n in compress(zip(starts, lengths), lengths)]
     cells = [text[a:b].strip() for a, b in lines]
     out: list[tuple[int, str, str, Span]] = []
     k = 0
