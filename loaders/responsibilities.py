@@ -137,7 +137,8 @@ def _division_tables(doc: DocumentRecord, text: str, body: Span) -> list[tuple[i
     # The non-empty lines from there on, their offsets summed in C.
     lengths = list(map(len, within[opened:].split("\n")))
     starts = accumulate(map(add, lengths, repeat(1)), initial=body.start + opened)
-    lines = [(a, a + n) for a, n in compress(zip(starts, lengths), lengths)]
+    # starts holds one offset more than there are lines (past the last): zip stops at the lines.
+    lines = [(a, a + n) for a, n in compress(zip(starts, lengths, strict=False), lengths)]
     cells = [text[a:b].strip() for a, b in lines]
     out: list[tuple[int, str, str, Span]] = []
     k = 0
