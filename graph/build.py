@@ -438,13 +438,9 @@ class DocumentGraph:
         sha256 matches the file's, so a graph cut short before its seal is stored again.
         """
         head = _n(self.graph) + " " + SHA256 + " "  # the document's own sha256, not a literal quoting it
-        at = [i for i, line in enumerate(self.lines) if line.startswith(head)]
-        if len(at) != 1:  # no seal, or (never built so) several: keep them in order at the end
-            seal = [self.lines[i] for i in at]
-            body = [line for i, line in enumerate(self.lines) if i not in at]
-            return "".join(body).encode(), "".join(seal).encode()
-        i = at[0]
-        return ("".join(self.lines[:i]) + "".join(self.lines[i + 1 :])).encode(), self.lines[i].encode()
+        body = [line for line in self.lines if not line.startswith(head)]
+        seal = [line for line in self.lines if line.startswith(head)]
+        return "".join(body).encode(), "".join(seal).encode()
 
     def quads(self) -> list[ox.Quad]:
         return list(ox.parse(self.nquads(), format=ox.RdfFormat.N_QUADS))

@@ -207,9 +207,13 @@ class _Loader:
         # a store that takes new documents in bulk (both of ours) takes them in batches
         self.bulk: Callable[[list[NewDocument]], object] | None = getattr(store, "add_documents", None)
         self.submitted = 0  # batches handed to the writer
-        self.stored = 0  # batches written (or, failing as a whole, stored one by one)
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="policykg-store-writer")
         self._writing: tuple[Future, list[tuple[DocumentOutcome, Extracted]]] | None = None
+
+    @property
+    def stored(self) -> int:
+        """Batches in the store (written whole, or after failing whole, one document at a time)."""
+        return self.submitted - (self._writing is not None)
 
     @property
     def gathering(self) -> int:
@@ -275,7 +279,6 @@ class _Loader:
             for outcome, ex in batch:
                 self.known.pop(ex.graph, None)
                 self._replace(outcome, ex)
-        self.stored += 1
 
     def close(self) -> None:
         """Let the write under way end (its outcome is not reported) and stop the writer thread."""

@@ -86,7 +86,7 @@ class OxigraphStore:
                 self._store = ox.Store()
             elif read_only:
                 if read_journal(self.path):
-                    _undo_interrupted_load(self.path)
+                    _undo_before_reading(self.path)
                 self._store = ox.Store.read_only(str(self.path))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
@@ -432,7 +432,7 @@ class OxigraphStore:
         self._store = None  # type: ignore[assignment]
 
 
-def _undo_interrupted_load(path: Path) -> None:
+def _undo_before_reading(path: Path) -> None:
     """Before a read-only open: undo a bulk load cut short, unless a writer holds the store (then
     the journal is that writer's own load under way, and the reader sees what is there)."""
     try:
