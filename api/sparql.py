@@ -208,6 +208,7 @@ async def run_query(request: Request, query: str, params: dict[str, list[str]]) 
             base_iri=base,
             query_dataset=bool(info.from_graphs or info.from_named),
             limit=info.limit if info.form == "SELECT" else None,
+            limit_slot=info.limit_slot,
         )
     finally:
         if slots is not None:

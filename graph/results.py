@@ -241,11 +241,12 @@ def _json_rows(body: bytes) -> int:
     return sum(1 for _ in _ROW_START.finditer(_JSON_STRING.sub(b"", body)))
 
 
-def native_json(result: ox.QuerySolutions, *, max_bytes: int | None = None) -> dict | None:
-    """SELECT solutions as SPARQL JSON written by pyoxigraph, whole: the caller knows that they
-    stay within its row cap (the query's own LIMIT). None when they would pass ``max_bytes``
-    (``result`` is then partly read: the caller evaluates the query again and cuts it row by
-    row with :func:`serialize_result`). Same result shape as :func:`serialize_result`."""
+def native_json(result: ox.QuerySolutions, *, max_bytes: int | None = None, max_rows: int | None = None) -> dict | None:
+    """SELECT solutions as SPARQL JSON written by pyoxigraph: the caller knows that they stay
+    near its row cap (a LIMIT of at most ``max_rows + 1``), and rows past ``max_rows`` are cut
+    from the written JSON. None when they would pass ``max_bytes`` (``result`` is then partly
+    read: the caller evaluates the query again and cuts it row by row with
+    :func:`serialize_result`). Same result shape as :func:`serialize_result`."""
     if max_bytes is None:
         body = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
     else:
@@ -257,7 +258,14 @@ def native_json(result: ox.QuerySolutions, *, max_bytes: int | None = None) -> d
                 return None
             raise
         body = b"".join(out.parts)
-    return {"kind": "solutions", "body": body, "rows": _json_rows(body), "truncated": False}
+    rows = _json_rows(body)
+    if max_rows is not None and rows > max_rows:
+        doc = json.loads(body)
+        del doc["results"]["bindings"][max_rows:]
+        doc["truncated"] = True  # as serialize_solutions says it (see its JSON writer)
+        cut = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return {"kind": "solutions", "body": cut, "rows": max_rows, "truncated": True}
+    return {"kind": "solutions", "body": body, "rows": rows, "truncated": False}
 
 
 _RDF_OUT = {

@@ -176,6 +176,10 @@ class Inspection:
     #: the query's own top-level ``LIMIT n`` (outside every group, so not a subquery's): a SELECT
     #: returns at most this many rows
     limit: int | None = None
+    #: a SELECT without a top-level LIMIT: its canonical text cut where one may go (before a
+    #: trailing ``VALUES`` clause, else at the end), so that ``head + " LIMIT n " + tail`` is the
+    #: same query returning at most n rows (see :func:`policykg.graph.query_runner.evaluate`)
+    limit_slot: tuple[str, str] | None = None
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -282,6 +286,8 @@ class _Reader:
         #: where the token after the top-level LIMIT goes (-1: no such LIMIT, -2: more than one,
         #: which Oxigraph refuses, but the row cap must not rest on which one it would take)
         self.limit_at = -1
+        #: the index of the token that opens a top-level (trailing) VALUES clause, if any
+        self.values_at = -1
 
     # -- errors
     def fail(self, pos: int, what: str, hint: str | None = None) -> QueryError:
@@ -653,6 +659,8 @@ class _Reader:
             frame.clause = True  # a subquery: its projection, GROUP BY, ORDER BY take expressions
         elif kw == "LIMIT" and frame.kind == "top":
             self.limit_at = len(self.tokens) if self.limit_at == -1 else -2
+        elif kw == "VALUES" and frame.kind == "top":
+            self.values_at = len(self.tokens) - 1
         elif kw in ("PREFIX", "BASE", "VERSION"):
             raise self.fail(
                 pos,
@@ -767,6 +775,13 @@ def inspect(text: str, default_prefixes: dict[str, str] | None = None, *, base_i
         count = reader.tokens[reader.limit_at]
         if count.kind == "number" and count.text.isdigit():
             limit = int(count.text)
+    limit_slot = None
+    if reader.form == "SELECT" and not reader.is_update and reader.limit_at == -1:
+        if reader.values_at < 0:
+            limit_slot = (canonical, "")
+        else:  # a LIMIT comes before the query's trailing VALUES clause, not after it
+            head = _join(reader.tokens[: reader.values_at])
+            limit_slot = (" ".join(reader.prologue + [head]), _join(reader.tokens[reader.values_at :]))
     return Inspection(
         canonical,
         reader.tokens,
@@ -783,6 +798,7 @@ def inspect(text: str, default_prefixes: dict[str, str] | None = None, *, base_i
         prologue=reader.prologue,
         source=text,
         limit=limit,
+        limit_slot=limit_slot,
     )
 
 
