@@ -118,6 +118,8 @@ class _Builder:
         self._spans: set[Span] = set()
         self._quoted: set[Span] = set()
         self._shared: dict[str, bool] = {}
+        self.shared_lines: set[str] = set()  # the lines that go to shared entities' graphs
+        self.seal = ""  # the document's pkg:sha256 line (see DocumentGraph.sealed)
 
     def add(self, s: str, p: str, o: str) -> None:
         # What a shared entity (program, division, indicator …) says about itself
@@ -126,7 +128,12 @@ class _Builder:
         shared = self._shared.get(s)
         if shared is None:
             shared = self._shared[s] = self.iris.is_shared(s[1:-1])
-        self.lines.append((s[1:-1], f"{s} {p} {o} {s if shared else self.g} .\n"))
+        if shared:
+            line = f"{s} {p} {o} {s} .\n"
+            self.shared_lines.add(line)
+        else:
+            line = f"{s} {p} {o} {self.g} .\n"
+        self.lines.append((s[1:-1], line))
 
     def own_block(self, s: str, pairs: list[tuple[str, str]]) -> None:
         """Triples of ``s``, a node of the document's own graph (a span, a mention): one call
@@ -215,7 +222,8 @@ class _Builder:
                 self.add(d, _p(PKG, "publisherEvidence"), self.span(doc.publisher.evidence))
         self.add(d, _p(DCTERMS, "source"), _lit(doc.source))
         self.add(d, _p(DCTERMS, "format"), _lit(doc.media_type))
-        self.add(d, _p(PKG, "sha256"), _lit(doc.sha256))
+        self.add(d, SHA256, _lit(doc.sha256))
+        self.seal = self.lines[-1][1]
         if doc.encoding:
             self.add(d, _p(PKG, "encoding"), _lit(doc.encoding))
         self.add(d, _p(PKG, "text"), _lit(doc.text))
@@ -422,6 +430,7 @@ class DocumentGraph:
     lines: tuple[str, ...]
     own: int  # quads in the document's named graph
     shared: int  # quads in shared entities' graphs
+    seal: str = ""  # the line of the document's own pkg:sha256, one of ``lines`` (none: "")
 
     def nquads(self, *, sha256_last: bool = False) -> bytes:
         """The graph as N-Quads; with ``sha256_last`` the document's ``pkg:sha256`` quad comes
@@ -437,10 +446,10 @@ class DocumentGraph:
         Stored last, the seal marks the document whole: ingest skips a graph only when its stored
         sha256 matches the file's, so a graph cut short before its seal is stored again.
         """
-        head = _n(self.graph) + " " + SHA256 + " "  # the document's own sha256, not a literal quoting it
-        body = [line for line in self.lines if not line.startswith(head)]
-        seal = [line for line in self.lines if line.startswith(head)]
-        return "".join(body).encode(), "".join(seal).encode()
+        if not self.seal:
+            return "".join(self.lines).encode(), b""
+        at = self.lines.index(self.seal)
+        return "".join(self.lines[:at] + self.lines[at + 1 :]).encode(), self.seal.encode()
 
     def quads(self) -> list[ox.Quad]:
         return list(ox.parse(self.nquads(), format=ox.RdfFormat.N_QUADS))
@@ -449,14 +458,13 @@ class DocumentGraph:
 def document_graph(doc: DocumentRecord, iris: IriScheme | None = None) -> DocumentGraph:
     """Every quad of one document's named graph, duplicates removed, in a stable order."""
     iris = iris or IriScheme()
-    unique = dict.fromkeys(_Builder(doc, iris).build())
+    builder = _Builder(doc, iris)
+    unique = dict.fromkeys(builder.build())
     # Grouped by subject (a stable sort keeps each subject's triples in build order), so Turtle
     # output describes each node in one block.
-    lines = tuple(line for _, line in sorted(unique, key=itemgetter(0)))
-    graph = iris.graph(doc.doc_id)
-    own_suffix = " " + _n(graph) + " .\n"
-    own = sum(1 for line in lines if line.endswith(own_suffix))
-    return DocumentGraph(graph, lines, own, len(lines) - own)
+    lines = tuple(map(itemgetter(1), sorted(unique, key=itemgetter(0))))
+    shared = len(builder.shared_lines)
+    return DocumentGraph(iris.graph(doc.doc_id), lines, len(lines) - shared, shared, builder.seal)
 
 
 def document_quads(doc: DocumentRecord, iris: IriScheme | None = None) -> list[ox.Quad]:
