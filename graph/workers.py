@@ -80,7 +80,10 @@ def _serve(conn, handle: Callable[[Any], Any], isolate: bool, memory: int, stder
     if stderr_path:
         # The last words of a worker that dies (Rust's "memory allocation of N bytes failed", a
         # stack overflow) go to a file the parent reads to name the cause, then logs.
-        fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except FileNotFoundError:
+            return  # the pool was closed while this worker started (its folder is gone): no job will come
         os.dup2(fd, 2)
         os.close(fd)
     isolated = isolate_network() if isolate else False
@@ -303,8 +306,10 @@ class WorkerPool:
         try:
             self._keep(self._spawn())
         except Exception as exc:
-            # tried again on the next job; the pool shrinks meanwhile
-            log.warning("could not start a %s: %s", self.name, exc)
+            # tried again on the next job; the pool shrinks meanwhile (a pool closed meanwhile
+            # needs no replacement, and the worker could not start because its folder is gone)
+            if not self.closed:
+                log.warning("could not start a %s: %s", self.name, exc)
 
     def alive(self) -> int:
         return sum(1 for w in self.workers if w.process.is_alive())
