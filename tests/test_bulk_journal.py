@@ -50,6 +50,24 @@ if point == "mid-bulk-load":
             die()
 
     store._store = HalfLoaded()
+elif point == "mid-seal":
+    real = store._store
+
+    class HalfSealed:
+        loads = 0
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def bulk_load(self, data, **options):
+            HalfSealed.loads += 1
+            if HalfSealed.loads == 1:  # the bodies, whole
+                return real.bulk_load(data, **options)
+            cut = data.rindex(b"\n", 0, len(data) // 2) + 1  # then half the seals
+            real.bulk_load(data[:cut], **options)
+            die()
+
+    store._store = HalfSealed()
 elif point == "after-seal":
     embedded.clear_journal = die
 store.add_documents(batch)
@@ -103,6 +121,25 @@ def test_a_read_only_open_undoes_a_load_cut_short_when_no_writer_holds_the_store
     store = OxigraphStore(path, read_only=True)  # e.g. `policykg query` right after the crash
     assert quads_of(store) == _alone(documents[:2])
     assert not journal_path(path).exists()
+
+
+def test_a_load_killed_among_the_seals_keeps_the_sealed_documents_whole(documents, tmp_path):
+    # Every body is in before the first seal: a document whose seal got in is whole and kept,
+    # the others are dropped with the entity graphs only they reached.
+    path = tmp_path / "store"
+    first, batch = documents[:3], documents[3:]
+    seals = b"".join(doc.seal for doc in batch)
+    sealed = seals[: seals.rindex(b"\n", 0, len(seals) // 2) + 1].count(b"\n")
+    assert 0 < sealed < len(batch)
+    _killed_at("mid-seal", path, first, batch)
+    assert journal_path(path).exists()
+    assert quads_on_disk(path) == _alone(first + batch[:sealed])
+    assert not journal_path(path).exists()
+    store = OxigraphStore(path)
+    assert orphan_entity_graphs(store) == []
+    assert [store.graph_sha256(doc.graph) for doc in batch] == [doc.sha256 for doc in batch[:sealed]] + [None] * (
+        len(batch) - sealed
+    )
 
 
 def test_a_batch_sealed_before_the_kill_is_kept(documents, tmp_path):

@@ -3,12 +3,13 @@
 Oxigraph's bulk loader is several times faster than a transaction (it writes sorted files and
 hands them to RocksDB whole) but it is not atomic: killed halfway, it leaves part of its input in
 the store. So before a batch of new documents is bulk-loaded, their graphs and sha256 are written
-to this file and made durable (fsync); the batch is *sealed* afterwards by storing the documents'
-``pkg:sha256`` quads in one transaction; then the file is removed.
+to this file and made durable (fsync); the batch is *sealed* afterwards by loading the documents'
+``pkg:sha256`` quads, once every body is in; then the file is removed.
 
 The rule it protects: the store holds whole documents only. A journal found when the store is
 opened names a batch that may have been cut short. Its graphs did not exist before the batch
-(only new documents are bulk-loaded), so every one whose sha256 is not stored is dropped, and
+(only new documents are bulk-loaded), so every one whose sha256 is not stored is dropped (a
+document whose seal is stored is whole, even when the load stopped among the seals), and
 then the shared entity graphs no document reaches any more
 (:meth:`~policykg.graph.store.embedded.OxigraphStore.add_documents`).
 """
