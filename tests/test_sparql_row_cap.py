@@ -52,7 +52,10 @@ def bindings(reply: dict) -> list[dict]:
     return json.loads(reply["body"])["results"]["bindings"]
 
 
-ORDERED = "SELECT ?item ?n ?label ?note WHERE { ?item ex:n ?n ; ex:label ?label OPTIONAL { ?item ex:note ?note } } ORDER BY ?n"
+ORDERED = (
+    "SELECT ?item ?n ?label ?note WHERE { ?item ex:n ?n ; ex:label ?label OPTIONAL { ?item ex:note ?note } } "
+    "ORDER BY ?n"
+)
 
 
 # -- the guard's reading ---------------------------------------------------------------------
