@@ -50,6 +50,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_load  # noqa: E402
 import generate_corpus  # noqa: E402
+from bench_bulk_floor import PIECE_BYTES, pieces  # noqa: E402
 
 from policykg.ontology import PREFIXES  # noqa: E402
 
@@ -257,11 +258,8 @@ def bench_size(n: int, work: Path, workers: int, rdflib_max: int) -> dict:
         wait_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", server)
         remote = RemoteStore(f"http://127.0.0.1:{port}/query", timeout=600)
         t = time.perf_counter()
-        chunk, start = 16_000_000, 0
-        while start < len(data):
-            end = data.find(b"\n", min(start + chunk, len(data) - 1)) + 1 or len(data)
-            remote.load(data[start:end], "nquads")
-            start = end
+        for part in pieces(data, PIECE_BYTES):
+            remote.load(part, "nquads")
         loads["Oxigraph server (GSP POST, 16 MB bodies)"] = time.perf_counter() - t
 
         rd_quads = min(quads, rdflib_max)
