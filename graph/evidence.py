@@ -185,6 +185,23 @@ def naming_pairs(
     return found
 
 
+def parts_naming(store: Any, entities: list[str]) -> dict[str, set[str]]:
+    """Every node that names each entity (``pkg:mentions``), whatever its kind, untyped: the
+    caller checks the kind of only those it keeps. One row per entity, the IRIs joined by the
+    store: a hub program named by 48 000 tasks cost a second as one row per part, half of it
+    the type check of each."""
+    if not entities:
+        return {}
+    query = sparql(
+        """
+    SELECT ?e (GROUP_CONCAT(STR(?part); separator=" ") AS ?parts) WHERE { VALUES ?e { $entities }
+      ?part pkg:mentions ?e . FILTER(isIRI(?part)) } GROUP BY ?e""",
+        entities=iris(entities),
+    )
+    # An IRI holds no space (the store refuses one), so the separator splits them apart again.
+    return {r["e"].value: set(r["parts"].value.split(" ")) for r in rows(store, query)}
+
+
 def namings(
     store: Any,
     texts: DocumentTexts,

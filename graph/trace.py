@@ -17,12 +17,13 @@ need (evidence, namings, citations) already live in their own modules.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from policykg.graph.citations import document_keys, title_key
-from policykg.graph.evidence import DocumentTexts, Evidence, Naming, naming_pairs, namings, own_evidence
+from policykg.graph.evidence import DocumentTexts, Evidence, Naming, namings, own_evidence, parts_naming
 from policykg.graph.kinds import CLASS_KINDS, EdgeKind, local_name
 from policykg.graph.read import consistent, integer, rows, text
 from policykg.graph.search import resolve
@@ -162,8 +163,6 @@ def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int =
 
     # 2. parts that name them (tasks expanded, sections as context); tasks depending on them.
     # Only their IRIs are read first; the parts kept, nearest program first, fill the node budget.
-    bfs_rank = {node: i for i, node in enumerate(order)}
-    pairs = naming_pairs(store, order)
     dependents = rows(
         store,
         sparql(
@@ -173,16 +172,12 @@ def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int =
             programs=iris(order),
         ),
     )
-    candidates = sorted(
-        {(bfs_rank[e], part) for e, part in pairs} | {(bfs_rank[r["p"].value], r["t"].value) for r in dependents}
-    )
-    kept: dict[str, None] = {}
-    for _, part in candidates:
-        if part not in kept and part not in nodes:
-            if len(kept) >= max_nodes - len(nodes):
-                truncated = True
-                break
-            kept[part] = None
+    depending: dict[str, set[str]] = {}
+    for r in dependents:
+        depending.setdefault(r["p"].value, set()).add(r["t"].value)
+    candidates = _parts_in_order(store, order, depending)
+    kept, parts, cut = _keep_parts(store, candidates, nodes, max_nodes - len(nodes))
+    truncated = truncated or cut
     mentions = namings(store, texts, order, parts=list(kept)) if kept else []
     links: list[tuple[str, str, EdgeKind, str, Evidence | None]] = []  # (program, part, edge, relation, evidence)
     for m in mentions:
@@ -193,7 +188,6 @@ def trace(store: Any, program: str, *, max_programs: int = 500, max_nodes: int =
             links.append((r["p"].value, r["t"].value, EdgeKind.DEPENDS_ON, relation, None))
 
     part_iris = list(dict.fromkeys(link[1] for link in links))
-    parts = _part_facts(store, part_iris)
     own = own_evidence(store, texts, part_iris)
     # A dependency is quoted by the words that make it one (依托X, 以X为抓手: the reified
     # statement's span); else, where the store has no such statement, by the task's own text.
@@ -518,6 +512,55 @@ def _part_facts(store: Any, parts: list[str]) -> dict[str, _Part]:
             kind, text(r["l"]), PartFacts(text(r["num"]), integer(r["ord"]), document, text(r["title"]), text(r["sec"]))
         )
     return out
+
+
+def _parts_in_order(store: Any, order: list[str], depending: dict[str, set[str]]) -> Iterator[str]:
+    """The parts that name each program of ``order`` or depend on it (``depending``), program by
+    program, each program's in IRI order. Read lazily, a batch of programs at a time, the batches
+    doubling: a hub program named by tens of thousands of parts is read alone, and the programs
+    after it only if the node budget reaches them (few queries either way)."""
+    at, size = 0, 1
+    while at < len(order):
+        batch = order[at : at + size]
+        naming = parts_naming(store, batch)
+        for program in batch:
+            yield from sorted(naming.get(program, set()) | depending.get(program, set()))
+        at, size = at + size, size * 2
+
+
+#: Parts whose facts are read past the node budget: enough to tell whether the budget left one out.
+_LOOKAHEAD = 256
+
+
+def _keep_parts(
+    store: Any, candidates: Iterable[str], nodes: dict[str, TraceNode], budget: int
+) -> tuple[dict[str, None], dict[str, _Part], bool]:
+    """The first ``budget`` tasks and sections among ``candidates`` (in their order) that are not
+    ``nodes`` already, the facts read on the way, and whether the budget left one out. A document
+    that names a program is no part of its trace. Facts are read a chunk at a time and only as far
+    as the budget reaches (and ``candidates`` consumed as far): a hub program is named by tens of
+    thousands of parts."""
+
+    def fresh() -> Iterator[str]:
+        seen: set[str] = set()
+        for part in candidates:
+            if part not in nodes and part not in seen:
+                seen.add(part)
+                yield part
+
+    unread = fresh()
+    kept: dict[str, None] = {}
+    facts: dict[str, _Part] = {}
+    while chunk := list(islice(unread, max(0, budget - len(kept)) + max(1, _LOOKAHEAD))):
+        facts.update(_part_facts(store, chunk))
+        for part in chunk:
+            found = facts.get(part)
+            if found is None or found.kind not in ("Task", "Section"):
+                continue
+            if len(kept) >= budget:
+                return kept, facts, True
+            kept[part] = None
+    return kept, facts, False
 
 
 @dataclass(frozen=True)
