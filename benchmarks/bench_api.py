@@ -23,7 +23,8 @@ request's bytes built once per query, the reply parsed with ``json.loads`` as th
 figures parse theirs. (httpx, used before, spent about 0.2 ms of its own on each request, which
 counted against the servers.)
 
-rdflib-endpoint is in the ``bench`` extra: ``pip install -e '.[bench]'``.
+rdflib-endpoint is in the ``bench`` extra, Oxigraph's server (the ``oxigraph`` command) in the ``test``
+extra: ``pip install -e '.[test,bench]'``.
 """
 
 from __future__ import annotations
