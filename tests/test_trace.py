@@ -170,6 +170,27 @@ def test_cli_path_rank_and_errors(sample_store_path):
     assert bad.returncode == 1 and b"Error:" in bad.stderr and b"Traceback" not in bad.stderr
 
 
+def test_cli_path_is_the_same_on_every_run(sample_store_path):
+    """Several paths of equal weight join 三名工程 and 禄劝县; the one shown must not change from
+    run to run. (Python's string hashing differs per process: with the projection built in the
+    order the store answered, these three seeds gave three different paths.)"""
+    outs = {
+        seed: run_cli(
+            "path",
+            "三名工程",
+            "禄劝县",
+            "--json",
+            "--store",
+            str(sample_store_path),
+            env={"PYTHONHASHSEED": seed},
+            check=True,
+        ).stdout.decode()
+        for seed in ("1", "2", "4")
+    }
+    assert len(set(outs.values())) == 1, outs
+    assert json.loads(outs["1"])["steps"]
+
+
 def test_cli_trace_stops_at_the_max_trace_nodes_setting(sample_store_path):
     """`policykg trace` honours the same cap as /api/trace, and says the tree was cut."""
     full = json.loads(run_cli("trace", "三名工程", "--json", "--store", str(sample_store_path), check=True).stdout)
