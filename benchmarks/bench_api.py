@@ -185,14 +185,13 @@ def main() -> None:
             theirs = f"http://127.0.0.1:{rport}/"
             wait_http(theirs + "?query=ASK%7B%7D", rl, timeout=600)
 
-        clients: dict[str, SparqlClient] = {}
+        clients = {url: SparqlClient(url) for url in (ours, oxigraph, theirs) if url}
 
         def over_http(url: str, q: str) -> int:
-            client = clients.setdefault(url, SparqlClient(url))
-            return client.rows(client.body(q))
+            return clients[url].rows(clients[url].body(q))
 
         def timed_http(url: str, q: str, runs: int) -> float:
-            client = clients.setdefault(url, SparqlClient(url))
+            client = clients[url]
             body = client.body(q)
             return median_ms(lambda: client.rows(body), runs)
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-PIECE_BYTES = 16_000_000  # the ingest_batch_bytes default
+from policykg.settings import Settings
+
+PIECE_BYTES = Settings().ingest_batch_bytes  # the size of ingest's batches, by default
 
 
 def pieces(data: bytes, size: int) -> list[bytes]:

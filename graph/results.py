@@ -234,11 +234,13 @@ _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _ROW_START = re.compile(rb"[\[,]\s*\{")
 
 
-def _json_rows(body: bytes) -> int:
-    """How many rows a SPARQL JSON results document holds."""
+def _json_rows(body: bytes) -> tuple[int, dict | None]:
+    """How many rows a SPARQL JSON results document holds, and the document when it was parsed
+    to count them (a reply to cut needs it again)."""
     if len(body) <= _PARSE_COUNT_BYTES:
-        return len(json.loads(body)["results"]["bindings"])
-    return sum(1 for _ in _ROW_START.finditer(_JSON_STRING.sub(b"", body)))
+        doc = json.loads(body)
+        return len(doc["results"]["bindings"]), doc
+    return sum(1 for _ in _ROW_START.finditer(_JSON_STRING.sub(b"", body))), None
 
 
 def native_json(result: ox.QuerySolutions, *, max_bytes: int | None = None, max_rows: int | None = None) -> dict | None:
@@ -258,9 +260,9 @@ def native_json(result: ox.QuerySolutions, *, max_bytes: int | None = None, max_
                 return None
             raise
         body = b"".join(out.parts)
-    rows = _json_rows(body)
+    rows, doc = _json_rows(body)
     if max_rows is not None and rows > max_rows:
-        doc = json.loads(body)
+        doc = doc if doc is not None else json.loads(body)
         del doc["results"]["bindings"][max_rows:]
         doc["truncated"] = True  # as serialize_solutions says it (see its JSON writer)
         cut = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
